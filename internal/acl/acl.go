@@ -1,0 +1,127 @@
+// Package acl decides who may do what on which node. The model is
+// grant-only: a grant gives a principal a role on a node and its whole
+// subtree; there are no deny rules, because they surprise people. The
+// effective role on a node is the strongest role granted on it or on any
+// ancestor.
+package acl
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+)
+
+// ErrForbidden means the principal may see the node but not do this to it.
+var ErrForbidden = errors.New("forbidden")
+
+// Role is what a grant allows, ordered from weakest to strongest.
+type Role int
+
+const (
+	None    Role = iota
+	Viewer       // read and download
+	Editor       // Viewer + write, move, delete to trash, restore, tag
+	Manager      // Editor + manage grants and share links
+)
+
+func (r Role) String() string {
+	switch r {
+	case Viewer:
+		return "viewer"
+	case Editor:
+		return "editor"
+	case Manager:
+		return "manager"
+	}
+	return "none"
+}
+
+// ParseRole is the inverse of Role.String for grantable roles.
+func ParseRole(s string) (Role, error) {
+	switch s {
+	case "viewer":
+		return Viewer, nil
+	case "editor":
+		return Editor, nil
+	case "manager":
+		return Manager, nil
+	}
+	return None, fmt.Errorf("unknown role %q (want viewer, editor or manager)", s)
+}
+
+// UserRole is an account's role in the whole instance.
+type UserRole string
+
+const (
+	Admin  UserRole = "admin"  // everything, everywhere
+	Member UserRole = "member" // covered by grants to "members"
+	Guest  UserRole = "guest"  // only what is granted to them (or their groups) explicitly
+)
+
+// Principal is who is acting. The zero value is an anonymous visitor.
+type Principal struct {
+	UserID int64
+	Login  string
+	Role   UserRole
+	Groups []int64
+}
+
+// Anonymous reports whether nobody is logged in.
+func (p Principal) Anonymous() bool { return p.UserID == 0 }
+
+// IsAdmin reports whether the principal is an instance administrator.
+func (p Principal) IsAdmin() bool { return p.UserID != 0 && p.Role == Admin }
+
+// PrincipalKind names who a grant is for.
+type PrincipalKind string
+
+const (
+	KindUser    PrincipalKind = "user"
+	KindGroup   PrincipalKind = "group"
+	KindMembers PrincipalKind = "members" // every admin and member, not guests
+	KindPublic  PrincipalKind = "public"  // anyone, logged in or not
+)
+
+// Grant gives a principal a role on a node and its subtree.
+type Grant struct {
+	ID     int64
+	NodeID int64
+	Kind   PrincipalKind
+	Who    int64 // user or group id; 0 for members and public
+	Role   Role
+}
+
+// Matches reports whether the grant applies to p.
+func (g Grant) Matches(p Principal) bool {
+	switch g.Kind {
+	case KindPublic:
+		return true
+	case KindMembers:
+		return !p.Anonymous() && (p.Role == Member || p.Role == Admin)
+	case KindUser:
+		return !p.Anonymous() && g.Who == p.UserID
+	case KindGroup:
+		return !p.Anonymous() && slices.Contains(p.Groups, g.Who)
+	}
+	return false
+}
+
+// Effective returns p's role given the grants found on a node and all its
+// ancestors, and the grants that produced it (for "why can X see this?").
+func Effective(p Principal, grants []Grant) (Role, []Grant) {
+	if p.IsAdmin() {
+		return Manager, nil
+	}
+	best := None
+	var why []Grant
+	for _, g := range grants {
+		if !g.Matches(p) {
+			continue
+		}
+		why = append(why, g)
+		if g.Role > best {
+			best = g.Role
+		}
+	}
+	return best, why
+}

@@ -1,0 +1,23 @@
+package repo
+
+import (
+	"errors"
+
+	"notreasso/internal/acl"
+)
+
+// Sentinel errors. Every error the service returns wraps one of these (or
+// acl.ErrForbidden); the web and WebDAV adapters map them once to status
+// codes.
+var (
+	ErrNotFound     = errors.New("not found")           // missing, or not readable by the caller
+	ErrExists       = errors.New("already exists")      // the target name is taken
+	ErrInvalidName  = errors.New("invalid name")        // a name or path the tree cannot hold
+	ErrNotDir       = errors.New("not a folder")        // a path goes through a file
+	ErrIsDir        = errors.New("is a folder")         // a file operation on a folder
+	ErrConflict     = errors.New("conflict")            // the operation contradicts the tree (move into itself…)
+	ErrPrecondition = errors.New("precondition failed") // If-Match style checks
+	ErrTooLarge     = errors.New("too large")           // over the configured upload limit
+	ErrIncomplete   = errors.New("incomplete upload")   // the body ended before its announced length
+	ErrForbidden    = acl.ErrForbidden
+)

@@ -1,0 +1,333 @@
+package repo
+
+import (
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/gabriel-vasile/mimetype"
+
+	"notreasso/internal/acl"
+)
+
+const spoolPrefix = "spool-"
+
+// sniffLen is how many leading bytes are kept for MIME detection.
+const sniffLen = 3072
+
+// PutOptions qualifies a Put.
+type PutOptions struct {
+	Size        int64     // announced size; -1 when unknown (chunked bodies)
+	ModTime     time.Time // the document's own modification time; zero means now
+	IfMatch     string    // if set, the current content hash must equal it
+	IfNoneMatch bool      // if set, the file must not exist yet
+}
+
+// spooled is an upload written to a temporary file, with what was learned
+// while writing it.
+type spooled struct {
+	path string
+	hash string
+	size int64
+	mime string
+}
+
+// spool copies r into a temporary file while hashing it and keeping its
+// first bytes for MIME detection: one pass, one write.
+func (s *Service) spool(ctx context.Context, r io.Reader, size int64, name string) (*spooled, error) {
+	if size >= 0 && s.opts.MaxUpload > 0 && size > s.opts.MaxUpload {
+		return nil, fmt.Errorf("%w: %d bytes announced, the limit is %d", ErrTooLarge, size, s.opts.MaxUpload)
+	}
+	f, err := os.CreateTemp(s.opts.SpoolDir, spoolPrefix+"*")
+	if err != nil {
+		return nil, fmt.Errorf("create spool file: %w", err)
+	}
+	ok := false
+	defer func() {
+		if !ok {
+			f.Close()
+			os.Remove(f.Name())
+		}
+	}()
+	h := sha256.New()
+	head := &headBuffer{max: sniffLen}
+	limit := int64(-1)
+	switch {
+	case size >= 0:
+		limit = size + 1 // one more byte tells a body longer than announced
+	case s.opts.MaxUpload > 0:
+		limit = s.opts.MaxUpload + 1
+	}
+	src := io.Reader(ctxReader{ctx, r})
+	if limit >= 0 {
+		src = io.LimitReader(src, limit)
+	}
+	n, err := io.Copy(io.MultiWriter(f, h, head), src)
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, fmt.Errorf("%w: %v", ErrIncomplete, ctx.Err())
+		}
+		return nil, fmt.Errorf("%w: reading the upload after %d bytes: %v", ErrIncomplete, n, err)
+	}
+	switch {
+	case size >= 0 && n < size:
+		return nil, fmt.Errorf("%w: received %d of %d bytes", ErrIncomplete, n, size)
+	case size >= 0 && n > size:
+		return nil, fmt.Errorf("%w: the body is longer than the announced %d bytes", ErrConflict, size)
+	case s.opts.MaxUpload > 0 && n > s.opts.MaxUpload:
+		return nil, fmt.Errorf("%w: the limit is %d bytes", ErrTooLarge, s.opts.MaxUpload)
+	}
+	if err := f.Sync(); err != nil {
+		return nil, fmt.Errorf("sync spool file: %w", err)
+	}
+	if err := f.Close(); err != nil {
+		return nil, fmt.Errorf("close spool file: %w", err)
+	}
+	ok = true
+	return &spooled{path: f.Name(), hash: hex.EncodeToString(h.Sum(nil)), size: n, mime: DetectMime(head.b, name)}, nil
+}
+
+// DetectMime names the content type from the first bytes, using the file
+// extension where content sniffing only finds something generic.
+func DetectMime(head []byte, name string) string {
+	m := mimetype.Detect(head).String()
+	base, _, _ := mime.ParseMediaType(m)
+	ext := strings.ToLower(filepath.Ext(name))
+	byExt := ""
+	if ext != "" {
+		byExt, _, _ = mime.ParseMediaType(extTypes[ext])
+		if byExt == "" {
+			byExt, _, _ = mime.ParseMediaType(mime.TypeByExtension(ext))
+		}
+	}
+	switch base {
+	case "application/octet-stream", "text/plain", "application/zip", "application/x-ole-storage", "application/xml", "text/xml":
+		if byExt != "" {
+			return byExt
+		}
+	}
+	if base == "" {
+		return "application/octet-stream"
+	}
+	return base
+}
+
+// extTypes covers extensions the system MIME tables often lack.
+var extTypes = map[string]string{
+	".md":       "text/markdown",
+	".markdown": "text/markdown",
+	".csv":      "text/csv",
+	".eml":      "message/rfc822",
+	".odt":      "application/vnd.oasis.opendocument.text",
+	".ods":      "application/vnd.oasis.opendocument.spreadsheet",
+	".odp":      "application/vnd.oasis.opendocument.presentation",
+	".docx":     "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+	".xlsx":     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+	".pptx":     "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+	".txt":      "text/plain",
+	".rtf":      "application/rtf",
+}
+
+type headBuffer struct {
+	b   []byte
+	max int
+}
+
+func (h *headBuffer) Write(p []byte) (int, error) {
+	if room := h.max - len(h.b); room > 0 {
+		h.b = append(h.b, p[:min(room, len(p))]...)
+	}
+	return len(p), nil
+}
+
+type ctxReader struct {
+	ctx context.Context
+	r   io.Reader
+}
+
+func (c ctxReader) Read(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return c.r.Read(p)
+}
+
+// storeBlob makes the spooled content durable in the blob store. With the
+// local store the spool file is renamed into place; otherwise it is streamed.
+func (s *Service) storeBlob(ctx context.Context, sp *spooled) error {
+	if fp, ok := s.blobs.(interface {
+		PutFile(ctx context.Context, key, path string) error
+		TempDir() string
+	}); ok && filepath.Dir(sp.path) == filepath.Clean(fp.TempDir()) {
+		if err := fp.PutFile(ctx, sp.hash, sp.path); err != nil {
+			return fmt.Errorf("store blob %s: %w", sp.hash, err)
+		}
+		return nil
+	}
+	f, err := os.Open(sp.path)
+	if err != nil {
+		return fmt.Errorf("store blob %s: %w", sp.hash, err)
+	}
+	defer f.Close()
+	if err := s.blobs.Put(ctx, sp.hash, f, sp.size); err != nil {
+		return fmt.Errorf("store blob %s: %w", sp.hash, err)
+	}
+	return nil
+}
+
+// Put stores the content of r as the file at path: a new file, or a new
+// version of an existing one. Nothing is recorded unless the whole body
+// arrived and was stored. The bool reports whether the file was created.
+func (s *Service) Put(ctx context.Context, p acl.Principal, path string, r io.Reader, o PutOptions) (Node, bool, error) {
+	parentPath, name, err := parentAndName(path)
+	if err != nil {
+		return Node{}, false, err
+	}
+	// Check rights before reading a byte, so a refused upload costs nothing.
+	if err := s.checkPut(ctx, p, parentPath, name); err != nil {
+		return Node{}, false, err
+	}
+	sp, err := s.spool(ctx, r, o.Size, name)
+	if err != nil {
+		return Node{}, false, fmt.Errorf("upload %s: %w", path, err)
+	}
+	defer os.Remove(sp.path) // gone already if renamed into the store
+	if err := s.storeBlob(ctx, sp); err != nil {
+		return Node{}, false, fmt.Errorf("upload %s: %w", path, err)
+	}
+	return s.commitPut(ctx, p, parentPath, name, sp, o)
+}
+
+func (s *Service) checkPut(ctx context.Context, p acl.Principal, parentPath, name string) error {
+	pc, err := s.resolve(ctx, s.db.R, parentPath)
+	if err != nil {
+		return err
+	}
+	if !pc.last().dir {
+		return fmt.Errorf("%s: %w", parentPath, ErrNotDir)
+	}
+	c, err := s.resolve(ctx, s.db.R, JoinPath(append(namesOf(pc), name)))
+	switch {
+	case errors.Is(err, ErrNotFound):
+		c = pc
+	case err != nil:
+		return err
+	case c.last().dir:
+		return fmt.Errorf("%s: %w", c.path(), ErrIsDir)
+	}
+	_, err = s.need(ctx, s.db.R, p, c, acl.Editor)
+	return err
+}
+
+func (s *Service) commitPut(ctx context.Context, p acl.Principal, parentPath, name string, sp *spooled, o PutOptions) (Node, bool, error) {
+	now := s.now()
+	mtime := o.ModTime
+	if mtime.IsZero() {
+		mtime = now
+	}
+	var id int64
+	created := false
+	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
+		// The tree may have changed while the body streamed: check again.
+		pc, err := s.resolve(ctx, tx, parentPath)
+		if err != nil {
+			return err
+		}
+		if !pc.last().dir {
+			return fmt.Errorf("%s: %w", parentPath, ErrNotDir)
+		}
+		path := JoinPath(append(namesOf(pc), name))
+		var cur row
+		c, err := s.resolve(ctx, tx, path)
+		switch {
+		case errors.Is(err, ErrNotFound):
+			if o.IfMatch != "" {
+				return fmt.Errorf("%s does not exist: %w", path, ErrPrecondition)
+			}
+			if _, err := s.need(ctx, tx, p, pc, acl.Editor); err != nil {
+				return err
+			}
+		case err != nil:
+			return err
+		default:
+			cur = c.last()
+			if cur.dir {
+				return fmt.Errorf("%s: %w", path, ErrIsDir)
+			}
+			if o.IfNoneMatch {
+				return fmt.Errorf("%s: %w", path, ErrPrecondition)
+			}
+			if o.IfMatch != "" && o.IfMatch != cur.hash.String {
+				return fmt.Errorf("%s changed since it was read: %w", path, ErrPrecondition)
+			}
+			if _, err := s.need(ctx, tx, p, c, acl.Editor); err != nil {
+				return err
+			}
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO blobs (sha256, size, created_at) VALUES (?, ?, ?) ON CONFLICT (sha256) DO NOTHING`,
+			sp.hash, sp.size, now.UnixNano()); err != nil {
+			return fmt.Errorf("record blob: %w", err)
+		}
+		if cur.id == 0 {
+			res, err := tx.ExecContext(ctx, `INSERT INTO nodes (parent_id, name, kind, mtime, created_at, created_by, updated_at, updated_by)
+				VALUES (?, ?, 'file', ?, ?, ?, ?, ?)`, pc.last().id, name, mtime.UnixNano(), now.UnixNano(), actorArg(p), now.UnixNano(), actorArg(p))
+			if err != nil {
+				return fmt.Errorf("create %s: %w", path, err)
+			}
+			id, _ = res.LastInsertId()
+			created = true
+		} else {
+			id = cur.id
+			if cur.hash.String == sp.hash {
+				// Same bytes saved again (editors and sync clients do this):
+				// keep one version, only the modification time moves.
+				_, err := tx.ExecContext(ctx, `UPDATE nodes SET mtime = ? WHERE id = ?`, mtime.UnixNano(), id)
+				return err
+			}
+		}
+		num := 1
+		if cur.verNum.Valid {
+			if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(number), 0) + 1 FROM versions WHERE node_id = ?`, id).Scan(&num); err != nil {
+				return err
+			}
+		}
+		res, err := tx.ExecContext(ctx, `INSERT INTO versions (node_id, number, blob, size, mime, author, created_at, mtime)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, id, num, sp.hash, sp.size, sp.mime, actorArg(p), now.UnixNano(), mtime.UnixNano())
+		if err != nil {
+			return fmt.Errorf("record version of %s: %w", path, err)
+		}
+		vid, _ := res.LastInsertId()
+		if _, err := tx.ExecContext(ctx, `UPDATE nodes SET current_version_id = ?, mtime = ?, updated_at = ?, updated_by = ? WHERE id = ?`,
+			vid, mtime.UnixNano(), now.UnixNano(), actorArg(p), id); err != nil {
+			return err
+		}
+		if err := s.touch(ctx, tx, p, pc.last().id); err != nil {
+			return err
+		}
+		action := "version"
+		if created {
+			action = "create"
+		}
+		return s.journal(ctx, tx, p, id, action, map[string]any{"path": path, "version": num, "blob": sp.hash, "size": sp.size})
+	})
+	if err != nil {
+		return Node{}, false, fmt.Errorf("upload %s: %w", JoinPath(append(mustSplit(parentPath), name)), err)
+	}
+	s.notify()
+	n, err := s.StatID(ctx, p, id)
+	return n, created, err
+}
+
+func mustSplit(p string) []string {
+	names, _ := SplitPath(p)
+	return names
+}

@@ -1,0 +1,450 @@
+// Package repo is the only door for changes to the tree. Every method takes
+// ctx and the acting principal, checks permissions, writes metadata and a
+// journal entry in one transaction, and only then reports success. The web
+// API, WebDAV and the CLI are thin adapters over it.
+package repo
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"notreasso/internal/acl"
+	"notreasso/internal/meta"
+	"notreasso/storage"
+)
+
+// RootID is the id of the root folder, created by the first migration.
+const RootID = 1
+
+// Node is a file or folder as the caller sees it.
+type Node struct {
+	ID        int64
+	ParentID  int64
+	Name      string
+	Path      string
+	Dir       bool
+	Size      int64
+	Mime      string
+	Hash      string // SHA-256 (hex) of the current content; empty for folders
+	Version   int    // current version number; 0 for folders
+	VersionID int64
+	ModTime   time.Time // the document's modification time (client-supplied or upload time)
+	CreatedAt time.Time
+	UpdatedAt time.Time
+	UpdatedBy string
+	DeletedAt time.Time // zero unless the node is in the trash
+	Tags      []string
+	Role      acl.Role // the caller's effective role on this node
+}
+
+// ETag identifies the node's current state: the content hash for files, the
+// id and last change for folders. Never empty.
+func (n Node) ETag() string {
+	if n.Dir {
+		return fmt.Sprintf("d%x-%x", n.ID, n.UpdatedAt.UnixNano())
+	}
+	return n.Hash
+}
+
+// Options configures a Service.
+type Options struct {
+	MaxUpload int64 // bytes; 0 means no limit
+	SpoolDir  string
+	Logger    *slog.Logger
+	Now       func() time.Time // for tests; time.Now by default
+}
+
+// Service is the repository.
+type Service struct {
+	db      *meta.DB
+	blobs   storage.BlobStore
+	opts    Options
+	log     *slog.Logger
+	now     func() time.Time
+	changed chan struct{}
+}
+
+// New builds the service. The spool directory should be on the same
+// filesystem as a local blob store so that finished uploads are renamed,
+// not copied.
+func New(db *meta.DB, blobs storage.BlobStore, opts Options) (*Service, error) {
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if t, ok := blobs.(interface{ TempDir() string }); ok && opts.SpoolDir == "" {
+		opts.SpoolDir = t.TempDir()
+	}
+	if opts.SpoolDir == "" {
+		return nil, errors.New("repo: no spool directory")
+	}
+	if err := os.MkdirAll(opts.SpoolDir, 0o750); err != nil {
+		return nil, fmt.Errorf("create spool directory: %w", err)
+	}
+	return &Service{db: db, blobs: blobs, opts: opts, log: opts.Logger, now: opts.Now, changed: make(chan struct{}, 1)}, nil
+}
+
+// Changed is signalled (without blocking, coalesced) after each committed
+// change, so followers of the journal need not poll tightly.
+func (s *Service) Changed() <-chan struct{} { return s.changed }
+
+func (s *Service) notify() {
+	select {
+	case s.changed <- struct{}{}:
+	default:
+	}
+}
+
+// Blobs exposes the blob store for readers that already passed a permission
+// check in this package (the indexer, backups).
+func (s *Service) Blobs() storage.BlobStore { return s.blobs }
+
+// DB exposes the metadata store to sibling services (auth, indexer).
+func (s *Service) DB() *meta.DB { return s.db }
+
+// SpoolDir is where partial uploads live until committed.
+func (s *Service) SpoolDir() string { return s.opts.SpoolDir }
+
+type querier interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+}
+
+// row is a node as stored, with its current version.
+type row struct {
+	id, parent          int64
+	name                string
+	dir                 bool
+	mtime, created, upd int64
+	updBy               string
+	deleted             sql.NullInt64
+	verID               sql.NullInt64
+	verNum              sql.NullInt64
+	hash, mime          sql.NullString
+	size                sql.NullInt64
+}
+
+const rowCols = `n.id, COALESCE(n.parent_id, 0), n.name, n.kind = 'dir', n.mtime, n.created_at, n.updated_at,
+	COALESCE(u.login, ''), n.deleted_at, v.id, v.number, v.blob, v.mime, v.size`
+const rowFrom = ` FROM nodes n LEFT JOIN versions v ON v.id = n.current_version_id LEFT JOIN users u ON u.id = n.updated_by `
+
+func scanRow(sc interface{ Scan(...any) error }) (row, error) {
+	var r row
+	err := sc.Scan(&r.id, &r.parent, &r.name, &r.dir, &r.mtime, &r.created, &r.upd, &r.updBy, &r.deleted,
+		&r.verID, &r.verNum, &r.hash, &r.mime, &r.size)
+	return r, err
+}
+
+func (r row) node(path string, role acl.Role) Node {
+	return Node{
+		ID: r.id, ParentID: r.parent, Name: r.name, Path: path, Dir: r.dir,
+		Size: r.size.Int64, Mime: r.mime.String, Hash: r.hash.String,
+		Version: int(r.verNum.Int64), VersionID: r.verID.Int64,
+		ModTime: meta.Time(r.mtime), CreatedAt: meta.Time(r.created), UpdatedAt: meta.Time(r.upd),
+		UpdatedBy: r.updBy, DeletedAt: meta.NullTime(r.deleted), Role: role,
+	}
+}
+
+// chain is a node and its ancestors, root first.
+type chain []row
+
+func (c chain) last() row { return c[len(c)-1] }
+
+func (c chain) path() string {
+	names := make([]string, 0, len(c))
+	for _, r := range c[1:] {
+		names = append(names, r.name)
+	}
+	return JoinPath(names)
+}
+
+func (c chain) ids() []int64 {
+	ids := make([]int64, len(c))
+	for i, r := range c {
+		ids[i] = r.id
+	}
+	return ids
+}
+
+// live reports whether no node of the chain is in the trash.
+func (c chain) live() bool {
+	for _, r := range c {
+		if r.deleted.Valid {
+			return false
+		}
+	}
+	return true
+}
+
+// resolve walks a path from the root through live nodes. It returns
+// ErrNotFound (wrapped) if a segment is missing and ErrNotDir if the path
+// goes through a file.
+func (s *Service) resolve(ctx context.Context, q querier, p string) (chain, error) {
+	names, err := SplitPath(p)
+	if err != nil {
+		return nil, err
+	}
+	root, err := scanRow(q.QueryRowContext(ctx, `SELECT `+rowCols+rowFrom+`WHERE n.id = ?`, RootID))
+	if err != nil {
+		return nil, fmt.Errorf("read root: %w", err)
+	}
+	c := chain{root}
+	for _, name := range names {
+		if !c.last().dir {
+			return nil, fmt.Errorf("%s: %w", c.path(), ErrNotDir)
+		}
+		r, err := scanRow(q.QueryRowContext(ctx, `SELECT `+rowCols+rowFrom+
+			`WHERE n.parent_id = ? AND n.name = ? AND n.deleted_at IS NULL`, c.last().id, name))
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil, fmt.Errorf("%s: %w", JoinPath(append(namesOf(c), name)), ErrNotFound)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("resolve %s: %w", p, err)
+		}
+		c = append(c, r)
+	}
+	return c, nil
+}
+
+func namesOf(c chain) []string {
+	var out []string
+	for _, r := range c[1:] {
+		out = append(out, r.name)
+	}
+	return out
+}
+
+// chainByID loads a node and its ancestors, root first, trashed or not.
+func (s *Service) chainByID(ctx context.Context, q querier, id int64) (chain, error) {
+	rows, err := q.QueryContext(ctx, `WITH RECURSIVE anc(id, depth) AS (
+			SELECT id, 0 FROM nodes WHERE id = ?
+			UNION ALL SELECT n.parent_id, anc.depth + 1 FROM nodes n JOIN anc ON n.id = anc.id WHERE n.parent_id IS NOT NULL
+		) SELECT `+rowCols+rowFrom+` JOIN anc ON anc.id = n.id ORDER BY anc.depth DESC`, id)
+	if err != nil {
+		return nil, fmt.Errorf("load node %d: %w", id, err)
+	}
+	defer rows.Close()
+	var c chain
+	for rows.Next() {
+		r, err := scanRow(rows)
+		if err != nil {
+			return nil, fmt.Errorf("load node %d: %w", id, err)
+		}
+		c = append(c, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("load node %d: %w", id, err)
+	}
+	if len(c) == 0 || c[0].id != RootID {
+		return nil, fmt.Errorf("node %d: %w", id, ErrNotFound)
+	}
+	return c, nil
+}
+
+// grantsOn returns the grants on the given nodes.
+func (s *Service) grantsOn(ctx context.Context, q querier, ids []int64) ([]acl.Grant, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		args[i] = id
+	}
+	rows, err := q.QueryContext(ctx, `SELECT id, node_id, principal_kind, principal_id, role FROM grants WHERE node_id IN (`+
+		placeholders(len(ids))+`)`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("load grants: %w", err)
+	}
+	defer rows.Close()
+	var out []acl.Grant
+	for rows.Next() {
+		var g acl.Grant
+		var kind, role string
+		if err := rows.Scan(&g.ID, &g.NodeID, &kind, &g.Who, &role); err != nil {
+			return nil, fmt.Errorf("load grants: %w", err)
+		}
+		g.Kind = acl.PrincipalKind(kind)
+		if g.Role, err = acl.ParseRole(role); err != nil {
+			return nil, err
+		}
+		out = append(out, g)
+	}
+	return out, rows.Err()
+}
+
+func placeholders(n int) string {
+	return strings.TrimSuffix(strings.Repeat("?,", n), ",")
+}
+
+// roleOn is p's effective role on the last node of c.
+func (s *Service) roleOn(ctx context.Context, q querier, p acl.Principal, c chain) (acl.Role, error) {
+	if p.IsAdmin() {
+		return acl.Manager, nil
+	}
+	grants, err := s.grantsOn(ctx, q, c.ids())
+	if err != nil {
+		return acl.None, err
+	}
+	role, _ := acl.Effective(p, grants)
+	return role, nil
+}
+
+// traversable reports whether p, without a role on the node, may still see
+// it because something below it is granted to p (a partner granted
+// /Subventions/2026/Fondation must be able to walk down to it).
+func (s *Service) traversable(ctx context.Context, q querier, p acl.Principal, nodeID int64) (bool, error) {
+	set, err := s.traversalSet(ctx, q, p)
+	return set[nodeID], err
+}
+
+// traversalSet is the set of ancestors of the nodes granted to p.
+func (s *Service) traversalSet(ctx context.Context, q querier, p acl.Principal) (map[int64]bool, error) {
+	cond, args := grantCondition(p)
+	rows, err := q.QueryContext(ctx, `WITH RECURSIVE anc(id) AS (
+			SELECT n.parent_id FROM grants g JOIN nodes n ON n.id = g.node_id WHERE n.parent_id IS NOT NULL AND (`+cond+`)
+			UNION SELECT n.parent_id FROM nodes n JOIN anc ON n.id = anc.id WHERE n.parent_id IS NOT NULL
+		) SELECT id FROM anc`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("load traversable folders: %w", err)
+	}
+	defer rows.Close()
+	set := map[int64]bool{}
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		set[id] = true
+	}
+	return set, rows.Err()
+}
+
+// grantCondition is the SQL condition (on alias g) selecting grants that
+// match p; it mirrors acl.Grant.Matches.
+func grantCondition(p acl.Principal) (string, []any) {
+	cond := `g.principal_kind = 'public'`
+	var args []any
+	if p.Anonymous() {
+		return cond, args
+	}
+	if p.Role == acl.Member || p.Role == acl.Admin {
+		cond += ` OR g.principal_kind = 'members'`
+	}
+	cond += ` OR (g.principal_kind = 'user' AND g.principal_id = ?)`
+	args = append(args, p.UserID)
+	if len(p.Groups) > 0 {
+		cond += ` OR (g.principal_kind = 'group' AND g.principal_id IN (` + placeholders(len(p.Groups)) + `))`
+		for _, g := range p.Groups {
+			args = append(args, g)
+		}
+	}
+	return cond, args
+}
+
+// need returns the caller's role on the node of c, or an error if it is
+// below min. A caller who may not even read gets ErrNotFound, so guessing
+// paths reveals nothing.
+func (s *Service) need(ctx context.Context, q querier, p acl.Principal, c chain, min acl.Role) (acl.Role, error) {
+	role, err := s.roleOn(ctx, q, p, c)
+	if err != nil {
+		return acl.None, err
+	}
+	if role >= min {
+		return role, nil
+	}
+	if role == acl.None {
+		ok, err := s.traversable(ctx, q, p, c.last().id)
+		if err != nil {
+			return acl.None, err
+		}
+		if !ok {
+			return acl.None, fmt.Errorf("%s: %w", c.path(), ErrNotFound)
+		}
+	}
+	return role, fmt.Errorf("%s: needs %s rights: %w", c.path(), min, ErrForbidden)
+}
+
+// journal appends an entry in the caller's transaction.
+func (s *Service) journal(ctx context.Context, tx querier, p acl.Principal, nodeID int64, action string, details map[string]any) error {
+	b, err := json.Marshal(details)
+	if err != nil {
+		return fmt.Errorf("journal %s: %w", action, err)
+	}
+	var actor any
+	if p.UserID != 0 {
+		actor = p.UserID
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO journal (at, actor, node_id, action, details) VALUES (?, ?, ?, ?, ?)`,
+		s.now().UnixNano(), actor, nodeID, action, string(b)); err != nil {
+		return fmt.Errorf("journal %s: %w", action, err)
+	}
+	return nil
+}
+
+func actorArg(p acl.Principal) any {
+	if p.UserID == 0 {
+		return nil
+	}
+	return p.UserID
+}
+
+// touch marks a folder as changed, so its ETag moves.
+func (s *Service) touch(ctx context.Context, tx querier, p acl.Principal, id int64) error {
+	_, err := tx.ExecContext(ctx, `UPDATE nodes SET updated_at = ?, updated_by = ? WHERE id = ?`, s.now().UnixNano(), actorArg(p), id)
+	return err
+}
+
+// tagsOf loads the tags of the given nodes.
+func (s *Service) tagsOf(ctx context.Context, q querier, where string, args ...any) (map[int64][]string, error) {
+	rows, err := q.QueryContext(ctx, `SELECT nt.node_id, t.name FROM node_tags nt JOIN tags t ON t.id = nt.tag_id WHERE `+where+` ORDER BY t.name`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("load tags: %w", err)
+	}
+	defer rows.Close()
+	out := map[int64][]string{}
+	for rows.Next() {
+		var id int64
+		var name string
+		if err := rows.Scan(&id, &name); err != nil {
+			return nil, err
+		}
+		out[id] = append(out[id], name)
+	}
+	return out, rows.Err()
+}
+
+func parentAndName(p string) (string, string, error) {
+	names, err := SplitPath(p)
+	if err != nil {
+		return "", "", err
+	}
+	if len(names) == 0 {
+		return "", "", fmt.Errorf("%w: the root folder cannot be changed this way", ErrConflict)
+	}
+	return JoinPath(names[:len(names)-1]), names[len(names)-1], nil
+}
+
+// CleanupSpool removes spool files left by a crash. Called at start-up.
+func (s *Service) CleanupSpool() error {
+	entries, err := os.ReadDir(s.opts.SpoolDir)
+	if err != nil {
+		return err
+	}
+	for _, e := range entries {
+		if strings.HasPrefix(e.Name(), spoolPrefix) {
+			os.Remove(filepath.Join(s.opts.SpoolDir, e.Name()))
+		}
+	}
+	return nil
+}

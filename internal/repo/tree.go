@@ -1,0 +1,416 @@
+package repo
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"sort"
+
+	"notreasso/internal/acl"
+)
+
+// Stat returns the node at path if the caller may see it.
+func (s *Service) Stat(ctx context.Context, p acl.Principal, path string) (Node, error) {
+	c, err := s.resolve(ctx, s.db.R, path)
+	if err != nil {
+		return Node{}, err
+	}
+	return s.statChain(ctx, p, c)
+}
+
+// StatID returns the live node with this id if the caller may see it.
+func (s *Service) StatID(ctx context.Context, p acl.Principal, id int64) (Node, error) {
+	c, err := s.chainByID(ctx, s.db.R, id)
+	if err != nil {
+		return Node{}, err
+	}
+	if !c.live() {
+		return Node{}, fmt.Errorf("node %d: %w", id, ErrNotFound)
+	}
+	return s.statChain(ctx, p, c)
+}
+
+func (s *Service) statChain(ctx context.Context, p acl.Principal, c chain) (Node, error) {
+	role, err := s.need(ctx, s.db.R, p, c, acl.Viewer)
+	if err != nil && role == acl.None && !errors.Is(err, ErrForbidden) {
+		return Node{}, err
+	}
+	// A traversable folder (role None, ErrForbidden) is visible by name only.
+	n := c.last().node(c.path(), role)
+	tags, err := s.tagsOf(ctx, s.db.R, `nt.node_id = ?`, n.ID)
+	if err != nil {
+		return Node{}, err
+	}
+	n.Tags = tags[n.ID]
+	return n, nil
+}
+
+// List returns the children of the folder at path that the caller may see,
+// sorted by name (folders first).
+func (s *Service) List(ctx context.Context, p acl.Principal, path string) (Node, []Node, error) {
+	c, err := s.resolve(ctx, s.db.R, path)
+	if err != nil {
+		return Node{}, nil, err
+	}
+	dir, err := s.statChain(ctx, p, c)
+	if err != nil {
+		return Node{}, nil, err
+	}
+	if !dir.Dir {
+		return Node{}, nil, fmt.Errorf("%s: %w", dir.Path, ErrNotDir)
+	}
+	rows, err := s.db.R.QueryContext(ctx, `SELECT `+rowCols+rowFrom+`WHERE n.parent_id = ? AND n.deleted_at IS NULL`, dir.ID)
+	if err != nil {
+		return Node{}, nil, fmt.Errorf("list %s: %w", dir.Path, err)
+	}
+	defer rows.Close()
+	var kids []row
+	for rows.Next() {
+		r, err := scanRow(rows)
+		if err != nil {
+			return Node{}, nil, fmt.Errorf("list %s: %w", dir.Path, err)
+		}
+		kids = append(kids, r)
+	}
+	if err := rows.Err(); err != nil {
+		return Node{}, nil, fmt.Errorf("list %s: %w", dir.Path, err)
+	}
+	rows.Close()
+
+	// Children inherit the folder's role; below a traversal-only folder,
+	// each child needs its own grant or must lead to one.
+	var grantsBelow map[int64]acl.Role
+	var through map[int64]bool
+	if dir.Role == acl.None {
+		if through, err = s.traversalSet(ctx, s.db.R, p); err != nil {
+			return Node{}, nil, err
+		}
+		if grantsBelow, err = s.childGrants(ctx, p, dir.ID); err != nil {
+			return Node{}, nil, err
+		}
+	}
+	tags, err := s.tagsOf(ctx, s.db.R, `nt.node_id IN (SELECT id FROM nodes WHERE parent_id = ? AND deleted_at IS NULL)`, dir.ID)
+	if err != nil {
+		return Node{}, nil, err
+	}
+	prefix := dir.Path
+	if prefix != "/" {
+		prefix += "/"
+	}
+	out := make([]Node, 0, len(kids))
+	for _, r := range kids {
+		role := dir.Role
+		if role == acl.None {
+			role = grantsBelow[r.id]
+			if role == acl.None && !through[r.id] {
+				continue
+			}
+		} else if g, ok := grantsBelow[r.id]; ok && g > role {
+			role = g
+		}
+		n := r.node(prefix+r.name, role)
+		n.Tags = tags[r.id]
+		out = append(out, n)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Dir != out[j].Dir {
+			return out[i].Dir
+		}
+		return out[i].Name < out[j].Name
+	})
+	return dir, out, nil
+}
+
+// childGrants returns, for children of dir granted directly to p, the role.
+func (s *Service) childGrants(ctx context.Context, p acl.Principal, dir int64) (map[int64]acl.Role, error) {
+	cond, args := grantCondition(p)
+	rows, err := s.db.R.QueryContext(ctx, `SELECT g.node_id, g.role FROM grants g JOIN nodes n ON n.id = g.node_id
+		WHERE n.parent_id = ? AND (`+cond+`)`, append([]any{dir}, args...)...)
+	if err != nil {
+		return nil, fmt.Errorf("load grants: %w", err)
+	}
+	defer rows.Close()
+	out := map[int64]acl.Role{}
+	for rows.Next() {
+		var id int64
+		var rs string
+		if err := rows.Scan(&id, &rs); err != nil {
+			return nil, err
+		}
+		r, _ := acl.ParseRole(rs)
+		if r > out[id] {
+			out[id] = r
+		}
+	}
+	return out, rows.Err()
+}
+
+// Mkdir creates a folder. The parent must exist.
+func (s *Service) Mkdir(ctx context.Context, p acl.Principal, path string) (Node, error) {
+	parentPath, name, err := parentAndName(path)
+	if err != nil {
+		return Node{}, err
+	}
+	var id int64
+	err = s.db.Tx(ctx, func(tx *sql.Tx) error {
+		pc, err := s.resolve(ctx, tx, parentPath)
+		if err != nil {
+			return err
+		}
+		if !pc.last().dir {
+			return fmt.Errorf("%s: %w", pc.path(), ErrNotDir)
+		}
+		if _, err := s.need(ctx, tx, p, pc, acl.Editor); err != nil {
+			return err
+		}
+		full := JoinPath(append(namesOf(pc), name))
+		if _, err := s.resolve(ctx, tx, full); err == nil {
+			return fmt.Errorf("%s: %w", full, ErrExists)
+		}
+		now := s.now().UnixNano()
+		res, err := tx.ExecContext(ctx, `INSERT INTO nodes (parent_id, name, kind, mtime, created_at, created_by, updated_at, updated_by)
+			VALUES (?, ?, 'dir', ?, ?, ?, ?, ?)`, pc.last().id, name, now, now, actorArg(p), now, actorArg(p))
+		if err != nil {
+			return fmt.Errorf("create folder %s: %w", full, err)
+		}
+		id, _ = res.LastInsertId()
+		if err := s.touch(ctx, tx, p, pc.last().id); err != nil {
+			return err
+		}
+		return s.journal(ctx, tx, p, id, "mkdir", map[string]any{"path": full})
+	})
+	if err != nil {
+		return Node{}, fmt.Errorf("mkdir %s: %w", path, err)
+	}
+	s.notify()
+	return s.StatID(ctx, p, id)
+}
+
+// MkdirAll creates a folder and any missing parents.
+func (s *Service) MkdirAll(ctx context.Context, p acl.Principal, path string) (Node, error) {
+	names, err := SplitPath(path)
+	if err != nil {
+		return Node{}, err
+	}
+	for i := range names {
+		sub := JoinPath(names[:i+1])
+		n, err := s.Stat(ctx, p, sub)
+		if err == nil {
+			if !n.Dir {
+				return Node{}, fmt.Errorf("%s: %w", sub, ErrNotDir)
+			}
+			continue
+		}
+		if !errors.Is(err, ErrNotFound) {
+			return Node{}, err
+		}
+		if _, err := s.Mkdir(ctx, p, sub); err != nil && !errors.Is(err, ErrExists) {
+			return Node{}, err
+		}
+	}
+	return s.Stat(ctx, p, JoinPath(names))
+}
+
+// Delete moves the node (and its subtree) to the trash.
+func (s *Service) Delete(ctx context.Context, p acl.Principal, path string) error {
+	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
+		c, err := s.resolve(ctx, tx, path)
+		if err != nil {
+			return err
+		}
+		if len(c) == 1 {
+			return fmt.Errorf("%w: the root folder cannot be deleted", ErrConflict)
+		}
+		if _, err := s.need(ctx, tx, p, c, acl.Editor); err != nil {
+			return err
+		}
+		return s.trashNode(ctx, tx, p, c)
+	})
+	if err != nil {
+		return fmt.Errorf("delete %s: %w", path, err)
+	}
+	s.notify()
+	return nil
+}
+
+func (s *Service) trashNode(ctx context.Context, tx *sql.Tx, p acl.Principal, c chain) error {
+	now := s.now().UnixNano()
+	if _, err := tx.ExecContext(ctx, `UPDATE nodes SET deleted_at = ?, deleted_by = ? WHERE id = ?`, now, actorArg(p), c.last().id); err != nil {
+		return fmt.Errorf("move %s to the trash: %w", c.path(), err)
+	}
+	if err := s.touch(ctx, tx, p, c[len(c)-2].id); err != nil {
+		return err
+	}
+	return s.journal(ctx, tx, p, c.last().id, "delete", map[string]any{"path": c.path()})
+}
+
+// Move renames or moves src to dst. If dst exists and overwrite is set, the
+// existing node goes to the trash first (never lost); otherwise ErrExists.
+// Moves are metadata only, whatever the size of the subtree.
+func (s *Service) Move(ctx context.Context, p acl.Principal, src, dst string, overwrite bool) (Node, error) {
+	dstParent, dstName, err := parentAndName(dst)
+	if err != nil {
+		return Node{}, err
+	}
+	var id int64
+	err = s.db.Tx(ctx, func(tx *sql.Tx) error {
+		sc, err := s.resolve(ctx, tx, src)
+		if err != nil {
+			return err
+		}
+		if len(sc) == 1 {
+			return fmt.Errorf("%w: the root folder cannot be moved", ErrConflict)
+		}
+		if _, err := s.need(ctx, tx, p, sc, acl.Editor); err != nil {
+			return err
+		}
+		dc, err := s.prepareTarget(ctx, tx, p, dstParent, dstName, overwrite, sc.last().id)
+		if err != nil {
+			return err
+		}
+		for _, r := range dc {
+			if r.id == sc.last().id {
+				return fmt.Errorf("%w: cannot move %s into itself", ErrConflict, sc.path())
+			}
+		}
+		id = sc.last().id
+		if _, err := tx.ExecContext(ctx, `UPDATE nodes SET parent_id = ?, name = ?, updated_at = ?, updated_by = ? WHERE id = ?`,
+			dc.last().id, dstName, s.now().UnixNano(), actorArg(p), id); err != nil {
+			return fmt.Errorf("move: %w", err)
+		}
+		if err := s.touch(ctx, tx, p, sc[len(sc)-2].id); err != nil {
+			return err
+		}
+		if err := s.touch(ctx, tx, p, dc.last().id); err != nil {
+			return err
+		}
+		to := JoinPath(append(namesOf(dc), dstName))
+		return s.journal(ctx, tx, p, id, "move", map[string]any{"from": sc.path(), "path": to})
+	})
+	if err != nil {
+		return Node{}, fmt.Errorf("move %s to %s: %w", src, dst, err)
+	}
+	s.notify()
+	return s.StatID(ctx, p, id)
+}
+
+// prepareTarget resolves the destination folder of a move or copy, checks
+// rights there and clears the target name (trashing what is there when
+// overwrite is set). self is the source node id: moving onto itself is fine.
+func (s *Service) prepareTarget(ctx context.Context, tx *sql.Tx, p acl.Principal, parent, name string, overwrite bool, self int64) (chain, error) {
+	dc, err := s.resolve(ctx, tx, parent)
+	if err != nil {
+		return nil, err
+	}
+	if !dc.last().dir {
+		return nil, fmt.Errorf("%s: %w", dc.path(), ErrNotDir)
+	}
+	if _, err := s.need(ctx, tx, p, dc, acl.Editor); err != nil {
+		return nil, err
+	}
+	tc, err := s.resolve(ctx, tx, JoinPath(append(namesOf(dc), name)))
+	switch {
+	case errors.Is(err, ErrNotFound):
+		return dc, nil
+	case err != nil:
+		return nil, err
+	case tc.last().id == self:
+		return dc, nil
+	case !overwrite:
+		return nil, fmt.Errorf("%s: %w", tc.path(), ErrExists)
+	}
+	if _, err := s.need(ctx, tx, p, tc, acl.Editor); err != nil {
+		return nil, err
+	}
+	return dc, s.trashNode(ctx, tx, p, tc)
+}
+
+// Copy copies src (a file or a whole folder) to dst. Only metadata is
+// written: the copies share their blobs with the originals. Each copied file
+// starts with one version, the source's current one.
+func (s *Service) Copy(ctx context.Context, p acl.Principal, src, dst string, overwrite bool) (Node, error) {
+	dstParent, dstName, err := parentAndName(dst)
+	if err != nil {
+		return Node{}, err
+	}
+	var id int64
+	err = s.db.Tx(ctx, func(tx *sql.Tx) error {
+		sc, err := s.resolve(ctx, tx, src)
+		if err != nil {
+			return err
+		}
+		if _, err := s.need(ctx, tx, p, sc, acl.Viewer); err != nil {
+			return err
+		}
+		dc, err := s.prepareTarget(ctx, tx, p, dstParent, dstName, overwrite, 0)
+		if err != nil {
+			return err
+		}
+		for _, r := range dc {
+			if r.id == sc.last().id {
+				return fmt.Errorf("%w: cannot copy %s into itself", ErrConflict, sc.path())
+			}
+		}
+		if id, err = s.copyNode(ctx, tx, p, sc.last(), dc.last().id, dstName); err != nil {
+			return err
+		}
+		if err := s.touch(ctx, tx, p, dc.last().id); err != nil {
+			return err
+		}
+		to := JoinPath(append(namesOf(dc), dstName))
+		return s.journal(ctx, tx, p, id, "copy", map[string]any{"from": sc.path(), "path": to})
+	})
+	if err != nil {
+		return Node{}, fmt.Errorf("copy %s to %s: %w", src, dst, err)
+	}
+	s.notify()
+	return s.StatID(ctx, p, id)
+}
+
+func (s *Service) copyNode(ctx context.Context, tx *sql.Tx, p acl.Principal, src row, parent int64, name string) (int64, error) {
+	now := s.now().UnixNano()
+	kind := "file"
+	if src.dir {
+		kind = "dir"
+	}
+	res, err := tx.ExecContext(ctx, `INSERT INTO nodes (parent_id, name, kind, mtime, created_at, created_by, updated_at, updated_by)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, parent, name, kind, src.mtime, now, actorArg(p), now, actorArg(p))
+	if err != nil {
+		return 0, fmt.Errorf("copy %s: %w", name, err)
+	}
+	id, _ := res.LastInsertId()
+	if _, err := tx.ExecContext(ctx, `INSERT INTO node_tags (node_id, tag_id) SELECT ?, tag_id FROM node_tags WHERE node_id = ?`, id, src.id); err != nil {
+		return 0, err
+	}
+	if !src.dir {
+		res, err := tx.ExecContext(ctx, `INSERT INTO versions (node_id, number, blob, size, mime, author, created_at, mtime)
+			SELECT ?, 1, blob, size, mime, author, ?, mtime FROM versions WHERE id = ?`, id, now, src.verID.Int64)
+		if err != nil {
+			return 0, fmt.Errorf("copy %s: %w", name, err)
+		}
+		vid, _ := res.LastInsertId()
+		_, err = tx.ExecContext(ctx, `UPDATE nodes SET current_version_id = ? WHERE id = ?`, vid, id)
+		return id, err
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT `+rowCols+rowFrom+`WHERE n.parent_id = ? AND n.deleted_at IS NULL`, src.id)
+	if err != nil {
+		return 0, err
+	}
+	var kids []row
+	for rows.Next() {
+		r, err := scanRow(rows)
+		if err != nil {
+			rows.Close()
+			return 0, err
+		}
+		kids = append(kids, r)
+	}
+	rows.Close()
+	for _, k := range kids {
+		if _, err := s.copyNode(ctx, tx, p, k, id, k.name); err != nil {
+			return 0, err
+		}
+	}
+	return id, nil
+}

@@ -1,0 +1,226 @@
+// Package fs stores blobs on local disk, in sharded directories
+// (root/ab/cd/abcd…) so no directory grows past a few thousand entries.
+// Writes are atomic: a temporary file in root/tmp is written, fsynced and
+// renamed into place.
+package fs
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	iofs "io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"notreasso/storage"
+)
+
+// Store is a BlobStore on a local directory.
+type Store struct {
+	root string
+	tmp  string
+}
+
+// New opens (creating if needed) a store rooted at dir.
+func New(dir string) (*Store, error) {
+	s := &Store{root: dir, tmp: filepath.Join(dir, "tmp")}
+	if err := os.MkdirAll(s.tmp, 0o750); err != nil {
+		return nil, fmt.Errorf("create blob store %s: %w", dir, err)
+	}
+	return s, nil
+}
+
+// TempDir is where spool files should be created so that PutFile can rename
+// them into place instead of copying.
+func (s *Store) TempDir() string { return s.tmp }
+
+func (s *Store) path(key string) string {
+	return filepath.Join(s.root, key[0:2], key[2:4], key)
+}
+
+// LocalPath returns the file holding the blob, for readers that need a path
+// (the extraction worker). The file must not be modified.
+func (s *Store) LocalPath(key string) (string, bool) {
+	if !storage.ValidKey(key) {
+		return "", false
+	}
+	return s.path(key), true
+}
+
+// Put implements storage.BlobStore.
+func (s *Store) Put(ctx context.Context, key string, r io.Reader, size int64) error {
+	if !storage.ValidKey(key) {
+		return fmt.Errorf("put blob %q: %w", key, storage.ErrInvalidKey)
+	}
+	if _, err := os.Stat(s.path(key)); err == nil {
+		return nil
+	}
+	f, err := os.CreateTemp(s.tmp, "put-*")
+	if err != nil {
+		return fmt.Errorf("put blob %s: %w", key, err)
+	}
+	defer os.Remove(f.Name()) // no-op once renamed
+	n, err := io.Copy(f, io.LimitReader(ctxReader{ctx, r}, size+1))
+	if err == nil && n != size {
+		err = fmt.Errorf("%w: got %d bytes, want %d", storage.ErrSizeMismatch, n, size)
+	}
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("put blob %s: %w", key, err)
+	}
+	return s.install(key, f.Name())
+}
+
+// PutFile moves the finished file at path (which must be inside TempDir and
+// hold exactly the blob's content) into place under key. It is the
+// zero-copy path for uploads spooled on the same filesystem.
+func (s *Store) PutFile(ctx context.Context, key, path string) error {
+	if !storage.ValidKey(key) {
+		return fmt.Errorf("put blob %q: %w", key, storage.ErrInvalidKey)
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if _, err := os.Stat(s.path(key)); err == nil {
+		return nil
+	}
+	return s.install(key, path)
+}
+
+func (s *Store) install(key, tmp string) error {
+	dst := s.path(key)
+	if err := os.MkdirAll(filepath.Dir(dst), 0o750); err != nil {
+		return fmt.Errorf("put blob %s: %w", key, err)
+	}
+	// Blobs are read-only once stored: nothing may rewrite a content hash.
+	if err := os.Chmod(tmp, 0o440); err != nil {
+		return fmt.Errorf("put blob %s: %w", key, err)
+	}
+	if err := os.Rename(tmp, dst); err != nil {
+		return fmt.Errorf("put blob %s: %w", key, err)
+	}
+	if d, err := os.Open(filepath.Dir(dst)); err == nil {
+		d.Sync()
+		d.Close()
+	}
+	return nil
+}
+
+// Get implements storage.BlobStore.
+func (s *Store) Get(ctx context.Context, key string, off, length int64) (io.ReadCloser, error) {
+	if !storage.ValidKey(key) {
+		return nil, fmt.Errorf("get blob %q: %w", key, storage.ErrInvalidKey)
+	}
+	f, err := os.Open(s.path(key))
+	if err != nil {
+		return nil, fmt.Errorf("get blob %s: %w", key, mapErr(err))
+	}
+	st, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, fmt.Errorf("get blob %s: %w", key, err)
+	}
+	if off < 0 || off > st.Size() {
+		f.Close()
+		return nil, fmt.Errorf("get blob %s: offset %d outside 0..%d", key, off, st.Size())
+	}
+	if _, err := f.Seek(off, io.SeekStart); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("get blob %s: %w", key, err)
+	}
+	if length < 0 || off+length > st.Size() {
+		length = st.Size() - off
+	}
+	return &sectionReadCloser{Reader: io.LimitReader(f, length), f: f}, nil
+}
+
+// Stat implements storage.BlobStore.
+func (s *Store) Stat(ctx context.Context, key string) (storage.BlobInfo, error) {
+	if !storage.ValidKey(key) {
+		return storage.BlobInfo{}, fmt.Errorf("stat blob %q: %w", key, storage.ErrInvalidKey)
+	}
+	st, err := os.Stat(s.path(key))
+	if err != nil {
+		return storage.BlobInfo{}, fmt.Errorf("stat blob %s: %w", key, mapErr(err))
+	}
+	return storage.BlobInfo{Key: key, Size: st.Size(), ModTime: st.ModTime()}, nil
+}
+
+// Delete implements storage.BlobStore.
+func (s *Store) Delete(ctx context.Context, key string) error {
+	if !storage.ValidKey(key) {
+		return fmt.Errorf("delete blob %q: %w", key, storage.ErrInvalidKey)
+	}
+	if err := os.Remove(s.path(key)); err != nil {
+		return fmt.Errorf("delete blob %s: %w", key, mapErr(err))
+	}
+	return nil
+}
+
+// List implements storage.BlobStore.
+func (s *Store) List(ctx context.Context, prefix string, fn func(storage.BlobInfo) error) error {
+	err := filepath.WalkDir(s.root, func(p string, d iofs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if d.IsDir() {
+			if p == s.tmp {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		name := d.Name()
+		if !storage.ValidKey(name) || !strings.HasPrefix(name, prefix) {
+			return nil
+		}
+		info, err := d.Info()
+		if err != nil {
+			if errors.Is(err, iofs.ErrNotExist) {
+				return nil
+			}
+			return err
+		}
+		return fn(storage.BlobInfo{Key: name, Size: info.Size(), ModTime: info.ModTime()})
+	})
+	if err != nil {
+		return fmt.Errorf("list blobs: %w", err)
+	}
+	return nil
+}
+
+func mapErr(err error) error {
+	if errors.Is(err, iofs.ErrNotExist) {
+		return fmt.Errorf("%w (%v)", storage.ErrNotFound, err)
+	}
+	return err
+}
+
+type sectionReadCloser struct {
+	io.Reader
+	f *os.File
+}
+
+func (r *sectionReadCloser) Close() error { return r.f.Close() }
+
+// ctxReader stops a copy when ctx is cancelled.
+type ctxReader struct {
+	ctx context.Context
+	r   io.Reader
+}
+
+func (c ctxReader) Read(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return c.r.Read(p)
+}
