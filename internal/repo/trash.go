@@ -122,4 +122,3 @@ func (s *Service) Restore(ctx context.Context, p acl.Principal, id int64, to str
 	s.notify()
 	return s.StatID(ctx, p, id)
 }
-

@@ -1,0 +1,96 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"notreasso/internal/auth"
+	"notreasso/internal/config"
+	"notreasso/internal/meta"
+	"notreasso/internal/repo"
+	"notreasso/storage"
+	blobfs "notreasso/storage/fs"
+)
+
+// app is the set of services every command works with.
+type app struct {
+	cfg   config.Config
+	log   *slog.Logger
+	db    *meta.DB
+	blobs storage.BlobStore
+	repo  *repo.Service
+	auth  *auth.Service
+}
+
+func (a *app) Close() {
+	if a.db != nil {
+		a.db.Close()
+	}
+}
+
+func newLogger(c config.Config, w io.Writer) *slog.Logger {
+	var level slog.Level
+	level.UnmarshalText([]byte(c.Log.Level))
+	opts := &slog.HandlerOptions{Level: level}
+	if c.Log.Format == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+// openApp loads the configuration and opens the database and blob store.
+func openApp(ctx context.Context, cmd *cobra.Command) (*app, error) {
+	cfg, err := config.Load(cmd.Flags(), os.Environ())
+	if err != nil {
+		return nil, err
+	}
+	a := &app{cfg: cfg, log: newLogger(cfg, os.Stderr)}
+	if err := os.MkdirAll(cfg.Data, 0o750); err != nil {
+		return nil, fmt.Errorf("create data directory: %w", err)
+	}
+	if a.db, err = meta.Open(ctx, filepath.Join(cfg.Data, "meta.db"), a.log); err != nil {
+		return nil, err
+	}
+	if a.blobs, err = openBlobStore(ctx, cfg, a.log); err != nil {
+		a.Close()
+		return nil, err
+	}
+	opts := repo.Options{MaxUpload: cfg.MaxUpload, Logger: a.log}
+	if cfg.Storage.Backend != "fs" {
+		opts.SpoolDir = filepath.Join(cfg.Data, "spool")
+	}
+	if a.repo, err = repo.New(a.db, a.blobs, opts); err != nil {
+		a.Close()
+		return nil, err
+	}
+	a.auth = auth.New(a.db, a.log)
+	return a, nil
+}
+
+func openBlobStore(ctx context.Context, cfg config.Config, log *slog.Logger) (storage.BlobStore, error) {
+	switch cfg.Storage.Backend {
+	case "fs":
+		return blobfs.New(filepath.Join(cfg.Data, "blobs"))
+	}
+	return nil, fmt.Errorf("storage backend %q is not available in this build", cfg.Storage.Backend)
+}
+
+// readPassword reads one line from r (for --password-stdin).
+func readPassword(r io.Reader) (string, error) {
+	b, err := io.ReadAll(io.LimitReader(r, 4096))
+	if err != nil {
+		return "", fmt.Errorf("read password: %w", err)
+	}
+	pw := strings.TrimRight(string(b), "\r\n")
+	if pw == "" {
+		return "", fmt.Errorf("read password: standard input is empty")
+	}
+	return pw, nil
+}

@@ -1,0 +1,91 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"os"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"notreasso/internal/acl"
+	"notreasso/internal/auth"
+	"notreasso/internal/web"
+)
+
+func serveCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Run the server (web UI, API and WebDAV on one port)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx := cmd.Context()
+			a, err := openApp(ctx, cmd)
+			if err != nil {
+				return err
+			}
+			defer a.Close()
+			return serve(ctx, a)
+		},
+	}
+	cmd.Flags().String("addr", "127.0.0.1:8080", "listen address HOST:PORT; also NOTREASSO_ADDR")
+	return cmd
+}
+
+func serve(ctx context.Context, a *app) error {
+	if err := a.repo.CleanupSpool(); err != nil {
+		a.log.Warn("clean spool", "err", err)
+	}
+	if err := bootstrapAdmin(ctx, a); err != nil {
+		return err
+	}
+	srv := web.New(web.Deps{Config: a.cfg, DB: a.db, Repo: a.repo, Auth: a.auth, Blobs: a.blobs, Logger: a.log, Version: version})
+	ln, err := net.Listen("tcp", a.cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", a.cfg.Addr, err)
+	}
+	a.log.Info("listening", "addr", ln.Addr().String(), "data", a.cfg.Data, "storage", a.cfg.Storage.Backend, "version", version)
+	fmt.Fprintf(os.Stdout, "Notre Asso %s is running. Open %s/ and log in.\n", version, a.cfg.PublicURL())
+	go sweepSessions(ctx, a)
+	return srv.Listen(ctx, ln, 30*time.Second)
+}
+
+// bootstrapAdmin creates the first administrator on a fresh install, with
+// NOTREASSO_ADMIN_PASSWORD or a random password printed once.
+func bootstrapAdmin(ctx context.Context, a *app) error {
+	n, err := a.auth.Count(ctx)
+	if err != nil || n > 0 {
+		return err
+	}
+	pw := os.Getenv("NOTREASSO_ADMIN_PASSWORD")
+	printed := pw == ""
+	if printed {
+		pw = auth.RandomPassword()
+	}
+	if _, err := a.auth.CreateUser(ctx, 0, "admin", pw, acl.Admin); err != nil {
+		return fmt.Errorf("create the administrator: %w", err)
+	}
+	if printed {
+		fmt.Fprintf(os.Stdout, "\nFirst start: created the administrator account.\n  login:    admin\n  password: %s\n(shown once; change it with `notreasso user passwd admin`)\n\n", pw)
+	} else {
+		fmt.Fprintln(os.Stdout, "First start: created the administrator account \"admin\" with the password from NOTREASSO_ADMIN_PASSWORD.")
+	}
+	return nil
+}
+
+func sweepSessions(ctx context.Context, a *app) {
+	t := time.NewTicker(time.Hour)
+	defer t.Stop()
+	store := auth.NewSessionStorage(a.db)
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if err := store.Sweep(ctx); err != nil {
+				a.log.Warn("sweep sessions", "err", err)
+			}
+		}
+	}
+}

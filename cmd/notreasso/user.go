@@ -1,0 +1,152 @@
+package main
+
+import (
+	"fmt"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+
+	"notreasso/internal/acl"
+	"notreasso/internal/auth"
+)
+
+func userCmd() *cobra.Command {
+	cmd := &cobra.Command{Use: "user", Short: "Manage accounts"}
+	cmd.AddCommand(userAddCmd(), userPasswdCmd(), userListCmd(), userDisableCmd())
+	return cmd
+}
+
+func userAddCmd() *cobra.Command {
+	var admin, guest, stdin bool
+	cmd := &cobra.Command{
+		Use:   "add LOGIN",
+		Short: "Create an account (a member unless --admin or --guest)",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			a, err := openApp(cmd.Context(), cmd)
+			if err != nil {
+				return err
+			}
+			defer a.Close()
+			role := acl.Member
+			switch {
+			case admin && guest:
+				return fmt.Errorf("--admin and --guest exclude each other")
+			case admin:
+				role = acl.Admin
+			case guest:
+				role = acl.Guest
+			}
+			pw, printed, err := passwordFrom(cmd, stdin)
+			if err != nil {
+				return err
+			}
+			if _, err := a.auth.CreateUser(cmd.Context(), 0, args[0], pw, role); err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "created %s (%s)\n", args[0], role)
+			if printed {
+				fmt.Fprintf(cmd.OutOrStdout(), "password: %s\n", pw)
+			}
+			return nil
+		},
+	}
+	cmd.Flags().BoolVar(&admin, "admin", false, "make the account an administrator")
+	cmd.Flags().BoolVar(&guest, "guest", false, "make the account a guest (sees only what is granted to it)")
+	cmd.Flags().BoolVar(&stdin, "password-stdin", false, "read the password from standard input instead of generating one")
+	return cmd
+}
+
+func passwordFrom(cmd *cobra.Command, stdin bool) (pw string, printed bool, err error) {
+	if stdin {
+		pw, err = readPassword(cmd.InOrStdin())
+		return pw, false, err
+	}
+	return auth.RandomPassword(), true, nil
+}
+
+func userPasswdCmd() *cobra.Command {
+	var stdin bool
+	cmd := &cobra.Command{
+		Use:   "passwd LOGIN",
+		Short: "Set an account's password (generated unless --password-stdin)",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			a, err := openApp(cmd.Context(), cmd)
+			if err != nil {
+				return err
+			}
+			defer a.Close()
+			pw, printed, err := passwordFrom(cmd, stdin)
+			if err != nil {
+				return err
+			}
+			if err := a.auth.SetPassword(cmd.Context(), 0, args[0], pw); err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "password of %s changed\n", args[0])
+			if printed {
+				fmt.Fprintf(cmd.OutOrStdout(), "password: %s\n", pw)
+			}
+			return nil
+		},
+	}
+	cmd.Flags().BoolVar(&stdin, "password-stdin", false, "read the password from standard input")
+	return cmd
+}
+
+func userListCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "list",
+		Short: "List accounts",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			a, err := openApp(cmd.Context(), cmd)
+			if err != nil {
+				return err
+			}
+			defer a.Close()
+			users, err := a.auth.Users(cmd.Context())
+			if err != nil {
+				return err
+			}
+			w := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
+			fmt.Fprintln(w, "LOGIN\tROLE\tSTATUS\tCREATED")
+			for _, u := range users {
+				status := "active"
+				if u.Disabled {
+					status = "disabled"
+				}
+				fmt.Fprintf(w, "%s\t%s\t%s\t%s\n", u.Login, u.Role, status, u.CreatedAt.Format("2006-01-02"))
+			}
+			return w.Flush()
+		},
+	}
+}
+
+func userDisableCmd() *cobra.Command {
+	var enable bool
+	cmd := &cobra.Command{
+		Use:   "disable LOGIN",
+		Short: "Disable an account (--enable to undo); its files stay",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			a, err := openApp(cmd.Context(), cmd)
+			if err != nil {
+				return err
+			}
+			defer a.Close()
+			if err := a.auth.SetDisabled(cmd.Context(), 0, args[0], !enable); err != nil {
+				return err
+			}
+			state := "disabled"
+			if enable {
+				state = "enabled"
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "%s %s\n", args[0], state)
+			return nil
+		},
+	}
+	cmd.Flags().BoolVar(&enable, "enable", false, "re-enable the account")
+	return cmd
+}

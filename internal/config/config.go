@@ -1,0 +1,199 @@
+// Package config is Notre Asso's one configuration struct. Values come, in
+// increasing priority, from the defaults below, an optional YAML file, the
+// environment (NOTREASSO_ + the key upper-cased with dots as underscores,
+// e.g. NOTREASSO_STORAGE_S3_BUCKET) and command-line flags.
+package config
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/knadh/koanf/parsers/yaml"
+	"github.com/knadh/koanf/providers/env/v2"
+	"github.com/knadh/koanf/providers/file"
+	"github.com/knadh/koanf/providers/posflag"
+	"github.com/knadh/koanf/providers/structs"
+	"github.com/knadh/koanf/v2"
+	"github.com/spf13/pflag"
+)
+
+// Config is every setting, with its documented default in Default.
+type Config struct {
+	// Data is the directory holding the database, local blobs and the index.
+	Data string `koanf:"data"`
+	// Addr is the HTTP listen address.
+	Addr string `koanf:"addr"`
+	// BaseURL is the public address people use (behind a reverse proxy),
+	// for links and WebDAV instructions. Empty: derived from Addr.
+	BaseURL string `koanf:"base_url"`
+	// MaxUpload is the largest accepted file, in bytes (0: no limit).
+	MaxUpload int64 `koanf:"max_upload"`
+
+	Log     Log     `koanf:"log"`
+	Storage Storage `koanf:"storage"`
+	Session Session `koanf:"session"`
+}
+
+// Log configures log/slog output.
+type Log struct {
+	Level  string `koanf:"level"`  // debug, info, warn, error
+	Format string `koanf:"format"` // text or json
+}
+
+// Storage selects where blobs live.
+type Storage struct {
+	Backend string `koanf:"backend"` // fs (local disk under Data/blobs) or s3
+	S3      S3     `koanf:"s3"`
+}
+
+// S3 configures an S3-compatible object store.
+type S3 struct {
+	Endpoint      string `koanf:"endpoint"` // host:port, without scheme
+	Region        string `koanf:"region"`
+	Bucket        string `koanf:"bucket"`
+	AccessKey     string `koanf:"access_key"`
+	SecretKey     string `koanf:"secret_key"`
+	SecretKeyFile string `koanf:"secret_key_file"` // read the secret from a file (secrets managers)
+	TLS           bool   `koanf:"tls"`
+	PathStyle     bool   `koanf:"path_style"`
+	Prefix        string `koanf:"prefix"`
+}
+
+// Session configures browser sessions.
+type Session struct {
+	Lifetime time.Duration `koanf:"lifetime"`
+	// Secure marks cookies HTTPS-only; on by default, turned off only for
+	// plain-HTTP local use (the default loopback address).
+	Secure string `koanf:"secure"` // auto, true, false
+}
+
+// Default returns the defaults: local disk, SQLite and bleve under ./data,
+// listening on loopback.
+func Default() Config {
+	return Config{
+		Data:      "./data",
+		Addr:      "127.0.0.1:8080",
+		MaxUpload: 20 << 30,
+		Log:       Log{Level: "info", Format: "text"},
+		Storage:   Storage{Backend: "fs", S3: S3{Region: "us-east-1", TLS: true}},
+		Session:   Session{Lifetime: 30 * 24 * time.Hour, Secure: "auto"},
+	}
+}
+
+// Load builds the configuration from defaults, the file named by flag
+// --config or NOTREASSO_CONFIG, the environment and the flags that were set.
+// Flag names are the keys with dots as dashes (--data, --addr, --log-level).
+func Load(flags *pflag.FlagSet, environ []string) (Config, error) {
+	k := koanf.New(".")
+	if err := k.Load(structs.Provider(Default(), "koanf"), nil); err != nil {
+		return Config{}, fmt.Errorf("load defaults: %w", err)
+	}
+	envKeys := map[string]string{}
+	for _, key := range k.Keys() {
+		envKeys["NOTREASSO_"+strings.ToUpper(strings.ReplaceAll(key, ".", "_"))] = key
+	}
+	lookup := func(name string) string {
+		for _, kv := range environ {
+			if v, ok := strings.CutPrefix(kv, name+"="); ok {
+				return v
+			}
+		}
+		return ""
+	}
+	path := lookup("NOTREASSO_CONFIG")
+	if flags != nil {
+		if f := flags.Lookup("config"); f != nil && f.Changed {
+			path = f.Value.String()
+		}
+	}
+	if path != "" {
+		if err := k.Load(file.Provider(path), yaml.Parser()); err != nil {
+			return Config{}, fmt.Errorf("read config file %s: %w", path, err)
+		}
+	}
+	err := k.Load(env.Provider(".", env.Opt{
+		Prefix:      "NOTREASSO_",
+		EnvironFunc: func() []string { return environ },
+		TransformFunc: func(name, v string) (string, any) {
+			return envKeys[name], v // unknown variables map to "" and are ignored
+		},
+	}), nil)
+	if err != nil {
+		return Config{}, fmt.Errorf("read environment: %w", err)
+	}
+	if flags != nil {
+		err := k.Load(posflag.ProviderWithFlag(flags, ".", k, func(f *pflag.Flag) (string, any) {
+			if !f.Changed || f.Name == "config" {
+				return "", nil
+			}
+			return strings.ReplaceAll(f.Name, "-", "."), posflag.FlagVal(flags, f)
+		}), nil)
+		if err != nil {
+			return Config{}, fmt.Errorf("read flags: %w", err)
+		}
+	}
+	var c Config
+	if err := k.UnmarshalWithConf("", &c, koanf.UnmarshalConf{Tag: "koanf"}); err != nil {
+		return Config{}, fmt.Errorf("decode configuration: %w", err)
+	}
+	return c, c.validate()
+}
+
+func (c *Config) validate() error {
+	if c.Data == "" {
+		return fmt.Errorf("config: data directory is empty")
+	}
+	abs, err := filepath.Abs(c.Data)
+	if err != nil {
+		return fmt.Errorf("config: data directory: %w", err)
+	}
+	c.Data = abs
+	switch c.Storage.Backend {
+	case "fs":
+	case "s3":
+		if c.Storage.S3.Endpoint == "" || c.Storage.S3.Bucket == "" {
+			return fmt.Errorf("config: storage.backend is s3 but storage.s3.endpoint or storage.s3.bucket is empty")
+		}
+		if c.Storage.S3.SecretKeyFile != "" {
+			b, err := os.ReadFile(c.Storage.S3.SecretKeyFile)
+			if err != nil {
+				return fmt.Errorf("config: read storage.s3.secret_key_file: %w", err)
+			}
+			c.Storage.S3.SecretKey = strings.TrimSpace(string(b))
+		}
+	default:
+		return fmt.Errorf("config: storage.backend %q is neither fs nor s3", c.Storage.Backend)
+	}
+	switch c.Log.Format {
+	case "text", "json":
+	default:
+		return fmt.Errorf("config: log.format %q is neither text nor json", c.Log.Format)
+	}
+	return nil
+}
+
+// PublicURL is where people reach the server.
+func (c Config) PublicURL() string {
+	if c.BaseURL != "" {
+		return strings.TrimSuffix(c.BaseURL, "/")
+	}
+	host := c.Addr
+	if strings.HasPrefix(host, ":") || strings.HasPrefix(host, "0.0.0.0:") || strings.HasPrefix(host, "[::]:") {
+		host = "localhost" + host[strings.LastIndex(host, ":"):]
+	}
+	return "http://" + host
+}
+
+// SecureCookies reports whether session cookies must be HTTPS-only.
+func (c Config) SecureCookies() bool {
+	switch c.Session.Secure {
+	case "true":
+		return true
+	case "false":
+		return false
+	}
+	return strings.HasPrefix(c.PublicURL(), "https://")
+}

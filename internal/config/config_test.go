@@ -1,0 +1,54 @@
+package config
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/spf13/pflag"
+)
+
+func TestLoadPriority(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "notreasso.yaml")
+	os.WriteFile(file, []byte("addr: 127.0.0.1:9000\nbase_url: https://docs.example.org\nlog:\n  level: debug\nstorage:\n  s3:\n    bucket: from-file\n"), 0o600)
+	flags := pflag.NewFlagSet("serve", pflag.ContinueOnError)
+	flags.String("config", "", "")
+	flags.String("data", "./data", "")
+	flags.String("addr", "127.0.0.1:8080", "")
+	if err := flags.Parse([]string{"--config", file, "--data", dir}); err != nil {
+		t.Fatal(err)
+	}
+	c, err := Load(flags, []string{"NOTREASSO_ADDR=127.0.0.1:9100", "NOTREASSO_STORAGE_S3_BUCKET=from-env", "NOTREASSO_UNKNOWN=x"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Data != dir {
+		t.Errorf("data = %q (flag must win)", c.Data)
+	}
+	if c.Addr != "127.0.0.1:9100" {
+		t.Errorf("addr = %q (env must beat the file when no flag is set)", c.Addr)
+	}
+	if c.Storage.S3.Bucket != "from-env" || c.Log.Level != "debug" || c.MaxUpload != 20<<30 {
+		t.Errorf("got %+v", c)
+	}
+	if !c.SecureCookies() || c.PublicURL() != "https://docs.example.org" {
+		t.Errorf("public URL %q secure %v", c.PublicURL(), c.SecureCookies())
+	}
+}
+
+func TestValidate(t *testing.T) {
+	for _, env := range [][]string{
+		{"NOTREASSO_STORAGE_BACKEND=ftp"},
+		{"NOTREASSO_STORAGE_BACKEND=s3"},
+		{"NOTREASSO_LOG_FORMAT=xml"},
+	} {
+		if _, err := Load(nil, env); err == nil {
+			t.Errorf("%v accepted", env)
+		}
+	}
+	c, err := Load(nil, nil)
+	if err != nil || c.PublicURL() != "http://127.0.0.1:8080" || c.SecureCookies() {
+		t.Errorf("defaults: %+v %v", c, err)
+	}
+}

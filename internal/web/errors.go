@@ -1,0 +1,94 @@
+package web
+
+import (
+	"errors"
+	"log/slog"
+	"net/http"
+
+	"github.com/gofiber/fiber/v2"
+
+	"notreasso/internal/acl"
+	"notreasso/internal/auth"
+	"notreasso/internal/repo"
+	"notreasso/storage"
+)
+
+// errorCode maps an error to its HTTP status and stable API code: the one
+// place where repository errors become HTTP.
+func errorCode(err error) (int, string) {
+	switch {
+	case errors.Is(err, repo.ErrNotFound), errors.Is(err, storage.ErrNotFound):
+		return http.StatusNotFound, "not_found"
+	case errors.Is(err, acl.ErrForbidden):
+		return http.StatusForbidden, "forbidden"
+	case errors.Is(err, repo.ErrExists), errors.Is(err, auth.ErrUserExists):
+		return http.StatusConflict, "exists"
+	case errors.Is(err, repo.ErrInvalidName), errors.Is(err, auth.ErrInvalid), errors.Is(err, errBadRequest):
+		return http.StatusBadRequest, "invalid"
+	case errors.Is(err, repo.ErrNotDir):
+		return http.StatusConflict, "not_a_folder"
+	case errors.Is(err, repo.ErrIsDir):
+		return http.StatusConflict, "is_a_folder"
+	case errors.Is(err, repo.ErrConflict):
+		return http.StatusConflict, "conflict"
+	case errors.Is(err, repo.ErrPrecondition):
+		return http.StatusPreconditionFailed, "precondition_failed"
+	case errors.Is(err, repo.ErrTooLarge):
+		return http.StatusRequestEntityTooLarge, "too_large"
+	case errors.Is(err, repo.ErrIncomplete):
+		return http.StatusBadRequest, "incomplete"
+	case errors.Is(err, auth.ErrBadCredentials), errors.Is(err, errUnauthenticated):
+		return http.StatusUnauthorized, "unauthenticated"
+	}
+	var fe *fiber.Error
+	if errors.As(err, &fe) {
+		return fe.Code, "http_" + http.StatusText(fe.Code)
+	}
+	return http.StatusInternalServerError, "internal"
+}
+
+var (
+	errBadRequest      = errors.New("bad request")
+	errUnauthenticated = errors.New("authentication required")
+)
+
+// apiError is the JSON shape of every API error.
+type apiError struct {
+	Error struct {
+		Code    string `json:"code"`
+		Message string `json:"message"`
+	} `json:"error"`
+}
+
+func (s *Server) errorHandler(c *fiber.Ctx, err error) error {
+	status, code := errorCode(err)
+	if status == http.StatusNotFound && principal(c).Anonymous() && isAPI(c) {
+		// Nothing public here: ask the visitor to log in rather than
+		// claiming the path does not exist.
+		status, code, err = http.StatusUnauthorized, "unauthenticated", errUnauthenticated
+	}
+	var body apiError
+	body.Error.Code = code
+	body.Error.Message = err.Error()
+	if status == http.StatusInternalServerError {
+		s.log.Error("request failed", "method", c.Method(), "path", c.Path(), "request_id", c.Locals("requestid"), "err", err)
+		body.Error.Message = "internal error; see the server log (request " + toString(c.Locals("requestid")) + ")"
+	}
+	if status == http.StatusUnauthorized && c.Get(fiber.HeaderAuthorization) == "" && isAPI(c) {
+		c.Set(fiber.HeaderWWWAuthenticate, `Basic realm="Notre Asso", charset="UTF-8"`)
+	}
+	// Remove a half-set download's headers and body stream.
+	c.Response().ResetBody()
+	c.Response().Header.Del(fiber.HeaderContentDisposition)
+	c.Response().Header.Del(fiber.HeaderETag)
+	return c.Status(status).JSON(body)
+}
+
+func toString(v any) string {
+	s, _ := v.(string)
+	return s
+}
+
+func logAttrs(c *fiber.Ctx) []any {
+	return []any{slog.String("method", c.Method()), slog.String("path", c.Path()), slog.Any("request_id", c.Locals("requestid"))}
+}

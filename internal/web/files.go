@@ -1,0 +1,331 @@
+package web
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"notreasso/internal/repo"
+)
+
+// nodeJSON is a file or folder in API answers.
+type nodeJSON struct {
+	ID        int64     `json:"id"`
+	Name      string    `json:"name"`
+	Path      string    `json:"path"`
+	Type      string    `json:"type"` // file or dir
+	Size      int64     `json:"size"`
+	Mime      string    `json:"mime,omitempty"`
+	ETag      string    `json:"etag"`
+	Hash      string    `json:"sha256,omitempty"`
+	Version   int       `json:"version,omitempty"`
+	Modified  time.Time `json:"modified"`
+	Updated   time.Time `json:"updated"`
+	UpdatedBy string    `json:"updated_by,omitempty"`
+	Tags      []string  `json:"tags"`
+	Role      string    `json:"role"`
+}
+
+func toJSON(n repo.Node) nodeJSON {
+	t := "file"
+	if n.Dir {
+		t = "dir"
+	}
+	tags := n.Tags
+	if tags == nil {
+		tags = []string{}
+	}
+	return nodeJSON{ID: n.ID, Name: n.Name, Path: n.Path, Type: t, Size: n.Size, Mime: n.Mime, ETag: n.ETag(), Hash: n.Hash,
+		Version: n.Version, Modified: n.ModTime, Updated: n.UpdatedAt, UpdatedBy: n.UpdatedBy, Tags: tags, Role: n.Role.String()}
+}
+
+// pathParam is the wildcard part of the URL, percent-decoded.
+func pathParam(c *fiber.Ctx) (string, error) {
+	raw := c.Params("*")
+	p, err := url.PathUnescape(raw)
+	if err != nil {
+		return "", fmt.Errorf("%w: bad path encoding: %v", errBadRequest, err)
+	}
+	return "/" + p, nil
+}
+
+// readJSON decodes a small JSON body; bodies are streamed, so read with a cap.
+func readJSON(c *fiber.Ctx, v any) error {
+	var r io.Reader = bytes.NewReader(c.Body())
+	if st := c.Context().RequestBodyStream(); st != nil {
+		r = st
+	}
+	if err := json.NewDecoder(io.LimitReader(r, 1<<20)).Decode(v); err != nil {
+		return fmt.Errorf("%w: JSON body: %v", errBadRequest, err)
+	}
+	return nil
+}
+
+func (s *Server) list(c *fiber.Ctx) error {
+	p, err := pathParam(c)
+	if err != nil {
+		return err
+	}
+	dir, kids, err := s.repo.List(c.UserContext(), principal(c), p)
+	if err != nil {
+		return err
+	}
+	out := make([]nodeJSON, len(kids))
+	for i, k := range kids {
+		out[i] = toJSON(k)
+	}
+	return c.JSON(fiber.Map{"folder": toJSON(dir), "children": out})
+}
+
+func (s *Server) stat(c *fiber.Ctx) error {
+	p, err := pathParam(c)
+	if err != nil {
+		return err
+	}
+	n, err := s.repo.Stat(c.UserContext(), principal(c), p)
+	if err != nil {
+		return err
+	}
+	return c.JSON(toJSON(n))
+}
+
+func (s *Server) mkdir(c *fiber.Ctx) error {
+	p, err := pathParam(c)
+	if err != nil {
+		return err
+	}
+	var n repo.Node
+	if c.Query("parents") != "" {
+		n, err = s.repo.MkdirAll(c.UserContext(), principal(c), p)
+	} else {
+		n, err = s.repo.Mkdir(c.UserContext(), principal(c), p)
+	}
+	if err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusCreated).JSON(toJSON(n))
+}
+
+// upload stores the raw request body as the file at the URL's path,
+// streaming it: the body is never held in memory.
+func (s *Server) upload(c *fiber.Ctx) error {
+	p, err := pathParam(c)
+	if err != nil {
+		return err
+	}
+	var body io.Reader = bytes.NewReader(c.Body())
+	if st := c.Context().RequestBodyStream(); st != nil {
+		body = st
+	}
+	size := int64(c.Request().Header.ContentLength())
+	if size < 0 {
+		size = -1 // chunked or read-until-close
+	}
+	opts := repo.PutOptions{Size: size, IfNoneMatch: c.Get(fiber.HeaderIfNoneMatch) == "*"}
+	if m := c.Get(fiber.HeaderIfMatch); m != "" && m != "*" {
+		opts.IfMatch = strings.Trim(m, `"`)
+	}
+	if mt := firstNonEmpty(c.Get("X-Mtime"), c.Get("X-OC-Mtime")); mt != "" {
+		sec, err := strconv.ParseFloat(mt, 64)
+		if err != nil {
+			return fmt.Errorf("%w: X-Mtime must be Unix seconds", errBadRequest)
+		}
+		opts.ModTime = time.Unix(0, int64(sec*1e9))
+	}
+	n, created, err := s.repo.Put(c.UserContext(), principal(c), p, body, opts)
+	if err != nil {
+		return err
+	}
+	status := fiber.StatusOK
+	if created {
+		status = fiber.StatusCreated
+	}
+	c.Set(fiber.HeaderETag, strconv.Quote(n.ETag()))
+	return c.Status(status).JSON(toJSON(n))
+}
+
+func firstNonEmpty(v ...string) string {
+	for _, s := range v {
+		if s != "" {
+			return s
+		}
+	}
+	return ""
+}
+
+// inlineSafe lists types a browser may show in place without running
+// anything; everything else is sent as an attachment.
+func inlineSafe(m string) bool {
+	switch {
+	case m == "application/pdf", m == "text/plain", m == "text/csv", m == "text/markdown":
+		return true
+	case strings.HasPrefix(m, "image/") && m != "image/svg+xml":
+		return true
+	case strings.HasPrefix(m, "audio/"), strings.HasPrefix(m, "video/"):
+		return true
+	}
+	return false
+}
+
+// download streams a file version with Range, ETag and conditional
+// support. User content gets a sandboxing CSP so it can never run script
+// in the application's origin.
+func (s *Server) download(c *fiber.Ctx) error {
+	p, err := pathParam(c)
+	if err != nil {
+		return err
+	}
+	version := 0
+	if v := c.Query("version"); v != "" {
+		if version, err = strconv.Atoi(v); err != nil || version < 1 {
+			return fmt.Errorf("%w: version must be a positive number", errBadRequest)
+		}
+	}
+	f, err := s.repo.Open(c.UserContext(), principal(c), p, version)
+	if err != nil {
+		return err
+	}
+	v := f.Version
+	etag := strconv.Quote(v.Hash)
+	c.Set(fiber.HeaderETag, etag)
+	c.Set(fiber.HeaderLastModified, v.ModTime.UTC().Format(http.TimeFormat))
+	c.Set(fiber.HeaderAcceptRanges, "bytes")
+	c.Set("Content-Security-Policy", "sandbox; default-src 'none'; img-src data:; style-src 'unsafe-inline'")
+	c.Set(fiber.HeaderCacheControl, "private, no-cache")
+	ctype := v.Mime
+	if strings.HasPrefix(ctype, "text/") {
+		ctype += "; charset=utf-8"
+	}
+	c.Set(fiber.HeaderContentType, ctype)
+	disp := "attachment"
+	if inlineSafe(v.Mime) && c.Query("download") == "" {
+		disp = "inline"
+	}
+	c.Set(fiber.HeaderContentDisposition, mime.FormatMediaType(disp, map[string]string{"filename": f.Node.Name}))
+	if inm := c.Get(fiber.HeaderIfNoneMatch); inm != "" && etagMatch(inm, v.Hash) {
+		return c.SendStatus(fiber.StatusNotModified)
+	}
+	off, length := int64(0), v.Size
+	if rh := c.Get(fiber.HeaderRange); rh != "" && (c.Get(fiber.HeaderIfRange) == "" || c.Get(fiber.HeaderIfRange) == etag) {
+		o, l, ok := parseRange(rh, v.Size)
+		if !ok {
+			c.Set(fiber.HeaderContentRange, fmt.Sprintf("bytes */%d", v.Size))
+			return c.Status(fiber.StatusRequestedRangeNotSatisfiable).JSON(apiErrorBody("range_not_satisfiable", "the requested range is outside the file"))
+		}
+		off, length = o, l
+		c.Set(fiber.HeaderContentRange, fmt.Sprintf("bytes %d-%d/%d", off, off+length-1, v.Size))
+		c.Status(fiber.StatusPartialContent)
+	}
+	if c.Method() == fiber.MethodHead {
+		c.Response().Header.SetContentLength(int(length))
+		c.Response().SkipBody = true
+		return nil
+	}
+	rc, err := f.Reader(c.UserContext(), off, length)
+	if err != nil {
+		return err
+	}
+	return c.SendStream(rc, int(length))
+}
+
+func apiErrorBody(code, msg string) apiError {
+	var e apiError
+	e.Error.Code, e.Error.Message = code, msg
+	return e
+}
+
+func etagMatch(header, hash string) bool {
+	for _, t := range strings.Split(header, ",") {
+		t = strings.TrimPrefix(strings.TrimSpace(t), "W/")
+		if t == "*" || strings.Trim(t, `"`) == hash {
+			return true
+		}
+	}
+	return false
+}
+
+// parseRange understands one range: "bytes=a-b", "bytes=a-" or "bytes=-n".
+// Multiple ranges are served as the whole file's first range's cover is not
+// worth it for documents; they fall back to the first range.
+func parseRange(h string, size int64) (off, length int64, ok bool) {
+	spec, found := strings.CutPrefix(h, "bytes=")
+	if !found {
+		return 0, 0, false
+	}
+	spec, _, _ = strings.Cut(spec, ",")
+	a, b, found := strings.Cut(strings.TrimSpace(spec), "-")
+	if !found {
+		return 0, 0, false
+	}
+	if a == "" {
+		n, err := strconv.ParseInt(b, 10, 64)
+		if err != nil || n <= 0 {
+			return 0, 0, false
+		}
+		n = min(n, size)
+		return size - n, n, size > 0
+	}
+	start, err := strconv.ParseInt(a, 10, 64)
+	if err != nil || start < 0 || start >= size {
+		return 0, 0, false
+	}
+	end := size - 1
+	if b != "" {
+		e, err := strconv.ParseInt(b, 10, 64)
+		if err != nil || e < start {
+			return 0, 0, false
+		}
+		end = min(e, size-1)
+	}
+	return start, end - start + 1, true
+}
+
+func (s *Server) remove(c *fiber.Ctx) error {
+	p, err := pathParam(c)
+	if err != nil {
+		return err
+	}
+	if err := s.repo.Delete(c.UserContext(), principal(c), p); err != nil {
+		return err
+	}
+	return c.SendStatus(fiber.StatusNoContent)
+}
+
+type moveRequest struct {
+	From      string `json:"from"`
+	To        string `json:"to"`
+	Overwrite bool   `json:"overwrite"`
+}
+
+func (s *Server) move(c *fiber.Ctx) error {
+	var req moveRequest
+	if err := readJSON(c, &req); err != nil {
+		return err
+	}
+	n, err := s.repo.Move(c.UserContext(), principal(c), req.From, req.To, req.Overwrite)
+	if err != nil {
+		return err
+	}
+	return c.JSON(toJSON(n))
+}
+
+func (s *Server) copy(c *fiber.Ctx) error {
+	var req moveRequest
+	if err := readJSON(c, &req); err != nil {
+		return err
+	}
+	n, err := s.repo.Copy(c.UserContext(), principal(c), req.From, req.To, req.Overwrite)
+	if err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusCreated).JSON(toJSON(n))
+}

@@ -1,0 +1,156 @@
+package web
+
+import (
+	"encoding/base64"
+	"errors"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/middleware/csrf"
+
+	"notreasso/internal/acl"
+	"notreasso/internal/auth"
+)
+
+const principalKey = "principal"
+
+// principal is who the request acts for (anonymous if nobody logged in).
+func principal(c *fiber.Ctx) acl.Principal {
+	p, _ := c.Locals(principalKey).(acl.Principal)
+	return p
+}
+
+func loginOf(c *fiber.Ctx) string { return principal(c).Login }
+
+// identify resolves the caller from HTTP Basic credentials (API clients) or
+// the session cookie (browsers). Wrong Basic credentials are an error;
+// no credentials at all means anonymous.
+func (s *Server) identify(c *fiber.Ctx) error {
+	if h := c.Get(fiber.HeaderAuthorization); h != "" {
+		login, pw, ok := parseBasic(h)
+		if !ok {
+			return errUnauthenticated
+		}
+		p, err := s.auth.Authenticate(c.UserContext(), login, pw)
+		if err != nil {
+			return err
+		}
+		c.Locals(principalKey, p)
+		c.Locals("basic", true)
+		return c.Next()
+	}
+	sess, err := s.sessions.Get(c)
+	if err != nil {
+		return err
+	}
+	if uid, ok := sess.Get("uid").(int64); ok {
+		p, err := s.auth.Principal(c.UserContext(), uid)
+		if err != nil {
+			// Disabled or deleted since: end the session.
+			sess.Destroy()
+		} else {
+			c.Locals(principalKey, p)
+		}
+	}
+	return c.Next()
+}
+
+func parseBasic(h string) (string, string, bool) {
+	enc, ok := strings.CutPrefix(h, "Basic ")
+	if !ok {
+		return "", "", false
+	}
+	b, err := base64.StdEncoding.DecodeString(strings.TrimSpace(enc))
+	if err != nil {
+		return "", "", false
+	}
+	return strings.Cut(string(b), ":")
+}
+
+// csrf protects cookie-authenticated requests that change state. Requests
+// with Basic credentials carry no ambient authority and are exempt.
+func (s *Server) csrf() fiber.Handler {
+	return csrf.New(csrf.Config{
+		Next:           func(c *fiber.Ctx) bool { return c.Locals("basic") != nil },
+		CookieName:     "notreasso_csrf",
+		CookieSameSite: "Lax",
+		CookieSecure:   s.cfg.SecureCookies(),
+		CookieHTTPOnly: false, // scripts read it to send it back in the header
+		Session:        s.sessions,
+		Expiration:     s.cfg.Session.Lifetime,
+		Extractor: func(c *fiber.Ctx) (string, error) {
+			if t := c.Get("X-CSRF-Token"); t != "" {
+				return t, nil
+			}
+			if t := c.FormValue("_csrf"); t != "" {
+				return t, nil
+			}
+			return "", errors.New("missing CSRF token")
+		},
+		ErrorHandler: func(c *fiber.Ctx, err error) error {
+			return fiber.NewError(fiber.StatusForbidden, "CSRF token missing or invalid: "+err.Error())
+		},
+	})
+}
+
+type loginRequest struct {
+	Login    string `json:"login" form:"login"`
+	Password string `json:"password" form:"password"`
+}
+
+func (s *Server) login(c *fiber.Ctx) error {
+	var req loginRequest
+	if err := readJSON(c, &req); err != nil {
+		return err
+	}
+	p, err := s.auth.Authenticate(c.UserContext(), req.Login, req.Password)
+	if err != nil {
+		s.log.Warn("login failed", "login", req.Login, "ip", c.IP())
+		return err
+	}
+	sess, err := s.sessions.Get(c)
+	if err != nil {
+		return err
+	}
+	// A fresh id at login prevents session fixation.
+	if err := sess.Regenerate(); err != nil {
+		return err
+	}
+	sess.Set("uid", p.UserID)
+	if err := sess.Save(); err != nil {
+		return err
+	}
+	c.Locals(principalKey, p)
+	return s.me(c)
+}
+
+func (s *Server) logout(c *fiber.Ctx) error {
+	sess, err := s.sessions.Get(c)
+	if err != nil {
+		return err
+	}
+	if err := sess.Destroy(); err != nil {
+		return err
+	}
+	return c.SendStatus(fiber.StatusNoContent)
+}
+
+func (s *Server) me(c *fiber.Ctx) error {
+	p := principal(c)
+	token, _ := c.Locals("csrf").(string)
+	if p.Anonymous() {
+		return c.JSON(fiber.Map{"authenticated": false, "csrf_token": token})
+	}
+	return c.JSON(fiber.Map{"authenticated": true, "login": p.Login, "role": p.Role, "csrf_token": token})
+}
+
+// requireUser turns an anonymous caller away with 401 (used where the
+// anonymous answer would otherwise be an empty result).
+func requireUser(c *fiber.Ctx) error {
+	if principal(c).Anonymous() {
+		return errUnauthenticated
+	}
+	return nil
+}
+
+var _ = auth.ErrBadCredentials
