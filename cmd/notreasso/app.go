@@ -17,6 +17,7 @@ import (
 	"notreasso/internal/repo"
 	"notreasso/storage"
 	blobfs "notreasso/storage/fs"
+	"notreasso/storage/s3"
 )
 
 // app is the set of services every command works with.
@@ -78,6 +79,11 @@ func openBlobStore(ctx context.Context, cfg config.Config, log *slog.Logger) (st
 	switch cfg.Storage.Backend {
 	case "fs":
 		return blobfs.New(filepath.Join(cfg.Data, "blobs"))
+	case "s3":
+		c := cfg.Storage.S3
+		return s3.New(ctx, s3.Config{Endpoint: c.Endpoint, Region: c.Region, Bucket: c.Bucket, AccessKey: c.AccessKey,
+			SecretKey: c.SecretKey, SecretKeyFile: c.SecretKeyFile, UseTLS: c.TLS, PathStyle: c.PathStyle, Prefix: c.Prefix,
+			PartSize: uint64(c.PartSize), CreateBucket: c.CreateBucket}, log)
 	}
 	return nil, fmt.Errorf("storage backend %q is not available in this build", cfg.Storage.Backend)
 }

@@ -6,7 +6,6 @@ package config
 
 import (
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -60,6 +59,8 @@ type S3 struct {
 	TLS           bool   `koanf:"tls"`
 	PathStyle     bool   `koanf:"path_style"`
 	Prefix        string `koanf:"prefix"`
+	CreateBucket  bool   `koanf:"create_bucket"` // create the bucket if missing (needs s3:CreateBucket)
+	PartSize      int64  `koanf:"part_size"`     // multipart part size in bytes (0: 16 MiB); bounds memory per upload
 }
 
 // Session configures browser sessions.
@@ -156,13 +157,6 @@ func (c *Config) validate() error {
 	case "s3":
 		if c.Storage.S3.Endpoint == "" || c.Storage.S3.Bucket == "" {
 			return fmt.Errorf("config: storage.backend is s3 but storage.s3.endpoint or storage.s3.bucket is empty")
-		}
-		if c.Storage.S3.SecretKeyFile != "" {
-			b, err := os.ReadFile(c.Storage.S3.SecretKeyFile)
-			if err != nil {
-				return fmt.Errorf("config: read storage.s3.secret_key_file: %w", err)
-			}
-			c.Storage.S3.SecretKey = strings.TrimSpace(string(b))
 		}
 	default:
 		return fmt.Errorf("config: storage.backend %q is neither fs nor s3", c.Storage.Backend)

@@ -51,6 +51,9 @@ func (s *Store) LocalPath(key string) (string, bool) {
 
 // Put implements storage.BlobStore.
 func (s *Store) Put(ctx context.Context, key string, r io.Reader, size int64) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
 	if !storage.ValidKey(key) {
 		return fmt.Errorf("put blob %q: %w", key, storage.ErrInvalidKey)
 	}
@@ -115,6 +118,9 @@ func (s *Store) install(key, tmp string) error {
 
 // Get implements storage.BlobStore.
 func (s *Store) Get(ctx context.Context, key string, off, length int64) (io.ReadCloser, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	if !storage.ValidKey(key) {
 		return nil, fmt.Errorf("get blob %q: %w", key, storage.ErrInvalidKey)
 	}
@@ -143,6 +149,9 @@ func (s *Store) Get(ctx context.Context, key string, off, length int64) (io.Read
 
 // Stat implements storage.BlobStore.
 func (s *Store) Stat(ctx context.Context, key string) (storage.BlobInfo, error) {
+	if err := ctx.Err(); err != nil {
+		return storage.BlobInfo{}, err
+	}
 	if !storage.ValidKey(key) {
 		return storage.BlobInfo{}, fmt.Errorf("stat blob %q: %w", key, storage.ErrInvalidKey)
 	}
@@ -155,6 +164,9 @@ func (s *Store) Stat(ctx context.Context, key string) (storage.BlobInfo, error) 
 
 // Delete implements storage.BlobStore.
 func (s *Store) Delete(ctx context.Context, key string) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
 	if !storage.ValidKey(key) {
 		return fmt.Errorf("delete blob %q: %w", key, storage.ErrInvalidKey)
 	}

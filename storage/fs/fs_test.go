@@ -1,0 +1,45 @@
+package fs
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"notreasso/storage"
+	"notreasso/storage/storagetest"
+)
+
+func TestConformance(t *testing.T) {
+	storagetest.Run(t, func(t *testing.T) storage.BlobStore {
+		s, err := New(t.TempDir())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	})
+}
+
+func TestPutFileRenamesAndLayout(t *testing.T) {
+	s, err := New(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	data := []byte("contenu du procès-verbal")
+	key := storagetest.Key(data)
+	tmp := filepath.Join(s.TempDir(), "spool-x")
+	os.WriteFile(tmp, data, 0o600)
+	if err := s.PutFile(context.Background(), key, tmp); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(tmp); !os.IsNotExist(err) {
+		t.Errorf("spool file still there after PutFile: %v", err)
+	}
+	p, _ := s.LocalPath(key)
+	if want := filepath.Join(s.root, key[:2], key[2:4], key); p != want {
+		t.Errorf("path %s, want %s", p, want)
+	}
+	if st, err := os.Stat(p); err != nil || st.Mode().Perm()&0o222 != 0 {
+		t.Errorf("stored blob must be read-only: %v %v", st.Mode(), err)
+	}
+}
