@@ -30,6 +30,8 @@ type Config struct {
 	BaseURL string `koanf:"base_url"`
 	// MaxUpload is the largest accepted file, in bytes (0: no limit).
 	MaxUpload int64 `koanf:"max_upload"`
+	// ShutdownGrace is how long requests in flight may run after SIGTERM.
+	ShutdownGrace time.Duration `koanf:"shutdown_grace"`
 
 	Log     Log     `koanf:"log"`
 	Storage Storage `koanf:"storage"`
@@ -75,12 +77,13 @@ type Session struct {
 // listening on loopback.
 func Default() Config {
 	return Config{
-		Data:      "./data",
-		Addr:      "127.0.0.1:8080",
-		MaxUpload: 20 << 30,
-		Log:       Log{Level: "info", Format: "text"},
-		Storage:   Storage{Backend: "fs", S3: S3{Region: "us-east-1", TLS: true}},
-		Session:   Session{Lifetime: 30 * 24 * time.Hour, Secure: "auto"},
+		Data:          "./data",
+		Addr:          "127.0.0.1:8080",
+		MaxUpload:     20 << 30,
+		ShutdownGrace: 30 * time.Second,
+		Log:           Log{Level: "info", Format: "text"},
+		Storage:       Storage{Backend: "fs", S3: S3{Region: "us-east-1", TLS: true}},
+		Session:       Session{Lifetime: 30 * 24 * time.Hour, Secure: "auto"},
 	}
 }
 

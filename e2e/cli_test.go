@@ -1,0 +1,125 @@
+package e2e
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"notreasso/internal/testutil/server"
+)
+
+func TestUserCommands(t *testing.T) {
+	srv := server.Start(t, server.Options{})
+	ctx := context.Background()
+	out, err := srv.Run(ctx, strings.NewReader("mot-de-passe-de-marie\n"), "user", "add", "marie", "--password-stdin")
+	if err != nil || !strings.Contains(out, "created marie (member)") {
+		t.Fatalf("user add: %v\n%s", err, out)
+	}
+	out, err = srv.Run(ctx, nil, "user", "add", "paul", "--guest")
+	if err != nil || !strings.Contains(out, "password: ") {
+		t.Fatalf("user add with generated password: %v\n%s", err, out)
+	}
+	pw := strings.TrimSpace(out[strings.Index(out, "password: ")+len("password: "):])
+	if st := newClient(t, srv, "paul", pw).call("GET", "/api/v1/me", nil, nil); st != 200 {
+		t.Errorf("generated password refused: %d", st)
+	}
+	if _, err := srv.Run(ctx, nil, "user", "add", "marie"); err == nil {
+		t.Error("duplicate login accepted")
+	}
+	if st := newClient(t, srv, "marie", "mot-de-passe-de-marie").call("GET", "/api/v1/list/", nil, nil); st != 200 {
+		t.Errorf("marie cannot list: %d", st)
+	}
+	if out, err := srv.Run(ctx, strings.NewReader("nouveau-mot-de-passe"), "user", "passwd", "marie", "--password-stdin"); err != nil {
+		t.Fatalf("passwd: %v\n%s", err, out)
+	}
+	// The server's credential cache must not keep the old password alive for long;
+	// the new one works at once.
+	if st := newClient(t, srv, "marie", "nouveau-mot-de-passe").call("GET", "/api/v1/me", nil, nil); st != 200 {
+		t.Errorf("new password refused: %d", st)
+	}
+	if out, err := srv.Run(ctx, nil, "user", "disable", "paul"); err != nil {
+		t.Fatalf("disable: %v\n%s", err, out)
+	}
+	out, err = srv.Run(ctx, nil, "user", "list")
+	if err != nil || !strings.Contains(out, "paul") || !strings.Contains(out, "disabled") || !strings.Contains(out, "admin") {
+		t.Fatalf("user list: %v\n%s", err, out)
+	}
+	if out, err := srv.Run(ctx, nil, "version"); err != nil || !strings.HasPrefix(out, "notreasso ") {
+		t.Errorf("version: %v %q", err, out)
+	}
+}
+
+// SIGTERM while an upload is in flight: the upload finishes within the
+// grace period, is acknowledged, and the process exits cleanly.
+func TestShutdownLetsUploadsFinish(t *testing.T) {
+	srv := server.Start(t, server.Options{Env: []string{"NOTREASSO_SHUTDOWN_GRACE=20s"}})
+	pr, pw := io.Pipe()
+	req, _ := http.NewRequest("PUT", srv.URL+"/api/v1/files/gros.bin", pr)
+	req.SetBasicAuth("admin", server.AdminPassword)
+	req.ContentLength = 4 << 20
+	done := make(chan *http.Response, 1)
+	go func() {
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Errorf("upload: %v", err)
+		}
+		done <- resp
+	}()
+	chunk := strings.Repeat("x", 1<<20)
+	io.WriteString(pw, chunk)
+	time.Sleep(300 * time.Millisecond)
+	srv.Cmd.Process.Signal(syscall.SIGTERM)
+	time.Sleep(300 * time.Millisecond)
+	for i := 0; i < 3; i++ {
+		io.WriteString(pw, chunk)
+	}
+	pw.Close()
+	resp := <-done
+	if resp == nil || resp.StatusCode != 201 {
+		t.Fatalf("upload during shutdown: %v", resp)
+	}
+	select {
+	case <-srv.Exited():
+	case <-time.After(25 * time.Second):
+		t.Fatal("server did not exit after SIGTERM")
+	}
+	if code := srv.Cmd.ProcessState.ExitCode(); code != 0 {
+		t.Errorf("exit code %d", code)
+	}
+	srv.Restart()
+	var n node
+	if st := admin(t, srv).call("GET", "/api/v1/stat/gros.bin", nil, &n); st != 200 || n.Size != 4<<20 {
+		t.Errorf("after restart: %d %+v", st, n)
+	}
+}
+
+// A client that stalls past the grace period is cut off: the server exits,
+// and the half-received upload leaves nothing behind.
+func TestShutdownCutsStalledUploads(t *testing.T) {
+	srv := server.Start(t, server.Options{Env: []string{"NOTREASSO_SHUTDOWN_GRACE=1s"}})
+	pr, pw := io.Pipe()
+	defer pw.Close()
+	req, _ := http.NewRequest("PUT", srv.URL+"/api/v1/files/coupé.bin", pr)
+	req.SetBasicAuth("admin", server.AdminPassword)
+	req.ContentLength = 4 << 20
+	go http.DefaultClient.Do(req)
+	io.WriteString(pw, strings.Repeat("x", 1<<20))
+	time.Sleep(300 * time.Millisecond)
+	srv.Cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-srv.Exited():
+	case <-time.After(15 * time.Second):
+		t.Fatal("server did not exit after the grace period")
+	}
+	srv.Restart()
+	if st := admin(t, srv).call("GET", "/api/v1/stat/coup%C3%A9.bin", nil, nil); st != 404 {
+		t.Errorf("half upload visible after restart: %d", st)
+	}
+	if f := spoolFiles(srv); len(f) != 0 {
+		t.Errorf("spool files after restart: %v", f)
+	}
+}
