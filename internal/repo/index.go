@@ -1,0 +1,237 @@
+package repo
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"notreasso/internal/acl"
+	"notreasso/internal/meta"
+)
+
+// The methods in this file serve the indexer, a system component: they
+// read without a principal. Search results are filtered per user inside the
+// query with ReadableRoots.
+
+// JournalEntry is one row of the journal.
+type JournalEntry struct {
+	Seq     int64
+	At      time.Time
+	ActorID int64
+	NodeID  int64
+	Action  string
+	Details string // JSON
+}
+
+// JournalSince returns up to limit entries after seq, oldest first.
+func (s *Service) JournalSince(ctx context.Context, seq int64, limit int) ([]JournalEntry, error) {
+	rows, err := s.db.R.QueryContext(ctx, `SELECT seq, at, COALESCE(actor, 0), COALESCE(node_id, 0), action, details
+		FROM journal WHERE seq > ? ORDER BY seq LIMIT ?`, seq, limit)
+	if err != nil {
+		return nil, fmt.Errorf("read journal: %w", err)
+	}
+	defer rows.Close()
+	var out []JournalEntry
+	for rows.Next() {
+		var e JournalEntry
+		var at int64
+		if err := rows.Scan(&e.Seq, &at, &e.ActorID, &e.NodeID, &e.Action, &e.Details); err != nil {
+			return nil, fmt.Errorf("read journal: %w", err)
+		}
+		e.At = meta.Time(at)
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
+// LastJournalSeq is the newest journal sequence number (0 if empty).
+func (s *Service) LastJournalSeq(ctx context.Context) (int64, error) {
+	var seq int64
+	err := s.db.R.QueryRowContext(ctx, `SELECT COALESCE(MAX(seq), 0) FROM journal`).Scan(&seq)
+	return seq, err
+}
+
+// IndexNode is what the index needs to know about a live file.
+type IndexNode struct {
+	ID        int64
+	Name      string
+	Path      string
+	Ancestors []int64 // root first, not including the node
+	Hash      string
+	Mime      string
+	Size      int64
+	ModTime   time.Time
+	Author    string
+	Tags      []string
+}
+
+// IndexFiles describes the live files at or below node id (the node itself
+// if it is a file) and lists in gone the ids below it that are trashed or no
+// longer exist, which the caller removes from the index.
+func (s *Service) IndexFiles(ctx context.Context, id int64) (files []IndexNode, gone []int64, err error) {
+	c, err := s.chainByID(ctx, s.db.R, id)
+	if errors.Is(err, ErrNotFound) {
+		return nil, []int64{id}, nil
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	ids, err := s.subtree(ctx, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	if !c.live() {
+		return nil, ids, nil
+	}
+	for _, fid := range ids {
+		fc, err := s.chainByID(ctx, s.db.R, fid)
+		if err != nil {
+			return nil, nil, err
+		}
+		r := fc.last()
+		if r.dir {
+			continue
+		}
+		if !fc.live() {
+			gone = append(gone, fid)
+			continue
+		}
+		n := IndexNode{ID: r.id, Name: r.name, Path: fc.path(), Hash: r.hash.String, Mime: r.mime.String,
+			Size: r.size.Int64, ModTime: meta.Time(r.mtime), Author: r.updBy}
+		for _, a := range fc[:len(fc)-1] {
+			n.Ancestors = append(n.Ancestors, a.id)
+		}
+		tags, err := s.tagsOf(ctx, s.db.R, `nt.node_id = ?`, r.id)
+		if err != nil {
+			return nil, nil, err
+		}
+		n.Tags = tags[r.id]
+		files = append(files, n)
+	}
+	return files, gone, nil
+}
+
+// subtree returns id and all its descendants (trashed or not).
+func (s *Service) subtree(ctx context.Context, id int64) ([]int64, error) {
+	rows, err := s.db.R.QueryContext(ctx, `WITH RECURSIVE sub(id) AS (
+			SELECT ? UNION ALL SELECT n.id FROM nodes n JOIN sub ON n.parent_id = sub.id
+		) SELECT id FROM sub`, id)
+	if err != nil {
+		return nil, fmt.Errorf("walk subtree of %d: %w", id, err)
+	}
+	defer rows.Close()
+	var out []int64
+	for rows.Next() {
+		var i int64
+		if err := rows.Scan(&i); err != nil {
+			return nil, err
+		}
+		out = append(out, i)
+	}
+	return out, rows.Err()
+}
+
+// AllFileIDs calls fn with the id of every live or trashed file, for a
+// full rebuild of the index.
+func (s *Service) AllFileIDs(ctx context.Context, fn func(id int64) error) error {
+	rows, err := s.db.R.QueryContext(ctx, `SELECT id FROM nodes WHERE kind = 'file' ORDER BY id`)
+	if err != nil {
+		return fmt.Errorf("list files: %w", err)
+	}
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return err
+		}
+		ids = append(ids, id)
+	}
+	rows.Close()
+	for _, id := range ids {
+		if err := fn(id); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// ReadableRoots is the permission filter for search: all is true for
+// admins; otherwise a document is readable iff it or one of its ancestors
+// is in roots (the nodes granted to p with at least the viewer role).
+func (s *Service) ReadableRoots(ctx context.Context, p acl.Principal) (all bool, roots []int64, err error) {
+	if p.IsAdmin() {
+		return true, nil, nil
+	}
+	cond, args := grantCondition(p)
+	rows, err := s.db.R.QueryContext(ctx, `SELECT DISTINCT g.node_id FROM grants g WHERE `+cond, args...)
+	if err != nil {
+		return false, nil, fmt.Errorf("load readable folders: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return false, nil, err
+		}
+		roots = append(roots, id)
+	}
+	return false, roots, rows.Err()
+}
+
+// WorkerState reads a background worker's persisted value ("" if unset).
+func (s *Service) WorkerState(ctx context.Context, name string) (string, error) {
+	var v string
+	err := s.db.R.QueryRowContext(ctx, `SELECT value FROM worker_state WHERE name = ?`, name).Scan(&v)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil
+	}
+	return v, err
+}
+
+// SetWorkerState persists a background worker's value.
+func (s *Service) SetWorkerState(ctx context.Context, name, value string) error {
+	_, err := s.db.W.ExecContext(ctx, `INSERT INTO worker_state (name, value) VALUES (?, ?)
+		ON CONFLICT (name) DO UPDATE SET value = excluded.value`, name, value)
+	return err
+}
+
+// Extraction is the cached result of extracting a blob's text.
+type Extraction struct {
+	Blob      string
+	Status    string // ok, empty, unsupported, failed
+	Reason    string
+	Lang      string
+	Chars     int64
+	Extractor string
+	Attempts  int
+}
+
+// GetExtraction returns the cached extraction of a blob, if any.
+func (s *Service) GetExtraction(ctx context.Context, blob string) (Extraction, bool, error) {
+	var e Extraction
+	err := s.db.R.QueryRowContext(ctx, `SELECT blob, status, reason, lang, chars, extractor, attempts FROM extractions WHERE blob = ?`, blob).
+		Scan(&e.Blob, &e.Status, &e.Reason, &e.Lang, &e.Chars, &e.Extractor, &e.Attempts)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Extraction{}, false, nil
+	}
+	return e, err == nil, err
+}
+
+// PutExtraction records an extraction result; a retried failure counts attempts.
+func (s *Service) PutExtraction(ctx context.Context, e Extraction) error {
+	_, err := s.db.W.ExecContext(ctx, `INSERT INTO extractions (blob, status, reason, lang, chars, extractor, attempts, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, 1, ?) ON CONFLICT (blob) DO UPDATE SET status = excluded.status, reason = excluded.reason,
+		lang = excluded.lang, chars = excluded.chars, extractor = excluded.extractor, attempts = extractions.attempts + 1,
+		created_at = excluded.created_at`, e.Blob, e.Status, e.Reason, e.Lang, e.Chars, e.Extractor, s.now().UnixNano())
+	if err != nil {
+		return fmt.Errorf("record extraction of %s: %w", e.Blob, err)
+	}
+	return nil
+}
+
+// FormatID renders a node id for the index.
+func FormatID(id int64) string { return strconv.FormatInt(id, 10) }
