@@ -109,6 +109,11 @@ ligne 2</pre></body></html>`
 		{name: "windows.txt", mime: "text/plain", data: func(t testing.TB) []byte {
 			return cp1252(t, "Le "+phrase+" est approuvé par les membres.\r\nŒuvre sociale : 12 € « très » bien.\r\n")
 		}, want: []string{"Le " + phrase + " est approuvé par les membres.\nŒuvre sociale : 12 € « très » bien.\n"}, notWant: []string{"\r"}, lang: "fr"},
+		{name: "mixed.txt", mime: "text/plain; charset=us-ascii", data: func(t testing.TB) []byte {
+			// Valid UTF-8 for longer than the charset sniffing window, then
+			// a Windows-1252 byte: it must still decode, not vanish.
+			return append([]byte(strings.Repeat("Le "+phrase+" est approuvé.\n", 2000)), cp1252(t, "Fin du café.\n")...)
+		}, want: []string{"Le " + phrase + " est approuvé.\n", "Fin du café.\n"}, notWant: []string{"\uFFFD"}, lang: "fr"},
 		{name: "utf16.txt", mime: "", data: func(t testing.TB) []byte {
 			b, _ := unicode.UTF16(unicode.LittleEndian, unicode.UseBOM).NewEncoder().Bytes([]byte("Le " + phrase + " est approuvé par les membres."))
 			return b

@@ -162,6 +162,9 @@ func workerFailure(waitErr error, stderr *tailBuffer, lim Limits) string {
 // "extract-result: {json}" line to stderr, and returns the exit code: 0
 // when a Result was reported (whatever its Status), 1 when the text could
 // not be written, 2 on bad usage. Panics become a failed Result.
+//
+// WorkerMain limits the memory of the whole process (see RunIsolated): call
+// it only as the entry point of a process started for one extraction.
 func WorkerMain(args []string, stdout, stderr io.Writer) (code int) {
 	fs := flag.NewFlagSet("extract", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -195,9 +198,6 @@ func WorkerMain(args []string, stdout, stderr io.Writer) (code int) {
 		line, _ := json.Marshal(res)
 		fmt.Fprintf(stderr, "\n%s%s\n", resultPrefix, line)
 	}()
-	if err := limitMemory(lim.MaxMemory); err != nil {
-		fmt.Fprintf(stderr, "extract worker: memory limit not applied: %v\n", err)
-	}
 	f, err := os.Open(fs.Arg(0))
 	if err != nil {
 		res.Reason = err.Error()
@@ -208,6 +208,9 @@ func WorkerMain(args []string, stdout, stderr io.Writer) (code int) {
 	if err != nil {
 		res.Reason = err.Error()
 		return 0
+	}
+	if err := limitMemory(lim.MaxMemory); err != nil {
+		fmt.Fprintf(stderr, "extract worker: memory limit not applied: %v\n", err)
 	}
 	bw := bufio.NewWriterSize(stdout, 64<<10)
 	res, err = Extract(context.Background(), f, st.Size(), mimeType, name, bw, lim)

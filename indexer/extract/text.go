@@ -94,6 +94,21 @@ type utf8Lenient struct{ transform.NopResetter }
 var cp1252Decoder = charmap.Windows1252
 
 func (utf8Lenient) Transform(dst, src []byte, atEOF bool) (nDst, nSrc int, err error) {
+	// Fast path: copy the longest prefix that is valid UTF-8 and ends on a
+	// rune boundary, which is usually all of it.
+	k := min(len(src), len(dst))
+	for i := k - 1; i >= 0 && i >= k-utf8.UTFMax; i-- {
+		if utf8.RuneStart(src[i]) {
+			if !utf8.FullRune(src[i:k]) {
+				k = i
+			}
+			break
+		}
+	}
+	if utf8.Valid(src[:k]) {
+		nDst = copy(dst, src[:k])
+		nSrc = nDst
+	}
 	for nSrc < len(src) {
 		c := src[nSrc]
 		if c < utf8.RuneSelf {
