@@ -70,7 +70,7 @@ func pdfStream(dict string, data []byte) string {
 	return fmt.Sprintf("<< %s /Length %d >>\nstream\n%s\nendstream", dict, len(data), data)
 }
 
-const pdfFont = `<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding << /Type /Encoding /BaseEncoding /WinAnsiEncoding /Differences [128 /fi /fl] >> >>`
+const testFontDict = `<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding << /Type /Encoding /BaseEncoding /WinAnsiEncoding /Differences [128 /fi /fl] >> >>`
 
 // pdfPageContent draws lines of 12 pt text from the top of an A4 page.
 // Words are laid out with TJ and kerning gaps the way word processors
@@ -110,7 +110,7 @@ type pdfOptions struct {
 
 // textPDF builds a PDF with one page per element of pages.
 func textPDF(t testing.TB, pages [][]string, opt pdfOptions) []byte {
-	objs := []string{"<< /Type /Catalog /Pages 2 0 R >>", "", pdfFont}
+	objs := []string{"<< /Type /Catalog /Pages 2 0 R >>", "", testFontDict}
 	var kids []string
 	if opt.kidsCycle {
 		kids = append(kids, "2 0 R")
@@ -143,20 +143,34 @@ func textPDF(t testing.TB, pages [][]string, opt pdfOptions) []byte {
 	return pdfObjects(objs, extra, opt.xrefStart)
 }
 
-// imagePDF builds a one-page PDF whose only content is a grayscale image
-// (a scan, for OCR): w×h 8-bit samples, shown at 72 dpi.
-func imagePDF(w, h int, gray []byte) []byte {
+// imagePDF builds a one-page PDF of pageW×pageH points whose only content
+// is a grayscale image covering the page (a scan, for OCR): w×h 8-bit
+// samples.
+func imagePDF(pageW, pageH, w, h int, gray []byte) []byte {
 	var z bytes.Buffer
 	zw := zlib.NewWriter(&z)
 	zw.Write(gray)
 	zw.Close()
-	content := fmt.Sprintf("q %d 0 0 %d 0 0 cm /Im1 Do Q", w, h)
+	content := fmt.Sprintf("q %d 0 0 %d 0 0 cm /Im1 Do Q", pageW, pageH)
 	return pdfObjects([]string{
 		"<< /Type /Catalog /Pages 2 0 R >>",
 		"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-		fmt.Sprintf("<< /Type /Page /Parent 2 0 R /MediaBox [0 0 %d %d] /Resources << /XObject << /Im1 5 0 R >> >> /Contents 4 0 R >>", w, h),
+		fmt.Sprintf("<< /Type /Page /Parent 2 0 R /MediaBox [0 0 %d %d] /Resources << /XObject << /Im1 5 0 R >> >> /Contents 4 0 R >>", pageW, pageH),
 		pdfStream("", []byte(content)),
 		pdfStream(fmt.Sprintf("/Type /XObject /Subtype /Image /Width %d /Height %d /ColorSpace /DeviceGray /BitsPerComponent 8 /Filter /FlateDecode", w, h), z.Bytes()),
+	}, nil, 0)
+}
+
+// bannerPDF is one small page with a line of 24 pt text, to be rendered
+// for the OCR tests.
+func bannerPDF(t testing.TB, w, h int, text string) []byte {
+	content := fmt.Sprintf("BT /F1 24 Tf 20 %d Td %s Tj ET", h/2-8, pdfString(t, text))
+	return pdfObjects([]string{
+		"<< /Type /Catalog /Pages 2 0 R >>",
+		"<< /Type /Pages /Kids [4 0 R] /Count 1 >>",
+		testFontDict,
+		fmt.Sprintf("<< /Type /Page /Parent 2 0 R /MediaBox [0 0 %d %d] /Resources << /Font << /F1 3 0 R >> >> /Contents 5 0 R >>", w, h),
+		pdfStream("", []byte(content)),
 	}, nil, 0)
 }
 
@@ -176,4 +190,28 @@ func frenchPages(n int) [][]string {
 		})
 	}
 	return pages
+}
+
+// layoutPDF exercises the Go engine's positioning: words cut into chunks
+// placed exactly at the previous chunk's end (no space), real gaps (a
+// space: "l'assemblée" ends at x=127, the next word starts at 131), a new
+// baseline from Tm (a newline), and text drawn by a Form XObject. Its font
+// has /Widths: every glyph 500/1000 em.
+func layoutPDF(t testing.TB) []byte {
+	widths := strings.TrimSpace(strings.Repeat("500 ", 224))
+	font := `<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding /FirstChar 32 /LastChar 255 /Widths [` + widths + `] >>`
+	// At 10 pt a glyph advances 5 units: "proc" ends 20 units on.
+	content := "BT /F1 10 Tf 1 0 0 1 72 700 Tm " + pdfString(t, "Le proc") + " Tj 35 0 Td " + pdfString(t, "ès-verbal") +
+		" Tj 60 0 Td " + pdfString(t, "de") + " Tj ET\n" +
+		"BT /F1 10 Tf 1 0 0 1 72 680 Tm " + pdfString(t, "l'assemblée") + " Tj 1 0 0 1 131 680 Tm " + pdfString(t, "générale") + " Tj ET\n" +
+		"/Fm1 Do\n"
+	form := "BT /F1 10 Tf 72 650 Td " + pdfString(t, "Texte du formulaire") + " Tj ET"
+	return pdfObjects([]string{
+		"<< /Type /Catalog /Pages 2 0 R >>",
+		"<< /Type /Pages /Kids [4 0 R] /Count 1 >>",
+		font,
+		"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 3 0 R >> /XObject << /Fm1 6 0 R >> >> /Contents 5 0 R >>",
+		pdfStream("", []byte(content)),
+		pdfStream("/Type /XObject /Subtype /Form /BBox [0 0 595 842] /Resources << /Font << /F1 3 0 R >> >>", []byte(form)),
+	}, nil, 0)
 }
