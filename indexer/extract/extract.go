@@ -243,7 +243,11 @@ func Extract(ctx context.Context, r io.ReaderAt, size int64, mime, name string, 
 	out := newSink(runCtx, w, lim.MaxTextBytes)
 	j := &job{ctx: runCtx, r: r, size: size, params: params, mime: mime, name: name, lim: lim, out: out, res: &res}
 	if file, ok := r.(*os.File); ok {
-		j.path = file.Name()
+		// Absolute, so that a name starting with "-" cannot pass for an
+		// option of pdftotext or pdftoppm.
+		if abs, err := filepath.Abs(file.Name()); err == nil {
+			j.path = abs
+		}
 	}
 
 	// The extractor runs in its own goroutine so that a parser stuck in a

@@ -76,7 +76,11 @@ func mailPart(j *job, h partHeader, body io.Reader, depth int) error {
 	case mediaType == "message/rfc822":
 		return mailMessage(j, body, depth+1)
 	case mediaType == "text/html":
-		if err := htmlText(body, "text/html; charset="+params["charset"], j.out); err != nil {
+		contentType := "text/html"
+		if cs := params["charset"]; cs != "" {
+			contentType += "; charset=" + cs
+		}
+		if err := htmlText(body, contentType, j.out); err != nil {
 			return fmt.Errorf("eml: %w", err)
 		}
 		return j.out.Break()
