@@ -239,9 +239,11 @@ func Extract(ctx context.Context, r io.ReaderAt, size int64, mime, name string, 
 	runCtx, cancel := context.WithTimeout(ctx, lim.Timeout)
 	defer cancel()
 
-	res := Result{Extractor: f.name}
+	// The extractor fills its own Result; it is read only once the
+	// extractor is done, since an abandoned one may still write to it.
+	res, jobRes := Result{Extractor: f.name}, &Result{Extractor: f.name}
 	out := newSink(runCtx, w, lim.MaxTextBytes)
-	j := &job{ctx: runCtx, r: r, size: size, params: params, mime: mime, name: name, lim: lim, out: out, res: &res}
+	j := &job{ctx: runCtx, r: r, size: size, params: params, mime: mime, name: name, lim: lim, out: out, res: jobRes}
 	if file, ok := r.(*os.File); ok {
 		// Absolute, so that a name starting with "-" cannot pass for an
 		// option of pdftotext or pdftoppm.
@@ -269,6 +271,7 @@ func Extract(ctx context.Context, r io.ReaderAt, size int64, mime, name string, 
 	var err error
 	select {
 	case err = <-done:
+		res = *jobRes
 	case <-runCtx.Done():
 		out.abandon()
 		err = runCtx.Err()
