@@ -215,7 +215,9 @@ func newPDFFont(f pdf.Font) *pdfFont {
 		pf.cid = cidWidths(desc.Key("W"))
 		return pf
 	}
-	if widths := f.V.Key("Widths"); widths.Kind() == pdf.Array {
+	// Type 3 widths are in glyph space (see /FontMatrix), not 1/1000 em:
+	// treated as unknown.
+	if widths := f.V.Key("Widths"); widths.Kind() == pdf.Array && f.V.Key("Subtype").Name() != "Type3" {
 		pf.known, pf.first = true, int(f.V.Key("FirstChar").Int64())
 		pf.fallback = f.V.Key("FontDescriptor").Key("MissingWidth").Float64()
 		for i := 0; i < widths.Len() && i < 256; i++ {
