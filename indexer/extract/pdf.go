@@ -41,6 +41,8 @@ func pdfWithPoppler(j *job) error {
 			return fmt.Errorf("pdftotext: cannot open PDF (malformed or not a PDF)")
 		case 3:
 			return fmt.Errorf("pdftotext: PDF is encrypted or forbids text extraction")
+		case 99:
+			return fmt.Errorf("pdftotext: cannot read the PDF (malformed page tree or objects)")
 		}
 	}
 	return err
