@@ -1,0 +1,287 @@
+package extract
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// leftoverProcesses lists running processes whose command line mentions
+// path: after RunIsolated returns, the worker and its children must be gone.
+func leftoverProcesses(path string) []string {
+	var found []string
+	dirs, _ := filepath.Glob("/proc/[0-9]*")
+	for _, d := range dirs {
+		cmdline, err := os.ReadFile(filepath.Join(d, "cmdline"))
+		if err == nil && bytes.Contains(cmdline, []byte(path)) {
+			found = append(found, fmt.Sprintf("%s: %q", d, cmdline))
+		}
+	}
+	return found
+}
+
+// isolatedTempDir points TMPDIR at a test directory and checks at the end
+// that RunIsolated left nothing in it, even after killing workers.
+func isolatedTempDir(t *testing.T) {
+	tmp := t.TempDir()
+	t.Setenv("TMPDIR", tmp)
+	t.Cleanup(func() {
+		if left, _ := os.ReadDir(tmp); len(left) > 0 {
+			t.Errorf("temp files left behind: %v", left)
+		}
+	})
+}
+
+func hostilePDFs(t testing.TB) map[string][]byte {
+	valid := textPDF(t, frenchPages(3), pdfOptions{})
+	return map[string][]byte{
+		"garbage":    []byte("%PDF-1.4\n\x00\xff garbage, not a PDF at all \n%%EOF\n"),
+		"truncated":  valid[:len(valid)/2],
+		"prev-loop":  textPDF(t, frenchPages(1), pdfOptions{prevLoop: true}),
+		"kids-cycle": textPDF(t, frenchPages(1), pdfOptions{kidsCycle: true}),
+		"count-2e9":  textPDF(t, frenchPages(1), pdfOptions{count: 2_000_000_000}),
+		// An xref subsection numbered from 50 million makes ledongthuc/pdf
+		// allocate a table of 50M entries (1.6 GB), then a copy of it.
+		"xref-alloc": textPDF(t, frenchPages(1), pdfOptions{xrefStart: 50_000_000}),
+	}
+}
+
+// TestHostilePDFsIsolatedGo runs crafted PDFs through the worker with the
+// pure Go parser, which panics, loops or allocates without bound on them:
+// each must come back as a Result within the time limit, with no process
+// left behind.
+func TestHostilePDFsIsolatedGo(t *testing.T) {
+	if raceEnabled {
+		t.Skip("the worker's RLIMIT_AS cannot accommodate the race detector's shadow memory")
+	}
+	isolatedTempDir(t)
+	const timeout = 2 * time.Second
+	lim := Limits{Timeout: timeout, MaxMemory: 256 << 20, NoExternalTools: true}
+	want := map[string]struct {
+		status Status
+		reason string
+	}{
+		"garbage":    {StatusFailed, "not a PDF"},
+		"truncated":  {StatusFailed, ""},
+		"prev-loop":  {StatusFailed, "timeout"},
+		"kids-cycle": {StatusFailed, "page tree"},
+		"count-2e9":  {StatusOK, "/Count is 2000000000 but 1 pages"},
+		"xref-alloc": {StatusFailed, "memory limit exceeded"},
+	}
+	for name, data := range hostilePDFs(t) {
+		t.Run(name, func(t *testing.T) {
+			path := writeFile(t, name+".pdf", data)
+			_, res, took := runWorker(t, path, "application/pdf", lim)
+			t.Logf("%s: %+v in %s", name, res, took.Round(time.Millisecond))
+			w := want[name]
+			if res.Status != w.status || !strings.Contains(res.Reason, w.reason) {
+				t.Errorf("got %s %q, want %s containing %q", res.Status, res.Reason, w.status, w.reason)
+			}
+			if took > timeout+killGrace+time.Second {
+				t.Errorf("took %s, limit %s", took, timeout)
+			}
+			if left := leftoverProcesses(path); len(left) > 0 {
+				t.Errorf("worker processes left: %v", left)
+			}
+		})
+	}
+}
+
+// TestHostilePDFsIsolatedPoppler runs the same files through pdftotext,
+// the default engine in the worker: poppler repairs or refuses them, and
+// must do so quickly.
+func TestHostilePDFsIsolatedPoppler(t *testing.T) {
+	if pdftotextPath() == "" {
+		t.Fatal("pdftotext not installed: install the Debian package poppler-utils (.ci/run does)")
+	}
+	isolatedTempDir(t)
+	lim := Limits{Timeout: 5 * time.Second, MaxMemory: 256 << 20}
+	for name, data := range hostilePDFs(t) {
+		path := writeFile(t, name+".pdf", data)
+		_, res, took := runWorker(t, path, "application/pdf", lim)
+		t.Logf("%s: %+v in %s", name, res, took.Round(time.Millisecond))
+		if strings.Contains(res.Reason, "timeout") || took > 5*time.Second {
+			t.Errorf("%s: pdftotext did not finish in time: %+v", name, res)
+		}
+	}
+}
+
+// TestIsolatedCancel cancels the caller's context while the worker spins:
+// RunIsolated must return the context's error at once and kill the worker.
+func TestIsolatedCancel(t *testing.T) {
+	isolatedTempDir(t)
+	path := writeFile(t, "loop.pdf", textPDF(t, frenchPages(1), pdfOptions{prevLoop: true}))
+	exe, _ := os.Executable()
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	res, err := RunIsolated(ctx, exe, []string{"extract"}, path, "application/pdf", "loop.pdf", io.Discard, Limits{NoExternalTools: true})
+	if !errors.Is(err, context.DeadlineExceeded) || res.Status != StatusFailed || time.Since(start) > 2*time.Second {
+		t.Errorf("RunIsolated = %+v, %v after %s; want the context's error", res, err, time.Since(start))
+	}
+	if left := leftoverProcesses(path); len(left) > 0 {
+		t.Errorf("worker processes left: %v", left)
+	}
+}
+
+// TestMemoryLimitIsWhatStopsTheWorker extracts the same file, whose xref
+// makes ledongthuc/pdf allocate ~640 MB, with two memory limits: the
+// RLIMIT_AS of the worker is what makes the difference.
+func TestMemoryLimitIsWhatStopsTheWorker(t *testing.T) {
+	if raceEnabled {
+		t.Skip("the worker's RLIMIT_AS cannot accommodate the race detector's shadow memory")
+	}
+	isolatedTempDir(t)
+	path := writeFile(t, "alloc.pdf", textPDF(t, frenchPages(1), pdfOptions{xrefStart: 10_000_000}))
+	logs := &captureWorkerLog{}
+	prev := slog.Default()
+	slog.SetDefault(slog.New(logs))
+	defer slog.SetDefault(prev)
+	for _, c := range []struct {
+		maxMemory int64
+		oom       bool
+	}{{128 << 20, true}, {2 << 30, false}} {
+		_, res, took := runWorker(t, path, "application/pdf", Limits{MaxMemory: c.maxMemory, NoExternalTools: true, Timeout: 10 * time.Second})
+		t.Logf("MaxMemory %d MiB: %+v in %s, worker max RSS %d MiB", c.maxMemory>>20, res, took.Round(time.Millisecond), logs.maxRSS.Load()>>10)
+		if oom := strings.Contains(res.Reason, "memory limit exceeded"); oom != c.oom || res.Status != StatusFailed {
+			t.Errorf("MaxMemory %d MiB: %+v; want failed, out of memory: %v", c.maxMemory>>20, res, c.oom)
+		}
+	}
+}
+
+// TestMalformedPDFInProcess checks that parser panics are recovered when
+// Extract runs in the caller's process.
+func TestMalformedPDFInProcess(t *testing.T) {
+	valid := textPDF(t, frenchPages(1), pdfOptions{})
+	// Point every xref entry at the first object: resolving /Root then
+	// finds "1 0 obj" where "2 0 obj" is expected, a panic in the library.
+	mangled := bytes.Clone(valid)
+	xref := bytes.LastIndex(mangled, []byte("\nxref\n"))
+	first := bytes.Index(mangled, []byte("1 0 obj"))
+	entries := mangled[xref:]
+	for i := 1; i < 8; i++ {
+		entry := fmt.Sprintf("%010d 00000 n \n", first)
+		at := bytes.Index(entries, []byte(" 00000 n \n"))
+		if at < 10 {
+			break
+		}
+		copy(entries[at-10:], entry)
+		entries = entries[at+10:]
+	}
+	for name, data := range map[string][]byte{"mangled-xref": mangled, "truncated": valid[:len(valid)-40]} {
+		res, err := Extract(context.Background(), bytes.NewReader(data), int64(len(data)), "application/pdf", name+".pdf", io.Discard, Limits{})
+		if err != nil || res.Status != StatusFailed || res.Reason == "" {
+			t.Errorf("%s: %+v, %v; want failed with a reason", name, res, err)
+		}
+	}
+}
+
+// captureWorkerLog records the max_rss_kib that RunIsolated logs.
+type captureWorkerLog struct {
+	slog.Handler
+	maxRSS atomic.Int64
+}
+
+func (h *captureWorkerLog) Enabled(context.Context, slog.Level) bool { return true }
+func (h *captureWorkerLog) Handle(_ context.Context, r slog.Record) error {
+	r.Attrs(func(a slog.Attr) bool {
+		if a.Key == "max_rss_kib" {
+			h.maxRSS.Store(a.Value.Int64())
+		}
+		return true
+	})
+	return nil
+}
+
+func TestZipBombs(t *testing.T) {
+	isolatedTempDir(t)
+	dir := t.TempDir()
+	docxParts := []zipEntry{
+		{name: "[Content_Types].xml", body: contentTypes()},
+		{name: "_rels/.rels", body: relsXML([3]string{"rId1", "officeDocument", "word/document.xml"})},
+	}
+	const twoGiB = 2 << 30
+	bombXML := filepath.Join(dir, "bomb-xml.docx")
+	zipBombFile(t, bombXML, "word/document.xml", xmlHeader+`<w:document `+wNS+`><w:body>`, "<w:p/>", twoGiB, docxParts...)
+	bombZeros := filepath.Join(dir, "bomb-zeros.docx")
+	zipBombFile(t, bombZeros, "word/document.xml", "", "\x00", twoGiB, docxParts...)
+
+	many := make([]zipEntry, 20_001)
+	for i := range many {
+		many[i] = zipEntry{name: fmt.Sprintf("word/media/%d.xml", i)}
+	}
+	manyEntries := writeFile(t, "many.docx", zipBytes(t, many))
+	big := writeFile(t, "big.docx", docxBytes(t, strings.Repeat("<w:p><w:r><w:t>"+phrase+" "+strings.Repeat("x", 200)+"</w:t></w:r></w:p>", 1000)))
+
+	cases := []struct {
+		name, path string
+		lim        Limits
+		reason     string
+	}{
+		{"2GiB of <w:p/>", bombXML, Limits{}, "expands"},
+		{"2GiB of zeros", bombZeros, Limits{}, "docx"},
+		{"20001 entries", manyEntries, Limits{}, "20001 entries"},
+		{"total over MaxZipTotal", big, Limits{MaxZipTotal: 64 << 10}, "more than 65536 bytes decompressed"},
+	}
+	logs := &captureWorkerLog{}
+	prev := slog.Default()
+	slog.SetDefault(slog.New(logs))
+	defer slog.SetDefault(prev)
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			f, err := os.Open(c.path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer f.Close()
+			st, _ := f.Stat()
+			start := time.Now()
+			res, err := Extract(context.Background(), f, st.Size(), "", c.path, io.Discard, c.lim)
+			inProcess := time.Since(start)
+			if err != nil || res.Status != StatusFailed || !strings.Contains(res.Reason, c.reason) {
+				t.Errorf("in process: %+v, %v; want failed with %q", res, err, c.reason)
+			}
+			_, res, took := runWorker(t, c.path, "", c.lim)
+			rss := logs.maxRSS.Load()
+			t.Logf("%s: %q; in process %s, isolated %s, worker max RSS %d MiB", c.name, res.Reason,
+				inProcess.Round(time.Millisecond), took.Round(time.Millisecond), rss>>10)
+			if res.Status != StatusFailed || !strings.Contains(res.Reason, c.reason) {
+				t.Errorf("isolated: %+v; want failed with %q", res, c.reason)
+			}
+			if raceEnabled {
+				return // time and memory bounds do not hold under the race detector
+			}
+			if took > 5*time.Second || inProcess > 5*time.Second {
+				t.Errorf("too slow: in process %s, isolated %s", inProcess, took)
+			}
+			if rss > 100<<10 {
+				t.Errorf("worker max RSS %d MiB, want < 100 MiB", rss>>10)
+			}
+		})
+	}
+}
+
+func TestWorkerMainUsage(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	if code := WorkerMain([]string{"--bogus"}, &stdout, &stderr); code != 2 {
+		t.Errorf("bad flag: exit %d, want 2", code)
+	}
+	if code := WorkerMain(nil, &stdout, &stderr); code != 2 {
+		t.Errorf("no file: exit %d, want 2", code)
+	}
+	stderr.Reset()
+	code := WorkerMain([]string{"--mime", "text/plain", filepath.Join(t.TempDir(), "missing.txt")}, &stdout, &stderr)
+	res, ok := workerResult(&tailBuffer{max: 1 << 10, buf: stderr.Bytes()})
+	if code != 0 || !ok || res.Status != StatusFailed || !strings.Contains(res.Reason, "no such file") {
+		t.Errorf("missing file: exit %d, result %+v (%v), stderr %q", code, res, ok, stderr.String())
+	}
+}
