@@ -22,10 +22,11 @@ import (
 // is ever named.
 
 // ShareAccess validates a token, and the link's password unless the
-// caller already proved it (unlocked), and returns the principal the link
-// holder acts as. Unknown tokens are ErrNotFound; revoked, expired or used
-// up links ErrExpired; a missing or wrong password ErrNeedPassword.
-func (s *Service) ShareAccess(ctx context.Context, token, password string, unlocked bool) (acl.Principal, Share, error) {
+// caller already proved it (unlocked reports that, by link id; nil for
+// none), and returns the principal the link holder acts as. Unknown tokens
+// are ErrNotFound; revoked, expired or used-up links ErrExpired; a missing
+// or wrong password ErrNeedPassword.
+func (s *Service) ShareAccess(ctx context.Context, token, password string, unlocked func(linkID int64) bool) (acl.Principal, Share, error) {
 	if !ValidShareToken(token) {
 		return acl.Principal{}, Share{}, fmt.Errorf("share link: %w", ErrNotFound)
 	}
@@ -44,7 +45,7 @@ func (s *Service) ShareAccess(ctx context.Context, token, password string, unloc
 		return acl.Principal{}, Share{}, fmt.Errorf("share link: %w", ErrExpired)
 	}
 	p := acl.Principal{Share: &acl.ShareScope{LinkID: sh.ID, NodeID: sh.NodeID, DropBox: sh.Kind == ShareDropBox}}
-	if sh.HasPassword && !unlocked {
+	if sh.HasPassword && (unlocked == nil || !unlocked(sh.ID)) {
 		if password == "" {
 			return acl.Principal{}, sh, fmt.Errorf("share link: %w", ErrNeedPassword)
 		}
@@ -80,6 +81,19 @@ func (s *Service) shareRoot(ctx context.Context, q querier, p acl.Principal) (ch
 		return nil, fmt.Errorf("share link: %w", ErrExpired)
 	}
 	return c, nil
+}
+
+// ShareName is the linked node's name, for page titles: the one name a
+// link holder may know, drop boxes included.
+func (s *Service) ShareName(ctx context.Context, p acl.Principal) (string, error) {
+	root, err := s.shareRoot(ctx, s.db.R, p)
+	if err != nil {
+		return "", err
+	}
+	if root.last().name == "" {
+		return "Notre Asso", nil
+	}
+	return root.last().name, nil
 }
 
 // ShareRelPath joins a path inside a link to the linked node's path. rel

@@ -44,11 +44,11 @@ func TestShareViewerLink(t *testing.T) {
 		{"no password", token, "", ErrNeedPassword},
 		{"wrong password", token, "cabinet-2025", ErrNeedPassword},
 	} {
-		if _, _, err := e.s.ShareAccess(ctx, tt.token, tt.pw, false); !errors.Is(err, tt.want) {
+		if _, _, err := e.s.ShareAccess(ctx, tt.token, tt.pw, nil); !errors.Is(err, tt.want) {
 			t.Errorf("%s: %v, want %v", tt.name, err, tt.want)
 		}
 	}
-	p, _, err := e.s.ShareAccess(ctx, token, "cabinet-2026", false)
+	p, _, err := e.s.ShareAccess(ctx, token, "cabinet-2026", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -102,7 +102,7 @@ func TestShareViewerLink(t *testing.T) {
 			t.Errorf("content %q", b)
 		}
 	}
-	if _, _, err := e.s.ShareAccess(ctx, token, "", true); !errors.Is(err, ErrExpired) {
+	if _, _, err := e.s.ShareAccess(ctx, token, "", func(int64) bool { return true }); !errors.Is(err, ErrExpired) {
 		t.Errorf("used-up link: %v", err)
 	}
 
@@ -149,7 +149,7 @@ func TestShareRevokeExpireAndList(t *testing.T) {
 		t.Fatal(err)
 	}
 	// A file link reaches the file only.
-	p, _, _ := e.s.ShareAccess(ctx, ta, "", false)
+	p, _, _ := e.s.ShareAccess(ctx, ta, "", nil)
 	if n, err := e.s.ShareStat(ctx, p, "/"); err != nil || n.Name != "doc.txt" || n.Path != "/" {
 		t.Errorf("file link: %+v %v", n, err)
 	}
@@ -169,11 +169,11 @@ func TestShareRevokeExpireAndList(t *testing.T) {
 	if err := e.s.RevokeShare(ctx, e.member, b.ID); err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := e.s.ShareAccess(ctx, tb, "", false); !errors.Is(err, ErrExpired) {
+	if _, _, err := e.s.ShareAccess(ctx, tb, "", nil); !errors.Is(err, ErrExpired) {
 		t.Errorf("revoked link: %v", err)
 	}
 	now = now.Add(25 * time.Hour)
-	if _, _, err := e.s.ShareAccess(ctx, ta, "", false); !errors.Is(err, ErrExpired) {
+	if _, _, err := e.s.ShareAccess(ctx, ta, "", nil); !errors.Is(err, ErrExpired) {
 		t.Errorf("expired link: %v", err)
 	}
 	if _, err := e.s.ShareOpen(ctx, p, "/", true); !errors.Is(err, ErrExpired) {
@@ -191,7 +191,7 @@ func TestDropBox(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, _, err := e.s.ShareAccess(ctx, token, "", false)
+	p, _, err := e.s.ShareAccess(ctx, token, "", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
