@@ -263,3 +263,26 @@ func (s *Service) ChangeOwnPassword(ctx context.Context, id int64, old, new stri
 	}
 	return s.SetPassword(ctx, id, u.Login, new)
 }
+
+// PrincipalOf is the account as permission checks see it, even when
+// disabled (for "why can X see this?"); User says whether it is.
+func (s *Service) PrincipalOf(ctx context.Context, login string) (acl.Principal, User, error) {
+	u, err := s.UserByLogin(ctx, login)
+	if err != nil {
+		return acl.Principal{}, User{}, err
+	}
+	p := acl.Principal{UserID: u.ID, Login: u.Login, Role: u.Role}
+	rows, err := s.db.R.QueryContext(ctx, `SELECT group_id FROM group_members WHERE user_id = ?`, u.ID)
+	if err != nil {
+		return acl.Principal{}, User{}, fmt.Errorf("groups of %s: %w", login, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var g int64
+		if err := rows.Scan(&g); err != nil {
+			return acl.Principal{}, User{}, err
+		}
+		p.Groups = append(p.Groups, g)
+	}
+	return p, u, rows.Err()
+}
