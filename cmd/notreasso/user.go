@@ -18,6 +18,7 @@ func userCmd() *cobra.Command {
 
 func userAddCmd() *cobra.Command {
 	var admin, guest, stdin bool
+	var display, email, lang string
 	cmd := &cobra.Command{
 		Use:   "add LOGIN",
 		Short: "Create an account (a member unless --admin or --guest)",
@@ -41,7 +42,8 @@ func userAddCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if _, err := a.auth.CreateUser(cmd.Context(), 0, args[0], pw, role); err != nil {
+			if _, err := a.auth.CreateAccount(cmd.Context(), 0, auth.NewUser{Login: args[0], Password: pw, Role: role,
+				DisplayName: display, Email: email, Lang: lang}); err != nil {
 				return err
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "created %s (%s)\n", args[0], role)
@@ -54,6 +56,9 @@ func userAddCmd() *cobra.Command {
 	cmd.Flags().BoolVar(&admin, "admin", false, "make the account an administrator")
 	cmd.Flags().BoolVar(&guest, "guest", false, "make the account a guest (sees only what is granted to it)")
 	cmd.Flags().BoolVar(&stdin, "password-stdin", false, "read the password from standard input instead of generating one")
+	cmd.Flags().StringVar(&display, "display-name", "", "the name people see (\"Marie Curie\")")
+	cmd.Flags().StringVar(&email, "email", "", "e-mail address")
+	cmd.Flags().StringVar(&lang, "lang", "", "interface language: fr or en (default: the browser's)")
 	return cmd
 }
 
@@ -111,13 +116,13 @@ func userListCmd() *cobra.Command {
 				return err
 			}
 			w := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
-			fmt.Fprintln(w, "LOGIN\tROLE\tSTATUS\tCREATED")
+			fmt.Fprintln(w, "LOGIN\tROLE\tSTATUS\tCREATED\tNAME\tE-MAIL")
 			for _, u := range users {
 				status := "active"
 				if u.Disabled {
 					status = "disabled"
 				}
-				fmt.Fprintf(w, "%s\t%s\t%s\t%s\n", u.Login, u.Role, status, u.CreatedAt.Format("2006-01-02"))
+				fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\n", u.Login, u.Role, status, u.CreatedAt.Format("2006-01-02"), u.DisplayName, u.Email)
 			}
 			return w.Flush()
 		},
