@@ -72,10 +72,23 @@ func parseBasic(h string) (string, string, bool) {
 }
 
 // csrf protects cookie-authenticated requests that change state. Requests
-// with Basic credentials carry no ambient authority and are exempt.
+// with Basic credentials carry no ambient authority and are exempt, and so
+// are API requests from visitors who are not logged in (their cookie gives
+// them nothing an attacker could not do directly) — except the login
+// itself. Share-link pages always check: their session remembers unlocked
+// link passwords.
 func (s *Server) csrf() fiber.Handler {
 	return csrf.New(csrf.Config{
-		Next:           func(c *fiber.Ctx) bool { return c.Locals("basic") != nil },
+		Next: func(c *fiber.Ctx) bool {
+			if c.Locals("basic") != nil {
+				return true
+			}
+			switch c.Method() {
+			case fiber.MethodGet, fiber.MethodHead, fiber.MethodOptions, fiber.MethodTrace:
+				return false // the middleware issues the token
+			}
+			return isAPI(c) && principal(c).Anonymous() && c.Path() != "/api/v1/login"
+		},
 		CookieName:     "notreasso_csrf",
 		CookieSameSite: "Lax",
 		CookieSecure:   s.cfg.SecureCookies(),
