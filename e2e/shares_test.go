@@ -164,8 +164,8 @@ func TestPublicFolder(t *testing.T) {
 	if st := anon.call("GET", "/api/v1/list/", nil, &list); st != 200 || len(list.Children) != 1 || list.Children[0].Name != "Public" {
 		t.Errorf("visitor's root: %d %+v", st, list.Children)
 	}
-	if st, body, _ := anon.get("Public/statuts.txt", nil); st != 200 || string(body) != "statuts" {
-		t.Errorf("public download: %d %q", st, body)
+	if st, body, h := anon.get("Public/statuts.txt", nil); st != 200 || string(body) != "statuts" || h.Get("Set-Cookie") != "" {
+		t.Errorf("public download: %d %q (a visitor's download must not open a session: %q)", st, body, h.Get("Set-Cookie"))
 	}
 	if st, _ := anon.put("/Public/tag.txt", []byte("x")); st != 403 {
 		t.Errorf("visitor upload: %d", st)

@@ -83,11 +83,16 @@ func (s *Server) csrf() fiber.Handler {
 			if c.Locals("basic") != nil {
 				return true
 			}
+			anonymous := principal(c).Anonymous()
 			switch c.Method() {
 			case fiber.MethodGet, fiber.MethodHead, fiber.MethodOptions, fiber.MethodTrace:
-				return false // the middleware issues the token
+				// The middleware issues the token (and saves a session) where a
+				// login or a form may follow; a visitor's reads of public
+				// folders and link downloads need none, and must not each
+				// leave a session row behind.
+				return anonymous && (isAPI(c) && c.Path() != "/api/v1/me" || strings.Contains(c.Path(), "/file/"))
 			}
-			return isAPI(c) && principal(c).Anonymous() && c.Path() != "/api/v1/login"
+			return isAPI(c) && anonymous && c.Path() != "/api/v1/login"
 		},
 		CookieName:     "notreasso_csrf",
 		CookieSameSite: "Lax",
