@@ -105,7 +105,7 @@ func (s *Server) userAnswer(c *fiber.Ctx, u auth.User) error {
 }
 
 func (s *Server) adminUser(c *fiber.Ctx) error {
-	u, err := s.auth.UserByLogin(c.UserContext(), c.Params("login"))
+	u, err := s.auth.UserByLogin(c.UserContext(), loginParam(c))
 	if err != nil {
 		return err
 	}
@@ -159,7 +159,7 @@ func (s *Server) adminUpdateUser(c *fiber.Ctx) error {
 	if err := readJSON(c, &req); err != nil {
 		return err
 	}
-	login := c.Params("login")
+	login := loginParam(c)
 	if req.Password != nil && len(*req.Password) < 8 {
 		return fmt.Errorf("%w: a password has at least 8 characters", auth.ErrInvalid)
 	}
@@ -177,14 +177,14 @@ func (s *Server) adminUpdateUser(c *fiber.Ctx) error {
 }
 
 func (s *Server) adminLogoutEverywhere(c *fiber.Ctx) error {
-	if err := s.auth.LogoutEverywhere(c.UserContext(), actor(c), c.Params("login")); err != nil {
+	if err := s.auth.LogoutEverywhere(c.UserContext(), actor(c), loginParam(c)); err != nil {
 		return err
 	}
 	return c.SendStatus(fiber.StatusNoContent)
 }
 
 func (s *Server) adminAppPasswords(c *fiber.Ctx) error {
-	u, err := s.auth.UserByLogin(c.UserContext(), c.Params("login"))
+	u, err := s.auth.UserByLogin(c.UserContext(), loginParam(c))
 	if err != nil {
 		return err
 	}
@@ -192,7 +192,7 @@ func (s *Server) adminAppPasswords(c *fiber.Ctx) error {
 }
 
 func (s *Server) adminRevokeAppPassword(c *fiber.Ctx) error {
-	u, err := s.auth.UserByLogin(c.UserContext(), c.Params("login"))
+	u, err := s.auth.UserByLogin(c.UserContext(), loginParam(c))
 	if err != nil {
 		return err
 	}
@@ -300,7 +300,7 @@ func (s *Server) adminMembership(c *fiber.Ctx, add bool) error {
 	if add {
 		change = s.auth.AddMember
 	}
-	if err := change(c.UserContext(), actor(c), name, c.Params("login")); err != nil {
+	if err := change(c.UserContext(), actor(c), name, loginParam(c)); err != nil {
 		return err
 	}
 	return s.groupAnswer(c, fiber.StatusOK, name)
@@ -347,4 +347,14 @@ func (s *Server) adminAudit(c *fiber.Ctx) error {
 		out["next_before"] = es[len(es)-1].Seq
 	}
 	return c.JSON(out)
+}
+
+// loginParam is the :login URL parameter, percent-decoded ("@" may come
+// as %40); a bad encoding matches no account.
+func loginParam(c *fiber.Ctx) string {
+	v, err := param(c, "login")
+	if err != nil {
+		return ""
+	}
+	return v
 }
