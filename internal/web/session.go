@@ -49,10 +49,13 @@ func (s *Server) identify(c *fiber.Ctx) error {
 	if uid, ok := sess.Get("uid").(int64); ok {
 		epoch, _ := sess.Get("epoch").(int64)
 		p, err := s.auth.SessionPrincipal(c.UserContext(), uid, epoch)
-		if err != nil {
+		switch {
+		case errors.Is(err, auth.ErrBadCredentials), errors.Is(err, auth.ErrNoUser):
 			// Disabled, deleted or logged out everywhere since: end the session.
 			sess.Destroy()
-		} else {
+		case err != nil:
+			return err // the database failed: keep the session for the next try
+		default:
 			c.Locals(principalKey, p)
 		}
 	}
@@ -192,8 +195,6 @@ func requireUser(c *fiber.Ctx) error {
 	}
 	return nil
 }
-
-var _ = auth.ErrBadCredentials
 
 // requireSession refuses HTTP Basic callers: creating app passwords and
 // changing the password need the account password in a browser session,
