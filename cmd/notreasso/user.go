@@ -12,7 +12,7 @@ import (
 
 func userCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "user", Short: "Manage accounts"}
-	cmd.AddCommand(userAddCmd(), userPasswdCmd(), userListCmd(), userDisableCmd())
+	cmd.AddCommand(userAddCmd(), userPasswdCmd(), userListCmd(), userDisableCmd(), userSetCmd(), userLogoutCmd())
 	return cmd
 }
 
@@ -154,4 +154,58 @@ func userDisableCmd() *cobra.Command {
 	}
 	cmd.Flags().BoolVar(&enable, "enable", false, "re-enable the account")
 	return cmd
+}
+
+func userSetCmd() *cobra.Command {
+	var role, display, email, lang string
+	var appOnly bool
+	cmd := &cobra.Command{
+		Use:   "set LOGIN",
+		Short: "Change an account's role, name, e-mail, language or app-password requirement",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			a, err := openApp(cmd.Context(), cmd)
+			if err != nil {
+				return err
+			}
+			defer a.Close()
+			var ch auth.UserChanges
+			f := cmd.Flags()
+			if f.Changed("role") {
+				r := acl.UserRole(role)
+				ch.Role = &r
+			}
+			if f.Changed("display-name") {
+				ch.DisplayName = &display
+			}
+			if f.Changed("email") {
+				ch.Email = &email
+			}
+			if f.Changed("lang") {
+				ch.Lang = &lang
+			}
+			if f.Changed("app-passwords-only") {
+				ch.AppPasswordsOnly = &appOnly
+			}
+			u, err := a.auth.UpdateUser(cmd.Context(), 0, args[0], ch)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "%s: %s, %q, %q, lang %q, app passwords only: %v\n", u.Login, u.Role, u.DisplayName, u.Email, u.Lang, u.AppPasswordsOnly)
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&role, "role", "", "admin, member or guest")
+	cmd.Flags().StringVar(&display, "display-name", "", "the name people see")
+	cmd.Flags().StringVar(&email, "email", "", "e-mail address (empty to remove)")
+	cmd.Flags().StringVar(&lang, "lang", "", "fr, en, or empty to follow the browser")
+	cmd.Flags().BoolVar(&appOnly, "app-passwords-only", false, "WebDAV and API clients must use app passwords")
+	return cmd
+}
+
+func userLogoutCmd() *cobra.Command {
+	return groupAction("logout-everywhere LOGIN", "End every browser session of an account (app passwords stay)", 1,
+		func(a *app, cmd *cobra.Command, args []string) (string, error) {
+			return "ended every session of " + args[0], a.auth.LogoutEverywhere(cmd.Context(), 0, args[0])
+		})
 }
