@@ -7,6 +7,8 @@ FUZZTIME="${FUZZTIME:-10s}"
 targets=(
 	"./internal/repo FuzzSplitPath"
 	"./internal/acl FuzzEffective"
+	"./internal/repo FuzzShareRelPath"
+	"./internal/repo FuzzDropName"
 )
 for t in "${targets[@]}"; do
 	read -r pkg name <<<"$t"

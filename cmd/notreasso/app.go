@@ -72,6 +72,7 @@ func openApp(ctx context.Context, cmd *cobra.Command) (*app, error) {
 		return nil, err
 	}
 	a.auth = auth.New(a.db, a.log)
+	a.auth.SetAppPasswordsOnly(cfg.Auth.AppPasswordsOnly)
 	return a, nil
 }
 

@@ -64,13 +64,45 @@ type Principal struct {
 	Login  string
 	Role   UserRole
 	Groups []int64
+	// System is the command line run by whoever holds the data directory:
+	// an administrator without an account (journalled with no actor).
+	System bool
+	// Share is set for a share-link holder: no grant applies to them, only
+	// the link's scope (see ShareScope.RoleOn).
+	Share *ShareScope
 }
 
-// Anonymous reports whether nobody is logged in.
-func (p Principal) Anonymous() bool { return p.UserID == 0 }
+// SystemPrincipal is the identity of administration commands (the CLI).
+func SystemPrincipal() Principal { return Principal{Login: "system", Role: Admin, System: true} }
+
+// Anonymous reports whether nobody is logged in (visitors and link holders).
+func (p Principal) Anonymous() bool { return p.UserID == 0 && !p.System }
 
 // IsAdmin reports whether the principal is an instance administrator.
-func (p Principal) IsAdmin() bool { return p.UserID != 0 && p.Role == Admin }
+func (p Principal) IsAdmin() bool {
+	return p.Share == nil && (p.System || (p.UserID != 0 && p.Role == Admin))
+}
+
+// ShareScope is what a share link reaches: the linked node and its subtree,
+// read-only, or nothing readable at all for an upload-only drop box.
+type ShareScope struct {
+	LinkID  int64
+	NodeID  int64
+	DropBox bool
+}
+
+// RoleOn is a link holder's role on a node, given the ids of the node and
+// its ancestors: viewer inside the linked subtree (none for drop boxes,
+// whose uploads are checked separately), none anywhere else.
+func (sc ShareScope) RoleOn(chain []int64) Role {
+	if sc.DropBox || sc.NodeID == 0 {
+		return None
+	}
+	if slices.Contains(chain, sc.NodeID) {
+		return Viewer
+	}
+	return None
+}
 
 // PrincipalKind names who a grant is for.
 type PrincipalKind string
@@ -91,8 +123,12 @@ type Grant struct {
 	Role   Role
 }
 
-// Matches reports whether the grant applies to p.
+// Matches reports whether the grant applies to p. No grant applies to a
+// link holder: a link gives exactly its own scope, not what is public.
 func (g Grant) Matches(p Principal) bool {
+	if p.Share != nil {
+		return false
+	}
 	switch g.Kind {
 	case KindPublic:
 		return true

@@ -26,6 +26,9 @@ func TestEffective(t *testing.T) {
 		{"anonymous and members", anon, grants, None},
 		{"anonymous and public", anon, []Grant{{Kind: KindPublic, Role: Viewer}}, Viewer},
 		{"user grant to someone else", member, grants[2:], None},
+		{"system is admin", SystemPrincipal(), nil, Manager},
+		{"link holder and public", Principal{Share: &ShareScope{LinkID: 1, NodeID: 7}}, []Grant{{Kind: KindPublic, Role: Viewer}}, None},
+		{"link holder with a login", Principal{UserID: 1, Role: Admin, Share: &ShareScope{NodeID: 7}}, grants, None},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -36,16 +39,46 @@ func TestEffective(t *testing.T) {
 	}
 }
 
+func TestShareScope(t *testing.T) {
+	tests := []struct {
+		name  string
+		sc    ShareScope
+		chain []int64
+		want  Role
+	}{
+		{"the linked node", ShareScope{NodeID: 7}, []int64{1, 7}, Viewer},
+		{"below the linked node", ShareScope{NodeID: 7}, []int64{1, 7, 9, 12}, Viewer},
+		{"above the linked node", ShareScope{NodeID: 7}, []int64{1}, None},
+		{"a sibling", ShareScope{NodeID: 7}, []int64{1, 8}, None},
+		{"drop box reads nothing", ShareScope{NodeID: 7, DropBox: true}, []int64{1, 7, 9}, None},
+		{"empty scope", ShareScope{}, []int64{0}, None},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := tt.sc.RoleOn(tt.chain); got != tt.want {
+				t.Errorf("RoleOn = %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
+
 func FuzzEffective(f *testing.F) {
-	f.Add(int64(2), "member", int64(10), "group", int64(10), "viewer")
-	f.Fuzz(func(t *testing.T, uid int64, urole string, gid int64, kind string, who int64, role string) {
+	f.Add(int64(2), "member", int64(10), "group", int64(10), "viewer", false)
+	f.Add(int64(1), "admin", int64(10), "public", int64(0), "manager", true)
+	f.Fuzz(func(t *testing.T, uid int64, urole string, gid int64, kind string, who int64, role string, share bool) {
 		r, err := ParseRole(role)
 		if err != nil {
 			return
 		}
 		p := Principal{UserID: uid, Role: UserRole(urole), Groups: []int64{gid}}
+		if share {
+			p.Share = &ShareScope{LinkID: who, NodeID: gid}
+		}
 		g := Grant{Kind: PrincipalKind(kind), Who: who, Role: r}
 		got, why := Effective(p, []Grant{g})
+		if share && (got != None || len(why) != 0 || p.IsAdmin()) {
+			t.Fatalf("link holder %+v got %v from %+v", p, got, g)
+		}
 		if p.IsAdmin() {
 			if got != Manager {
 				t.Fatalf("admin got %v", got)

@@ -36,16 +36,20 @@ type User struct {
 	Lang        string
 	Disabled    bool
 	CreatedAt   time.Time
+	// AppPasswordsOnly refuses the account password over HTTP Basic.
+	AppPasswordsOnly bool
 }
 
 // Service manages accounts.
 type Service struct {
-	db  *meta.DB
-	log *slog.Logger
-	now func() time.Time
+	db       *meta.DB
+	log      *slog.Logger
+	now      func() time.Time
+	throttle *Throttle
 
-	mu    sync.Mutex
-	cache map[[32]byte]cached // verified Basic credentials
+	mu               sync.Mutex
+	cache            map[[32]byte]cached // verified Basic credentials
+	appPasswordsOnly bool                // refuse account passwords over Basic, for everyone
 }
 
 type cached struct {
@@ -60,44 +64,30 @@ const credentialTTL = 30 * time.Second
 
 // New builds the account service.
 func New(db *meta.DB, logger *slog.Logger) *Service {
-	return &Service{db: db, log: logger, now: time.Now, cache: map[[32]byte]cached{}}
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	return &Service{db: db, log: logger, now: time.Now, cache: map[[32]byte]cached{}, throttle: NewThrottle()}
+}
+
+// Throttle is the failed-attempt counter shared by every door (also used
+// for share-link passwords).
+func (s *Service) Throttle() *Throttle { return s.throttle }
+
+// SetAppPasswordsOnly makes HTTP Basic (WebDAV, API clients) accept app
+// passwords only, for every account (config auth.app_passwords_only).
+func (s *Service) SetAppPasswordsOnly(v bool) {
+	s.mu.Lock()
+	s.appPasswordsOnly = v
+	clear(s.cache)
+	s.mu.Unlock()
 }
 
 var loginRE = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9._@-]{0,63}$`)
 
 // CreateUser adds an account. actor is who does it (0 for the system).
 func (s *Service) CreateUser(ctx context.Context, actor int64, login, password string, role acl.UserRole) (User, error) {
-	if !loginRE.MatchString(login) {
-		return User{}, fmt.Errorf("%w: a login has 1 to 64 letters, digits, '.', '_', '@' or '-'", ErrInvalid)
-	}
-	switch role {
-	case acl.Admin, acl.Member, acl.Guest:
-	default:
-		return User{}, fmt.Errorf("%w: role %q (want admin, member or guest)", ErrInvalid, role)
-	}
-	if len(password) < 8 {
-		return User{}, fmt.Errorf("%w: a password has at least 8 characters", ErrInvalid)
-	}
-	hash, err := HashPassword(password)
-	if err != nil {
-		return User{}, err
-	}
-	err = s.db.Tx(ctx, func(tx *sql.Tx) error {
-		var n int
-		tx.QueryRowContext(ctx, `SELECT count(*) FROM users WHERE login = ?`, login).Scan(&n)
-		if n > 0 {
-			return fmt.Errorf("%q: %w", login, ErrUserExists)
-		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO users (login, role, password_hash, created_at) VALUES (?, ?, ?, ?)`,
-			login, string(role), hash, s.now().UnixNano()); err != nil {
-			return fmt.Errorf("create user %s: %w", login, err)
-		}
-		return s.audit(ctx, tx, actor, "user_add", map[string]any{"login": login, "role": role})
-	})
-	if err != nil {
-		return User{}, err
-	}
-	return s.UserByLogin(ctx, login)
+	return s.CreateAccount(ctx, actor, NewUser{Login: login, Password: password, Role: role})
 }
 
 // SetPassword changes a password and forgets cached credentials.
@@ -109,19 +99,17 @@ func (s *Service) SetPassword(ctx context.Context, actor int64, login, password 
 	if err != nil {
 		return err
 	}
-	err = s.update(ctx, actor, login, "user_passwd", `UPDATE users SET password_hash = ? WHERE login = ?`, hash, login)
+	// A new password also ends every session: whoever knew the old one is out.
+	err = s.update(ctx, actor, login, "user_passwd",
+		`UPDATE users SET password_hash = ?, session_epoch = session_epoch + 1 WHERE login = ?`, hash, login)
 	s.forget()
 	return err
 }
 
-// SetDisabled disables or re-enables an account.
+// SetDisabled disables or re-enables an account (never the last active
+// administrator).
 func (s *Service) SetDisabled(ctx context.Context, actor int64, login string, disabled bool) error {
-	action := "user_enable"
-	if disabled {
-		action = "user_disable"
-	}
-	err := s.update(ctx, actor, login, action, `UPDATE users SET disabled = ? WHERE login = ?`, disabled, login)
-	s.forget()
+	_, err := s.UpdateUser(ctx, actor, login, UserChanges{Disabled: &disabled})
 	return err
 }
 
@@ -154,13 +142,13 @@ func (s *Service) forget() {
 	s.mu.Unlock()
 }
 
-const userCols = `id, login, display_name, email, role, lang, disabled, created_at`
+const userCols = `id, login, display_name, email, role, lang, disabled, created_at, app_passwords_only`
 
 func scanUser(sc interface{ Scan(...any) error }) (User, error) {
 	var u User
 	var role string
 	var created int64
-	err := sc.Scan(&u.ID, &u.Login, &u.DisplayName, &u.Email, &role, &u.Lang, &u.Disabled, &created)
+	err := sc.Scan(&u.ID, &u.Login, &u.DisplayName, &u.Email, &role, &u.Lang, &u.Disabled, &created, &u.AppPasswordsOnly)
 	u.Role, u.CreatedAt = acl.UserRole(role), meta.Time(created)
 	return u, err
 }
@@ -223,10 +211,18 @@ func (s *Service) Principal(ctx context.Context, id int64) (acl.Principal, error
 	return p, rows.Err()
 }
 
-// Authenticate checks a login and password. Results are cached briefly
-// (keyed by a hash of both) so WebDAV listings don't pay the slow hash on
-// every request.
+// Authenticate checks HTTP Basic credentials (API clients, WebDAV): an app
+// password of the account, or the account password unless the account or
+// the instance requires app passwords. Failures are throttled per client IP
+// (from ctx, see WithClientIP) and per account: a throttled attempt gets a
+// *ThrottledError without any password being checked. Successes are cached
+// briefly (keyed by a hash of login and password) so WebDAV listings don't
+// pay the slow hash on every request.
 func (s *Service) Authenticate(ctx context.Context, login, password string) (acl.Principal, error) {
+	ip := ClientIP(ctx)
+	if err := s.throttle.check(ip, login); err != nil {
+		return acl.Principal{}, err
+	}
 	key := sha256.Sum256([]byte(login + "\x00" + password))
 	s.mu.Lock()
 	c, ok := s.cache[key]
@@ -234,25 +230,18 @@ func (s *Service) Authenticate(ctx context.Context, login, password string) (acl
 	if ok && s.now().Before(c.expires) {
 		return c.p, nil
 	}
-	var id int64
-	var hash string
-	var disabled bool
-	err := s.db.R.QueryRowContext(ctx, `SELECT id, password_hash, disabled FROM users WHERE login = ?`, login).Scan(&id, &hash, &disabled)
-	if errors.Is(err, sql.ErrNoRows) {
-		// Hash anyway so timing does not tell which logins exist.
-		CheckPassword(dummyHash, password)
-		return acl.Principal{}, ErrBadCredentials
-	}
+	id, err := s.verifyBasic(ctx, login, password)
 	if err != nil {
-		return acl.Principal{}, fmt.Errorf("authenticate %s: %w", login, err)
-	}
-	if ok, err := CheckPassword(hash, password); err != nil || !ok || disabled {
-		return acl.Principal{}, ErrBadCredentials
+		if errors.Is(err, ErrBadCredentials) {
+			s.throttle.Fail(ip, login)
+		}
+		return acl.Principal{}, err
 	}
 	p, err := s.Principal(ctx, id)
 	if err != nil {
 		return acl.Principal{}, err
 	}
+	s.throttle.Succeed(ip, login)
 	s.mu.Lock()
 	if len(s.cache) > 10000 {
 		clear(s.cache)
@@ -260,6 +249,40 @@ func (s *Service) Authenticate(ctx context.Context, login, password string) (acl
 	s.cache[key] = cached{p: p, expires: s.now().Add(credentialTTL)}
 	s.mu.Unlock()
 	return p, nil
+}
+
+// verifyBasic returns the user id if password is one of the account's app
+// passwords or, where allowed, its account password.
+func (s *Service) verifyBasic(ctx context.Context, login, password string) (int64, error) {
+	var id int64
+	var hash string
+	var disabled, appOnly bool
+	err := s.db.R.QueryRowContext(ctx, `SELECT id, password_hash, disabled, app_passwords_only FROM users WHERE login = ?`, login).
+		Scan(&id, &hash, &disabled, &appOnly)
+	if errors.Is(err, sql.ErrNoRows) {
+		// Hash anyway so timing does not tell which logins exist.
+		CheckPassword(dummyHash, password)
+		return 0, ErrBadCredentials
+	}
+	if err != nil {
+		return 0, fmt.Errorf("authenticate %s: %w", login, err)
+	}
+	if ok, err := s.checkAppPassword(ctx, id, password); err != nil {
+		return 0, err
+	} else if ok && !disabled {
+		return id, nil
+	}
+	s.mu.Lock()
+	appOnly = appOnly || s.appPasswordsOnly
+	s.mu.Unlock()
+	if appOnly {
+		CheckPassword(dummyHash, password)
+		return 0, ErrBadCredentials
+	}
+	if ok, err := CheckPassword(hash, password); err != nil || !ok || disabled {
+		return 0, ErrBadCredentials
+	}
+	return id, nil
 }
 
 var dummyHash, _ = HashPassword("dummy password for timing")

@@ -6,6 +6,7 @@ package config
 
 import (
 	"fmt"
+	"net/netip"
 	"path/filepath"
 	"strings"
 	"time"
@@ -32,10 +33,23 @@ type Config struct {
 	MaxUpload int64 `koanf:"max_upload"`
 	// ShutdownGrace is how long requests in flight may run after SIGTERM.
 	ShutdownGrace time.Duration `koanf:"shutdown_grace"`
+	// TrustedProxies lists the reverse proxies (addresses or CIDR ranges)
+	// whose X-Forwarded-For header gives the client address, for login
+	// throttling and logs. Empty: the TCP peer is the client.
+	TrustedProxies []string `koanf:"trusted_proxies"`
 
 	Log     Log     `koanf:"log"`
 	Storage Storage `koanf:"storage"`
 	Session Session `koanf:"session"`
+	Auth    Auth    `koanf:"auth"`
+}
+
+// Auth configures how people prove who they are.
+type Auth struct {
+	// AppPasswordsOnly refuses account passwords over HTTP Basic (WebDAV,
+	// API clients) for every account: only app passwords work there. The
+	// web login always uses the account password.
+	AppPasswordsOnly bool `koanf:"app_passwords_only"`
 }
 
 // Log configures log/slog output.
@@ -84,6 +98,8 @@ func Default() Config {
 		Log:           Log{Level: "info", Format: "text"},
 		Storage:       Storage{Backend: "fs", S3: S3{Region: "us-east-1", TLS: true}},
 		Session:       Session{Lifetime: 30 * 24 * time.Hour, Secure: "auto"},
+		// A non-nil empty list, so that NOTREASSO_TRUSTED_PROXIES is a known key.
+		TrustedProxies: []string{},
 	}
 }
 
@@ -169,7 +185,29 @@ func (c *Config) validate() error {
 	default:
 		return fmt.Errorf("config: log.format %q is neither text nor json", c.Log.Format)
 	}
+	if _, err := c.TrustedProxyPrefixes(); err != nil {
+		return err
+	}
 	return nil
+}
+
+// TrustedProxyPrefixes parses TrustedProxies (items may also be comma-
+// separated, as in the environment); a bare address is a /32 (or /128).
+func (c Config) TrustedProxyPrefixes() ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for _, s := range strings.FieldsFunc(strings.Join(c.TrustedProxies, ","), func(r rune) bool { return r == ',' || r == ' ' }) {
+		if p, err := netip.ParsePrefix(s); err == nil {
+			out = append(out, p.Masked())
+			continue
+		}
+		a, err := netip.ParseAddr(s)
+		if err != nil {
+			return nil, fmt.Errorf("config: trusted_proxies: %q is neither an address nor a CIDR range", s)
+		}
+		a = a.Unmap()
+		out = append(out, netip.PrefixFrom(a, a.BitLen()))
+	}
+	return out, nil
 }
 
 // PublicURL is where people reach the server.

@@ -52,3 +52,23 @@ func TestValidate(t *testing.T) {
 		t.Errorf("defaults: %+v %v", c, err)
 	}
 }
+
+func TestTrustedProxiesAndAuth(t *testing.T) {
+	c, err := Load(nil, []string{"NOTREASSO_TRUSTED_PROXIES=10.0.0.1, 192.168.0.0/16", "NOTREASSO_AUTH_APP_PASSWORDS_ONLY=true"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ps, err := c.TrustedProxyPrefixes()
+	if err != nil || len(ps) != 2 || ps[0].String() != "10.0.0.1/32" || ps[1].String() != "192.168.0.0/16" {
+		t.Errorf("trusted proxies %v %v (from %q)", ps, err, c.TrustedProxies)
+	}
+	if !c.Auth.AppPasswordsOnly {
+		t.Error("auth.app_passwords_only not read from the environment")
+	}
+	if _, err := Load(nil, []string{"NOTREASSO_TRUSTED_PROXIES=proxy.example.org"}); err == nil {
+		t.Error("a host name accepted as a trusted proxy")
+	}
+	if c, _ := Load(nil, nil); len(c.TrustedProxies) != 0 || c.Auth.AppPasswordsOnly {
+		t.Errorf("defaults: %+v", c)
+	}
+}

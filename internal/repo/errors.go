@@ -2,6 +2,7 @@ package repo
 
 import (
 	"errors"
+	"fmt"
 
 	"notreasso/internal/acl"
 )
@@ -19,5 +20,17 @@ var (
 	ErrPrecondition = errors.New("precondition failed") // If-Match style checks
 	ErrTooLarge     = errors.New("too large")           // over the configured upload limit
 	ErrIncomplete   = errors.New("incomplete upload")   // the body ended before its announced length
+	ErrExpired      = errors.New("link expired")        // a share link revoked, past its date or used up
+	ErrNeedPassword = errors.New("password required")   // a share link's password is missing or wrong
 	ErrForbidden    = acl.ErrForbidden
 )
+
+// notFoundAs restates a not-found error as being about what the caller
+// asked for: which part of a path was checked must not show, or the
+// difference would tell a hidden folder from a missing one.
+func notFoundAs(what string, err error) error {
+	if errors.Is(err, ErrNotFound) {
+		return fmt.Errorf("%s: %w", what, ErrNotFound)
+	}
+	return err
+}

@@ -192,9 +192,10 @@ func (s *Service) Put(ctx context.Context, p acl.Principal, path string, r io.Re
 	if err != nil {
 		return Node{}, false, err
 	}
+	full := JoinPath(append(mustSplit(parentPath), name))
 	// Check rights before reading a byte, so a refused upload costs nothing.
 	if err := s.checkPut(ctx, p, parentPath, name); err != nil {
-		return Node{}, false, err
+		return Node{}, false, notFoundAs(full, err)
 	}
 	sp, err := s.spool(ctx, r, o.Size, name)
 	if err != nil {
@@ -204,16 +205,16 @@ func (s *Service) Put(ctx context.Context, p acl.Principal, path string, r io.Re
 	if err := s.storeBlob(ctx, sp); err != nil {
 		return Node{}, false, fmt.Errorf("upload %s: %w", path, err)
 	}
-	return s.commitPut(ctx, p, parentPath, name, sp, o)
+	n, created, err := s.commitPut(ctx, p, parentPath, name, sp, o)
+	return n, created, notFoundAs(full, err)
 }
 
+// checkPut checks rights before anything else, so that what the path is
+// (a folder, a file) stays hidden from who may not see it.
 func (s *Service) checkPut(ctx context.Context, p acl.Principal, parentPath, name string) error {
 	pc, err := s.resolve(ctx, s.db.R, parentPath)
 	if err != nil {
 		return err
-	}
-	if !pc.last().dir {
-		return fmt.Errorf("%s: %w", parentPath, ErrNotDir)
 	}
 	c, err := s.resolve(ctx, s.db.R, JoinPath(append(namesOf(pc), name)))
 	switch {
@@ -221,18 +222,23 @@ func (s *Service) checkPut(ctx context.Context, p acl.Principal, parentPath, nam
 		c = pc
 	case err != nil:
 		return err
-	case c.last().dir:
+	}
+	if _, err := s.need(ctx, s.db.R, p, c, acl.Editor); err != nil {
+		return err
+	}
+	if !pc.last().dir {
+		return fmt.Errorf("%s: %w", parentPath, ErrNotDir)
+	}
+	if len(c) > len(pc) && c.last().dir {
 		return fmt.Errorf("%s: %w", c.path(), ErrIsDir)
 	}
-	_, err = s.need(ctx, s.db.R, p, c, acl.Editor)
-	return err
+	return nil
 }
 
 func (s *Service) commitPut(ctx context.Context, p acl.Principal, parentPath, name string, sp *spooled, o PutOptions) (Node, bool, error) {
-	now := s.now()
 	mtime := o.ModTime
 	if mtime.IsZero() {
-		mtime = now
+		mtime = s.now()
 	}
 	var id int64
 	created := false
@@ -242,23 +248,26 @@ func (s *Service) commitPut(ctx context.Context, p acl.Principal, parentPath, na
 		if err != nil {
 			return err
 		}
-		if !pc.last().dir {
-			return fmt.Errorf("%s: %w", parentPath, ErrNotDir)
-		}
 		path := JoinPath(append(namesOf(pc), name))
 		var cur row
 		c, err := s.resolve(ctx, tx, path)
 		switch {
 		case errors.Is(err, ErrNotFound):
-			if o.IfMatch != "" {
-				return fmt.Errorf("%s does not exist: %w", path, ErrPrecondition)
-			}
 			if _, err := s.need(ctx, tx, p, pc, acl.Editor); err != nil {
 				return err
+			}
+			if !pc.last().dir {
+				return fmt.Errorf("%s: %w", parentPath, ErrNotDir)
+			}
+			if o.IfMatch != "" {
+				return fmt.Errorf("%s does not exist: %w", path, ErrPrecondition)
 			}
 		case err != nil:
 			return err
 		default:
+			if _, err := s.need(ctx, tx, p, c, acl.Editor); err != nil {
+				return err
+			}
 			cur = c.last()
 			if cur.dir {
 				return fmt.Errorf("%s: %w", path, ErrIsDir)
@@ -269,55 +278,9 @@ func (s *Service) commitPut(ctx context.Context, p acl.Principal, parentPath, na
 			if o.IfMatch != "" && o.IfMatch != cur.hash.String {
 				return fmt.Errorf("%s changed since it was read: %w", path, ErrPrecondition)
 			}
-			if _, err := s.need(ctx, tx, p, c, acl.Editor); err != nil {
-				return err
-			}
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO blobs (sha256, size, created_at) VALUES (?, ?, ?) ON CONFLICT (sha256) DO NOTHING`,
-			sp.hash, sp.size, now.UnixNano()); err != nil {
-			return fmt.Errorf("record blob: %w", err)
-		}
-		if cur.id == 0 {
-			res, err := tx.ExecContext(ctx, `INSERT INTO nodes (parent_id, name, kind, mtime, created_at, created_by, updated_at, updated_by)
-				VALUES (?, ?, 'file', ?, ?, ?, ?, ?)`, pc.last().id, name, mtime.UnixNano(), now.UnixNano(), actorArg(p), now.UnixNano(), actorArg(p))
-			if err != nil {
-				return fmt.Errorf("create %s: %w", path, err)
-			}
-			id, _ = res.LastInsertId()
-			created = true
-		} else {
-			id = cur.id
-			if cur.hash.String == sp.hash {
-				// Same bytes saved again (editors and sync clients do this):
-				// keep one version, only the modification time moves.
-				_, err := tx.ExecContext(ctx, `UPDATE nodes SET mtime = ? WHERE id = ?`, mtime.UnixNano(), id)
-				return err
-			}
-		}
-		num := 1
-		if cur.verNum.Valid {
-			if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(number), 0) + 1 FROM versions WHERE node_id = ?`, id).Scan(&num); err != nil {
-				return err
-			}
-		}
-		res, err := tx.ExecContext(ctx, `INSERT INTO versions (node_id, number, blob, size, mime, author, created_at, mtime)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, id, num, sp.hash, sp.size, sp.mime, actorArg(p), now.UnixNano(), mtime.UnixNano())
-		if err != nil {
-			return fmt.Errorf("record version of %s: %w", path, err)
-		}
-		vid, _ := res.LastInsertId()
-		if _, err := tx.ExecContext(ctx, `UPDATE nodes SET current_version_id = ?, mtime = ?, updated_at = ?, updated_by = ? WHERE id = ?`,
-			vid, mtime.UnixNano(), now.UnixNano(), actorArg(p), id); err != nil {
-			return err
-		}
-		if err := s.touch(ctx, tx, p, pc.last().id); err != nil {
-			return err
-		}
-		action := "version"
-		if created {
-			action = "create"
-		}
-		return s.journal(ctx, tx, p, id, action, map[string]any{"path": path, "version": num, "blob": sp.hash, "size": sp.size})
+		id, created, err = s.writeVersion(ctx, tx, p, pc, cur, name, sp, mtime)
+		return err
 	})
 	if err != nil {
 		return Node{}, false, fmt.Errorf("upload %s: %w", JoinPath(append(mustSplit(parentPath), name)), err)
@@ -325,6 +288,68 @@ func (s *Service) commitPut(ctx context.Context, p acl.Principal, parentPath, na
 	s.notify()
 	n, err := s.StatID(ctx, p, id)
 	return n, created, err
+}
+
+// insertFile creates the file name in the folder at the end of pc, with
+// the spooled content as its first version. The caller checked rights and
+// that the name is free.
+func (s *Service) insertFile(ctx context.Context, tx *sql.Tx, p acl.Principal, pc chain, name string, sp *spooled, mtime time.Time) (int64, error) {
+	id, _, err := s.writeVersion(ctx, tx, p, pc, row{}, name, sp, mtime)
+	return id, err
+}
+
+// writeVersion records the spooled content as a new file (cur.id == 0) or
+// a new version of cur, in the folder at the end of pc, and journals it.
+func (s *Service) writeVersion(ctx context.Context, tx *sql.Tx, p acl.Principal, pc chain, cur row, name string, sp *spooled, mtime time.Time) (int64, bool, error) {
+	now := s.now()
+	path := JoinPath(append(namesOf(pc), name))
+	if _, err := tx.ExecContext(ctx, `INSERT INTO blobs (sha256, size, created_at) VALUES (?, ?, ?) ON CONFLICT (sha256) DO NOTHING`,
+		sp.hash, sp.size, now.UnixNano()); err != nil {
+		return 0, false, fmt.Errorf("record blob: %w", err)
+	}
+	var id int64
+	created := false
+	if cur.id == 0 {
+		res, err := tx.ExecContext(ctx, `INSERT INTO nodes (parent_id, name, kind, mtime, created_at, created_by, updated_at, updated_by)
+			VALUES (?, ?, 'file', ?, ?, ?, ?, ?)`, pc.last().id, name, mtime.UnixNano(), now.UnixNano(), actorArg(p), now.UnixNano(), actorArg(p))
+		if err != nil {
+			return 0, false, fmt.Errorf("create %s: %w", path, err)
+		}
+		id, _ = res.LastInsertId()
+		created = true
+	} else {
+		id = cur.id
+		if cur.hash.String == sp.hash {
+			// Same bytes saved again (editors and sync clients do this):
+			// keep one version, only the modification time moves.
+			_, err := tx.ExecContext(ctx, `UPDATE nodes SET mtime = ? WHERE id = ?`, mtime.UnixNano(), id)
+			return id, false, err
+		}
+	}
+	num := 1
+	if cur.verNum.Valid {
+		if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(number), 0) + 1 FROM versions WHERE node_id = ?`, id).Scan(&num); err != nil {
+			return 0, false, err
+		}
+	}
+	res, err := tx.ExecContext(ctx, `INSERT INTO versions (node_id, number, blob, size, mime, author, created_at, mtime)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, id, num, sp.hash, sp.size, sp.mime, actorArg(p), now.UnixNano(), mtime.UnixNano())
+	if err != nil {
+		return 0, false, fmt.Errorf("record version of %s: %w", path, err)
+	}
+	vid, _ := res.LastInsertId()
+	if _, err := tx.ExecContext(ctx, `UPDATE nodes SET current_version_id = ?, mtime = ?, updated_at = ?, updated_by = ? WHERE id = ?`,
+		vid, mtime.UnixNano(), now.UnixNano(), actorArg(p), id); err != nil {
+		return 0, false, err
+	}
+	if err := s.touch(ctx, tx, p, pc.last().id); err != nil {
+		return 0, false, err
+	}
+	action := "version"
+	if created {
+		action = "create"
+	}
+	return id, created, s.journal(ctx, tx, p, id, action, map[string]any{"path": path, "version": num, "blob": sp.hash, "size": sp.size})
 }
 
 func mustSplit(p string) []string {

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"notreasso/internal/acl"
+	"notreasso/internal/auth"
 	"notreasso/internal/meta"
 	"notreasso/storage"
 )
@@ -188,8 +189,9 @@ func (c chain) live() bool {
 }
 
 // resolve walks a path from the root through live nodes. It returns
-// ErrNotFound (wrapped) if a segment is missing and ErrNotDir if the path
-// goes through a file.
+// ErrNotFound (wrapped) if a segment is missing or the path goes through a
+// file. The error names the whole path asked for, never the part that
+// exists: a caller who may not read it must not learn where it stops.
 func (s *Service) resolve(ctx context.Context, q querier, p string) (chain, error) {
 	names, err := SplitPath(p)
 	if err != nil {
@@ -202,12 +204,12 @@ func (s *Service) resolve(ctx context.Context, q querier, p string) (chain, erro
 	c := chain{root}
 	for _, name := range names {
 		if !c.last().dir {
-			return nil, fmt.Errorf("%s: %w", c.path(), ErrNotDir)
+			return nil, fmt.Errorf("%s: %w", JoinPath(names), ErrNotFound)
 		}
 		r, err := scanRow(q.QueryRowContext(ctx, `SELECT `+rowCols+rowFrom+
 			`WHERE n.parent_id = ? AND n.name = ? AND n.deleted_at IS NULL`, c.last().id, name))
 		if errors.Is(err, sql.ErrNoRows) {
-			return nil, fmt.Errorf("%s: %w", JoinPath(append(namesOf(c), name)), ErrNotFound)
+			return nil, fmt.Errorf("%s: %w", JoinPath(names), ErrNotFound)
 		}
 		if err != nil {
 			return nil, fmt.Errorf("resolve %s: %w", p, err)
@@ -292,6 +294,9 @@ func (s *Service) roleOn(ctx context.Context, q querier, p acl.Principal, c chai
 	if p.IsAdmin() {
 		return acl.Manager, nil
 	}
+	if p.Share != nil {
+		return p.Share.RoleOn(c.ids()), nil
+	}
 	grants, err := s.grantsOn(ctx, q, c.ids())
 	if err != nil {
 		return acl.None, err
@@ -308,8 +313,12 @@ func (s *Service) traversable(ctx context.Context, q querier, p acl.Principal, n
 	return set[nodeID], err
 }
 
-// traversalSet is the set of ancestors of the nodes granted to p.
+// traversalSet is the set of ancestors of the nodes granted to p. A link
+// holder walks nowhere outside the link.
 func (s *Service) traversalSet(ctx context.Context, q querier, p acl.Principal) (map[int64]bool, error) {
+	if p.Share != nil {
+		return map[int64]bool{}, nil
+	}
 	cond, args := grantCondition(p)
 	rows, err := q.QueryContext(ctx, `WITH RECURSIVE anc(id) AS (
 			SELECT n.parent_id FROM grants g JOIN nodes n ON n.id = g.node_id WHERE n.parent_id IS NOT NULL AND (`+cond+`)
@@ -333,9 +342,12 @@ func (s *Service) traversalSet(ctx context.Context, q querier, p acl.Principal) 
 // grantCondition is the SQL condition (on alias g) selecting grants that
 // match p; it mirrors acl.Grant.Matches.
 func grantCondition(p acl.Principal) (string, []any) {
+	if p.Share != nil {
+		return `1 = 0`, nil
+	}
 	cond := `g.principal_kind = 'public'`
 	var args []any
-	if p.Anonymous() {
+	if p.Anonymous() || p.UserID == 0 {
 		return cond, args
 	}
 	if p.Role == acl.Member || p.Role == acl.Admin {
@@ -375,8 +387,22 @@ func (s *Service) need(ctx context.Context, q querier, p acl.Principal, c chain,
 	return role, fmt.Errorf("%s: needs %s rights: %w", c.path(), min, ErrForbidden)
 }
 
-// journal appends an entry in the caller's transaction.
+// journal appends an entry in the caller's transaction. Changes made
+// through a share link or the command line say so, since they have no
+// actor.
 func (s *Service) journal(ctx context.Context, tx querier, p acl.Principal, nodeID int64, action string, details map[string]any) error {
+	if details == nil {
+		details = map[string]any{}
+	}
+	if p.Share != nil {
+		details["link"] = p.Share.LinkID
+		if ip := auth.ClientIP(ctx); ip != "" {
+			details["ip"] = ip
+		}
+	}
+	if p.System {
+		details["via"] = "cli"
+	}
 	b, err := json.Marshal(details)
 	if err != nil {
 		return fmt.Errorf("journal %s: %w", action, err)

@@ -3,6 +3,7 @@ package repo
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 
 	"notreasso/internal/acl"
@@ -63,16 +64,17 @@ func (s *Service) Trash(ctx context.Context, p acl.Principal) ([]TrashItem, erro
 // another path (ErrExists says so).
 func (s *Service) Restore(ctx context.Context, p acl.Principal, id int64, to string) (Node, error) {
 	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
+		// Errors name the id only: guessing ids reveals no names.
 		c, err := s.chainByID(ctx, tx, id)
+		if errors.Is(err, ErrNotFound) {
+			return fmt.Errorf("trash item %d: %w", id, ErrNotFound)
+		}
 		if err != nil {
 			return err
 		}
-		if !c.last().deleted.Valid {
-			return fmt.Errorf("%s is not in the trash: %w", c.path(), ErrNotFound)
-		}
 		if role, err := s.roleOn(ctx, tx, p, c); err != nil {
 			return err
-		} else if role < acl.Editor {
+		} else if role < acl.Editor || !c.last().deleted.Valid {
 			return fmt.Errorf("trash item %d: %w", id, ErrNotFound)
 		}
 		parentID, name := c[len(c)-2].id, c.last().name
@@ -85,11 +87,11 @@ func (s *Service) Restore(ctx context.Context, p acl.Principal, id int64, to str
 			if err != nil {
 				return err
 			}
-			if !pc.last().dir {
-				return fmt.Errorf("%s: %w", pc.path(), ErrNotDir)
-			}
 			if _, err := s.need(ctx, tx, p, pc, acl.Editor); err != nil {
 				return err
+			}
+			if !pc.last().dir {
+				return fmt.Errorf("%s: %w", pc.path(), ErrNotDir)
 			}
 			parentID, name = pc.last().id, n
 		} else if !c[:len(c)-1].live() {

@@ -20,15 +20,20 @@ func (s *Service) Stat(ctx context.Context, p acl.Principal, path string) (Node,
 }
 
 // StatID returns the live node with this id if the caller may see it.
+// Errors name the id only: guessing ids reveals no names.
 func (s *Service) StatID(ctx context.Context, p acl.Principal, id int64) (Node, error) {
 	c, err := s.chainByID(ctx, s.db.R, id)
+	if errors.Is(err, ErrNotFound) || (err == nil && !c.live()) {
+		return Node{}, fmt.Errorf("node %d: %w", id, ErrNotFound)
+	}
 	if err != nil {
 		return Node{}, err
 	}
-	if !c.live() {
+	n, err := s.statChain(ctx, p, c)
+	if errors.Is(err, ErrNotFound) {
 		return Node{}, fmt.Errorf("node %d: %w", id, ErrNotFound)
 	}
-	return s.statChain(ctx, p, c)
+	return n, err
 }
 
 func (s *Service) statChain(ctx context.Context, p acl.Principal, c chain) (Node, error) {
@@ -158,11 +163,12 @@ func (s *Service) Mkdir(ctx context.Context, p acl.Principal, path string) (Node
 		if err != nil {
 			return err
 		}
-		if !pc.last().dir {
-			return fmt.Errorf("%s: %w", pc.path(), ErrNotDir)
-		}
+		// Rights first: what the path is must stay hidden from who may not see it.
 		if _, err := s.need(ctx, tx, p, pc, acl.Editor); err != nil {
 			return err
+		}
+		if !pc.last().dir {
+			return fmt.Errorf("%s: %w", pc.path(), ErrNotDir)
 		}
 		full := JoinPath(append(namesOf(pc), name))
 		if _, err := s.resolve(ctx, tx, full); err == nil {
@@ -303,11 +309,11 @@ func (s *Service) prepareTarget(ctx context.Context, tx *sql.Tx, p acl.Principal
 	if err != nil {
 		return nil, err
 	}
-	if !dc.last().dir {
-		return nil, fmt.Errorf("%s: %w", dc.path(), ErrNotDir)
-	}
 	if _, err := s.need(ctx, tx, p, dc, acl.Editor); err != nil {
 		return nil, err
+	}
+	if !dc.last().dir {
+		return nil, fmt.Errorf("%s: %w", dc.path(), ErrNotDir)
 	}
 	tc, err := s.resolve(ctx, tx, JoinPath(append(namesOf(dc), name)))
 	switch {

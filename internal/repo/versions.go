@@ -142,11 +142,11 @@ func (s *Service) RestoreVersion(ctx context.Context, p acl.Principal, path stri
 		if err != nil {
 			return err
 		}
-		if c.last().dir {
-			return fmt.Errorf("%s: %w", c.path(), ErrIsDir)
-		}
 		if _, err := s.need(ctx, tx, p, c, acl.Editor); err != nil {
 			return err
+		}
+		if c.last().dir {
+			return fmt.Errorf("%s: %w", c.path(), ErrIsDir)
 		}
 		id = c.last().id
 		var blob string

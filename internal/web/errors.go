@@ -4,6 +4,8 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"strconv"
+	"strings"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -17,12 +19,19 @@ import (
 // place where repository errors become HTTP.
 func errorCode(err error) (int, string) {
 	switch {
-	case errors.Is(err, repo.ErrNotFound), errors.Is(err, storage.ErrNotFound):
+	case errors.Is(err, repo.ErrNotFound), errors.Is(err, storage.ErrNotFound), errors.Is(err, auth.ErrNoUser),
+		errors.Is(err, auth.ErrNoGroup), errors.Is(err, auth.ErrNoAppPassword):
 		return http.StatusNotFound, "not_found"
 	case errors.Is(err, acl.ErrForbidden):
 		return http.StatusForbidden, "forbidden"
-	case errors.Is(err, repo.ErrExists), errors.Is(err, auth.ErrUserExists):
+	case errors.Is(err, repo.ErrExists), errors.Is(err, auth.ErrUserExists), errors.Is(err, auth.ErrGroupExists):
 		return http.StatusConflict, "exists"
+	case errors.Is(err, auth.ErrThrottled):
+		return http.StatusTooManyRequests, "throttled"
+	case errors.Is(err, repo.ErrExpired):
+		return http.StatusGone, "expired"
+	case errors.Is(err, repo.ErrNeedPassword):
+		return http.StatusUnauthorized, "password_required"
 	case errors.Is(err, repo.ErrInvalidName), errors.Is(err, auth.ErrInvalid), errors.Is(err, errBadRequest):
 		return http.StatusBadRequest, "invalid"
 	case errors.Is(err, repo.ErrNotDir):
@@ -74,8 +83,14 @@ func (s *Server) errorHandler(c *fiber.Ctx, err error) error {
 		s.log.Error("request failed", "method", c.Method(), "path", c.Path(), "request_id", c.Locals("requestid"), "err", err)
 		body.Error.Message = "internal error; see the server log (request " + toString(c.Locals("requestid")) + ")"
 	}
-	if status == http.StatusUnauthorized && c.Get(fiber.HeaderAuthorization) == "" && isAPI(c) {
+	if code == "unauthenticated" && c.Get(fiber.HeaderAuthorization) == "" && isAPI(c) {
 		c.Set(fiber.HeaderWWWAuthenticate, `Basic realm="Notre Asso", charset="UTF-8"`)
+	}
+	// Throttled: answer at once and say when to come back, rather than
+	// holding the connection (a flood must not cost goroutines).
+	var te *auth.ThrottledError
+	if errors.As(err, &te) {
+		c.Set(fiber.HeaderRetryAfter, strconv.Itoa(te.Seconds()))
 	}
 	// Remove a half-set download's headers and body stream.
 	c.Response().ResetBody()
@@ -90,5 +105,23 @@ func toString(v any) string {
 }
 
 func logAttrs(c *fiber.Ctx) []any {
-	return []any{slog.String("method", c.Method()), slog.String("path", c.Path()), slog.Any("request_id", c.Locals("requestid"))}
+	return []any{slog.String("method", c.Method()), slog.String("path", redactPath(c.Path())),
+		slog.Any("request_id", c.Locals("requestid")), slog.String("ip", clientIPOf(c))}
+}
+
+// redactPath keeps share-link tokens out of the logs: whoever reads logs
+// must not be able to use the links.
+func redactPath(p string) string {
+	rest, ok := strings.CutPrefix(p, "/s/")
+	if !ok {
+		return p
+	}
+	token, tail, _ := strings.Cut(rest, "/")
+	if len(token) > 4 {
+		token = token[:4] + "…"
+	}
+	if tail != "" {
+		return "/s/" + token + "/" + tail
+	}
+	return "/s/" + token
 }

@@ -5,8 +5,10 @@ package web
 
 import (
 	"context"
+	"html/template"
 	"log/slog"
 	"net"
+	"net/netip"
 	"strings"
 	"time"
 
@@ -20,6 +22,7 @@ import (
 	"notreasso/internal/meta"
 	"notreasso/internal/repo"
 	"notreasso/storage"
+	"notreasso/ui"
 )
 
 // Deps is what the server is built from.
@@ -44,6 +47,8 @@ type Server struct {
 	log      *slog.Logger
 	sessions *session.Store
 	version  string
+	proxies  []netip.Prefix // trusted reverse proxies
+	pages    *template.Template
 }
 
 // WebDAV methods must be known to Fiber's router, or it answers 405 itself.
@@ -53,6 +58,9 @@ var methods = append(append([]string{}, fiber.DefaultMethods...),
 // New builds the server and its routes.
 func New(d Deps) *Server {
 	s := &Server{cfg: d.Config, db: d.DB, repo: d.Repo, auth: d.Auth, blobs: d.Blobs, log: d.Logger, version: d.Version}
+	// Validated by config.Load; an error here leaves no proxy trusted.
+	s.proxies, _ = d.Config.TrustedProxyPrefixes()
+	s.pages = template.Must(ui.ShareTemplates())
 	s.app = fiber.New(fiber.Config{
 		AppName:               "Notre Asso",
 		DisableStartupMessage: true,
@@ -77,6 +85,7 @@ func New(d Deps) *Server {
 		s.log.Error("panic in handler", append(logAttrs(c), "panic", e)...)
 	}}))
 	s.app.Use(requestid.New())
+	s.app.Use(s.clientIP)
 	s.app.Use(s.logRequests)
 	s.app.Use(securityHeaders)
 	s.routes()
@@ -111,6 +120,11 @@ func (s *Server) routes() {
 	api.Post("/trash/:id/restore", s.restoreTrash)
 	api.Get("/tags", s.tags)
 	api.Put("/tags/*", s.setTags)
+	s.accountRoutes(api)
+	s.adminRoutes(api)
+	s.grantRoutes(api)
+	s.shareRoutes(api)
+	s.sharePages()
 }
 
 // Listen serves on addr until ctx is cancelled, then shuts down: in-flight

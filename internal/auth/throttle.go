@@ -1,0 +1,201 @@
+package auth
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/netip"
+	"sync"
+	"time"
+)
+
+// ErrThrottled means too many recent failed attempts: the caller must wait
+// (a *ThrottledError says how long) before trying again.
+var ErrThrottled = errors.New("too many failed attempts")
+
+// ThrottledError is ErrThrottled with the time left to wait.
+type ThrottledError struct{ RetryAfter time.Duration }
+
+func (e *ThrottledError) Error() string {
+	return fmt.Sprintf("%v; try again in %d s", ErrThrottled, e.Seconds())
+}
+
+// Is makes errors.Is(err, ErrThrottled) work.
+func (e *ThrottledError) Is(target error) bool { return target == ErrThrottled }
+
+// Seconds is the wait rounded up, at least 1 (for Retry-After).
+func (e *ThrottledError) Seconds() int {
+	return max(1, int((e.RetryAfter+time.Second-1)/time.Second))
+}
+
+type clientIPKey struct{}
+
+// WithClientIP records the client's address in ctx, so that Authenticate,
+// whatever door calls it (web login, API Basic, WebDAV), throttles per IP.
+func WithClientIP(ctx context.Context, ip string) context.Context {
+	return context.WithValue(ctx, clientIPKey{}, ip)
+}
+
+// ClientIP is the address recorded by WithClientIP, or "".
+func ClientIP(ctx context.Context) string {
+	ip, _ := ctx.Value(clientIPKey{}).(string)
+	return ip
+}
+
+// rule is how one kind of counter reacts to failures: free attempts, then a
+// delay doubling from base up to max; a quiet period resets the count.
+type rule struct {
+	free      int
+	base, max time.Duration
+	forget    time.Duration
+}
+
+// The limits. Per account and IP: a real user mistyping gets 5 tries, then
+// waits seconds, at most 5 minutes. Per IP (password spraying across
+// accounts): generous, for offices behind one NAT. Per account across
+// distinct IPs (a botnet on one account): short delays only, because they
+// also hit the real user — except from an IP that logged in before.
+var (
+	ruleAccountIP = rule{free: 5, base: time.Second, max: 5 * time.Minute, forget: time.Hour}
+	ruleIP        = rule{free: 30, base: time.Second, max: 15 * time.Minute, forget: time.Hour}
+	ruleAccount   = rule{free: 10, base: time.Second, max: 30 * time.Second, forget: time.Hour}
+)
+
+const (
+	knownIPTTL    = 30 * 24 * time.Hour
+	maxThrottleKV = 100_000 // entries kept before the oldest are dropped
+)
+
+// Throttle counts failed logins and answers how long a new attempt must
+// wait. It never sleeps: callers answer 429 with Retry-After at once, so a
+// flood costs no goroutines and no password hashes. State is in memory: a
+// restart forgives everyone, which is acceptable for delays this short.
+type Throttle struct {
+	mu      sync.Mutex
+	now     func() time.Time
+	strikes map[string]*strike
+	known   map[string]time.Time // account|ip → last successful login
+}
+
+type strike struct {
+	fails int
+	last  time.Time
+	until time.Time
+	ips   map[string]struct{} // per-account counter: distinct failing IPs
+}
+
+// NewThrottle builds an empty throttle.
+func NewThrottle() *Throttle {
+	return &Throttle{now: time.Now, strikes: map[string]*strike{}, known: map[string]time.Time{}}
+}
+
+// ipKey groups IPv6 addresses by /64 (one subscriber's allocation), so a
+// single attacker cannot rotate through addresses.
+func ipKey(ip string) string {
+	a, err := netip.ParseAddr(ip)
+	if err != nil {
+		return ip
+	}
+	a = a.Unmap()
+	if a.Is6() {
+		p, _ := a.Prefix(64)
+		return p.String()
+	}
+	return a.String()
+}
+
+// Wait returns how long an attempt on account from ip must still wait;
+// zero means go ahead.
+func (t *Throttle) Wait(ip, account string) time.Duration {
+	ip = ipKey(ip)
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	now := t.now()
+	wait := max(t.left("ip|"+ip, now), t.left("acct-ip|"+account+"|"+ip, now))
+	if seen, ok := t.known[account+"|"+ip]; !ok || now.Sub(seen) > knownIPTTL {
+		wait = max(wait, t.left("acct|"+account, now))
+	}
+	return wait
+}
+
+func (t *Throttle) left(key string, now time.Time) time.Duration {
+	if s := t.strikes[key]; s != nil && s.until.After(now) {
+		return s.until.Sub(now)
+	}
+	return 0
+}
+
+// Fail records a failed attempt.
+func (t *Throttle) Fail(ip, account string) {
+	ip = ipKey(ip)
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	now := t.now()
+	if len(t.strikes) > maxThrottleKV {
+		t.prune(now)
+	}
+	t.bump("ip|"+ip, ruleIP, now, "")
+	t.bump("acct-ip|"+account+"|"+ip, ruleAccountIP, now, "")
+	t.bump("acct|"+account, ruleAccount, now, ip)
+}
+
+// bump counts one failure under key; with ip set, only distinct IPs count.
+func (t *Throttle) bump(key string, r rule, now time.Time, ip string) {
+	s := t.strikes[key]
+	if s == nil || now.Sub(s.last) > r.forget {
+		s = &strike{}
+		t.strikes[key] = s
+	}
+	s.last = now
+	if ip != "" {
+		if s.ips == nil {
+			s.ips = map[string]struct{}{}
+		}
+		if _, seen := s.ips[ip]; seen {
+			return
+		}
+		s.ips[ip] = struct{}{}
+	}
+	s.fails++
+	if over := s.fails - r.free; over >= 0 {
+		d := r.max
+		if over < 20 {
+			d = min(r.max, r.base<<over)
+		}
+		s.until = now.Add(d)
+	}
+}
+
+// Succeed records a successful login: that account's counter for this IP
+// restarts, and the IP is remembered as the account's own.
+func (t *Throttle) Succeed(ip, account string) {
+	ip = ipKey(ip)
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	delete(t.strikes, "acct-ip|"+account+"|"+ip)
+	if len(t.known) > maxThrottleKV {
+		clear(t.known)
+	}
+	t.known[account+"|"+ip] = t.now()
+}
+
+// prune drops counters quiet for an hour; under a flood of fresh addresses
+// it forgets everything rather than grow without bound.
+func (t *Throttle) prune(now time.Time) {
+	for k, s := range t.strikes {
+		if now.Sub(s.last) > time.Hour && !s.until.After(now) {
+			delete(t.strikes, k)
+		}
+	}
+	if len(t.strikes) > maxThrottleKV {
+		clear(t.strikes)
+	}
+}
+
+// check is Wait as an error.
+func (t *Throttle) check(ip, account string) error {
+	if d := t.Wait(ip, account); d > 0 {
+		return &ThrottledError{RetryAfter: d}
+	}
+	return nil
+}

@@ -1,0 +1,316 @@
+package web
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"mime/multipart"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"golang.org/x/text/language"
+
+	"notreasso/internal/acl"
+	"notreasso/internal/auth"
+	"notreasso/internal/repo"
+)
+
+// Share-link pages, under /s/{token}: a listing and downloads for viewer
+// links, an upload form for drop boxes, a password form when the link has
+// one. Every read and write goes through repo with the link's own
+// principal (repo.ShareAccess): a link reaches its subtree and nothing else.
+
+func (s *Server) sharePages() {
+	g := s.app.Group("/s/:token", sharePageHeaders, s.csrf())
+	g.Get("/", s.shareHome)
+	g.Get("/browse/*", s.shareBrowse)
+	g.Get("/file/*", s.shareFile)
+	g.Post("/unlock", s.shareUnlock)
+	g.Post("/upload", s.shareUpload)
+}
+
+// sharePageHeaders keeps link pages out of caches, search engines and
+// Referer headers sent elsewhere.
+func sharePageHeaders(c *fiber.Ctx) error {
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	c.Set(fiber.HeaderReferrerPolicy, "no-referrer")
+	c.Set("X-Robots-Tag", "noindex, nofollow")
+	return c.Next()
+}
+
+func unlockKey(id int64) string { return fmt.Sprintf("share_unlocked_%d", id) }
+
+// linkHolder validates the link for this request. The password is proven
+// once per browser session (shareUnlock), or sent by scripts in an
+// X-Share-Password header; wrong passwords count towards throttling.
+func (s *Server) linkHolder(c *fiber.Ctx, password string) (acl.Principal, repo.Share, error) {
+	token := c.Params("token")
+	sess, err := s.sessions.Get(c)
+	if err != nil {
+		return acl.Principal{}, repo.Share{}, err
+	}
+	unlocked := func(id int64) bool { ok, _ := sess.Get(unlockKey(id)).(bool); return ok }
+	if password == "" {
+		password = c.Get("X-Share-Password")
+	}
+	ip, key := clientIPOf(c), "share:"+token
+	if password != "" {
+		if wait := s.auth.Throttle().Wait(ip, key); wait > 0 {
+			return acl.Principal{}, repo.Share{}, &auth.ThrottledError{RetryAfter: wait}
+		}
+	}
+	p, sh, err := s.repo.ShareAccess(c.UserContext(), token, password, unlocked)
+	switch {
+	case password != "" && errors.Is(err, repo.ErrNeedPassword):
+		s.auth.Throttle().Fail(ip, key)
+	case password != "" && err == nil:
+		s.auth.Throttle().Succeed(ip, key)
+	}
+	return p, sh, err
+}
+
+// sharePage is what the share templates render.
+type sharePage struct {
+	Lang, Title, Label, Expires string
+	T                           map[string]string
+	Token, CSRF, Action, Back   string
+	Crumbs                      []crumb
+	Items                       []shareItem
+	File                        *shareItem
+	Message, Error              string
+	Received                    []string
+}
+
+type crumb struct{ Name, Href string }
+
+type shareItem struct {
+	Name, Href string
+	Dir        bool
+	Size       int64
+	Modified   time.Time
+}
+
+var pageLangs = language.NewMatcher([]language.Tag{language.French, language.English})
+
+func (s *Server) newPage(c *fiber.Ctx, sh repo.Share, title string) *sharePage {
+	lang := "fr"
+	if tag, _ := language.MatchStrings(pageLangs, c.Get(fiber.HeaderAcceptLanguage)); tag == language.English {
+		lang = "en"
+	}
+	pg := &sharePage{Lang: lang, T: shareMessages[lang], Title: title, Token: c.Params("token")}
+	pg.CSRF, _ = c.Locals("csrf").(string)
+	if !sh.ExpiresAt.IsZero() {
+		pg.Expires = sh.ExpiresAt.Format("2006-01-02 15:04 MST")
+	}
+	return pg
+}
+
+func (s *Server) render(c *fiber.Ctx, status int, name string, pg *sharePage) error {
+	var buf bytes.Buffer
+	if err := s.pages.ExecuteTemplate(&buf, name, pg); err != nil {
+		return fmt.Errorf("render %s: %w", name, err)
+	}
+	c.Type("html", "utf-8")
+	return c.Status(status).Send(buf.Bytes())
+}
+
+// shareError renders what went wrong as a page, never naming anything
+// the link does not reach.
+func (s *Server) shareError(c *fiber.Ctx, sh repo.Share, err error) error {
+	status, code := errorCode(err)
+	pg := s.newPage(c, sh, "Notre Asso")
+	if code == "password_required" {
+		pg.Title, pg.Action = pg.T["protected_title"], "/s/"+pg.Token+"/unlock"
+		return s.render(c, status, "share_password", pg)
+	}
+	var te *auth.ThrottledError
+	if errors.As(err, &te) {
+		c.Set(fiber.HeaderRetryAfter, fmt.Sprint(te.Seconds()))
+	}
+	msg, ok := pg.T["err_"+code]
+	if !ok {
+		msg = pg.T["err_internal"]
+	}
+	if status >= 500 {
+		s.log.Error("share link request failed", append(logAttrs(c), "err", err)...)
+	}
+	pg.Message, pg.Error = msg, msg
+	return s.render(c, status, "share_message", pg)
+}
+
+func (s *Server) shareHome(c *fiber.Ctx) error {
+	p, sh, err := s.linkHolder(c, "")
+	if err != nil {
+		return s.shareError(c, sh, err)
+	}
+	if sh.Kind == repo.ShareDropBox {
+		root, err := s.repo.ShareName(c.UserContext(), p)
+		if err != nil {
+			return s.shareError(c, sh, err)
+		}
+		pg := s.newPage(c, sh, root)
+		pg.Action = "/s/" + pg.Token + "/upload?_csrf=" + url.QueryEscape(pg.CSRF)
+		return s.render(c, fiber.StatusOK, "share_dropbox", pg)
+	}
+	n, err := s.repo.ShareStat(c.UserContext(), p, "/")
+	if err != nil {
+		return s.shareError(c, sh, err)
+	}
+	if n.Dir {
+		return s.shareListing(c, p, sh, "/")
+	}
+	pg := s.newPage(c, sh, n.Name)
+	pg.File = &shareItem{Name: n.Name, Href: "/s/" + pg.Token + "/file/", Size: n.Size, Modified: n.ModTime}
+	return s.render(c, fiber.StatusOK, "share_file", pg)
+}
+
+func (s *Server) shareBrowse(c *fiber.Ctx) error {
+	p, sh, err := s.linkHolder(c, "")
+	if err != nil {
+		return s.shareError(c, sh, err)
+	}
+	rel, err := pathParam(c)
+	if err != nil {
+		return s.shareError(c, sh, err)
+	}
+	return s.shareListing(c, p, sh, rel)
+}
+
+func (s *Server) shareListing(c *fiber.Ctx, p acl.Principal, sh repo.Share, rel string) error {
+	dir, kids, err := s.repo.ShareList(c.UserContext(), p, rel)
+	if err != nil {
+		return s.shareError(c, sh, err)
+	}
+	root, err := s.repo.ShareStat(c.UserContext(), p, "/")
+	if err != nil {
+		return s.shareError(c, sh, err)
+	}
+	pg := s.newPage(c, sh, root.Name)
+	base := "/s/" + pg.Token
+	pg.Crumbs = []crumb{{root.Name, base + "/"}}
+	if dir.Path != "/" {
+		names := strings.Split(strings.TrimPrefix(dir.Path, "/"), "/")
+		for i, n := range names {
+			pg.Crumbs = append(pg.Crumbs, crumb{n, base + "/browse/" + escapeRepoPath("/"+strings.Join(names[:i+1], "/"))})
+		}
+	}
+	for _, k := range kids {
+		it := shareItem{Name: k.Name, Dir: k.Dir, Size: k.Size, Modified: k.ModTime}
+		if k.Dir {
+			it.Href = base + "/browse/" + escapeRepoPath(k.Path)
+		} else {
+			it.Href = base + "/file/" + escapeRepoPath(k.Path)
+		}
+		pg.Items = append(pg.Items, it)
+	}
+	return s.render(c, fiber.StatusOK, "share_folder", pg)
+}
+
+// escapeRepoPath percent-encodes each segment of a repository path.
+func escapeRepoPath(p string) string {
+	segs := strings.Split(strings.TrimPrefix(p, "/"), "/")
+	for i, seg := range segs {
+		segs[i] = url.PathEscape(seg)
+	}
+	return strings.Join(segs, "/")
+}
+
+// shareFile downloads through a viewer link. A download starting at the
+// first byte uses up one of the link's downloads (a PDF viewer's range
+// requests for the rest do not).
+func (s *Server) shareFile(c *fiber.Ctx) error {
+	p, sh, err := s.linkHolder(c, "")
+	if err != nil {
+		return s.shareError(c, sh, err)
+	}
+	rel, err := pathParam(c)
+	if err != nil {
+		return s.shareError(c, sh, err)
+	}
+	rng := c.Get(fiber.HeaderRange)
+	count := c.Method() == fiber.MethodGet && (rng == "" || strings.HasPrefix(rng, "bytes=0-"))
+	f, err := s.repo.ShareOpen(c.UserContext(), p, rel, count)
+	if err != nil {
+		return s.shareError(c, sh, err)
+	}
+	return s.sendFile(c, f)
+}
+
+func (s *Server) shareUnlock(c *fiber.Ctx) error {
+	password := c.FormValue("password")
+	if password == "" {
+		return s.shareError(c, repo.Share{}, repo.ErrNeedPassword)
+	}
+	_, sh, err := s.linkHolder(c, password)
+	if errors.Is(err, repo.ErrNeedPassword) {
+		pg := s.newPage(c, sh, "")
+		pg.Title, pg.Action, pg.Error = pg.T["protected_title"], "/s/"+pg.Token+"/unlock", pg.T["wrong_password"]
+		return s.render(c, fiber.StatusUnauthorized, "share_password", pg)
+	}
+	if err != nil {
+		return s.shareError(c, sh, err)
+	}
+	sess, err := s.sessions.Get(c)
+	if err != nil {
+		return err
+	}
+	sess.Set(unlockKey(sh.ID), true)
+	if err := sess.Save(); err != nil {
+		return err
+	}
+	return c.Redirect("/s/"+c.Params("token")+"/", fiber.StatusSeeOther)
+}
+
+// shareUpload receives a drop box's multipart form, streaming each file
+// into the repository: nothing is buffered in memory. The page thanks the
+// sender with the names they sent, never the names the files got.
+func (s *Server) shareUpload(c *fiber.Ctx) error {
+	p, sh, err := s.linkHolder(c, "")
+	if err != nil {
+		return s.shareError(c, sh, err)
+	}
+	if sh.Kind != repo.ShareDropBox {
+		return s.shareError(c, sh, fmt.Errorf("this link does not accept uploads: %w", acl.ErrForbidden))
+	}
+	mt, params, err := mime.ParseMediaType(c.Get(fiber.HeaderContentType))
+	if err != nil || mt != fiber.MIMEMultipartForm || params["boundary"] == "" {
+		return s.shareError(c, sh, fmt.Errorf("%w: send a multipart form", errBadRequest))
+	}
+	var body io.Reader = bytes.NewReader(c.Body())
+	if st := c.Context().RequestBodyStream(); st != nil {
+		body = st
+	}
+	mr := multipart.NewReader(body, params["boundary"])
+	var received []string
+	for {
+		part, err := mr.NextPart()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return s.shareError(c, sh, fmt.Errorf("%w: reading the form: %v", repo.ErrIncomplete, err))
+		}
+		if part.FormName() != "file" || part.FileName() == "" {
+			part.Close()
+			continue
+		}
+		name := part.FileName()
+		if err := s.repo.ShareDrop(c.UserContext(), p, name, part, -1); err != nil {
+			return s.shareError(c, sh, err)
+		}
+		received = append(received, name)
+	}
+	pg := s.newPage(c, sh, "")
+	pg.Title = pg.T["thanks_title"]
+	if len(received) == 0 {
+		pg.Message = pg.T["err_nofile"]
+		pg.Error = pg.Message
+		return s.render(c, fiber.StatusBadRequest, "share_message", pg)
+	}
+	pg.Message, pg.Received, pg.Back = pg.T["received"], received, "/s/"+pg.Token+"/"
+	return s.render(c, fiber.StatusCreated, "share_message", pg)
+}
