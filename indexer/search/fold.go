@@ -14,7 +14,7 @@ import (
 // Names under which our analysis components are registered in bleve's
 // global registry. The registry is process-wide, hence the prefix.
 const (
-	foldFilterName    = "notreasso_fold"
+	foldFilterName     = "notreasso_fold"
 	alnumTokenizerName = "notreasso_alnum"
 )
 

@@ -1,6 +1,7 @@
 package search
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -151,18 +152,26 @@ func makeSnippets(r io.Reader, an *analyzers, lang string, marks *markTerms) ([]
 	if lang == "en" {
 		langAn, langTerms = an.en, marks.en
 	}
-	var text []byte
+	var text, pending []byte
 	var matches []match
 	buf := make([]byte, scanChunk)
 	analysed, eof := 0, false
 	for !eof && len(text) < scanLimit {
 		n, err := io.ReadFull(r, buf)
-		text = append(text, buf[:n]...)
 		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
 			eof = true
 		} else if err != nil {
 			return nil, err
 		}
+		// Invalid UTF-8 becomes U+FFFD, as at indexing time (the tokenizer
+		// loses its way on it). A rune cut by the read waits for the next.
+		pending = append(pending, buf[:n]...)
+		keep := 0
+		if !eof {
+			keep = incompleteTail(pending)
+		}
+		text = append(text, bytes.ToValidUTF8(pending[:len(pending)-keep], []byte("\uFFFD"))...)
+		pending = append(pending[:0], pending[len(pending)-keep:]...)
 		cut := len(text)
 		if !eof {
 			cut = chunkEnd(text, analysed)
@@ -190,6 +199,21 @@ func makeSnippets(r io.Reader, an *analyzers, lang string, marks *markTerms) ([]
 		out = append(out, renderFragment(text, window{start: 0, end: 0}, complete))
 	}
 	return out, nil
+}
+
+// incompleteTail returns how many bytes at the end of b are the start of a
+// rune not yet complete.
+func incompleteTail(b []byte) int {
+	for i := 1; i <= utf8.UTFMax-1 && i <= len(b); i++ {
+		c := b[len(b)-i]
+		if utf8.RuneStart(c) {
+			if c >= utf8.RuneSelf && !utf8.FullRune(b[len(b)-i:]) {
+				return i
+			}
+			return 0
+		}
+	}
+	return 0
 }
 
 // chunkEnd returns where to stop analysing text (from 'from') without
@@ -314,7 +338,7 @@ func renderFragment(text []byte, w window, complete bool) string {
 	}
 	pos, space := s, false
 	writeText := func(to int) {
-		for _, r := range strings.ToValidUTF8(string(text[pos:to]), "\uFFFD") {
+		for _, r := range string(text[pos:to]) { // valid UTF-8: see makeSnippets
 			if unicode.IsSpace(r) {
 				space = true
 				continue
@@ -337,7 +361,7 @@ func renderFragment(text []byte, w window, complete bool) string {
 		}
 		space = false
 		b.WriteString("<mark>")
-		b.WriteString(html.EscapeString(strings.ToValidUTF8(string(text[m.start:m.end]), "\uFFFD")))
+		b.WriteString(html.EscapeString(string(text[m.start:m.end])))
 		b.WriteString("</mark>")
 		pos = m.end
 	}

@@ -45,7 +45,7 @@ var extFamily = map[string]string{
 // typeAliases maps what users type after type: (French and English, folded)
 // to a family. Extensions not listed here match the extension itself.
 var typeAliases = map[string]string{
-	"pdf": famPDF,
+	"pdf":      famPDF,
 	"document": famDocument, "doc": famDocument, "word": famDocument, "traitement": famDocument,
 	"spreadsheet": famSpreadsheet, "tableur": famSpreadsheet, "tableau": famSpreadsheet,
 	"excel": famSpreadsheet, "calc": famSpreadsheet, "xls": famSpreadsheet,
