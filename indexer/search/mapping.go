@@ -8,7 +8,9 @@ import (
 	"github.com/blevesearch/bleve/v2/analysis/lang/en"
 	"github.com/blevesearch/bleve/v2/analysis/lang/fr"
 	"github.com/blevesearch/bleve/v2/analysis/token/lowercase"
-	"github.com/blevesearch/bleve/v2/analysis/tokenizer/unicode"
+	"github.com/blevesearch/bleve/v2/analysis/token/porter"
+	"github.com/blevesearch/bleve/v2/analysis/token/stop"
+	"github.com/blevesearch/bleve/v2/analysis/tokenmap"
 	"github.com/blevesearch/bleve/v2/mapping"
 )
 
@@ -41,14 +43,27 @@ const (
 	fMeta      = "meta"       // stored only: JSON with what a Hit shows
 )
 
-// Analyzer names. fr and en are bleve's built-ins; the two others are
-// defined in the index mapping (and so stored with the index).
+// Analyzer names. All are defined in the index mapping, so they are stored
+// with the index.
 const (
-	anFR   = fr.AnalyzerName
-	anEN   = en.AnalyzerName
-	anFold = "notreasso_text" // unicode words, lower, French elision, accent folding
+	anFR   = "notreasso_fr"   // words, lower, elision, French stop words, light stemmer
+	anEN   = "notreasso_en"   // words, possessives, lower, English stop words, Porter
+	anFold = "notreasso_text" // words, lower, French elision, accent folding, few stop words
 	anName = "notreasso_name" // alnum words, lower, accent folding
 )
+
+const (
+	stopFoldMap    = "notreasso_stop_fold_words"
+	stopFoldFilter = "notreasso_stop_fold"
+)
+
+// foldStopWords are dropped from the folded field (after folding). The
+// language fields use bleve's full French and English lists.
+var foldStopWords = []interface{}{
+	"de", "la", "le", "les", "des", "du", "et", "a", "au", "aux", "en", "un",
+	"une", "pour", "dans", "par", "sur", "que", "qui", "ce", "ces", "se",
+	"the", "of", "and", "to", "in", "for", "on", "with", "is", "that", "an",
+}
 
 // buildMapping returns the index mapping. The document mapping is static
 // and mirrors document.go; it is not used to map documents (we index
@@ -56,13 +71,34 @@ const (
 // metadata and lets bleve tools make sense of the index.
 func buildMapping() (*mapping.IndexMappingImpl, error) {
 	im := mapping.NewIndexMapping()
-	err := im.AddCustomAnalyzer(anFold, map[string]interface{}{
-		"type":          custom.Name,
-		"tokenizer":     unicode.Name,
-		"token_filters": []interface{}{lowercase.Name, fr.ElisionName, foldFilterName},
+	// A short stop list for the folded field: the few function words that
+	// make a third of French or English prose. Dropping them (positions are
+	// kept, so phrases still line up, with a gap matching any word) cuts
+	// that field's postings and positions by about a third.
+	err := im.AddCustomTokenMap(stopFoldMap, map[string]interface{}{
+		"type": tokenmap.Name, "tokens": foldStopWords,
 	})
+	if err == nil {
+		err = im.AddCustomTokenFilter(stopFoldFilter, map[string]interface{}{
+			"type": stop.Name, "stop_token_map": stopFoldMap,
+		})
+	}
 	if err != nil {
-		return nil, fmt.Errorf("defining analyzer %s: %w", anFold, err)
+		return nil, fmt.Errorf("defining the folded field's stop words: %w", err)
+	}
+	// fr and en are bleve's filter chains (same filters, same order) on
+	// our faster word tokenizer, memoised per word (see cachedAnalyzer).
+	for name, filters := range map[string][]interface{}{
+		anFold: {lowercase.Name, fr.ElisionName, foldFilterName, stopFoldFilter},
+		anFR:   {lowercase.Name, fr.ElisionName, fr.StopName, fr.LightStemmerName},
+		anEN:   {en.PossessiveName, lowercase.Name, en.StopName, porter.Name},
+	} {
+		err := im.AddCustomAnalyzer(name, map[string]interface{}{
+			"type": cachedAnalyzerType, "tokenizer": wordsTokenizerName, "token_filters": filters,
+		})
+		if err != nil {
+			return nil, fmt.Errorf("defining analyzer %s: %w", name, err)
+		}
 	}
 	err = im.AddCustomAnalyzer(anName, map[string]interface{}{
 		"type":          custom.Name,

@@ -15,8 +15,6 @@ import (
 	"sync"
 	"unicode"
 	"unicode/utf8"
-
-	"github.com/blevesearch/bleve/v2/analysis"
 )
 
 // Snippets are built from the extracted text (TextSource), not from the
@@ -97,6 +95,7 @@ func (ix *Index) addSnippets(ctx context.Context, an *analyzers, marks *markTerm
 	if src == nil || len(hits) == 0 {
 		return
 	}
+	frM, enM := newMatcher(an, marks, "fr"), newMatcher(an, marks, "en")
 	work := make(chan int, len(hits))
 	for i := range hits {
 		work <- i
@@ -110,7 +109,11 @@ func (ix *Index) addSnippets(ctx context.Context, an *analyzers, marks *markTerm
 				if ctx.Err() != nil {
 					return
 				}
-				snips, err := snippetsFor(ctx, src, an, marks, hits[i].ID, langs[i])
+				m := frM
+				if langs[i] == "en" {
+					m = enM
+				}
+				snips, err := snippetsFor(ctx, src, m, hits[i].ID)
 				if err != nil {
 					if !errors.Is(err, fs.ErrNotExist) && ctx.Err() == nil {
 						ix.log.Warn("building snippets", "id", hits[i].ID, "err", err)
@@ -124,13 +127,13 @@ func (ix *Index) addSnippets(ctx context.Context, an *analyzers, marks *markTerm
 	wg.Wait()
 }
 
-func snippetsFor(ctx context.Context, src TextSource, an *analyzers, marks *markTerms, id, lang string) ([]string, error) {
+func snippetsFor(ctx context.Context, src TextSource, m *matcher, id string) ([]string, error) {
 	rc, err := src(ctx, id)
 	if err != nil {
 		return nil, fmt.Errorf("opening text of %s: %w", id, err)
 	}
 	defer rc.Close()
-	s, err := makeSnippets(rc, an, lang, marks)
+	s, err := makeSnippets(rc, m)
 	if err != nil {
 		return nil, fmt.Errorf("reading text of %s: %w", id, err)
 	}
@@ -146,12 +149,7 @@ type match struct {
 // fragments are found, so a 10 MiB text whose first page matches costs one
 // chunk. When nothing matches (the hit matched by name or path) it returns
 // the beginning of the text.
-func makeSnippets(r io.Reader, an *analyzers, lang string, marks *markTerms) ([]string, error) {
-	langAn := an.fr
-	langTerms := marks.fr
-	if lang == "en" {
-		langAn, langTerms = an.en, marks.en
-	}
+func makeSnippets(r io.Reader, m *matcher) ([]string, error) {
 	var text, pending []byte
 	var matches []match
 	buf := make([]byte, scanChunk)
@@ -176,17 +174,14 @@ func makeSnippets(r io.Reader, an *analyzers, lang string, marks *markTerms) ([]
 		if !eof {
 			cut = chunkEnd(text, analysed)
 		}
-		seg := text[analysed:cut]
-		found := findMatches(seg, an.fold, marks.fold, nil)
-		found = findMatches(seg, langAn, langTerms, found)
-		for i := range found {
-			found[i].start += analysed
-			found[i].end += analysed
+		for _, f := range m.find(text[analysed:cut]) {
+			f.start += analysed
+			f.end += analysed
+			matches = append(matches, f)
 		}
-		matches = append(matches, mergeMatches(found)...)
 		analysed = cut
 		// Without words to mark (a filter-only query) the lead is all we show.
-		if marks.n == 0 || len(matches) >= enoughMatches || goodEnough(text, matches, marks.n) {
+		if m.concepts == 0 || len(matches) >= enoughMatches || goodEnough(text, matches, m.concepts) {
 			break
 		}
 	}
@@ -232,20 +227,6 @@ func chunkEnd(text []byte, from int) int {
 		end-- // the last rune may be incomplete
 	}
 	return max(end, from)
-}
-
-// findMatches analyses seg (a copy: analyzers lower-case in place) and
-// appends the tokens whose term is marked.
-func findMatches(seg []byte, an analysis.Analyzer, marked map[string]uint64, out []match) []match {
-	if len(marked) == 0 {
-		return out
-	}
-	for _, tok := range an.Analyze(append([]byte(nil), seg...)) {
-		if c := marked[string(tok.Term)]; c != 0 {
-			out = append(out, match{start: tok.Start, end: tok.End, concepts: c})
-		}
-	}
-	return out
 }
 
 // mergeMatches sorts matches and merges those of the same token found by

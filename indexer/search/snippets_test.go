@@ -98,7 +98,7 @@ func (c *countingReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
-func testMarks(t *testing.T, words ...string) (*analyzers, *markTerms) {
+func testMatcher(t *testing.T, words ...string) *matcher {
 	t.Helper()
 	m, err := buildMapping()
 	if err != nil {
@@ -112,7 +112,7 @@ func testMarks(t *testing.T, words ...string) (*analyzers, *markTerms) {
 	for _, w := range words {
 		marks.addWord(an, w)
 	}
-	return an, marks
+	return newMatcher(an, marks, "fr")
 }
 
 func filler(n int) string {
@@ -168,9 +168,8 @@ func TestMakeSnippets(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			an, marks := testMarks(t, tt.words...)
 			cr := &countingReader{r: strings.NewReader(tt.text)}
-			got, err := makeSnippets(cr, an, "fr", marks)
+			got, err := makeSnippets(cr, testMatcher(t, tt.words...))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -209,8 +208,7 @@ type failingReader struct{}
 func (failingReader) Read([]byte) (int, error) { return 0, errors.New("disk on fire") }
 
 func TestMakeSnippetsReadError(t *testing.T) {
-	an, marks := testMarks(t, "budget")
-	if _, err := makeSnippets(failingReader{}, an, "fr", marks); err == nil {
+	if _, err := makeSnippets(failingReader{}, testMatcher(t, "budget")); err == nil {
 		t.Error("makeSnippets on a failing reader: no error")
 	}
 }
