@@ -36,6 +36,14 @@ type Config struct {
 	Log     Log     `koanf:"log"`
 	Storage Storage `koanf:"storage"`
 	Session Session `koanf:"session"`
+	Extract Extract `koanf:"extract"`
+}
+
+// Extract bounds text extraction for the search index.
+type Extract struct {
+	Timeout      time.Duration `koanf:"timeout"`       // per document
+	MaxMemory    int64         `koanf:"max_memory"`    // bytes, for the isolated PDF/OCR worker
+	OCRLanguages string        `koanf:"ocr_languages"` // tesseract languages, when tesseract is installed
 }
 
 // Log configures log/slog output.

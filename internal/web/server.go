@@ -31,6 +31,7 @@ type Deps struct {
 	Blobs   storage.BlobStore
 	Logger  *slog.Logger
 	Version string
+	Search  Searcher // nil: search not available
 }
 
 // Server is the Fiber application and its collaborators.
@@ -44,6 +45,7 @@ type Server struct {
 	log      *slog.Logger
 	sessions *session.Store
 	version  string
+	search   Searcher
 }
 
 // WebDAV methods must be known to Fiber's router, or it answers 405 itself.
@@ -52,7 +54,7 @@ var methods = append(append([]string{}, fiber.DefaultMethods...),
 
 // New builds the server and its routes.
 func New(d Deps) *Server {
-	s := &Server{cfg: d.Config, db: d.DB, repo: d.Repo, auth: d.Auth, blobs: d.Blobs, log: d.Logger, version: d.Version}
+	s := &Server{cfg: d.Config, db: d.DB, repo: d.Repo, auth: d.Auth, blobs: d.Blobs, log: d.Logger, version: d.Version, search: d.Search}
 	s.app = fiber.New(fiber.Config{
 		AppName:               "Notre Asso",
 		DisableStartupMessage: true,
@@ -111,6 +113,7 @@ func (s *Server) routes() {
 	api.Post("/trash/:id/restore", s.restoreTrash)
 	api.Get("/tags", s.tags)
 	api.Put("/tags/*", s.setTags)
+	api.Get("/search", s.apiSearch)
 }
 
 // Listen serves on addr until ctx is cancelled, then shuts down: in-flight
