@@ -40,7 +40,13 @@ func serve(ctx context.Context, a *app) error {
 	if err := bootstrapAdmin(ctx, a); err != nil {
 		return err
 	}
-	srv := web.New(web.Deps{Config: a.cfg, DB: a.db, Repo: a.repo, Auth: a.auth, Blobs: a.blobs, Logger: a.log, Version: version})
+	idx, err := openIndexer(ctx, a)
+	if err != nil {
+		return err
+	}
+	defer idx.Close()
+	go idx.Run(ctx)
+	srv := web.New(web.Deps{Config: a.cfg, DB: a.db, Repo: a.repo, Auth: a.auth, Blobs: a.blobs, Logger: a.log, Version: version, Search: idx})
 	ln, err := net.Listen("tcp", a.cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", a.cfg.Addr, err)

@@ -42,6 +42,7 @@ type Config struct {
 	Storage Storage `koanf:"storage"`
 	Session Session `koanf:"session"`
 	Auth    Auth    `koanf:"auth"`
+	Extract Extract `koanf:"extract"`
 }
 
 // Auth configures how people prove who they are.
@@ -50,6 +51,13 @@ type Auth struct {
 	// API clients) for every account: only app passwords work there. The
 	// web login always uses the account password.
 	AppPasswordsOnly bool `koanf:"app_passwords_only"`
+}
+
+// Extract bounds text extraction for the search index.
+type Extract struct {
+	Timeout      time.Duration `koanf:"timeout"`       // per document
+	MaxMemory    int64         `koanf:"max_memory"`    // bytes, for the isolated PDF/OCR worker
+	OCRLanguages string        `koanf:"ocr_languages"` // tesseract languages, when tesseract is installed
 }
 
 // Log configures log/slog output.

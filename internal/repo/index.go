@@ -233,5 +233,16 @@ func (s *Service) PutExtraction(ctx context.Context, e Extraction) error {
 	return nil
 }
 
+// CurrentBlob returns the content hash of a file's current version, for
+// readers that already passed a permission check (search snippets).
+func (s *Service) CurrentBlob(ctx context.Context, id int64) (string, error) {
+	var h sql.NullString
+	err := s.db.R.QueryRowContext(ctx, `SELECT v.blob FROM nodes n JOIN versions v ON v.id = n.current_version_id WHERE n.id = ?`, id).Scan(&h)
+	if errors.Is(err, sql.ErrNoRows) || !h.Valid {
+		return "", fmt.Errorf("node %d: %w", id, ErrNotFound)
+	}
+	return h.String, err
+}
+
 // FormatID renders a node id for the index.
 func FormatID(id int64) string { return strconv.FormatInt(id, 10) }

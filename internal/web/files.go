@@ -33,6 +33,17 @@ type nodeJSON struct {
 	UpdatedBy string    `json:"updated_by,omitempty"`
 	Tags      []string  `json:"tags"`
 	Role      string    `json:"role"`
+
+	Extraction *extractionJSON `json:"extraction,omitempty"` // stat only
+}
+
+// extractionJSON says whether a file's text could be indexed, and why not.
+type extractionJSON struct {
+	Status    string `json:"status"` // pending, ok, empty, unsupported, failed
+	Reason    string `json:"reason,omitempty"`
+	Lang      string `json:"lang,omitempty"`
+	Chars     int64  `json:"chars"`
+	Extractor string `json:"extractor,omitempty"`
 }
 
 func toJSON(n repo.Node) nodeJSON {
@@ -95,7 +106,19 @@ func (s *Server) stat(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(toJSON(n))
+	out := toJSON(n)
+	if !n.Dir && n.Hash != "" {
+		// The extraction status tells people why a document is not found by its text.
+		e, ok, err := s.repo.GetExtraction(c.UserContext(), n.Hash)
+		if err != nil {
+			return err
+		}
+		out.Extraction = &extractionJSON{Status: "pending"}
+		if ok {
+			out.Extraction = &extractionJSON{e.Status, e.Reason, e.Lang, e.Chars, e.Extractor}
+		}
+	}
+	return c.JSON(out)
 }
 
 func (s *Server) mkdir(c *fiber.Ctx) error {

@@ -34,6 +34,7 @@ type Deps struct {
 	Blobs   storage.BlobStore
 	Logger  *slog.Logger
 	Version string
+	Search  Searcher // nil: search not available
 }
 
 // Server is the Fiber application and its collaborators.
@@ -49,6 +50,7 @@ type Server struct {
 	version  string
 	proxies  []netip.Prefix // trusted reverse proxies
 	pages    *template.Template
+	search   Searcher
 }
 
 // WebDAV methods must be known to Fiber's router, or it answers 405 itself.
@@ -57,7 +59,7 @@ var methods = append(append([]string{}, fiber.DefaultMethods...),
 
 // New builds the server and its routes.
 func New(d Deps) *Server {
-	s := &Server{cfg: d.Config, db: d.DB, repo: d.Repo, auth: d.Auth, blobs: d.Blobs, log: d.Logger, version: d.Version}
+	s := &Server{cfg: d.Config, db: d.DB, repo: d.Repo, auth: d.Auth, blobs: d.Blobs, log: d.Logger, version: d.Version, search: d.Search}
 	// Validated by config.Load; an error here leaves no proxy trusted.
 	s.proxies, _ = d.Config.TrustedProxyPrefixes()
 	s.pages = template.Must(ui.ShareTemplates())
@@ -125,6 +127,7 @@ func (s *Server) routes() {
 	s.grantRoutes(api)
 	s.shareRoutes(api)
 	s.sharePages()
+	api.Get("/search", s.apiSearch)
 }
 
 // Listen serves on addr until ctx is cancelled, then shuts down: in-flight

@@ -1,0 +1,55 @@
+package main
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/schollz/progressbar/v3"
+	"github.com/spf13/cobra"
+
+	"notreasso/indexer"
+	"notreasso/indexer/extract"
+)
+
+func openIndexer(ctx context.Context, a *app) (*indexer.Indexer, error) {
+	return indexer.Open(ctx, a.repo, indexer.Options{
+		Dir:    a.cfg.Data,
+		Logger: a.log,
+		Limits: extract.Limits{Timeout: a.cfg.Extract.Timeout, MaxMemory: a.cfg.Extract.MaxMemory, OCRLanguages: a.cfg.Extract.OCRLanguages},
+	})
+}
+
+func reindexCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "reindex",
+		Short: "Rebuild the search index from metadata and blobs (stop the server first)",
+		Long: "Rebuilds the search index into a new generation and swaps it in atomically:\n" +
+			"if interrupted, the previous index stays as it was. Extracted texts are reused.",
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx := cmd.Context()
+			a, err := openApp(ctx, cmd)
+			if err != nil {
+				return err
+			}
+			defer a.Close()
+			idx, err := openIndexer(ctx, a)
+			if err != nil {
+				return fmt.Errorf("%w (is the server running? stop it first)", err)
+			}
+			defer idx.Close()
+			total, err := idx.FileCount(ctx)
+			if err != nil {
+				return err
+			}
+			bar := progressbar.NewOptions(total, progressbar.OptionSetWriter(cmd.ErrOrStderr()),
+				progressbar.OptionSetDescription("indexing"), progressbar.OptionShowCount(), progressbar.OptionThrottle(200e6))
+			if err := idx.Rebuild(ctx, func(done int) { bar.Set(done) }); err != nil {
+				return err
+			}
+			bar.Finish()
+			fmt.Fprintf(cmd.OutOrStdout(), "\nindex rebuilt: %d files visited\n", total)
+			return nil
+		},
+	}
+}

@@ -1,0 +1,137 @@
+package indexer
+
+import (
+	"context"
+
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"notreasso/indexer/extract"
+	"notreasso/internal/repo"
+)
+
+// maxAttempts bounds retries of a failed extraction (a crash may be
+// transient: memory pressure, a killed worker).
+const maxAttempts = 3
+
+// isolated reports whether a format's parser must run in a child process:
+// PDF parsers can loop forever or panic on crafted files, and OCR runs
+// external programs. Text, HTML, mail and zip-based formats are streaming
+// parsers with hard limits and run in process (a child per document would
+// cap bulk indexing at a few hundred documents per second).
+func isolated(mime, name string) bool {
+	n := strings.ToLower(name)
+	return mime == "application/pdf" || strings.HasSuffix(n, ".pdf") || strings.HasPrefix(mime, "image/")
+}
+
+// ensureText makes sure the text of a file's current content is in the
+// cache and returns the cached extraction record.
+func (x *Indexer) ensureText(ctx context.Context, n repo.IndexNode) (repo.Extraction, error) {
+	if n.Hash == "" {
+		return repo.Extraction{Status: string(extract.StatusEmpty)}, nil
+	}
+	e, ok, err := x.repo.GetExtraction(ctx, n.Hash)
+	if err != nil {
+		return e, err
+	}
+	if ok && (e.Status != string(extract.StatusFailed) || e.Attempts >= maxAttempts) {
+		return e, nil
+	}
+	e = repo.Extraction{Blob: n.Hash}
+	if !extract.Supported(n.Mime, n.Name) {
+		e.Status, e.Reason = string(extract.StatusUnsupported), "no extractor for "+n.Mime
+		return e, x.repo.PutExtraction(ctx, e)
+	}
+	res, chars, err := x.extract(ctx, n)
+	if err != nil {
+		if ctx.Err() != nil {
+			return e, ctx.Err()
+		}
+		res = extract.Result{Status: extract.StatusFailed, Reason: err.Error()}
+	}
+	if res.Status == extract.StatusFailed {
+		x.metrics.extractionFailed(formatOf(n))
+		x.log.Warn("extraction failed", "path", n.Path, "blob", n.Hash, "reason", res.Reason)
+	}
+	e.Status, e.Reason, e.Lang, e.Chars, e.Extractor = string(res.Status), res.Reason, res.Lang, chars, res.Extractor
+	return e, x.repo.PutExtraction(ctx, e)
+}
+
+// extract runs the extractor on the blob and stores the text.
+func (x *Indexer) extract(ctx context.Context, n repo.IndexNode) (extract.Result, int64, error) {
+	path, cleanup, err := x.localCopy(ctx, n.Hash)
+	if err != nil {
+		return extract.Result{}, 0, err
+	}
+	defer cleanup()
+	out, err := x.texts.create()
+	if err != nil {
+		return extract.Result{}, 0, err
+	}
+	cw := &countingWriter{w: out}
+	var res extract.Result
+	if isolated(n.Mime, n.Name) {
+		res, err = extract.RunIsolated(ctx, x.exe, []string{"extract"}, path, n.Mime, n.Name, cw, x.limits)
+	} else {
+		var f *os.File
+		if f, err = os.Open(path); err == nil {
+			res, err = extract.Extract(ctx, f, n.Size, n.Mime, n.Name, cw, x.limits)
+			f.Close()
+		}
+	}
+	if err != nil || res.Status != extract.StatusOK {
+		out.Close()
+		os.Remove(out.Name())
+		return res, 0, err
+	}
+	return res, cw.n, x.texts.commit(out, n.Hash)
+}
+
+// localCopy gives a file path holding the blob: the blob itself for the
+// local store, a temporary download otherwise.
+func (x *Indexer) localCopy(ctx context.Context, hash string) (string, func(), error) {
+	if lp, ok := x.repo.Blobs().(interface{ LocalPath(string) (string, bool) }); ok {
+		if p, ok := lp.LocalPath(hash); ok {
+			return p, func() {}, nil
+		}
+	}
+	rc, err := x.repo.Blobs().Get(ctx, hash, 0, -1)
+	if err != nil {
+		return "", nil, fmt.Errorf("read blob %s: %w", hash, err)
+	}
+	defer rc.Close()
+	f, err := os.CreateTemp(x.tmp, "blob-*")
+	if err != nil {
+		return "", nil, err
+	}
+	cleanup := func() { os.Remove(f.Name()) }
+	_, err = io.Copy(f, rc)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		cleanup()
+		return "", nil, fmt.Errorf("copy blob %s: %w", hash, err)
+	}
+	return f.Name(), cleanup, nil
+}
+
+type countingWriter struct {
+	w io.Writer
+	n int64
+}
+
+func (c *countingWriter) Write(p []byte) (int, error) {
+	n, err := c.w.Write(p)
+	c.n += int64(n)
+	return n, err
+}
+
+func formatOf(n repo.IndexNode) string {
+	if i := strings.LastIndexByte(n.Name, '.'); i >= 0 && len(n.Name)-i <= 6 {
+		return strings.ToLower(n.Name[i+1:])
+	}
+	return n.Mime
+}

@@ -1,0 +1,353 @@
+// Package indexer turns the repository into a searchable index: it follows
+// the journal, extracts text (indexer/extract) into a cache keyed by
+// content hash, and feeds the bleve index (indexer/search). The index is a
+// derived view: it can be deleted and rebuilt from metadata and blobs.
+package indexer
+
+import (
+	"context"
+
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strconv"
+	"sync/atomic"
+	"time"
+
+	"notreasso/indexer/extract"
+	"notreasso/indexer/search"
+	"notreasso/internal/acl"
+	"notreasso/internal/repo"
+)
+
+// Hooks let the caller observe the indexer (metrics) without this package
+// depending on a metrics library.
+type Hooks struct {
+	ExtractionFailed func(format string)
+	Lag              func(entries int64)
+}
+
+type hooks Hooks
+
+func (h hooks) extractionFailed(format string) {
+	if h.ExtractionFailed != nil {
+		h.ExtractionFailed(format)
+	}
+}
+
+// Options configures the indexer.
+type Options struct {
+	Dir    string         // where the index and the text cache live (data/index, data/text)
+	Exe    string         // binary to run as the isolated extraction worker; os.Executable() if empty
+	Limits extract.Limits // extraction limits
+	Logger *slog.Logger
+	Hooks  Hooks
+}
+
+// Indexer follows the journal into the search index.
+type Indexer struct {
+	repo    *repo.Service
+	ix      *search.Index
+	texts   *textStore
+	exe     string
+	tmp     string
+	limits  extract.Limits
+	log     *slog.Logger
+	metrics hooks
+
+	cursor atomic.Int64 // last journal seq applied
+	head   atomic.Int64 // last journal seq seen
+	ready  atomic.Bool  // caught up at least once
+}
+
+const cursorKey = "indexer.cursor"
+
+// Open opens (creating if needed) the index under o.Dir.
+func Open(ctx context.Context, r *repo.Service, o Options) (*Indexer, error) {
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.Exe == "" {
+		exe, err := os.Executable()
+		if err != nil {
+			return nil, fmt.Errorf("find the extraction worker binary: %w", err)
+		}
+		o.Exe = exe
+	}
+	x := &Indexer{repo: r, exe: o.Exe, limits: o.Limits, log: o.Logger.With("component", "indexer"), metrics: hooks(o.Hooks)}
+	var err error
+	if x.texts, err = newTextStore(filepath.Join(o.Dir, "text")); err != nil {
+		return nil, err
+	}
+	x.tmp = filepath.Join(o.Dir, "text", "tmp")
+	x.ix, err = search.Open(filepath.Join(o.Dir, "index"), o.Logger, search.WithTextSource(x.textSource))
+	if err != nil {
+		return nil, fmt.Errorf("open search index: %w", err)
+	}
+	v, err := r.WorkerState(ctx, cursorKey)
+	if err != nil {
+		x.ix.Close()
+		return nil, err
+	}
+	cur, _ := strconv.ParseInt(v, 10, 64)
+	if x.ix.NeedsRebuild() {
+		// A new or outdated index: replay the whole journal into it.
+		cur = 0
+	}
+	x.cursor.Store(cur)
+	return x, nil
+}
+
+// Close closes the index.
+func (x *Indexer) Close() error { return x.ix.Close() }
+
+// textSource feeds snippets: the cached text of the document's current content.
+func (x *Indexer) textSource(ctx context.Context, id string) (io.ReadCloser, error) {
+	nid, err := strconv.ParseInt(id, 10, 64)
+	if err != nil {
+		return nil, os.ErrNotExist
+	}
+	hash, err := x.repo.CurrentBlob(ctx, nid)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", os.ErrNotExist, err)
+	}
+	return x.texts.open(hash)
+}
+
+// Text returns up to max bytes of a file's extracted text, for previews of
+// office documents. The caller has checked that the user may read hash.
+func (x *Indexer) Text(hash string, max int64) (string, error) { return x.texts.read(hash, max) }
+
+// Lag is the number of journal entries not yet applied to the index.
+func (x *Indexer) Lag() int64 { return max(0, x.head.Load()-x.cursor.Load()) }
+
+// Ready reports whether the indexer has caught up with the journal once.
+func (x *Indexer) Ready(ctx context.Context) error {
+	if !x.ready.Load() {
+		return fmt.Errorf("index catching up: %d journal entries behind", x.Lag())
+	}
+	return nil
+}
+
+// Search runs q for principal p; the permission filter is applied inside
+// the index query, so totals and facets only count what p may read.
+func (x *Indexer) Search(ctx context.Context, p acl.Principal, q search.Query) (*search.Result, error) {
+	all, roots, err := x.repo.ReadableRoots(ctx, p)
+	if err != nil {
+		return nil, err
+	}
+	q.Access = search.Access{All: all}
+	for _, r := range roots {
+		q.Access.Roots = append(q.Access.Roots, repo.FormatID(r))
+	}
+	return x.ix.Search(ctx, q)
+}
+
+// Run follows the journal until ctx is cancelled.
+func (x *Indexer) Run(ctx context.Context) {
+	backoff := time.Second
+	for {
+		n, err := x.step(ctx)
+		switch {
+		case ctx.Err() != nil:
+			return
+		case err != nil:
+			x.log.Error("indexing failed; will retry", "err", err, "retry_in", backoff)
+			if !sleep(ctx, backoff) {
+				return
+			}
+			backoff = min(2*backoff, time.Minute)
+			continue
+		}
+		backoff = time.Second
+		if n > 0 {
+			continue
+		}
+		x.ready.Store(true)
+		select {
+		case <-ctx.Done():
+			return
+		case <-x.repo.Changed():
+		case <-time.After(5 * time.Second): // changes made by other processes (CLI)
+		}
+	}
+}
+
+func sleep(ctx context.Context, d time.Duration) bool {
+	select {
+	case <-ctx.Done():
+		return false
+	case <-time.After(d):
+		return true
+	}
+}
+
+// batch limits: documents per Apply, and their total text, so a batch of
+// large documents cannot exhaust memory.
+const (
+	batchDocs  = 500
+	batchBytes = 64 << 20
+	maxText    = 10 << 20
+)
+
+// step applies the next journal entries; it returns how many it consumed.
+func (x *Indexer) step(ctx context.Context) (int, error) {
+	head, err := x.repo.LastJournalSeq(ctx)
+	if err != nil {
+		return 0, err
+	}
+	x.head.Store(head)
+	if x.metrics.Lag != nil {
+		x.metrics.Lag(x.Lag())
+	}
+	entries, err := x.repo.JournalSince(ctx, x.cursor.Load(), 2000)
+	if err != nil || len(entries) == 0 {
+		return 0, err
+	}
+	seen := map[int64]bool{}
+	var ids []int64
+	for _, e := range entries {
+		if e.NodeID == 0 || seen[e.NodeID] || !indexable(e.Action) {
+			continue
+		}
+		seen[e.NodeID] = true
+		ids = append(ids, e.NodeID)
+	}
+	b := &batch{x: x, apply: x.ix.Apply}
+	for _, id := range ids {
+		if err := b.addNode(ctx, id); err != nil {
+			return 0, err
+		}
+	}
+	if err := b.flush(ctx); err != nil {
+		return 0, err
+	}
+	last := entries[len(entries)-1].Seq
+	if err := x.repo.SetWorkerState(ctx, cursorKey, strconv.FormatInt(last, 10)); err != nil {
+		return 0, err
+	}
+	x.cursor.Store(last)
+	return len(entries), nil
+}
+
+// indexable says which journal actions can change what the index holds.
+func indexable(action string) bool {
+	switch action {
+	case "mkdir", "label_version":
+		return false
+	}
+	return true
+}
+
+// batch accumulates index changes up to the limits above.
+type batch struct {
+	x       *Indexer
+	apply   func(ctx context.Context, upserts []search.Document, deletes []string) error
+	docs    []search.Document
+	deletes []string
+	bytes   int
+	count   int // documents added, for progress
+}
+
+func (b *batch) addNode(ctx context.Context, id int64) error {
+	files, gone, err := b.x.repo.IndexFiles(ctx, id)
+	if err != nil {
+		return fmt.Errorf("index node %d: %w", id, err)
+	}
+	for _, g := range gone {
+		b.deletes = append(b.deletes, repo.FormatID(g))
+	}
+	for _, f := range files {
+		doc, err := b.x.document(ctx, f)
+		if err != nil {
+			return err
+		}
+		b.docs = append(b.docs, doc)
+		b.bytes += len(doc.Content)
+		b.count++
+		if len(b.docs) >= batchDocs || b.bytes >= batchBytes {
+			if err := b.flush(ctx); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func (b *batch) flush(ctx context.Context) error {
+	if len(b.docs) == 0 && len(b.deletes) == 0 {
+		return nil
+	}
+	if err := b.apply(ctx, b.docs, b.deletes); err != nil {
+		return fmt.Errorf("update search index: %w", err)
+	}
+	b.docs, b.deletes, b.bytes = nil, nil, 0
+	return nil
+}
+
+// document builds the index document of a file, extracting its text first
+// if needed.
+func (x *Indexer) document(ctx context.Context, f repo.IndexNode) (search.Document, error) {
+	e, err := x.ensureText(ctx, f)
+	if err != nil {
+		return search.Document{}, err
+	}
+	text := ""
+	if e.Status == string(extract.StatusOK) {
+		if text, err = x.texts.read(f.Hash, maxText); err != nil {
+			return search.Document{}, fmt.Errorf("read text of %s: %w", f.Path, err)
+		}
+	}
+	doc := search.Document{ID: repo.FormatID(f.ID), Name: f.Name, Path: f.Path, Tags: f.Tags, Mime: f.Mime,
+		Author: f.Author, Modified: f.ModTime, Size: f.Size, Lang: e.Lang, Content: text}
+	for _, a := range f.Ancestors {
+		doc.Ancestors = append(doc.Ancestors, repo.FormatID(a))
+	}
+	return doc, nil
+}
+
+// Rebuild builds a fresh index generation from metadata and blobs, then
+// swaps it in atomically: an interrupted rebuild leaves the old index
+// intact. progress is called after each document (may be nil).
+func (x *Indexer) Rebuild(ctx context.Context, progress func(done int)) error {
+	rb, err := x.ix.BeginRebuild()
+	if err != nil {
+		return err
+	}
+	defer rb.Abort()
+	from, err := x.repo.LastJournalSeq(ctx)
+	if err != nil {
+		return err
+	}
+	b := &batch{x: x, apply: func(ctx context.Context, docs []search.Document, _ []string) error { return rb.Add(ctx, docs) }}
+	err = x.repo.AllFileIDs(ctx, func(id int64) error {
+		before := b.count
+		if err := b.addNode(ctx, id); err != nil {
+			return err
+		}
+		if progress != nil && b.count > before {
+			progress(b.count)
+		}
+		return nil
+	})
+	if err == nil {
+		err = b.flush(ctx)
+	}
+	if err != nil {
+		return err
+	}
+	if err := rb.Commit(ctx); err != nil {
+		return err
+	}
+	x.cursor.Store(from)
+	return x.repo.SetWorkerState(ctx, cursorKey, strconv.FormatInt(from, 10))
+}
+
+// FileCount returns how many files a rebuild will visit.
+func (x *Indexer) FileCount(ctx context.Context) (int, error) {
+	n := 0
+	err := x.repo.AllFileIDs(ctx, func(int64) error { n++; return nil })
+	return n, err
+}

@@ -1,0 +1,131 @@
+package search
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/blevesearch/bleve/v2"
+	"golang.org/x/sync/errgroup"
+)
+
+// Batching: bleve analyses a batch's documents in parallel, then builds
+// one segment on one goroutine. Two batches in flight let the analysis of
+// one overlap the segment build of the other. Measured on the synthetic
+// corpus (11 KB documents), CPU per document hardly depends on the batch
+// size (3.5-3.7 ms for 250 to 1000) but memory does: the analysed form of a
+// batch is about 30 times its text; 300 keeps indexing well under 1 GB. The
+// byte cap bounds memory when documents are large (up to 10 MiB each).
+var (
+	batchDocs    = 300
+	batchBytes   = 8 << 20
+	batchWriters = 2
+)
+
+// Apply indexes upserts and removes deletes. An upsert replaces whatever
+// the index held for that ID (fields absent from the new version
+// disappear), so a moved folder is handled by upserting its documents with
+// their new Path and Ancestors. If an ID appears several times in upserts
+// the last one wins; an ID both upserted and deleted is deleted. Deleting an
+// unknown ID is not an error.
+//
+// Large calls are split into batches; Apply is not atomic across batches:
+// on error or cancellation some batches may have been applied. Since every
+// operation is idempotent, re-applying the same call is the recovery.
+// Calls are serialised; searches run concurrently and see each batch as
+// it is applied.
+func (ix *Index) Apply(ctx context.Context, upserts []Document, deletes []string) error {
+	ix.writeMu.Lock()
+	defer ix.writeMu.Unlock()
+	// writeMu keeps bi from being swapped or closed under us; mu is only
+	// held to read it, so searches never queue behind a long Apply.
+	ix.mu.RLock()
+	bi, an := ix.bi, ix.an
+	ix.mu.RUnlock()
+	if bi == nil {
+		return ErrClosed
+	}
+	start := time.Now()
+	if err := applyTo(ctx, bi, an, upserts, deletes); err != nil {
+		return fmt.Errorf("applying %d upserts and %d deletes to the search index: %w",
+			len(upserts), len(deletes), err)
+	}
+	ix.log.Debug("applied changes to search index", "upserts", len(upserts),
+		"deletes", len(deletes), "took", time.Since(start))
+	return nil
+}
+
+// applyTo writes to bi. Documents are deduplicated first so that batches
+// hold disjoint IDs and can be applied concurrently in any order.
+func applyTo(ctx context.Context, bi bleve.Index, an *analyzers, upserts []Document, deletes []string) error {
+	deleted := make(map[string]bool, len(deletes))
+	for _, id := range deletes {
+		if id != "" {
+			deleted[id] = true
+		}
+	}
+	last := make(map[string]int, len(upserts))
+	for i := range upserts {
+		last[upserts[i].ID] = i
+	}
+	if len(deleted) == 0 && len(upserts) == 0 {
+		return nil
+	}
+
+	g, gctx := errgroup.WithContext(ctx)
+	batches := make(chan *bleve.Batch, 1)
+	g.Go(func() error {
+		defer close(batches)
+		b := bi.NewBatch()
+		for id := range deleted {
+			b.Delete(id)
+		}
+		size := 0
+		flush := func() error {
+			select {
+			case batches <- b:
+			case <-gctx.Done():
+				return gctx.Err()
+			}
+			b, size = bi.NewBatch(), 0
+			return nil
+		}
+		for i := range upserts {
+			d := &upserts[i]
+			if last[d.ID] != i || deleted[d.ID] {
+				continue
+			}
+			doc, err := buildDocument(an, d)
+			if err != nil {
+				return err
+			}
+			if err := b.IndexAdvanced(doc); err != nil {
+				return fmt.Errorf("document %s: %w", d.ID, err)
+			}
+			size += len(d.Content)
+			if b.Size() >= batchDocs || size >= batchBytes {
+				if err := flush(); err != nil {
+					return err
+				}
+			}
+		}
+		if b.Size() > 0 {
+			return flush()
+		}
+		return nil
+	})
+	for w := 0; w < batchWriters; w++ {
+		g.Go(func() error {
+			for b := range batches {
+				if err := gctx.Err(); err != nil {
+					return err
+				}
+				if err := bi.Batch(b); err != nil {
+					return fmt.Errorf("writing batch of %d operations: %w", b.Size(), err)
+				}
+			}
+			return nil
+		})
+	}
+	return g.Wait()
+}

@@ -1,0 +1,268 @@
+package search
+
+import (
+	"strings"
+	"unicode/utf8"
+
+	"github.com/blevesearch/bleve/v2/search/query"
+)
+
+// Field boosts for word matches. Names weigh most: people remember file
+// names. The folded content field is a small bonus for the exact form on
+// top of the stemmed match every content hit gets.
+const (
+	boostName    = 3.0
+	boostTag     = 2.0
+	boostPath    = 1.0
+	boostStemmed = 1.0
+	boostFolded  = 0.5
+	// Prefixes shorter than this would expand to too many name terms.
+	minPrefixRunes = 3
+)
+
+// compiled is a Query turned into a bleve query, with what snippets need.
+type compiled struct {
+	q      query.Query
+	byDate bool
+	marks  *markTerms
+	none   bool // the query cannot match anything (no access)
+}
+
+// compile builds the bleve query: a ConjunctionQuery of the user's
+// clauses, the filters and the permission filter. Filters and the
+// permission filter are term queries with boost 0, so they restrict
+// without changing scores, and they run inside the query so totals and
+// facets only count visible documents. (Peers measured this 35% faster at
+// p95 than BooleanQuery filters.)
+func compile(an *analyzers, q Query) compiled {
+	if !q.Access.All && len(q.Access.Roots) == 0 {
+		return compiled{none: true}
+	}
+	p := parseText(q.Text)
+	c := compiled{marks: newMarkTerms()}
+	var must, mustNot []query.Query
+
+	for _, w := range an.contentWords(p.words) {
+		must = append(must, an.wordQuery(w, true))
+		c.marks.addWord(an, w)
+	}
+	for _, ph := range p.phrases {
+		must = append(must, phraseQuery(ph))
+		c.marks.addPhrase(an, ph)
+	}
+	hasText := len(must) > 0
+	for _, w := range p.notWords {
+		if an.hasTokens(w) {
+			mustNot = append(mustNot, an.wordQuery(w, false))
+		}
+	}
+	for _, ph := range p.notPhrases {
+		mustNot = append(mustNot, phraseQuery(ph))
+	}
+
+	// Alternatives (types, folders, authors) are OR-ed within their kind.
+	alt := map[string][]query.Query{}
+	for _, f := range p.filters {
+		var tq query.Query
+		switch f.kind {
+		case "tag":
+			tq = filterTerm(fTagKey, foldKeyword(f.value))
+		case "type":
+			tq = filterTerm(fType, typeQueryTerm(f.value))
+		case "folder":
+			tq = filterTerm(fFolders, folderQueryKey(f.value))
+		case "author":
+			tq = filterTerm(fAuthor, strings.ToLower(f.value))
+		}
+		switch {
+		case f.neg:
+			mustNot = append(mustNot, tq)
+		case f.kind == "tag":
+			must = append(must, tq) // every tag is required
+		default:
+			alt[f.kind] = append(alt[f.kind], tq)
+		}
+	}
+	for _, t := range q.Tags {
+		must = append(must, filterTerm(fTagKey, foldKeyword(t)))
+	}
+	for _, t := range q.Types {
+		alt["type"] = append(alt["type"], filterTerm(fType, typeQueryTerm(t)))
+	}
+	for _, kind := range []string{"type", "folder", "author"} {
+		if qs := alt[kind]; len(qs) > 0 {
+			must = append(must, orQuery(qs))
+		}
+	}
+	if q.Folder != "" {
+		must = append(must, filterTerm(fACL, q.Folder))
+	}
+	if q.Author != "" {
+		must = append(must, filterTerm(fAuthor, strings.ToLower(q.Author)))
+	}
+	if !q.From.IsZero() || !q.To.IsZero() {
+		incl, excl := true, false
+		dr := query.NewDateRangeInclusiveQuery(q.From, q.To, &incl, &excl)
+		dr.SetField(fModified)
+		dr.SetBoost(0)
+		must = append(must, dr)
+	}
+	if !q.Access.All {
+		seen := map[string]bool{}
+		var roots []query.Query
+		for _, r := range q.Access.Roots {
+			if r != "" && !seen[r] {
+				seen[r] = true
+				roots = append(roots, filterTerm(fACL, r))
+			}
+		}
+		if len(roots) == 0 {
+			return compiled{none: true}
+		}
+		must = append(must, orQuery(roots))
+	}
+
+	var top query.Query
+	switch len(must) {
+	case 0:
+		top = query.NewMatchAllQuery()
+	case 1:
+		top = must[0]
+	default:
+		top = query.NewConjunctionQuery(must)
+	}
+	if len(mustNot) > 0 {
+		top = query.NewBooleanQuery([]query.Query{top}, nil, mustNot)
+	}
+	c.q = top
+	// Without words every score is 0; newest first is the useful order.
+	c.byDate = q.Sort == "date" || !hasText
+	return c
+}
+
+// filterTerm is a term query that does not contribute to the score.
+func filterTerm(field, term string) query.Query {
+	tq := query.NewTermQuery(term)
+	tq.SetField(field)
+	tq.SetBoost(0)
+	return tq
+}
+
+func orQuery(qs []query.Query) query.Query {
+	if len(qs) == 1 {
+		return qs[0]
+	}
+	return query.NewDisjunctionQuery(qs)
+}
+
+// hasTokens reports whether w contains anything searchable.
+func (an *analyzers) hasTokens(w string) bool {
+	return len(an.fold.Analyze([]byte(w))) > 0 || len(an.name.Analyze([]byte(w))) > 0
+}
+
+// isStopWord reports whether French or English analysis drops w.
+func (an *analyzers) isStopWord(w string) bool {
+	return len(an.fr.Analyze([]byte(w))) == 0 || len(an.en.Analyze([]byte(w))) == 0
+}
+
+// contentWords drops words with nothing searchable and, unless only they
+// remain, stop words: "le budget" must not require "le" (an English
+// document about budgets has none), but "to be or not to be" is kept.
+func (an *analyzers) contentWords(words []string) []string {
+	var content, stop []string
+	for _, w := range words {
+		switch {
+		case !an.hasTokens(w):
+		case an.isStopWord(w):
+			stop = append(stop, w)
+		default:
+			content = append(content, w)
+		}
+	}
+	if len(content) == 0 {
+		return stop
+	}
+	return content
+}
+
+// wordQuery matches one user word in any field. Each field is queried with
+// its own analyzer named explicitly: with per-language analyzers, leaving
+// bleve to pick one from the mapping is non-deterministic.
+func (an *analyzers) wordQuery(w string, prefix bool) query.Query {
+	var ds []query.Query
+	add := func(q query.Query) {
+		if q != nil {
+			ds = append(ds, q)
+		}
+	}
+	add(fieldTerms(fContentFR, terms(an.fr, w), boostStemmed, false))
+	// English analysis knows no elision: "l'association" must still find
+	// "association" in an English document.
+	add(fieldTerms(fContentEN, terms(an.en, stripElision(w)), boostStemmed, false))
+	add(fieldTerms(fContent, terms(an.fold, w), boostFolded, false))
+	nameTerms := terms(an.name, w)
+	add(fieldTerms(fName, nameTerms, boostName, prefix))
+	add(fieldTerms(fPath, nameTerms, boostPath, prefix))
+	if k := foldKeyword(w); k != "" {
+		tq := query.NewTermQuery(k)
+		tq.SetField(fTagKey)
+		tq.SetBoost(boostTag)
+		add(tq)
+	}
+	return orQuery(ds)
+}
+
+// fieldTerms requires every term in field (a word like "AG-2024" gives two
+// terms). With prefix, terms long enough match as prefixes.
+func fieldTerms(field string, ts []string, boost float64, prefix bool) query.Query {
+	if len(ts) == 0 {
+		return nil
+	}
+	qs := make([]query.Query, 0, len(ts))
+	for _, t := range ts {
+		if prefix && utf8.RuneCountInString(t) >= minPrefixRunes {
+			pq := query.NewPrefixQuery(t)
+			pq.SetField(field)
+			pq.SetBoost(boost)
+			qs = append(qs, pq)
+			continue
+		}
+		tq := query.NewTermQuery(t)
+		tq.SetField(field)
+		tq.SetBoost(boost)
+		qs = append(qs, tq)
+	}
+	if len(qs) == 1 {
+		return qs[0]
+	}
+	return query.NewConjunctionQuery(qs)
+}
+
+// phraseQuery matches the words in order in the folded content (accents
+// and case optional, no stemming: a phrase is a request for exact words)
+// or in the file name.
+func phraseQuery(ph string) query.Query {
+	content := query.NewMatchPhraseQuery(ph)
+	content.SetField(fContent)
+	content.Analyzer = anFold
+	name := query.NewMatchPhraseQuery(ph)
+	name.SetField(fName)
+	name.Analyzer = anName
+	name.SetBoost(boostName)
+	return query.NewDisjunctionQuery([]query.Query{content, name})
+}
+
+// frenchArticles are the elided words the French elision filter removes.
+var frenchArticles = map[string]bool{
+	"l": true, "m": true, "t": true, "qu": true, "n": true, "s": true, "j": true,
+	"d": true, "c": true, "jusqu": true, "quoiqu": true, "lorsqu": true, "puisqu": true,
+}
+
+// stripElision removes a leading elided French article ("l'", "qu’").
+func stripElision(w string) string {
+	if i := strings.IndexAny(w, "'’"); i > 0 && frenchArticles[strings.ToLower(w[:i])] {
+		_, size := utf8.DecodeRuneInString(w[i:])
+		return w[i+size:]
+	}
+	return w
+}

@@ -1,0 +1,123 @@
+package search
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/blevesearch/bleve/v2"
+	bsearch "github.com/blevesearch/bleve/v2/search"
+)
+
+// ErrInvalidQuery is returned (wrapped) for a Query outside the accepted
+// bounds (negative or too deep paging, unknown sort).
+var ErrInvalidQuery = errors.New("invalid search query")
+
+// Result is one page of hits with the exact total and facets over all
+// matching documents the user may see.
+type Result struct {
+	Total  uint64
+	Hits   []Hit
+	Facets Facets
+	Took   time.Duration
+}
+
+// Hit is one matching document.
+type Hit struct {
+	ID, Path, Name, Mime, Author string
+	Size                         int64
+	Modified                     time.Time
+	Tags                         []string
+	Score                        float64
+	// Snippets are up to 3 fragments of the text around the matches,
+	// HTML-escaped, matches wrapped in <mark>; the text's beginning if the
+	// document matched by name or path only; none without a TextSource.
+	Snippets []string
+}
+
+// Search runs q. See Query for the syntax and Access for the permission
+// filter; Took covers the whole call, snippets included.
+func (ix *Index) Search(ctx context.Context, q Query) (*Result, error) {
+	start := time.Now()
+	if err := normalise(&q); err != nil {
+		return nil, err
+	}
+	ix.mu.RLock()
+	bi, an := ix.bi, ix.an
+	if bi == nil {
+		ix.mu.RUnlock()
+		return nil, ErrClosed
+	}
+	c := compile(an, q)
+	if c.none {
+		ix.mu.RUnlock()
+		return &Result{Took: time.Since(start)}, nil
+	}
+	req := bleve.NewSearchRequestOptions(c.q, q.Limit, q.Offset, false)
+	req.Fields = []string{fMeta}
+	addFacets(req)
+	if c.byDate {
+		req.SortByCustom(bsearch.SortOrder{
+			&bsearch.SortField{Field: fModified, Desc: true, Type: bsearch.SortFieldAsDate,
+				Missing: bsearch.SortFieldMissingLast},
+			&bsearch.SortDocID{},
+		})
+	}
+	res, err := bi.SearchInContext(ctx, req)
+	// Snippets read the extraction cache, not the index: release it so a
+	// Rebuild swap is not held up by text reading.
+	ix.mu.RUnlock()
+	if err != nil {
+		return nil, fmt.Errorf("searching %q: %w", q.Text, err)
+	}
+
+	out := &Result{Total: res.Total, Facets: facetsFrom(res.Facets), Hits: make([]Hit, 0, len(res.Hits))}
+	langs := make([]string, 0, len(res.Hits))
+	for _, dm := range res.Hits {
+		h, lang, err := hitFrom(dm)
+		if err != nil {
+			return nil, err
+		}
+		out.Hits = append(out.Hits, h)
+		langs = append(langs, lang)
+	}
+	ix.addSnippets(ctx, an, c.marks, out.Hits, langs)
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("searching %q: %w", q.Text, err)
+	}
+	out.Took = time.Since(start)
+	return out, nil
+}
+
+func normalise(q *Query) error {
+	switch q.Sort {
+	case "", "relevance", "date":
+	default:
+		return fmt.Errorf("sort %q (want relevance or date): %w", q.Sort, ErrInvalidQuery)
+	}
+	if q.Offset < 0 || q.Offset > MaxOffset {
+		return fmt.Errorf("offset %d outside 0..%d: %w", q.Offset, MaxOffset, ErrInvalidQuery)
+	}
+	if q.Limit < 0 {
+		return fmt.Errorf("limit %d is negative: %w", q.Limit, ErrInvalidQuery)
+	}
+	if q.Limit == 0 {
+		q.Limit = DefaultLimit
+	}
+	q.Limit = min(q.Limit, MaxLimit)
+	return nil
+}
+
+func hitFrom(dm *bsearch.DocumentMatch) (Hit, string, error) {
+	raw, _ := dm.Fields[fMeta].(string)
+	var m meta
+	if err := json.Unmarshal([]byte(raw), &m); err != nil {
+		return Hit{}, "", fmt.Errorf("decoding stored fields of %s: %w", dm.ID, err)
+	}
+	return Hit{
+		ID: dm.ID, Path: m.Path, Name: m.Name, Mime: m.Mime, Author: m.Author,
+		Size: m.Size, Modified: m.Modified, Tags: m.Tags, Score: dm.Score,
+	}, m.Lang, nil
+}
