@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -233,10 +234,18 @@ func (x *Indexer) step(ctx context.Context) (int, error) {
 }
 
 // indexable says which journal actions can change what the index holds.
+// Unknown actions are re-indexed, which is safe; the known audit-only
+// families are skipped (a grant on the root would otherwise re-index
+// everything, and permissions are applied at query time anyway).
 func indexable(action string) bool {
 	switch action {
 	case "mkdir", "label_version":
 		return false
+	}
+	for _, p := range []string{"grant_", "share_", "user_", "group_", "app_password_", "login"} {
+		if strings.HasPrefix(action, p) {
+			return false
+		}
 	}
 	return true
 }
