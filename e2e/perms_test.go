@@ -81,6 +81,25 @@ var doors = []door{
 		},
 		"read": func(t *testing.T, wd *world, w who) int { return content(w.c.get("Bureau/doc.txt?version=1", nil)) },
 	}},
+	{"search", map[string]op{
+		// Found with its snippet: allow; nothing at all (no hit, no count): hidden.
+		"read": func(t *testing.T, wd *world, w who) int {
+			waitFound(t, wd.users["admin"], "confidentiel", "/Bureau/doc.txt")
+			st, r := w.c.search("confidentiel")
+			if st != 200 {
+				return st
+			}
+			for _, h := range r.Hits {
+				if h.Path == "/Bureau/doc.txt" && strings.Contains(strings.Join(h.Snippets, " "), "confidentiel") {
+					return 200
+				}
+			}
+			if r.Total == 0 && len(r.Hits) == 0 {
+				return 404
+			}
+			return 599
+		},
+	}},
 	{"share link", map[string]op{
 		"list": func(t *testing.T, wd *world, w who) int {
 			st, _, _ := newBrowser(t, wd.srv).do("GET", "/s/"+w.link()+"/browse/", nil, nil)
@@ -146,6 +165,13 @@ var matrix = []struct {
 	{"version download", "group member", [7]outcome{allow, allow}},
 	{"version download", "anonymous", [7]outcome{hidden, hidden}},
 	{"version download", "link holder", [7]outcome{hidden, hidden}},
+
+	{"search", "admin", [7]outcome{na, allow}},
+	{"search", "member", [7]outcome{na, allow}},
+	{"search", "guest", [7]outcome{na, hidden}},
+	{"search", "group member", [7]outcome{na, allow}},
+	{"search", "anonymous", [7]outcome{na, hidden}},
+	{"search", "link holder", [7]outcome{na, hidden}},
 
 	// Through a link, only the link counts: who you are does not.
 	{"share link", "admin", [7]outcome{hidden, hidden, hidden}},
