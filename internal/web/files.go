@@ -69,13 +69,19 @@ func pathParam(c *fiber.Ctx) (string, error) {
 	return "/" + p, nil
 }
 
-// readJSON decodes a small JSON body; bodies are streamed, so read with a cap.
-func readJSON(c *fiber.Ctx, v any) error {
-	var r io.Reader = bytes.NewReader(c.Body())
+// requestBody returns the request body as a stream. With StreamRequestBody
+// on, c.Body() reads the whole body into memory, so it is used only when
+// fasthttp has no stream (the body came in with the headers).
+func requestBody(c *fiber.Ctx) io.Reader {
 	if st := c.Context().RequestBodyStream(); st != nil {
-		r = st
+		return st
 	}
-	if err := json.NewDecoder(io.LimitReader(r, 1<<20)).Decode(v); err != nil {
+	return bytes.NewReader(c.Body())
+}
+
+// readJSON decodes a small JSON body, reading at most 1 MiB of it.
+func readJSON(c *fiber.Ctx, v any) error {
+	if err := json.NewDecoder(io.LimitReader(requestBody(c), 1<<20)).Decode(v); err != nil {
 		return fmt.Errorf("%w: JSON body: %v", errBadRequest, err)
 	}
 	return nil
@@ -145,10 +151,7 @@ func (s *Server) upload(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	var body io.Reader = bytes.NewReader(c.Body())
-	if st := c.Context().RequestBodyStream(); st != nil {
-		body = st
-	}
+	body := requestBody(c)
 	size := int64(c.Request().Header.ContentLength())
 	if size < 0 {
 		size = -1 // chunked or read-until-close

@@ -280,11 +280,7 @@ func (s *Server) shareUpload(c *fiber.Ctx) error {
 	if err != nil || mt != fiber.MIMEMultipartForm || params["boundary"] == "" {
 		return s.shareError(c, sh, fmt.Errorf("%w: send a multipart form", errBadRequest))
 	}
-	var body io.Reader = bytes.NewReader(c.Body())
-	if st := c.Context().RequestBodyStream(); st != nil {
-		body = st
-	}
-	mr := multipart.NewReader(body, params["boundary"])
+	mr := multipart.NewReader(requestBody(c), params["boundary"])
 	var received []string
 	for {
 		part, err := mr.NextPart()
