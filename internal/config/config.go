@@ -34,6 +34,7 @@ type Config struct {
 	Log     Log     `koanf:"log"`
 	Storage Storage `koanf:"storage"`
 	Session Session `koanf:"session"`
+	DAV     DAV     `koanf:"dav"`
 }
 
 // Log configures log/slog output.
@@ -71,6 +72,18 @@ type Session struct {
 	Secure string `koanf:"secure"` // auto, true, false
 }
 
+// DAV configures the WebDAV drive.
+type DAV struct {
+	// OSJunk decides what happens to files operating systems scatter on
+	// network drives (macOS "._*" and ".DS_Store", Windows "Thumbs.db" and
+	// "desktop.ini"): store (kept like any file, never indexed), discard
+	// (accepted and thrown away) or refuse (403). See docs/webdav.md.
+	OSJunk string `koanf:"os_junk"`
+	// MaxLockTimeout caps how long a WebDAV lock lasts without a refresh,
+	// so a crashed client cannot keep a file locked for ever.
+	MaxLockTimeout time.Duration `koanf:"max_lock_timeout"`
+}
+
 // Default returns the defaults: local disk, SQLite and bleve under ./data,
 // listening on loopback.
 func Default() Config {
@@ -81,6 +94,7 @@ func Default() Config {
 		Log:       Log{Level: "info", Format: "text"},
 		Storage:   Storage{Backend: "fs", S3: S3{Region: "us-east-1", TLS: true}},
 		Session:   Session{Lifetime: 30 * 24 * time.Hour, Secure: "auto"},
+		DAV:       DAV{OSJunk: "store", MaxLockTimeout: 24 * time.Hour},
 	}
 }
 
@@ -160,6 +174,11 @@ func (c *Config) validate() error {
 		}
 	default:
 		return fmt.Errorf("config: storage.backend %q is neither fs nor s3", c.Storage.Backend)
+	}
+	switch c.DAV.OSJunk {
+	case "store", "discard", "refuse":
+	default:
+		return fmt.Errorf("config: dav.os_junk %q is none of store, discard, refuse", c.DAV.OSJunk)
 	}
 	switch c.Log.Format {
 	case "text", "json":
