@@ -17,6 +17,7 @@ import (
 
 	"notreasso/internal/auth"
 	"notreasso/internal/config"
+	"notreasso/internal/dav"
 	"notreasso/internal/meta"
 	"notreasso/internal/repo"
 	"notreasso/storage"
@@ -111,6 +112,8 @@ func (s *Server) routes() {
 	api.Post("/trash/:id/restore", s.restoreTrash)
 	api.Get("/tags", s.tags)
 	api.Put("/tags/*", s.setTags)
+
+	dav.Mount(s.app, dav.New(dav.Options{Repo: s.repo, Auth: s.auth, Config: s.cfg.DAV, Logger: s.log}))
 }
 
 // Listen serves on addr until ctx is cancelled, then shuts down: in-flight
