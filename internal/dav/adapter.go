@@ -25,9 +25,11 @@ import (
 func Fiber(h http.Handler, log *slog.Logger) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		fc := c.Context()
-		var src io.Reader = bytes.NewReader(fc.Request.Body())
-		if st := fc.RequestBodyStream(); st != nil {
-			src = st
+		// Request.Body() would read the whole stream into memory: only
+		// fall back to it when there is no stream.
+		src := fc.RequestBodyStream()
+		if src == nil {
+			src = bytes.NewReader(fc.Request.Body())
 		}
 		body := &guardedBody{r: src}
 		ctx, cancel := context.WithCancel(c.UserContext())
