@@ -5,6 +5,7 @@ import (
 	"encoding/base32"
 	"fmt"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -69,16 +70,20 @@ func (rq *request) checkWrite(scopes ...scope) error {
 		}
 	}
 	submitted := tokens(lists)
+	held := func(l repo.Lock) bool { return submitted[l.Token] && l.UserID == rq.p.UserID }
 	var blocking *repo.Lock
 	for i, l := range locks {
-		if submitted[l.Token] && l.UserID == rq.p.UserID {
+		if held(l) || !slices.ContainsFunc(scopes, func(s scope) bool { return s.affectedBy(l) }) {
 			continue
 		}
-		for _, s := range scopes {
-			if s.affectedBy(l) {
-				blocking = &locks[i]
-			}
+		// Any holder of a shared lock may write (RFC 4918 §6.2): one of
+		// the shared locks on the resource is enough.
+		if l.Shared && slices.ContainsFunc(locks, func(m repo.Lock) bool {
+			return m.Shared && held(m) && (covers(m, l.Root) || covers(l, m.Root))
+		}) {
+			continue
 		}
+		blocking = &locks[i]
 	}
 	if len(lists) > 0 {
 		ok, err := rq.evalIf(lists, locks)
