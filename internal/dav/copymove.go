@@ -19,7 +19,7 @@ func (rq *request) copyMove() error {
 	if raw == "" {
 		return fmt.Errorf("%w: %s needs a Destination header", errBadRequest, rq.r.Method)
 	}
-	if u, err := url.Parse(raw); err == nil && u.Host != "" && u.Host != rq.r.Host {
+	if u, err := url.Parse(raw); err == nil && !rq.sameHost(u) {
 		return fmt.Errorf("%w: the destination is on another server", errBadGateway)
 	}
 	dst, ok := rq.tagPath(raw)

@@ -166,7 +166,10 @@ func (rq *request) serve() error {
 func (rq *request) delegate() {
 	fs := &fileSystem{repo: rq.h.repo, p: rq.p}
 	xh := &webdav.Handler{Prefix: Prefix, FileSystem: fs, LockSystem: checkedLocks{}}
-	xh.ServeHTTP(&remapWriter{ResponseWriter: rq.w, fs: fs}, rq.r)
+	w := &remapWriter{ResponseWriter: rq.w, fs: fs}
+	// x/net/webdav decodes a PROPPATCH body whole: bound it.
+	rq.r.Body = http.MaxBytesReader(w, rq.r.Body, maxXML)
+	xh.ServeHTTP(w, rq.r)
 }
 
 // remapWriter replaces x/net/webdav's coarse error statuses (405 or 500

@@ -147,7 +147,7 @@ func (rq *request) evalIf(lists []ifList, locks []repo.Lock) (bool, error) {
 // ok is false for another server's URL or one outside the drive.
 func (rq *request) tagPath(raw string) (string, bool) {
 	u, err := url.Parse(raw)
-	if err != nil || (u.Host != "" && u.Host != rq.r.Host) {
+	if err != nil || !rq.sameHost(u) {
 		return "", false
 	}
 	rel, ok := strings.CutPrefix(u.Path, Prefix)
@@ -156,6 +156,12 @@ func (rq *request) tagPath(raw string) (string, bool) {
 	}
 	p, err := canonical(rel)
 	return p, err == nil
+}
+
+// sameHost reports whether an absolute URL names this server: as the
+// client reached it, or as the reverse proxy in front says it was reached.
+func (rq *request) sameHost(u *url.URL) bool {
+	return u.Host == "" || u.Host == rq.r.Host || u.Host == rq.r.Header.Get("X-Forwarded-Host")
 }
 
 // canonical is a path as the repository spells it: NFC, no trailing slash.
