@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 
 	"notreasso/internal/repo"
 )
@@ -153,22 +154,25 @@ func (rq *request) propfind() error {
 	rq.w.WriteHeader(http.StatusMultiStatus)
 	bw := bufio.NewWriterSize(rq.w, 32<<10)
 	bw.WriteString(`<?xml version="1.0" encoding="utf-8"?>` + "\n" + `<D:multistatus xmlns:D="DAV:" xmlns:oc="` + ocNS + `">`)
-	writeResponse(bw, env, pf, l.Node, l.Props[l.Node.ID])
+	var scratch bytes.Buffer
+	writeResponse(bw, &scratch, env, pf, l.Node, l.Props[l.Node.ID])
 	for _, n := range l.Children {
-		writeResponse(bw, env, pf, n, l.Props[n.ID])
+		writeResponse(bw, &scratch, env, pf, n, l.Props[n.ID])
 	}
 	bw.WriteString("</D:multistatus>\n")
 	return bw.Flush()
 }
 
 // writeResponse writes one node's D:response: found properties under 200,
-// unknown ones under 404.
-func writeResponse(w *bufio.Writer, env *propEnv, pf propfindReq, n repo.Node, dead []repo.DeadProp) {
-	w.WriteString("<D:response><D:href>" + href(n.Path, n.Dir) + "</D:href>")
+// unknown ones under 404. found is scratch space, reused from node to node.
+func writeResponse(w *bufio.Writer, found *bytes.Buffer, env *propEnv, pf propfindReq, n repo.Node, dead []repo.DeadProp) {
+	w.WriteString("<D:response><D:href>")
+	w.WriteString(href(n.Path, n.Dir))
+	w.WriteString("</D:href>")
 	if !readable(n) {
 		dead = nil
 	}
-	var found bytes.Buffer
+	found.Reset()
 	var missing []xml.Name
 	emit := func(pn xml.Name, lang, inner string) {
 		found.WriteString("<" + startTag(pn))
@@ -209,8 +213,9 @@ func writeResponse(w *bufio.Writer, env *propEnv, pf propfindReq, n repo.Node, d
 			}
 		}
 	default:
-		seen := map[xml.Name]bool{}
+		var seen map[xml.Name]bool // what allprop already gave
 		if pf.allprop {
+			seen = map[xml.Name]bool{}
 			for _, lp := range liveProps {
 				if v, ok := liveValue(lp.name); ok && lp.allprop {
 					emit(lp.name, "", v)
@@ -224,11 +229,10 @@ func writeResponse(w *bufio.Writer, env *propEnv, pf propfindReq, n repo.Node, d
 				}
 			}
 		}
-		for _, pn := range pf.names {
-			if seen[pn] {
+		for i, pn := range pf.names {
+			if seen[pn] || slices.Contains(pf.names[:i], pn) {
 				continue
 			}
-			seen[pn] = true
 			if v, ok := liveValue(pn); ok {
 				emit(pn, "", v)
 			} else if d, ok := deadValue(pn); ok && !isLive(pn) {
