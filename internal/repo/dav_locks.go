@@ -122,7 +122,7 @@ func (s *Service) CreateLock(ctx context.Context, p acl.Principal, path string, 
 func (s *Service) RefreshLock(ctx context.Context, p acl.Principal, token string, expires time.Time) (Lock, error) {
 	var out Lock
 	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
-		l, err := s.heldLock(ctx, tx, p, token)
+		l, err := s.heldLock(ctx, tx, p, token, false)
 		if err != nil {
 			return err
 		}
@@ -142,7 +142,7 @@ func (s *Service) RefreshLock(ctx context.Context, p acl.Principal, token string
 // file left locked by a crashed client).
 func (s *Service) Unlock(ctx context.Context, p acl.Principal, token string) error {
 	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
-		if _, err := s.heldLock(ctx, tx, p, token); err != nil {
+		if _, err := s.heldLock(ctx, tx, p, token, true); err != nil {
 			return err
 		}
 		_, err := tx.ExecContext(ctx, `DELETE FROM dav_locks WHERE token = ?`, token)
@@ -154,7 +154,9 @@ func (s *Service) Unlock(ctx context.Context, p acl.Principal, token string) err
 	return nil
 }
 
-func (s *Service) heldLock(ctx context.Context, tx *sql.Tx, p acl.Principal, token string) (Lock, error) {
+// heldLock finds a lock in force that p holds (or, with admin, that an
+// administrator may act on).
+func (s *Service) heldLock(ctx context.Context, tx *sql.Tx, p acl.Principal, token string, admin bool) (Lock, error) {
 	held, err := s.locksIn(ctx, tx)
 	if err != nil {
 		return Lock{}, err
@@ -163,7 +165,7 @@ func (s *Service) heldLock(ctx context.Context, tx *sql.Tx, p acl.Principal, tok
 		if l.Token != token {
 			continue
 		}
-		if l.UserID != p.UserID && !p.IsAdmin() {
+		if l.UserID != p.UserID && !(admin && p.IsAdmin()) {
 			return Lock{}, fmt.Errorf("the lock belongs to someone else: %w", ErrForbidden)
 		}
 		return l, nil
