@@ -14,6 +14,8 @@ import (
 	"sync"
 
 	"github.com/gofiber/fiber/v2"
+
+	"notreasso/internal/acl"
 )
 
 // Fiber serves a net/http handler from Fiber without buffering: the request
@@ -32,7 +34,8 @@ func Fiber(h http.Handler, log *slog.Logger) fiber.Handler {
 			src = bytes.NewReader(fc.Request.Body())
 		}
 		body := &guardedBody{r: src}
-		ctx, cancel := context.WithCancel(c.UserContext())
+		who := new(acl.Principal)
+		ctx, cancel := context.WithCancel(context.WithValue(c.UserContext(), principalSlot{}, who))
 		req, err := newRequest(ctx, c, body)
 		if err != nil {
 			cancel()
@@ -52,6 +55,9 @@ func Fiber(h http.Handler, log *slog.Logger) fiber.Handler {
 			h.ServeHTTP(w, req)
 		}()
 		<-w.ready
+		if !who.Anonymous() {
+			c.Locals(principalLocal, *who) // for the server's request log
+		}
 		// From here on fasthttp owns the connection again: the handler may
 		// no longer touch the request body.
 		if !body.close() {
@@ -87,6 +93,21 @@ func Fiber(h http.Handler, log *slog.Logger) fiber.Handler {
 			c.Response().SetBodyStream(w.pr, length)
 		}
 		return nil
+	}
+}
+
+// principalSlot is the context key of the *acl.Principal the handler fills
+// in once it knows who is asking.
+type principalSlot struct{}
+
+// principalLocal is the Fiber local internal/web reads the acting
+// principal from (its request log names the user).
+const principalLocal = "principal"
+
+// setPrincipal records who the request acts for, for the adapter.
+func setPrincipal(ctx context.Context, p acl.Principal) {
+	if slot, ok := ctx.Value(principalSlot{}).(*acl.Principal); ok {
+		*slot = p
 	}
 }
 

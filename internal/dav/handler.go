@@ -108,6 +108,7 @@ func (rq *request) authenticate() bool {
 		p, err := rq.h.auth.Authenticate(rq.ctx, login, pw)
 		if err == nil {
 			rq.p = p
+			setPrincipal(rq.ctx, p)
 			return true
 		}
 		if !errors.Is(err, auth.ErrBadCredentials) {
