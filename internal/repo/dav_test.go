@@ -30,7 +30,10 @@ func TestDAVPermissions(t *testing.T) {
 		{"guest cannot lock", e.guest, func(p acl.Principal) error { _, err := e.s.CreateLock(ctx, p, "/a.txt", lock, none); return err }, ErrNotFound},
 		{"anonymous cannot list locks", acl.Principal{}, func(p acl.Principal) error { _, err := e.s.Locks(ctx, p); return err }, ErrForbidden},
 		{"anonymous has no usage", acl.Principal{}, func(p acl.Principal) error { _, _, err := e.s.Usage(ctx, p); return err }, ErrForbidden},
-		{"guest cannot copy what it cannot see", e.guest, func(p acl.Principal) error { _, err := e.s.CopyTree(ctx, p, "/a.txt", "/b.txt", CopyOptions{}); return err }, ErrNotFound},
+		{"guest cannot copy what it cannot see", e.guest, func(p acl.Principal) error {
+			_, err := e.s.CopyTree(ctx, p, "/a.txt", "/b.txt", CopyOptions{})
+			return err
+		}, ErrNotFound},
 		{"member locks", e.member, func(p acl.Principal) error { _, err := e.s.CreateLock(ctx, p, "/a.txt", lock, none); return err }, nil},
 		{"admin cannot refresh the member's lock", e.admin, func(p acl.Principal) error { _, err := e.s.RefreshLock(ctx, p, "urn:na:t1", time.Now()); return err }, ErrForbidden},
 		{"another member cannot unlock it", acl.Principal{UserID: 42, Role: acl.Member}, func(p acl.Principal) error { return e.s.Unlock(ctx, p, "urn:na:t1") }, ErrForbidden},
