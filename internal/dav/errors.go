@@ -12,13 +12,12 @@ import (
 
 // WebDAV's own conditions, beside the repository's sentinel errors.
 var (
-	errLocked      = errors.New("locked")                       // 423: a lock token was not submitted
-	errBadRequest  = errors.New("bad request")                  // 400: unparsable header or body
-	errNoParent    = errors.New("the parent folder is missing") // 409, RFC 4918 §9.3.1, §9.7.1
-	errNotAllowed  = errors.New("method not allowed")           // 405
-	errInfinite    = errors.New("Depth: infinity is not supported; use Depth 0 or 1")
-	errUnsupported = errors.New("not implemented") // 501
-	errBadGateway  = errors.New("bad gateway")     // 502: a Destination on another server
+	errLocked     = errors.New("locked")                       // 423: a lock token was not submitted
+	errBadRequest = errors.New("bad request")                  // 400: unparsable header or body
+	errNoParent   = errors.New("the parent folder is missing") // 409, RFC 4918 §9.3.1, §9.7.1
+	errNotAllowed = errors.New("method not allowed")           // 405
+	errInfinite   = errors.New("Depth: infinity is not supported; use Depth 0 or 1")
+	errBadGateway = errors.New("bad gateway") // 502: a Destination on another server
 )
 
 // statusOf maps an error to a WebDAV status: the one place where repository
@@ -46,8 +45,6 @@ func statusOf(err error) int {
 		return http.StatusPreconditionFailed
 	case errors.Is(err, repo.ErrTooLarge):
 		return http.StatusRequestEntityTooLarge
-	case errors.Is(err, errUnsupported):
-		return http.StatusNotImplemented
 	case errors.Is(err, errBadGateway):
 		return http.StatusBadGateway
 	}
