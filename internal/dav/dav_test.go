@@ -180,6 +180,12 @@ func TestLocks(t *testing.T) {
 		t.Errorf("lockdiscovery of a member of a shared-locked folder:\n%s", body)
 	}
 	e.must(t, 204, req{user: "admin", method: "UNLOCK", path: "/dav/AG/pv.txt", hdr: map[string]string{"Lock-Token": "<" + shared + ">"}})
+	// However the path is spelt (trailing slash, decomposed accents), the
+	// lock holds.
+	e.must(t, 423, req{user: "admin", method: "DELETE", path: "/dav/AG/"})
+	e.must(t, 201, req{user: "admin", method: "MKCOL", path: "/dav/%C3%89t%C3%A9"})
+	e.must(t, 200, req{user: "admin", method: "LOCK", path: "/dav/%C3%89t%C3%A9", body: lockBody("exclusive")})
+	e.must(t, 423, req{user: "marie", method: "DELETE", path: "/dav/E%CC%81te%CC%81/"})
 }
 
 const win32Patch = `<?xml version="1.0" encoding="utf-8" ?><D:propertyupdate xmlns:D="DAV:" xmlns:Z="urn:schemas-microsoft-com:"><D:set><D:prop>` +

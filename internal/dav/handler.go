@@ -91,8 +91,14 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.NotFound(w, r)
 		return
 	}
-	rq.path = "/" + strings.TrimPrefix(rel, "/")
 	if !rq.authenticate() {
+		return
+	}
+	// One spelling per resource (NFC, no trailing slash), so that paths
+	// compare equal to lock roots and If-header tags.
+	var err error
+	if rq.path, err = canonical(rel); err != nil {
+		rq.writeError(err)
 		return
 	}
 	if err := rq.serve(); err != nil {
