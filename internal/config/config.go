@@ -43,6 +43,7 @@ type Config struct {
 	Session Session `koanf:"session"`
 	Auth    Auth    `koanf:"auth"`
 	Extract Extract `koanf:"extract"`
+	DAV     DAV     `koanf:"dav"`
 }
 
 // Auth configures how people prove who they are.
@@ -95,6 +96,18 @@ type Session struct {
 	Secure string `koanf:"secure"` // auto, true, false
 }
 
+// DAV configures the WebDAV drive.
+type DAV struct {
+	// OSJunk decides what happens to files operating systems scatter on
+	// network drives (macOS "._*" and ".DS_Store", Windows "Thumbs.db" and
+	// "desktop.ini"): store (kept like any file, never indexed), discard
+	// (accepted and thrown away) or refuse (403). See docs/webdav.md.
+	OSJunk string `koanf:"os_junk"`
+	// MaxLockTimeout caps how long a WebDAV lock lasts without a refresh,
+	// so a crashed client cannot keep a file locked for ever.
+	MaxLockTimeout time.Duration `koanf:"max_lock_timeout"`
+}
+
 // Default returns the defaults: local disk, SQLite and bleve under ./data,
 // listening on loopback.
 func Default() Config {
@@ -108,6 +121,8 @@ func Default() Config {
 		Session:       Session{Lifetime: 30 * 24 * time.Hour, Secure: "auto"},
 		// A non-nil empty list, so that NOTREASSO_TRUSTED_PROXIES is a known key.
 		TrustedProxies: []string{},
+		Extract:        Extract{Timeout: 60 * time.Second, MaxMemory: 1 << 30, OCRLanguages: "fra+eng"},
+		DAV:            DAV{OSJunk: "store", MaxLockTimeout: 24 * time.Hour},
 	}
 }
 
@@ -187,6 +202,11 @@ func (c *Config) validate() error {
 		}
 	default:
 		return fmt.Errorf("config: storage.backend %q is neither fs nor s3", c.Storage.Backend)
+	}
+	switch c.DAV.OSJunk {
+	case "store", "discard", "refuse":
+	default:
+		return fmt.Errorf("config: dav.os_junk %q is none of store, discard, refuse", c.DAV.OSJunk)
 	}
 	switch c.Log.Format {
 	case "text", "json":

@@ -19,6 +19,7 @@ import (
 
 	"notreasso/internal/auth"
 	"notreasso/internal/config"
+	"notreasso/internal/dav"
 	"notreasso/internal/meta"
 	"notreasso/internal/repo"
 	"notreasso/storage"
@@ -128,6 +129,8 @@ func (s *Server) routes() {
 	s.shareRoutes(api)
 	s.sharePages()
 	api.Get("/search", s.apiSearch)
+
+	dav.Mount(s.app, dav.New(dav.Options{Repo: s.repo, Auth: s.auth, Config: s.cfg.DAV, Logger: s.log}))
 }
 
 // Listen serves on addr until ctx is cancelled, then shuts down: in-flight

@@ -1,0 +1,102 @@
+package dav
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+
+	"notreasso/internal/acl"
+	"notreasso/internal/repo"
+	"notreasso/storage"
+)
+
+// WebDAV's own conditions, beside the repository's sentinel errors.
+var (
+	errLocked     = errors.New("locked")                       // 423: a lock token was not submitted
+	errBadRequest = errors.New("bad request")                  // 400: unparsable header or body
+	errNoParent   = errors.New("the parent folder is missing") // 409, RFC 4918 §9.3.1, §9.7.1
+	errNotAllowed = errors.New("method not allowed")           // 405
+	errInfinite   = errors.New("Depth: infinity is not supported; use Depth 0 or 1")
+	errBadGateway = errors.New("bad gateway") // 502: a Destination on another server
+)
+
+// statusOf maps an error to a WebDAV status: the one place where repository
+// errors become WebDAV status codes. Method-specific meanings (Overwrite: F
+// turning ErrExists into 412) are wrapped into these errors by the caller.
+func statusOf(err error) int {
+	switch {
+	case err == nil:
+		return http.StatusOK
+	case errors.Is(err, errLocked):
+		return http.StatusLocked
+	case errors.Is(err, errInfinite):
+		return http.StatusForbidden
+	case errors.Is(err, errBadRequest), errors.Is(err, repo.ErrInvalidName), errors.Is(err, repo.ErrIncomplete):
+		return http.StatusBadRequest
+	case errors.Is(err, errNoParent), errors.Is(err, repo.ErrNotDir), errors.Is(err, repo.ErrConflict):
+		return http.StatusConflict
+	case errors.Is(err, errNotAllowed), errors.Is(err, repo.ErrExists), errors.Is(err, repo.ErrIsDir):
+		return http.StatusMethodNotAllowed
+	case errors.Is(err, repo.ErrNotFound), errors.Is(err, storage.ErrNotFound):
+		return http.StatusNotFound
+	case errors.Is(err, acl.ErrForbidden):
+		return http.StatusForbidden
+	case errors.Is(err, repo.ErrPrecondition):
+		return http.StatusPreconditionFailed
+	case errors.Is(err, repo.ErrTooLarge):
+		return http.StatusRequestEntityTooLarge
+	case errors.Is(err, errBadGateway):
+		return http.StatusBadGateway
+	}
+	return http.StatusInternalServerError
+}
+
+// condition is an RFC 4918 §16 precondition code, sent as <D:error>.
+type condition struct {
+	name string // e.g. lock-token-submitted
+	href string // optional resource the condition is about
+}
+
+// davError is an error with a precondition element for the response body.
+type davError struct {
+	err  error
+	cond condition
+}
+
+func (e *davError) Error() string { return e.err.Error() }
+func (e *davError) Unwrap() error { return e.err }
+
+func withCondition(err error, name, href string) error {
+	return &davError{err: err, cond: condition{name: name, href: href}}
+}
+
+// writeError answers an error: status, and a short text or an XML
+// precondition. Internal errors are logged, not shown.
+func (rq *request) writeError(err error) {
+	status := statusOf(err)
+	w := rq.w
+	if status == http.StatusInternalServerError {
+		rq.h.log.Error("webdav request failed", "method", rq.r.Method, "path", rq.r.URL.Path, "user", rq.p.Login, "err", err)
+	} else {
+		rq.h.log.Debug("webdav request refused", "method", rq.r.Method, "path", rq.r.URL.Path, "status", status, "err", err)
+	}
+	var de *davError
+	if errors.As(err, &de) {
+		w.Header().Set("Content-Type", "application/xml; charset=utf-8")
+		w.WriteHeader(status)
+		href := ""
+		if de.cond.href != "" {
+			href = "<D:href>" + xmlText(de.cond.href) + "</D:href>"
+		}
+		fmt.Fprintf(w, `<?xml version="1.0" encoding="utf-8"?>`+"\n"+`<D:error xmlns:D="DAV:"><D:%s>%s</D:%s></D:error>`,
+			de.cond.name, href, de.cond.name)
+		return
+	}
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.WriteHeader(status)
+	if status == http.StatusInternalServerError {
+		fmt.Fprintln(w, "internal error; see the server log")
+		return
+	}
+	fmt.Fprintln(w, err.Error())
+}

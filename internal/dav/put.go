@@ -1,0 +1,168 @@
+package dav
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"html"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"notreasso/internal/repo"
+)
+
+// put stores the body as a new version with repo.Put: spooled while its
+// hash is computed, committed only once complete. A PUT cut off halfway
+// leaves the previous version current and nothing half-written.
+func (rq *request) put() error {
+	if rq.r.Header.Get("Content-Range") != "" {
+		// RFC 9110 §14.5: a server that does not support partial PUT must refuse it.
+		return fmt.Errorf("%w: partial PUT (Content-Range) is not supported", errBadRequest)
+	}
+	_, statErr := rq.h.repo.Stat(rq.ctx, rq.p, rq.path)
+	exists := statErr == nil
+	if err := rq.checkWrite(scope{path: rq.path, member: !exists}); err != nil {
+		return err
+	}
+	size := rq.r.ContentLength
+	if size < 0 {
+		// macOS Finder sends chunked bodies and announces their length here.
+		if n, err := strconv.ParseInt(rq.r.Header.Get("X-Expected-Entity-Length"), 10, 64); err == nil && n >= 0 {
+			size = n
+		}
+	}
+	opts := repo.PutOptions{Size: size, IfNoneMatch: rq.r.Header.Get("If-None-Match") == "*"}
+	switch m := rq.r.Header.Get("If-Match"); {
+	case m == "*" && !exists:
+		return fmt.Errorf("%s does not exist: %w", rq.path, repo.ErrPrecondition)
+	case m != "" && m != "*":
+		opts.IfMatch = strings.Trim(strings.TrimPrefix(strings.TrimSpace(m), "W/"), `"`)
+	}
+	mtime := rq.r.Header.Get("X-OC-Mtime") // rclone, ownCloud and Nextcloud clients
+	if mtime != "" {
+		sec, err := strconv.ParseFloat(mtime, 64)
+		if err != nil {
+			return fmt.Errorf("%w: X-OC-Mtime must be Unix seconds", errBadRequest)
+		}
+		opts.ModTime = time.Unix(0, int64(sec*1e9))
+	}
+	n, created, err := rq.h.repo.Put(rq.ctx, rq.p, rq.path, rq.r.Body, opts)
+	if errors.Is(err, repo.ErrNotFound) {
+		err = fmt.Errorf("%w (%w)", errNoParent, err)
+	}
+	if err != nil {
+		return err
+	}
+	h := rq.w.Header()
+	h.Set("ETag", etag(n))
+	h.Set("OC-ETag", etag(n))
+	h.Set("OC-FileId", fmt.Sprintf("%08dnotreasso", n.ID))
+	if mtime != "" {
+		h.Set("X-OC-Mtime", "accepted")
+	}
+	if created {
+		rq.w.WriteHeader(http.StatusCreated)
+	} else {
+		rq.w.WriteHeader(http.StatusNoContent)
+	}
+	return nil
+}
+
+// get serves a file's current version: type and ETag from metadata (the
+// same ETag PROPFIND reports), ranges and conditionals by http.ServeContent
+// reading the blob from the offset asked. A folder gets a plain listing.
+func (rq *request) get() error {
+	f, err := rq.h.repo.Open(rq.ctx, rq.p, rq.path, 0)
+	if errors.Is(err, repo.ErrIsDir) {
+		return rq.index()
+	}
+	if err != nil {
+		return err
+	}
+	h := rq.w.Header()
+	h.Set("ETag", `"`+f.Version.Hash+`"`)
+	h.Set("Content-Type", contentType(f.Node))
+	h.Set("OC-FileId", fmt.Sprintf("%08dnotreasso", f.Node.ID))
+	h.Set("Cache-Control", "private, no-cache")
+	// User content must never run script in our origin.
+	h.Set("Content-Security-Policy", "sandbox; default-src 'none'; img-src data:; style-src 'unsafe-inline'")
+	br := &blobReader{ctx: rq.ctx, f: f, size: f.Version.Size}
+	defer br.Close()
+	http.ServeContent(rq.w, rq.r, f.Node.Name, f.Version.ModTime, br)
+	return nil
+}
+
+// index lists a folder for a browser pointed at the drive.
+func (rq *request) index() error {
+	dir, kids, err := rq.h.repo.List(rq.ctx, rq.p, rq.path)
+	if err != nil {
+		return err
+	}
+	rq.w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	rq.w.Header().Set("ETag", etag(dir))
+	if rq.r.Method == http.MethodHead {
+		return nil
+	}
+	fmt.Fprintf(rq.w, "<!doctype html><meta charset=utf-8><title>%s</title><h1>%s</h1><ul>\n", html.EscapeString(dir.Path), html.EscapeString(dir.Path))
+	for _, k := range kids {
+		fmt.Fprintf(rq.w, "<li><a href=\"%s\">%s</a></li>\n", href(k.Path, k.Dir), html.EscapeString(k.Name))
+	}
+	io.WriteString(rq.w, "</ul>\n")
+	return nil
+}
+
+// blobReader is a file version as an io.ReadSeeker for http.ServeContent:
+// seeking is free, and the blob is opened at the offset of the first read.
+type blobReader struct {
+	ctx  context.Context
+	f    *repo.File
+	size int64
+	off  int64
+	rc   io.ReadCloser
+}
+
+func (b *blobReader) Seek(offset int64, whence int) (int64, error) {
+	n := offset
+	switch whence {
+	case io.SeekCurrent:
+		n += b.off
+	case io.SeekEnd:
+		n += b.size
+	}
+	if n < 0 {
+		return 0, fmt.Errorf("seek to %d: negative position", n)
+	}
+	if n != b.off {
+		b.Close()
+	}
+	b.off = n
+	return n, nil
+}
+
+func (b *blobReader) Read(p []byte) (int, error) {
+	if b.off >= b.size {
+		return 0, io.EOF
+	}
+	if b.rc == nil {
+		rc, err := b.f.Reader(b.ctx, b.off, b.size-b.off)
+		if err != nil {
+			return 0, err
+		}
+		b.rc = rc
+	}
+	n, err := b.rc.Read(p)
+	b.off += int64(n)
+	return n, err
+}
+
+func (b *blobReader) Close() error {
+	if b.rc == nil {
+		return nil
+	}
+	err := b.rc.Close()
+	b.rc = nil
+	return err
+}

@@ -1,0 +1,78 @@
+package repo
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+
+	"notreasso/internal/acl"
+)
+
+// CopyOptions qualifies CopyTree.
+type CopyOptions struct {
+	Overwrite bool // trash what is at the destination first
+	Shallow   bool // a folder without its content (WebDAV COPY with Depth: 0)
+}
+
+// CopyTree is Copy as WebDAV needs it: dead properties are copied with the
+// nodes, and a shallow copy of a folder creates it empty. Like Copy, only
+// metadata is written, in one transaction.
+func (s *Service) CopyTree(ctx context.Context, p acl.Principal, src, dst string, o CopyOptions) (Node, error) {
+	dstParent, dstName, err := parentAndName(dst)
+	if err != nil {
+		return Node{}, err
+	}
+	var id int64
+	err = s.db.Tx(ctx, func(tx *sql.Tx) error {
+		sc, err := s.resolve(ctx, tx, src)
+		if err != nil {
+			return err
+		}
+		if _, err := s.need(ctx, tx, p, sc, acl.Viewer); err != nil {
+			return err
+		}
+		dc, err := s.prepareTarget(ctx, tx, p, dstParent, dstName, o.Overwrite, 0)
+		if err != nil {
+			return err
+		}
+		for _, r := range dc {
+			if r.id == sc.last().id {
+				return fmt.Errorf("%w: cannot copy %s into itself", ErrConflict, sc.path())
+			}
+		}
+		if o.Shallow && sc.last().dir {
+			now := s.now().UnixNano()
+			res, err := tx.ExecContext(ctx, `INSERT INTO nodes (parent_id, name, kind, mtime, created_at, created_by, updated_at, updated_by)
+				VALUES (?, ?, 'dir', ?, ?, ?, ?, ?)`, dc.last().id, dstName, sc.last().mtime, now, actorArg(p), now, actorArg(p))
+			if err != nil {
+				return fmt.Errorf("copy %s: %w", sc.path(), err)
+			}
+			id, _ = res.LastInsertId()
+		} else if id, err = s.copyNode(ctx, tx, p, sc.last(), dc.last().id, dstName); err != nil {
+			return err
+		}
+		// Pair each source node with its copy by name, level by level, and
+		// copy their properties in one statement.
+		if _, err := tx.ExecContext(ctx, `WITH RECURSIVE pairs(src, dst) AS (
+				SELECT ?, ?
+				UNION ALL
+				SELECT s.id, d.id FROM pairs
+				JOIN nodes s ON s.parent_id = pairs.src AND s.deleted_at IS NULL
+				JOIN nodes d ON d.parent_id = pairs.dst AND d.name = s.name AND d.deleted_at IS NULL
+			) INSERT INTO dav_props (node_id, space, local, lang, xml)
+			SELECT pairs.dst, dp.space, dp.local, dp.lang, dp.xml FROM pairs JOIN dav_props dp ON dp.node_id = pairs.src`,
+			sc.last().id, id); err != nil {
+			return fmt.Errorf("copy properties of %s: %w", sc.path(), err)
+		}
+		if err := s.touch(ctx, tx, p, dc.last().id); err != nil {
+			return err
+		}
+		to := JoinPath(append(namesOf(dc), dstName))
+		return s.journal(ctx, tx, p, id, "copy", map[string]any{"from": sc.path(), "path": to, "shallow": o.Shallow})
+	})
+	if err != nil {
+		return Node{}, fmt.Errorf("copy %s to %s: %w", src, dst, err)
+	}
+	s.notify()
+	return s.StatID(ctx, p, id)
+}

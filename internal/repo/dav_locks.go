@@ -1,0 +1,174 @@
+package repo
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"notreasso/internal/acl"
+	"notreasso/internal/meta"
+)
+
+// Lock is a WebDAV lock as stored. The WebDAV rules (what conflicts with
+// what, what a token covers) live in internal/dav; the repository keeps
+// locks durable across restarts and checks who may take and drop them.
+type Lock struct {
+	Token    string
+	NodeID   int64
+	Root     string // the locked path
+	Infinite bool   // depth infinity: covers the whole subtree
+	Shared   bool
+	OwnerXML string // the client's <owner> element content, verbatim
+	UserID   int64
+	Created  time.Time
+	Expires  time.Time
+}
+
+// Locks returns the locks in force: not expired, and taken on a node that
+// is still live at the locked path (a lock does not follow a move, and dies
+// with a delete, whoever made it).
+func (s *Service) Locks(ctx context.Context, p acl.Principal) ([]Lock, error) {
+	if p.Anonymous() {
+		return nil, fmt.Errorf("locks: %w", ErrForbidden)
+	}
+	return s.locksIn(ctx, s.db.R)
+}
+
+func (s *Service) locksIn(ctx context.Context, q querier) ([]Lock, error) {
+	rows, err := q.QueryContext(ctx, `SELECT token, node_id, root, depth, shared, owner_xml, user_id, created_at, expires_at
+		FROM dav_locks WHERE expires_at > ?`, s.now().UnixNano())
+	if err != nil {
+		return nil, fmt.Errorf("load locks: %w", err)
+	}
+	var all []Lock
+	for rows.Next() {
+		var l Lock
+		var depth int
+		var created, expires int64
+		if err := rows.Scan(&l.Token, &l.NodeID, &l.Root, &depth, &l.Shared, &l.OwnerXML, &l.UserID, &created, &expires); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("load locks: %w", err)
+		}
+		l.Infinite, l.Created, l.Expires = depth != 0, meta.Time(created), meta.Time(expires)
+		all = append(all, l)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("load locks: %w", err)
+	}
+	out := all[:0]
+	for _, l := range all {
+		c, err := s.chainByID(ctx, q, l.NodeID)
+		if errors.Is(err, ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		if c.live() && c.path() == l.Root {
+			out = append(out, l)
+		}
+	}
+	return out, nil
+}
+
+// CreateLock records a lock on the existing node at path for p, who must be
+// able to edit it. check sees the locks in force inside the same
+// transaction and refuses conflicting ones, so two clients can never both
+// obtain an exclusive lock.
+func (s *Service) CreateLock(ctx context.Context, p acl.Principal, path string, l Lock, check func(held []Lock) error) (Lock, error) {
+	if p.Anonymous() {
+		return Lock{}, fmt.Errorf("lock %s: %w", path, ErrForbidden)
+	}
+	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
+		c, err := s.resolve(ctx, tx, path)
+		if err != nil {
+			return err
+		}
+		if _, err := s.need(ctx, tx, p, c, acl.Editor); err != nil {
+			return err
+		}
+		held, err := s.locksIn(ctx, tx)
+		if err != nil {
+			return err
+		}
+		if err := check(held); err != nil {
+			return err
+		}
+		now := s.now()
+		if _, err := tx.ExecContext(ctx, `DELETE FROM dav_locks WHERE expires_at <= ?`, now.UnixNano()); err != nil {
+			return fmt.Errorf("drop expired locks: %w", err)
+		}
+		depth := 0
+		if l.Infinite {
+			depth = -1
+		}
+		l.NodeID, l.Root, l.UserID, l.Created = c.last().id, c.path(), p.UserID, now
+		_, err = tx.ExecContext(ctx, `INSERT INTO dav_locks (token, node_id, root, depth, shared, owner_xml, user_id, created_at, expires_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, l.Token, l.NodeID, l.Root, depth, l.Shared, l.OwnerXML, l.UserID,
+			now.UnixNano(), l.Expires.UnixNano())
+		return err
+	})
+	if err != nil {
+		return Lock{}, fmt.Errorf("lock %s: %w", path, err)
+	}
+	return l, nil
+}
+
+// RefreshLock moves the expiry of p's lock. ErrNotFound if the lock is no
+// longer in force, ErrForbidden if it is someone else's.
+func (s *Service) RefreshLock(ctx context.Context, p acl.Principal, token string, expires time.Time) (Lock, error) {
+	var out Lock
+	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
+		l, err := s.heldLock(ctx, tx, p, token, false)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE dav_locks SET expires_at = ? WHERE token = ?`, expires.UnixNano(), token); err != nil {
+			return err
+		}
+		l.Expires, out = expires, l
+		return nil
+	})
+	if err != nil {
+		return Lock{}, fmt.Errorf("refresh lock %s: %w", token, err)
+	}
+	return out, nil
+}
+
+// Unlock drops p's lock (administrators may drop anyone's, to unstick a
+// file left locked by a crashed client).
+func (s *Service) Unlock(ctx context.Context, p acl.Principal, token string) error {
+	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
+		if _, err := s.heldLock(ctx, tx, p, token, true); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `DELETE FROM dav_locks WHERE token = ?`, token)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("unlock %s: %w", token, err)
+	}
+	return nil
+}
+
+// heldLock finds a lock in force that p holds (or, with admin, that an
+// administrator may act on).
+func (s *Service) heldLock(ctx context.Context, tx *sql.Tx, p acl.Principal, token string, admin bool) (Lock, error) {
+	held, err := s.locksIn(ctx, tx)
+	if err != nil {
+		return Lock{}, err
+	}
+	for _, l := range held {
+		if l.Token != token {
+			continue
+		}
+		if l.UserID != p.UserID && !(admin && p.IsAdmin()) {
+			return Lock{}, fmt.Errorf("the lock belongs to someone else: %w", ErrForbidden)
+		}
+		return l, nil
+	}
+	return Lock{}, fmt.Errorf("no such lock: %w", ErrNotFound)
+}
