@@ -269,6 +269,11 @@ func (b *batch) addNode(ctx context.Context, id int64) error {
 		b.deletes = append(b.deletes, repo.FormatID(g))
 	}
 	for _, f := range files {
+		if repo.IsOSJunk(f.Name) {
+			// ._* and .DS_Store files from macOS are never indexed.
+			b.deletes = append(b.deletes, repo.FormatID(f.ID))
+			continue
+		}
 		doc, err := b.x.document(ctx, f)
 		if err != nil {
 			return err

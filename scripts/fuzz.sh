@@ -3,12 +3,13 @@
 # (the seed corpus alone runs with the unit tests).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
-FUZZTIME="${FUZZTIME:-10s}"
+FUZZTIME="${FUZZTIME:-8s}"
 targets=(
 	"./internal/repo FuzzSplitPath"
 	"./internal/acl FuzzEffective"
 	"./internal/repo FuzzShareRelPath"
 	"./internal/repo FuzzDropName"
+	"./internal/dav FuzzParseIf"
 )
 for t in "${targets[@]}"; do
 	read -r pkg name <<<"$t"
