@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
+	"math/rand/v2"
 	"net"
 	"net/http"
 	"strings"
@@ -196,4 +198,31 @@ func TestReadyzFollowsStorage(t *testing.T) {
 
 	srv.S3.Start()
 	waitReady(t, srv, 200, 20*time.Second)
+}
+
+// A large upload must stream: the server's resident memory stays far below
+// the file's size (it once read the whole body into memory: 2× its size).
+func TestLargeUploadMemoryIsFlat(t *testing.T) {
+	t.Parallel()
+	srv := server.Start(t, server.Options{})
+	c := admin(t, srv)
+	const size = 256 << 20
+	body := io.LimitReader(rand.NewChaCha8([32]byte{9}), size)
+	req, err := http.NewRequest("PUT", srv.URL+"/api/v1/files/gros.bin", body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.ContentLength = size
+	req.SetBasicAuth(c.user, c.pass)
+	resp, err := c.hc.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 201 {
+		t.Fatalf("upload: %d", resp.StatusCode)
+	}
+	if peak := srv.PeakRSS(); peak > 100<<20 {
+		t.Errorf("server peak RSS %d MiB during a %d MiB upload; want < 100 MiB", peak>>20, size>>20)
+	}
 }

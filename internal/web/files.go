@@ -60,14 +60,20 @@ func pathParam(c *fiber.Ctx) (string, error) {
 
 // readJSON decodes a small JSON body; bodies are streamed, so read with a cap.
 func readJSON(c *fiber.Ctx, v any) error {
-	var r io.Reader = bytes.NewReader(c.Body())
-	if st := c.Context().RequestBodyStream(); st != nil {
-		r = st
-	}
-	if err := json.NewDecoder(io.LimitReader(r, 1<<20)).Decode(v); err != nil {
+	if err := json.NewDecoder(io.LimitReader(requestBody(c), 1<<20)).Decode(v); err != nil {
 		return fmt.Errorf("%w: JSON body: %v", errBadRequest, err)
 	}
 	return nil
+}
+
+// requestBody is the request body as a stream. Check the stream first:
+// c.Body() would read a streamed body whole into memory (2× its size in
+// RSS for a large upload, measured by make bench).
+func requestBody(c *fiber.Ctx) io.Reader {
+	if st := c.Context().RequestBodyStream(); st != nil {
+		return st
+	}
+	return bytes.NewReader(c.Body())
 }
 
 func (s *Server) list(c *fiber.Ctx) error {
@@ -122,10 +128,7 @@ func (s *Server) upload(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	var body io.Reader = bytes.NewReader(c.Body())
-	if st := c.Context().RequestBodyStream(); st != nil {
-		body = st
-	}
+	body := requestBody(c)
 	size := int64(c.Request().Header.ContentLength())
 	if size < 0 {
 		size = -1 // chunked or read-until-close
