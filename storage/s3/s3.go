@@ -372,6 +372,12 @@ func (s *Store) Put(ctx context.Context, key string, r io.Reader, size int64) er
 			return fmt.Errorf("s3 put blob %s: %w", key, err)
 		}
 		body = bytes.NewReader(buf)
+	} else if ra, ok := wholeFile(r, size); ok {
+		// A complete file (the upload spool): minio-go sends its parts in
+		// parallel straight from the file, and retries a part by
+		// re-reading it, with no part buffered in memory.
+		body = io.NewSectionReader(ra, 0, size)
+		er.remaining, er.checked = 0, true
 	}
 	start := time.Now()
 	info, err := s.client.PutObject(ctx, s.bucket, name, body, size, opts)
@@ -391,6 +397,23 @@ func (s *Store) Put(ctx context.Context, key string, r io.Reader, size int64) er
 	s.log.DebugContext(ctx, "s3 blob stored", "key", key, "size", size, "etag", info.ETag,
 		"duration", time.Since(start))
 	return nil
+}
+
+// wholeFile reports whether r is a regular file, read from its start, of
+// exactly size bytes: then its content can be read at any offset.
+func wholeFile(r io.Reader, size int64) (io.ReaderAt, bool) {
+	f, ok := r.(*os.File)
+	if !ok {
+		return nil, false
+	}
+	st, err := f.Stat()
+	if err != nil || !st.Mode().IsRegular() || st.Size() != size {
+		return nil, false
+	}
+	if off, err := f.Seek(0, io.SeekCurrent); err != nil || off != 0 {
+		return nil, false
+	}
+	return f, true
 }
 
 // partSizeFor grows the part size for huge blobs, which would otherwise
