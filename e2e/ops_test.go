@@ -183,8 +183,19 @@ func TestReadyzFollowsStorage(t *testing.T) {
 	srv := server.Start(t, server.Options{Backend: "s3"})
 	waitReady(t, srv, 200, 10*time.Second)
 
+	addr := strings.TrimPrefix(srv.URL, "http://")
+	if out, err := srv.Run(t.Context(), nil, "healthcheck", "--addr", addr); err != nil {
+		t.Errorf("notreasso healthcheck on a ready server: %v %s", err, out)
+	}
+
 	srv.S3.Kill()
 	body := waitReady(t, srv, 503, 20*time.Second)
+	if out, err := srv.Run(t.Context(), nil, "healthcheck", "--addr", addr); err == nil || !strings.Contains(out, "503") {
+		t.Errorf("notreasso healthcheck with S3 down: %v %s", err, out)
+	}
+	if out, err := srv.Run(t.Context(), nil, "healthcheck", "--live", "--addr", addr); err != nil {
+		t.Errorf("notreasso healthcheck --live with S3 down: %v %s", err, out)
+	}
 	checks, _ := body["checks"].(map[string]any)
 	if checks["storage"] == "ok" || checks["database"] != "ok" {
 		t.Errorf("checks while S3 is down: %v", checks)
