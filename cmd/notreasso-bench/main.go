@@ -144,6 +144,7 @@ func (b *bench) run(ctx context.Context, out, only string) error {
 	}
 	fmt.Fprintf(os.Stderr, "bench: wrote %s in %s\n", out, r.Took.Round(time.Second))
 	if failed > 0 {
+		b.showLogs()
 		return fmt.Errorf("%d section(s) failed; see %s", failed, out)
 	}
 	return nil
@@ -220,4 +221,20 @@ func loadAverage() string {
 		return "unknown"
 	}
 	return strings.Join(f[:3], " ")
+}
+
+// showLogs prints the end of each server log before the work directory
+// goes, so a failure can be understood.
+func (b *bench) showLogs() {
+	logs, _ := filepath.Glob(filepath.Join(b.dir, "*.log"))
+	for _, l := range logs {
+		data, err := os.ReadFile(l)
+		if err != nil {
+			continue
+		}
+		if len(data) > 4000 {
+			data = data[len(data)-4000:]
+		}
+		fmt.Fprintf(os.Stderr, "--- end of %s:\n%s\n", filepath.Base(l), data)
+	}
 }
