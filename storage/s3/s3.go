@@ -399,23 +399,6 @@ func (s *Store) Put(ctx context.Context, key string, r io.Reader, size int64) er
 	return nil
 }
 
-// wholeFile reports whether r is a regular file, read from its start, of
-// exactly size bytes: then its content can be read at any offset.
-func wholeFile(r io.Reader, size int64) (io.ReaderAt, bool) {
-	f, ok := r.(*os.File)
-	if !ok {
-		return nil, false
-	}
-	st, err := f.Stat()
-	if err != nil || !st.Mode().IsRegular() || st.Size() != size {
-		return nil, false
-	}
-	if off, err := f.Seek(0, io.SeekCurrent); err != nil || off != 0 {
-		return nil, false
-	}
-	return f, true
-}
-
 // partSizeFor grows the part size for huge blobs, which would otherwise
 // need more than S3's 10000 parts (160 GiB at 16 MiB parts).
 func (s *Store) partSizeFor(size int64) int64 {
