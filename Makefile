@@ -7,7 +7,7 @@ LDFLAGS := -s -w -X main.version=$(VERSION)
 # the whole run well under 20 minutes on 2 cores.
 TEST_TIMEOUT ?= 18m
 
-.PHONY: run build test test-short lint bench tools clean
+.PHONY: run build test test-short lint bench bench-quick tools clean
 
 ## build: compile the static binary into bin/
 build:
@@ -39,6 +39,10 @@ lint:
 ## bench: measure (see docs/benchmarks.md); BENCH_ARGS=--quick for a short run
 bench: build tools
 	scripts/bench.sh $(BENCH_ARGS)
+
+## bench-quick: the same with small sizes, under 3 minutes
+bench-quick: build tools
+	scripts/bench.sh --quick $(BENCH_ARGS)
 
 clean:
 	rm -rf bin

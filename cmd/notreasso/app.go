@@ -14,7 +14,9 @@ import (
 	"notreasso/internal/auth"
 	"notreasso/internal/config"
 	"notreasso/internal/meta"
+	"notreasso/internal/metrics"
 	"notreasso/internal/repo"
+	"notreasso/internal/web"
 	"notreasso/storage"
 	blobfs "notreasso/storage/fs"
 	"notreasso/storage/s3"
@@ -40,10 +42,11 @@ func newLogger(c config.Config, w io.Writer) *slog.Logger {
 	var level slog.Level
 	level.UnmarshalText([]byte(c.Log.Level))
 	opts := &slog.HandlerOptions{Level: level}
+	var h slog.Handler = slog.NewTextHandler(w, opts)
 	if c.Log.Format == "json" {
-		return slog.New(slog.NewJSONHandler(w, opts))
+		h = slog.NewJSONHandler(w, opts)
 	}
-	return slog.New(slog.NewTextHandler(w, opts))
+	return slog.New(web.LogHandler(h)) // adds request_id to lines logged for a request
 }
 
 // openApp loads the configuration and opens the database and blob store.
@@ -76,15 +79,25 @@ func openApp(ctx context.Context, cmd *cobra.Command) (*app, error) {
 	return a, nil
 }
 
+// openBlobStore opens the configured backend; its failures count in the
+// notreasso_storage_errors_total metric.
 func openBlobStore(ctx context.Context, cfg config.Config, log *slog.Logger) (storage.BlobStore, error) {
 	switch cfg.Storage.Backend {
 	case "fs":
-		return blobfs.New(filepath.Join(cfg.Data, "blobs"))
+		b, err := blobfs.New(filepath.Join(cfg.Data, "blobs"))
+		if err != nil {
+			return nil, err
+		}
+		return metrics.ObserveStore(b, "fs"), nil
 	case "s3":
 		c := cfg.Storage.S3
-		return s3.New(ctx, s3.Config{Endpoint: c.Endpoint, Region: c.Region, Bucket: c.Bucket, AccessKey: c.AccessKey,
+		b, err := s3.New(ctx, s3.Config{Endpoint: c.Endpoint, Region: c.Region, Bucket: c.Bucket, AccessKey: c.AccessKey,
 			SecretKey: c.SecretKey, SecretKeyFile: c.SecretKeyFile, UseTLS: c.TLS, PathStyle: c.PathStyle, Prefix: c.Prefix,
 			PartSize: uint64(c.PartSize), CreateBucket: c.CreateBucket}, log)
+		if err != nil {
+			return nil, err
+		}
+		return metrics.ObserveStore(b, "s3"), nil
 	}
 	return nil, fmt.Errorf("storage backend %q is not available in this build", cfg.Storage.Backend)
 }

@@ -126,6 +126,20 @@ func Default() Config {
 	}
 }
 
+// Keys lists every setting's key (dotted, as in the YAML file), sorted.
+func Keys() []string {
+	k := koanf.New(".")
+	if err := k.Load(structs.Provider(Default(), "koanf"), nil); err != nil {
+		panic(err) // Default is a constant struct: this cannot fail at run time
+	}
+	return k.Keys()
+}
+
+// EnvName is the environment variable that sets key.
+func EnvName(key string) string {
+	return "NOTREASSO_" + strings.ToUpper(strings.ReplaceAll(key, ".", "_"))
+}
+
 // Load builds the configuration from defaults, the file named by flag
 // --config or NOTREASSO_CONFIG, the environment and the flags that were set.
 // Flag names are the keys with dots as dashes (--data, --addr, --log-level).
@@ -136,7 +150,7 @@ func Load(flags *pflag.FlagSet, environ []string) (Config, error) {
 	}
 	envKeys := map[string]string{}
 	for _, key := range k.Keys() {
-		envKeys["NOTREASSO_"+strings.ToUpper(strings.ReplaceAll(key, ".", "_"))] = key
+		envKeys[EnvName(key)] = key
 	}
 	lookup := func(name string) string {
 		for _, kv := range environ {

@@ -3,6 +3,8 @@ package web
 import (
 	"context"
 	"errors"
+	"fmt"
+	"sync"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -10,32 +12,86 @@ import (
 	"notreasso/storage"
 )
 
+// readyTimeout bounds one /readyz answer: a check still running then fails.
+// The S3 client gives up on a dead server after about 3 s of retries.
+const readyTimeout = 5 * time.Second
+
+type readyCheck struct {
+	name  string
+	check func(ctx context.Context) error
+}
+
+// AddReadyCheck adds a readiness check: /readyz answers 503 while check
+// returns an error. The database and storage checks are built in; others
+// (the search index) register theirs when they start. Checks run
+// concurrently and must return promptly when ctx ends. A second check with
+// the same name replaces the first.
+func (s *Server) AddReadyCheck(name string, check func(ctx context.Context) error) {
+	s.readyMu.Lock()
+	defer s.readyMu.Unlock()
+	for i, rc := range s.readyChecks {
+		if rc.name == name {
+			s.readyChecks[i].check = check
+			return
+		}
+	}
+	s.readyChecks = append(s.readyChecks, readyCheck{name, check})
+}
+
 // healthz answers as long as the process serves requests.
 func (s *Server) healthz(c *fiber.Ctx) error {
 	return c.JSON(fiber.Map{"status": "ok", "version": s.version})
 }
 
-// readyz checks the database and the blob store; 503 if either fails.
+// readyz runs every readiness check; 503 if any fails.
 func (s *Server) readyz(c *fiber.Ctx) error {
-	ctx, cancel := context.WithTimeout(c.UserContext(), 5*time.Second)
+	ctx, cancel := context.WithTimeout(c.UserContext(), readyTimeout)
 	defer cancel()
-	checks := fiber.Map{}
-	ok := true
-	if err := s.db.Ping(ctx); err != nil {
-		checks["database"], ok = err.Error(), false
-	} else {
-		checks["database"] = "ok"
+	s.readyMu.Lock()
+	checks := append([]readyCheck(nil), s.readyChecks...)
+	s.readyMu.Unlock()
+
+	results := make([]error, len(checks))
+	var wg sync.WaitGroup
+	for i, rc := range checks {
+		wg.Go(func() { results[i] = runCheck(ctx, rc) })
 	}
-	if err := pingStore(ctx, s.blobs); err != nil {
-		checks["storage"], ok = err.Error(), false
-	} else {
-		checks["storage"] = "ok"
+	wg.Wait()
+	out := fiber.Map{}
+	ok := true
+	for i, rc := range checks {
+		if err := results[i]; err != nil {
+			out[rc.name], ok = err.Error(), false
+			s.log.WarnContext(ctx, "not ready", "check", rc.name, "err", err)
+		} else {
+			out[rc.name] = "ok"
+		}
 	}
 	status := fiber.StatusOK
 	if !ok {
 		status = fiber.StatusServiceUnavailable
 	}
-	return c.Status(status).JSON(fiber.Map{"ready": ok, "checks": checks})
+	return c.Status(status).JSON(fiber.Map{"ready": ok, "checks": out})
+}
+
+// runCheck runs one check, turning a panic or a check that ignores ctx
+// into an error instead of a stuck or crashed probe.
+func runCheck(ctx context.Context, rc readyCheck) (err error) {
+	done := make(chan error, 1)
+	go func() {
+		defer func() {
+			if p := recover(); p != nil {
+				done <- fmt.Errorf("check panicked: %v", p)
+			}
+		}()
+		done <- rc.check(ctx)
+	}()
+	select {
+	case err = <-done:
+		return err
+	case <-ctx.Done():
+		return fmt.Errorf("no answer within %v: %w", readyTimeout, ctx.Err())
+	}
 }
 
 // pingStore uses the store's own Ping if it has one, else a Stat of a key

@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/netip"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -52,6 +53,9 @@ type Server struct {
 	proxies  []netip.Prefix // trusted reverse proxies
 	pages    *template.Template
 	search   Searcher
+
+	readyMu     sync.Mutex
+	readyChecks []readyCheck
 }
 
 // WebDAV methods must be known to Fiber's router, or it answers 405 itself.
@@ -90,7 +94,10 @@ func New(d Deps) *Server {
 	s.app.Use(requestid.New())
 	s.app.Use(s.clientIP)
 	s.app.Use(s.logRequests)
+	s.app.Use(s.observe) // Prometheus metrics per door
 	s.app.Use(securityHeaders)
+	s.AddReadyCheck("database", s.db.Ping)
+	s.AddReadyCheck("storage", func(ctx context.Context) error { return pingStore(ctx, s.blobs) })
 	s.routes()
 	return s
 }
@@ -101,6 +108,7 @@ func (s *Server) App() *fiber.App { return s.app }
 func (s *Server) routes() {
 	s.app.Get("/healthz", s.healthz)
 	s.app.Get("/readyz", s.readyz)
+	s.app.Get("/metrics", metricsHandler)
 	s.app.Get("/", s.home)
 
 	api := s.app.Group("/api/v1", s.identify, s.csrf())
@@ -153,13 +161,16 @@ func (s *Server) Listen(ctx context.Context, ln net.Listener, grace time.Duratio
 
 func (s *Server) logRequests(c *fiber.Ctx) error {
 	start := time.Now()
+	if id, ok := c.Locals("requestid").(string); ok {
+		c.SetUserContext(WithRequestID(c.UserContext(), id))
+	}
 	err := c.Next()
 	status := c.Response().StatusCode()
 	if err != nil {
 		status, _ = errorCode(err)
 	}
 	level := slog.LevelInfo
-	if strings.HasPrefix(c.Path(), "/healthz") || strings.HasPrefix(c.Path(), "/readyz") {
+	if p := c.Path(); p == "/healthz" || p == "/readyz" || p == "/metrics" {
 		level = slog.LevelDebug
 	}
 	s.log.Log(c.UserContext(), level, "request", append(logAttrs(c),

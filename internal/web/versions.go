@@ -102,6 +102,8 @@ func (s *Server) restoreTrash(c *fiber.Ctx) error {
 	var req struct {
 		To string `json:"to"`
 	}
+	// The body is optional. Not c.Body(): it would read a streamed body
+	// whole into memory before readJSON's limit applies.
 	if c.Request().Header.ContentLength() != 0 {
 		if err := readJSON(c, &req); err != nil {
 			return err

@@ -372,6 +372,12 @@ func (s *Store) Put(ctx context.Context, key string, r io.Reader, size int64) er
 			return fmt.Errorf("s3 put blob %s: %w", key, err)
 		}
 		body = bytes.NewReader(buf)
+	} else if ra, ok := wholeFile(r, size); ok {
+		// A complete file (the upload spool): minio-go sends its parts in
+		// parallel straight from the file, and retries a part by
+		// re-reading it, with no part buffered in memory.
+		body = io.NewSectionReader(ra, 0, size)
+		er.remaining, er.checked = 0, true
 	}
 	start := time.Now()
 	info, err := s.client.PutObject(ctx, s.bucket, name, body, size, opts)

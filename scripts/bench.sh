@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Measures Notre Asso on this machine and updates docs/benchmarks.md between
+# its markers (see cmd/notreasso-bench). On a fresh machine it first installs
+# what it compares against: rclone (Debian package) and versitygw
+# (scripts/tools.sh), and builds bin/notreasso.
+#
+# Usage: scripts/bench.sh            # full: 1 GiB, 10 000 files, 100 000 documents (< 15 min)
+#        scripts/bench.sh --quick    # 256 MiB, 2 000 files, 10 000 documents (< 3 min)
+#        scripts/bench.sh --only api-fs,api-s3   # some sections (api-fs, api-s3, dav, docs)
+# BENCH_DIR sets the work directory (default .bench in the repository, on the
+# data disk rather than a RAM-backed /tmp); it is removed at the end.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+
+if ! command -v rclone >/dev/null 2>&1; then
+	echo "bench: installing rclone (Debian package) to compare WebDAV against"
+	SUDO=""
+	if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
+	export DEBIAN_FRONTEND=noninteractive
+	$SUDO apt-get update -qq
+	$SUDO apt-get install -y -qq --no-install-recommends rclone
+fi
+scripts/tools.sh
+make --no-print-directory build
+
+go build -o bin/notreasso-bench ./cmd/notreasso-bench
+exec bin/notreasso-bench --bin bin/notreasso --versitygw .tools/bin/versitygw \
+	--dir "${BENCH_DIR:-$root/.bench}" --out docs/benchmarks.md "$@"
