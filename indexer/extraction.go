@@ -129,9 +129,31 @@ func (c *countingWriter) Write(p []byte) (int, error) {
 	return n, err
 }
 
+// formatOf names a document's format family, a small fixed set so that
+// metric labels stay bounded whatever extensions people use.
 func formatOf(n repo.IndexNode) string {
-	if i := strings.LastIndexByte(n.Name, '.'); i >= 0 && len(n.Name)-i <= 6 {
-		return strings.ToLower(n.Name[i+1:])
+	name, mime := strings.ToLower(n.Name), n.Mime
+	ext := ""
+	if i := strings.LastIndexByte(name, '.'); i >= 0 {
+		ext = name[i+1:]
 	}
-	return n.Mime
+	switch {
+	case ext == "pdf" || mime == "application/pdf":
+		return "pdf"
+	case ext == "docx" || ext == "xlsx" || ext == "pptx" || strings.Contains(mime, "openxmlformats"):
+		return "ooxml"
+	case ext == "odt" || ext == "ods" || ext == "odp" || strings.Contains(mime, "opendocument"):
+		return "odf"
+	case ext == "html" || ext == "htm" || mime == "text/html":
+		return "html"
+	case ext == "eml" || mime == "message/rfc822":
+		return "email"
+	case ext == "rtf" || mime == "application/rtf":
+		return "rtf"
+	case strings.HasPrefix(mime, "image/"):
+		return "image"
+	case strings.HasPrefix(mime, "text/"):
+		return "text"
+	}
+	return "other"
 }

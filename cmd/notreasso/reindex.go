@@ -9,6 +9,7 @@ import (
 
 	"notreasso/indexer"
 	"notreasso/indexer/extract"
+	"notreasso/internal/metrics"
 )
 
 func openIndexer(ctx context.Context, a *app) (*indexer.Indexer, error) {
@@ -16,6 +17,10 @@ func openIndexer(ctx context.Context, a *app) (*indexer.Indexer, error) {
 		Dir:    a.cfg.Data,
 		Logger: a.log,
 		Limits: extract.Limits{Timeout: a.cfg.Extract.Timeout, MaxMemory: a.cfg.Extract.MaxMemory, OCRLanguages: a.cfg.Extract.OCRLanguages},
+		Hooks: indexer.Hooks{
+			ExtractionFailed: func(format string) { metrics.ExtractionFailures.WithLabelValues(format).Inc() },
+			Lag:              func(n int64) { metrics.IndexLag.Set(float64(n)) },
+		},
 	})
 }
 

@@ -47,6 +47,7 @@ func serve(ctx context.Context, a *app) error {
 	defer idx.Close()
 	go idx.Run(ctx)
 	srv := web.New(web.Deps{Config: a.cfg, DB: a.db, Repo: a.repo, Auth: a.auth, Blobs: a.blobs, Logger: a.log, Version: version, Search: idx})
+	srv.AddReadyCheck("index", idx.Ready)
 	ln, err := net.Listen("tcp", a.cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", a.cfg.Addr, err)
