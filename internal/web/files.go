@@ -194,22 +194,28 @@ func (s *Server) download(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	disp := "attachment"
+	if inlineSafe(f.Version.Mime) && c.Query("download") == "" {
+		disp = "inline"
+	}
+	return s.sendFile(c, f, disp, "sandbox; default-src 'none'; img-src data:; style-src 'unsafe-inline'")
+}
+
+// sendFile streams an opened version with the given disposition and
+// Content-Security-Policy, honouring Range and conditional requests.
+func (s *Server) sendFile(c *fiber.Ctx, f *repo.File, disp, policy string) error {
 	v := f.Version
 	etag := strconv.Quote(v.Hash)
 	c.Set(fiber.HeaderETag, etag)
 	c.Set(fiber.HeaderLastModified, v.ModTime.UTC().Format(http.TimeFormat))
 	c.Set(fiber.HeaderAcceptRanges, "bytes")
-	c.Set("Content-Security-Policy", "sandbox; default-src 'none'; img-src data:; style-src 'unsafe-inline'")
+	c.Set("Content-Security-Policy", policy)
 	c.Set(fiber.HeaderCacheControl, "private, no-cache")
 	ctype := v.Mime
 	if strings.HasPrefix(ctype, "text/") {
 		ctype += "; charset=utf-8"
 	}
 	c.Set(fiber.HeaderContentType, ctype)
-	disp := "attachment"
-	if inlineSafe(v.Mime) && c.Query("download") == "" {
-		disp = "inline"
-	}
 	c.Set(fiber.HeaderContentDisposition, mime.FormatMediaType(disp, map[string]string{"filename": f.Node.Name}))
 	if inm := c.Get(fiber.HeaderIfNoneMatch); inm != "" && etagMatch(inm, v.Hash) {
 		return c.SendStatus(fiber.StatusNotModified)

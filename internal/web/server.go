@@ -5,12 +5,15 @@ package web
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"net"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/middleware/compress"
 	"github.com/gofiber/fiber/v2/middleware/recover"
 	"github.com/gofiber/fiber/v2/middleware/requestid"
 	"github.com/gofiber/fiber/v2/middleware/session"
@@ -31,6 +34,10 @@ type Deps struct {
 	Blobs   storage.BlobStore
 	Logger  *slog.Logger
 	Version string
+	// Searcher is full-text search; nil until the indexer provides it.
+	Searcher Searcher
+	// Texts gives extracted text for office previews; nil until then.
+	Texts TextSource
 }
 
 // Server is the Fiber application and its collaborators.
@@ -44,15 +51,27 @@ type Server struct {
 	log      *slog.Logger
 	sessions *session.Store
 	version  string
+	views    *views
+	searcher Searcher
+	texts    TextSource
+	uploads  *uploads
 }
 
 // WebDAV methods must be known to Fiber's router, or it answers 405 itself.
 var methods = append(append([]string{}, fiber.DefaultMethods...),
 	"PROPFIND", "PROPPATCH", "MKCOL", "COPY", "MOVE", "LOCK", "UNLOCK")
 
-// New builds the server and its routes.
+// New builds the server and its routes. The UI's templates and catalogues
+// are embedded: failing to parse them is a bug, caught by any test, so it
+// panics.
 func New(d Deps) *Server {
-	s := &Server{cfg: d.Config, db: d.DB, repo: d.Repo, auth: d.Auth, blobs: d.Blobs, log: d.Logger, version: d.Version}
+	s := &Server{cfg: d.Config, db: d.DB, repo: d.Repo, auth: d.Auth, blobs: d.Blobs, log: d.Logger, version: d.Version,
+		searcher: d.Searcher, texts: d.Texts, uploads: &uploads{dir: d.Repo.SpoolDir(), locks: map[string]*sync.Mutex{}}}
+	v, err := loadViews()
+	if err != nil {
+		panic(fmt.Sprintf("load the web UI: %v", err))
+	}
+	s.views = v
 	s.app = fiber.New(fiber.Config{
 		AppName:               "Notre Asso",
 		DisableStartupMessage: true,
@@ -89,7 +108,7 @@ func (s *Server) App() *fiber.App { return s.app }
 func (s *Server) routes() {
 	s.app.Get("/healthz", s.healthz)
 	s.app.Get("/readyz", s.readyz)
-	s.app.Get("/", s.home)
+	s.app.Get("/static/*", compress.New(), s.serveStatic)
 
 	api := s.app.Group("/api/v1", s.identify, s.csrf())
 	api.Post("/login", s.login)
@@ -111,6 +130,13 @@ func (s *Server) routes() {
 	api.Post("/trash/:id/restore", s.restoreTrash)
 	api.Get("/tags", s.tags)
 	api.Put("/tags/*", s.setTags)
+	api.Get("/search", s.searchAPI)
+	api.Post("/uploads", s.createUpload)
+	api.Get("/uploads/:id", s.getUpload)
+	api.Put("/uploads/:id", s.putChunk)
+	api.Post("/uploads/:id/commit", s.commitUpload)
+	api.Delete("/uploads/:id", s.cancelUpload)
+	s.uiRoutes()
 }
 
 // Listen serves on addr until ctx is cancelled, then shuts down: in-flight
@@ -119,6 +145,7 @@ func (s *Server) routes() {
 func (s *Server) Listen(ctx context.Context, ln net.Listener, grace time.Duration) error {
 	errc := make(chan error, 1)
 	go func() { errc <- s.app.Listener(ln) }()
+	go s.sweepUploads(ctx)
 	select {
 	case err := <-errc:
 		return err
@@ -158,9 +185,3 @@ func securityHeaders(c *fiber.Ctx) error {
 }
 
 func isAPI(c *fiber.Ctx) bool { return strings.HasPrefix(c.Path(), "/api/") }
-
-func (s *Server) home(c *fiber.Ctx) error {
-	c.Type("html", "utf-8")
-	return c.SendString(`<!doctype html><html lang="fr"><meta charset="utf-8"><title>Notre Asso</title>
-<h1>Notre Asso</h1><p>Le serveur fonctionne. L'API est sous <code>/api/v1</code>. / The server is running; the API lives under <code>/api/v1</code>.</p></html>`)
-}

@@ -73,6 +73,7 @@ func (s *Server) csrf() fiber.Handler {
 	return csrf.New(csrf.Config{
 		Next:           func(c *fiber.Ctx) bool { return c.Locals("basic") != nil },
 		CookieName:     "notreasso_csrf",
+		ContextKey:     "csrf",
 		CookieSameSite: "Lax",
 		CookieSecure:   s.cfg.SecureCookies(),
 		CookieHTTPOnly: false, // scripts read it to send it back in the header
