@@ -158,24 +158,38 @@ func Eval[T any](b *Browser, expr string) T {
 	return v
 }
 
-// WaitFor polls a JavaScript condition until it is true.
+// WaitFor evaluates a JavaScript condition every 50 ms until it is true.
+// Errors count as false: the page may be navigating meanwhile.
 func (b *Browser) WaitFor(what, cond string) {
 	b.t.Helper()
-	ctx, cancel := context.WithTimeout(b.Ctx, 20*time.Second)
-	defer cancel()
-	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](cond, chromedp.WithPollingInterval(50*time.Millisecond))); err != nil {
-		b.t.Fatalf("waiting for %s (%s): %v", what, cond, err)
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		ctx, cancel := context.WithTimeout(b.Ctx, 5*time.Second)
+		ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool](cond))
+		cancel()
+		if err == nil && ok {
+			return
+		}
+		if time.Now().After(deadline) {
+			b.t.Fatalf("waiting for %s (%s): last error %v", what, cond, err)
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 }
 
-// Viewport sets the page's width (and a phone's touch emulation below 500 px).
+// Navigates runs an action that leaves the page (a link, a form) and waits
+// until the next page has loaded.
+func (b *Browser) Navigates(what string, action chromedp.Action[chromedp.Void]) {
+	b.t.Helper()
+	Eval[bool](b, "window.__leaving = true")
+	b.Do(what, action)
+	b.WaitFor(what, "!window.__leaving && document.readyState === 'complete'")
+}
+
+// Viewport sets the page's size in CSS pixels (360 for a small phone).
 func (b *Browser) Viewport(width, height int64) {
 	b.t.Helper()
-	var opts []chromedp.EmulateViewportOption
-	if width < 500 {
-		opts = append(opts, chromedp.EmulateScale(2))
-	}
-	b.Do("viewport", chromedp.EmulateViewport(width, height, opts...))
+	b.Do("viewport", chromedp.EmulateViewport(width, height))
 }
 
 // ResetViewport returns to the window's own size.
