@@ -71,9 +71,17 @@ func TestResumableUpload(t *testing.T) {
 			}
 			time.Sleep(50 * time.Millisecond)
 		}
-		// A chunk from the wrong place is refused with the right offset.
-		if st, s := c.chunk(up.ID, data[:100], 0, size); st != 409 || s.Offset != got.Offset {
-			t.Fatalf("misplaced chunk: %d %+v", st, s)
+		// A chunk from the wrong place is refused with the right offset (once
+		// the cut request has let go of the upload: until then, "busy").
+		for {
+			st, s := c.chunk(up.ID, data[:100], 0, size)
+			if st == 409 && s.Offset == got.Offset {
+				break
+			}
+			if st != 409 || time.Now().After(deadline) {
+				t.Fatalf("misplaced chunk: %d %+v", st, s)
+			}
+			time.Sleep(50 * time.Millisecond)
 		}
 		var e apiErr
 		if st := c.call("POST", "/api/v1/uploads/"+up.ID+"/commit", nil, &e); st != 400 || e.Error.Code != "incomplete" {

@@ -65,7 +65,8 @@ func loadViews() (*views, error) {
 		"add":      func(a, b int) int { return a + b },
 		"langName": langName,
 		"kindIcon": iconFor,
-		"hitIcon":  func(mime, name string) string { return "i-" + kindOf(mime, name) },
+		"kind":     kindClass,
+		"hitKind":  kindOf,
 		"int64":    func(n int) int64 { return int64(n) },
 		"query":    func(q url.Values) string { return q.Encode() },
 	}

@@ -138,6 +138,14 @@ func iconFor(n repo.Node) string {
 	return "i-" + kindOf(n.Mime, n.Name)
 }
 
+// kindClass names the type icon class (t-…) of a listed node.
+func kindClass(n repo.Node) string {
+	if n.Dir {
+		return "folder"
+	}
+	return kindOf(n.Mime, n.Name)
+}
+
 // kindOf sorts a file into a family, for icons and previews.
 func kindOf(mime, name string) string {
 	lower := strings.ToLower(name)

@@ -36,7 +36,11 @@ function updateSelection() {
   const form = document.getElementById('sel');
   if (!form) return;
   const boxes = form.querySelectorAll('input[name="path"]');
-  const n = [...boxes].filter((b) => b.checked).length;
+  let n = 0;
+  boxes.forEach((b) => {
+    if (b.checked) n++;
+    b.closest('tr').classList.toggle('sel', b.checked);
+  });
   const all = document.getElementById('sel-all');
   if (all) {
     all.checked = n > 0 && n === boxes.length;
