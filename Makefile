@@ -7,7 +7,7 @@ LDFLAGS := -s -w -X main.version=$(VERSION)
 # the whole run well under 20 minutes on 2 cores.
 TEST_TIMEOUT ?= 18m
 
-.PHONY: run build test test-short lint bench tools clean
+.PHONY: run build test test-short lint bench tools clean screenshots
 
 ## build: compile the static binary into bin/
 build:
@@ -39,6 +39,10 @@ lint:
 ## bench: measure (see docs/benchmarks.md); BENCH_ARGS=--quick for a short run
 bench: build tools
 	scripts/bench.sh $(BENCH_ARGS)
+
+## screenshots: rerun the browser walk-through, writing its screenshots into docs/screenshots
+screenshots:
+	NOTREASSO_SCREENSHOTS=$(CURDIR)/docs/screenshots $(GO) test -count=1 -run 'TestWebUI$$|TestSearchPageWithBackend' ./e2e ./internal/web
 
 clean:
 	rm -rf bin

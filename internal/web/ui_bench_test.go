@@ -30,7 +30,8 @@ import (
 )
 
 // stubSearcher answers every query with a full page of hits, so the search
-// page can be measured before the real index is plugged in.
+// page can be shown and measured before the real index is plugged in. One
+// snippet carries markup a broken backend might let through.
 type stubSearcher struct{}
 
 func (stubSearcher) Search(_ context.Context, _ acl.Principal, q web.SearchQuery) (web.SearchResult, error) {
@@ -38,7 +39,7 @@ func (stubSearcher) Search(_ context.Context, _ acl.Principal, q web.SearchQuery
 	for i := range web.HitsPerPage {
 		res.Hits = append(res.Hits, web.SearchHit{ID: int64(i), Path: fmt.Sprintf("/Bureau/2026/PV réunion %02d.pdf", i), Name: fmt.Sprintf("PV réunion %02d.pdf", i),
 			Mime: "application/pdf", Size: 48213, Modified: time.Now(), Tags: []string{"ag", "bureau"}, Score: 1,
-			Snippets: []string{"… le <mark>budget</mark> prévisionnel 2026 est adopté à l'unanimité …", "… report du <mark>budget</mark> …"}})
+			Snippets: []string{"le <mark>budget</mark> prévisionnel 2026 est adopté à l'unanimité", "report du <mark>budget</mark> <img src=x onerror=alert(1)><script>alert(2)</script>"}})
 	}
 	res.Facets.Tags = []web.Facet{{"ag", 40}, {"bureau", 31}, {"subventions", 12}}
 	res.Facets.Types = []web.Facet{{"pdf", 90}, {"document", 30}, {"spreadsheet", 17}}
@@ -51,7 +52,7 @@ const benchPassword = "bench-password-123"
 
 // benchServer runs the web server in process on loopback, with a folder of
 // 1 000 files and one of 20.
-func benchServer(b *testing.B) string {
+func benchServer(b testing.TB) string {
 	b.Helper()
 	dir := b.TempDir()
 	ctx := context.Background()

@@ -103,9 +103,9 @@ func (q SearchQuery) values(key, value string) url.Values {
 
 // facetLink is a facet value as a link that toggles its filter.
 type facetLink struct {
-	Term, URL string
-	Count     int
-	On        bool
+	Term, Label, URL string
+	Count            int
+	On               bool
 }
 
 type facetGroup struct {
@@ -172,7 +172,13 @@ func (s *Server) searchPage(c *fiber.Ctx) error {
 				default:
 					vals = q.values(g.key, f.Term)
 				}
-				fg.Links = append(fg.Links, facetLink{Term: f.Term, Count: f.Count, On: on, URL: "/search?" + vals.Encode()})
+				label := f.Term
+				if g.key == "type" { // type families are stable keys: translate them
+					if t := pg.L.T("family.f_" + f.Term); t != "family.f_"+f.Term {
+						label = t
+					}
+				}
+				fg.Links = append(fg.Links, facetLink{Term: f.Term, Label: label, Count: f.Count, On: on, URL: "/search?" + vals.Encode()})
 			}
 			if len(fg.Links) > 0 {
 				v.Facets = append(v.Facets, fg)
