@@ -139,13 +139,16 @@ func TestWebUI(t *testing.T) {
 	u.clean("upload version 2")
 	u.screenshot("upload")
 
-	// File page: restore version 1.
+	// File page: tags with suggestions, restore version 1, label and pin.
+	api.call("PUT", "/api/v1/tags/"+escapePath("/"+folder+"/budget.csv"), map[string]any{"tags": []string{"trésorerie"}}, nil)
 	file := "/" + folder + "/PV AG 2026.txt"
 	u.open("/file/"+escapePath(file), "#current-version")
 	if v := u.text("#current-version"); v != "2" {
 		t.Fatalf("current version %q, want 2", v)
 	}
-	u.b.Do("type tags", chromedp.SendKeys("#tags", "ag, procès-verbal"))
+	u.b.Do("type a tag's start", chromedp.SendKeys("#tags", "tr"))
+	u.b.WaitFor("tag suggestion", `[...document.querySelectorAll('#tag-list option')].some(o => o.value === 'trésorerie')`)
+	u.b.Do("type tags", chromedp.SetValue("#tags", "ag, procès-verbal"))
 	u.b.Navigates("save tags", chromedp.Submit("#tags"))
 	if got := u.text("#tag-view"); !strings.Contains(got, "procès-verbal") {
 		t.Fatalf("tags after saving: %q", got)
@@ -157,6 +160,11 @@ func TestWebUI(t *testing.T) {
 	}
 	if got := u.text(".preview pre"); !strings.Contains(got, "première version") {
 		t.Fatalf("preview after restore: %q", got)
+	}
+	u.b.Do("label version 1", chromedp.Click("#v1 details summary"), chromedp.SendKeys("#label-1", "Version votée"), chromedp.Click(`#v1 input[name="pinned"]`))
+	u.b.Navigates("save the label", chromedp.Submit("#label-1"))
+	if got := u.text("#v1"); !strings.Contains(got, "Version votée") || !strings.Contains(got, "épinglée") {
+		t.Fatalf("version 1 after labelling: %q", got)
 	}
 	u.screenshot("file")
 
@@ -179,8 +187,32 @@ func TestWebUI(t *testing.T) {
 	}
 	u.screenshot("browse")
 
+	// Copy with the folder picker: up to the root, choose it, copy.
+	u.b.Do("select budget", chromedp.Click(`#sel input[value="/`+folder+`/budget.csv"]`), chromedp.Click(".bulk details:last-of-type summary"),
+		chromedp.Click("button.pick"))
+	u.b.WaitFor("picker lists", `document.getElementById('picker').open && document.querySelectorAll('#picker-list button').length === 1`)
+	u.b.Do("go up", chromedp.Click("#picker-list button"))
+	u.b.WaitFor("root listed", `[...document.querySelectorAll('#picker-list button')].some(b => b.textContent.includes("Conseil"))`)
+	u.b.Do("choose the root", chromedp.Click("#picker-ok"))
+	if dest := browser.Eval[string](u.b, `document.getElementById('dest').value`); dest != "/" {
+		t.Fatalf("picker chose %q", dest)
+	}
+	u.b.Navigates("copy", chromedp.Click(`button[formaction="/do/copy"]`))
+	if st := api.call("GET", "/api/v1/stat/budget.csv", nil, nil); st != 200 {
+		t.Fatalf("copy through the picker: stat %d", st)
+	}
+	u.clean("copy")
+
 	searchStep(t, u, api)
 
+	// Accounts: create one, disable it.
+	u.open("/admin", "main")
+	u.b.Do("new account", chromedp.SendKeys("#nu-login", "marie"), chromedp.SendKeys("#nu-password", "mot-de-passe-de-marie"))
+	u.b.Navigates("create account", chromedp.Submit("#nu-login"))
+	u.b.Navigates("disable marie", chromedp.Click(`form[action="/do/users/disable"] button`))
+	if got := u.text("main table"); !strings.Contains(got, "marie") || !strings.Contains(got, "désactivé") {
+		t.Fatalf("accounts after disabling marie: %q", got)
+	}
 	for _, p := range []struct{ path, name string }{{"/activity", "activity"}, {"/account", "account"}, {"/admin", "admin"}, {"/drive", "drive"}} {
 		u.open(p.path, "main")
 		u.screenshot(p.name)
