@@ -34,8 +34,20 @@ type ui struct {
 	shots string
 }
 
+// a11yCheck finds form controls without a label, images without alt text
+// and buttons or links without a name: the basics a screen reader needs.
+const a11yCheck = `[...document.querySelectorAll('input:not([type=hidden]), select, textarea')]
+	.filter(e => !e.hidden && !e.labels?.length && !e.getAttribute('aria-label') && !e.getAttribute('aria-labelledby'))
+	.map(e => e.outerHTML.slice(0, 80))
+	.concat([...document.querySelectorAll('img:not([alt])')].map(e => e.outerHTML.slice(0, 80)))
+	.concat([...document.querySelectorAll('button, a[href]')].filter(e => !e.hidden && !e.textContent.trim() && !e.getAttribute('aria-label')).map(e => e.outerHTML.slice(0, 80)))
+	.join('\n')`
+
 func (u *ui) clean(where string) {
 	u.t.Helper()
+	if bad := browser.Eval[string](u.b, a11yCheck); bad != "" {
+		u.t.Errorf("%s: unlabelled controls:\n%s", where, bad)
+	}
 	if errs := u.b.Errors(); len(errs) > 0 {
 		u.t.Fatalf("%s: console errors:\n%s", where, strings.Join(errs, "\n"))
 	}
@@ -66,6 +78,9 @@ func (u *ui) screenshot(name string) {
 	u.b.Screenshot(u.shots, name+"-desktop")
 	u.b.Viewport(360, 740)
 	u.b.Do("reload for phone", chromedp.Reload())
+	if w := browser.Eval[int](u.b, `document.documentElement.scrollWidth`); w > 360 {
+		u.t.Errorf("%s is %d px wide on a 360 px phone", name, w)
+	}
 	u.b.Screenshot(u.shots, name+"-phone")
 	u.b.ResetViewport()
 	u.clean("screenshot " + name)
