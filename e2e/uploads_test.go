@@ -178,6 +178,19 @@ func TestZipAndPreview(t *testing.T) {
 	if resp.StatusCode != 303 || !strings.HasPrefix(resp.Header.Get("Location"), "/login?next=") {
 		t.Errorf("anonymous browse: %d %s", resp.StatusCode, resp.Header.Get("Location"))
 	}
+	// An unknown address is a 404 page, not a login loop; a member is told
+	// the admin page is not for them.
+	resp = anon.do("GET", "/nowhere", nil, map[string]string{"Accept": "text/html"})
+	resp.Body.Close()
+	if resp.StatusCode != 404 || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/html") {
+		t.Errorf("unknown page: %d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
+	}
+	srv.Run(t.Context(), strings.NewReader("mot-de-passe-de-léa"), "user", "add", "lea", "--password-stdin")
+	resp = newClient(t, srv, "lea", "mot-de-passe-de-léa").do("GET", "/admin", nil, map[string]string{"Accept": "text/html"})
+	resp.Body.Close()
+	if resp.StatusCode != 403 {
+		t.Errorf("member on /admin: %d", resp.StatusCode)
+	}
 }
 
 func keys(m map[string]string) []string {

@@ -66,7 +66,10 @@ func (s *Server) errorHandler(c *fiber.Ctx, err error) error {
 		if status == http.StatusInternalServerError {
 			s.log.Error("request failed", "method", c.Method(), "path", c.Path(), "request_id", c.Locals("requestid"), "err", err)
 		}
-		if status == http.StatusUnauthorized || (status == http.StatusNotFound && principal(c).Anonymous() && c.Method() == fiber.MethodGet) {
+		// Anonymous visitors asking for something hidden are asked to log in
+		// (only where identify ran: an unknown URL is simply not found).
+		identified := c.Locals(identifiedKey) != nil
+		if identified && (status == http.StatusUnauthorized || (status == http.StatusNotFound && principal(c).Anonymous() && c.Method() == fiber.MethodGet)) {
 			return loginRedirect(c)
 		}
 		c.Response().ResetBody()

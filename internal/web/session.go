@@ -12,7 +12,10 @@ import (
 	"notreasso/internal/auth"
 )
 
-const principalKey = "principal"
+const (
+	principalKey  = "principal"
+	identifiedKey = "identified" // identify ran: an anonymous principal is real
+)
 
 // principal is who the request acts for (anonymous if nobody logged in).
 func principal(c *fiber.Ctx) acl.Principal {
@@ -26,6 +29,7 @@ func loginOf(c *fiber.Ctx) string { return principal(c).Login }
 // the session cookie (browsers). Wrong Basic credentials are an error;
 // no credentials at all means anonymous.
 func (s *Server) identify(c *fiber.Ctx) error {
+	c.Locals(identifiedKey, true)
 	if h := c.Get(fiber.HeaderAuthorization); h != "" {
 		login, pw, ok := parseBasic(h)
 		if !ok {

@@ -8,42 +8,45 @@ import (
 	"github.com/gofiber/fiber/v2/middleware/compress"
 )
 
-// uiRoutes registers the HTML pages and their form actions. Pages use the
-// session (identify) and the CSRF middleware, which also hands templates
-// the token for their forms.
+// uiRoutes registers the HTML pages and their form actions. Each route
+// carries its own middleware (session, CSRF, compression for pages) rather
+// than a prefix-less group, so routes mounted later (WebDAV…) never run
+// through them.
 func (s *Server) uiRoutes() {
-	ui := s.app.Group("", s.identify, s.csrf())
-	pages := ui.Group("", compress.New())
-	pages.Get("/", func(c *fiber.Ctx) error { return c.Redirect("/browse/", fiber.StatusSeeOther) })
-	pages.Get("/login", s.loginPage)
-	ui.Post("/login", s.loginForm)
-	ui.Post("/logout", s.logoutForm)
-	ui.Post("/lang", s.setLang)
-	pages.Get("/browse/*", s.browsePage)
-	pages.Get("/file/*", s.filePage)
-	pages.Get("/search", s.searchPage)
-	pages.Get("/trash", s.trashPage)
-	pages.Get("/activity", s.activityPage)
-	pages.Get("/account", s.accountPage)
-	pages.Get("/admin", s.adminPage)
-	pages.Get("/drive", s.drivePage)
-	ui.Get("/preview/*", s.preview)
-	ui.Get("/zip/*", s.zipFolder)
-	ui.Post("/zip", s.zipSelection)
+	csrf, gz := s.csrf(), compress.New()
+	page := func(path string, h fiber.Handler) { s.app.Get(path, s.identify, csrf, gz, h) }
+	get := func(path string, h fiber.Handler) { s.app.Get(path, s.identify, csrf, h) }
+	post := func(path string, h fiber.Handler) { s.app.Post(path, s.identify, csrf, h) }
 
-	do := ui.Group("/do")
-	do.Post("/mkdir", s.doMkdir)
-	do.Post("/rename", s.doRename)
-	do.Post("/move", s.doTransfer(false))
-	do.Post("/copy", s.doTransfer(true))
-	do.Post("/delete", s.doDelete)
-	do.Post("/tags", s.doTags)
-	do.Post("/restore-version", s.doRestoreVersion)
-	do.Post("/label-version", s.doLabelVersion)
-	do.Post("/restore", s.doRestoreTrash)
-	do.Post("/password", s.changePassword)
-	do.Post("/users", s.adminCreateUser)
-	do.Post("/users/disable", s.adminDisableUser)
+	page("/", func(c *fiber.Ctx) error { return c.Redirect("/browse/", fiber.StatusSeeOther) })
+	page("/login", s.loginPage)
+	post("/login", s.loginForm)
+	post("/logout", s.logoutForm)
+	post("/lang", s.setLang)
+	page("/browse/*", s.browsePage)
+	page("/file/*", s.filePage)
+	page("/search", s.searchPage)
+	page("/trash", s.trashPage)
+	page("/activity", s.activityPage)
+	page("/account", s.accountPage)
+	page("/admin", s.adminPage)
+	page("/drive", s.drivePage)
+	get("/preview/*", s.preview)
+	get("/zip/*", s.zipFolder)
+	post("/zip", s.zipSelection)
+
+	post("/do/mkdir", s.doMkdir)
+	post("/do/rename", s.doRename)
+	post("/do/move", s.doTransfer(false))
+	post("/do/copy", s.doTransfer(true))
+	post("/do/delete", s.doDelete)
+	post("/do/tags", s.doTags)
+	post("/do/restore-version", s.doRestoreVersion)
+	post("/do/label-version", s.doLabelVersion)
+	post("/do/restore", s.doRestoreTrash)
+	post("/do/password", s.changePassword)
+	post("/do/users", s.adminCreateUser)
+	post("/do/users/disable", s.adminDisableUser)
 }
 
 // wantsHTML reports whether an error should be a page rather than JSON:
