@@ -9,6 +9,9 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/cookiejar"
+	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -199,4 +202,59 @@ func keys(m map[string]string) []string {
 		out = append(out, k)
 	}
 	return out
+}
+
+// Cookie sessions need the CSRF token on every form; pages forbid inline
+// script through their Content-Security-Policy.
+func TestFormsNeedCSRF(t *testing.T) {
+	srv := server.Start(t, server.Options{})
+	jar, _ := cookiejar.New(nil)
+	hc := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := hc.Get(srv.URL + "/login")
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	csp := resp.Header.Get("Content-Security-Policy")
+	if !strings.Contains(csp, "default-src 'self'") || strings.Contains(csp, "unsafe-inline") || strings.Contains(csp, "unsafe-eval") {
+		t.Errorf("page CSP: %q", csp)
+	}
+	if strings.Contains(string(page), "<script>") || strings.Contains(string(page), " onclick=") {
+		t.Error("inline script in the login page")
+	}
+	m := regexp.MustCompile(`name="_csrf" value="([^"]+)"`).FindSubmatch(page)
+	if m == nil {
+		t.Fatal("no CSRF field on the login page")
+	}
+	token := string(m[1])
+	post := func(path string, form url.Values) int {
+		resp, err := hc.PostForm(srv.URL+path, form)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	if st := post("/login", url.Values{"login": {"admin"}, "password": {server.AdminPassword}}); st != 403 {
+		t.Errorf("login without token: %d", st)
+	}
+	if st := post("/login", url.Values{"_csrf": {token}, "login": {"admin"}, "password": {server.AdminPassword}}); st != 303 {
+		t.Fatalf("login: %d", st)
+	}
+	form := url.Values{"path": {"/"}, "name": {"Bureau"}, "back": {"/browse/"}}
+	if st := post("/do/mkdir", form); st != 403 {
+		t.Errorf("mkdir without token: %d", st)
+	}
+	form.Set("_csrf", "forged-"+token)
+	if st := post("/do/mkdir", form); st != 403 {
+		t.Errorf("mkdir with a forged token: %d", st)
+	}
+	form.Set("_csrf", token)
+	if st := post("/do/mkdir", form); st != 303 {
+		t.Errorf("mkdir with the token: %d", st)
+	}
+	if st := admin(t, srv).call("GET", "/api/v1/stat/Bureau", nil, nil); st != 200 {
+		t.Errorf("folder not created: %d", st)
+	}
 }
