@@ -7,6 +7,7 @@ FUZZTIME="${FUZZTIME:-10s}"
 targets=(
 	"./internal/repo FuzzSplitPath"
 	"./internal/acl FuzzEffective"
+	"./internal/web FuzzSafeNext"
 )
 for t in "${targets[@]}"; do
 	read -r pkg name <<<"$t"

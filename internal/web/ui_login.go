@@ -11,9 +11,12 @@ import (
 )
 
 // safeNext keeps a post-login redirect on this site: a local absolute
-// path, never "//host" or a scheme.
+// path, never "//host" or a scheme. Browsers drop tabs and newlines from
+// URLs and read a backslash as a slash, so "/<tab>/evil" or "/<backslash>evil"
+// would leave: any control character or backslash is refused.
 func safeNext(next string) string {
-	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") || strings.ContainsAny(next, "\r\n") {
+	bad := strings.IndexFunc(next, func(r rune) bool { return r < 0x20 || r == 0x7f || r == '\\' }) >= 0
+	if bad || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") {
 		return "/browse/"
 	}
 	return next
