@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/chromedp/cdproto/fetch"
+	"github.com/chromedp/cdproto/input"
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 
@@ -89,4 +90,35 @@ func TestWebUIChunkedUploadSurvivesNetworkError(t *testing.T) {
 	if f := spoolFiles(srv); len(f) > 0 {
 		t.Errorf("spool files left: %v", f)
 	}
+}
+
+// Dropping a folder from the desktop uploads its whole tree
+// (webkitGetAsEntry), creating the folders on the way.
+func TestWebUIDropFolder(t *testing.T) {
+	srv := server.Start(t, server.Options{})
+	api := admin(t, srv)
+	u := &ui{t: t, b: browser.Start(t, browser.Options{AcceptLanguage: "en"}), base: srv.URL}
+	u.login("admin", server.AdminPassword)
+	root := filepath.Join(t.TempDir(), "Rapports")
+	for name, body := range map[string]string{"moral.txt": "rapport moral", "financier.csv": "a;b", "2025/ancien.txt": "2025"} {
+		p := filepath.Join(root, filepath.FromSlash(name))
+		os.MkdirAll(filepath.Dir(p), 0o755)
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	data := &input.DragData{Files: []string{root}, DragOperationsMask: 1}
+	for _, typ := range []input.DispatchDragEventType{input.DispatchDragEventTypeDragEnter, input.DispatchDragEventTypeDragOver, input.DispatchDragEventTypeDrop} {
+		if _, err := chromedp.Call(u.b.Ctx, input.DispatchDragEvent, input.DispatchDragEventParams{Type: typ, X: 400, Y: 300, Data: data}); err != nil {
+			t.Fatalf("%s: %v", typ, err)
+		}
+	}
+	u.b.WaitFor("three files sent", `document.querySelectorAll('#up-list .status.done').length === 3`)
+	for p, want := range map[string]string{"/Rapports/moral.txt": "rapport moral", "/Rapports/2025/ancien.txt": "2025"} {
+		if st, got, _ := api.get(escapePath(p), nil); st != 200 || string(got) != want {
+			t.Errorf("%s: %d %q", p, st, got)
+		}
+	}
+	u.b.WaitFor("listing refreshed", `[...document.querySelectorAll('#sel .c-name a')].some(a => a.textContent === 'Rapports')`)
+	u.clean("drop")
 }
