@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 
 	"notreasso/internal/testutil/browser"
@@ -244,6 +245,21 @@ func TestWebUI(t *testing.T) {
 	}
 	u.open("/browse/", "#listing")
 	u.clean("english")
+
+	// The choice is kept in the account too: a browser without the cookie
+	// (another computer) gets French until the login, then English.
+	u.b.Navigates("log out", chromedp.Click(`form[action="/logout"] button`))
+	if _, err := chromedp.Call(u.b.Ctx, network.DeleteCookies, network.DeleteCookiesParams{Name: "notreasso_lang", URL: u.base}); err != nil {
+		t.Fatal(err)
+	}
+	u.open("/login", "#login")
+	if lang := browser.Eval[string](u.b, "document.documentElement.lang"); lang != "fr" {
+		t.Fatalf("without the cookie, before login: lang=%q, want the browser's fr", lang)
+	}
+	u.login("admin", server.AdminPassword)
+	if lang := browser.Eval[string](u.b, "document.documentElement.lang"); lang != "en" {
+		t.Errorf("after logging in elsewhere: lang=%q, want the account's en", lang)
+	}
 }
 
 // searchStep finds a word inside an uploaded PDF and opens the hit when a
