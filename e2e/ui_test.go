@@ -206,10 +206,11 @@ func TestWebUI(t *testing.T) {
 	// Copy with the folder picker: up to the root, choose it, copy.
 	u.b.Do("select budget", chromedp.Click(`#sel input[value="/`+folder+`/budget.csv"]`), chromedp.Click(".bulk details:last-of-type summary"),
 		chromedp.Click("button.pick"))
-	u.b.WaitFor("picker lists", `document.getElementById('picker').open && document.querySelectorAll('#picker-list button').length === 1`)
+	u.b.WaitFor("picker lists", `document.getElementById('picker').open && document.getElementById('picker-list').dataset.path === `+jsString("/"+folder))
 	u.b.Do("go up", chromedp.Click("#picker-list button"))
-	u.b.WaitFor("root listed", `[...document.querySelectorAll('#picker-list button')].some(b => b.textContent.includes("Conseil"))`)
+	u.b.WaitFor("root listed", `document.getElementById('picker-list').dataset.path === '/' && [...document.querySelectorAll('#picker-list button')].some(b => b.textContent.includes("Conseil"))`)
 	u.b.Do("choose the root", chromedp.Click("#picker-ok"))
+	u.b.WaitFor("picker closed", `!document.getElementById('picker').open`)
 	if dest := browser.Eval[string](u.b, `document.getElementById('dest').value`); dest != "/" {
 		t.Fatalf("picker chose %q", dest)
 	}

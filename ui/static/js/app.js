@@ -107,16 +107,20 @@ if (picker && picker.showModal) {
     li.append(b);
     list.append(li);
   };
+  let shown = 0; // answers to an older show() are dropped
   const show = async (path) => {
+    const seq = ++shown;
     current = path;
     where.textContent = path === '/' ? picker.dataset.tRoot : path;
     list.replaceChildren();
     if (path !== '/') item('↑ ' + picker.dataset.tUp, 'up', () => show(path.replace(/\/[^/]+$/, '') || '/'));
     try {
       const data = await NA.json('GET', NA.url('/api/v1/list/', path));
+      if (seq !== shown) return;
       data.children.filter((c) => c.type === 'dir').forEach((c) => item('📁 ' + c.name, 'dir', () => show(c.path)));
+      list.dataset.path = path;
     } catch (err) {
-      where.textContent = err.message;
+      if (seq === shown) where.textContent = err.message;
     }
   };
   document.querySelectorAll('button.pick').forEach((btn) => {
