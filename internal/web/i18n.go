@@ -169,7 +169,7 @@ func (l *Locale) Day(t time.Time) string {
 // ISO is the machine-readable form for <time datetime>.
 func (l *Locale) ISO(t time.Time) string { return t.UTC().Format(time.RFC3339) }
 
-// Choice names the other language, for the switcher.
+// Other names the other language, for the switcher.
 func (l *Locale) Other() string {
 	if b, _ := l.Tag.Base(); b.String() == "fr" {
 		return "en"

@@ -68,7 +68,6 @@ func loadViews() (*views, error) {
 		"kind":     kindClass,
 		"hitKind":  kindOf,
 		"int64":    func(n int) int64 { return int64(n) },
-		"query":    func(q url.Values) string { return q.Encode() },
 	}
 	layout, err := template.New("layout.html").Funcs(funcs).ParseFS(ui.FS, "templates/layout.html")
 	if err != nil {

@@ -2,6 +2,7 @@ package web
 
 import (
 	"errors"
+	"net/url"
 	"strings"
 	"time"
 
@@ -24,7 +25,7 @@ func safeNext(next string) string {
 
 // loginRedirect sends an anonymous visitor to the login page, back here after.
 func loginRedirect(c *fiber.Ctx) error {
-	return c.Redirect("/login?next="+urlQueryEscape(c.OriginalURL()), fiber.StatusSeeOther)
+	return c.Redirect("/login?next="+url.QueryEscape(c.OriginalURL()), fiber.StatusSeeOther)
 }
 
 func (s *Server) loginPage(c *fiber.Ctx) error {

@@ -1,7 +1,6 @@
 package web
 
 import (
-	"net/url"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
@@ -54,5 +53,3 @@ func (s *Server) uiRoutes() {
 func wantsHTML(c *fiber.Ctx) bool {
 	return !isAPI(c) && !strings.HasPrefix(c.Path(), "/dav") && strings.Contains(c.Get(fiber.HeaderAccept), "text/html")
 }
-
-func urlQueryEscape(s string) string { return url.QueryEscape(s) }
