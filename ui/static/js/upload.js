@@ -172,6 +172,8 @@
     job.state = 'running';
     job.say('…');
     try {
+      const max = Number(T.max);
+      if (max > 0 && job.file.size > max) throw new Error(T.tToolarge);
       await ensureDir(job.path.replace(/\/[^/]*$/, '') || '/');
       const res = job.file.size < SMALL ? await putWhole(job) : await putChunks(job);
       job.state = 'done';
