@@ -122,6 +122,7 @@ func benchPage(b *testing.B, path string) {
 	// The machine is shared: the best run shows the page's own cost.
 	b.ReportMetric(total/float64(b.N), "load-ms/op")
 	b.ReportMetric(best, "best-load-ms")
+	b.Log(browser.Eval[string](br, `(t => ['responseStart','responseEnd','domInteractive','domContentLoadedEventStart','domContentLoadedEventEnd','domComplete','loadEventEnd'].map(k => k + '=' + Math.round(t[k])).join(' '))(performance.getEntriesByType('navigation')[0])`))
 	if errs := br.Errors(); len(errs) > 0 {
 		b.Fatalf("console errors: %v", errs)
 	}
