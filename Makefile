@@ -8,6 +8,7 @@ LDFLAGS := -s -w -X main.version=$(VERSION)
 TEST_TIMEOUT ?= 18m
 
 .PHONY: run build test test-short lint bench bench-quick tools clean
+.PHONY: run build test test-short lint bench tools clean screenshots
 
 ## build: compile the static binary into bin/
 build:
@@ -43,6 +44,9 @@ bench: build tools
 ## bench-quick: the same with small sizes, under 3 minutes
 bench-quick: build tools
 	scripts/bench.sh --quick $(BENCH_ARGS)
+## screenshots: rerun the browser walk-through, writing its screenshots into docs/screenshots
+screenshots:
+	NOTREASSO_SCREENSHOTS=$(CURDIR)/docs/screenshots $(GO) test -count=1 -run 'TestWebUI$$|TestSearchPageWithBackend' ./e2e ./internal/web
 
 clean:
 	rm -rf bin

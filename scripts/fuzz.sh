@@ -10,6 +10,7 @@ targets=(
 	"./internal/repo FuzzShareRelPath"
 	"./internal/repo FuzzDropName"
 	"./internal/dav FuzzParseIf"
+	"./internal/web FuzzSafeNext"
 )
 for t in "${targets[@]}"; do
 	read -r pkg name <<<"$t"

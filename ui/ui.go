@@ -1,6 +1,7 @@
-// Package ui holds what browsers get from the server, embedded in the
-// binary: for now the minimal pages of share links (/s/…), which the
-// interface work will restyle.
+// Package ui holds what the browser gets: HTML templates, one CSS file,
+// small vanilla JavaScript files, the SVG icon sprite and the message
+// catalogues (French and English). Everything is embedded in the binary;
+// there is no Node build step.
 package ui
 
 import (
@@ -10,20 +11,21 @@ import (
 	"time"
 )
 
-//go:embed templates/share*.html
-var shareFS embed.FS
+// FS is the embedded tree: templates/*.html, static/…, i18n/*.toml.
+//
+//go:embed templates static i18n
+var FS embed.FS
 
-// ShareTemplates parses the share-link pages: share_folder, share_file,
-// share_password, share_dropbox and share_message.
+// ShareTemplates parses the share-link pages (templates/share_*.html):
+// share_folder, share_file, share_password, share_dropbox, share_message.
 func ShareTemplates() (*template.Template, error) {
 	return template.New("share").Funcs(template.FuncMap{
 		"size": humanSize,
 		"date": func(t time.Time) string { return t.Format("2006-01-02 15:04") },
-	}).ParseFS(shareFS, "templates/share*.html")
+	}).ParseFS(FS, "templates/share_*.html")
 }
 
-// humanSize writes a byte count the way people read it: "48 Ko" in
-// French, which the English page reads as kB.
+// humanSize writes a byte count the way people read it ("48.2 kB").
 func humanSize(n int64) string {
 	const unit = 1000
 	if n < unit {

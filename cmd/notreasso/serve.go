@@ -46,7 +46,8 @@ func serve(ctx context.Context, a *app) error {
 	}
 	defer idx.Close()
 	go idx.Run(ctx)
-	srv := web.New(web.Deps{Config: a.cfg, DB: a.db, Repo: a.repo, Auth: a.auth, Blobs: a.blobs, Logger: a.log, Version: version, Search: idx})
+	srv := web.New(web.Deps{Config: a.cfg, DB: a.db, Repo: a.repo, Auth: a.auth, Blobs: a.blobs, Logger: a.log, Version: version,
+		Searcher: web.IndexSearcher(idx, a.repo), Texts: web.IndexTexts(idx)})
 	srv.AddReadyCheck("index", idx.Ready)
 	ln, err := net.Listen("tcp", a.cfg.Addr)
 	if err != nil {

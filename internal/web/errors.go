@@ -71,6 +71,19 @@ type apiError struct {
 
 func (s *Server) errorHandler(c *fiber.Ctx, err error) error {
 	status, code := errorCode(err)
+	if wantsHTML(c) {
+		if status == http.StatusInternalServerError {
+			s.log.Error("request failed", "method", c.Method(), "path", c.Path(), "request_id", c.Locals("requestid"), "err", err)
+		}
+		// Anonymous visitors asking for something hidden are asked to log in
+		// (only where identify ran: an unknown URL is simply not found).
+		identified := c.Locals(identifiedKey) != nil
+		if identified && (status == http.StatusUnauthorized || (status == http.StatusNotFound && principal(c).Anonymous() && c.Method() == fiber.MethodGet)) {
+			return loginRedirect(c)
+		}
+		c.Response().ResetBody()
+		return s.htmlError(c, status, code)
+	}
 	if status == http.StatusNotFound && principal(c).Anonymous() && isAPI(c) {
 		// Nothing public here: ask the visitor to log in rather than
 		// claiming the path does not exist.

@@ -220,29 +220,39 @@ func (s *Server) download(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return s.sendFile(c, f)
+	return s.sendDownload(c, f)
+}
+
+// userContentPolicy sandboxes downloads: user content never runs script in
+// the application's origin.
+const userContentPolicy = "sandbox; default-src 'none'; img-src data:; style-src 'unsafe-inline'"
+
+// sendDownload sends a version as a download: inline only for passive
+// types (PDF, images but SVG, plain text, media), sandboxed in any case.
+func (s *Server) sendDownload(c *fiber.Ctx, f *repo.File) error {
+	disp := "attachment"
+	if inlineSafe(f.Version.Mime) && c.Query("download") == "" {
+		disp = "inline"
+	}
+	return s.sendFile(c, f, disp, userContentPolicy)
 }
 
 // sendFile streams an opened file version (permission was checked when it
-// was opened), with the headers that keep user content from running in our
-// origin: a sandboxing CSP, nosniff, and attachment for active types.
-func (s *Server) sendFile(c *fiber.Ctx, f *repo.File) error {
+// was opened) with the given disposition and Content-Security-Policy,
+// honouring Range and conditional requests.
+func (s *Server) sendFile(c *fiber.Ctx, f *repo.File, disp, policy string) error {
 	v := f.Version
 	etag := strconv.Quote(v.Hash)
 	c.Set(fiber.HeaderETag, etag)
 	c.Set(fiber.HeaderLastModified, v.ModTime.UTC().Format(http.TimeFormat))
 	c.Set(fiber.HeaderAcceptRanges, "bytes")
-	c.Set("Content-Security-Policy", "sandbox; default-src 'none'; img-src data:; style-src 'unsafe-inline'")
+	c.Set("Content-Security-Policy", policy)
 	c.Set(fiber.HeaderCacheControl, "private, no-cache")
 	ctype := v.Mime
 	if strings.HasPrefix(ctype, "text/") {
 		ctype += "; charset=utf-8"
 	}
 	c.Set(fiber.HeaderContentType, ctype)
-	disp := "attachment"
-	if inlineSafe(v.Mime) && c.Query("download") == "" {
-		disp = "inline"
-	}
 	c.Set(fiber.HeaderContentDisposition, mime.FormatMediaType(disp, map[string]string{"filename": f.Node.Name}))
 	if inm := c.Get(fiber.HeaderIfNoneMatch); inm != "" && etagMatch(inm, v.Hash) {
 		return c.SendStatus(fiber.StatusNotModified)

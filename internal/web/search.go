@@ -7,73 +7,96 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/gofiber/fiber/v2"
-
+	"notreasso/indexer"
 	"notreasso/indexer/search"
 	"notreasso/internal/acl"
+	"notreasso/internal/repo"
 )
 
-// Searcher is the full-text search backend (indexer.Indexer); it applies
-// the caller's permissions inside the query.
-type Searcher interface {
-	Search(ctx context.Context, p acl.Principal, q search.Query) (*search.Result, error)
+// IndexSearcher adapts the indexer to the Searcher the pages and the API
+// use. The permission filter is applied by the indexer inside the query.
+func IndexSearcher(ix *indexer.Indexer, r *repo.Service) Searcher {
+	return indexSearcher{ix: ix, repo: r}
 }
 
-type hitJSON struct {
-	ID       string    `json:"id"`
-	Path     string    `json:"path"`
-	Name     string    `json:"name"`
-	Mime     string    `json:"mime"`
-	Size     int64     `json:"size"`
-	Modified time.Time `json:"modified"`
-	Author   string    `json:"author,omitempty"`
-	Tags     []string  `json:"tags"`
-	Score    float64   `json:"score"`
-	Snippets []string  `json:"snippets"`
+// IndexTexts adapts the indexer's text cache for office-document previews.
+func IndexTexts(ix *indexer.Indexer) TextSource { return indexTexts{ix} }
+
+type indexSearcher struct {
+	ix   *indexer.Indexer
+	repo *repo.Service
 }
 
-type facetJSON struct {
-	Term  string `json:"term"`
-	Count int    `json:"count"`
-}
-
-// searchQuery reads the search parameters shared by the API and the page.
-func (s *Server) searchQuery(c *fiber.Ctx) (search.Query, error) {
-	q := search.Query{Text: c.Query("q"), Author: c.Query("author"), Sort: c.Query("sort")}
-	args := c.Context().QueryArgs()
-	for _, t := range args.PeekMulti("tag") {
-		q.Tags = append(q.Tags, string(t))
+func (s indexSearcher) Search(ctx context.Context, p acl.Principal, q SearchQuery) (SearchResult, error) {
+	sq := search.Query{Text: q.Q, Author: q.Author, Limit: HitsPerPage, Offset: (max(q.Page, 1) - 1) * HitsPerPage}
+	switch q.Sort {
+	case "modified", "date":
+		sq.Sort = "date"
 	}
-	for _, t := range args.PeekMulti("type") {
-		q.Types = append(q.Types, string(t))
+	if q.Tag != "" {
+		sq.Tags = []string{q.Tag}
 	}
-	if f := c.Query("folder"); f != "" {
-		n, err := s.repo.Stat(c.UserContext(), principal(c), f)
-		if err != nil {
-			return q, err
+	if q.Type != "" {
+		sq.Types = []string{q.Type}
+	}
+	if q.Folder != "" {
+		// A folder is named by its path (what facets show) or its id.
+		var n repo.Node
+		var err error
+		if id, perr := strconv.ParseInt(q.Folder, 10, 64); perr == nil {
+			n, err = s.repo.StatID(ctx, p, id)
+		} else {
+			n, err = s.repo.Stat(ctx, p, q.Folder)
 		}
-		q.Folder = strconv.FormatInt(n.ID, 10)
+		if err != nil {
+			return SearchResult{}, err
+		}
+		sq.Folder = repo.FormatID(n.ID)
 	}
 	var err error
-	if q.From, err = parseDay(c.Query("from")); err != nil {
-		return q, err
+	if sq.From, err = parseDay(q.From); err != nil {
+		return SearchResult{}, err
 	}
-	if q.To, err = parseDay(c.Query("to")); err != nil {
-		return q, err
+	if sq.To, err = parseDay(q.To); err != nil {
+		return SearchResult{}, err
 	}
-	if !q.To.IsZero() {
-		q.To = q.To.AddDate(0, 0, 1) // "to" is inclusive of that day
+	if !sq.To.IsZero() {
+		sq.To = sq.To.AddDate(0, 0, 1) // "to" includes that day
 	}
-	q.Limit = c.QueryInt("limit", search.DefaultLimit)
-	if q.Limit < 1 || q.Limit > search.MaxLimit {
-		return q, fmt.Errorf("%w: limit must be between 1 and %d", errBadRequest, search.MaxLimit)
+	res, err := s.ix.Search(ctx, p, sq)
+	if errors.Is(err, search.ErrInvalidQuery) {
+		return SearchResult{}, fmt.Errorf("%w: %v", errBadRequest, err)
 	}
-	page := c.QueryInt("page", 1)
-	if page < 1 {
-		return q, fmt.Errorf("%w: page must be 1 or more", errBadRequest)
+	if err != nil {
+		return SearchResult{}, err
 	}
-	q.Offset = (page - 1) * q.Limit
-	return q, nil
+	out := SearchResult{Total: int(res.Total)}
+	for _, h := range res.Hits {
+		id, _ := strconv.ParseInt(h.ID, 10, 64)
+		out.Hits = append(out.Hits, SearchHit{ID: id, Path: h.Path, Name: h.Name, Mime: h.Mime, Size: h.Size,
+			Modified: h.Modified, Tags: h.Tags, Score: h.Score, Snippets: h.Snippets})
+	}
+	facets := func(fs []search.FacetCount) []Facet {
+		out := make([]Facet, 0, len(fs))
+		for _, f := range fs {
+			out = append(out, Facet{Term: f.Term, Count: f.Count})
+		}
+		return out
+	}
+	out.Facets = SearchFacets{Tags: facets(res.Facets.Tags), Types: facets(res.Facets.Types), Years: facets(res.Facets.Years)}
+	// The index counts documents by top-level folder id; people read paths.
+	for _, f := range res.Facets.Folders {
+		id, err := strconv.ParseInt(f.Term, 10, 64)
+		if err != nil {
+			continue
+		}
+		n, err := s.repo.StatID(ctx, p, id)
+		if err != nil {
+			continue
+		}
+		out.Facets.Folders = append(out.Facets.Folders, Facet{Term: n.Path, Count: f.Count})
+	}
+	return out, nil
 }
 
 func parseDay(v string) (time.Time, error) {
@@ -87,45 +110,9 @@ func parseDay(v string) (time.Time, error) {
 	return t, nil
 }
 
-// apiSearch answers GET /api/v1/search.
-func (s *Server) apiSearch(c *fiber.Ctx) error {
-	if s.search == nil {
-		return fiber.NewError(fiber.StatusServiceUnavailable, "search is not available")
-	}
-	q, err := s.searchQuery(c)
-	if err != nil {
-		return err
-	}
-	res, err := s.search.Search(c.UserContext(), principal(c), q)
-	if errors.Is(err, search.ErrInvalidQuery) {
-		return fmt.Errorf("%w: %v", errBadRequest, err)
-	}
-	if err != nil {
-		return err
-	}
-	hits := make([]hitJSON, len(res.Hits))
-	for i, h := range res.Hits {
-		tags, snips := h.Tags, h.Snippets
-		if tags == nil {
-			tags = []string{}
-		}
-		if snips == nil {
-			snips = []string{}
-		}
-		hits[i] = hitJSON{h.ID, h.Path, h.Name, h.Mime, h.Size, h.Modified, h.Author, tags, h.Score, snips}
-	}
-	facet := func(fs []search.FacetCount) []facetJSON {
-		out := make([]facetJSON, len(fs))
-		for i, f := range fs {
-			out[i] = facetJSON{f.Term, f.Count}
-		}
-		return out
-	}
-	return c.JSON(fiber.Map{
-		"total": res.Total,
-		"hits":  hits,
-		"facets": fiber.Map{"tags": facet(res.Facets.Tags), "types": facet(res.Facets.Types),
-			"folders": facet(res.Facets.Folders), "years": facet(res.Facets.Years)},
-		"took_ms": res.Took.Milliseconds(),
-	})
+type indexTexts struct{ ix *indexer.Indexer }
+
+func (t indexTexts) Text(ctx context.Context, sha256 string, max int) (string, bool, error) {
+	text, err := t.ix.Text(sha256, int64(max))
+	return text, text != "", err
 }

@@ -5,6 +5,7 @@ package web
 
 import (
 	"context"
+	"fmt"
 	"html/template"
 	"log/slog"
 	"net"
@@ -14,6 +15,7 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/middleware/compress"
 	"github.com/gofiber/fiber/v2/middleware/recover"
 	"github.com/gofiber/fiber/v2/middleware/requestid"
 	"github.com/gofiber/fiber/v2/middleware/session"
@@ -36,7 +38,10 @@ type Deps struct {
 	Blobs   storage.BlobStore
 	Logger  *slog.Logger
 	Version string
-	Search  Searcher // nil: search not available
+	// Searcher is full-text search; nil until the indexer provides it.
+	Searcher Searcher
+	// Texts gives extracted text for office previews; nil until then.
+	Texts TextSource
 }
 
 // Server is the Fiber application and its collaborators.
@@ -50,9 +55,12 @@ type Server struct {
 	log      *slog.Logger
 	sessions *session.Store
 	version  string
-	proxies  []netip.Prefix // trusted reverse proxies
-	pages    *template.Template
-	search   Searcher
+	proxies  []netip.Prefix     // trusted reverse proxies
+	pages    *template.Template // share-link pages
+	views    *views             // the web UI
+	searcher Searcher
+	texts    TextSource
+	uploads  *uploads
 
 	readyMu     sync.Mutex
 	readyChecks []readyCheck
@@ -62,12 +70,20 @@ type Server struct {
 var methods = append(append([]string{}, fiber.DefaultMethods...),
 	"PROPFIND", "PROPPATCH", "MKCOL", "COPY", "MOVE", "LOCK", "UNLOCK")
 
-// New builds the server and its routes.
+// New builds the server and its routes. The UI's templates and catalogues
+// are embedded: failing to parse them is a bug, caught by any test, so it
+// panics.
 func New(d Deps) *Server {
-	s := &Server{cfg: d.Config, db: d.DB, repo: d.Repo, auth: d.Auth, blobs: d.Blobs, log: d.Logger, version: d.Version, search: d.Search}
+	s := &Server{cfg: d.Config, db: d.DB, repo: d.Repo, auth: d.Auth, blobs: d.Blobs, log: d.Logger, version: d.Version,
+		searcher: d.Searcher, texts: d.Texts, uploads: &uploads{dir: d.Repo.SpoolDir(), locks: map[string]*sync.Mutex{}}}
 	// Validated by config.Load; an error here leaves no proxy trusted.
 	s.proxies, _ = d.Config.TrustedProxyPrefixes()
 	s.pages = template.Must(ui.ShareTemplates())
+	v, err := loadViews()
+	if err != nil {
+		panic(fmt.Sprintf("load the web UI: %v", err))
+	}
+	s.views = v
 	s.app = fiber.New(fiber.Config{
 		AppName:               "Notre Asso",
 		DisableStartupMessage: true,
@@ -109,7 +125,7 @@ func (s *Server) routes() {
 	s.app.Get("/healthz", s.healthz)
 	s.app.Get("/readyz", s.readyz)
 	s.app.Get("/metrics", metricsHandler)
-	s.app.Get("/", s.home)
+	s.app.Get("/static/*", compress.New(), s.serveStatic)
 
 	api := s.app.Group("/api/v1", s.identify, s.csrf())
 	api.Post("/login", s.login)
@@ -136,9 +152,15 @@ func (s *Server) routes() {
 	s.grantRoutes(api)
 	s.shareRoutes(api)
 	s.sharePages()
-	api.Get("/search", s.apiSearch)
 
 	dav.Mount(s.app, dav.New(dav.Options{Repo: s.repo, Auth: s.auth, Config: s.cfg.DAV, Logger: s.log}))
+	api.Get("/search", s.searchAPI)
+	api.Post("/uploads", s.createUpload)
+	api.Get("/uploads/:id", s.getUpload)
+	api.Put("/uploads/:id", s.putChunk)
+	api.Post("/uploads/:id/commit", s.commitUpload)
+	api.Delete("/uploads/:id", s.cancelUpload)
+	s.uiRoutes()
 }
 
 // Listen serves on addr until ctx is cancelled, then shuts down: in-flight
@@ -147,6 +169,7 @@ func (s *Server) routes() {
 func (s *Server) Listen(ctx context.Context, ln net.Listener, grace time.Duration) error {
 	errc := make(chan error, 1)
 	go func() { errc <- s.app.Listener(ln) }()
+	go s.sweepUploads(ctx)
 	select {
 	case err := <-errc:
 		return err
@@ -189,9 +212,3 @@ func securityHeaders(c *fiber.Ctx) error {
 }
 
 func isAPI(c *fiber.Ctx) bool { return strings.HasPrefix(c.Path(), "/api/") }
-
-func (s *Server) home(c *fiber.Ctx) error {
-	c.Type("html", "utf-8")
-	return c.SendString(`<!doctype html><html lang="fr"><meta charset="utf-8"><title>Notre Asso</title>
-<h1>Notre Asso</h1><p>Le serveur fonctionne. L'API est sous <code>/api/v1</code>. / The server is running; the API lives under <code>/api/v1</code>.</p></html>`)
-}

@@ -13,7 +13,10 @@ import (
 	"notreasso/internal/auth"
 )
 
-const principalKey = "principal"
+const (
+	principalKey  = "principal"
+	identifiedKey = "identified" // identify ran: an anonymous principal is real
+)
 
 // principal is who the request acts for (anonymous if nobody logged in).
 func principal(c *fiber.Ctx) acl.Principal {
@@ -29,6 +32,7 @@ func loginOf(c *fiber.Ctx) string { return principal(c).Login }
 // costs nothing. A session from before "log out everywhere" (or a
 // password change) is ended.
 func (s *Server) identify(c *fiber.Ctx) error {
+	c.Locals(identifiedKey, true)
 	if h := c.Get(fiber.HeaderAuthorization); h != "" {
 		login, pw, ok := parseBasic(h)
 		if !ok {
@@ -98,12 +102,12 @@ func (s *Server) csrf() fiber.Handler {
 			return isAPI(c) && anonymous && c.Path() != "/api/v1/login"
 		},
 		CookieName:     "notreasso_csrf",
+		ContextKey:     "csrf",
 		CookieSameSite: "Lax",
 		CookieSecure:   s.cfg.SecureCookies(),
 		CookieHTTPOnly: false, // scripts read it to send it back in the header
 		Session:        s.sessions,
 		Expiration:     s.cfg.Session.Lifetime,
-		ContextKey:     "csrf",
 		Extractor: func(c *fiber.Ctx) (string, error) {
 			if t := c.Get("X-CSRF-Token"); t != "" {
 				return t, nil

@@ -78,14 +78,14 @@ type sharePage struct {
 	Lang, Title, Label, Expires string
 	T                           map[string]string
 	Token, CSRF, Action, Back   string
-	Crumbs                      []crumb
+	Crumbs                      []shareCrumb
 	Items                       []shareItem
 	File                        *shareItem
 	Message, Error              string
 	Received                    []string
 }
 
-type crumb struct{ Name, Href string }
+type shareCrumb struct{ Name, Href string }
 
 type shareItem struct {
 	Name, Href string
@@ -96,7 +96,7 @@ type shareItem struct {
 
 var pageLangs = language.NewMatcher([]language.Tag{language.French, language.English})
 
-func (s *Server) newPage(c *fiber.Ctx, sh repo.Share, title string) *sharePage {
+func (s *Server) newSharePage(c *fiber.Ctx, sh repo.Share, title string) *sharePage {
 	lang := "fr"
 	if tag, _ := language.MatchStrings(pageLangs, c.Get(fiber.HeaderAcceptLanguage)); tag == language.English {
 		lang = "en"
@@ -109,7 +109,7 @@ func (s *Server) newPage(c *fiber.Ctx, sh repo.Share, title string) *sharePage {
 	return pg
 }
 
-func (s *Server) render(c *fiber.Ctx, status int, name string, pg *sharePage) error {
+func (s *Server) renderShare(c *fiber.Ctx, status int, name string, pg *sharePage) error {
 	var buf bytes.Buffer
 	if err := s.pages.ExecuteTemplate(&buf, name, pg); err != nil {
 		return fmt.Errorf("render %s: %w", name, err)
@@ -122,10 +122,10 @@ func (s *Server) render(c *fiber.Ctx, status int, name string, pg *sharePage) er
 // the link does not reach.
 func (s *Server) shareError(c *fiber.Ctx, sh repo.Share, err error) error {
 	status, code := errorCode(err)
-	pg := s.newPage(c, sh, "Notre Asso")
+	pg := s.newSharePage(c, sh, "Notre Asso")
 	if code == "password_required" {
 		pg.Title, pg.Action = pg.T["protected_title"], "/s/"+pg.Token+"/unlock"
-		return s.render(c, status, "share_password", pg)
+		return s.renderShare(c, status, "share_password", pg)
 	}
 	var te *auth.ThrottledError
 	if errors.As(err, &te) {
@@ -139,7 +139,7 @@ func (s *Server) shareError(c *fiber.Ctx, sh repo.Share, err error) error {
 		s.log.Error("share link request failed", append(logAttrs(c), "err", err)...)
 	}
 	pg.Message, pg.Error = msg, msg
-	return s.render(c, status, "share_message", pg)
+	return s.renderShare(c, status, "share_message", pg)
 }
 
 func (s *Server) shareHome(c *fiber.Ctx) error {
@@ -152,9 +152,9 @@ func (s *Server) shareHome(c *fiber.Ctx) error {
 		if err != nil {
 			return s.shareError(c, sh, err)
 		}
-		pg := s.newPage(c, sh, root)
+		pg := s.newSharePage(c, sh, root)
 		pg.Action = "/s/" + pg.Token + "/upload?_csrf=" + url.QueryEscape(pg.CSRF)
-		return s.render(c, fiber.StatusOK, "share_dropbox", pg)
+		return s.renderShare(c, fiber.StatusOK, "share_dropbox", pg)
 	}
 	n, err := s.repo.ShareStat(c.UserContext(), p, "/")
 	if err != nil {
@@ -163,9 +163,9 @@ func (s *Server) shareHome(c *fiber.Ctx) error {
 	if n.Dir {
 		return s.shareListing(c, p, sh, "/")
 	}
-	pg := s.newPage(c, sh, n.Name)
+	pg := s.newSharePage(c, sh, n.Name)
 	pg.File = &shareItem{Name: n.Name, Href: "/s/" + pg.Token + "/file/", Size: n.Size, Modified: n.ModTime}
-	return s.render(c, fiber.StatusOK, "share_file", pg)
+	return s.renderShare(c, fiber.StatusOK, "share_file", pg)
 }
 
 func (s *Server) shareBrowse(c *fiber.Ctx) error {
@@ -189,13 +189,13 @@ func (s *Server) shareListing(c *fiber.Ctx, p acl.Principal, sh repo.Share, rel 
 	if err != nil {
 		return s.shareError(c, sh, err)
 	}
-	pg := s.newPage(c, sh, root.Name)
+	pg := s.newSharePage(c, sh, root.Name)
 	base := "/s/" + pg.Token
-	pg.Crumbs = []crumb{{root.Name, base + "/"}}
+	pg.Crumbs = []shareCrumb{{root.Name, base + "/"}}
 	if dir.Path != "/" {
 		names := strings.Split(strings.TrimPrefix(dir.Path, "/"), "/")
 		for i, n := range names {
-			pg.Crumbs = append(pg.Crumbs, crumb{n, base + "/browse/" + escapeRepoPath("/"+strings.Join(names[:i+1], "/"))})
+			pg.Crumbs = append(pg.Crumbs, shareCrumb{n, base + "/browse/" + escapeRepoPath("/"+strings.Join(names[:i+1], "/"))})
 		}
 	}
 	for _, k := range kids {
@@ -207,7 +207,7 @@ func (s *Server) shareListing(c *fiber.Ctx, p acl.Principal, sh repo.Share, rel 
 		}
 		pg.Items = append(pg.Items, it)
 	}
-	return s.render(c, fiber.StatusOK, "share_folder", pg)
+	return s.renderShare(c, fiber.StatusOK, "share_folder", pg)
 }
 
 // escapeRepoPath percent-encodes each segment of a repository path.
@@ -237,7 +237,7 @@ func (s *Server) shareFile(c *fiber.Ctx) error {
 	if err != nil {
 		return s.shareError(c, sh, err)
 	}
-	return s.sendFile(c, f)
+	return s.sendDownload(c, f)
 }
 
 func (s *Server) shareUnlock(c *fiber.Ctx) error {
@@ -247,9 +247,9 @@ func (s *Server) shareUnlock(c *fiber.Ctx) error {
 	}
 	_, sh, err := s.linkHolder(c, password)
 	if errors.Is(err, repo.ErrNeedPassword) {
-		pg := s.newPage(c, sh, "")
+		pg := s.newSharePage(c, sh, "")
 		pg.Title, pg.Action, pg.Error = pg.T["protected_title"], "/s/"+pg.Token+"/unlock", pg.T["wrong_password"]
-		return s.render(c, fiber.StatusUnauthorized, "share_password", pg)
+		return s.renderShare(c, fiber.StatusUnauthorized, "share_password", pg)
 	}
 	if err != nil {
 		return s.shareError(c, sh, err)
@@ -300,13 +300,13 @@ func (s *Server) shareUpload(c *fiber.Ctx) error {
 		}
 		received = append(received, name)
 	}
-	pg := s.newPage(c, sh, "")
+	pg := s.newSharePage(c, sh, "")
 	pg.Title = pg.T["thanks_title"]
 	if len(received) == 0 {
 		pg.Message = pg.T["err_nofile"]
 		pg.Error = pg.Message
-		return s.render(c, fiber.StatusBadRequest, "share_message", pg)
+		return s.renderShare(c, fiber.StatusBadRequest, "share_message", pg)
 	}
 	pg.Message, pg.Received, pg.Back = pg.T["received"], received, "/s/"+pg.Token+"/"
-	return s.render(c, fiber.StatusCreated, "share_message", pg)
+	return s.renderShare(c, fiber.StatusCreated, "share_message", pg)
 }

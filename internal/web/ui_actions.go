@@ -1,0 +1,151 @@
+package web
+
+import (
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+)
+
+// Form actions: each reads a small form (sent with its _csrf field),
+// calls the repository, and redirects back with ?ok= or ?err= so that a
+// reload never repeats it. They work without JavaScript.
+
+// formValues returns every value of a form field (checkbox lists).
+func formValues(c *fiber.Ctx, key string) []string {
+	var out []string
+	for _, v := range c.Request().PostArgs().PeekMulti(key) {
+		if s := strings.TrimSpace(string(v)); s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// back redirects to the form's "back" page with a message key.
+func back(c *fiber.Ctx, param, key string) error {
+	u, err := url.Parse(safeNext(c.FormValue("back")))
+	if err != nil {
+		u = &url.URL{Path: "/browse/"}
+	}
+	q := u.Query()
+	q.Del("ok")
+	q.Del("err")
+	q.Set(param, key)
+	u.RawQuery = q.Encode()
+	return c.Redirect(u.String(), fiber.StatusSeeOther)
+}
+
+// done turns a repository result into a redirect with its message.
+func done(c *fiber.Ctx, err error, okKey string) error {
+	if err != nil {
+		status, code := errorCode(err)
+		if status >= 500 {
+			return err
+		}
+		return back(c, "err", code)
+	}
+	return back(c, "ok", okKey)
+}
+
+func (s *Server) doMkdir(c *fiber.Ctx) error {
+	parent, name := c.FormValue("path"), strings.TrimSpace(c.FormValue("name"))
+	_, err := s.repo.Mkdir(c.UserContext(), principal(c), joinChild(parent, name))
+	return done(c, err, "mkdir")
+}
+
+func joinChild(parent, name string) string {
+	return strings.TrimSuffix(parent, "/") + "/" + name
+}
+
+func (s *Server) doRename(c *fiber.Ctx) error {
+	paths := formValues(c, "path")
+	name := strings.TrimSpace(c.FormValue("name"))
+	if len(paths) != 1 {
+		return back(c, "err", "pick_one")
+	}
+	_, err := s.repo.Move(c.UserContext(), principal(c), paths[0], joinChild(parentPath(paths[0]), name), false)
+	return done(c, err, "renamed")
+}
+
+// doTransfer moves or copies the selection into a folder.
+func (s *Server) doTransfer(copy bool) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		paths, dest := formValues(c, "path"), strings.TrimSpace(c.FormValue("dest"))
+		if len(paths) == 0 {
+			return back(c, "err", "pick_some")
+		}
+		if dest == "" {
+			return back(c, "err", "pick_dest")
+		}
+		for _, p := range paths {
+			to := joinChild(dest, p[strings.LastIndex(p, "/")+1:])
+			var err error
+			if copy {
+				_, err = s.repo.Copy(c.UserContext(), principal(c), p, to, false)
+			} else {
+				_, err = s.repo.Move(c.UserContext(), principal(c), p, to, false)
+			}
+			if err != nil {
+				return done(c, err, "")
+			}
+		}
+		if copy {
+			return back(c, "ok", "copied")
+		}
+		return back(c, "ok", "moved")
+	}
+}
+
+func (s *Server) doDelete(c *fiber.Ctx) error {
+	paths := formValues(c, "path")
+	if len(paths) == 0 {
+		return back(c, "err", "pick_some")
+	}
+	for _, p := range paths {
+		if err := s.repo.Delete(c.UserContext(), principal(c), p); err != nil {
+			return done(c, err, "")
+		}
+	}
+	return back(c, "ok", "deleted")
+}
+
+func (s *Server) doTags(c *fiber.Ctx) error {
+	var tags []string
+	for _, t := range strings.Split(c.FormValue("tags"), ",") {
+		if t = strings.TrimSpace(t); t != "" {
+			tags = append(tags, t)
+		}
+	}
+	_, err := s.repo.SetTags(c.UserContext(), principal(c), c.FormValue("path"), tags)
+	return done(c, err, "tagged")
+}
+
+func (s *Server) doRestoreVersion(c *fiber.Ctx) error {
+	v, err := strconv.Atoi(c.FormValue("version"))
+	if err != nil {
+		return back(c, "err", "invalid")
+	}
+	_, err = s.repo.RestoreVersion(c.UserContext(), principal(c), c.FormValue("path"), v)
+	return done(c, err, "version_restored")
+}
+
+func (s *Server) doLabelVersion(c *fiber.Ctx) error {
+	v, err := strconv.Atoi(c.FormValue("version"))
+	if err != nil {
+		return back(c, "err", "invalid")
+	}
+	err = s.repo.LabelVersion(c.UserContext(), principal(c), c.FormValue("path"), v,
+		strings.TrimSpace(c.FormValue("label")), c.FormValue("pinned") != "")
+	return done(c, err, "version_labelled")
+}
+
+func (s *Server) doRestoreTrash(c *fiber.Ctx) error {
+	id, err := strconv.ParseInt(c.FormValue("id"), 10, 64)
+	if err != nil {
+		return back(c, "err", "invalid")
+	}
+	_, err = s.repo.Restore(c.UserContext(), principal(c), id, strings.TrimSpace(c.FormValue("to")))
+	return done(c, err, "restored")
+}

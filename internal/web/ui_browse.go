@@ -1,0 +1,175 @@
+package web
+
+import (
+	"errors"
+	"net/url"
+	"sort"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+
+	"notreasso/internal/acl"
+	"notreasso/internal/repo"
+)
+
+// crumb is one step of the breadcrumbs.
+type crumb struct {
+	Name, Path string
+}
+
+func crumbsOf(p string) []crumb {
+	out := []crumb{{Name: "", Path: "/"}}
+	names, _ := repo.SplitPath(p)
+	for i, n := range names {
+		out = append(out, crumb{Name: n, Path: repo.JoinPath(names[:i+1])})
+	}
+	return out
+}
+
+// column is a sortable column header.
+type column struct {
+	Key, Label, URL, Aria string
+}
+
+type browseData struct {
+	Folder  repo.Node
+	Crumbs  []crumb
+	Rows    []repo.Node
+	Columns []column
+	CanEdit bool
+	Folders int
+	Files   int
+	MaxSize int64
+}
+
+var sortKeys = []string{"name", "size", "modified", "author"}
+
+// sortNodes orders a listing; folders always come first.
+func sortNodes(nodes []repo.Node, key string, desc bool) {
+	less := func(a, b repo.Node) bool {
+		switch key {
+		case "size":
+			if a.Size != b.Size {
+				return a.Size < b.Size
+			}
+		case "modified":
+			if !a.ModTime.Equal(b.ModTime) {
+				return a.ModTime.Before(b.ModTime)
+			}
+		case "author":
+			if a.UpdatedBy != b.UpdatedBy {
+				return a.UpdatedBy < b.UpdatedBy
+			}
+		}
+		return strings.ToLower(a.Name) < strings.ToLower(b.Name)
+	}
+	sort.SliceStable(nodes, func(i, j int) bool {
+		a, b := nodes[i], nodes[j]
+		if a.Dir != b.Dir {
+			return a.Dir
+		}
+		if desc {
+			return less(b, a)
+		}
+		return less(a, b)
+	})
+}
+
+func (s *Server) browsePage(c *fiber.Ctx) error {
+	p, err := pathParam(c)
+	if err != nil {
+		return err
+	}
+	who := principal(c)
+	dir, kids, err := s.repo.List(c.UserContext(), who, p)
+	switch {
+	case errors.Is(err, repo.ErrNotDir):
+		return c.Redirect("/file/"+escapePath(p), fiber.StatusSeeOther)
+	case err != nil && who.Anonymous():
+		return loginRedirect(c)
+	case err != nil:
+		return err
+	}
+	key, desc := c.Query("sort", "name"), c.Query("order") == "desc"
+	valid := false
+	for _, k := range sortKeys {
+		valid = valid || k == key
+	}
+	if !valid {
+		key = "name"
+	}
+	sortNodes(kids, key, desc)
+	pg := s.newPage(c, "browse")
+	d := browseData{Folder: dir, Crumbs: crumbsOf(dir.Path), Rows: kids, CanEdit: dir.Role >= acl.Editor, MaxSize: s.cfg.MaxUpload}
+	for _, k := range kids {
+		if k.Dir {
+			d.Folders++
+		} else {
+			d.Files++
+		}
+	}
+	for _, k := range sortKeys {
+		col := column{Key: k, Label: pg.L.T("col." + k), Aria: "none"}
+		q := url.Values{"sort": {k}}
+		if k == key {
+			col.Aria = "ascending"
+			if desc {
+				col.Aria = "descending"
+			} else {
+				q.Set("order", "desc")
+			}
+		}
+		col.URL = "?" + q.Encode()
+		d.Columns = append(d.Columns, col)
+	}
+	pg.Title = dir.Name
+	if dir.Path == "/" {
+		pg.Title = pg.L.T("browse.root")
+	}
+	pg.Data = d
+	return s.render(c, fiber.StatusOK, "browse", pg)
+}
+
+// iconFor names the sprite symbol for a node.
+func iconFor(n repo.Node) string {
+	if n.Dir {
+		return "i-folder"
+	}
+	return "i-" + kindOf(n.Mime, n.Name)
+}
+
+// kindClass names the type icon class (t-…) of a listed node.
+func kindClass(n repo.Node) string {
+	if n.Dir {
+		return "folder"
+	}
+	return kindOf(n.Mime, n.Name)
+}
+
+// kindOf sorts a file into a family, for icons and previews.
+func kindOf(mime, name string) string {
+	lower := strings.ToLower(name)
+	switch {
+	case mime == "application/pdf":
+		return "pdf"
+	case mime == "image/svg+xml":
+		return "image"
+	case strings.HasPrefix(mime, "image/"):
+		return "image"
+	case strings.HasPrefix(mime, "audio/"):
+		return "audio"
+	case strings.HasPrefix(mime, "video/"):
+		return "video"
+	case strings.Contains(mime, "spreadsheet") || strings.Contains(mime, "excel") || mime == "text/csv":
+		return "sheet"
+	case strings.Contains(mime, "presentation") || strings.Contains(mime, "powerpoint"):
+		return "slides"
+	case strings.Contains(mime, "wordprocessing") || strings.Contains(mime, "msword") || strings.Contains(mime, "opendocument.text") || mime == "application/rtf":
+		return "doc"
+	case strings.Contains(mime, "zip") || strings.Contains(mime, "compressed") || strings.HasSuffix(lower, ".7z") || strings.HasSuffix(lower, ".tar"):
+		return "archive"
+	case strings.HasPrefix(mime, "text/") || mime == "application/json" || mime == "message/rfc822":
+		return "text"
+	}
+	return "file"
+}

@@ -1,0 +1,171 @@
+package web
+
+import (
+	"archive/zip"
+	"context"
+	"fmt"
+	"io"
+	"mime"
+	"strconv"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+
+	"notreasso/internal/acl"
+	"notreasso/internal/repo"
+)
+
+// zipFolder streams a folder as a zip archive: archive/zip writes into a
+// pipe whose reader is the response body, so nothing is held in memory or
+// on disk whatever the folder's size. Every file is read through repo.Open,
+// which checks the caller's rights.
+func (s *Server) zipFolder(c *fiber.Ctx) error {
+	p, err := pathParam(c)
+	if err != nil {
+		return err
+	}
+	n, err := s.repo.Stat(c.UserContext(), principal(c), p)
+	if err != nil {
+		return err
+	}
+	name := n.Name
+	if n.Path == "/" {
+		name = "notreasso"
+	}
+	return s.sendZip(c, name+".zip", []string{n.Path})
+}
+
+// zipSelection is the bulk "download" of checked rows (POST, paths[]).
+func (s *Server) zipSelection(c *fiber.Ctx) error {
+	paths := formValues(c, "path")
+	if len(paths) == 0 {
+		return back(c, "err", "pick_some")
+	}
+	name := "selection.zip"
+	if len(paths) == 1 {
+		name = paths[0][strings.LastIndex(paths[0], "/")+1:] + ".zip"
+	}
+	return s.sendZip(c, name, paths)
+}
+
+func (s *Server) sendZip(c *fiber.Ctx, filename string, paths []string) error {
+	who := principal(c)
+	// The request context ends when the handler returns; the writer
+	// outlives it, so it gets its own, cancelled when the stream closes.
+	ctx, cancel := context.WithCancel(context.Background())
+	pr, pw := io.Pipe()
+	go func() {
+		defer cancel()
+		zw := zip.NewWriter(pw)
+		var err error
+		for _, p := range paths {
+			if err = s.zipAdd(ctx, zw, who, p, p[strings.LastIndex(p, "/")+1:]); err != nil {
+				break
+			}
+		}
+		if err == nil {
+			err = zw.Close()
+		}
+		if err != nil {
+			s.log.Warn("zip download cut", "err", err, "user", who.Login)
+		}
+		pw.CloseWithError(err)
+	}()
+	c.Set(fiber.HeaderContentType, "application/zip")
+	c.Set(fiber.HeaderContentDisposition, mime.FormatMediaType("attachment", map[string]string{"filename": filename}))
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	return c.SendStream(closeFunc{pr, func() { cancel(); pr.Close() }})
+}
+
+// closeFunc lets the response's Close stop the zip writer.
+type closeFunc struct {
+	io.Reader
+	close func()
+}
+
+func (c closeFunc) Close() error { c.close(); return nil }
+
+// zipAdd writes a file, or a folder and its content, under name.
+func (s *Server) zipAdd(ctx context.Context, zw *zip.Writer, who acl.Principal, p, name string) error {
+	n, err := s.repo.Stat(ctx, who, p)
+	if err != nil {
+		return err
+	}
+	if n.Dir {
+		if n.Path == "/" {
+			name = ""
+		} else if _, err := zw.CreateHeader(&zip.FileHeader{Name: name + "/", Modified: n.ModTime}); err != nil {
+			return err
+		}
+		_, kids, err := s.repo.List(ctx, who, n.Path)
+		if err != nil {
+			return err
+		}
+		for _, k := range kids {
+			child := k.Name
+			if name != "" {
+				child = name + "/" + k.Name
+			}
+			if err := s.zipAdd(ctx, zw, who, k.Path, child); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	f, err := s.repo.Open(ctx, who, p, 0)
+	if err != nil {
+		return err
+	}
+	method := zip.Deflate
+	if k := kindOf(n.Mime, n.Name); k == "image" || k == "archive" || k == "audio" || k == "video" || k == "pdf" || strings.Contains(n.Mime, "openxml") || strings.Contains(n.Mime, "opendocument") {
+		method = zip.Store // already compressed
+	}
+	w, err := zw.CreateHeader(&zip.FileHeader{Name: name, Method: method, Modified: n.ModTime})
+	if err != nil {
+		return err
+	}
+	rc, err := f.Reader(ctx, 0, -1)
+	if err != nil {
+		return err
+	}
+	defer rc.Close()
+	if _, err := io.Copy(w, rc); err != nil {
+		return fmt.Errorf("zip %s: %w", p, err)
+	}
+	return nil
+}
+
+// previewPolicy is the Content-Security-Policy of a preview response, or
+// "" if the type is never previewed. PDFs and raster images are served
+// without "sandbox" (which stops Chrome's PDF viewer) but with nothing
+// allowed to load or run; SVG keeps the sandbox, so its scripts never run.
+func previewPolicy(m string) string {
+	const locked = "default-src 'none'; img-src 'self' data:; style-src 'unsafe-inline'; media-src 'self'; frame-ancestors 'self'"
+	switch {
+	case m == "image/svg+xml":
+		return "sandbox; " + locked
+	case m == "application/pdf", strings.HasPrefix(m, "image/"), strings.HasPrefix(m, "audio/"), strings.HasPrefix(m, "video/"):
+		return locked
+	}
+	return ""
+}
+
+// preview serves a version for display inside the file page (iframe, img,
+// audio, video). Anything else is refused: downloads go through the API,
+// as attachments with the sandboxing policy.
+func (s *Server) preview(c *fiber.Ctx) error {
+	p, err := pathParam(c)
+	if err != nil {
+		return err
+	}
+	version, _ := strconv.Atoi(c.Query("version"))
+	f, err := s.repo.Open(c.UserContext(), principal(c), p, max(version, 0))
+	if err != nil {
+		return err
+	}
+	policy := previewPolicy(f.Version.Mime)
+	if policy == "" {
+		return fmt.Errorf("%w: no preview for %s", repo.ErrNotFound, f.Version.Mime)
+	}
+	return s.sendFile(c, f, "inline", policy)
+}

@@ -1,0 +1,176 @@
+package web
+
+import (
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/BurntSushi/toml"
+
+	"golang.org/x/text/language"
+
+	"notreasso/ui"
+)
+
+func TestLocaleFormats(t *testing.T) {
+	cat, err := loadCatalog()
+	if err != nil {
+		t.Fatal(err)
+	}
+	fr, en := cat.locale(language.French), cat.locale(language.English)
+	when := time.Date(2026, 11, 28, 19, 5, 0, 0, time.Local)
+	tests := []struct {
+		name, got, want string
+	}{
+		{"fr bytes", fr.Size(512), "512 o"},
+		{"fr MB", fr.Size(1572864), "1,5 Mo"},
+		{"en MB", en.Size(1572864), "1.5 MB"},
+		{"fr GB", fr.Size(5 << 30), "5 Go"},
+		{"en big KB", en.Size(200 << 10), "200 KB"},
+		{"fr number", fr.Num(1234567), "1\u00a0234\u00a0567"},
+		{"en number", en.Num(1234567), "1,234,567"},
+		{"fr date", fr.Date(when), "28 nov. 2026 à 19:05"},
+		{"en date", en.Date(when), "Nov 28, 2026, 7:05 PM"},
+		{"fr day", fr.Day(when), "28 nov. 2026"},
+		{"fr plural one", fr.T("search.total", "Count", 1), "1 résultat"},
+		{"en plural other", en.T("search.total", "Count", 3), "3 results"},
+		{"missing id", en.T("no.such.message"), "no.such.message"},
+	}
+	for _, tt := range tests {
+		if tt.got != tt.want {
+			t.Errorf("%s: got %q, want %q", tt.name, tt.got, tt.want)
+		}
+	}
+}
+
+// Every message exists in both languages.
+func TestCataloguesMatch(t *testing.T) {
+	cat, err := loadCatalog()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(cat.bundle.LanguageTags()) != 2 {
+		t.Fatalf("languages: %v", cat.bundle.LanguageTags())
+	}
+	v, err := loadViews()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(v.pages) < 10 {
+		t.Errorf("only %d page templates", len(v.pages))
+	}
+	frIDs, enIDs := messageIDs(t, "fr.toml"), messageIDs(t, "en.toml")
+	for id := range frIDs {
+		if !enIDs[id] {
+			t.Errorf("%s is in French, not in English", id)
+		}
+	}
+	for id := range enIDs {
+		if !frIDs[id] {
+			t.Errorf("%s is in English, not in French", id)
+		}
+	}
+}
+
+func TestPickLanguageAndHelpers(t *testing.T) {
+	for _, tt := range []struct {
+		in   string
+		want bool
+	}{{"fr", true}, {"en-GB", true}, {"de", false}, {"", false}} {
+		if _, ok := supported(tt.in); ok != tt.want {
+			t.Errorf("supported(%q) = %v", tt.in, ok)
+		}
+	}
+	for in, want := range map[string]string{
+		"/browse/x":       "/browse/x",
+		"//evil.example":  "/browse/",
+		"https://evil":    "/browse/",
+		"/\\evil.example": "/browse/",
+		"javascript:x":    "/browse/",
+		"":                "/browse/",
+	} {
+		if got := safeNext(in); got != want {
+			t.Errorf("safeNext(%q) = %q, want %q", in, got, want)
+		}
+	}
+	for _, tt := range []struct {
+		h       string
+		a, b, n int64
+		ok      bool
+	}{
+		{"bytes 0-9/100", 0, 9, 100, true},
+		{"bytes 90-99/100", 90, 99, 100, true},
+		{"bytes 90-100/100", 0, 0, 0, false},
+		{"bytes 5-4/100", 0, 0, 0, false},
+		{"bytes */100", 0, 0, 0, false},
+		{"0-9/100", 0, 0, 0, false},
+	} {
+		a, b, n, ok := parseContentRange(tt.h)
+		if ok != tt.ok || (ok && (a != tt.a || b != tt.b || n != tt.n)) {
+			t.Errorf("parseContentRange(%q) = %d %d %d %v", tt.h, a, b, n, ok)
+		}
+	}
+	for m, sandbox := range map[string]bool{"application/pdf": false, "image/png": false, "image/svg+xml": true} {
+		p := previewPolicy(m)
+		if p == "" || (sandbox != (p[:7] == "sandbox")) {
+			t.Errorf("previewPolicy(%s) = %q", m, p)
+		}
+	}
+	for _, m := range []string{"text/html", "application/javascript", "application/octet-stream", "text/xml"} {
+		if p := previewPolicy(m); p != "" {
+			t.Errorf("%s would be previewed: %q", m, p)
+		}
+	}
+}
+
+// Abandoned uploads expire; recent ones stay.
+func TestUploadSweep(t *testing.T) {
+	u := &uploads{dir: t.TempDir(), locks: map[string]*sync.Mutex{}}
+	old, fresh := "0123456789abcdef0123456789abcdef", "fedcba9876543210fedcba9876543210"
+	for _, id := range []string{old, fresh} {
+		os.WriteFile(u.part(id), []byte("x"), 0o600)
+		os.WriteFile(u.meta(id), []byte("{}"), 0o600)
+	}
+	past := time.Now().Add(-uploadTTL - time.Hour)
+	os.Chtimes(u.part(old), past, past)
+	os.Chtimes(u.meta(old), past, past)
+	if n := u.sweep(time.Now()); n != 1 {
+		t.Fatalf("swept %d, want 1", n)
+	}
+	for id, want := range map[string]bool{old: false, fresh: true} {
+		for _, f := range []string{u.part(id), u.meta(id)} {
+			if _, err := os.Stat(f); (err == nil) != want {
+				t.Errorf("%s exists=%v, want %v", filepath.Base(f), err == nil, want)
+			}
+		}
+	}
+}
+
+// messageIDs lists a catalogue's message ids (section.key).
+func messageIDs(t *testing.T, file string) map[string]bool {
+	t.Helper()
+	b, err := fs.ReadFile(ui.FS, "i18n/"+file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m map[string]any
+	if err := toml.Unmarshal(b, &m); err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]bool{}
+	var walk func(prefix string, v map[string]any)
+	walk = func(prefix string, v map[string]any) {
+		for k, x := range v {
+			if sub, ok := x.(map[string]any); ok && sub["other"] == nil {
+				walk(prefix+k+".", sub)
+			} else {
+				out[prefix+k] = true
+			}
+		}
+	}
+	walk("", m)
+	return out
+}
