@@ -136,7 +136,7 @@ func TestSessionsAndCSRF(t *testing.T) {
 	if st, _, _ := b.do("POST", "/api/v1/me/logout-everywhere", nil, map[string]string{"X-CSRF-Token": b.cookie("notreasso_csrf")}); st != 204 {
 		t.Fatalf("log out everywhere: %d", st)
 	}
-	for i, br := range []*browser{b, other} {
+	for i, br := range []*cookieClient{b, other} {
 		if _, body, _ := br.do("GET", "/api/v1/me", nil, nil); !strings.Contains(body, `"authenticated":false`) {
 			t.Errorf("browser %d still logged in: %s", i, body)
 		}

@@ -77,21 +77,21 @@ func (w *world) share(req map[string]any) (string, int64) {
 	return out["token"].(string), int64(out["id"].(float64))
 }
 
-// browser is a cookie-keeping HTTP client, as a web browser is.
-type browser struct {
+// cookieClient is a cookie-keeping HTTP client, as a web browser is.
+type cookieClient struct {
 	t    testing.TB
 	base string
 	hc   *http.Client
 }
 
-func newBrowser(t testing.TB, srv *server.Server) *browser {
+func newBrowser(t testing.TB, srv *server.Server) *cookieClient {
 	jar, _ := cookiejar.New(nil)
-	return &browser{t: t, base: srv.URL, hc: &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error {
+	return &cookieClient{t: t, base: srv.URL, hc: &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error {
 		return http.ErrUseLastResponse
 	}}}
 }
 
-func (b *browser) cookie(name string) string {
+func (b *cookieClient) cookie(name string) string {
 	u, _ := url.Parse(b.base)
 	for _, c := range b.hc.Jar.Cookies(u) {
 		if c.Name == name {
@@ -102,7 +102,7 @@ func (b *browser) cookie(name string) string {
 }
 
 // do sends a request and returns status, body and headers.
-func (b *browser) do(method, path string, body io.Reader, hdr map[string]string) (int, string, http.Header) {
+func (b *cookieClient) do(method, path string, body io.Reader, hdr map[string]string) (int, string, http.Header) {
 	b.t.Helper()
 	req, err := http.NewRequest(method, b.base+path, body)
 	if err != nil {
@@ -122,7 +122,7 @@ func (b *browser) do(method, path string, body io.Reader, hdr map[string]string)
 
 // upload posts files as a multipart form, the CSRF token in the query
 // string as the drop-box page does.
-func (b *browser) upload(path string, files map[string]string) (int, string) {
+func (b *cookieClient) upload(path string, files map[string]string) (int, string) {
 	b.t.Helper()
 	var buf bytes.Buffer
 	mw := multipart.NewWriter(&buf)
@@ -141,7 +141,7 @@ func (b *browser) upload(path string, files map[string]string) (int, string) {
 }
 
 // login logs the browser in through the JSON API, CSRF token included.
-func (b *browser) login(login, password string) int {
+func (b *cookieClient) login(login, password string) int {
 	b.t.Helper()
 	b.do("GET", "/api/v1/me", nil, nil)
 	st, _, _ := b.do("POST", "/api/v1/login", strings.NewReader(fmt.Sprintf(`{"login":%q,"password":%q}`, login, password)),
