@@ -76,8 +76,8 @@ func loadViews() (*views, error) {
 	files, _ := fs.Glob(ui.FS, "templates/*.html")
 	for _, f := range files {
 		name := path.Base(f)
-		if name == "layout.html" {
-			continue
+		if name == "layout.html" || strings.HasPrefix(name, "share_") {
+			continue // share-link pages have their own layout (ui.ShareTemplates)
 		}
 		t, err := template.Must(layout.Clone()).ParseFS(ui.FS, f)
 		if err != nil {
