@@ -102,7 +102,8 @@ func comparisonPDFs(t testing.TB) (paths []string, generated map[string]bool) {
 // positioning) and pdftotext by word overlap. The figures in
 // docs/extraction.md come from:
 //
-//	EXTRACT_COMPARE_PDFS='/usr/share/doc/*/*.pdf' go test -run PDFEnginesAgree -v ./indexer/extract/
+//	EXTRACT_COMPARE_PDFS='/usr/share/doc/*/*.pdf:/root/go/pkg/mod/github.com/xrash/smetrics@*/docs/*.pdf:/root/go/pkg/mod/github.com/ledongthuc/pdf@*/examples/read_plain_text/*.pdf' \
+//	  go test -run TestPDFEnginesAgree -v ./indexer/extract/
 func TestPDFEnginesAgree(t *testing.T) {
 	if pdftotextPath() == "" {
 		t.Fatal("pdftotext not installed: install the Debian package poppler-utils (.ci/run does)")
