@@ -87,6 +87,26 @@ func (c *client) put(path string, content []byte) (int, node) {
 	return resp.StatusCode, n
 }
 
+// putStream uploads size bytes read from body, announcing them in
+// Content-Length, so large files are sent without being held in memory.
+func (c *client) putStream(path string, body io.Reader, size int64) (int, node) {
+	c.t.Helper()
+	req, err := http.NewRequest("PUT", c.base+"/api/v1/files/"+escapePath(path), body)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	req.ContentLength = size
+	req.SetBasicAuth(c.user, c.pass)
+	resp, err := c.hc.Do(req)
+	if err != nil {
+		c.t.Fatalf("PUT %s: %v", path, err)
+	}
+	defer resp.Body.Close()
+	var n node
+	json.NewDecoder(resp.Body).Decode(&n)
+	return resp.StatusCode, n
+}
+
 func (c *client) get(path string, hdr map[string]string) (int, []byte, http.Header) {
 	c.t.Helper()
 	resp := c.do("GET", "/api/v1/files/"+path, nil, hdr)

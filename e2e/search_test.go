@@ -11,17 +11,19 @@ import (
 )
 
 type searchResult struct {
-	Total uint64 `json:"total"`
-	Hits  []struct {
-		ID       string   `json:"id"`
-		Path     string   `json:"path"`
-		Name     string   `json:"name"`
-		Snippets []string `json:"snippets"`
-	} `json:"hits"`
+	Total  uint64      `json:"total"`
+	Hits   []searchHit `json:"hits"`
 	Facets map[string][]struct {
 		Term  string `json:"term"`
 		Count int    `json:"count"`
 	} `json:"facets"`
+}
+
+type searchHit struct {
+	ID       string   `json:"id"`
+	Path     string   `json:"path"`
+	Name     string   `json:"name"`
+	Snippets []string `json:"snippets"`
 }
 
 func (c *client) search(q string, extra ...string) (int, searchResult) {
@@ -60,6 +62,8 @@ func TestSearchFindsUploadsAndRespectsPermissions(t *testing.T) {
 	c.put("/Bureau/pv-ag.txt", []byte("Procès-verbal de l'assemblée générale du 12 juin 2026.\nLes statuts de l'association sont modifiés."))
 	c.put("/Bureau/notes.md", []byte("# Réunion du bureau\n\nOrdre du jour : la trésorerie et les subventions."))
 	c.put("/Bureau/page.html", []byte("<html><head><title>Accueil</title><script>var secret='motcaché'</script></head><body><p>Bénévoles bienvenus</p></body></html>"))
+	c.put("/Bureau/membres.txt", []byte("Adhésion : chaque association membre verse une cotisation annuelle, réglée en espèces ou par chèque."))
+	c.put("/Bureau/minutes-en.txt", []byte("Minutes of the board. The members approved the budget, and the volunteers scheduled the next meeting for the summer fair."))
 
 	r := waitFound(t, c, `"assemblée générale"`, "/Bureau/pv-ag.txt")
 	if len(r.Hits[0].Snippets) == 0 || !strings.Contains(strings.Join(r.Hits[0].Snippets, ""), "<mark>") {
@@ -69,6 +73,34 @@ func TestSearchFindsUploadsAndRespectsPermissions(t *testing.T) {
 	waitFound(t, c, "statut", "/Bureau/pv-ag.txt")      // singular finds plural
 	waitFound(t, c, "association", "/Bureau/pv-ag.txt") // elision: l'association
 	waitFound(t, c, "benevole", "/Bureau/page.html")    // HTML visible text
+	// French morphology the other way round: a plural query finds the
+	// singular, an elided query the bare word, accents and case are
+	// optional, in words and in phrases.
+	for _, tc := range []struct{ q, want string }{
+		{"cotisations", "/Bureau/membres.txt"},
+		{"l'association", "/Bureau/membres.txt"},
+		{"l’association", "/Bureau/membres.txt"}, // typographic apostrophe
+		{"ADHESION", "/Bureau/membres.txt"},
+		{"especes cheques", "/Bureau/membres.txt"},
+		{`"assemblee generale"`, "/Bureau/pv-ag.txt"},
+		{`"Procès-Verbal de l'Assemblée"`, "/Bureau/pv-ag.txt"},
+		{"RÉUNIONS", "/Bureau/notes.md"},
+		// English stemming (Porter) on an English document.
+		{"meetings", "/Bureau/minutes-en.txt"},
+		{"approves", "/Bureau/minutes-en.txt"},
+		{"volunteering", "/Bureau/minutes-en.txt"},
+		{"scheduling budgets", "/Bureau/minutes-en.txt"},
+	} {
+		waitFound(t, c, tc.q, tc.want)
+	}
+	if _, r := c.search(`"generale assemblee"`); len(r.Hits) != 0 { // phrase order matters
+		t.Errorf("a phrase matched with its words swapped: %+v", r.Hits)
+	}
+	for path, lang := range map[string]string{"/Bureau/minutes-en.txt": "en", "/Bureau/pv-ag.txt": "fr"} {
+		if e := waitExtracted(t, c, path, 30*time.Second); e.Lang != lang {
+			t.Errorf("%s: language %q, want %q", path, e.Lang, lang)
+		}
+	}
 	if _, r := c.search("motcaché"); r.Total != 0 {
 		t.Errorf("script content indexed: %+v", r)
 	}

@@ -55,7 +55,7 @@ func (x *Indexer) ensureText(ctx context.Context, n repo.IndexNode) (repo.Extrac
 		x.metrics.extractionFailed(formatOf(n))
 		x.log.Warn("extraction failed", "path", n.Path, "blob", n.Hash, "reason", res.Reason)
 	}
-	e.Status, e.Reason, e.Lang, e.Chars, e.Extractor = string(res.Status), res.Reason, res.Lang, chars, res.Extractor
+	e.Status, e.Reason, e.Lang, e.Chars, e.Extractor, e.Truncated = string(res.Status), res.Reason, res.Lang, chars, res.Extractor, res.Truncated
 	return e, x.repo.PutExtraction(ctx, e)
 }
 

@@ -6,13 +6,15 @@ import (
 	"testing"
 
 	"golang.org/x/text/unicode/norm"
+
+	"notreasso/indexer/extract/testdocs"
 )
 
 // BenchmarkExtractText measures the text path (charset decoding, control
 // cleanup, NFKC) on typeset French.
 func BenchmarkExtractText(b *testing.B) {
 	const size = 64 << 20
-	doc := repeatedText{line: []byte(frenchLine), size: size}
+	doc := testdocs.RepeatedText(frenchLine, size)
 	b.SetBytes(size)
 	for b.Loop() {
 		res, err := Extract(context.Background(), doc, size, "text/plain", "big.txt", io.Discard, Limits{MaxTextBytes: 1 << 30})
@@ -26,7 +28,7 @@ func BenchmarkExtractText(b *testing.B) {
 // typeset French (no-break spaces, quotes, a ligature).
 func BenchmarkNFKC(b *testing.B) {
 	const size = 64 << 20
-	doc := repeatedText{line: []byte(frenchLine), size: size}
+	doc := testdocs.RepeatedText(frenchLine, size)
 	for _, c := range []struct {
 		name string
 		new  func(io.Writer) io.WriteCloser

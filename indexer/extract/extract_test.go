@@ -3,13 +3,14 @@ package extract
 import (
 	"bytes"
 	"context"
-	"encoding/base64"
 	"os"
 	"strings"
 	"testing"
 	"time"
 
 	"golang.org/x/text/encoding/unicode"
+
+	"notreasso/indexer/extract/testdocs"
 )
 
 // workerEnv makes the test binary act as the extraction worker, so that
@@ -53,97 +54,53 @@ type formatCase struct {
 }
 
 func formatCases() []formatCase {
-	eml := "From: =?UTF-8?Q?Fran=C3=A7oise_Lef=C3=A8vre?= <francoise@example.org>\r\n" +
-		"To: bureau@example.org\r\n" +
-		"Subject: =?ISO-8859-1?Q?Proc=E8s-verbal?= de =?UTF-8?B?" + base64.StdEncoding.EncodeToString([]byte("l'assemblée générale")) + "?=\r\n" +
-		"Date: Mon, 3 Jun 2024 10:00:00 +0200\r\n" +
-		"MIME-Version: 1.0\r\n" +
-		"Content-Type: multipart/mixed; boundary=\"XX\"\r\n\r\n" +
-		"--XX\r\nContent-Type: multipart/alternative; boundary=\"YY\"\r\n\r\n" +
-		"--YY\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: base64\r\n\r\n" +
-		wrap76(base64.StdEncoding.EncodeToString([]byte("Bonjour,\nvoici le "+phrase+" du 3 juin, approuvé par les membres.\n"))) + "\r\n" +
-		"--YY\r\nContent-Type: text/html; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n" +
-		"<p>Version HTML en double (html-only-marker)</p>\r\n" +
-		"--YY--\r\n" +
-		"--XX\r\nContent-Type: text/plain; charset=iso-8859-1\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n" +
-		"Pi=E8ce suppl=E9mentaire : budget pr=E9visionnel de l'ann=E9e, avec une tr=\r\n=E8s longue ligne.\r\n" +
-		"--XX\r\nContent-Type: application/pdf; name=\"rapport.pdf\"\r\n" +
-		"Content-Disposition: attachment; filename*=UTF-8''rapport%20financier%20d%C3%A9taill%C3%A9.pdf\r\nContent-Transfer-Encoding: base64\r\n\r\n" +
-		"JVBERi0xLjQK\r\n" +
-		"--XX\r\nContent-Type: image/png; name=\"=?UTF-8?Q?photo_f=C3=AAte.png?=\"\r\nContent-Transfer-Encoding: base64\r\n\r\n" +
-		"iVBORw0KGgo=\r\n" +
-		"--XX--\r\n"
-
-	html := `<!DOCTYPE html><html><head><meta charset="windows-1252"><title>Titre de la page</title>` +
-		`<meta name="description" content="meta-description-hidden"><style>body { color: red }</style>` +
-		`<script>var hidden = "script-content-hidden";</script></head>` +
-		`<body><h1>Compte rendu</h1><p>Le ` + phrase + ` est&nbsp;approuvé par les membres.</p>` +
-		`<table><tr><td>Recettes</td><td>1&nbsp;250&nbsp;€</td></tr></table><noscript>noscript-hidden</noscript>` +
-		`<pre>ligne 1
-ligne 2</pre></body></html>`
-
 	return []formatCase{
-		{name: "pv.pdf", mime: "application/pdf", data: func(t testing.TB) []byte { return textPDF(t, frenchPages(2), pdfOptions{}) },
+		{name: "pv.pdf", mime: "application/pdf", data: func(t testing.TB) []byte {
+			return must(t)(testdocs.PDFPages(testdocs.FrenchPages(2), testdocs.PDFOptions{}))
+		},
 			want: []string{"Le " + phrase, "approuvé par les membres présents", "Bilan financier et flux", "Page 2"}, lang: "fr"},
-		{name: "pv.docx", mime: "application/vnd.openxmlformats-officedocument.wordprocessingml.document", data: func(t testing.TB) []byte { return docxBytes(t, "") },
+		{name: "pv.docx", mime: "application/vnd.openxmlformats-officedocument.wordprocessingml.document", data: func(t testing.TB) []byte { return must(t)(testdocs.DOCX(phrase)) },
 			want:    []string{"Le " + phrase + " est approuvé\tpar les membres.\n", "Ligne\nsuivante", "Zone de texte", "Résumé financier", "En-tête de l'association"},
 			notWant: []string{"field-code", "Zone de texte\nZone de texte", "\t\t"}, lang: "fr"},
-		{name: "budget.xlsx", mime: "", data: xlsxBytes,
+		{name: "budget.xlsx", mime: "", data: func(t testing.TB) []byte { return must(t)(testdocs.XLSX(phrase)) },
 			want:    []string{"Budget 2024\n", "Le " + phrase + "\n", "Montant\t1250.5\n", "Dons et legs\t300"},
 			notWant: []string{"SUM(", "inutilisée"}, lang: ""},
-		{name: "diapos.pptx", mime: "application/vnd.openxmlformats-officedocument.presentationml.presentation", data: pptxBytes,
+		{name: "diapos.pptx", mime: "application/vnd.openxmlformats-officedocument.presentationml.presentation", data: func(t testing.TB) []byte { return must(t)(testdocs.PPTX(phrase)) },
 			want: []string{"Première diapositive : le " + phrase + "\nsuite", "Notes de l'orateur", "Deuxième diapositive"}, lang: "fr"},
-		{name: "cr.odt", mime: "application/vnd.oasis.opendocument.text", data: odtBytes,
+		{name: "cr.odt", mime: "application/vnd.oasis.opendocument.text", data: func(t testing.TB) []byte { return must(t)(testdocs.ODT(phrase)) },
 			want:    []string{"Compte rendu\n", "Le " + phrase + " est approuvé.\n", "Trois   espaces\ttabulation\nnouvelle ligne"},
 			notWant: []string{"supprimé"}, lang: "fr"},
-		{name: "comptes.ods", mime: "application/octet-stream", data: odsBytes,
+		{name: "comptes.ods", mime: "application/octet-stream", data: func(t testing.TB) []byte { return must(t)(testdocs.ODS(phrase)) },
 			want: []string{"Comptes\n", "Le " + phrase + "\t42"}},
-		{name: "diapos.odp", mime: "application/vnd.oasis.opendocument.presentation", data: odpBytes,
+		{name: "diapos.odp", mime: "application/vnd.oasis.opendocument.presentation", data: func(t testing.TB) []byte { return must(t)(testdocs.ODP(phrase)) },
 			want: []string{"Première diapositive : le " + phrase + "\n", "Deuxième diapositive"}},
-		{name: "page.html", mime: "text/html", data: func(t testing.TB) []byte { return cp1252(t, html) },
+		{name: "page.html", mime: "text/html", data: func(t testing.TB) []byte { return must(t)(testdocs.HTML(phrase)) },
 			want:    []string{"Titre de la page\n", "Compte rendu\n", "Le " + phrase + " est approuvé par les membres.", "Recettes 1 250 €", "ligne 1\nligne 2"},
 			notWant: []string{"hidden", "color", "<"}, lang: "fr"},
-		{name: "notes.md", mime: "text/markdown", data: func(testing.TB) []byte {
-			return []byte("# Procès-verbal\n\nLe " + phrase + " est **approuvé** par les membres.\n\n- point un\n- point deux\n")
-		}, want: []string{"# Procès-verbal\n", "Le " + phrase + " est **approuvé**"}, lang: "fr"},
-		{name: "windows.txt", mime: "text/plain", data: func(t testing.TB) []byte {
-			return cp1252(t, "Le "+phrase+" est approuvé par les membres.\r\nŒuvre sociale : 12 € « très » bien.\r\n")
-		}, want: []string{"Le " + phrase + " est approuvé par les membres.\nŒuvre sociale : 12 € « très » bien.\n"}, notWant: []string{"\r"}, lang: "fr"},
+		{name: "notes.md", mime: "text/markdown", data: func(testing.TB) []byte { return testdocs.Markdown(phrase) },
+			want: []string{"# Procès-verbal\n", "Le " + phrase + " est **approuvé**"}, lang: "fr"},
+		{name: "windows.txt", mime: "text/plain", data: func(t testing.TB) []byte { return must(t)(testdocs.TextCP1252(phrase)) },
+			want: []string{"Le " + phrase + " est approuvé par les membres.\nŒuvre sociale : 12 € « très » bien.\n"}, notWant: []string{"\r"}, lang: "fr"},
 		{name: "mixed.txt", mime: "text/plain; charset=us-ascii", data: func(t testing.TB) []byte {
 			// Valid UTF-8 for longer than the charset sniffing window, then
 			// a Windows-1252 byte: it must still decode, not vanish.
-			return append([]byte(strings.Repeat("Le "+phrase+" est approuvé.\n", 2000)), cp1252(t, "Fin du café.\n")...)
+			return append([]byte(strings.Repeat("Le "+phrase+" est approuvé.\n", 2000)), must(t)(testdocs.CP1252("Fin du café.\n"))...)
 		}, want: []string{"Le " + phrase + " est approuvé.\n", "Fin du café.\n"}, notWant: []string{"\uFFFD"}, lang: "fr"},
 		{name: "utf16.txt", mime: "", data: func(t testing.TB) []byte {
 			b, _ := unicode.UTF16(unicode.LittleEndian, unicode.UseBOM).NewEncoder().Bytes([]byte("Le " + phrase + " est approuvé par les membres."))
 			return b
 		}, want: []string{"Le " + phrase + " est approuvé"}, lang: "fr"},
-		{name: "adherents.csv", mime: "text/csv", data: func(t testing.TB) []byte {
-			return cp1252(t, "Nom;Commentaire;Montant\r\nDupont;\"Le "+phrase+", \"\"adopté\"\"; à l'unanimité\";12,50\r\nMartin;\"sur\r\ndeux lignes\";8\r\n")
-		}, want: []string{"Nom\tCommentaire\tMontant\n", "Dupont\tLe " + phrase + ", \"adopté\"; à l'unanimité\t12,50\n", "Martin\tsur\ndeux lignes\t8"}},
-		{name: "message.eml", mime: "message/rfc822", data: func(testing.TB) []byte { return []byte(eml) },
+		{name: "adherents.csv", mime: "text/csv", data: func(t testing.TB) []byte { return must(t)(testdocs.CSV(phrase)) },
+			want: []string{"Nom\tCommentaire\tMontant\n", "Dupont\tLe " + phrase + ", \"adopté\"; à l'unanimité\t12,50\n", "Martin\tsur\ndeux lignes\t8"}},
+		{name: "message.eml", mime: "message/rfc822", data: func(testing.TB) []byte { return testdocs.EML(phrase) },
 			want: []string{"From: Françoise Lefèvre <francoise@example.org>", "Subject: Procès-verbal de l'assemblée générale\n",
 				"voici le " + phrase + " du 3 juin", "budget prévisionnel de l'année, avec une très longue ligne",
 				"Attachment: rapport financier détaillé.pdf", "Attachment: photo fête.png"},
 			notWant: []string{"html-only-marker", "JVBER"}, lang: "fr"},
-		{name: "lettre.rtf", mime: "application/rtf", data: func(testing.TB) []byte {
-			return []byte(`{\rtf1\ansi\ansicpg1252\deff0{\fonttbl{\f0\froman Times New Roman;}}{\info{\title rtf-title-hidden}}` +
-				`{\*\generator Msftedit 5.41;}\viewkind4\uc1\pard\f0\fs24 Le proc\'e8s-verbal de l'assembl\'e9e g\'e9n\'e9rale est approuv\'e9 par les membres.\par` + "\r\n" +
-				`Fran\u231?ais na\u239?f, \ldblquote citation\rdblquote\tab fin\par}`)
-		}, want: []string{"Le " + phrase + " est approuvé par les membres.\n", "Français naïf, “citation”\tfin"},
+		{name: "lettre.rtf", mime: "application/rtf", data: func(testing.TB) []byte { return testdocs.RTF(phrase) },
+			want:    []string{"Le " + phrase + " est approuvé par les membres.\n", "Français naïf, “citation”\tfin"},
 			notWant: []string{"Times", "hidden", "Msftedit", "\\"}, lang: "fr"},
 	}
-}
-
-// wrap76 folds base64 into mail-sized lines.
-func wrap76(s string) string {
-	var b strings.Builder
-	for len(s) > 76 {
-		b.WriteString(s[:76] + "\r\n")
-		s = s[76:]
-	}
-	b.WriteString(s)
-	return b.String()
 }
 
 func checkText(t *testing.T, text string, res Result, tc formatCase) {
@@ -226,14 +183,14 @@ func TestUnsupported(t *testing.T) {
 }
 
 func TestEmptyDocument(t *testing.T) {
-	blankPDF := textPDF(t, [][]string{{}}, pdfOptions{})
+	blankPDF := must(t)(testdocs.PDFPages([][]string{{}}, testdocs.PDFOptions{}))
 	for _, c := range []struct {
 		name string
 		data []byte
 	}{
 		{"blank.txt", []byte(" \n\t\r\n")},
 		{"blank.pdf", blankPDF},
-		{"blank.docx", zipBytes(t, []zipEntry{{name: "word/document.xml", body: xmlHeader + `<w:document ` + wNS + `><w:body><w:p/><w:p><w:r><w:t>  </w:t></w:r></w:p></w:body></w:document>`}})},
+		{"blank.docx", must(t)(testdocs.Zip(testdocs.ZipEntry{Name: "word/document.xml", Body: testdocs.XMLHeader + `<w:document ` + testdocs.WordNS + `><w:body><w:p/><w:p><w:r><w:t>  </w:t></w:r></w:p></w:body></w:document>`}))},
 	} {
 		res, err := Extract(context.Background(), bytes.NewReader(c.data), int64(len(c.data)), "", c.name, &bytes.Buffer{}, Limits{})
 		if err != nil || res.Status != StatusEmpty {

@@ -13,6 +13,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"notreasso/indexer/extract/testdocs"
 )
 
 // leftoverProcesses lists running processes whose command line mentions
@@ -41,20 +43,6 @@ func isolatedTempDir(t *testing.T) {
 	})
 }
 
-func hostilePDFs(t testing.TB) map[string][]byte {
-	valid := textPDF(t, frenchPages(3), pdfOptions{})
-	return map[string][]byte{
-		"garbage":    []byte("%PDF-1.4\n\x00\xff garbage, not a PDF at all \n%%EOF\n"),
-		"truncated":  valid[:len(valid)/2],
-		"prev-loop":  textPDF(t, frenchPages(1), pdfOptions{prevLoop: true}),
-		"kids-cycle": textPDF(t, frenchPages(1), pdfOptions{kidsCycle: true}),
-		"count-2e9":  textPDF(t, frenchPages(1), pdfOptions{count: 2_000_000_000}),
-		// An xref subsection numbered from 50 million makes ledongthuc/pdf
-		// allocate a table of 50M entries (1.6 GB), then a copy of it.
-		"xref-alloc": textPDF(t, frenchPages(1), pdfOptions{xrefStart: 50_000_000}),
-	}
-}
-
 // TestHostilePDFsIsolatedGo runs crafted PDFs through the worker with the
 // pure Go parser, which panics, loops or allocates without bound on them:
 // each must come back as a Result within the time limit, with no process
@@ -77,7 +65,7 @@ func TestHostilePDFsIsolatedGo(t *testing.T) {
 		"count-2e9":  {StatusOK, "/Count is 2000000000 but 1 pages"},
 		"xref-alloc": {StatusFailed, "memory limit exceeded"},
 	}
-	for name, data := range hostilePDFs(t) {
+	for name, data := range testdocs.HostilePDFs() {
 		t.Run(name, func(t *testing.T) {
 			path := writeFile(t, name+".pdf", data)
 			_, res, took := runWorker(t, path, "application/pdf", lim)
@@ -105,7 +93,7 @@ func TestHostilePDFsIsolatedPoppler(t *testing.T) {
 	}
 	isolatedTempDir(t)
 	lim := Limits{Timeout: 5 * time.Second, MaxMemory: 256 << 20}
-	for name, data := range hostilePDFs(t) {
+	for name, data := range testdocs.HostilePDFs() {
 		path := writeFile(t, name+".pdf", data)
 		_, res, took := runWorker(t, path, "application/pdf", lim)
 		t.Logf("%s: %+v in %s", name, res, took.Round(time.Millisecond))
@@ -119,7 +107,7 @@ func TestHostilePDFsIsolatedPoppler(t *testing.T) {
 // RunIsolated must return the context's error at once and kill the worker.
 func TestIsolatedCancel(t *testing.T) {
 	isolatedTempDir(t)
-	path := writeFile(t, "loop.pdf", textPDF(t, frenchPages(1), pdfOptions{prevLoop: true}))
+	path := writeFile(t, "loop.pdf", testdocs.PrevLoopPDF())
 	exe, _ := os.Executable()
 	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
 	defer cancel()
@@ -141,7 +129,7 @@ func TestMemoryLimitIsWhatStopsTheWorker(t *testing.T) {
 		t.Skip("the worker's RLIMIT_AS cannot accommodate the race detector's shadow memory")
 	}
 	isolatedTempDir(t)
-	path := writeFile(t, "alloc.pdf", textPDF(t, frenchPages(1), pdfOptions{xrefStart: 10_000_000}))
+	path := writeFile(t, "alloc.pdf", testdocs.XrefAllocPDF(10_000_000))
 	logs := &captureWorkerLog{}
 	prev := slog.Default()
 	slog.SetDefault(slog.New(logs))
@@ -161,7 +149,7 @@ func TestMemoryLimitIsWhatStopsTheWorker(t *testing.T) {
 // TestMalformedPDFInProcess checks that parser panics are recovered when
 // Extract runs in the caller's process.
 func TestMalformedPDFInProcess(t *testing.T) {
-	valid := textPDF(t, frenchPages(1), pdfOptions{})
+	valid := must(t)(testdocs.PDFPages(testdocs.FrenchPages(1), testdocs.PDFOptions{}))
 	// Point every xref entry at the first object: resolving /Root then
 	// finds "1 0 obj" where "2 0 obj" is expected, a panic in the library.
 	mangled := bytes.Clone(valid)
@@ -205,22 +193,22 @@ func (h *captureWorkerLog) Handle(_ context.Context, r slog.Record) error {
 func TestZipBombs(t *testing.T) {
 	isolatedTempDir(t)
 	dir := t.TempDir()
-	docxParts := []zipEntry{
-		{name: "[Content_Types].xml", body: contentTypes()},
-		{name: "_rels/.rels", body: relsXML([3]string{"rId1", "officeDocument", "word/document.xml"})},
-	}
 	const twoGiB = 2 << 30
 	bombXML := filepath.Join(dir, "bomb-xml.docx")
-	zipBombFile(t, bombXML, "word/document.xml", xmlHeader+`<w:document `+wNS+`><w:body>`, "<w:p/>", twoGiB, docxParts...)
-	bombZeros := filepath.Join(dir, "bomb-zeros.docx")
-	zipBombFile(t, bombZeros, "word/document.xml", "", "\x00", twoGiB, docxParts...)
-
-	many := make([]zipEntry, 20_001)
-	for i := range many {
-		many[i] = zipEntry{name: fmt.Sprintf("word/media/%d.xml", i)}
+	if err := testdocs.DOCXBombFile(bombXML, twoGiB); err != nil {
+		t.Fatal(err)
 	}
-	manyEntries := writeFile(t, "many.docx", zipBytes(t, many))
-	big := writeFile(t, "big.docx", docxBytes(t, strings.Repeat("<w:p><w:r><w:t>"+phrase+" "+strings.Repeat("x", 200)+"</w:t></w:r></w:p>", 1000)))
+	bombZeros := filepath.Join(dir, "bomb-zeros.docx")
+	if err := testdocs.ZipBombFile(bombZeros, "word/document.xml", "", "\x00", twoGiB, testdocs.DOCXParts()...); err != nil {
+		t.Fatal(err)
+	}
+
+	many := make([]testdocs.ZipEntry, 20_001)
+	for i := range many {
+		many[i] = testdocs.ZipEntry{Name: fmt.Sprintf("word/media/%d.xml", i)}
+	}
+	manyEntries := writeFile(t, "many.docx", must(t)(testdocs.Zip(many...)))
+	big := writeFile(t, "big.docx", must(t)(testdocs.DOCXBody(strings.Repeat("<w:p><w:r><w:t>"+phrase+" "+strings.Repeat("x", 200)+"</w:t></w:r></w:p>", 1000))))
 
 	cases := []struct {
 		name, path string

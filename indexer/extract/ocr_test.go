@@ -3,52 +3,13 @@ package extract
 import (
 	"bytes"
 	"context"
-	"fmt"
-	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"notreasso/indexer/extract/testdocs"
 )
-
-// render rasterises page 1 of a PDF with pdftoppm at 300 dpi, as PNG or
-// as raw 8-bit gray (PGM), and returns the image file's path.
-func render(t *testing.T, pdfPath, format string) string {
-	t.Helper()
-	prefix := filepath.Join(t.TempDir(), "page")
-	args := []string{"-r", "300", "-gray", "-singlefile", pdfPath, prefix}
-	if format == "png" {
-		args = append([]string{"-png"}, args...)
-	}
-	if out, err := exec.Command(pdftoppmPath(), args...).CombinedOutput(); err != nil {
-		t.Fatalf("pdftoppm: %v: %s", err, out)
-	}
-	return prefix + "." + format
-}
-
-// readPGM parses a binary PGM (P5) image with 8-bit samples.
-func readPGM(t *testing.T, path string) (w, h int, gray []byte) {
-	t.Helper()
-	data, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var (
-		magic  string
-		maxVal int
-	)
-	r := bytes.NewReader(data)
-	if _, err := fmt.Fscan(r, &magic, &w, &h, &maxVal); err != nil || magic != "P5" || maxVal != 255 {
-		t.Fatalf("not an 8-bit PGM: %v", err)
-	}
-	r.ReadByte() // the single whitespace before the samples
-	gray = data[len(data)-r.Len():]
-	if len(gray) != w*h {
-		t.Fatalf("PGM has %d samples, want %d", len(gray), w*h)
-	}
-	return w, h, gray
-}
 
 // ocrFound checks OCR output loosely: the words that matter, in any case,
 // whatever apostrophe tesseract chose.
@@ -72,14 +33,9 @@ func TestOCR(t *testing.T) {
 		t.Fatal("tesseract lacks the French language data: install tesseract-ocr-fra (.ci/run does)")
 	}
 	isolatedTempDir(t)
-	const pageW, pageH = 520, 60
-	banner := writeFile(t, "banner.pdf", bannerPDF(t, pageW, pageH, "Le "+phrase))
 
 	t.Run("png", func(t *testing.T) {
-		png, err := os.ReadFile(render(t, banner, "png"))
-		if err != nil {
-			t.Fatal(err)
-		}
+		png := must(t)(testdocs.ScanPNG("Le " + phrase))
 		var out bytes.Buffer
 		start := time.Now()
 		res, err := Extract(context.Background(), bytes.NewReader(png), int64(len(png)), "image/png", "scan.png", &out, Limits{})
@@ -91,8 +47,7 @@ func TestOCR(t *testing.T) {
 	})
 
 	t.Run("scanned pdf", func(t *testing.T) {
-		w, h, gray := readPGM(t, render(t, banner, "pgm"))
-		scan := writeFile(t, "scan.pdf", imagePDF(pageW, pageH, w, h, gray))
+		scan := writeFile(t, "scan.pdf", must(t)(testdocs.ScannedPDF("Le "+phrase)))
 		text, res, took := runWorker(t, scan, "application/pdf", Limits{})
 		t.Logf("%+v in %s: %q", res, took.Round(time.Millisecond), text)
 		if res.Status != StatusOK || res.Extractor != "pdf/pdftotext+tesseract" {

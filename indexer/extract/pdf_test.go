@@ -11,6 +11,8 @@ import (
 
 	"github.com/ledongthuc/pdf"
 	"golang.org/x/text/unicode/norm"
+
+	"notreasso/indexer/extract/testdocs"
 )
 
 // comparePDFsEnv names extra PDFs (a glob, or several separated by ':')
@@ -81,9 +83,9 @@ func wordOverlap(candidate, reference map[string]int) (recall, precision, vocabu
 func comparisonPDFs(t testing.TB) (paths []string, generated map[string]bool) {
 	generated = map[string]bool{}
 	for name, data := range map[string][]byte{
-		"one-page.pdf":        textPDF(t, frenchPages(1), pdfOptions{}),
-		"ten-pages-flate.pdf": textPDF(t, frenchPages(10), pdfOptions{compressed: true}),
-		"banner.pdf":          bannerPDF(t, 520, 60, "Le "+phrase),
+		"one-page.pdf":        must(t)(testdocs.PDFPages(testdocs.FrenchPages(1), testdocs.PDFOptions{})),
+		"ten-pages-flate.pdf": must(t)(testdocs.PDFPages(testdocs.FrenchPages(10), testdocs.PDFOptions{Compressed: true})),
+		"banner.pdf":          must(t)(testdocs.BannerPDF(520, 60, "Le "+phrase)),
 	} {
 		p := writeFile(t, name, data)
 		paths = append(paths, p)
@@ -100,7 +102,8 @@ func comparisonPDFs(t testing.TB) (paths []string, generated map[string]bool) {
 // positioning) and pdftotext by word overlap. The figures in
 // docs/extraction.md come from:
 //
-//	EXTRACT_COMPARE_PDFS='/usr/share/doc/*/*.pdf' go test -run PDFEnginesAgree -v ./indexer/extract/
+//	EXTRACT_COMPARE_PDFS='/usr/share/doc/*/*.pdf:/root/go/pkg/mod/github.com/xrash/smetrics@*/docs/*.pdf:/root/go/pkg/mod/github.com/ledongthuc/pdf@*/examples/read_plain_text/*.pdf' \
+//	  go test -run TestPDFEnginesAgree -v ./indexer/extract/
 func TestPDFEnginesAgree(t *testing.T) {
 	if pdftotextPath() == "" {
 		t.Fatal("pdftotext not installed: install the Debian package poppler-utils (.ci/run does)")
@@ -132,7 +135,7 @@ func TestPDFEnginesAgree(t *testing.T) {
 // BenchmarkExtractPDF measures pages per second of both engines on a
 // generated 50-page PDF and on the files named by EXTRACT_COMPARE_PDFS.
 func BenchmarkExtractPDF(b *testing.B) {
-	paths := []string{writeFile(b, "fifty-pages.pdf", textPDF(b, frenchPages(50), pdfOptions{compressed: true}))}
+	paths := []string{writeFile(b, "fifty-pages.pdf", must(b)(testdocs.PDFPages(testdocs.FrenchPages(50), testdocs.PDFOptions{Compressed: true})))}
 	for _, pattern := range filepath.SplitList(os.Getenv(comparePDFsEnv)) {
 		matches, _ := filepath.Glob(pattern)
 		paths = append(paths, matches...)
@@ -159,7 +162,7 @@ func BenchmarkExtractPDF(b *testing.B) {
 }
 
 func TestPDFGoEngineLayout(t *testing.T) {
-	data := layoutPDF(t)
+	data := must(t)(testdocs.LayoutPDF())
 	var out bytes.Buffer
 	res, err := Extract(context.Background(), bytes.NewReader(data), int64(len(data)), "application/pdf", "layout.pdf", &out, Limits{})
 	if err != nil || res.Status != StatusOK || res.Extractor != "pdf/go" {

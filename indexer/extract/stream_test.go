@@ -14,34 +14,14 @@ import (
 	"unicode/utf8"
 
 	"golang.org/x/text/unicode/norm"
+
+	"notreasso/indexer/extract/testdocs"
 )
 
 // frenchLine is typeset French: no-break spaces before high punctuation
 // and in numbers, typographic quotes, a ligature, as NFKC must handle.
 const frenchLine = "Le " + phrase + " est approuvé à l'unanimité\u00a0; la trésorière présente le budget\u00a0: " +
 	"1\u202f250\u00a0€ pour l’année « écoulée », bilan ﬁnancier nº\u00a03.\n"
-
-// repeatedText is an io.ReaderAt of size bytes cycling through line, so a
-// 500 MB document can be read without a 500 MB file.
-type repeatedText struct {
-	line []byte
-	size int64
-}
-
-func (r repeatedText) ReadAt(p []byte, off int64) (int, error) {
-	if off >= r.size {
-		return 0, io.EOF
-	}
-	n := int(min(int64(len(p)), r.size-off))
-	for i := 0; i < n; {
-		k := int((off + int64(i)) % int64(len(r.line)))
-		i += copy(p[i:n], r.line[k:])
-	}
-	if n < len(p) {
-		return n, io.EOF
-	}
-	return n, nil
-}
 
 type countingWriter struct{ n int64 }
 
@@ -52,7 +32,7 @@ func (c *countingWriter) Write(p []byte) (int, error) { c.n += int64(len(p)); re
 // through while the heap stays small.
 func TestLargeTextStreams(t *testing.T) {
 	const size = 500 << 20
-	doc := repeatedText{line: []byte(frenchLine), size: size}
+	doc := testdocs.RepeatedText(frenchLine, size)
 
 	var out countingWriter
 	start := time.Now()

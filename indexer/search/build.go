@@ -240,16 +240,12 @@ func fieldTerms(field string, ts []string, boost float64, prefix bool) query.Que
 
 // phraseQuery matches the words in order in the folded content (accents
 // and case optional, no stemming: a phrase is a request for exact words)
-// or in the file name.
+// or in the file name. See exactPhraseQuery for why not bleve's own.
 func phraseQuery(ph string) query.Query {
-	content := query.NewMatchPhraseQuery(ph)
-	content.SetField(fContent)
-	content.Analyzer = anFold
-	name := query.NewMatchPhraseQuery(ph)
-	name.SetField(fName)
-	name.Analyzer = anName
-	name.SetBoost(boostName)
-	return query.NewDisjunctionQuery([]query.Query{content, name})
+	return query.NewDisjunctionQuery([]query.Query{
+		newExactPhraseQuery(ph, fContent, anFold, 1),
+		newExactPhraseQuery(ph, fName, anName, boostName),
+	})
 }
 
 // frenchArticles are the elided words the French elision filter removes.

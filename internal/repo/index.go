@@ -207,14 +207,15 @@ type Extraction struct {
 	Lang      string
 	Chars     int64
 	Extractor string
+	Truncated bool // the text stopped at the extraction limit
 	Attempts  int
 }
 
 // GetExtraction returns the cached extraction of a blob, if any.
 func (s *Service) GetExtraction(ctx context.Context, blob string) (Extraction, bool, error) {
 	var e Extraction
-	err := s.db.R.QueryRowContext(ctx, `SELECT blob, status, reason, lang, chars, extractor, attempts FROM extractions WHERE blob = ?`, blob).
-		Scan(&e.Blob, &e.Status, &e.Reason, &e.Lang, &e.Chars, &e.Extractor, &e.Attempts)
+	err := s.db.R.QueryRowContext(ctx, `SELECT blob, status, reason, lang, chars, extractor, truncated, attempts FROM extractions WHERE blob = ?`, blob).
+		Scan(&e.Blob, &e.Status, &e.Reason, &e.Lang, &e.Chars, &e.Extractor, &e.Truncated, &e.Attempts)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Extraction{}, false, nil
 	}
@@ -223,10 +224,11 @@ func (s *Service) GetExtraction(ctx context.Context, blob string) (Extraction, b
 
 // PutExtraction records an extraction result; a retried failure counts attempts.
 func (s *Service) PutExtraction(ctx context.Context, e Extraction) error {
-	_, err := s.db.W.ExecContext(ctx, `INSERT INTO extractions (blob, status, reason, lang, chars, extractor, attempts, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, 1, ?) ON CONFLICT (blob) DO UPDATE SET status = excluded.status, reason = excluded.reason,
-		lang = excluded.lang, chars = excluded.chars, extractor = excluded.extractor, attempts = extractions.attempts + 1,
-		created_at = excluded.created_at`, e.Blob, e.Status, e.Reason, e.Lang, e.Chars, e.Extractor, s.now().UnixNano())
+	_, err := s.db.W.ExecContext(ctx, `INSERT INTO extractions (blob, status, reason, lang, chars, extractor, truncated, attempts, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?) ON CONFLICT (blob) DO UPDATE SET status = excluded.status, reason = excluded.reason,
+		lang = excluded.lang, chars = excluded.chars, extractor = excluded.extractor, truncated = excluded.truncated,
+		attempts = extractions.attempts + 1, created_at = excluded.created_at`,
+		e.Blob, e.Status, e.Reason, e.Lang, e.Chars, e.Extractor, e.Truncated, s.now().UnixNano())
 	if err != nil {
 		return fmt.Errorf("record extraction of %s: %w", e.Blob, err)
 	}

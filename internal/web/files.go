@@ -42,8 +42,9 @@ type extractionJSON struct {
 	Status    string `json:"status"` // pending, ok, empty, unsupported, failed
 	Reason    string `json:"reason,omitempty"`
 	Lang      string `json:"lang,omitempty"`
-	Chars     int64  `json:"chars"`
+	Chars     int64  `json:"chars"` // bytes of UTF-8 text indexed
 	Extractor string `json:"extractor,omitempty"`
+	Truncated bool   `json:"truncated,omitempty"` // the text stopped at the limit: the end is not searchable
 }
 
 func toJSON(n repo.Node) nodeJSON {
@@ -121,7 +122,7 @@ func (s *Server) stat(c *fiber.Ctx) error {
 		}
 		out.Extraction = &extractionJSON{Status: "pending"}
 		if ok {
-			out.Extraction = &extractionJSON{e.Status, e.Reason, e.Lang, e.Chars, e.Extractor}
+			out.Extraction = &extractionJSON{e.Status, e.Reason, e.Lang, e.Chars, e.Extractor, e.Truncated}
 		}
 	}
 	return c.JSON(out)

@@ -1,0 +1,200 @@
+package search
+
+import (
+	"context"
+	"fmt"
+	"slices"
+
+	"github.com/blevesearch/bleve/v2/mapping"
+	bsearch "github.com/blevesearch/bleve/v2/search"
+	"github.com/blevesearch/bleve/v2/search/query"
+	"github.com/blevesearch/bleve/v2/search/searcher"
+	index "github.com/blevesearch/bleve_index_api"
+)
+
+// exactPhraseQuery matches the words of a phrase at consecutive positions
+// of one field (a removed stop word leaves a gap that any word fills),
+// like bleve's MatchPhraseQuery without slop or fuzziness.
+//
+// bleve's phrase matcher (findPhrasePaths) compares every position of
+// each word with every position of the next, so its cost is the product
+// of the words' occurrence counts in a document: on a 10 MiB text
+// repeating "la commission des finances" 128 000 times, one search for
+// "commission des finances" took over three minutes of CPU, and a
+// search has no way to stop it. Here the positions of each word are
+// sorted and walked together: the cost is linear in the occurrences.
+// Hits carry no term locations (snippets are built from the text).
+type exactPhraseQuery struct {
+	phrase, field, analyzer string
+	boost                   float64
+}
+
+func newExactPhraseQuery(phrase, field, analyzer string, boost float64) *exactPhraseQuery {
+	return &exactPhraseQuery{phrase: phrase, field: field, analyzer: analyzer, boost: boost}
+}
+
+// phraseSlot is one position of the phrase: the terms accepted there
+// (usually one) and its distance from the first word.
+type phraseSlot struct {
+	terms  []string
+	offset uint64
+}
+
+func (q *exactPhraseQuery) Searcher(ctx context.Context, r index.IndexReader, m mapping.IndexMapping, opts bsearch.SearcherOptions) (bsearch.Searcher, error) {
+	an := m.AnalyzerNamed(q.analyzer)
+	if an == nil {
+		return nil, fmt.Errorf("phrase query: no analyzer named %q", q.analyzer)
+	}
+	tokens := an.Analyze([]byte(q.phrase))
+	if len(tokens) == 0 {
+		return query.NewMatchNoneQuery().Searcher(ctx, r, m, opts)
+	}
+	first := tokens[0].Position
+	for _, t := range tokens {
+		first = min(first, t.Position)
+	}
+	var slots []phraseSlot
+	for _, t := range tokens {
+		off := uint64(t.Position - first)
+		i := slices.IndexFunc(slots, func(s phraseSlot) bool { return s.offset == off })
+		if i < 0 {
+			slots = append(slots, phraseSlot{offset: off})
+			i = len(slots) - 1
+		}
+		if !slices.Contains(slots[i].terms, string(t.Term)) {
+			slots[i].terms = append(slots[i].terms, string(t.Term))
+		}
+	}
+	slices.SortFunc(slots, func(a, b phraseSlot) int { return int(a.offset) - int(b.offset) })
+
+	opts.IncludeTermVectors = true // positions
+	var parts []bsearch.Searcher
+	closeAll := func() {
+		for _, p := range parts {
+			p.Close()
+		}
+	}
+	for _, s := range slots {
+		var alts []bsearch.Searcher
+		for _, term := range s.terms {
+			ts, err := searcher.NewTermSearcher(ctx, r, term, q.field, q.boost, opts)
+			if err != nil {
+				closeAll()
+				for _, a := range alts {
+					a.Close()
+				}
+				return nil, fmt.Errorf("phrase query: term %q: %w", term, err)
+			}
+			alts = append(alts, ts)
+		}
+		if len(alts) == 1 {
+			parts = append(parts, alts[0])
+			continue
+		}
+		ds, err := searcher.NewDisjunctionSearcher(ctx, r, alts, 1, opts)
+		if err != nil {
+			closeAll()
+			return nil, fmt.Errorf("phrase query: %w", err)
+		}
+		parts = append(parts, ds)
+	}
+	must, err := searcher.NewConjunctionSearcher(ctx, r, parts, opts)
+	if err != nil {
+		closeAll()
+		return nil, fmt.Errorf("phrase query: %w", err)
+	}
+	return &exactPhraseSearcher{must: must, field: q.field, slots: slots, pos: make([][]uint64, len(slots))}, nil
+}
+
+// exactPhraseSearcher passes on the documents of must (every word of the
+// phrase is there) whose positions line up.
+type exactPhraseSearcher struct {
+	must  bsearch.Searcher
+	field string
+	slots []phraseSlot
+	pos   [][]uint64 // per slot, reused between documents
+}
+
+func (s *exactPhraseSearcher) Next(ctx *bsearch.SearchContext) (*bsearch.DocumentMatch, error) {
+	for {
+		dm, err := s.must.Next(ctx)
+		if dm == nil || err != nil {
+			return nil, err
+		}
+		if s.keep(dm) {
+			return dm, nil
+		}
+		ctx.DocumentMatchPool.Put(dm)
+	}
+}
+
+func (s *exactPhraseSearcher) Advance(ctx *bsearch.SearchContext, id index.IndexInternalID) (*bsearch.DocumentMatch, error) {
+	dm, err := s.must.Advance(ctx, id)
+	if dm == nil || err != nil {
+		return nil, err
+	}
+	if s.keep(dm) {
+		return dm, nil
+	}
+	ctx.DocumentMatchPool.Put(dm)
+	return s.Next(ctx)
+}
+
+// keep reports whether the phrase occurs in dm, and drops dm's term
+// locations, which nothing downstream uses.
+func (s *exactPhraseSearcher) keep(dm *bsearch.DocumentMatch) bool {
+	for i := range s.pos {
+		s.pos[i] = s.pos[i][:0]
+	}
+	for _, l := range dm.FieldTermLocations {
+		if l.Field != s.field {
+			continue
+		}
+		for i, slot := range s.slots {
+			if slices.Contains(slot.terms, l.Term) {
+				s.pos[i] = append(s.pos[i], l.Location.Pos)
+			}
+		}
+	}
+	dm.FieldTermLocations = dm.FieldTermLocations[:0]
+	dm.Locations = nil
+	for i := range s.pos {
+		slices.Sort(s.pos[i])
+	}
+	return phraseAt(s.pos, s.slots)
+}
+
+// phraseAt reports whether some position p of the first slot has, for
+// every slot i, p + offset_i among pos[i]. The positions are sorted, so
+// one pass over each list suffices. (The fields searched by phrase hold a
+// single value: array positions need not be compared.)
+func phraseAt(pos [][]uint64, slots []phraseSlot) bool {
+	next := make([]int, len(pos))
+candidates:
+	for _, p := range pos[0] {
+		for i := 1; i < len(pos); i++ {
+			want := p + slots[i].offset
+			for next[i] < len(pos[i]) && pos[i][next[i]] < want {
+				next[i]++
+			}
+			if next[i] == len(pos[i]) {
+				return false // no later position can line up either
+			}
+			if pos[i][next[i]] != want {
+				continue candidates
+			}
+		}
+		return true
+	}
+	return false
+}
+
+func (s *exactPhraseSearcher) Close() error           { return s.must.Close() }
+func (s *exactPhraseSearcher) Weight() float64        { return s.must.Weight() }
+func (s *exactPhraseSearcher) SetQueryNorm(n float64) { s.must.SetQueryNorm(n) }
+func (s *exactPhraseSearcher) Count() uint64          { return s.must.Count() } // at most
+func (s *exactPhraseSearcher) Min() int               { return 0 }
+func (s *exactPhraseSearcher) Size() int              { return s.must.Size() }
+func (s *exactPhraseSearcher) DocumentMatchPoolSize() int {
+	return s.must.DocumentMatchPoolSize() + 1
+}
