@@ -20,7 +20,7 @@ type searchResult struct {
 }
 
 type searchHit struct {
-	ID       string   `json:"id"`
+	ID       int64    `json:"id"`
 	Path     string   `json:"path"`
 	Name     string   `json:"name"`
 	Snippets []string `json:"snippets"`

@@ -73,8 +73,15 @@ func (s indexSearcher) Search(ctx context.Context, p acl.Principal, q SearchQuer
 	out := SearchResult{Total: int(res.Total)}
 	for _, h := range res.Hits {
 		id, _ := strconv.ParseInt(h.ID, 10, 64)
-		out.Hits = append(out.Hits, SearchHit{ID: id, Path: h.Path, Name: h.Name, Mime: h.Mime, Size: h.Size,
-			Modified: h.Modified, Tags: h.Tags, Score: h.Score, Snippets: h.Snippets})
+		hit := SearchHit{ID: id, Path: h.Path, Name: h.Name, Mime: h.Mime, Size: h.Size,
+			Modified: h.Modified, Tags: h.Tags, Score: h.Score, Snippets: h.Snippets}
+		if hit.Tags == nil {
+			hit.Tags = []string{}
+		}
+		if hit.Snippets == nil {
+			hit.Snippets = []string{}
+		}
+		out.Hits = append(out.Hits, hit)
 	}
 	facets := func(fs []search.FacetCount) []Facet {
 		out := make([]Facet, 0, len(fs))
