@@ -199,3 +199,24 @@ func TestTopFolder(t *testing.T) {
 		}
 	}
 }
+
+// Repeated searches give identical hits and scores. With several analysers
+// on a field name, bleve would pick one by map iteration order; each field
+// here is queried with its analyser named explicitly.
+func TestSearchDeterministic(t *testing.T) {
+	ix, _ := openTest(t, fixture()...)
+	for _, text := range []string{"meetings budget", "réunions", "l'association", `"assemblée générale"`} {
+		first := search(t, ix, Query{Text: text, Access: all})
+		for range 30 {
+			again := search(t, ix, Query{Text: text, Access: all})
+			if len(again.Hits) != len(first.Hits) {
+				t.Fatalf("%q: %d hits then %d", text, len(first.Hits), len(again.Hits))
+			}
+			for i := range again.Hits {
+				if again.Hits[i].ID != first.Hits[i].ID || again.Hits[i].Score != first.Hits[i].Score {
+					t.Fatalf("%q: hit %d changed: %+v then %+v", text, i, first.Hits[i], again.Hits[i])
+				}
+			}
+		}
+	}
+}
