@@ -27,7 +27,8 @@ type FacetCount struct {
 
 // All facet values of a document live in one doc-values field, prefixed by
 // facet: counting them reads one field per matching document instead of
-// four, which was a fifth of search time.
+// four (facets were a fifth of search CPU on 20 000 documents with four
+// fields).
 const (
 	facetTag    = "tag:"
 	facetType   = "type:"
