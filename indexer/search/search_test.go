@@ -137,6 +137,11 @@ func TestSearchSortAndPaging(t *testing.T) {
 			if res.Total != tt.wantTotal {
 				t.Errorf("Total = %d, want %d", res.Total, tt.wantTotal)
 			}
+			for _, h := range res.Hits {
+				if byDate := tt.q.Sort == "date" || tt.q.Text == ""; byDate != (h.Score == 0) {
+					t.Errorf("hit %s: score %v (sorted by date: %v)", h.ID, h.Score, byDate)
+				}
+			}
 		})
 	}
 }
