@@ -14,8 +14,10 @@ import (
 // one overlap the segment build of the other. Measured on the synthetic
 // corpus (11 KB documents), CPU per document hardly depends on the batch
 // size (3.5-3.7 ms for 250 to 1000) but memory does: the analysed form of a
-// batch is about 30 times its text; 300 keeps indexing well under 1 GB. The
-// byte cap bounds memory when documents are large (up to 10 MiB each).
+// batch is about 30 times its text (peak 0.7 GB at 250, 1.4 GB at 1000 on
+// 6 000 documents; 1.0 GB of heap at 300 on 100 000). The byte cap bounds
+// memory when documents are large (up to 10 MiB each). Variables, not
+// constants, so that tests can exercise many batches cheaply.
 var (
 	batchDocs    = 300
 	batchBytes   = 8 << 20

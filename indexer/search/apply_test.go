@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -146,5 +147,30 @@ func TestApplyManyBatches(t *testing.T) {
 	res := search(t, ix, Query{Text: "réunion", Access: Access{Roots: []string{"f3"}}, Limit: 5})
 	if res.Total != uint64(want) || len(res.Hits) != 5 {
 		t.Errorf("Total %d with %d hits, want %d with 5", res.Total, len(res.Hits), want)
+	}
+}
+
+// A 10 MiB text is indexed whole (a word at its very end is found) while
+// its snippet reads a bounded prefix.
+func TestApplyLargeDocument(t *testing.T) {
+	if testing.Short() {
+		t.Skip("indexes 10 MiB")
+	}
+	big := strings.Repeat("Le trésorier présente les comptes de l'exercice. ", 10<<20/50) + "zygomatique"
+	docs := append(manyDocs(3), Document{
+		ID: "big", Name: "archives.txt", Path: "/f0/archives.txt", Ancestors: []string{"root", "f0"},
+		Lang: "fr", Content: big, Modified: day("2024-01-01"),
+	})
+	ix, _ := openTest(t, docs...)
+	res := search(t, ix, Query{Text: "zygomatique", Access: all})
+	if got := ids(res); !slices.Equal(got, []string{"big"}) {
+		t.Fatalf("word at the end of 10 MiB: hits %v", got)
+	}
+	if len(res.Hits[0].Snippets) != 1 || strings.Contains(res.Hits[0].Snippets[0], "<mark>") {
+		t.Errorf("match beyond the scan limit: want the lead only, got %q", res.Hits[0].Snippets)
+	}
+	res = search(t, ix, Query{Text: "trésorier", Access: all})
+	if len(res.Hits) != 1 || len(res.Hits[0].Snippets) != maxFragments {
+		t.Errorf("common word in a big text: %d hits, %+v", len(res.Hits), res.Hits)
 	}
 }

@@ -3,7 +3,6 @@ package search
 import (
 	"encoding/json"
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -91,12 +90,9 @@ func buildDocument(a *analyzers, d *Document) (*document.Document, error) {
 	for _, t := range d.Tags {
 		tagKeys = append(tagKeys, foldKeyword(t))
 	}
-	keywords(fTags, d.Tags, optFacet)
 	keywords(fTagKey, tagKeys, optKeyword)
 	keywords(fType, typeTerms(d.Name, d.Mime), optKeyword)
-	keywords(fFamily, []string{typeFamily(d.Name, d.Mime)}, optFacet)
 	keywords(fACL, append(append([]string{}, d.Ancestors...), d.ID), optKeyword)
-	keywords(fTop, []string{topFolder(d.Path, d.Ancestors)}, optFacet)
 	keywords(fFolders, folderKeys(d.Path), optKeyword)
 	keywords(fAuthor, []string{strings.ToLower(d.Author)}, optKeyword)
 
@@ -107,9 +103,9 @@ func buildDocument(a *analyzers, d *Document) (*document.Document, error) {
 			return nil, fmt.Errorf("document %s: modified date %v: %w", d.ID, mod, err)
 		}
 		doc.AddField(df)
-		keywords(fYear, []string{strconv.Itoa(mod.Year())}, optFacet)
 	}
 	doc.AddField(document.NewNumericFieldWithIndexingOptions(fSize, nil, float64(d.Size), optKeyword))
+	keywords(fFacets, facetValues(d), optFacet)
 
 	m, err := json.Marshal(meta{
 		ID: d.ID, Name: d.Name, Path: d.Path, Mime: d.Mime, Author: d.Author,

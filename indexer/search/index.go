@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/blevesearch/bleve/v2"
 	"github.com/blevesearch/bleve/v2/index/scorch"
@@ -70,7 +71,7 @@ const (
 var genName = regexp.MustCompile(`^gen-[0-9]{6,}$`)
 
 // Open opens the index at path, creating it (empty) if missing. One process
-// at a time may open a given path.
+// at a time may open a given path: a second Open fails after lockTimeout.
 func Open(path string, logger *slog.Logger, opts ...Option) (*Index, error) {
 	if logger == nil {
 		logger = slog.Default()
@@ -92,7 +93,7 @@ func Open(path string, logger *slog.Logger, opts ...Option) (*Index, error) {
 	case err != nil:
 		return nil, err
 	}
-	bi, err := bleve.OpenUsing(filepath.Join(path, gen), nil)
+	bi, err := bleve.OpenUsing(filepath.Join(path, gen), runtimeConfig(false))
 	if err != nil {
 		return nil, fmt.Errorf("opening search index %s: %w", filepath.Join(path, gen), err)
 	}
@@ -109,6 +110,19 @@ func Open(path string, logger *slog.Logger, opts ...Option) (*Index, error) {
 	}
 	ix.removeStrayGenerations(gen)
 	return ix, nil
+}
+
+// lockTimeout bounds how long Open waits for another process holding the
+// index (scorch locks its bolt file; without a timeout Open would hang).
+var lockTimeout = 10 * time.Second
+
+// runtimeConfig is the scorch configuration used when opening a generation.
+func runtimeConfig(unsafeBatch bool) map[string]interface{} {
+	c := map[string]interface{}{"bolt_timeout": lockTimeout.String()}
+	if unsafeBatch {
+		c["unsafe_batch"] = true
+	}
+	return c
 }
 
 // createFirst makes the first generation of a new index. Nothing exists

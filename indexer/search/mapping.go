@@ -17,7 +17,7 @@ import (
 // mappingVersion is stored in every index. Bump it whenever a field, an
 // analyzer or the way a Document is turned into fields changes: an index
 // with another version reports NeedsRebuild.
-const mappingVersion = "1"
+const mappingVersion = "2"
 
 // Field names. Documents are built by hand (see document.go) rather than
 // through bleve's reflection mapping, so each field gets exactly the
@@ -29,16 +29,13 @@ const (
 	fContent   = "content"    // language-neutral folded text; positions for phrases
 	fContentFR = "content_fr" // French analysis (elision, stop words, light stemming)
 	fContentEN = "content_en" // English analysis (possessives, stop words, Porter)
-	fTags      = "tags"       // tags as given; doc values for the facet
 	fTagKey    = "tag_key"    // folded tags, for tag: filters and word matches
 	fType      = "type"       // family, extension and mime: what type: matches
-	fFamily    = "family"     // one type family per doc; doc values for the facet
 	fACL       = "acl"        // ancestor ids plus the doc's own id: permission and folder filter
-	fTop       = "top"        // first-level folder id; doc values for the facet
 	fFolders   = "folders"    // folded folder paths and names, for folder:
 	fAuthor    = "author"     // lower-cased login
 	fModified  = "modified"   // date; doc values for date sorting
-	fYear      = "year"       // year of modification; doc values for the facet
+	fFacets    = "facets"     // "tag:…", "type:…", "folder:…", "year:…"; doc values for the facets
 	fSize      = "size"       // bytes, numeric
 	fMeta      = "meta"       // stored only: JSON with what a Hit shows
 )
@@ -136,15 +133,12 @@ func buildMapping() (*mapping.IndexMappingImpl, error) {
 	dm.AddFieldMappingsAt(fContent, text(anFold, true))
 	dm.AddFieldMappingsAt(fContentFR, text(anFR, false))
 	dm.AddFieldMappingsAt(fContentEN, text(anEN, false))
-	dm.AddFieldMappingsAt(fTags, keyword(true))
 	dm.AddFieldMappingsAt(fTagKey, keyword(false))
 	dm.AddFieldMappingsAt(fType, keyword(false))
-	dm.AddFieldMappingsAt(fFamily, keyword(true))
 	dm.AddFieldMappingsAt(fACL, keyword(false))
-	dm.AddFieldMappingsAt(fTop, keyword(true))
 	dm.AddFieldMappingsAt(fFolders, keyword(false))
 	dm.AddFieldMappingsAt(fAuthor, keyword(false))
-	dm.AddFieldMappingsAt(fYear, keyword(true))
+	dm.AddFieldMappingsAt(fFacets, keyword(true))
 	date := mapping.NewDateTimeFieldMapping()
 	date.Store, date.IncludeInAll, date.DocValues = false, false, true
 	dm.AddFieldMappingsAt(fModified, date)

@@ -84,7 +84,7 @@ func (ix *Index) beginRebuild(gen string) (*Rebuild, error) {
 		// which speeds up bulk indexing. It is safe here because nothing
 		// uses this generation before Commit waits for persistence, and it
 		// is not stored in the index, so the reopened index is durable.
-		bi, err = bleve.OpenUsing(dir, map[string]interface{}{"unsafe_batch": true})
+		bi, err = bleve.OpenUsing(dir, runtimeConfig(true))
 	}
 	if err != nil {
 		os.RemoveAll(dir)
@@ -128,7 +128,7 @@ func (rb *Rebuild) Commit(ctx context.Context) error {
 	}
 	var bi bleve.Index
 	if err == nil {
-		bi, err = bleve.OpenUsing(dir, nil)
+		bi, err = bleve.OpenUsing(dir, runtimeConfig(false))
 	}
 	var an *analyzers
 	if err == nil {

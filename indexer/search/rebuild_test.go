@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/blevesearch/bleve/v2"
 )
@@ -220,5 +221,27 @@ func TestOpenMappingVersion(t *testing.T) {
 	}
 	if _, err := Open(bad, testLogger(t)); err == nil {
 		t.Error("Open with a CURRENT naming no generation: no error")
+	}
+}
+
+func TestOpenTwiceFails(t *testing.T) {
+	defer func(d time.Duration) { lockTimeout = d }(lockTimeout)
+	lockTimeout = 200 * time.Millisecond
+	dir := t.TempDir()
+	ix, err := Open(dir, testLogger(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ix.Close()
+	if second, err := Open(dir, testLogger(t)); err == nil {
+		second.Close()
+		t.Fatal("second Open of a locked index: no error")
+	}
+	// The first is unharmed.
+	if err := ix.Apply(context.Background(), fixture(), nil); err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := ix.Count(); n != 6 {
+		t.Errorf("Count = %d", n)
 	}
 }

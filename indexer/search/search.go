@@ -30,7 +30,7 @@ type Hit struct {
 	Size                         int64
 	Modified                     time.Time
 	Tags                         []string
-	Score                        float64
+	Score                        float64 // relevance; 0 when sorted by date
 	// Snippets are up to 3 fragments of the text around the matches,
 	// HTML-escaped, matches wrapped in <mark>; the text's beginning if the
 	// document matched by name or path only; none without a TextSource.
@@ -59,6 +59,8 @@ func (ix *Index) Search(ctx context.Context, q Query) (*Result, error) {
 	req.Fields = []string{fMeta}
 	addFacets(req)
 	if c.byDate {
+		// Scores would not be used: skip computing them.
+		req.Score = "none"
 		req.SortByCustom(bsearch.SortOrder{
 			&bsearch.SortField{Field: fModified, Desc: true, Type: bsearch.SortFieldAsDate,
 				Missing: bsearch.SortFieldMissingLast},

@@ -137,6 +137,11 @@ func TestSearchSortAndPaging(t *testing.T) {
 			if res.Total != tt.wantTotal {
 				t.Errorf("Total = %d, want %d", res.Total, tt.wantTotal)
 			}
+			for _, h := range res.Hits {
+				if byDate := tt.q.Sort == "date" || tt.q.Text == ""; byDate != (h.Score == 0) {
+					t.Errorf("hit %s: score %v (sorted by date: %v)", h.ID, h.Score, byDate)
+				}
+			}
 		})
 	}
 }
@@ -196,6 +201,27 @@ func TestTopFolder(t *testing.T) {
 	for _, tt := range tests {
 		if got := topFolder(tt.path, tt.ancestors); got != tt.want {
 			t.Errorf("topFolder(%q, %v) = %q, want %q", tt.path, tt.ancestors, got, tt.want)
+		}
+	}
+}
+
+// Repeated searches give identical hits and scores. With several analysers
+// on a field name, bleve would pick one by map iteration order; each field
+// here is queried with its analyser named explicitly.
+func TestSearchDeterministic(t *testing.T) {
+	ix, _ := openTest(t, fixture()...)
+	for _, text := range []string{"meetings budget", "réunions", "l'association", `"assemblée générale"`} {
+		first := search(t, ix, Query{Text: text, Access: all})
+		for range 30 {
+			again := search(t, ix, Query{Text: text, Access: all})
+			if len(again.Hits) != len(first.Hits) {
+				t.Fatalf("%q: %d hits then %d", text, len(first.Hits), len(again.Hits))
+			}
+			for i := range again.Hits {
+				if again.Hits[i].ID != first.Hits[i].ID || again.Hits[i].Score != first.Hits[i].Score {
+					t.Fatalf("%q: hit %d changed: %+v then %+v", text, i, first.Hits[i], again.Hits[i])
+				}
+			}
 		}
 	}
 }
