@@ -201,6 +201,11 @@ func (s *Service) Put(ctx context.Context, p acl.Principal, path string, r io.Re
 		return Node{}, false, fmt.Errorf("upload %s: %w", path, err)
 	}
 	defer os.Remove(sp.path) // gone already if renamed into the store
+	// Lease before storing: the store skips content it already holds, and
+	// the collector must not delete it meanwhile (see gc.go).
+	if err := s.leaseBlob(ctx, sp.hash, sp.size); err != nil {
+		return Node{}, false, fmt.Errorf("upload %s: %w", path, err)
+	}
 	if err := s.storeBlob(ctx, sp); err != nil {
 		return Node{}, false, fmt.Errorf("upload %s: %w", path, err)
 	}
@@ -273,9 +278,8 @@ func (s *Service) commitPut(ctx context.Context, p acl.Principal, parentPath, na
 				return err
 			}
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO blobs (sha256, size, created_at) VALUES (?, ?, ?) ON CONFLICT (sha256) DO NOTHING`,
-			sp.hash, sp.size, now.UnixNano()); err != nil {
-			return fmt.Errorf("record blob: %w", err)
+		if err := s.useBlob(ctx, tx, sp.hash, now); err != nil {
+			return err
 		}
 		if cur.id == 0 {
 			res, err := tx.ExecContext(ctx, `INSERT INTO nodes (parent_id, name, kind, mtime, created_at, created_by, updated_at, updated_by)

@@ -18,6 +18,7 @@ import (
 
 	"notreasso/internal/acl"
 	"notreasso/internal/meta"
+	"notreasso/internal/retention"
 	"notreasso/storage"
 )
 
@@ -60,6 +61,11 @@ type Options struct {
 	SpoolDir  string
 	Logger    *slog.Logger
 	Now       func() time.Time // for tests; time.Now by default
+	// Retention is the version policy where no folder rule applies;
+	// retention.Default() if nil. Location sets the calendar (hours, days,
+	// weeks) the policy thins by; UTC if nil.
+	Retention *retention.Policy
+	Location  *time.Location
 }
 
 // Service is the repository.

@@ -128,7 +128,7 @@ func TestDecide(t *testing.T) {
 // when the cap does not bind (and always with KeepLast).
 func TestHistoryIndependent(t *testing.T) {
 	policies := map[string]Policy{"default without cap": {EveryFor: time.Hour, HourlyFor: Day, DailyFor: 30 * Day, WeeklyFor: Forever},
-		"short": {EveryFor: 10 * time.Minute, HourlyFor: 6 * time.Hour, DailyFor: 10 * Day, WeeklyFor: 12 * Week},
+		"short":  {EveryFor: 10 * time.Minute, HourlyFor: 6 * time.Hour, DailyFor: 10 * Day, WeeklyFor: 12 * Week},
 		"last 7": KeepLast(7)}
 	for name, p := range policies {
 		for seed := uint64(1); seed <= 20; seed++ {
