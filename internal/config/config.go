@@ -34,6 +34,10 @@ type Config struct {
 	Log     Log     `koanf:"log"`
 	Storage Storage `koanf:"storage"`
 	Session Session `koanf:"session"`
+
+	Retention Retention `koanf:"retention"` // see retention.go
+	Trash     Trash     `koanf:"trash"`
+	GC        GC        `koanf:"gc"`
 }
 
 // Log configures log/slog output.
@@ -81,6 +85,9 @@ func Default() Config {
 		Log:       Log{Level: "info", Format: "text"},
 		Storage:   Storage{Backend: "fs", S3: S3{Region: "us-east-1", TLS: true}},
 		Session:   Session{Lifetime: 30 * 24 * time.Hour, Secure: "auto"},
+		Retention: defaultRetention(),
+		Trash:     Trash{Expiry: "30d"},
+		GC:        GC{Interval: 24 * time.Hour, Grace: 24 * time.Hour},
 	}
 }
 
@@ -166,7 +173,7 @@ func (c *Config) validate() error {
 	default:
 		return fmt.Errorf("config: log.format %q is neither text nor json", c.Log.Format)
 	}
-	return nil
+	return c.validateRetention()
 }
 
 // PublicURL is where people reach the server.

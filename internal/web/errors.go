@@ -23,7 +23,7 @@ func errorCode(err error) (int, string) {
 		return http.StatusForbidden, "forbidden"
 	case errors.Is(err, repo.ErrExists), errors.Is(err, auth.ErrUserExists):
 		return http.StatusConflict, "exists"
-	case errors.Is(err, repo.ErrInvalidName), errors.Is(err, auth.ErrInvalid), errors.Is(err, errBadRequest):
+	case errors.Is(err, repo.ErrInvalidName), errors.Is(err, repo.ErrInvalid), errors.Is(err, auth.ErrInvalid), errors.Is(err, errBadRequest):
 		return http.StatusBadRequest, "invalid"
 	case errors.Is(err, repo.ErrNotDir):
 		return http.StatusConflict, "not_a_folder"
@@ -37,6 +37,8 @@ func errorCode(err error) (int, string) {
 		return http.StatusRequestEntityTooLarge, "too_large"
 	case errors.Is(err, repo.ErrIncomplete):
 		return http.StatusBadRequest, "incomplete"
+	case errors.Is(err, repo.ErrUnavailable):
+		return http.StatusServiceUnavailable, "unavailable"
 	case errors.Is(err, auth.ErrBadCredentials), errors.Is(err, errUnauthenticated):
 		return http.StatusUnauthorized, "unauthenticated"
 	}

@@ -111,6 +111,7 @@ func (s *Server) routes() {
 	api.Post("/trash/:id/restore", s.restoreTrash)
 	api.Get("/tags", s.tags)
 	api.Put("/tags/*", s.setTags)
+	s.retentionRoutes(api)
 }
 
 // Listen serves on addr until ctx is cancelled, then shuts down: in-flight
