@@ -76,6 +76,7 @@ type Service struct {
 	log     *slog.Logger
 	now     func() time.Time
 	changed chan struct{}
+	stmts   stmtCache
 }
 
 // New builds the service. The spool directory should be on the same
@@ -195,30 +196,46 @@ func (c chain) live() bool {
 
 // resolve walks a path from the root through live nodes. It returns
 // ErrNotFound (wrapped) if a segment is missing and ErrNotDir if the path
-// goes through a file.
+// goes through a file. The walk is one recursive query whatever the depth:
+// uploads resolve paths several times, and each query costs a parse.
 func (s *Service) resolve(ctx context.Context, q querier, p string) (chain, error) {
 	names, err := SplitPath(p)
 	if err != nil {
 		return nil, err
 	}
-	root, err := scanRow(q.QueryRowContext(ctx, `SELECT `+rowCols+rowFrom+`WHERE n.id = ?`, RootID))
+	list, err := json.Marshal(names)
 	if err != nil {
-		return nil, fmt.Errorf("read root: %w", err)
+		return nil, fmt.Errorf("resolve %s: %w", p, err)
 	}
-	c := chain{root}
-	for _, name := range names {
-		if !c.last().dir {
-			return nil, fmt.Errorf("%s: %w", c.path(), ErrNotDir)
-		}
-		r, err := scanRow(q.QueryRowContext(ctx, `SELECT `+rowCols+rowFrom+
-			`WHERE n.parent_id = ? AND n.name = ? AND n.deleted_at IS NULL`, c.last().id, name))
-		if errors.Is(err, sql.ErrNoRows) {
-			return nil, fmt.Errorf("%s: %w", JoinPath(append(namesOf(c), name)), ErrNotFound)
-		}
+	rows, err := s.query(ctx, q, `WITH RECURSIVE seg(i, name) AS (SELECT key, value FROM json_each(?)),
+		walk(i, id) AS (
+			SELECT -1, ?
+			UNION ALL SELECT seg.i, n.id FROM walk JOIN seg ON seg.i = walk.i + 1
+				JOIN nodes n ON n.parent_id = walk.id AND n.name = seg.name AND n.deleted_at IS NULL
+		) SELECT `+rowCols+rowFrom+` JOIN walk ON walk.id = n.id ORDER BY walk.i`, string(list), RootID)
+	if err != nil {
+		return nil, fmt.Errorf("resolve %s: %w", p, err)
+	}
+	defer rows.Close()
+	var c chain
+	for rows.Next() {
+		r, err := scanRow(rows)
 		if err != nil {
 			return nil, fmt.Errorf("resolve %s: %w", p, err)
 		}
 		c = append(c, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("resolve %s: %w", p, err)
+	}
+	if len(c) == 0 {
+		return nil, fmt.Errorf("read root: %w", sql.ErrNoRows)
+	}
+	if found := len(c) - 1; found < len(names) {
+		if !c.last().dir {
+			return nil, fmt.Errorf("%s: %w", c.path(), ErrNotDir)
+		}
+		return nil, fmt.Errorf("%s: %w", JoinPath(names[:found+1]), ErrNotFound)
 	}
 	return c, nil
 }
@@ -233,7 +250,7 @@ func namesOf(c chain) []string {
 
 // chainByID loads a node and its ancestors, root first, trashed or not.
 func (s *Service) chainByID(ctx context.Context, q querier, id int64) (chain, error) {
-	rows, err := q.QueryContext(ctx, `WITH RECURSIVE anc(id, depth) AS (
+	rows, err := s.query(ctx, q, `WITH RECURSIVE anc(id, depth) AS (
 			SELECT id, 0 FROM nodes WHERE id = ?
 			UNION ALL SELECT n.parent_id, anc.depth + 1 FROM nodes n JOIN anc ON n.id = anc.id WHERE n.parent_id IS NOT NULL
 		) SELECT `+rowCols+rowFrom+` JOIN anc ON anc.id = n.id ORDER BY anc.depth DESC`, id)
@@ -267,7 +284,7 @@ func (s *Service) grantsOn(ctx context.Context, q querier, ids []int64) ([]acl.G
 	for i, id := range ids {
 		args[i] = id
 	}
-	rows, err := q.QueryContext(ctx, `SELECT id, node_id, principal_kind, principal_id, role FROM grants WHERE node_id IN (`+
+	rows, err := s.query(ctx, q, `SELECT id, node_id, principal_kind, principal_id, role FROM grants WHERE node_id IN (`+
 		placeholders(len(ids))+`)`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("load grants: %w", err)
@@ -413,7 +430,7 @@ func (s *Service) touch(ctx context.Context, tx querier, p acl.Principal, id int
 
 // tagsOf loads the tags of the given nodes.
 func (s *Service) tagsOf(ctx context.Context, q querier, where string, args ...any) (map[int64][]string, error) {
-	rows, err := q.QueryContext(ctx, `SELECT nt.node_id, t.name FROM node_tags nt JOIN tags t ON t.id = nt.tag_id WHERE `+where+` ORDER BY t.name`, args...)
+	rows, err := s.query(ctx, q, `SELECT nt.node_id, t.name FROM node_tags nt JOIN tags t ON t.id = nt.tag_id WHERE `+where+` ORDER BY t.name`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("load tags: %w", err)
 	}
