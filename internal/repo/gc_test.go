@@ -88,8 +88,15 @@ func TestTrashPurgeAndCollect(t *testing.T) {
 	if trash, _ := e.s.Trash(ctx, e.admin); len(trash) != 1 || trash[0].Name != "Récent.txt" {
 		t.Errorf("trash after expiry: %+v", trash)
 	}
-	// Collection: unreferenced blobs go, shared and trashed-but-kept ones stay.
+	// Collection: the purge is when the content was last referenced, so it
+	// stays for the grace period, then goes; shared and trashed-but-kept
+	// content stays.
 	rep, err := e.s.CollectGarbage(ctx, System, GCOptions{Grace: time.Hour})
+	if err != nil || rep.Deleted != 0 || rep.Young != 2 {
+		t.Fatalf("collect within the grace period: %+v %v", rep, err)
+	}
+	clk.set(clk.now().Add(2 * time.Hour))
+	rep, err = e.s.CollectGarbage(ctx, System, GCOptions{Grace: time.Hour})
 	if err != nil || rep.Deleted != 2 || rep.Unreferenced != 2 {
 		t.Fatalf("collect: %+v %v", rep, err)
 	}

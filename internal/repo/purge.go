@@ -195,6 +195,13 @@ func (s *Service) purgeFile(ctx context.Context, p acl.Principal, id int64) (Pur
 			bytes += v.Size
 			detail[i] = map[string]any{"version": v.Number, "size": v.Size, "created": v.CreatedAt, "reason": v.Reason}
 		}
+		// The content was last referenced now: the collector's grace period
+		// starts here, so it outlives the latest backup snapshot.
+		if _, err := tx.ExecContext(ctx, `UPDATE blobs SET last_used_at = ? WHERE sha256 IN
+			(SELECT blob FROM versions WHERE node_id = ? AND number IN (`+placeholders(len(pf.Removed))+`))`,
+			append([]any{s.now().UnixNano()}, numbers...)...); err != nil {
+			return fmt.Errorf("purge versions of %s: %w", pf.Path, err)
+		}
 		// The guards repeat what the policy promises, in SQL.
 		if _, err := tx.ExecContext(ctx, `DELETE FROM versions WHERE node_id = ? AND number IN (`+placeholders(len(pf.Removed))+`)
 			AND pinned = 0 AND label = '' AND id <> (SELECT COALESCE(current_version_id, 0) FROM nodes WHERE id = versions.node_id)`,

@@ -144,6 +144,11 @@ func (s *Service) purgeSubtree(ctx context.Context, tx *sql.Tx, p acl.Principal,
 		}
 		tp.Versions += n
 		tp.Bytes += b
+		// Last referenced now: see purgeFile.
+		if _, err := tx.ExecContext(ctx, `UPDATE blobs SET last_used_at = ? WHERE sha256 IN (SELECT blob FROM versions WHERE node_id IN `+in+`)`,
+			append([]any{s.now().UnixNano()}, args...)...); err != nil {
+			return tp, fmt.Errorf("purge %s: %w", tp.Path, err)
+		}
 		for _, table := range []string{"node_tags", "grants", "retention_rules", "versions"} {
 			if _, err := tx.ExecContext(ctx, `DELETE FROM `+table+` WHERE node_id IN `+in, args...); err != nil {
 				return tp, fmt.Errorf("purge %s: %s: %w", tp.Path, table, err)
