@@ -28,7 +28,7 @@ func main() {
 	}
 	root.PersistentFlags().String("config", "", "configuration file (YAML); also NOTREASSO_CONFIG")
 	root.PersistentFlags().String("data", "./data", "data directory (database, blobs, index); also NOTREASSO_DATA")
-	root.AddCommand(serveCmd(), userCmd(), versionCmd(), purgeCmd(), gcCmd(), importCmd(), exportCmd(), checkCmd(), backupCmd(), restoreCmd())
+	root.AddCommand(serveCmd(), userCmd(), versionCmd(), purgeCmd(), gcCmd(), importCmd(), exportCmd(), checkCmd(), backupCmd(), restoreCmd(), retentionCmd(), spaceCmd())
 	if err := root.ExecuteContext(ctx); err != nil {
 		fmt.Fprintln(os.Stderr, "notreasso:", err)
 		var ee exitError

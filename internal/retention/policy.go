@@ -70,17 +70,64 @@ func (p Policy) Validate() error {
 	return nil
 }
 
-// String describes the policy in one line, for logs and the journal.
+// String describes the policy in one sentence a treasurer can read, for
+// the journal, logs and the command line.
 func (p Policy) String() string {
-	if p.KeepAll {
-		return "keep every version"
+	if p.KeepAll || p.EveryFor == Forever && p.MaxVersions == 0 {
+		return "every version, forever"
 	}
-	s := fmt.Sprintf("every version for %s, hourly up to %s, daily up to %s, weekly up to %s",
-		FormatAge(p.EveryFor), FormatAge(p.HourlyFor), FormatAge(p.DailyFor), FormatAge(p.WeeklyFor))
+	if p.EveryFor == Forever {
+		return fmt.Sprintf("the %d newest versions", p.MaxVersions)
+	}
+	var parts []string
+	reached := time.Duration(0)
+	if p.EveryFor > 0 {
+		parts = append(parts, "every version for "+humanAge(p.EveryFor))
+		reached = p.EveryFor
+	}
+	for _, st := range []struct {
+		limit time.Duration
+		what  string
+	}{{p.HourlyFor, "one per hour"}, {p.DailyFor, "one per day"}, {p.WeeklyFor, "one per week"}} {
+		if st.limit <= reached {
+			continue
+		}
+		if st.limit == Forever {
+			parts = append(parts, st.what+" after that")
+		} else {
+			parts = append(parts, st.what+" up to "+humanAge(st.limit)+" old")
+		}
+		reached = st.limit
+	}
+	if reached != Forever {
+		parts = append(parts, "nothing older")
+	}
+	s := strings.Join(parts, ", then ")
 	if p.MaxVersions > 0 {
-		s += fmt.Sprintf(", at most %d", p.MaxVersions)
+		s += fmt.Sprintf("; at most %d versions", p.MaxVersions)
 	}
 	return s
+}
+
+// humanAge writes an age in words: "1 hour", "30 days", "2 weeks".
+func humanAge(d time.Duration) string {
+	unit := func(n int64, one string) string {
+		if n == 1 {
+			return "1 " + one
+		}
+		return strconv.FormatInt(n, 10) + " " + one + "s"
+	}
+	switch {
+	case d%Week == 0:
+		return unit(int64(d/Week), "week")
+	case d%Day == 0:
+		return unit(int64(d/Day), "day")
+	case d%time.Hour == 0:
+		return unit(int64(d/time.Hour), "hour")
+	case d%time.Minute == 0:
+		return unit(int64(d/time.Minute), "minute")
+	}
+	return d.String()
 }
 
 // ParseAge reads an age limit: "forever", "0", or a number with a unit

@@ -214,3 +214,20 @@ func TestValidate(t *testing.T) {
 		}
 	}
 }
+
+func TestString(t *testing.T) {
+	tests := []struct {
+		p    Policy
+		want string
+	}{
+		{Default(), "every version for 1 hour, then one per hour up to 1 day old, then one per day up to 30 days old, then one per week after that; at most 100 versions"},
+		{Policy{KeepAll: true}, "every version, forever"},
+		{KeepLast(10), "the 10 newest versions"},
+		{Policy{EveryFor: 2 * Day, HourlyFor: Day, DailyFor: 2 * Week, WeeklyFor: 52 * Week}, "every version for 2 days, then one per day up to 2 weeks old, then one per week up to 52 weeks old, then nothing older"},
+	}
+	for _, tt := range tests {
+		if got := tt.p.String(); got != tt.want {
+			t.Errorf("%+v:\n got %q\nwant %q", tt.p, got, tt.want)
+		}
+	}
+}
