@@ -20,11 +20,12 @@ func (s *Service) resolve(ctx context.Context, q querier, p string) (chain, erro
 	if err != nil {
 		return nil, fmt.Errorf("resolve %s: %w", p, err)
 	}
-	rows, err := s.query(ctx, q, `WITH RECURSIVE seg(i, name) AS (SELECT key, value FROM json_each(?)),
-		walk(i, id) AS (
-			SELECT -1, ?
-			UNION ALL SELECT seg.i, n.id FROM walk JOIN seg ON seg.i = walk.i + 1
-				JOIN nodes n ON n.parent_id = walk.id AND n.name = seg.name AND n.deleted_at IS NULL
+	// The name is looked up by a scalar subquery so that SQLite searches
+	// the (parent_id, name) index instead of scanning a folder's children.
+	rows, err := s.query(ctx, q, `WITH RECURSIVE walk(i, id) AS (
+			SELECT -1, ?2
+			UNION ALL SELECT walk.i + 1, n.id FROM walk JOIN nodes n ON n.parent_id = walk.id
+				AND n.name = (SELECT value FROM json_each(?1) WHERE key = walk.i + 1) AND n.deleted_at IS NULL
 		) SELECT `+rowCols+rowFrom+` JOIN walk ON walk.id = n.id ORDER BY walk.i`, string(list), RootID)
 	if err != nil {
 		return nil, fmt.Errorf("resolve %s: %w", p, err)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"syscall"
@@ -177,23 +178,35 @@ func TestImportInterruptedResumes(t *testing.T) {
 // Importing 10 000 files twice: the second run adds nothing, and both fit
 // in well under a minute.
 func TestImport10000FilesTwice(t *testing.T) {
+	workers := 4
+	if w, err := strconv.Atoi(os.Getenv("IMPORT_WORKERS")); err == nil {
+		workers = w
+	}
 	ctx := context.Background()
 	e := newEnv(t)
 	root := t.TempDir()
 	const n = 10000
+	made := time.Now()
+	for d := 0; d < 20*7; d++ {
+		os.MkdirAll(filepath.Join(root, fmt.Sprintf("dossier %d/sous-dossier %d", d%20, d%7)), 0o755)
+	}
 	for i := 0; i < n; i++ {
-		writeFile(t, root, fmt.Sprintf("dossier %d/sous-dossier %d/fichier %d.txt", i%20, i%7, i), fmt.Sprintf("contenu du fichier %d\n", i%9000), time.Unix(1700000000+int64(i), 0))
+		p := filepath.Join(root, fmt.Sprintf("dossier %d/sous-dossier %d/fichier %d.txt", i%20, i%7, i))
+		if err := os.WriteFile(p, []byte(fmt.Sprintf("contenu du fichier %d\n", i%9000)), 0o644); err != nil {
+			t.Fatal(err)
+		}
 	}
 	state := filepath.Join(e.dir, "state")
+	t.Logf("source tree written in %s", time.Since(made).Round(time.Millisecond))
 	start := time.Now()
-	rep, err := Import(ctx, e.r, root, ImportOptions{As: e.admin, StateFile: state})
+	rep, err := Import(ctx, e.r, root, ImportOptions{As: e.admin, StateFile: state, Workers: workers})
 	first := time.Since(start)
 	if err != nil || rep.Created != n || rep.Duplicates != 1000 {
 		t.Fatalf("first import: %+v %v", rep, err)
 	}
 	journal := e.count(t, `SELECT count(*) FROM journal`)
 	start = time.Now()
-	rep, err = Import(ctx, e.r, root, ImportOptions{As: e.admin, StateFile: state})
+	rep, err = Import(ctx, e.r, root, ImportOptions{As: e.admin, StateFile: state, Workers: workers})
 	second := time.Since(start)
 	if err != nil || rep.Created+rep.Updated+rep.Unchanged != 0 || rep.Resumed != n {
 		t.Fatalf("second import: %+v %v", rep, err)
