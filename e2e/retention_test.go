@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"strings"
@@ -148,4 +149,72 @@ func TestScheduledMaintenance(t *testing.T) {
 		time.Sleep(200 * time.Millisecond)
 	}
 	t.Errorf("after 30 s: versions, trash or blobs not purged; blobs %v", blobKeys(t, srv))
+}
+
+// `notreasso gc` with no grace period, run again and again beside the
+// server while uploads bring back content it is deleting: every upload
+// the server acknowledged stays readable, and check finds nothing wrong.
+func TestCollectBesideUploads(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, srv *server.Server) {
+		ctx := context.Background()
+		c := admin(t, srv)
+		pool := make([][]byte, 8)
+		for i := range pool {
+			pool[i] = []byte(fmt.Sprintf("contenu partagé %d %s", i, strings.Repeat("z", i*5000)))
+		}
+		stop := make(chan struct{})
+		collected := make(chan int)
+		go func() {
+			runs := 0
+			for {
+				select {
+				case <-stop:
+					collected <- runs
+					return
+				default:
+				}
+				c.call("DELETE", "/api/v1/trash", nil, nil)
+				if out, err := srv.Run(ctx, nil, "gc", "--grace", "0s"); err != nil && !strings.Contains(out, "is running") {
+					t.Errorf("gc: %v\n%s", err, out)
+				}
+				runs++
+			}
+		}()
+		type ack struct {
+			path string
+			body []byte
+		}
+		var acked []ack
+		refused := 0
+		deadline := time.Now().Add(8 * time.Second)
+		for i := 0; time.Now().Before(deadline); i++ {
+			body := pool[i%len(pool)]
+			path := fmt.Sprintf("/envoi %d.txt", i)
+			resp := c.do("PUT", "/api/v1/files/"+escapePath(path), bytes.NewReader(body), nil)
+			resp.Body.Close()
+			switch resp.StatusCode {
+			case 200, 201:
+				acked = append(acked, ack{path, body})
+			case 503:
+				refused++ // the collector held this very content: retry later
+			default:
+				t.Fatalf("upload %s: %d", path, resp.StatusCode)
+			}
+			if i%3 != 0 { // most go to the trash, and the trash is emptied: content to collect
+				c.call("DELETE", "/api/v1/files/"+escapePath(path), nil, nil)
+				acked = acked[:len(acked)-min(len(acked), map[bool]int{true: 1, false: 0}[resp.StatusCode < 300])]
+			}
+		}
+		close(stop)
+		runs := <-collected
+		for _, a := range acked {
+			if st, got, _ := c.get(escapePath(a.path), nil); st != 200 || !bytes.Equal(got, a.body) {
+				t.Errorf("%s after the collections: %d, %d bytes", a.path, st, len(got))
+			}
+		}
+		if out, err := srv.Run(ctx, nil, "check"); err != nil || !strings.Contains(out, "OK") {
+			t.Errorf("check: %v\n%s", err, out)
+		}
+		t.Logf("%d uploads kept, %d refused while collected, %d collections", len(acked), refused, runs)
+	})
 }

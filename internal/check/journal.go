@@ -101,6 +101,13 @@ func (c *checker) journal(ctx context.Context) error {
 			continue
 		}
 		s := get(id)
+		if purged[id] && (action == "create" || action == "mkdir" || action == "copy") {
+			// SQLite reuses the highest id once its node is purged: this
+			// is another node, with a history of its own.
+			delete(purged, id)
+			s = &journalState{versions: map[int]bool{}, purgedVers: map[int]bool{}}
+			state[id] = s
+		}
 		switch action {
 		case "create", "version", "restore_version":
 			s.created = s.created || action == "create"
