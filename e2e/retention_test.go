@@ -192,17 +192,16 @@ func TestCollectBesideUploads(t *testing.T) {
 			path := fmt.Sprintf("/envoi %d.txt", i)
 			resp := c.do("PUT", "/api/v1/files/"+escapePath(path), bytes.NewReader(body), nil)
 			resp.Body.Close()
-			switch resp.StatusCode {
-			case 200, 201:
-				acked = append(acked, ack{path, body})
-			case 503:
+			switch {
+			case resp.StatusCode == 503:
 				refused++ // the collector held this very content: retry later
-			default:
+				continue
+			case resp.StatusCode != 200 && resp.StatusCode != 201:
 				t.Fatalf("upload %s: %d", path, resp.StatusCode)
-			}
-			if i%3 != 0 { // most go to the trash, and the trash is emptied: content to collect
+			case i%3 != 0: // most go to the trash, and the trash is emptied: content to collect
 				c.call("DELETE", "/api/v1/files/"+escapePath(path), nil, nil)
-				acked = acked[:len(acked)-min(len(acked), map[bool]int{true: 1, false: 0}[resp.StatusCode < 300])]
+			default:
+				acked = append(acked, ack{path, body})
 			}
 		}
 		close(stop)
