@@ -67,6 +67,10 @@ func openApp(ctx context.Context, cmd *cobra.Command) (*app, error) {
 		return nil, err
 	}
 	opts := repo.Options{MaxUpload: cfg.MaxUpload, Logger: a.log}
+	if err := retentionOptions(cfg, &opts); err != nil {
+		a.Close()
+		return nil, err
+	}
 	if cfg.Storage.Backend != "fs" {
 		opts.SpoolDir = filepath.Join(cfg.Data, "spool")
 	}

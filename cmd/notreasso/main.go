@@ -5,6 +5,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/signal"
@@ -27,9 +28,14 @@ func main() {
 	}
 	root.PersistentFlags().String("config", "", "configuration file (YAML); also NOTREASSO_CONFIG")
 	root.PersistentFlags().String("data", "./data", "data directory (database, blobs, index); also NOTREASSO_DATA")
-	root.AddCommand(serveCmd(), userCmd(), groupCmd(), grantCmd(), versionCmd(), healthcheckCmd(), extractCmd(), reindexCmd())
+	root.AddCommand(serveCmd(), userCmd(), groupCmd(), grantCmd(), versionCmd(), healthcheckCmd(), extractCmd(), reindexCmd(),
+		purgeCmd(), gcCmd(), importCmd(), exportCmd(), checkCmd(), backupCmd(), restoreCmd(), retentionCmd(), spaceCmd())
 	if err := root.ExecuteContext(ctx); err != nil {
 		fmt.Fprintln(os.Stderr, "notreasso:", err)
+		var ee exitError
+		if errors.As(err, &ee) {
+			os.Exit(ee.code)
+		}
 		os.Exit(1)
 	}
 }

@@ -56,6 +56,7 @@ func serve(ctx context.Context, a *app) error {
 	a.log.Info("listening", "addr", ln.Addr().String(), "data", a.cfg.Data, "storage", a.cfg.Storage.Backend, "version", version)
 	fmt.Fprintf(os.Stdout, "Notre Asso %s is running. Open %s/ and log in.\n", version, a.cfg.PublicURL())
 	go sweepSessions(ctx, a)
+	go maintain(ctx, a)
 	return srv.Listen(ctx, ln, a.cfg.ShutdownGrace)
 }
 

@@ -44,6 +44,10 @@ type Config struct {
 	Auth    Auth    `koanf:"auth"`
 	Extract Extract `koanf:"extract"`
 	DAV     DAV     `koanf:"dav"`
+
+	Retention Retention `koanf:"retention"` // see retention.go
+	Trash     Trash     `koanf:"trash"`
+	GC        GC        `koanf:"gc"`
 }
 
 // Auth configures how people prove who they are.
@@ -123,6 +127,9 @@ func Default() Config {
 		TrustedProxies: []string{},
 		Extract:        Extract{Timeout: 60 * time.Second, MaxMemory: 1 << 30, OCRLanguages: "fra+eng"},
 		DAV:            DAV{OSJunk: "store", MaxLockTimeout: 24 * time.Hour},
+		Retention:      defaultRetention(),
+		Trash:          Trash{Expiry: "30d"},
+		GC:             GC{Interval: 24 * time.Hour, Grace: 24 * time.Hour},
 	}
 }
 
@@ -230,7 +237,7 @@ func (c *Config) validate() error {
 	if _, err := c.TrustedProxyPrefixes(); err != nil {
 		return err
 	}
-	return nil
+	return c.validateRetention()
 }
 
 // TrustedProxyPrefixes parses TrustedProxies (items may also be comma-

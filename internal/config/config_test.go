@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/spf13/pflag"
 )
@@ -70,5 +71,26 @@ func TestTrustedProxiesAndAuth(t *testing.T) {
 	}
 	if c, _ := Load(nil, nil); len(c.TrustedProxies) != 0 || c.Auth.AppPasswordsOnly {
 		t.Errorf("defaults: %+v", c)
+	}
+}
+
+func TestRetentionSettings(t *testing.T) {
+	c, err := Load(nil, []string{"NOTREASSO_RETENTION_DAILY_FOR=60d", "NOTREASSO_RETENTION_MAX_VERSIONS=20",
+		"NOTREASSO_RETENTION_TIMEZONE=Europe/Paris", "NOTREASSO_TRASH_EXPIRY=2w", "NOTREASSO_GC_GRACE=2h"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, _ := c.RetentionPolicy()
+	loc, _ := c.Location()
+	exp, _ := c.TrashExpiry()
+	if p.DailyFor != 60*24*time.Hour || p.MaxVersions != 20 || p.EveryFor != time.Hour || loc.String() != "Europe/Paris" ||
+		exp != 14*24*time.Hour || c.GC.Grace != 2*time.Hour || c.Retention.Interval != time.Hour {
+		t.Errorf("policy %+v, zone %v, trash %v, config %+v", p, loc, exp, c)
+	}
+	for _, env := range []string{"NOTREASSO_RETENTION_WEEKLY_FOR=soon", "NOTREASSO_RETENTION_TIMEZONE=Mars/Olympus",
+		"NOTREASSO_TRASH_EXPIRY=0", "NOTREASSO_RETENTION_MAX_VERSIONS=-1"} {
+		if _, err := Load(nil, []string{env}); err == nil {
+			t.Errorf("%s accepted", env)
+		}
 	}
 }

@@ -31,7 +31,7 @@ func statusOf(err error) int {
 		return http.StatusLocked
 	case errors.Is(err, errInfinite):
 		return http.StatusForbidden
-	case errors.Is(err, errBadRequest), errors.Is(err, repo.ErrInvalidName), errors.Is(err, repo.ErrIncomplete):
+	case errors.Is(err, errBadRequest), errors.Is(err, repo.ErrInvalidName), errors.Is(err, repo.ErrInvalid), errors.Is(err, repo.ErrIncomplete):
 		return http.StatusBadRequest
 	case errors.Is(err, errNoParent), errors.Is(err, repo.ErrNotDir), errors.Is(err, repo.ErrConflict):
 		return http.StatusConflict
@@ -47,6 +47,9 @@ func statusOf(err error) int {
 		return http.StatusRequestEntityTooLarge
 	case errors.Is(err, errBadGateway):
 		return http.StatusBadGateway
+	case errors.Is(err, repo.ErrUnavailable):
+		// Maintenance holds the content: retry later.
+		return http.StatusServiceUnavailable
 	}
 	return http.StatusInternalServerError
 }

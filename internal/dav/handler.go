@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -116,6 +117,16 @@ func (rq *request) authenticate() bool {
 			rq.p = p
 			setPrincipal(rq.ctx, p)
 			return true
+		}
+		var th *auth.ThrottledError
+		if errors.As(err, &th) {
+			// Too many wrong passwords: answer at once, without a challenge
+			// that would make the client prompt again.
+			rq.w.Header().Set("Retry-After", strconv.Itoa(th.Seconds()))
+			rq.w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+			rq.w.WriteHeader(http.StatusTooManyRequests)
+			rq.w.Write([]byte(err.Error() + "\n"))
+			return false
 		}
 		if !errors.Is(err, auth.ErrBadCredentials) {
 			rq.writeError(err)

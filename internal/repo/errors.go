@@ -14,6 +14,7 @@ var (
 	ErrNotFound     = errors.New("not found")           // missing, or not readable by the caller
 	ErrExists       = errors.New("already exists")      // the target name is taken
 	ErrInvalidName  = errors.New("invalid name")        // a name or path the tree cannot hold
+	ErrInvalid      = errors.New("invalid")             // a setting or argument that cannot be applied
 	ErrNotDir       = errors.New("not a folder")        // a path goes through a file
 	ErrIsDir        = errors.New("is a folder")         // a file operation on a folder
 	ErrConflict     = errors.New("conflict")            // the operation contradicts the tree (move into itself…)
@@ -22,6 +23,7 @@ var (
 	ErrIncomplete   = errors.New("incomplete upload")   // the body ended before its announced length
 	ErrExpired      = errors.New("link expired")        // a share link revoked, past its date or used up
 	ErrNeedPassword = errors.New("password required")   // a share link's password is missing or wrong
+	ErrUnavailable  = errors.New("busy, try again")     // maintenance holds what is needed; retrying later succeeds
 	ErrForbidden    = acl.ErrForbidden
 )
 

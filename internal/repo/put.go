@@ -164,6 +164,11 @@ func (c ctxReader) Read(p []byte) (int, error) {
 // storeBlob makes the spooled content durable in the blob store. With the
 // local store the spool file is renamed into place; otherwise it is streamed.
 func (s *Service) storeBlob(ctx context.Context, sp *spooled) error {
+	// Lease before storing: the store skips content it already holds, and
+	// the collector must not delete it meanwhile (see gc.go).
+	if err := s.leaseBlob(ctx, sp.hash, sp.size); err != nil {
+		return err
+	}
 	if fp, ok := s.blobs.(interface {
 		PutFile(ctx context.Context, key, path string) error
 		TempDir() string
@@ -303,9 +308,8 @@ func (s *Service) insertFile(ctx context.Context, tx *sql.Tx, p acl.Principal, p
 func (s *Service) writeVersion(ctx context.Context, tx *sql.Tx, p acl.Principal, pc chain, cur row, name string, sp *spooled, mtime time.Time) (int64, bool, error) {
 	now := s.now()
 	path := JoinPath(append(namesOf(pc), name))
-	if _, err := tx.ExecContext(ctx, `INSERT INTO blobs (sha256, size, created_at) VALUES (?, ?, ?) ON CONFLICT (sha256) DO NOTHING`,
-		sp.hash, sp.size, now.UnixNano()); err != nil {
-		return 0, false, fmt.Errorf("record blob: %w", err)
+	if err := s.useBlob(ctx, tx, sp.hash, now); err != nil {
+		return 0, false, err
 	}
 	var id int64
 	created := false

@@ -19,6 +19,7 @@ import (
 	"notreasso/internal/acl"
 	"notreasso/internal/auth"
 	"notreasso/internal/meta"
+	"notreasso/internal/retention"
 	"notreasso/storage"
 )
 
@@ -61,6 +62,11 @@ type Options struct {
 	SpoolDir  string
 	Logger    *slog.Logger
 	Now       func() time.Time // for tests; time.Now by default
+	// Retention is the version policy where no folder rule applies;
+	// retention.Default() if nil. Location sets the calendar (hours, days,
+	// weeks) the policy thins by; UTC if nil.
+	Retention *retention.Policy
+	Location  *time.Location
 }
 
 // Service is the repository.
@@ -71,6 +77,7 @@ type Service struct {
 	log     *slog.Logger
 	now     func() time.Time
 	changed chan struct{}
+	stmts   stmtCache
 }
 
 // New builds the service. The spool directory should be on the same
@@ -188,37 +195,6 @@ func (c chain) live() bool {
 	return true
 }
 
-// resolve walks a path from the root through live nodes. It returns
-// ErrNotFound (wrapped) if a segment is missing or the path goes through a
-// file. The error names the whole path asked for, never the part that
-// exists: a caller who may not read it must not learn where it stops.
-func (s *Service) resolve(ctx context.Context, q querier, p string) (chain, error) {
-	names, err := SplitPath(p)
-	if err != nil {
-		return nil, err
-	}
-	root, err := scanRow(q.QueryRowContext(ctx, `SELECT `+rowCols+rowFrom+`WHERE n.id = ?`, RootID))
-	if err != nil {
-		return nil, fmt.Errorf("read root: %w", err)
-	}
-	c := chain{root}
-	for _, name := range names {
-		if !c.last().dir {
-			return nil, fmt.Errorf("%s: %w", JoinPath(names), ErrNotFound)
-		}
-		r, err := scanRow(q.QueryRowContext(ctx, `SELECT `+rowCols+rowFrom+
-			`WHERE n.parent_id = ? AND n.name = ? AND n.deleted_at IS NULL`, c.last().id, name))
-		if errors.Is(err, sql.ErrNoRows) {
-			return nil, fmt.Errorf("%s: %w", JoinPath(names), ErrNotFound)
-		}
-		if err != nil {
-			return nil, fmt.Errorf("resolve %s: %w", p, err)
-		}
-		c = append(c, r)
-	}
-	return c, nil
-}
-
 func namesOf(c chain) []string {
 	var out []string
 	for _, r := range c[1:] {
@@ -229,7 +205,7 @@ func namesOf(c chain) []string {
 
 // chainByID loads a node and its ancestors, root first, trashed or not.
 func (s *Service) chainByID(ctx context.Context, q querier, id int64) (chain, error) {
-	rows, err := q.QueryContext(ctx, `WITH RECURSIVE anc(id, depth) AS (
+	rows, err := s.query(ctx, q, `WITH RECURSIVE anc(id, depth) AS (
 			SELECT id, 0 FROM nodes WHERE id = ?
 			UNION ALL SELECT n.parent_id, anc.depth + 1 FROM nodes n JOIN anc ON n.id = anc.id WHERE n.parent_id IS NOT NULL
 		) SELECT `+rowCols+rowFrom+` JOIN anc ON anc.id = n.id ORDER BY anc.depth DESC`, id)
@@ -263,7 +239,7 @@ func (s *Service) grantsOn(ctx context.Context, q querier, ids []int64) ([]acl.G
 	for i, id := range ids {
 		args[i] = id
 	}
-	rows, err := q.QueryContext(ctx, `SELECT id, node_id, principal_kind, principal_id, role FROM grants WHERE node_id IN (`+
+	rows, err := s.query(ctx, q, `SELECT id, node_id, principal_kind, principal_id, role FROM grants WHERE node_id IN (`+
 		placeholders(len(ids))+`)`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("load grants: %w", err)
@@ -433,7 +409,7 @@ func (s *Service) touch(ctx context.Context, tx querier, p acl.Principal, id int
 
 // tagsOf loads the tags of the given nodes.
 func (s *Service) tagsOf(ctx context.Context, q querier, where string, args ...any) (map[int64][]string, error) {
-	rows, err := q.QueryContext(ctx, `SELECT nt.node_id, t.name FROM node_tags nt JOIN tags t ON t.id = nt.tag_id WHERE `+where+` ORDER BY t.name`, args...)
+	rows, err := s.query(ctx, q, `SELECT nt.node_id, t.name FROM node_tags nt JOIN tags t ON t.id = nt.tag_id WHERE `+where+` ORDER BY t.name`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("load tags: %w", err)
 	}

@@ -365,7 +365,13 @@ func (s *Service) Copy(ctx context.Context, p acl.Principal, src, dst string, ov
 			return err
 		}
 		to := JoinPath(append(namesOf(dc), dstName))
-		return s.journal(ctx, tx, p, id, "copy", map[string]any{"from": sc.path(), "path": to})
+		// The copy's nodes got consecutive ids from id on: record how many,
+		// so the journal accounts for every node (notreasso check).
+		var nodes int
+		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM nodes WHERE id >= ?`, id).Scan(&nodes); err != nil {
+			return err
+		}
+		return s.journal(ctx, tx, p, id, "copy", map[string]any{"from": sc.path(), "path": to, "nodes": nodes})
 	})
 	if err != nil {
 		return Node{}, fmt.Errorf("copy %s to %s: %w", src, dst, err)

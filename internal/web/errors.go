@@ -32,7 +32,7 @@ func errorCode(err error) (int, string) {
 		return http.StatusGone, "expired"
 	case errors.Is(err, repo.ErrNeedPassword):
 		return http.StatusUnauthorized, "password_required"
-	case errors.Is(err, repo.ErrInvalidName), errors.Is(err, auth.ErrInvalid), errors.Is(err, errBadRequest):
+	case errors.Is(err, repo.ErrInvalidName), errors.Is(err, repo.ErrInvalid), errors.Is(err, auth.ErrInvalid), errors.Is(err, errBadRequest):
 		return http.StatusBadRequest, "invalid"
 	case errors.Is(err, repo.ErrNotDir):
 		return http.StatusConflict, "not_a_folder"
@@ -46,6 +46,8 @@ func errorCode(err error) (int, string) {
 		return http.StatusRequestEntityTooLarge, "too_large"
 	case errors.Is(err, repo.ErrIncomplete):
 		return http.StatusBadRequest, "incomplete"
+	case errors.Is(err, repo.ErrUnavailable):
+		return http.StatusServiceUnavailable, "unavailable"
 	case errors.Is(err, auth.ErrBadCredentials), errors.Is(err, errUnauthenticated):
 		return http.StatusUnauthorized, "unauthenticated"
 	}

@@ -161,6 +161,7 @@ func (s *Server) routes() {
 	api.Post("/uploads/:id/commit", s.commitUpload)
 	api.Delete("/uploads/:id", s.cancelUpload)
 	s.uiRoutes()
+	s.retentionRoutes(api)
 }
 
 // Listen serves on addr until ctx is cancelled, then shuts down: in-flight

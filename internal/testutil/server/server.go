@@ -195,6 +195,15 @@ func (s *Server) Run(ctx context.Context, stdin io.Reader, args ...string) (stri
 	return string(out), err
 }
 
+// Command prepares (without starting) a CLI subcommand against this
+// server's data directory and storage, for tests that run one alongside
+// the server or kill it midway.
+func (s *Server) Command(ctx context.Context, args ...string) *exec.Cmd {
+	cmd := exec.CommandContext(ctx, Binary(s.t), append(args, "--data", s.Data)...)
+	cmd.Env = s.env
+	return cmd
+}
+
 func freePort(t testing.TB) int {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

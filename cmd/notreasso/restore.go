@@ -1,0 +1,122 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+
+	"github.com/spf13/cobra"
+
+	"notreasso/internal/backup"
+	"notreasso/internal/check"
+	"notreasso/internal/config"
+)
+
+// afterRestore runs once a restore is in place, with the configuration of
+// the restored instance. Derived data belongs here: the search index is
+// not in backups, and its owner registers its rebuild (or invalidation)
+// with an init function. Without any, restore tells people what to run.
+var afterRestore []func(ctx context.Context, cfg config.Config, out io.Writer) error
+
+func restoreCmd() *cobra.Command {
+	var bucket, force, list bool
+	var snapshot string
+	cmd := &cobra.Command{
+		Use:   "restore [DIR]",
+		Short: "Rebuild the data directory from a backup (directory or S3 bucket); the server must be stopped",
+		Long: `restore puts back the database of a snapshot (the newest, or --snapshot) into
+the data directory and copies into the blob store (local disk or bucket, as
+configured) the content it refers to and lacks. A database already there is
+only replaced with --force, and kept aside. Then it checks the result.
+
+  notreasso restore /mnt/disque-usb/notreasso
+  notreasso restore --bucket      (storage.backend s3: from the bucket's meta/)
+  notreasso restore DIR --list    (list the snapshots)
+
+The search index is not part of a backup: it is rebuilt from the restored
+data (notreasso reindex).`,
+		Args: cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			if bucket == (len(args) == 1) {
+				return fmt.Errorf("give a directory or --bucket (one of them)")
+			}
+			cfg, err := config.Load(cmd.Flags(), os.Environ())
+			if err != nil {
+				return err
+			}
+			log := newLogger(cfg, os.Stderr)
+			live, err := openBlobStore(ctx, cfg, log)
+			if err != nil {
+				return err
+			}
+			var t backup.Target
+			if bucket {
+				t, err = backup.OpenBucket(live, cfg.Storage.S3.Bucket)
+			} else {
+				t, err = backup.OpenDir(args[0])
+			}
+			if err != nil {
+				return err
+			}
+			out := cmd.OutOrStdout()
+			if list {
+				names, err := backup.Snapshots(ctx, t)
+				for _, n := range names {
+					fmt.Fprintln(out, n)
+				}
+				return err
+			}
+			rep, err := backup.Restore(ctx, t, backup.RestoreOptions{Snapshot: snapshot, Data: cfg.Data, Blobs: live, Force: force})
+			if rep.Manifest.Snapshot != "" {
+				m := rep.Manifest
+				fmt.Fprintf(out, "Restored %s (taken %s) into %s: %d folders, %d files, %d versions; copied %d contents (%s), %d already there.\n",
+					rep.Name, m.Created.Format("2006-01-02 15:04:05 MST"), cfg.Data, m.Folders, m.Files, m.Versions,
+					rep.Copied, formatBytes(rep.CopiedBytes), rep.Present)
+			}
+			if rep.MovedAside != "" {
+				fmt.Fprintf(out, "The previous database is kept as %s.\n", rep.MovedAside)
+			}
+			if err != nil {
+				return err
+			}
+			return afterRestoreSteps(ctx, cmd, cfg, out)
+		},
+	}
+	cmd.Flags().BoolVar(&bucket, "bucket", false, "restore from the S3 bucket itself (storage.backend s3)")
+	cmd.Flags().BoolVar(&force, "force", false, "replace an existing database (kept aside)")
+	cmd.Flags().BoolVar(&list, "list", false, "list the snapshots and stop")
+	cmd.Flags().StringVar(&snapshot, "snapshot", "", "the snapshot to restore (a name from --list); the newest by default")
+	return cmd
+}
+
+// afterRestoreSteps checks the restored instance and rebuilds derived data.
+func afterRestoreSteps(ctx context.Context, cmd *cobra.Command, cfg config.Config, out io.Writer) error {
+	a, err := openApp(ctx, cmd)
+	if err != nil {
+		return err
+	}
+	rep, err := check.Run(ctx, a.repo, check.Options{Quick: true})
+	a.Close()
+	if err != nil {
+		return err
+	}
+	if n := rep.Errors(); n > 0 {
+		return fmt.Errorf("the restored data has %d inconsistencies: run notreasso check for details", n)
+	}
+	fmt.Fprintf(out, "Checked: %d versions, every content present.\n", rep.Versions)
+	for _, f := range afterRestore {
+		if err := f(ctx, cfg, out); err != nil {
+			return err
+		}
+	}
+	if len(afterRestore) == 0 {
+		fmt.Fprintf(out, "Next: rebuild the search index, a derived view not kept in backups: notreasso reindex --data %s\n", cfg.Data)
+	}
+	if _, err := os.Stat(filepath.Join(cfg.Data, "index")); err == nil {
+		fmt.Fprintf(out, "Note: %s describes the data before the restore; the rebuild replaces it.\n", filepath.Join(cfg.Data, "index"))
+	}
+	return nil
+}

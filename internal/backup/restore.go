@@ -1,0 +1,235 @@
+package backup
+
+import (
+	"compress/gzip"
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"notreasso/storage"
+)
+
+// RestoreOptions qualifies a restore.
+type RestoreOptions struct {
+	Snapshot string            // manifest name (notreasso-….json); the newest if empty
+	Data     string            // data directory: the database is written to Data/meta.db
+	Blobs    storage.BlobStore // the live blob store to fill from the target
+	Force    bool              // replace an existing database (it is kept aside, renamed)
+	Workers  int
+	OnScan   func(blobs int, bytes int64)
+	OnCopy   func(bytes int64)
+}
+
+// RestoreReport says what a restore did.
+type RestoreReport struct {
+	Name        string
+	Manifest    Manifest
+	Copied      int
+	CopiedBytes int64
+	Present     int
+	Missing     []string // referenced, but in neither the target nor the live store
+	MovedAside  string   // where the replaced database went
+}
+
+// Snapshots lists the complete snapshots of a target (those with a
+// manifest), oldest first.
+func Snapshots(ctx context.Context, t Target) ([]string, error) {
+	names, err := t.ListMeta(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, n := range names {
+		if strings.HasPrefix(n, "notreasso-") && strings.HasSuffix(n, ".json") {
+			out = append(out, n)
+		}
+	}
+	sort.Strings(out)
+	return out, nil
+}
+
+// Restore rebuilds the data directory from a snapshot: the database, and
+// the blobs it refers to that the live store lacks. The server must be
+// stopped. The search index, a derived view, is not part of a backup:
+// rebuild it afterwards.
+func Restore(ctx context.Context, t Target, o RestoreOptions) (RestoreReport, error) {
+	var rep RestoreReport
+	if o.Workers <= 0 {
+		o.Workers = 4
+	}
+	if rep.Name = o.Snapshot; rep.Name == "" {
+		all, err := Snapshots(ctx, t)
+		if err != nil {
+			return rep, err
+		}
+		if len(all) == 0 {
+			return rep, fmt.Errorf("restore: no snapshot in %s", t)
+		}
+		rep.Name = all[len(all)-1]
+	}
+	if err := readManifest(ctx, t, rep.Name, &rep.Manifest); err != nil {
+		return rep, err
+	}
+	dbPath := filepath.Join(o.Data, "meta.db")
+	if _, err := os.Stat(dbPath); err == nil && !o.Force {
+		return rep, fmt.Errorf("restore: %s already exists; stop the server and add --force (it will be kept aside)", dbPath)
+	}
+	if err := os.MkdirAll(o.Data, 0o750); err != nil {
+		return rep, fmt.Errorf("restore: %w", err)
+	}
+	tmp := dbPath + ".restoring"
+	defer os.Remove(tmp)
+	if err := fetchSnapshot(ctx, t, rep.Manifest, tmp); err != nil {
+		return rep, err
+	}
+	blobs, err := prepareDatabase(ctx, tmp)
+	if err != nil {
+		return rep, err
+	}
+	if o.OnScan != nil {
+		var total int64
+		for _, b := range blobs {
+			total += b.size
+		}
+		o.OnScan(len(blobs), total)
+	}
+	if err := restoreBlobs(ctx, t, o, blobs, &rep); err != nil {
+		return rep, err
+	}
+	if _, err := os.Stat(dbPath); err == nil {
+		rep.MovedAside = dbPath + ".before-restore-" + time.Now().UTC().Format("20060102T150405Z")
+		if err := os.Rename(dbPath, rep.MovedAside); err != nil {
+			return rep, fmt.Errorf("restore: keep the old database aside: %w", err)
+		}
+	}
+	for _, suffix := range []string{"-wal", "-shm"} {
+		if err := os.Remove(dbPath + suffix); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return rep, fmt.Errorf("restore: %w", err)
+		}
+	}
+	if err := os.Rename(tmp, dbPath); err != nil {
+		return rep, fmt.Errorf("restore: %w", err)
+	}
+	if err := syncDir(o.Data); err != nil {
+		return rep, err
+	}
+	if len(rep.Missing) > 0 {
+		return rep, fmt.Errorf("restored, but %d contents are missing (notreasso check lists the files concerned)", len(rep.Missing))
+	}
+	return rep, nil
+}
+
+func readManifest(ctx context.Context, t Target, name string, m *Manifest) error {
+	rc, err := t.GetMeta(ctx, name)
+	if err != nil {
+		return fmt.Errorf("restore: read %s: %w", name, err)
+	}
+	defer rc.Close()
+	if err := json.NewDecoder(io.LimitReader(rc, 1<<20)).Decode(m); err != nil {
+		return fmt.Errorf("restore: read %s: %w", name, err)
+	}
+	if m.Format != Format {
+		return fmt.Errorf("restore: %s has format %q, this program reads %q", name, m.Format, Format)
+	}
+	return nil
+}
+
+// fetchSnapshot downloads, checks and decompresses the database to path.
+func fetchSnapshot(ctx context.Context, t Target, m Manifest, path string) error {
+	rc, err := t.GetMeta(ctx, m.Snapshot)
+	if err != nil {
+		return fmt.Errorf("restore: read %s: %w", m.Snapshot, err)
+	}
+	defer rc.Close()
+	h := sha256.New()
+	zr, err := gzip.NewReader(io.TeeReader(rc, h))
+	if err != nil {
+		return fmt.Errorf("restore: %s: %w", m.Snapshot, err)
+	}
+	out, err := os.Create(path)
+	if err != nil {
+		return fmt.Errorf("restore: %w", err)
+	}
+	defer out.Close()
+	if _, err := io.Copy(out, zr); err != nil {
+		return fmt.Errorf("restore: decompress %s: %w", m.Snapshot, err)
+	}
+	io.Copy(io.Discard, rc) // the hash covers the whole file
+	if got := hex.EncodeToString(h.Sum(nil)); got != m.SnapshotSHA256 {
+		return fmt.Errorf("restore: %s is damaged (SHA-256 %s, the manifest says %s)", m.Snapshot, got, m.SnapshotSHA256)
+	}
+	if err := out.Sync(); err != nil {
+		return err
+	}
+	return out.Close()
+}
+
+// prepareDatabase checks the restored database, clears the maintenance
+// lock the backup itself held, and lists the blobs versions refer to.
+func prepareDatabase(ctx context.Context, path string) ([]blobRef, error) {
+	db, err := sql.Open("sqlite", "file:"+path)
+	if err != nil {
+		return nil, fmt.Errorf("restore: open the snapshot: %w", err)
+	}
+	defer db.Close()
+	var ok string
+	if err := db.QueryRowContext(ctx, `PRAGMA integrity_check`).Scan(&ok); err != nil || ok != "ok" {
+		return nil, fmt.Errorf("restore: the snapshot fails SQLite's integrity check: %s %v", ok, err)
+	}
+	if _, err := db.ExecContext(ctx, `DELETE FROM maintenance_locks`); err != nil {
+		return nil, fmt.Errorf("restore: %w", err)
+	}
+	rows, err := db.QueryContext(ctx, `SELECT sha256, size FROM blobs b WHERE EXISTS (SELECT 1 FROM versions v WHERE v.blob = b.sha256)`)
+	if err != nil {
+		return nil, fmt.Errorf("restore: %w", err)
+	}
+	defer rows.Close()
+	var out []blobRef
+	for rows.Next() {
+		var b blobRef
+		if err := rows.Scan(&b.key, &b.size); err != nil {
+			return nil, err
+		}
+		out = append(out, b)
+	}
+	return out, rows.Err()
+}
+
+// restoreBlobs copies into the live store what it lacks, from the target.
+func restoreBlobs(ctx context.Context, t Target, o RestoreOptions, blobs []blobRef, rep *RestoreReport) error {
+	var br Report
+	src := t.Blobs()
+	if src == nil {
+		// The bucket is both: check that everything is there.
+		src = o.Blobs
+	}
+	err := copyBlobs(ctx, src, liveTarget{o.Blobs}, blobs, Options{Workers: o.Workers, OnCopy: o.OnCopy}, &br)
+	rep.Copied, rep.CopiedBytes, rep.Present = br.Copied, br.CopiedBytes, br.Present
+	rep.Missing = br.Missing
+	return err
+}
+
+// liveTarget presents the live store as a copy destination.
+type liveTarget struct{ s storage.BlobStore }
+
+func (l liveTarget) Blobs() storage.BlobStore { return l.s }
+func (l liveTarget) String() string           { return "the blob store" }
+func (l liveTarget) PutMeta(context.Context, string, io.Reader, int64) error {
+	return errors.New("not a backup target")
+}
+func (l liveTarget) GetMeta(context.Context, string) (io.ReadCloser, error) {
+	return nil, errors.New("not a backup target")
+}
+func (l liveTarget) ListMeta(context.Context) ([]string, error) { return nil, nil }
+func (l liveTarget) DeleteMeta(context.Context, string) error   { return nil }

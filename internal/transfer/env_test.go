@@ -1,0 +1,96 @@
+package transfer
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"notreasso/internal/acl"
+	"notreasso/internal/meta"
+	"notreasso/internal/repo"
+	blobfs "notreasso/storage/fs"
+)
+
+// env is a real repository (SQLite file, local blob store) in a temporary
+// directory, with an administrator and a member.
+type env struct {
+	r      *repo.Service
+	db     *meta.DB
+	dir    string
+	admin  acl.Principal
+	member acl.Principal
+}
+
+func newEnv(t testing.TB) *env {
+	t.Helper()
+	ctx := context.Background()
+	dir := t.TempDir()
+	db, err := meta.Open(ctx, filepath.Join(dir, "meta.db"), slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	bs, err := blobfs.New(filepath.Join(dir, "blobs"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := repo.New(db, bs, repo.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := &env{r: r, db: db, dir: dir}
+	for i, u := range []struct {
+		login string
+		role  acl.UserRole
+		p     *acl.Principal
+	}{{"admin", acl.Admin, &e.admin}, {"marie", acl.Member, &e.member}} {
+		if _, err := db.W.Exec(`INSERT INTO users (id, login, role, created_at) VALUES (?, ?, ?, 0)`, i+1, u.login, u.role); err != nil {
+			t.Fatal(err)
+		}
+		*u.p = acl.Principal{UserID: int64(i + 1), Login: u.login, Role: u.role}
+	}
+	return e
+}
+
+func (e *env) read(t testing.TB, path string) string {
+	t.Helper()
+	f, err := e.r.Open(context.Background(), e.admin, path, 0)
+	if err != nil {
+		t.Fatalf("open %s: %v", path, err)
+	}
+	rc, err := f.Reader(context.Background(), 0, -1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rc.Close()
+	b, _ := io.ReadAll(rc)
+	return string(b)
+}
+
+func (e *env) count(t testing.TB, q string) int {
+	t.Helper()
+	var n int
+	if err := e.db.R.QueryRow(q).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// writeFile creates a source file with a modification time.
+func writeFile(t testing.TB, root, rel, content string, mtime time.Time) {
+	t.Helper()
+	p := filepath.Join(root, rel)
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chtimes(p, mtime, mtime); err != nil {
+		t.Fatal(err)
+	}
+}

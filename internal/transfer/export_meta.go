@@ -1,0 +1,191 @@
+package transfer
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"notreasso/internal/repo"
+)
+
+// The records of metadata.jsonl. Every line has a "type".
+
+type headerJSON struct {
+	Type        string    `json:"type"` // "export"
+	Format      string    `json:"format"`
+	Created     time.Time `json:"created"`
+	From        string    `json:"from"`
+	By          string    `json:"by"`
+	AllVersions bool      `json:"all_versions"`
+	Layout      string    `json:"layout"`
+}
+
+type userJSON struct {
+	Type        string    `json:"type"` // "user"
+	Login       string    `json:"login"`
+	DisplayName string    `json:"display_name,omitempty"`
+	Email       string    `json:"email,omitempty"`
+	Role        string    `json:"role"`
+	Disabled    bool      `json:"disabled,omitempty"`
+	Created     time.Time `json:"created"`
+}
+
+type groupJSON struct {
+	Type    string   `json:"type"` // "group"
+	Name    string   `json:"name"`
+	Members []string `json:"members"`
+}
+
+type grantJSON struct {
+	To   string `json:"to"` // "user:marie", "group:bureau", "members", "public"
+	Role string `json:"role"`
+}
+
+type ruleJSON struct {
+	Rule        string `json:"rule"`
+	Note        string `json:"note,omitempty"`
+	KeepAll     bool   `json:"keep_all"`
+	MaxVersions int    `json:"max_versions"`
+	EveryFor    string `json:"every_for"`
+	HourlyFor   string `json:"hourly_for"`
+	DailyFor    string `json:"daily_for"`
+	WeeklyFor   string `json:"weekly_for"`
+}
+
+type versionJSON struct {
+	Number   int       `json:"number"`
+	Hash     string    `json:"sha256"`
+	Size     int64     `json:"size"`
+	Mime     string    `json:"mime"`
+	Author   string    `json:"author,omitempty"`
+	Created  time.Time `json:"created"`
+	Modified time.Time `json:"modified"`
+	Label    string    `json:"label,omitempty"`
+	Pinned   bool      `json:"pinned,omitempty"`
+	Current  bool      `json:"current,omitempty"`
+	File     string    `json:"file,omitempty"` // where the content is, relative to the export
+}
+
+type nodeJSON struct {
+	Type      string        `json:"type"` // "folder" or "file"
+	Path      string        `json:"path"`
+	File      string        `json:"file,omitempty"`
+	Size      int64         `json:"size,omitempty"`
+	Hash      string        `json:"sha256,omitempty"`
+	Mime      string        `json:"mime,omitempty"`
+	Modified  time.Time     `json:"modified"`
+	Tags      []string      `json:"tags,omitempty"`
+	Grants    []grantJSON   `json:"grants,omitempty"`
+	Retention *ruleJSON     `json:"retention,omitempty"`
+	Versions  []versionJSON `json:"versions,omitempty"`
+}
+
+const layout = "files/: the latest version of every file, folders as they are; versions/<path>/v<N>.<ext>: older versions (with all_versions); " +
+	"metadata.jsonl: this file, one JSON object per line"
+
+// header writes the first records: the export itself, then, for an
+// administrator, accounts, groups, and the grants and rules to attach to
+// nodes.
+func (ex *exporter) header(ctx context.Context, top repo.Node) error {
+	if err := ex.emit(headerJSON{Type: "export", Format: ExportFormat, Created: time.Now().UTC(), From: top.Path,
+		By: ex.o.As.Login, AllVersions: ex.o.AllVersions, Layout: layout}); err != nil {
+		return err
+	}
+	rules, err := ex.r.RetentionRules(ctx, ex.o.As)
+	if err != nil {
+		return err
+	}
+	ex.rules = map[string]repo.RetentionRule{}
+	for _, r := range rules {
+		ex.rules[r.Path] = r
+	}
+	if !ex.o.As.IsAdmin() {
+		return ex.emit(nodeJSON{Type: "folder", Path: top.Path, Modified: top.ModTime, Tags: top.Tags})
+	}
+	// Accounts, groups and grants are read directly, read-only: the
+	// export is an administrator's dump of what the database holds.
+	db := ex.r.DB().R
+	rows, err := db.QueryContext(ctx, `SELECT login, display_name, email, role, disabled, created_at FROM users ORDER BY login`)
+	if err != nil {
+		return fmt.Errorf("export accounts: %w", err)
+	}
+	for rows.Next() {
+		u := userJSON{Type: "user"}
+		var created int64
+		if err := rows.Scan(&u.Login, &u.DisplayName, &u.Email, &u.Role, &u.Disabled, &created); err != nil {
+			rows.Close()
+			return fmt.Errorf("export accounts: %w", err)
+		}
+		u.Created = time.Unix(0, created).UTC()
+		if err := ex.emit(u); err != nil {
+			rows.Close()
+			return err
+		}
+	}
+	rows.Close()
+	rows, err = db.QueryContext(ctx, `SELECT g.name, COALESCE(u.login, '') FROM groups g
+		LEFT JOIN group_members m ON m.group_id = g.id LEFT JOIN users u ON u.id = m.user_id ORDER BY g.name, u.login`)
+	if err != nil {
+		return fmt.Errorf("export groups: %w", err)
+	}
+	var groups []groupJSON
+	for rows.Next() {
+		var name, member string
+		if err := rows.Scan(&name, &member); err != nil {
+			rows.Close()
+			return fmt.Errorf("export groups: %w", err)
+		}
+		if len(groups) == 0 || groups[len(groups)-1].Name != name {
+			groups = append(groups, groupJSON{Type: "group", Name: name, Members: []string{}})
+		}
+		if member != "" {
+			g := &groups[len(groups)-1]
+			g.Members = append(g.Members, member)
+		}
+	}
+	rows.Close()
+	for _, g := range groups {
+		if err := ex.emit(g); err != nil {
+			return err
+		}
+	}
+	rows, err = db.QueryContext(ctx, `SELECT g.node_id, g.principal_kind, COALESCE(u.login, gr.name, ''), g.role FROM grants g
+		LEFT JOIN users u ON g.principal_kind = 'user' AND u.id = g.principal_id
+		LEFT JOIN groups gr ON g.principal_kind = 'group' AND gr.id = g.principal_id ORDER BY g.node_id, g.id`)
+	if err != nil {
+		return fmt.Errorf("export grants: %w", err)
+	}
+	defer rows.Close()
+	ex.grants = map[int64][]grantJSON{}
+	for rows.Next() {
+		var id int64
+		var kind, who, role string
+		if err := rows.Scan(&id, &kind, &who, &role); err != nil {
+			return fmt.Errorf("export grants: %w", err)
+		}
+		to := kind
+		if kind == "user" || kind == "group" {
+			to += ":" + who
+		}
+		ex.grants[id] = append(ex.grants[id], grantJSON{To: to, Role: role})
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	// The exported folder's own grants, and those it inherits, apply to
+	// everything in it: record them on its line.
+	return ex.emit(nodeJSON{Type: "folder", Path: top.Path, Modified: top.ModTime, Tags: top.Tags, Grants: ex.inherited(ctx, top)})
+}
+
+// inherited lists the grants on top and its ancestors.
+func (ex *exporter) inherited(ctx context.Context, top repo.Node) []grantJSON {
+	var out []grantJSON
+	for p := top.Path; ; p = parentOf(p) {
+		if n, err := ex.r.Stat(ctx, ex.o.As, p); err == nil {
+			out = append(out, ex.grants[n.ID]...)
+		}
+		if p == "/" {
+			return out
+		}
+	}
+}
