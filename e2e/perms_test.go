@@ -24,7 +24,12 @@ const (
 	refused                // 403: they see it but may not do this
 )
 
-func (o outcome) String() string { return [...]string{"n/a", "allow", "hidden", "refused"}[o] }
+func (o outcome) String() string {
+	if o > refused {
+		return fmt.Sprintf("unexpected HTTP %d", o-100)
+	}
+	return [...]string{"n/a", "allow", "hidden", "refused"}[o]
+}
 
 // ops are list, read, write, move, delete, restore, share.
 var opNames = []string{"list", "read", "write", "move", "delete", "restore", "share"}
@@ -70,6 +75,35 @@ var doors = []door{
 		},
 		"share": func(t *testing.T, wd *world, w who) int {
 			return w.c.call("POST", "/api/v1/shares", map[string]any{"path": "/Bureau/doc.txt"}, nil)
+		},
+	}},
+	{"webdav", map[string]op{
+		"list": func(t *testing.T, wd *world, w who) int {
+			resp := w.c.do("PROPFIND", "/dav/Bureau/", strings.NewReader(""), map[string]string{"Depth": "1"})
+			resp.Body.Close()
+			return resp.StatusCode
+		},
+		"read": func(t *testing.T, wd *world, w who) int {
+			resp := w.c.do("GET", "/dav/Bureau/doc.txt", nil, nil)
+			defer resp.Body.Close()
+			body, _ := io.ReadAll(resp.Body)
+			return content(resp.StatusCode, body, nil)
+		},
+		"write": func(t *testing.T, wd *world, w who) int {
+			resp := w.c.do("PUT", "/dav/Bureau/"+escapePath("nouveau-dav-"+w.name+".txt"), strings.NewReader("x"), nil)
+			resp.Body.Close()
+			return resp.StatusCode
+		},
+		"move": func(t *testing.T, wd *world, w who) int {
+			resp := w.c.do("MOVE", "/dav/Bureau/"+escapePath("bouge-dav-"+w.name+".txt"), nil,
+				map[string]string{"Destination": wd.srv.URL + "/dav/Bureau/" + escapePath("bougé-dav-"+w.name+".txt")})
+			resp.Body.Close()
+			return resp.StatusCode
+		},
+		"delete": func(t *testing.T, wd *world, w who) int {
+			resp := w.c.do("DELETE", "/dav/Bureau/"+escapePath("efface-dav-"+w.name+".txt"), nil, nil)
+			resp.Body.Close()
+			return resp.StatusCode
 		},
 	}},
 	{"download", map[string]op{
@@ -152,6 +186,14 @@ var matrix = []struct {
 	{"api", "anonymous", [7]outcome{hidden, hidden, hidden, hidden, hidden, hidden, hidden}},
 	{"api", "link holder", [7]outcome{hidden, hidden, hidden, hidden, hidden, hidden, hidden}},
 
+	// WebDAV has no trash or sharing of its own: those go through the API.
+	{"webdav", "admin", [7]outcome{allow, allow, allow, allow, allow}},
+	{"webdav", "member", [7]outcome{allow, allow, allow, allow, allow}},
+	{"webdav", "guest", [7]outcome{hidden, hidden, hidden, hidden, hidden}},
+	{"webdav", "group member", [7]outcome{allow, allow, refused, refused, refused}},
+	{"webdav", "anonymous", [7]outcome{hidden, hidden, hidden, hidden, hidden}},
+	{"webdav", "link holder", [7]outcome{hidden, hidden, hidden, hidden, hidden}},
+
 	{"download", "admin", [7]outcome{na, allow}},
 	{"download", "member", [7]outcome{na, allow}},
 	{"download", "guest", [7]outcome{na, hidden}},
@@ -202,6 +244,8 @@ func TestPermissionMatrix(t *testing.T) {
 	for _, w := range people {
 		wd.put("/Bureau/bouge-"+w.name+".txt", "x")
 		wd.put("/Bureau/efface-"+w.name+".txt", "x")
+		wd.put("/Bureau/bouge-dav-"+w.name+".txt", "x")
+		wd.put("/Bureau/efface-dav-"+w.name+".txt", "x")
 		wd.trash[w.name] = wd.trashed("/Bureau/jeté-" + w.name + ".txt")
 	}
 	byName := map[string]who{}
@@ -246,6 +290,10 @@ func classify(st int, door string, w who) outcome {
 		return hidden
 	case st == 403:
 		return refused
+	case st == 409 && door == "webdav":
+		// RFC 4918: a PUT or MOVE whose parent folder does not exist is a
+		// 409, the same answer whether it is missing or hidden.
+		return hidden
 	}
 	return outcome(100 + st) // prints as a surprise
 }
