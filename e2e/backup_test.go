@@ -85,6 +85,7 @@ func TestBackupWipeRestore(t *testing.T) {
 		c.call("PATCH", "/api/v1/versions/"+escapePath("/Bureau/AG 2026/procès-verbal.odt"), map[string]any{"version": 2, "label": "voté par l'AG du 2026-06-12", "pinned": true}, nil)
 		c.call("PUT", "/api/v1/tags/"+escapePath("/Bureau/AG 2026/procès-verbal.odt"), map[string]any{"tags": []string{"AG", "statuts"}}, nil)
 		c.put("/Trésorerie/reçus 2026.pdf", []byte("%PDF-1.4 reçus"))
+		c.put("/Bureau/ordre du jour.txt", []byte("Assemblée générale extraordinaire : modification des statuts."))
 		c.put("/Trésorerie/brouillon.txt", []byte("à jeter"))
 		c.call("DELETE", "/api/v1/files/"+escapePath("/Trésorerie/brouillon.txt"), nil, nil)
 		if st := c.call("PUT", "/api/v1/retention/Bureau", map[string]any{"keep": "all", "note": "statuts et PV : tout garder"}, nil); st != 200 {
@@ -110,8 +111,8 @@ func TestBackupWipeRestore(t *testing.T) {
 			t.Fatal(err)
 		}
 		out, err := srv.Run(ctx, nil, restoreArgs...)
-		if err != nil || !strings.Contains(out, "every content present") {
-			t.Fatalf("restore: %v\n%s", err, out)
+		if err != nil || !strings.Contains(out, "every content present") || !strings.Contains(out, "index rebuilt") {
+			t.Fatalf("restore (with the search index rebuilt): %v\n%s", err, out)
 		}
 		if got := dumpDB(t, srv.Data); got != want {
 			t.Errorf("restored database differs:\n%s\nwant:\n%s", got, want)
@@ -120,6 +121,7 @@ func TestBackupWipeRestore(t *testing.T) {
 			t.Errorf("%d blobs after restore, %d before", len(got), len(keys))
 		}
 		srv.Restart()
+		waitFound(t, c, `"assemblée générale extraordinaire"`, "/Bureau/ordre du jour.txt")
 		for i := 1; i <= 3; i++ {
 			st, body, _ := c.get(escapePath("/Bureau/AG 2026/procès-verbal.odt")+fmt.Sprintf("?version=%d", i), nil)
 			if st != 200 || string(body) != fmt.Sprintf("procès-verbal, version %d", i) {

@@ -55,6 +55,12 @@ func openApp(ctx context.Context, cmd *cobra.Command) (*app, error) {
 	if err != nil {
 		return nil, err
 	}
+	return openAppConfig(ctx, cfg)
+}
+
+// openAppConfig opens the services of an already loaded configuration.
+func openAppConfig(ctx context.Context, cfg config.Config) (*app, error) {
+	var err error
 	a := &app{cfg: cfg, log: newLogger(cfg, os.Stderr)}
 	if err := os.MkdirAll(cfg.Data, 0o750); err != nil {
 		return nil, fmt.Errorf("create data directory: %w", err)

@@ -3,12 +3,14 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 
 	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
 
 	"notreasso/indexer"
 	"notreasso/indexer/extract"
+	"notreasso/internal/config"
 	"notreasso/internal/metrics"
 )
 
@@ -22,6 +24,41 @@ func openIndexer(ctx context.Context, a *app) (*indexer.Indexer, error) {
 			Lag:              func(n int64) { metrics.IndexLag.Set(float64(n)) },
 		},
 	})
+}
+
+// After a restore the index describes other data: rebuild it from the
+// restored metadata and blobs before the server starts again.
+func init() {
+	afterRestore = append(afterRestore, func(ctx context.Context, cfg config.Config, out io.Writer) error {
+		a, err := openAppConfig(ctx, cfg)
+		if err != nil {
+			return err
+		}
+		defer a.Close()
+		fmt.Fprintln(out, "Rebuilding the search index…")
+		return rebuildIndex(ctx, a, out)
+	})
+}
+
+// rebuildIndex rebuilds the search index with a progress bar on out.
+func rebuildIndex(ctx context.Context, a *app, out io.Writer) error {
+	idx, err := openIndexer(ctx, a)
+	if err != nil {
+		return fmt.Errorf("%w (is the server running? stop it first)", err)
+	}
+	defer idx.Close()
+	total, err := idx.FileCount(ctx)
+	if err != nil {
+		return err
+	}
+	bar := progressbar.NewOptions(total, progressbar.OptionSetWriter(out),
+		progressbar.OptionSetDescription("indexing"), progressbar.OptionShowCount(), progressbar.OptionThrottle(200e6))
+	if err := idx.Rebuild(ctx, func(done int) { bar.Set(done) }); err != nil {
+		return err
+	}
+	bar.Finish()
+	fmt.Fprintf(out, "\nindex rebuilt: %d files visited\n", total)
+	return nil
 }
 
 func reindexCmd() *cobra.Command {
@@ -38,23 +75,7 @@ func reindexCmd() *cobra.Command {
 				return err
 			}
 			defer a.Close()
-			idx, err := openIndexer(ctx, a)
-			if err != nil {
-				return fmt.Errorf("%w (is the server running? stop it first)", err)
-			}
-			defer idx.Close()
-			total, err := idx.FileCount(ctx)
-			if err != nil {
-				return err
-			}
-			bar := progressbar.NewOptions(total, progressbar.OptionSetWriter(cmd.ErrOrStderr()),
-				progressbar.OptionSetDescription("indexing"), progressbar.OptionShowCount(), progressbar.OptionThrottle(200e6))
-			if err := idx.Rebuild(ctx, func(done int) { bar.Set(done) }); err != nil {
-				return err
-			}
-			bar.Finish()
-			fmt.Fprintf(cmd.OutOrStdout(), "\nindex rebuilt: %d files visited\n", total)
-			return nil
+			return rebuildIndex(ctx, a, cmd.ErrOrStderr())
 		},
 	}
 }

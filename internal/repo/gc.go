@@ -261,7 +261,17 @@ func (s *Service) deleteMarked(ctx context.Context, key string) error {
 	if err := s.blobs.Delete(ctx, key); err != nil && !errors.Is(err, storage.ErrNotFound) {
 		return fmt.Errorf("delete blob %s: %w", key, err)
 	}
-	if _, err := s.db.W.ExecContext(ctx, `DELETE FROM blobs WHERE sha256 = ? AND state = 'deleting'`, key); err != nil {
+	// The extraction cached for the content goes with it (its text file in
+	// the indexer's cache becomes an unused cache entry).
+	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM extractions WHERE blob = ? AND EXISTS
+			(SELECT 1 FROM blobs WHERE sha256 = ? AND state = 'deleting')`, key, key); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `DELETE FROM blobs WHERE sha256 = ? AND state = 'deleting'`, key)
+		return err
+	})
+	if err != nil {
 		return fmt.Errorf("forget blob %s: %w", key, err)
 	}
 	return nil
