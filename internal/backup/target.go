@@ -157,14 +157,6 @@ type Bucket struct {
 
 // OpenBucket wraps the live blob store, which must be the S3 backend.
 func OpenBucket(live storage.BlobStore, name string) (*Bucket, error) {
-	// Look through wrappers (metrics) for the S3 store itself.
-	for {
-		u, ok := live.(interface{ Unwrap() storage.BlobStore })
-		if !ok {
-			break
-		}
-		live = u.Unwrap()
-	}
 	s, ok := live.(namedStore)
 	if !ok {
 		return nil, errors.New("backup: --bucket needs storage.backend s3")

@@ -14,7 +14,8 @@ import (
 // cancelled requests are not failures of the store and are not counted.
 //
 // Backends have optional methods that callers find by type assertion (the
-// local store's PutFile/TempDir/LocalPath, S3's AbortIncompleteUploads):
+// local store's PutFile/TempDir/LocalPath, S3's AbortIncompleteUploads and
+// named objects):
 // the wrapper keeps them, and TestObserveStoreKeepsMethods fails when a
 // backend gains a method the wrapper does not forward. Unwrap returns the
 // original store.
@@ -40,6 +41,11 @@ type localStore interface {
 
 type remoteStore interface {
 	AbortIncompleteUploads(ctx context.Context, olderThan time.Duration) (int, error)
+	// Named objects beside the blobs (backup snapshots under meta/).
+	PutNamed(ctx context.Context, name string, r io.Reader, size int64) error
+	GetNamed(ctx context.Context, name string) (io.ReadCloser, error)
+	ListNamed(ctx context.Context, dir string) ([]storage.BlobInfo, error)
+	DeleteNamed(ctx context.Context, name string) error
 }
 
 func implementsLocal(b storage.BlobStore) bool { _, ok := b.(localStore); return ok }
@@ -143,4 +149,22 @@ type observedRemote struct{ *observed }
 
 func (o *observedRemote) AbortIncompleteUploads(ctx context.Context, olderThan time.Duration) (int, error) {
 	return o.b.(remoteStore).AbortIncompleteUploads(ctx, olderThan)
+}
+
+func (o *observedRemote) PutNamed(ctx context.Context, name string, r io.Reader, size int64) error {
+	return o.count("put", o.b.(remoteStore).PutNamed(ctx, name, r, size))
+}
+
+func (o *observedRemote) GetNamed(ctx context.Context, name string) (io.ReadCloser, error) {
+	rc, err := o.b.(remoteStore).GetNamed(ctx, name)
+	return rc, o.count("get", err)
+}
+
+func (o *observedRemote) ListNamed(ctx context.Context, dir string) ([]storage.BlobInfo, error) {
+	out, err := o.b.(remoteStore).ListNamed(ctx, dir)
+	return out, o.count("list", err)
+}
+
+func (o *observedRemote) DeleteNamed(ctx context.Context, name string) error {
+	return o.count("delete", o.b.(remoteStore).DeleteNamed(ctx, name))
 }
