@@ -134,7 +134,7 @@ is rewritten, otherwise the command says what to set. Stop the server first.
 			if !rep.Complete() {
 				msg := fmt.Sprintf("%d contents could not be copied: the configuration was not switched", len(rep.Corrupt)+len(rep.Failed))
 				if len(rep.Corrupt) > 0 {
-					msg += "; corrupt content can be restored from a backup (notreasso check --repair) before migrating again"
+					msg += "; repair corrupt content from a backup (notreasso check --repair --blobs-from DIR) and migrate again"
 				}
 				return exitError{code: 2, msg: msg}
 			}
