@@ -24,6 +24,11 @@ var ErrInvalidKey = errors.New("invalid blob key")
 // the announced number of bytes. Nothing is stored in that case.
 var ErrSizeMismatch = errors.New("blob size mismatch")
 
+// ErrUnavailable is returned (wrapped) when the backend cannot be reached:
+// connection refused or reset, timeouts, server errors after retries. The
+// operation may succeed later; nothing was stored by a failed Put.
+var ErrUnavailable = errors.New("storage unavailable")
+
 // BlobInfo describes a stored blob.
 type BlobInfo struct {
 	Key     string

@@ -29,7 +29,7 @@ func main() {
 	root.PersistentFlags().String("config", "", "configuration file (YAML); also NOTREASSO_CONFIG")
 	root.PersistentFlags().String("data", "./data", "data directory (database, blobs, index); also NOTREASSO_DATA")
 	root.AddCommand(serveCmd(), userCmd(), groupCmd(), grantCmd(), versionCmd(), healthcheckCmd(), extractCmd(), reindexCmd(),
-		purgeCmd(), gcCmd(), importCmd(), exportCmd(), checkCmd(), backupCmd(), restoreCmd(), retentionCmd(), spaceCmd())
+		purgeCmd(), gcCmd(), importCmd(), exportCmd(), checkCmd(), backupCmd(), restoreCmd(), retentionCmd(), spaceCmd(), storageCmd())
 	if err := root.ExecuteContext(ctx); err != nil {
 		fmt.Fprintln(os.Stderr, "notreasso:", err)
 		var ee exitError

@@ -47,8 +47,9 @@ func statusOf(err error) int {
 		return http.StatusRequestEntityTooLarge
 	case errors.Is(err, errBadGateway):
 		return http.StatusBadGateway
-	case errors.Is(err, repo.ErrUnavailable):
-		// Maintenance holds the content: retry later.
+	case errors.Is(err, repo.ErrUnavailable), errors.Is(err, storage.ErrUnavailable):
+		// Maintenance holds the content, or the blob store is unreachable:
+		// retry later.
 		return http.StatusServiceUnavailable
 	}
 	return http.StatusInternalServerError
@@ -96,6 +97,13 @@ func (rq *request) writeError(err error) {
 		return
 	}
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	if errors.Is(err, storage.ErrUnavailable) {
+		rq.h.log.Warn("webdav: storage unavailable", "method", rq.r.Method, "path", rq.r.URL.Path, "err", err)
+		w.Header().Set("Retry-After", "30")
+		w.WriteHeader(status)
+		fmt.Fprintln(w, "the document storage cannot be reached right now; nothing was changed, try again in a few minutes")
+		return
+	}
 	w.WriteHeader(status)
 	if status == http.StatusInternalServerError {
 		fmt.Fprintln(w, "internal error; see the server log")

@@ -48,6 +48,8 @@ func errorCode(err error) (int, string) {
 		return http.StatusBadRequest, "incomplete"
 	case errors.Is(err, repo.ErrUnavailable):
 		return http.StatusServiceUnavailable, "unavailable"
+	case errors.Is(err, storage.ErrUnavailable):
+		return http.StatusServiceUnavailable, "storage_unavailable"
 	case errors.Is(err, auth.ErrBadCredentials), errors.Is(err, errUnauthenticated):
 		return http.StatusUnauthorized, "unauthenticated"
 	}
@@ -57,6 +59,10 @@ func errorCode(err error) (int, string) {
 	}
 	return http.StatusInternalServerError, "internal"
 }
+
+// storageUnavailableMessage is what people read when the blob store (the
+// S3 bucket) cannot be reached.
+const storageUnavailableMessage = "the document storage cannot be reached right now; nothing was changed, try again in a few minutes"
 
 var (
 	errBadRequest      = errors.New("bad request")
@@ -97,6 +103,12 @@ func (s *Server) errorHandler(c *fiber.Ctx, err error) error {
 	if status == http.StatusInternalServerError {
 		s.log.Error("request failed", "method", c.Method(), "path", c.Path(), "request_id", c.Locals("requestid"), "err", err)
 		body.Error.Message = "internal error; see the server log (request " + toString(c.Locals("requestid")) + ")"
+	}
+	if code == "storage_unavailable" {
+		// The cause (an S3 address, a socket error) is for the log.
+		s.log.Warn("storage unavailable", "method", c.Method(), "path", c.Path(), "request_id", c.Locals("requestid"), "err", err)
+		body.Error.Message = storageUnavailableMessage
+		c.Set(fiber.HeaderRetryAfter, "30")
 	}
 	if code == "unauthenticated" && c.Get(fiber.HeaderAuthorization) == "" && isAPI(c) {
 		c.Set(fiber.HeaderWWWAuthenticate, `Basic realm="Notre Asso", charset="UTF-8"`)

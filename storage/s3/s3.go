@@ -40,10 +40,12 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/url"
 	"os"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/minio/minio-go/v7"
@@ -277,7 +279,7 @@ func (s *Store) checkCredentials(ctx context.Context) error {
 func (s *Store) Ping(ctx context.Context) error {
 	exists, err := s.client.BucketExists(ctx, s.bucket)
 	if err != nil {
-		return fmt.Errorf("s3 ping bucket %q: %w", s.bucket, err)
+		return fmt.Errorf("s3 ping bucket %q: %w", s.bucket, unavailable(err))
 	}
 	if !exists {
 		return fmt.Errorf("s3 ping: bucket %q does not exist at %s", s.bucket, s.endpoint)
@@ -348,7 +350,7 @@ func (s *Store) Put(ctx context.Context, key string, r io.Reader, size int64) er
 		}
 		return nil
 	} else if !isNotFound(err) {
-		return fmt.Errorf("s3 put blob %s: checking existing: %w", key, err)
+		return fmt.Errorf("s3 put blob %s: checking existing: %w", key, unavailable(err))
 	}
 
 	er := &exactReader{ctx: ctx, r: r, remaining: size}
@@ -382,6 +384,9 @@ func (s *Store) Put(ctx context.Context, key string, r io.Reader, size int64) er
 	start := time.Now()
 	info, err := s.client.PutObject(ctx, s.bucket, name, body, size, opts)
 	if err != nil {
+		if er.err == nil {
+			err = unavailable(err)
+		}
 		return fmt.Errorf("s3 put blob %s: %w", key, er.cause(err))
 	}
 	if err := er.checkEnd(); err != nil {
@@ -418,7 +423,7 @@ func (s *Store) verify(ctx context.Context, name string, size int64) error {
 	defer cancel()
 	info, err := s.client.StatObject(ctx, s.bucket, name, minio.StatObjectOptions{})
 	if err != nil {
-		return fmt.Errorf("verifying upload: %w", err)
+		return fmt.Errorf("verifying upload: %w", unavailable(err))
 	}
 	if info.Size != size {
 		return fmt.Errorf("stored object has %d bytes, sent %d: %w", info.Size, size, storage.ErrSizeMismatch)
@@ -471,7 +476,7 @@ func (s *Store) Get(ctx context.Context, key string, off, length int64) (io.Read
 		if errCode(err) == "InvalidRange" || errStatus(err) == http.StatusRequestedRangeNotSatisfiable {
 			return s.emptyRange(ctx, key, off)
 		}
-		return nil, fmt.Errorf("s3 get blob %s: %w", key, err)
+		return nil, fmt.Errorf("s3 get blob %s: %w", key, unavailable(err))
 	}
 	return body, nil
 }
@@ -501,7 +506,7 @@ func (s *Store) Stat(ctx context.Context, key string) (storage.BlobInfo, error) 
 		if isNotFound(err) {
 			return storage.BlobInfo{}, fmt.Errorf("s3 stat blob %s: %w", key, storage.ErrNotFound)
 		}
-		return storage.BlobInfo{}, fmt.Errorf("s3 stat blob %s: %w", key, err)
+		return storage.BlobInfo{}, fmt.Errorf("s3 stat blob %s: %w", key, unavailable(err))
 	}
 	return storage.BlobInfo{Key: key, Size: info.Size, ModTime: info.LastModified}, nil
 }
@@ -516,7 +521,7 @@ func (s *Store) Delete(ctx context.Context, key string) error {
 		return fmt.Errorf("s3 delete: %w", err)
 	}
 	if err := s.client.RemoveObject(ctx, s.bucket, s.objectName(key), minio.RemoveObjectOptions{}); err != nil {
-		return fmt.Errorf("s3 delete blob %s: %w", key, err)
+		return fmt.Errorf("s3 delete blob %s: %w", key, unavailable(err))
 	}
 	s.log.DebugContext(ctx, "s3 blob deleted", "key", key)
 	return nil
@@ -538,7 +543,7 @@ func (s *Store) List(ctx context.Context, prefix string, fn func(storage.BlobInf
 		Recursive: true,
 	}) {
 		if obj.Err != nil {
-			return fmt.Errorf("s3 list %q: %w", prefix, obj.Err)
+			return fmt.Errorf("s3 list %q: %w", prefix, unavailable(obj.Err))
 		}
 		key, ok := s.keyOf(obj.Key)
 		if !ok {
@@ -601,6 +606,22 @@ func isHex(s string) bool {
 		}
 	}
 	return true
+}
+
+// unavailable wraps err with storage.ErrUnavailable when it means the
+// server could not be reached or failed (network error, timeout, 5xx after
+// minio-go's retries) rather than refused the request, so callers can tell
+// "try again later" from a bug or a configuration error.
+func unavailable(err error) error {
+	if err == nil || errors.Is(err, context.Canceled) || errors.Is(err, storage.ErrUnavailable) {
+		return err
+	}
+	var ne net.Error
+	if errors.As(err, &ne) || errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNRESET) ||
+		errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, context.DeadlineExceeded) || errStatus(err) >= 500 {
+		return fmt.Errorf("%w: %w", storage.ErrUnavailable, err)
+	}
+	return err
 }
 
 func errCode(err error) string {
