@@ -14,9 +14,10 @@ type CopyOptions struct {
 	Shallow   bool // a folder without its content (WebDAV COPY with Depth: 0)
 }
 
-// CopyTree is Copy as WebDAV needs it: dead properties are copied with the
-// nodes, and a shallow copy of a folder creates it empty. Like Copy, only
-// metadata is written, in one transaction.
+// CopyTree copies src to dst with options (Copy is the common case): dead
+// properties are copied with the nodes, and a shallow copy of a folder
+// (WebDAV Depth: 0) creates it empty. Only metadata is written, in one
+// transaction.
 func (s *Service) CopyTree(ctx context.Context, p acl.Principal, src, dst string, o CopyOptions) (Node, error) {
 	dstParent, dstName, err := parentAndName(dst)
 	if err != nil {
@@ -68,7 +69,13 @@ func (s *Service) CopyTree(ctx context.Context, p acl.Principal, src, dst string
 			return err
 		}
 		to := JoinPath(append(namesOf(dc), dstName))
-		return s.journal(ctx, tx, p, id, "copy", map[string]any{"from": sc.path(), "path": to, "shallow": o.Shallow})
+		// The copy's nodes got consecutive ids from id on: record how many,
+		// so the journal accounts for every node (notreasso check).
+		var nodes int
+		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM nodes WHERE id >= ?`, id).Scan(&nodes); err != nil {
+			return err
+		}
+		return s.journal(ctx, tx, p, id, "copy", map[string]any{"from": sc.path(), "path": to, "nodes": nodes, "shallow": o.Shallow})
 	})
 	if err != nil {
 		return Node{}, fmt.Errorf("copy %s to %s: %w", src, dst, err)

@@ -336,48 +336,7 @@ func (s *Service) prepareTarget(ctx context.Context, tx *sql.Tx, p acl.Principal
 // written: the copies share their blobs with the originals. Each copied file
 // starts with one version, the source's current one.
 func (s *Service) Copy(ctx context.Context, p acl.Principal, src, dst string, overwrite bool) (Node, error) {
-	dstParent, dstName, err := parentAndName(dst)
-	if err != nil {
-		return Node{}, err
-	}
-	var id int64
-	err = s.db.Tx(ctx, func(tx *sql.Tx) error {
-		sc, err := s.resolve(ctx, tx, src)
-		if err != nil {
-			return err
-		}
-		if _, err := s.need(ctx, tx, p, sc, acl.Viewer); err != nil {
-			return err
-		}
-		dc, err := s.prepareTarget(ctx, tx, p, dstParent, dstName, overwrite, 0)
-		if err != nil {
-			return err
-		}
-		for _, r := range dc {
-			if r.id == sc.last().id {
-				return fmt.Errorf("%w: cannot copy %s into itself", ErrConflict, sc.path())
-			}
-		}
-		if id, err = s.copyNode(ctx, tx, p, sc.last(), dc.last().id, dstName); err != nil {
-			return err
-		}
-		if err := s.touch(ctx, tx, p, dc.last().id); err != nil {
-			return err
-		}
-		to := JoinPath(append(namesOf(dc), dstName))
-		// The copy's nodes got consecutive ids from id on: record how many,
-		// so the journal accounts for every node (notreasso check).
-		var nodes int
-		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM nodes WHERE id >= ?`, id).Scan(&nodes); err != nil {
-			return err
-		}
-		return s.journal(ctx, tx, p, id, "copy", map[string]any{"from": sc.path(), "path": to, "nodes": nodes})
-	})
-	if err != nil {
-		return Node{}, fmt.Errorf("copy %s to %s: %w", src, dst, err)
-	}
-	s.notify()
-	return s.StatID(ctx, p, id)
+	return s.CopyTree(ctx, p, src, dst, CopyOptions{Overwrite: overwrite})
 }
 
 func (s *Service) copyNode(ctx context.Context, tx *sql.Tx, p acl.Principal, src row, parent int64, name string) (int64, error) {
