@@ -162,6 +162,8 @@ func (s *Server) routes() {
 	api.Delete("/uploads/:id", s.cancelUpload)
 	s.uiRoutes()
 	s.retentionRoutes(api)
+	s.collectionRoutes(api)
+	s.feedRoutes(api)
 }
 
 // Listen serves on addr until ctx is cancelled, then shuts down: in-flight
