@@ -104,9 +104,9 @@ func (s *Server) listCollections(c *fiber.Ctx) error {
 }
 
 type collectionRequest struct {
-	Title       *string   `json:"title"`
-	Description *string   `json:"description"`
-	Welcome     *bool     `json:"welcome"`
+	Title       *string `json:"title"`
+	Description *string `json:"description"`
+	Welcome     *bool   `json:"welcome"`
 	Audience    *struct {
 		Members bool     `json:"members"`
 		Groups  []string `json:"groups"`
