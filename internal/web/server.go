@@ -164,6 +164,7 @@ func (s *Server) routes() {
 	s.retentionRoutes(api)
 	s.collectionRoutes(api)
 	s.feedRoutes(api)
+	s.tagRoutes(api)
 }
 
 // Listen serves on addr until ctx is cancelled, then shuts down: in-flight
