@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"path"
 	"slices"
 	"time"
 
@@ -80,6 +81,7 @@ func (s *Service) Feed(ctx context.Context, p acl.Principal, sc FeedScope, limit
 		dir     bool
 	}
 	seen := map[int64]verdict{}
+	folders := map[string]bool{}
 	var out []FeedEvent
 	for _, e := range all {
 		if len(out) == limit {
@@ -105,10 +107,44 @@ func (s *Service) Feed(ctx context.Context, p acl.Principal, sc FeedScope, limit
 		}
 		if v.ok {
 			e.Current, e.Dir = v.current, v.dir
+			if e.Path, err = s.pathShown(ctx, p, folders, e.Path, e.Current); err != nil {
+				return "", nil, err
+			}
+			if e.From, err = s.pathShown(ctx, p, folders, e.From, ""); err != nil {
+				return "", nil, err
+			}
 			out = append(out, e)
 		}
 	}
 	return title, out, nil
+}
+
+// pathShown is where an entry says a document was: a past path in a
+// folder the reader may not read now is not shown (the folder's name would
+// leak), the current path (or nothing) instead.
+func (s *Service) pathShown(ctx context.Context, p acl.Principal, folders map[string]bool, recorded, instead string) (string, error) {
+	if recorded == "" || recorded == instead {
+		return recorded, nil
+	}
+	dir := path.Dir(recorded)
+	ok, known := folders[dir]
+	if !known {
+		c, err := s.resolve(ctx, s.db.R, dir)
+		if err == nil {
+			var role acl.Role
+			if role, err = s.roleOn(ctx, s.db.R, p, c); err != nil {
+				return "", err
+			}
+			ok = role >= acl.Viewer
+		} else if !errors.Is(err, ErrNotFound) && !errors.Is(err, ErrNotDir) && !errors.Is(err, ErrInvalidName) {
+			return "", err
+		}
+		folders[dir] = ok
+	}
+	if ok {
+		return recorded, nil
+	}
+	return instead, nil
 }
 
 // feedFilter checks that p may see the scope and returns its title and a

@@ -165,6 +165,7 @@ func (s *Server) routes() {
 	s.collectionRoutes(api)
 	s.feedRoutes(api)
 	s.tagRoutes(api)
+	api.Get("/activity", s.activityAPI)
 }
 
 // Listen serves on addr until ctx is cancelled, then shuts down: in-flight
