@@ -83,4 +83,16 @@ func TestCollectionWelcomeUI(t *testing.T) {
 	if got := u.text(`#people tr[data-login="nouveau"]`); !strings.Contains(got, "2/3") {
 		t.Fatalf("admin sees %q for nouveau", got)
 	}
+
+	// The admin makes a private feed address in the account page; it works.
+	u.open("/account", "#feeds")
+	u.b.Navigates("feed token", chromedp.Click("#feed-token"))
+	feedURL := u.text("#feed-url")
+	if !strings.Contains(feedURL, "?token=") {
+		t.Fatalf("feed address %q", feedURL)
+	}
+	st, f := fetchFeed(t, srv, feedURL[strings.Index(feedURL, "/api/v1/"):])
+	if st != 200 || len(entriesMention(f, "statuts.txt")) == 0 {
+		t.Fatalf("feed from the account page: %d", st)
+	}
 }

@@ -51,6 +51,7 @@ func (s *Server) uiRoutes() {
 	post("/do/users/disable", s.adminDisableUser)
 	post("/do/collections", s.doCreateCollection)
 	post("/do/tag/rename", s.doTagRename)
+	post("/do/feed-token", s.doFeedToken)
 	post("/do/tag/color", s.doTagColor)
 	post("/do/collections/:id", s.doUpdateCollection)
 	post("/do/collections/:id/delete", s.doDeleteCollection)
