@@ -53,12 +53,14 @@ func (s *Service) Activity(ctx context.Context, p acl.Principal, limit int) ([]E
 			Path    string `json:"path"`
 			From    string `json:"from"`
 			Login   string `json:"login"`
+			Title   string `json:"title"`
+			Tag     string `json:"tag"`
 			Version int    `json:"version"`
 		}
 		json.Unmarshal([]byte(details), &d)
 		e.Path, e.From, e.Version = d.Path, d.From, d.Version
 		if e.NodeID == 0 {
-			e.Path = d.Login
+			e.Path = firstNonEmpty(d.Login, d.Title, d.Tag)
 		}
 		all = append(all, e)
 	}
@@ -103,4 +105,13 @@ func (s *Service) mayRead(ctx context.Context, q querier, p acl.Principal, id in
 		return false, err
 	}
 	return role >= acl.Viewer, nil
+}
+
+func firstNonEmpty(v ...string) string {
+	for _, s := range v {
+		if s != "" {
+			return s
+		}
+	}
+	return ""
 }

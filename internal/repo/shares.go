@@ -310,3 +310,15 @@ func (s *Service) ShareHistory(ctx context.Context, p acl.Principal, id int64, l
 	}
 	return out, nil
 }
+
+// feedTokenLen is the length of a feed token as text.
+var feedTokenLen = base64.RawURLEncoding.EncodedLen(feedTokenBytes)
+
+// newToken returns n random bytes as URL-safe text.
+func newToken(n int) (string, error) {
+	b := make([]byte, n)
+	if _, err := rand.Read(b); err != nil {
+		return "", fmt.Errorf("generate token: %w", err)
+	}
+	return base64.RawURLEncoding.EncodeToString(b), nil
+}

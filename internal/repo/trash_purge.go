@@ -149,7 +149,7 @@ func (s *Service) purgeSubtree(ctx context.Context, tx *sql.Tx, p acl.Principal,
 			append([]any{s.now().UnixNano()}, args...)...); err != nil {
 			return tp, fmt.Errorf("purge %s: %w", tp.Path, err)
 		}
-		for _, table := range []string{"node_tags", "grants", "retention_rules", "dav_props", "dav_locks", "share_links", "versions"} {
+		for _, table := range []string{"node_tags", "grants", "retention_rules", "dav_props", "dav_locks", "share_links", "collection_items", "versions"} {
 			if _, err := tx.ExecContext(ctx, `DELETE FROM `+table+` WHERE node_id IN `+in, args...); err != nil {
 				return tp, fmt.Errorf("purge %s: %s: %w", tp.Path, table, err)
 			}

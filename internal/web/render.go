@@ -61,6 +61,7 @@ func loadViews() (*views, error) {
 		"asset":    v.asset,
 		"icon":     v.icon,
 		"pathURL":  escapePath,
+		"seg":      url.PathEscape,
 		"parent":   parentPath,
 		"add":      func(a, b int) int { return a + b },
 		"langName": langName,

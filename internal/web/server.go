@@ -162,6 +162,10 @@ func (s *Server) routes() {
 	api.Delete("/uploads/:id", s.cancelUpload)
 	s.uiRoutes()
 	s.retentionRoutes(api)
+	s.collectionRoutes(api)
+	s.feedRoutes(api)
+	s.tagRoutes(api)
+	api.Get("/activity", s.activityAPI)
 }
 
 // Listen serves on addr until ctx is cancelled, then shuts down: in-flight

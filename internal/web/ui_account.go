@@ -2,6 +2,7 @@ package web
 
 import (
 	"errors"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -9,11 +10,28 @@ import (
 )
 
 type accountData struct {
-	User auth.User
-	Lang string
+	User        auth.User
+	Lang        string
+	FeedCreated time.Time
+	FeedToken   string // just made: shown once
 }
 
-func (s *Server) accountPage(c *fiber.Ctx) error {
+func (s *Server) accountPage(c *fiber.Ctx) error { return s.renderAccount(c, "") }
+
+// doFeedToken makes a new feed token and shows it once, on the page it
+// answers with (no redirect: the token is not kept anywhere to show again).
+func (s *Server) doFeedToken(c *fiber.Ctx) error {
+	if principal(c).Anonymous() {
+		return loginRedirect(c)
+	}
+	tok, err := s.repo.RegenerateFeedToken(c.UserContext(), principal(c))
+	if err != nil {
+		return err
+	}
+	return s.renderAccount(c, tok)
+}
+
+func (s *Server) renderAccount(c *fiber.Ctx, feedToken string) error {
 	p := principal(c)
 	if p.Anonymous() {
 		return loginRedirect(c)
@@ -24,7 +42,11 @@ func (s *Server) accountPage(c *fiber.Ctx) error {
 	}
 	pg := s.newPage(c, "account")
 	pg.Title = pg.L.T("account.title")
-	pg.Data = accountData{User: u, Lang: pg.L.Tag.String()}
+	created, err := s.repo.FeedTokenCreated(c.UserContext(), p)
+	if err != nil {
+		return err
+	}
+	pg.Data = accountData{User: u, Lang: pg.L.Tag.String(), FeedCreated: created, FeedToken: feedToken}
 	return s.render(c, fiber.StatusOK, "account", pg)
 }
 

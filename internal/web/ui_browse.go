@@ -40,6 +40,7 @@ type browseData struct {
 	Folders int
 	Files   int
 	MaxSize int64
+	Welcome *repo.Collection // at the root, until the person has read it all
 }
 
 var sortKeys = []string{"name", "size", "modified", "author"}
@@ -122,9 +123,15 @@ func (s *Server) browsePage(c *fiber.Ctx) error {
 		col.URL = "?" + q.Encode()
 		d.Columns = append(d.Columns, col)
 	}
+	if err := s.repo.MarkOpened(c.UserContext(), who, dir.ID); err != nil {
+		return err
+	}
 	pg.Title = dir.Name
 	if dir.Path == "/" {
 		pg.Title = pg.L.T("browse.root")
+		if d.Welcome, err = s.repo.Welcome(c.UserContext(), who); err != nil {
+			return err
+		}
 	}
 	pg.Data = d
 	return s.render(c, fiber.StatusOK, "browse", pg)

@@ -64,6 +64,9 @@ func (s *Server) filePage(c *fiber.Ctx) error {
 	case err != nil:
 		return err
 	}
+	if err := s.repo.MarkOpened(c.UserContext(), who, n.ID); err != nil {
+		return err
+	}
 	d := filePage{File: n, Crumbs: crumbsOf(n.Path), Versions: vs, CanEdit: n.Role >= acl.Editor,
 		DavURL: s.cfg.PublicURL() + "/dav" + n.Path, Tags: strings.Join(n.Tags, ", ")}
 	if err := s.fillPreview(c.UserContext(), who, &d); err != nil {

@@ -30,6 +30,9 @@ func (s *Server) uiRoutes() {
 	page("/account", s.accountPage)
 	page("/admin", s.adminPage)
 	page("/drive", s.drivePage)
+	page("/collections", s.collectionsPage)
+	page("/tags/:tag", s.tagPage)
+	page("/collections/:id", s.collectionPage)
 	get("/preview/*", s.preview)
 	get("/zip/*", s.zipFolder)
 	post("/zip", s.zipSelection)
@@ -46,6 +49,15 @@ func (s *Server) uiRoutes() {
 	post("/do/password", s.changePasswordForm)
 	post("/do/users", s.adminCreateUserForm)
 	post("/do/users/disable", s.adminDisableUser)
+	post("/do/collections", s.doCreateCollection)
+	post("/do/tag/rename", s.doTagRename)
+	post("/do/feed-token", s.doFeedToken)
+	post("/do/tag/color", s.doTagColor)
+	post("/do/collections/:id", s.doUpdateCollection)
+	post("/do/collections/:id/delete", s.doDeleteCollection)
+	post("/do/collections/:id/items", s.doAddItem)
+	post("/do/collections/:id/item", s.doEditItem)
+	post("/do/collections/:id/read", s.doMarkRead)
 }
 
 // wantsHTML reports whether an error should be a page rather than JSON:
