@@ -134,6 +134,19 @@ var doors = []door{
 			return 599
 		},
 	}},
+	{"feed", map[string]op{
+		// The folder's Atom feed: its entries name files of /Bureau (allow),
+		// or the feed does not exist for them (hidden).
+		"read": func(t *testing.T, wd *world, w who) int {
+			resp := w.c.do("GET", "/api/v1/feeds/folder/Bureau", nil, nil)
+			defer resp.Body.Close()
+			body, _ := io.ReadAll(resp.Body)
+			if resp.StatusCode == 200 && !strings.Contains(string(body), "/Bureau/") {
+				return 599
+			}
+			return resp.StatusCode
+		},
+	}},
 	{"share link", map[string]op{
 		"list": func(t *testing.T, wd *world, w who) int {
 			st, _, _ := newBrowser(t, wd.srv).do("GET", "/s/"+w.link()+"/browse/", nil, nil)
@@ -214,6 +227,13 @@ var matrix = []struct {
 	{"search", "group member", [7]outcome{na, allow}},
 	{"search", "anonymous", [7]outcome{na, hidden}},
 	{"search", "link holder", [7]outcome{na, hidden}},
+
+	{"feed", "admin", [7]outcome{na, allow}},
+	{"feed", "member", [7]outcome{na, allow}},
+	{"feed", "guest", [7]outcome{na, hidden}},
+	{"feed", "group member", [7]outcome{na, allow}},
+	{"feed", "anonymous", [7]outcome{na, hidden}},
+	{"feed", "link holder", [7]outcome{na, hidden}},
 
 	// Through a link, only the link counts: who you are does not.
 	{"share link", "admin", [7]outcome{hidden, hidden, hidden}},
