@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"strings"
 	"testing"
 	"time"
@@ -164,6 +165,18 @@ func TestCollectBesideUploads(t *testing.T) {
 		}
 		stop := make(chan struct{})
 		collected := make(chan int)
+		stopped := false
+		stopCollector := func() int {
+			if stopped {
+				return 0
+			}
+			stopped = true
+			close(stop)
+			return <-collected
+		}
+		// A failing upload ends the test: stop the collector first, so it
+		// never reports after the test is over.
+		defer stopCollector()
 		go func() {
 			runs := 0
 			for {
@@ -191,21 +204,21 @@ func TestCollectBesideUploads(t *testing.T) {
 			body := pool[i%len(pool)]
 			path := fmt.Sprintf("/envoi %d.txt", i)
 			resp := c.do("PUT", "/api/v1/files/"+escapePath(path), bytes.NewReader(body), nil)
+			answer, _ := io.ReadAll(resp.Body)
 			resp.Body.Close()
 			switch {
 			case resp.StatusCode == 503:
 				refused++ // the collector held this very content: retry later
 				continue
 			case resp.StatusCode != 200 && resp.StatusCode != 201:
-				t.Fatalf("upload %s: %d", path, resp.StatusCode)
+				t.Fatalf("upload %s: %d %s", path, resp.StatusCode, answer)
 			case i%3 != 0: // most go to the trash, and the trash is emptied: content to collect
 				c.call("DELETE", "/api/v1/files/"+escapePath(path), nil, nil)
 			default:
 				acked = append(acked, ack{path, body})
 			}
 		}
-		close(stop)
-		runs := <-collected
+		runs := stopCollector()
 		for _, a := range acked {
 			if st, got, _ := c.get(escapePath(a.path), nil); st != 200 || !bytes.Equal(got, a.body) {
 				t.Errorf("%s after the collections: %d, %d bytes", a.path, st, len(got))
