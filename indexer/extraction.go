@@ -36,9 +36,11 @@ func (x *Indexer) ensureText(ctx context.Context, n repo.IndexNode) (repo.Extrac
 	if err != nil {
 		return e, err
 	}
-	if ok && (e.Status != string(extract.StatusFailed) || e.Attempts >= maxAttempts) {
+	if ok && (e.Status != string(extract.StatusFailed) || e.Attempts >= maxAttempts) && (e.Status != string(extract.StatusOK) || x.texts.has(n.Hash)) {
 		return e, nil
 	}
+	// Not extracted yet, a failure worth retrying, or a record whose text
+	// file is gone (the text cache is not in backups): extract again.
 	e = repo.Extraction{Blob: n.Hash}
 	if !extract.Supported(n.Mime, n.Name) {
 		e.Status, e.Reason = string(extract.StatusUnsupported), "no extractor for "+n.Mime

@@ -53,6 +53,15 @@ func (t *textStore) open(hash string) (*os.File, error) {
 	return os.Open(t.path(hash))
 }
 
+// has reports whether the text of a blob is in the cache.
+func (t *textStore) has(hash string) bool {
+	if len(hash) < 4 {
+		return false
+	}
+	_, err := os.Stat(t.path(hash))
+	return err == nil
+}
+
 // read returns at most max bytes of the text of a blob ("" if none).
 func (t *textStore) read(hash string, max int64) (string, error) {
 	f, err := t.open(hash)

@@ -169,6 +169,16 @@ func (s *Service) storeBlob(ctx context.Context, sp *spooled) error {
 	if err := s.leaseBlob(ctx, sp.hash, sp.size); err != nil {
 		return err
 	}
+	err := s.putBlob(ctx, sp)
+	if err != nil && s.collecting(ctx, sp.hash) {
+		// A collector (with a grace shorter than this upload) took the
+		// content while it was being stored: the same answer as useBlob's.
+		return fmt.Errorf("%w: the content was collected while it was being stored; retry (%v)", ErrUnavailable, err)
+	}
+	return err
+}
+
+func (s *Service) putBlob(ctx context.Context, sp *spooled) error {
 	if fp, ok := s.blobs.(interface {
 		PutFile(ctx context.Context, key, path string) error
 		TempDir() string
@@ -187,6 +197,13 @@ func (s *Service) storeBlob(ctx context.Context, sp *spooled) error {
 		return fmt.Errorf("store blob %s: %w", sp.hash, err)
 	}
 	return nil
+}
+
+// collecting reports whether the blob's row is gone or marked for deletion.
+func (s *Service) collecting(ctx context.Context, hash string) bool {
+	var state string
+	err := s.db.R.QueryRowContext(ctx, `SELECT state FROM blobs WHERE sha256 = ?`, hash).Scan(&state)
+	return err != nil || state != "live"
 }
 
 // Put stores the content of r as the file at path: a new file, or a new
