@@ -58,6 +58,18 @@ func openApp(ctx context.Context, cmd *cobra.Command) (*app, error) {
 	return openAppConfig(ctx, cfg)
 }
 
+// withApp runs a command with the services open, and closes them after.
+func withApp(run func(cmd *cobra.Command, args []string, a *app) error) func(*cobra.Command, []string) error {
+	return func(cmd *cobra.Command, args []string) error {
+		a, err := openApp(cmd.Context(), cmd)
+		if err != nil {
+			return err
+		}
+		defer a.Close()
+		return run(cmd, args, a)
+	}
+}
+
 // openAppConfig opens the services of an already loaded configuration.
 func openAppConfig(ctx context.Context, cfg config.Config) (*app, error) {
 	var err error

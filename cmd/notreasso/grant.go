@@ -49,12 +49,7 @@ func grantListCmd() *cobra.Command {
 		Use:   "list PATH",
 		Short: "List the grants that apply on PATH, inherited ones included",
 		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			a, err := openApp(cmd.Context(), cmd)
-			if err != nil {
-				return err
-			}
-			defer a.Close()
+		RunE: withApp(func(cmd *cobra.Command, args []string, a *app) error {
 			_, gs, err := a.repo.Grants(cmd.Context(), acl.SystemPrincipal(), args[0])
 			if err != nil {
 				return err
@@ -69,6 +64,6 @@ func grantListCmd() *cobra.Command {
 				fmt.Fprintf(w, "%s\t%s\t%s\t%s\n", g.Path, g.Grantee, g.Role, inherited)
 			}
 			return w.Flush()
-		},
+		}),
 	}
 }

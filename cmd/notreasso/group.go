@@ -40,19 +40,14 @@ func groupAction(use, short string, nargs int, run func(a *app, cmd *cobra.Comma
 		Use:   use,
 		Short: short,
 		Args:  cobra.ExactArgs(nargs),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			a, err := openApp(cmd.Context(), cmd)
-			if err != nil {
-				return err
-			}
-			defer a.Close()
+		RunE: withApp(func(cmd *cobra.Command, args []string, a *app) error {
 			msg, err := run(a, cmd, args)
 			if err != nil {
 				return err
 			}
 			fmt.Fprintln(cmd.OutOrStdout(), msg)
 			return nil
-		},
+		}),
 	}
 }
 
@@ -61,12 +56,7 @@ func groupListCmd() *cobra.Command {
 		Use:   "list",
 		Short: "List groups and their members",
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			a, err := openApp(cmd.Context(), cmd)
-			if err != nil {
-				return err
-			}
-			defer a.Close()
+		RunE: withApp(func(cmd *cobra.Command, _ []string, a *app) error {
 			groups, err := a.auth.Groups(cmd.Context())
 			if err != nil {
 				return err
@@ -77,6 +67,6 @@ func groupListCmd() *cobra.Command {
 				fmt.Fprintf(w, "%s\t%s\n", g.Name, strings.Join(g.Members, ", "))
 			}
 			return w.Flush()
-		},
+		}),
 	}
 }

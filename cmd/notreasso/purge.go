@@ -105,12 +105,7 @@ default). It is safe while the server runs and uploads arrive, and waits for
 no one: if a backup or another collection holds the maintenance lock, it says
 so and stops.`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			a, err := openApp(cmd.Context(), cmd)
-			if err != nil {
-				return err
-			}
-			defer a.Close()
+		RunE: withApp(func(cmd *cobra.Command, _ []string, a *app) error {
 			if !cmd.Flags().Changed("grace") {
 				grace = a.cfg.GC.Grace
 			}
@@ -126,7 +121,7 @@ so and stops.`,
 				fmt.Fprintf(cmd.OutOrStdout(), "Finished %d deletions an interrupted collection had started.\n", rep.Resumed)
 			}
 			return nil
-		},
+		}),
 	}
 	cmd.Flags().BoolVar(&dryRun, "dry-run", false, "count what would be deleted, delete nothing")
 	cmd.Flags().DurationVar(&grace, "grace", 24*time.Hour, "keep content unused for less than this (default: gc.grace)")

@@ -31,12 +31,7 @@ func retentionListCmd(as *string) *cobra.Command {
 		Use:   "list",
 		Short: "List the folders with a rule of their own",
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			a, err := openApp(cmd.Context(), cmd)
-			if err != nil {
-				return err
-			}
-			defer a.Close()
+		RunE: withApp(func(cmd *cobra.Command, _ []string, a *app) error {
 			p, err := principalFor(cmd.Context(), a, *as)
 			if err != nil {
 				return err
@@ -52,7 +47,7 @@ func retentionListCmd(as *string) *cobra.Command {
 				fmt.Fprintf(w, "%s\t%s\t%s\t%s %s\n", r.Path, r.Policy, r.Note, r.UpdatedBy, r.UpdatedAt.Format("2006-01-02"))
 			}
 			return w.Flush()
-		},
+		}),
 	}
 }
 
@@ -61,12 +56,7 @@ func retentionShowCmd(as *string) *cobra.Command {
 		Use:   "show PATH",
 		Short: "Show the rule that applies at PATH and where it comes from",
 		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			a, err := openApp(cmd.Context(), cmd)
-			if err != nil {
-				return err
-			}
-			defer a.Close()
+		RunE: withApp(func(cmd *cobra.Command, args []string, a *app) error {
 			p, err := principalFor(cmd.Context(), a, *as)
 			if err != nil {
 				return err
@@ -77,7 +67,7 @@ func retentionShowCmd(as *string) *cobra.Command {
 			}
 			printRule(cmd.OutOrStdout(), args[0], eff)
 			return nil
-		},
+		}),
 	}
 }
 
@@ -104,12 +94,7 @@ func retentionSetCmd(as *string) *cobra.Command {
   notreasso retention set /Brouillons --keep-last 10
   notreasso retention set /Compta --daily 90d --weekly 10y... (ages: 1h, 30d, 2w, forever)`,
 		Args: cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			a, err := openApp(cmd.Context(), cmd)
-			if err != nil {
-				return err
-			}
-			defer a.Close()
+		RunE: withApp(func(cmd *cobra.Command, args []string, a *app) error {
 			p, err := principalFor(cmd.Context(), a, *as)
 			if err != nil {
 				return err
@@ -145,7 +130,7 @@ func retentionSetCmd(as *string) *cobra.Command {
 			}
 			printRule(cmd.OutOrStdout(), args[0], eff)
 			return nil
-		},
+		}),
 	}
 	cmd.Flags().BoolVar(&keepAll, "keep-all", false, "keep every version forever")
 	cmd.Flags().IntVar(&keepLast, "keep-last", 0, "keep the N newest versions, whatever their age")
@@ -163,12 +148,7 @@ func retentionClearCmd(as *string) *cobra.Command {
 		Use:   "clear PATH",
 		Short: "Remove the rule of a folder: it follows its parent's again",
 		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			a, err := openApp(cmd.Context(), cmd)
-			if err != nil {
-				return err
-			}
-			defer a.Close()
+		RunE: withApp(func(cmd *cobra.Command, args []string, a *app) error {
 			p, err := principalFor(cmd.Context(), a, *as)
 			if err != nil {
 				return err
@@ -182,6 +162,6 @@ func retentionClearCmd(as *string) *cobra.Command {
 			}
 			printRule(cmd.OutOrStdout(), args[0], eff)
 			return nil
-		},
+		}),
 	}
 }

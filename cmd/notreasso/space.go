@@ -13,12 +13,7 @@ func spaceCmd() *cobra.Command {
 		Use:   "space [PATH]",
 		Short: "Show how much room a folder or file takes, older versions included",
 		Args:  cobra.MaximumNArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			a, err := openApp(cmd.Context(), cmd)
-			if err != nil {
-				return err
-			}
-			defer a.Close()
+		RunE: withApp(func(cmd *cobra.Command, args []string, a *app) error {
 			p, err := principalFor(cmd.Context(), a, as)
 			if err != nil {
 				return err
@@ -47,7 +42,7 @@ func spaceCmd() *cobra.Command {
 				fmt.Fprintf(w, "%s\t%s\t%s\t%d\t\n", k.Path, formatBytes(k.CurrentBytes), formatBytes(k.HistoryBytes), k.Versions)
 			}
 			return w.Flush()
-		},
+		}),
 	}
 	cmd.Flags().StringVar(&as, "as", "admin", "account whose view is shown")
 	return cmd

@@ -23,12 +23,7 @@ func userAddCmd() *cobra.Command {
 		Use:   "add LOGIN",
 		Short: "Create an account (a member unless --admin or --guest)",
 		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			a, err := openApp(cmd.Context(), cmd)
-			if err != nil {
-				return err
-			}
-			defer a.Close()
+		RunE: withApp(func(cmd *cobra.Command, args []string, a *app) error {
 			role := acl.Member
 			switch {
 			case admin && guest:
@@ -51,7 +46,7 @@ func userAddCmd() *cobra.Command {
 				fmt.Fprintf(cmd.OutOrStdout(), "password: %s\n", pw)
 			}
 			return nil
-		},
+		}),
 	}
 	cmd.Flags().BoolVar(&admin, "admin", false, "make the account an administrator")
 	cmd.Flags().BoolVar(&guest, "guest", false, "make the account a guest (sees only what is granted to it)")
@@ -76,12 +71,7 @@ func userPasswdCmd() *cobra.Command {
 		Use:   "passwd LOGIN",
 		Short: "Set an account's password (generated unless --password-stdin)",
 		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			a, err := openApp(cmd.Context(), cmd)
-			if err != nil {
-				return err
-			}
-			defer a.Close()
+		RunE: withApp(func(cmd *cobra.Command, args []string, a *app) error {
 			pw, printed, err := passwordFrom(cmd, stdin)
 			if err != nil {
 				return err
@@ -94,7 +84,7 @@ func userPasswdCmd() *cobra.Command {
 				fmt.Fprintf(cmd.OutOrStdout(), "password: %s\n", pw)
 			}
 			return nil
-		},
+		}),
 	}
 	cmd.Flags().BoolVar(&stdin, "password-stdin", false, "read the password from standard input")
 	return cmd
@@ -105,12 +95,7 @@ func userListCmd() *cobra.Command {
 		Use:   "list",
 		Short: "List accounts",
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			a, err := openApp(cmd.Context(), cmd)
-			if err != nil {
-				return err
-			}
-			defer a.Close()
+		RunE: withApp(func(cmd *cobra.Command, _ []string, a *app) error {
 			users, err := a.auth.Users(cmd.Context())
 			if err != nil {
 				return err
@@ -125,7 +110,7 @@ func userListCmd() *cobra.Command {
 				fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\n", u.Login, u.Role, status, u.CreatedAt.Format("2006-01-02"), u.DisplayName, u.Email)
 			}
 			return w.Flush()
-		},
+		}),
 	}
 }
 
@@ -135,12 +120,7 @@ func userDisableCmd() *cobra.Command {
 		Use:   "disable LOGIN",
 		Short: "Disable an account (--enable to undo); its files stay",
 		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			a, err := openApp(cmd.Context(), cmd)
-			if err != nil {
-				return err
-			}
-			defer a.Close()
+		RunE: withApp(func(cmd *cobra.Command, args []string, a *app) error {
 			if err := a.auth.SetDisabled(cmd.Context(), 0, args[0], !enable); err != nil {
 				return err
 			}
@@ -150,7 +130,7 @@ func userDisableCmd() *cobra.Command {
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "%s %s\n", args[0], state)
 			return nil
-		},
+		}),
 	}
 	cmd.Flags().BoolVar(&enable, "enable", false, "re-enable the account")
 	return cmd
@@ -163,12 +143,7 @@ func userSetCmd() *cobra.Command {
 		Use:   "set LOGIN",
 		Short: "Change an account's role, name, e-mail, language or app-password requirement",
 		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			a, err := openApp(cmd.Context(), cmd)
-			if err != nil {
-				return err
-			}
-			defer a.Close()
+		RunE: withApp(func(cmd *cobra.Command, args []string, a *app) error {
 			var ch auth.UserChanges
 			f := cmd.Flags()
 			if f.Changed("role") {
@@ -193,7 +168,7 @@ func userSetCmd() *cobra.Command {
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "%s: %s, %q, %q, lang %q, app passwords only: %v\n", u.Login, u.Role, u.DisplayName, u.Email, u.Lang, u.AppPasswordsOnly)
 			return nil
-		},
+		}),
 	}
 	cmd.Flags().StringVar(&role, "role", "", "admin, member or guest")
 	cmd.Flags().StringVar(&display, "display-name", "", "the name people see")
