@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"runtime/debug"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -57,6 +58,10 @@ func serve(ctx context.Context, a *app) error {
 	fmt.Fprintf(os.Stdout, "Notre Asso %s is running. Open %s/ and log in.\n", version, a.cfg.PublicURL())
 	go sweepSessions(ctx, a)
 	go maintain(ctx, a)
+	// Start-up garbage (migrations, templates, the first administrator's
+	// password hash) would otherwise stay resident until the runtime's
+	// lazy scavenging gets to it.
+	debug.FreeOSMemory()
 	return srv.Listen(ctx, ln, a.cfg.ShutdownGrace)
 }
 

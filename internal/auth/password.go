@@ -27,6 +27,7 @@ func HashPassword(pw string) (string, error) {
 		return "", fmt.Errorf("hash password: %w", err)
 	}
 	key := argon2.IDKey([]byte(pw), salt, argonTime, argonMemory, argonThreads, argonKeyLen)
+	releaseSoon()
 	b64 := base64.RawStdEncoding
 	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", argon2.Version, argonMemory, argonTime, argonThreads,
 		b64.EncodeToString(salt), b64.EncodeToString(key)), nil
@@ -53,6 +54,7 @@ func CheckPassword(hash, pw string) (bool, error) {
 		return false, fmt.Errorf("parse password hash: %w", err)
 	}
 	got := argon2.IDKey([]byte(pw), salt, t, m, p, uint32(len(want)))
+	releaseSoon()
 	return subtle.ConstantTimeCompare(got, want) == 1, nil
 }
 

@@ -31,7 +31,7 @@ const password = "correct horse battery"
 
 // users: admin; marie, a member (editor everywhere by default); paul, a
 // guest who may only read /Lecture.
-func newEnv(t *testing.T, dav config.DAV) *env {
+func newEnv(t testing.TB, dav config.DAV) *env {
 	t.Helper()
 	ctx := context.Background()
 	dir := t.TempDir()
@@ -90,7 +90,7 @@ type req struct {
 	hdr    map[string]string
 }
 
-func (e *env) do(t *testing.T, r req) (*http.Response, string) {
+func (e *env) do(t testing.TB, r req) (*http.Response, string) {
 	t.Helper()
 	var body io.Reader
 	if r.body != "" {
@@ -119,7 +119,7 @@ func (e *env) do(t *testing.T, r req) (*http.Response, string) {
 }
 
 // must runs a request and fails the test unless it gets want.
-func (e *env) must(t *testing.T, want int, r req) (*http.Response, string) {
+func (e *env) must(t testing.TB, want int, r req) (*http.Response, string) {
 	t.Helper()
 	resp, body := e.do(t, r)
 	if resp.StatusCode != want {

@@ -155,17 +155,42 @@ func (rq *request) propfind() error {
 	bw := bufio.NewWriterSize(rq.w, 32<<10)
 	bw.WriteString(`<?xml version="1.0" encoding="utf-8"?>` + "\n" + `<D:multistatus xmlns:D="DAV:" xmlns:oc="` + ocNS + `">`)
 	var scratch bytes.Buffer
-	writeResponse(bw, &scratch, env, pf, l.Node, l.Props[l.Node.ID])
+	plans := planProps(pf.names)
+	writeResponse(bw, &scratch, env, pf, plans, l.Node, l.Props[l.Node.ID])
 	for _, n := range l.Children {
-		writeResponse(bw, &scratch, env, pf, n, l.Props[n.ID])
+		writeResponse(bw, &scratch, env, pf, plans, n, l.Props[n.ID])
 	}
 	bw.WriteString("</D:multistatus>\n")
 	return bw.Flush()
 }
 
+// propPlan is what a PROPFIND's listing needs about one asked property,
+// worked out once per request rather than once per node.
+type propPlan struct {
+	name       xml.Name
+	start, end string // the tag's names, namespace declared where needed
+	live       int    // index in liveProps; -1 for a dead property
+	repeated   bool   // asked before in the same list
+}
+
+func planProps(names []xml.Name) []propPlan {
+	plans := make([]propPlan, len(names))
+	for i, pn := range names {
+		plans[i] = propPlan{name: pn, start: startTag(pn), end: endTag(pn), live: -1, repeated: slices.Contains(names[:i], pn)}
+		for j, lp := range liveProps {
+			if lp.name == pn {
+				plans[i].live = j
+				break
+			}
+		}
+	}
+	return plans
+}
+
 // writeResponse writes one node's D:response: found properties under 200,
-// unknown ones under 404. found is scratch space, reused from node to node.
-func writeResponse(w *bufio.Writer, found *bytes.Buffer, env *propEnv, pf propfindReq, n repo.Node, dead []repo.DeadProp) {
+// unknown ones under 404. found is scratch space, reused from node to node;
+// plans are pf.names', in the same order.
+func writeResponse(w *bufio.Writer, found *bytes.Buffer, env *propEnv, pf propfindReq, plans []propPlan, n repo.Node, dead []repo.DeadProp) {
 	w.WriteString("<D:response><D:href>")
 	w.WriteString(href(n.Path, n.Dir))
 	w.WriteString("</D:href>")
@@ -174,17 +199,25 @@ func writeResponse(w *bufio.Writer, found *bytes.Buffer, env *propEnv, pf propfi
 	}
 	found.Reset()
 	var missing []xml.Name
-	emit := func(pn xml.Name, lang, inner string) {
-		found.WriteString("<" + startTag(pn))
+	emitTags := func(start, end, lang, inner string) {
+		found.WriteByte('<')
+		found.WriteString(start)
 		if lang != "" {
-			found.WriteString(` xml:lang="` + xmlAttr(lang) + `"`)
+			found.WriteString(` xml:lang="`)
+			found.WriteString(xmlAttr(lang))
+			found.WriteByte('"')
 		}
 		if inner == "" {
 			found.WriteString("/>")
 			return
 		}
-		found.WriteString(">" + inner + "</" + endTag(pn) + ">")
+		found.WriteByte('>')
+		found.WriteString(inner)
+		found.WriteString("</")
+		found.WriteString(end)
+		found.WriteByte('>')
 	}
+	emit := func(pn xml.Name, lang, inner string) { emitTags(startTag(pn), endTag(pn), lang, inner) }
 	liveValue := func(pn xml.Name) (string, bool) {
 		lp, ok := live(pn, n)
 		if !ok || (!readable(n) && pn.Local != "resourcetype" && pn.Local != "displayname") {
@@ -229,17 +262,25 @@ func writeResponse(w *bufio.Writer, found *bytes.Buffer, env *propEnv, pf propfi
 				}
 			}
 		}
-		for i, pn := range pf.names {
-			if seen[pn] || slices.Contains(pf.names[:i], pn) {
+		for _, pl := range plans {
+			if pl.repeated || seen[pl.name] {
 				continue
 			}
-			if v, ok := liveValue(pn); ok {
-				emit(pn, "", v)
-			} else if d, ok := deadValue(pn); ok && !isLive(pn) {
-				emit(pn, d.Lang, string(d.XML))
-			} else {
-				missing = append(missing, pn)
+			if pl.live >= 0 {
+				lp := liveProps[pl.live]
+				if (n.Dir && lp.dir) || (!n.Dir && lp.file) {
+					if readable(n) || pl.name.Local == "resourcetype" || pl.name.Local == "displayname" {
+						if v, ok := lp.value(env, n); ok {
+							emitTags(pl.start, pl.end, "", v)
+							continue
+						}
+					}
+				}
+			} else if d, ok := deadValue(pl.name); ok {
+				emitTags(pl.start, pl.end, d.Lang, string(d.XML))
+				continue
 			}
+			missing = append(missing, pl.name)
 		}
 	}
 	if found.Len() > 0 || len(missing) == 0 {
@@ -250,7 +291,9 @@ func writeResponse(w *bufio.Writer, found *bytes.Buffer, env *propEnv, pf propfi
 	if len(missing) > 0 {
 		w.WriteString("<D:propstat><D:prop>")
 		for _, pn := range missing {
-			w.WriteString("<" + startTag(pn) + "/>")
+			w.WriteByte('<')
+			w.WriteString(startTag(pn))
+			w.WriteString("/>")
 		}
 		w.WriteString("</D:prop><D:status>HTTP/1.1 404 Not Found</D:status></D:propstat>")
 	}

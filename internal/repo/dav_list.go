@@ -26,7 +26,7 @@ func (s *Service) ListDAV(ctx context.Context, p acl.Principal, path string, dep
 		return Listing{}, err
 	}
 	if depth > 0 && l.Node.Dir {
-		if l.Node, l.Children, err = s.List(ctx, p, path); err != nil {
+		if l.Children, err = s.children(ctx, p, l.Node, false); err != nil {
 			return Listing{}, err
 		}
 	}
