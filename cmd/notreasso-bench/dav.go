@@ -19,6 +19,9 @@ import (
 type davServer struct {
 	name, base, user, pass string
 	proc                   *proc
+	// settle waits until the server's background work on new files is
+	// done (Notre Asso indexes them); nil when there is none.
+	settle func(ctx context.Context) error
 }
 
 type davResult struct {
@@ -73,8 +76,8 @@ func (b *bench) dav(ctx context.Context) *section {
 		return s
 	}
 	servers := []davServer{
-		{"Notre Asso", srv.URL + "/dav", "admin", adminPassword, srv.proc},
-		{"rclone", "http://" + addr, "bench", adminPassword, rp},
+		{"Notre Asso", srv.URL + "/dav", "admin", adminPassword, srv.proc, srv.indexed},
+		{"rclone", "http://" + addr, "bench", adminPassword, rp, nil},
 	}
 	var res [2]davResult
 	for i, d := range servers {
@@ -90,15 +93,27 @@ func (b *bench) dav(ctx context.Context) *section {
 	s.add("GET "+mib(b.size), fmt.Sprintf("Notre Asso %s · rclone %s · time ratio %s", rate(b.size, n.get), rate(b.size, r.get), ratio(n.get, r.get)),
 		"`curl -u … URL/bench/big.bin | sha256sum` (hash checked)")
 	s.add(fmt.Sprintf("PROPFIND Depth 1, %d files", b.files), fmt.Sprintf("Notre Asso %s · rclone %s · time ratio %s", ms(n.propfind), ms(r.propfind), ratio(n.propfind, r.propfind)),
-		"median of 5 `PROPFIND URL/many/` with `Depth: 1` and a prop list like file managers send; every entry counted")
-	s.add("peak RSS during PUT", fmt.Sprintf("Notre Asso %s · rclone %s", memVerdict(n.putPeak), mib(r.putPeak)), "VmHWM of each server, reset before the request")
-	s.add("peak RSS during GET", fmt.Sprintf("Notre Asso %s · rclone %s", memVerdict(n.getPeak), mib(r.getPeak)), "VmHWM, reset before the request")
+		"median of 5 `PROPFIND URL/many/` with `Depth: 1` and a prop list like file managers send; every entry counted; "+
+			"Notre Asso's indexer first catches up with the new files (`notreasso_index_lag` 0 in `/metrics`), so its work is not counted")
+	s.add("peak RSS during PUT", fmt.Sprintf("Notre Asso %s · rclone %s", davMemVerdict(n.putPeak), mib(r.putPeak)), "VmHWM of each server, reset before the request")
+	s.add("peak RSS during GET", fmt.Sprintf("Notre Asso %s · rclone %s", davMemVerdict(n.getPeak), mib(r.getPeak)), "VmHWM, reset before the request")
 	s.add("peak RSS during PROPFIND", fmt.Sprintf("Notre Asso %s · rclone %s", mib(n.propfindPeak), mib(r.propfindPeak)), "VmHWM over the 5 PROPFINDs")
 	s.add("idle RSS", fmt.Sprintf("Notre Asso %s · rclone %s", mib(n.idle), mib(r.idle)), "VmRSS 2 s after start")
 	s.add(fmt.Sprintf("creating the %d files", b.files), fmt.Sprintf("Notre Asso %s · rclone %s", n.create.Round(10*time.Millisecond), r.create.Round(10*time.Millisecond)),
 		fmt.Sprintf("WebDAV PUT of 1 KiB files by %d parallel clients", b.workers))
 	s.note("Ratios are Notre Asso's time ÷ rclone's: below 1 Notre Asso is faster. rclone serves a plain directory; Notre Asso also hashes, versions and records every file.")
 	return s
+}
+
+// davMemoryTarget is the WebDAV issue's bound on the server's memory
+// during a large transfer: 64 MB.
+const davMemoryTarget = 64_000_000
+
+func davMemVerdict(peak int64) string {
+	if peak < davMemoryTarget {
+		return mib(peak) + " (target < 64 MB: met)"
+	}
+	return mib(peak) + " (target < 64 MB: **missed**)"
 }
 
 var responseEnd = regexp.MustCompile(`</([A-Za-z0-9]+:)?response>`)
@@ -152,6 +167,11 @@ func (b *bench) davRun(ctx context.Context, d davServer, res *davResult) error {
 		return err
 	}
 	res.create = time.Since(start)
+	if d.settle != nil {
+		if err := d.settle(ctx); err != nil {
+			return err
+		}
+	}
 	var times []time.Duration
 	res.propfindPeak, err = d.proc.measured(func() error {
 		for range 5 {

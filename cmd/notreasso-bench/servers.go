@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -143,4 +144,44 @@ func getHash(ctx context.Context, u, user, pass string) (sum string, n int64, to
 		return "", n, 0, fmt.Errorf("GET %s after %d bytes: %w", u, n, err)
 	}
 	return hex.EncodeToString(h.Sum(nil)), n, time.Since(start), nil
+}
+
+// indexed waits until the server's search indexer has caught up with the
+// journal: notreasso_index_lag reads 0 twice in a row in /metrics.
+func (n *notreasso) indexed(ctx context.Context) error {
+	deadline := time.Now().Add(5 * time.Minute)
+	zeros := 0
+	for zeros < 2 {
+		if time.Now().After(deadline) {
+			return fmt.Errorf("the indexer did not catch up within 5 minutes")
+		}
+		resp, err := request(ctx, "GET", n.URL+"/metrics", "admin", adminPassword, nil, 0, nil, 200)
+		if err != nil {
+			return err
+		}
+		body, err := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if err != nil {
+			return err
+		}
+		lag := -1.0
+		for line := range strings.Lines(string(body)) {
+			if v, ok := strings.CutPrefix(line, "notreasso_index_lag "); ok {
+				lag, err = strconv.ParseFloat(strings.TrimSpace(v), 64)
+				if err != nil {
+					return fmt.Errorf("notreasso_index_lag: %w", err)
+				}
+			}
+		}
+		if lag < 0 {
+			return fmt.Errorf("/metrics has no notreasso_index_lag")
+		}
+		if lag == 0 {
+			zeros++
+		} else {
+			zeros = 0
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	return nil
 }
