@@ -4,11 +4,14 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"io/fs"
 	"math/rand/v2"
 	"net/url"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"time"
 )
 
@@ -44,11 +47,13 @@ func (b *bench) docsSections(ctx context.Context) []*section {
 		return fail(err)
 	}
 	upTook := time.Since(upStart)
-	start.add("filling: uploading the documents", fmt.Sprintf("%d in %s: %.0f documents/s", b.docs, upTook.Round(100*time.Millisecond), float64(b.docs)/upTook.Seconds()),
-		fmt.Sprintf("`PUT /api/v1/files/docs/fNNN/docNNNNNN.txt`, ~1.2 KB of French/English text each, %d parallel clients", b.workers))
+	start.add("filling: uploading the documents", fmt.Sprintf("%d (%s of text) in %s: %.0f documents/s", b.docs, mib(b.textBytes), upTook.Round(100*time.Millisecond), float64(b.docs)/upTook.Seconds()),
+		fmt.Sprintf("`PUT /api/v1/files/docs/fNNN/docNNNNNN.txt`, 2–20 KB of French/English prose each, %d parallel clients, while the server indexes them", b.workers))
 
 	if searchable {
 		if err := b.measureSearch(ctx, search, srv, upStart); err != nil {
+			search.Skipped = "failed: " + err.Error()
+		} else if err := b.reindexStored(ctx, search, srv); err != nil {
 			search.Skipped = "failed: " + err.Error()
 		}
 		search.Took = time.Since(t0)
@@ -104,8 +109,11 @@ func (b *bench) uploadDocs(ctx context.Context, srv *notreasso) error {
 	}); err != nil {
 		return err
 	}
+	var textBytes atomic.Int64
+	defer func() { b.textBytes = textBytes.Load() }()
 	return b.parallel(ctx, b.docs, func(i int) error {
 		text := docText(i)
+		textBytes.Add(int64(len(text)))
 		resp, err := request(ctx, "PUT", apiURL(srv.URL, docPath(i)), "admin", adminPassword, strings.NewReader(text), int64(len(text)), nil, 200, 201)
 		if err == nil {
 			io.Copy(io.Discard, resp.Body)
@@ -115,10 +123,15 @@ func (b *bench) uploadDocs(ctx context.Context, srv *notreasso) error {
 	})
 }
 
-// found reports whether a search for q lists the document named by token.
+// found reports whether a search for q by admin lists the document named
+// by token.
 func found(ctx context.Context, srv *notreasso, q, token string) (bool, time.Duration, error) {
+	return foundAs(ctx, srv, "admin", adminPassword, q, token)
+}
+
+func foundAs(ctx context.Context, srv *notreasso, user, pass, q, token string) (bool, time.Duration, error) {
 	t := time.Now()
-	resp, err := request(ctx, "GET", srv.URL+"/api/v1/search?q="+url.QueryEscape(q), "admin", adminPassword, nil, 0, nil, 200)
+	resp, err := request(ctx, "GET", srv.URL+"/api/v1/search?q="+url.QueryEscape(q), user, pass, nil, 0, nil, 200)
 	if err != nil {
 		return false, 0, err
 	}
@@ -151,13 +164,17 @@ func (b *bench) measureSearch(ctx context.Context, s *section, srv *notreasso, u
 		time.Sleep(200 * time.Millisecond)
 	}
 	took := time.Since(upStart)
-	s.add("indexing throughput", fmt.Sprintf("%.0f documents/s (%d documents searchable %s after the first upload)", float64(b.docs)/took.Seconds(), b.docs, took.Round(100*time.Millisecond)),
-		"upload as in *start time* below, then `GET /api/v1/search?q=docNNNNNN` until the last document and 20 random others are found")
+	s.add("uploading and indexing", fmt.Sprintf("%.0f documents/s (%d documents searchable %s after the first upload)", float64(b.docs)/took.Seconds(), b.docs, took.Round(100*time.Millisecond)),
+		"upload as in *filling* below (bounded by two `fsync`s per upload), then `GET /api/v1/search?q=docNNNNNN` until the last document and 20 random others are found")
+	granted, err := b.reader(ctx, srv)
+	if err != nil {
+		return err
+	}
 	var lat []time.Duration
-	qs := queries(b.queries)
+	qs := queries(b.queries, b.docs)
 	peak, err := srv.measured(func() error {
 		for i, q := range qs {
-			_, d, err := found(ctx, srv, q, "")
+			_, d, err := foundAs(ctx, srv, readerLogin, readerPassword, q, "")
 			if err != nil {
 				return err
 			}
@@ -173,7 +190,98 @@ func (b *bench) measureSearch(ctx context.Context, s *section, srv *notreasso, u
 	slices.Sort(lat)
 	pct := func(p float64) time.Duration { return lat[min(len(lat)-1, int(p*float64(len(lat))))] }
 	s.add("search latency p50 / p95 / p99", fmt.Sprintf("%s / %s / %s", ms(pct(0.50)), ms(pct(0.95)), ms(pct(0.99))),
-		fmt.Sprintf("%d sequential `GET /api/v1/search?q=…` as admin (words, word pairs, phrases from the corpus vocabulary), after 10 warm-up queries", len(lat)))
+		fmt.Sprintf("%d sequential `GET /api/v1/search?q=…` (20 hits with snippets, facets) as `%s`, a guest who may read %d of the %d folders (permission filter on), "+
+			"after 10 warm-up queries; 45%% one word, 20%% two, 10%% phrases, 10%% `word folder:fNNN`, 5%% `word -word`, 10%% name prefixes", len(lat), readerLogin, granted, (b.docs+999)/1000))
 	s.add("server peak RSS while searching", mib(peak), "VmHWM, reset before the queries")
 	return nil
+}
+
+const (
+	readerLogin    = "lecteur"
+	readerPassword = "bench-reader-password"
+)
+
+// reader creates a guest account that may read 40% of the document
+// folders (every fifth folder from 0, 1 and 3), so searches go through the
+// permission filter; it returns how many folders it may read.
+func (b *bench) reader(ctx context.Context, srv *notreasso) (int, error) {
+	body := fmt.Sprintf(`{"login":%q,"password":%q,"role":"guest"}`, readerLogin, readerPassword)
+	resp, err := request(ctx, "POST", srv.URL+"/api/v1/admin/users", "admin", adminPassword, strings.NewReader(body), int64(len(body)),
+		map[string]string{"Content-Type": "application/json"}, 200, 201)
+	if err != nil {
+		return 0, err
+	}
+	resp.Body.Close()
+	n := 0
+	for f := range (b.docs + 999) / 1000 {
+		if m := f % 5; m != 0 && m != 1 && m != 3 {
+			continue
+		}
+		grant := fmt.Sprintf(`{"principal":"user:%s","role":"viewer"}`, readerLogin)
+		resp, err := request(ctx, "POST", fmt.Sprintf("%s/api/v1/grants/docs/f%03d", srv.URL, f), "admin", adminPassword, strings.NewReader(grant), int64(len(grant)),
+			map[string]string{"Content-Type": "application/json"}, 200, 201)
+		if err != nil {
+			return 0, err
+		}
+		resp.Body.Close()
+		n++
+	}
+	return n, nil
+}
+
+// reindexStored measures indexing alone, through the real server: with the
+// documents stored, the index and the extracted texts are deleted and the
+// server started again; it replays the journal, extracts every document
+// from the blob store again and indexes it, and answers /readyz once it
+// has caught up.
+func (b *bench) reindexStored(ctx context.Context, s *section, srv *notreasso) error {
+	srv.stop()
+	for _, d := range []string{"index", "text"} {
+		if err := os.RemoveAll(filepath.Join(srv.Data, d)); err != nil {
+			return err
+		}
+	}
+	if err := srv.startWithin(ctx, 30*time.Minute); err != nil {
+		return err
+	}
+	took := srv.startup
+	_, peak, err := srv.memory()
+	if err != nil {
+		return err
+	}
+	for _, i := range []int{0, b.docs / 2, b.docs - 1} {
+		ok, _, err := found(ctx, srv, docToken(i), docToken(i))
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return fmt.Errorf("%s not found after the server re-indexed", docToken(i))
+		}
+	}
+	size, err := dirSize(filepath.Join(srv.Data, "index"))
+	if err != nil {
+		return err
+	}
+	s.add("indexing throughput, stored documents", fmt.Sprintf("%.0f documents/s (%d documents in %s)", float64(b.docs)/took.Seconds(), b.docs, took.Round(100*time.Millisecond)),
+		"server stopped, `data/index` and `data/text` deleted, server started: process start → `/readyz` 200 (the indexer has replayed the journal, extracted every document from the blob store and indexed it); 3 documents then checked by search")
+	s.add("server peak RSS while indexing", mib(peak), "VmHWM of that server process from its start to `/readyz` 200 (target ≤ 1 GB)")
+	s.add("index size on disk", fmt.Sprintf("%s for %s of text", mib(size), mib(b.textBytes)), "`du` of `data/index` after the re-index (the text cache, `data/text`, holds the extracted texts apart)")
+	return nil
+}
+
+// dirSize is the bytes of the regular files under dir.
+func dirSize(dir string) (int64, error) {
+	var n int64
+	err := filepath.WalkDir(dir, func(_ string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		info, err := d.Info()
+		if err != nil {
+			return err
+		}
+		n += info.Size()
+		return nil
+	})
+	return n, err
 }

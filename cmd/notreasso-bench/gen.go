@@ -9,6 +9,9 @@ import (
 	"math/rand/v2"
 	"os"
 	"strings"
+	"sync"
+
+	"notreasso/internal/testutil/prose"
 )
 
 // writeRandomFile writes size deterministic pseudo-random bytes (ChaCha8,
@@ -50,35 +53,19 @@ func hashFile(path string) (string, error) {
 	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
-// Words of association documents, French and English, for generated text.
-var vocabulary = strings.Fields(`
-association assemblée générale conseil administration bureau président présidente trésorier
-trésorière secrétaire procès-verbal compte rendu réunion ordre du jour budget subvention
-cotisation adhérent adhérente bénévole bénévoles statuts règlement intérieur rapport moral
-financier activité convention partenariat mairie département région dossier demande facture
-reçu devis banque relevé inventaire matériel local salle atelier formation projet bilan
-prévisionnel exercice comptable vote majorité quorum démission élection mandat assurance
-responsabilité civile don mécénat fondation appel à projets calendrier festival fête
-randonnée club sportif jardin partagé café associatif bibliothèque école parents élèves
-meeting minutes board treasurer secretary budget grant membership fee volunteer report
-annual general assembly agenda invoice receipt bank statement insurance partnership
-workshop training event festival garden library school parents students community`)
+// prose generates the documents' text: French and English association
+// prose with realistic word frequencies (internal/testutil/prose, the
+// same generator as the search index's own benchmarks).
+var proseGen = sync.OnceValue(func() *prose.Gen { return prose.New(2026) })
 
-// docText is the deterministic text of document i: about 150 words and a
-// token found in no other document (docNNNNNN), to check it is searchable.
+// docText is the deterministic text of document i: 2 to 20 KB of prose
+// (11 KB on average; French 85%, English 15%) after a token found in no
+// other document (docNNNNNN), to check it is searchable.
 func docText(i int) string {
+	g := proseGen()
 	r := rand.New(rand.NewPCG(uint64(i), 2026))
-	var b strings.Builder
-	fmt.Fprintf(&b, "Document %s\n\n", docToken(i))
-	for w := range 150 {
-		b.WriteString(vocabulary[r.IntN(len(vocabulary))])
-		if w%15 == 14 {
-			b.WriteString(".\n")
-		} else {
-			b.WriteByte(' ')
-		}
-	}
-	return b.String()
+	lang := g.Lang(r)
+	return "Document " + docToken(i) + "\n\n" + g.Text(r, lang, 2048+r.IntN(18*1024))
 }
 
 func docToken(i int) string { return fmt.Sprintf("doc%06d", i) }
@@ -86,19 +73,31 @@ func docToken(i int) string { return fmt.Sprintf("doc%06d", i) }
 // docPath puts 1000 documents per folder.
 func docPath(i int) string { return fmt.Sprintf("/docs/f%03d/%s.txt", i/1000, docToken(i)) }
 
-// queries are the search terms timed: single words, pairs and a phrase.
-func queries(n int) []string {
+// queries are the search terms timed, in the mix the search index's own
+// benchmark uses: 45% one word, 20% two words, 10% phrases cut from the
+// documents, 10% a word in one folder, 5% a word without another, 10%
+// name prefixes. Words follow the documents' frequencies.
+func queries(n, docs int) []string {
+	g := proseGen()
 	r := rand.New(rand.NewPCG(7, 2026))
 	out := make([]string, n)
 	for i := range out {
-		a, b := vocabulary[r.IntN(len(vocabulary))], vocabulary[r.IntN(len(vocabulary))]
-		switch i % 3 {
-		case 0:
-			out[i] = a
-		case 1:
-			out[i] = a + " " + b
+		switch p := r.IntN(100); {
+		case p < 45:
+			out[i] = g.QueryWord(r)
+		case p < 65:
+			out[i] = g.QueryWord(r) + " " + g.QueryWord(r)
+		case p < 75:
+			ws := strings.Fields(docText(r.IntN(docs)))[2:]
+			k := r.IntN(len(ws) - 3)
+			out[i] = `"` + strings.Trim(strings.Join(ws[k:k+2+r.IntN(2)], " "), ".,") + `"`
+		case p < 85:
+			out[i] = fmt.Sprintf("%s folder:f%03d", g.QueryWord(r), r.IntN((docs+999)/1000))
+		case p < 90:
+			out[i] = g.QueryWord(r) + " -" + g.QueryWord(r)
 		default:
-			out[i] = `"` + a + " " + b + `"`
+			w := []rune(g.FrenchNoun(r))
+			out[i] = string(w[:min(len(w), 3+r.IntN(3))])
 		}
 	}
 	return out

@@ -53,12 +53,22 @@ func startNotreasso(ctx context.Context, b *bench, name, data string, env ...str
 }
 
 func (n *notreasso) start(ctx context.Context, logPath string) error {
+	return n.startLog(ctx, logPath, 5*time.Minute)
+}
+
+// startWithin starts the stopped server again, waiting up to timeout for
+// /readyz (which waits for the indexer to catch up).
+func (n *notreasso) startWithin(ctx context.Context, timeout time.Duration) error {
+	return n.startLog(ctx, n.logPath, timeout)
+}
+
+func (n *notreasso) startLog(ctx context.Context, logPath string, timeout time.Duration) error {
 	p, err := startProc("notreasso", logPath, n.env, n.bin, n.args...)
 	if err != nil {
 		return err
 	}
 	n.proc = p
-	n.startup, err = p.waitHTTP(ctx, n.URL+"/readyz", 200, 5*time.Minute)
+	n.startup, err = p.waitHTTP(ctx, n.URL+"/readyz", 200, timeout)
 	if err != nil {
 		p.stop()
 	}

@@ -195,15 +195,7 @@ var queryMix = []struct {
 // Words follow the corpus frequencies; phrases are cut from real texts.
 func benchQueries(c *corpus, kind string, n, docs int) []Query {
 	r := rand.New(rand.NewPCG(corpusSeed, 99))
-	word := func() string {
-		if r.IntN(100) < 15 {
-			return enNouns[c.enN.draw(r)]
-		}
-		if r.IntN(5) == 0 {
-			return frAdjs[c.frA.draw(r)]
-		}
-		return frNouns[c.frN.draw(r)]
-	}
+	word := func() string { return c.QueryWord(r) }
 	users := benchUsers()
 	out := make([]Query, 0, n)
 	for i := range n {
@@ -233,7 +225,7 @@ func benchQueries(c *corpus, kind string, n, docs int) []Query {
 		case "exclude":
 			text = word() + " -" + word()
 		case "prefix":
-			w := []rune(frNouns[c.frN.draw(r)])
+			w := []rune(c.FrenchNoun(r))
 			text = string(w[:min(len(w), 3+r.IntN(3))])
 		}
 		out = append(out, Query{Text: text, Access: users[i%len(users)]})

@@ -2,14 +2,11 @@ package search
 
 import (
 	"fmt"
-	"math"
 	"math/rand/v2"
-	"sort"
-	"strings"
 	"testing"
 	"time"
-	"unicode"
-	"unicode/utf8"
+
+	"notreasso/internal/testutil/prose"
 )
 
 // corpus generates a deterministic repository of association documents:
@@ -18,56 +15,17 @@ import (
 // sub-folders. Document i is generated from (seed, i) alone, so any
 // document can be produced again without keeping the corpus in memory.
 type corpus struct {
-	rare                                      []string
-	frN, frV, frA, frF, enN, enV, enA, enF    *zipf
-	rareZ, tagsZ, authorsZ, topZ, subZ, connZ *zipf
+	*prose.Gen
+	tagsZ, authorsZ, topZ, subZ *prose.Zipf
 }
 
 const corpusSeed = 20240611
 
-// zipf draws ranks 0..n-1 with probability proportional to 1/(rank+1)^s.
-type zipf struct{ cum []float64 }
-
-func newZipf(n int, s float64) *zipf {
-	z := &zipf{cum: make([]float64, n)}
-	total := 0.0
-	for i := range n {
-		total += 1 / math.Pow(float64(i+1), s)
-		z.cum[i] = total
-	}
-	for i := range z.cum {
-		z.cum[i] /= total
-	}
-	return z
-}
-
-func (z *zipf) draw(r *rand.Rand) int {
-	return min(sort.SearchFloat64s(z.cum, r.Float64()), len(z.cum)-1)
-}
-
 func newCorpus() *corpus {
-	r := rand.New(rand.NewPCG(corpusSeed, 0))
-	seen := map[string]bool{}
-	var rare []string
-	for len(rare) < 30000 {
-		var b strings.Builder
-		for range 2 + r.IntN(3) {
-			b.WriteString(syllables[r.IntN(len(syllables))])
-		}
-		if w := b.String(); !seen[w] {
-			seen[w] = true
-			rare = append(rare, w)
-		}
-	}
 	return &corpus{
-		rare: rare,
-		frN:  newZipf(len(frNouns), 0.9), frV: newZipf(len(frVerbs), 0.9),
-		frA: newZipf(len(frAdjs), 0.9), frF: newZipf(len(frFunc), 1.0),
-		enN: newZipf(len(enNouns), 0.9), enV: newZipf(len(enVerbs), 0.9),
-		enA: newZipf(len(enAdjs), 0.9), enF: newZipf(len(enFunc), 1.0),
-		rareZ: newZipf(len(rare), 1.0), tagsZ: newZipf(len(corpusTags), 0.8),
-		authorsZ: newZipf(50, 0.8), topZ: newZipf(len(topFolderNames), 0.5),
-		subZ: newZipf(len(subFolderNames), 0.3), connZ: newZipf(len(frConnect), 0.5),
+		Gen:   prose.New(corpusSeed),
+		tagsZ: prose.NewZipf(len(corpusTags), 0.8), authorsZ: prose.NewZipf(50, 0.8),
+		topZ: prose.NewZipf(len(topFolderNames), 0.5), subZ: prose.NewZipf(len(subFolderNames), 0.3),
 	}
 }
 
@@ -98,30 +56,27 @@ func (c *corpus) doc(i int) Document {
 // cache).
 func (c *corpus) meta(i int) Document {
 	r := rand.New(rand.NewPCG(corpusSeed, 2*uint64(i)+1))
-	lang := "fr"
-	if r.IntN(100) < 15 {
-		lang = "en"
-	}
-	t := c.topZ.draw(r)
+	lang := c.Lang(r)
+	t := c.topZ.Draw(r)
 	anc := []string{"root", topID(t)}
 	dir := "/" + topFolderNames[t]
 	if r.IntN(10) > 0 {
-		s := c.subZ.draw(r)
+		s := c.subZ.Draw(r)
 		anc = append(anc, subID(t, s))
 		dir += "/" + subFolderNames[s]
 	}
 	ext := corpusExts[r.IntN(len(corpusExts))]
 	year := 2015 + r.IntN(11)
-	name := fmt.Sprintf("%s %s %d-%d.%s", capitalise(frNouns[c.frN.draw(r)]),
-		frNouns[c.frN.draw(r)], year, i, ext.ext)
+	name := fmt.Sprintf("%s %s %d-%d.%s", prose.Capitalise(c.FrenchNoun(r)),
+		c.FrenchNoun(r), year, i, ext.ext)
 	var tags []string
 	for range r.IntN(4) {
-		tags = append(tags, corpusTags[c.tagsZ.draw(r)])
+		tags = append(tags, corpusTags[c.tagsZ.Draw(r)])
 	}
 	mod := time.Date(year, time.Month(1+r.IntN(12)), 1+r.IntN(28), r.IntN(24), 0, 0, 0, time.UTC)
 	return Document{
 		ID: fmt.Sprintf("doc%06d", i), Name: name, Path: dir + "/" + name, Ancestors: anc,
-		Tags: tags, Mime: ext.mime, Author: fmt.Sprintf("user%02d", c.authorsZ.draw(r)),
+		Tags: tags, Mime: ext.mime, Author: fmt.Sprintf("user%02d", c.authorsZ.Draw(r)),
 		Modified: mod, Size: int64(2048+r.IntN(18*1024)) * 3, Lang: lang,
 	}
 }
@@ -129,122 +84,7 @@ func (c *corpus) meta(i int) Document {
 // content returns the text of document i (lang from its metadata).
 func (c *corpus) content(i int, lang string) string {
 	r := rand.New(rand.NewPCG(corpusSeed, 2*uint64(i)+2))
-	return c.text(r, lang, 2048+r.IntN(18*1024))
-}
-
-// text writes paragraphs of sentences until size bytes. Each document
-// favours a band of nouns (its topic), so documents differ in vocabulary.
-func (c *corpus) text(r *rand.Rand, lang string, size int) string {
-	var b, sentence strings.Builder
-	b.Grow(size + 256)
-	topic := r.IntN(10) * 25
-	for b.Len() < size {
-		for range 3 + r.IntN(6) {
-			sentence.Reset()
-			if lang == "en" {
-				c.sentenceEN(r, &sentence, topic)
-			} else {
-				c.sentenceFR(r, &sentence, topic)
-			}
-			b.WriteString(capitalise(sentence.String()))
-		}
-		b.WriteString("\n\n")
-	}
-	return b.String()
-}
-
-func (c *corpus) nounFR(r *rand.Rand, topic int) string {
-	switch p := r.IntN(100); {
-	case p < 6:
-		return capitalise(c.rare[c.rareZ.draw(r)])
-	case p < 40:
-		return frNouns[(topic+r.IntN(40))%len(frNouns)]
-	default:
-		return frNouns[c.frN.draw(r)]
-	}
-}
-
-// groupFR writes a determiner and a noun, with elision and plurals.
-func (c *corpus) groupFR(r *rand.Rand, b *strings.Builder, topic int) {
-	n := c.nounFR(r, topic)
-	switch d := r.IntN(8); {
-	case d < 2 && startsWithVowel(n):
-		b.WriteString([]string{"l'", "d'", "l’"}[r.IntN(3)] + n)
-	case d < 4:
-		b.WriteString([]string{"les ", "des ", "aux ", "ces "}[r.IntN(4)] + plural(n))
-	default:
-		b.WriteString([]string{"le ", "la ", "un ", "une ", "du ", "notre ", "cette "}[r.IntN(7)] + n)
-	}
-	if r.IntN(3) == 0 {
-		b.WriteString(" " + frAdjs[c.frA.draw(r)])
-	}
-}
-
-func (c *corpus) sentenceFR(r *rand.Rand, b *strings.Builder, topic int) {
-	if r.IntN(4) == 0 {
-		b.WriteString(frConnect[c.connZ.draw(r)] + " ")
-	}
-	c.groupFR(r, b, topic)
-	b.WriteString(" " + frVerbs[c.frV.draw(r)] + " ")
-	c.groupFR(r, b, topic)
-	for range r.IntN(4) {
-		b.WriteString(" " + frFunc[c.frF.draw(r)] + " ")
-		c.groupFR(r, b, topic)
-	}
-	if r.IntN(6) == 0 {
-		fmt.Fprintf(b, " pour %d euros", 10*(1+r.IntN(500)))
-	}
-	b.WriteString(". ")
-}
-
-func (c *corpus) sentenceEN(r *rand.Rand, b *strings.Builder, topic int) {
-	group := func() {
-		b.WriteString([]string{"the ", "a ", "our ", "this ", "their "}[r.IntN(5)])
-		if r.IntN(3) == 0 {
-			b.WriteString(enAdjs[c.enA.draw(r)] + " ")
-		}
-		n := enNouns[c.enN.draw(r)]
-		if r.IntN(3) == 0 {
-			n = enNouns[(topic/2+r.IntN(30))%len(enNouns)]
-		}
-		if r.IntN(20) == 0 {
-			n = capitalise(c.rare[c.rareZ.draw(r)])
-		}
-		if r.IntN(4) == 0 {
-			n = plural(n)
-		}
-		b.WriteString(n)
-	}
-	group()
-	b.WriteString(" " + enVerbs[c.enV.draw(r)] + " ")
-	group()
-	for range r.IntN(3) {
-		b.WriteString(" " + enFunc[c.enF.draw(r)] + " ")
-		group()
-	}
-	b.WriteString(". ")
-}
-
-func capitalise(s string) string {
-	r, size := utf8.DecodeRuneInString(s)
-	return string(unicode.ToUpper(r)) + s[size:]
-}
-
-func plural(n string) string {
-	switch {
-	case strings.HasSuffix(n, "s") || strings.HasSuffix(n, "x"):
-		return n
-	case strings.HasSuffix(n, "eau"):
-		return n + "x"
-	case strings.HasSuffix(n, "al") && len(n) > 4:
-		return n[:len(n)-2] + "aux"
-	}
-	return n + "s"
-}
-
-func startsWithVowel(s string) bool {
-	r, _ := utf8.DecodeRuneInString(strings.ToLower(s))
-	return strings.ContainsRune("aeiouyéèêâîôh", r)
+	return c.Text(r, lang, 2048+r.IntN(18*1024))
 }
 
 func TestCorpusDeterministicAndRealistic(t *testing.T) {
