@@ -217,12 +217,16 @@ func (x *Indexer) step(ctx context.Context) (int, error) {
 		ids = append(ids, e.NodeID)
 	}
 	b := &batch{x: x, apply: x.ix.Apply}
+	defer b.wait() // on errors: never leave an apply running behind
 	for _, id := range ids {
 		if err := b.addNode(ctx, id); err != nil {
 			return 0, err
 		}
 	}
 	if err := b.flush(ctx); err != nil {
+		return 0, err
+	}
+	if err := b.wait(); err != nil {
 		return 0, err
 	}
 	last := entries[len(entries)-1].Seq
@@ -257,7 +261,8 @@ type batch struct {
 	docs    []search.Document
 	deletes []string
 	bytes   int
-	count   int // documents added, for progress
+	count   int        // documents added, for progress
+	pending chan error // the apply in flight, if any
 }
 
 func (b *batch) addNode(ctx context.Context, id int64) error {
@@ -290,14 +295,36 @@ func (b *batch) addNode(ctx context.Context, id int64) error {
 	return nil
 }
 
+// flush hands the accumulated changes to apply in the background, once
+// the previous batch's apply has returned: reading and extracting the next
+// batch overlaps indexing this one (each alone leaves a core idle), and
+// batches still reach the index one after the other, in order. Call wait
+// before relying on the index.
 func (b *batch) flush(ctx context.Context) error {
+	if err := b.wait(); err != nil {
+		return err
+	}
 	if len(b.docs) == 0 && len(b.deletes) == 0 {
 		return nil
 	}
-	if err := b.apply(ctx, b.docs, b.deletes); err != nil {
+	docs, deletes := b.docs, b.deletes
+	b.docs, b.deletes, b.bytes = nil, nil, 0
+	done := make(chan error, 1)
+	b.pending = done
+	go func() { done <- b.apply(ctx, docs, deletes) }()
+	return nil
+}
+
+// wait returns when no apply is in flight, with its error.
+func (b *batch) wait() error {
+	if b.pending == nil {
+		return nil
+	}
+	err := <-b.pending
+	b.pending = nil
+	if err != nil {
 		return fmt.Errorf("update search index: %w", err)
 	}
-	b.docs, b.deletes, b.bytes = nil, nil, 0
 	return nil
 }
 
@@ -336,6 +363,7 @@ func (x *Indexer) Rebuild(ctx context.Context, progress func(done int)) error {
 		return err
 	}
 	b := &batch{x: x, apply: func(ctx context.Context, docs []search.Document, _ []string) error { return rb.Add(ctx, docs) }}
+	defer b.wait()
 	err = x.repo.AllFileIDs(ctx, func(id int64) error {
 		before := b.count
 		if err := b.addNode(ctx, id); err != nil {
@@ -348,6 +376,9 @@ func (x *Indexer) Rebuild(ctx context.Context, progress func(done int)) error {
 	})
 	if err == nil {
 		err = b.flush(ctx)
+	}
+	if err == nil {
+		err = b.wait()
 	}
 	if err != nil {
 		return err
