@@ -211,3 +211,13 @@ func TestDetectLang(t *testing.T) {
 		}
 	}
 }
+
+func BenchmarkDetectLang(b *testing.B) {
+	sample := strings.Repeat("Le conseil d'administration de l'Association s'est réuni le 12 mars pour voter le budget prévisionnel. ", 160)[:langSampleBytes]
+	b.SetBytes(int64(len(sample)))
+	for b.Loop() {
+		if DetectLang(sample) != "fr" {
+			b.Fatal("not French")
+		}
+	}
+}

@@ -28,18 +28,43 @@ func wordSet(words string) map[string]bool {
 // identification.
 func DetectLang(sample string) string {
 	var fr, en int
-	words := strings.FieldsFunc(sample, func(r rune) bool { return !unicode.IsLetter(r) })
-	for _, w := range words {
-		if len(w) > 6 {
-			continue // no stop word is longer; skip the lower-casing
+	// Words are runs of letters. No stop word is longer than 6 bytes, so
+	// longer words are skipped without being lower-cased or looked up, and
+	// nothing is allocated: this runs on every extracted document.
+	const longest = 6 // bytes of the longest stop word
+	start := -1
+	count := func(w string) {
+		if len(w) > longest {
+			return
 		}
-		w = strings.ToLower(w)
-		if frenchStopWords[w] {
+		lw := w
+		for i := 0; i < len(w); i++ {
+			if c := w[i]; c >= 'A' && c <= 'Z' || c >= 0x80 {
+				lw = strings.ToLower(w) // rare: capitals, accents
+				break
+			}
+		}
+		if frenchStopWords[lw] {
 			fr++
 		}
-		if englishStopWords[w] {
+		if englishStopWords[lw] {
 			en++
 		}
+	}
+	for i, r := range sample {
+		if unicode.IsLetter(r) {
+			if start < 0 {
+				start = i
+			}
+			continue
+		}
+		if start >= 0 {
+			count(sample[start:i])
+			start = -1
+		}
+	}
+	if start >= 0 {
+		count(sample[start:])
 	}
 	const minHits = 3
 	switch {

@@ -26,8 +26,9 @@ type outputError struct{ err error }
 func (e *outputError) Error() string { return fmt.Sprintf("write extracted text: %v", e.err) }
 func (e *outputError) Unwrap() error { return e.err }
 
-// langSampleBytes is how much of the output DetectLang looks at.
-const langSampleBytes = 16 << 10
+// langSampleBytes is how much of the output DetectLang looks at: about
+// 600 words, plenty to tell French from English by their stop words.
+const langSampleBytes = 4 << 10
 
 // sink is where every extractor writes. In order it: checks cancellation,
 // cleans control characters (CR and CRLF become LF, other C0 controls a
