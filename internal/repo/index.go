@@ -87,9 +87,11 @@ func (s *Service) IndexFiles(ctx context.Context, id int64) (files []IndexNode, 
 		return nil, ids, nil
 	}
 	for _, fid := range ids {
-		fc, err := s.chainByID(ctx, s.db.R, fid)
-		if err != nil {
-			return nil, nil, err
+		fc := c // a file's subtree is itself: the common case, one query fewer
+		if fid != id {
+			if fc, err = s.chainByID(ctx, s.db.R, fid); err != nil {
+				return nil, nil, err
+			}
 		}
 		r := fc.last()
 		if r.dir {
