@@ -79,9 +79,11 @@ func (s *Service) IndexFiles(ctx context.Context, id int64) (files []IndexNode, 
 	if err != nil {
 		return nil, nil, err
 	}
-	ids, err := s.subtree(ctx, id)
-	if err != nil {
-		return nil, nil, err
+	ids := []int64{id} // a file has no descendants
+	if c.last().dir {
+		if ids, err = s.subtree(ctx, id); err != nil {
+			return nil, nil, err
+		}
 	}
 	if !c.live() {
 		return nil, ids, nil
