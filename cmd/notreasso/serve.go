@@ -57,6 +57,7 @@ func serve(ctx context.Context, a *app) error {
 	fmt.Fprintf(os.Stdout, "Notre Asso %s is running. Open %s/ and log in.\n", version, a.cfg.PublicURL())
 	go sweepSessions(ctx, a)
 	go maintain(ctx, a)
+	go recoverStaged(ctx, a)
 	return srv.Listen(ctx, ln, a.cfg.ShutdownGrace)
 }
 
@@ -81,6 +82,38 @@ func bootstrapAdmin(ctx context.Context, a *app) error {
 		fmt.Fprintln(os.Stdout, "First start: created the administrator account \"admin\" with the password from NOTREASSO_ADMIN_PASSWORD.")
 	}
 	return nil
+}
+
+// stagedSweepAge is how old a staging object of a streamed S3 upload must
+// be before the sweep takes it for abandoned (see s3.Store.RecoverStaged).
+const stagedSweepAge = 15 * time.Minute
+
+// recoverStaged finishes or removes, at start and then hourly, what
+// streamed S3 uploads left behind when a process stopped mid-way.
+func recoverStaged(ctx context.Context, a *app) {
+	rs, ok := a.blobs.(interface {
+		RecoverStaged(ctx context.Context, olderThan time.Duration) (int, int, error)
+	})
+	if !ok {
+		return
+	}
+	t := time.NewTicker(time.Hour)
+	defer t.Stop()
+	for {
+		if fin, rm, err := rs.RecoverStaged(ctx, stagedSweepAge); err != nil {
+			if ctx.Err() != nil {
+				return
+			}
+			a.log.Warn("recover staged uploads", "err", err)
+		} else if fin+rm > 0 {
+			a.log.Info("staged uploads recovered", "finished", fin, "removed", rm)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
 }
 
 func sweepSessions(ctx context.Context, a *app) {
