@@ -256,7 +256,8 @@ func (s *Store) Close() error {
 // its key; if the key holds a pointer to it, it finishes the move, else it
 // deletes the object (the upload never committed, or its blob was stored
 // or collected since). It returns how many it finished and removed. The
-// server runs it at start and then periodically; olderThan must exceed
+// server runs it at start and then periodically; olderThan (<= 0: all)
+// must exceed
 // the time between an upload's last part and its pointer (seconds) for
 // uploads by other processes sharing the bucket.
 func (s *Store) RecoverStaged(ctx context.Context, olderThan time.Duration) (finished, removed int, err error) {
@@ -273,7 +274,7 @@ func (s *Store) RecoverStaged(ctx context.Context, olderThan time.Duration) (fin
 			return 0, 0, fmt.Errorf("s3 list staging objects: %w", unavailable(obj.Err))
 		}
 		id := strings.TrimPrefix(obj.Key, s.prefix+stagingDir)
-		if obj.LastModified.Before(cutoff) && isHex(id) && id != "" {
+		if (olderThan <= 0 || obj.LastModified.Before(cutoff)) && isHex(id) && id != "" {
 			old = append(old, staged{id, obj.Size})
 		}
 	}

@@ -500,8 +500,11 @@ func (s *Store) get(ctx context.Context, key string, off int64, opts minio.GetOb
 				return nil, fmt.Errorf("s3 get blob %s: %w", key, unavailable(err))
 			case p != nil:
 				return s.getStaged(ctx, key, *p, off, opts, again)
-			case off > info.Size:
-				return nil, fmt.Errorf("s3 get blob %s: offset %d is past the end (size %d)", key, off, info.Size)
+			case off < info.Size && again:
+				// The pointer was replaced by the blob meanwhile.
+				return s.get(ctx, key, off, opts, false)
+			case off != info.Size:
+				return nil, fmt.Errorf("s3 get blob %s: offset %d is out of range (size %d)", key, off, info.Size)
 			}
 			return io.NopCloser(bytes.NewReader(nil)), nil
 		}
@@ -521,7 +524,7 @@ func (s *Store) emptyRange(ctx context.Context, key string, off int64) (io.ReadC
 		return nil, err
 	}
 	if off > info.Size {
-		return nil, fmt.Errorf("s3 get blob %s: offset %d is past the end (size %d)", key, off, info.Size)
+		return nil, fmt.Errorf("s3 get blob %s: offset %d is out of range (size %d)", key, off, info.Size)
 	}
 	return io.NopCloser(bytes.NewReader(nil)), nil
 }
