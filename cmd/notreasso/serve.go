@@ -84,15 +84,16 @@ func bootstrapAdmin(ctx context.Context, a *app) error {
 	return nil
 }
 
-// stagedSweepAge is how old a staging object of a streamed S3 upload must
-// be before the sweep takes it for abandoned (see s3.Store.RecoverStaged).
-const stagedSweepAge = 15 * time.Minute
+// A staging object of a streamed S3 upload is finished (if a pointer names
+// it) once 15 minutes old, and removed (if none does) once a day old: more
+// than any upload takes (see s3.Store.RecoverStaged).
+const stagedFinishAge, stagedRemoveAge = 15 * time.Minute, 24 * time.Hour
 
 // recoverStaged finishes or removes, at start and then hourly, what
 // streamed S3 uploads left behind when a process stopped mid-way.
 func recoverStaged(ctx context.Context, a *app) {
 	rs, ok := a.blobs.(interface {
-		RecoverStaged(ctx context.Context, olderThan time.Duration) (int, int, error)
+		RecoverStaged(ctx context.Context, finishAfter, removeAfter time.Duration) (int, int, error)
 	})
 	if !ok {
 		return
@@ -100,7 +101,7 @@ func recoverStaged(ctx context.Context, a *app) {
 	t := time.NewTicker(time.Hour)
 	defer t.Stop()
 	for {
-		if fin, rm, err := rs.RecoverStaged(ctx, stagedSweepAge); err != nil {
+		if fin, rm, err := rs.RecoverStaged(ctx, stagedFinishAge, stagedRemoveAge); err != nil {
 			if ctx.Err() != nil {
 				return
 			}

@@ -49,7 +49,7 @@ type remoteStore interface {
 	// Uploads streamed to a staging object, moved into place in the
 	// background (RecoverStaged finishes what a crash left; Close waits).
 	StreamPut(ctx context.Context, path string, size int64) (storage.StreamPut, error)
-	RecoverStaged(ctx context.Context, olderThan time.Duration) (finished, removed int, err error)
+	RecoverStaged(ctx context.Context, finishAfter, removeAfter time.Duration) (finished, removed int, err error)
 	Close() error
 }
 
@@ -182,8 +182,8 @@ func (o *observedRemote) StreamPut(ctx context.Context, path string, size int64)
 	return &observedStream{StreamPut: st, o: o.observed}, nil
 }
 
-func (o *observedRemote) RecoverStaged(ctx context.Context, olderThan time.Duration) (int, int, error) {
-	f, r, err := o.b.(remoteStore).RecoverStaged(ctx, olderThan)
+func (o *observedRemote) RecoverStaged(ctx context.Context, finishAfter, removeAfter time.Duration) (int, int, error) {
+	f, r, err := o.b.(remoteStore).RecoverStaged(ctx, finishAfter, removeAfter)
 	return f, r, o.count("recover", err)
 }
 

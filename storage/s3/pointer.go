@@ -119,7 +119,8 @@ func (s *Store) fileStaged(ctx context.Context, key, id string, size int64) erro
 		UserMetadata: map[string]string{metaStaged: id, metaSize: strconv.FormatInt(size, 10)},
 	})
 	if err != nil {
-		s.removeStaging(ctx, id)
+		// The pointer may have been written all the same: keep the staging
+		// object it would name. RecoverStaged finishes or removes it.
 		s.disown(id)
 		return fmt.Errorf("writing the pointer: %w", unavailable(err))
 	}
@@ -251,20 +252,24 @@ func (s *Store) Close() error {
 }
 
 // RecoverStaged cleans up after processes that stopped in the middle of a
-// streamed upload. For each staging object older than olderThan that no
+// streamed upload. For each staging object older than finishAfter that no
 // upload or finisher of this process owns, it reads the object to compute
-// its key; if the key holds a pointer to it, it finishes the move, else it
-// deletes the object (the upload never committed, or its blob was stored
-// or collected since). It returns how many it finished and removed. The
-// server runs it at start and then periodically; olderThan (<= 0: all)
-// must exceed
-// the time between an upload's last part and its pointer (seconds) for
-// uploads by other processes sharing the bucket.
-func (s *Store) RecoverStaged(ctx context.Context, olderThan time.Duration) (finished, removed int, err error) {
-	cutoff := time.Now().Add(-olderThan)
+// its key; if the key holds a pointer to it, it finishes the move (always
+// safe); else, if the object is older than removeAfter, it deletes it (the
+// upload never committed, or its blob was stored or collected since). It
+// returns how many it finished and removed. The server runs it at start
+// and then periodically. removeAfter must exceed the longest upload of
+// another process sharing the bucket: some servers (AWS) date a multipart
+// object from the upload's start, and a sweep in another process must not
+// remove a staging object whose pointer is just being written. Durations
+// <= 0 take every object.
+func (s *Store) RecoverStaged(ctx context.Context, finishAfter, removeAfter time.Duration) (finished, removed int, err error) {
+	now := time.Now()
+	older := func(t time.Time, d time.Duration) bool { return d <= 0 || t.Before(now.Add(-d)) }
 	type staged struct {
-		id   string
-		size int64
+		id        string
+		size      int64
+		removable bool
 	}
 	var old []staged
 	lctx, cancel := context.WithCancel(ctx)
@@ -274,22 +279,23 @@ func (s *Store) RecoverStaged(ctx context.Context, olderThan time.Duration) (fin
 			return 0, 0, fmt.Errorf("s3 list staging objects: %w", unavailable(obj.Err))
 		}
 		id := strings.TrimPrefix(obj.Key, s.prefix+stagingDir)
-		if (olderThan <= 0 || obj.LastModified.Before(cutoff)) && isHex(id) && id != "" {
-			old = append(old, staged{id, obj.Size})
+		if older(obj.LastModified, finishAfter) && isHex(id) && id != "" {
+			old = append(old, staged{id, obj.Size, older(obj.LastModified, removeAfter)})
 		}
 	}
 	for _, st := range old {
 		if !s.tryOwn(st.id) {
 			continue
 		}
-		fin, err := s.recoverOne(ctx, st.id, st.size)
+		res, err := s.recoverOne(ctx, st.id, st.size, st.removable)
 		s.disown(st.id)
 		if err != nil {
 			return finished, removed, fmt.Errorf("s3 recover staging object %s: %w", st.id, err)
 		}
-		if fin {
+		switch res {
+		case recoverFinished:
 			finished++
-		} else {
+		case recoverRemoved:
 			removed++
 		}
 	}
@@ -299,39 +305,51 @@ func (s *Store) RecoverStaged(ctx context.Context, olderThan time.Duration) (fin
 	return finished, removed, nil
 }
 
-// recoverOne hashes staging object id and finishes or removes it.
-func (s *Store) recoverOne(ctx context.Context, id string, size int64) (bool, error) {
+type recoverResult int
+
+const (
+	recoverKept recoverResult = iota
+	recoverFinished
+	recoverRemoved
+)
+
+// recoverOne hashes staging object id and finishes it, or removes it if
+// removable.
+func (s *Store) recoverOne(ctx context.Context, id string, size int64, removable bool) (recoverResult, error) {
 	body, _, _, err := s.core.GetObject(ctx, s.bucket, s.stagingName(id), minio.GetObjectOptions{})
 	if err != nil {
 		if isNotFound(err) {
-			return false, nil // finished by another process meanwhile
+			return recoverKept, nil // finished by another process meanwhile
 		}
-		return false, unavailable(err)
+		return recoverKept, unavailable(err)
 	}
 	h := sha256.New()
 	_, err = io.Copy(h, body)
 	body.Close()
 	if err != nil {
-		return false, unavailable(err)
+		return recoverKept, unavailable(err)
 	}
 	key := hex.EncodeToString(h.Sum(nil))
 	_, p, err := s.stat(ctx, key)
 	if err != nil && !isNotFound(err) {
-		return false, unavailable(err)
+		return recoverKept, unavailable(err)
 	}
 	if err == nil && p != nil && p.id == id {
 		if p.size != size {
-			return false, fmt.Errorf("pointer at %s says %d bytes, the staging object has %d", key, p.size, size)
+			return recoverKept, fmt.Errorf("pointer at %s says %d bytes, the staging object has %d", key, p.size, size)
 		}
 		if err := s.complete(ctx, key, *p); err != nil {
-			return false, err
+			return recoverKept, err
 		}
 		s.log.InfoContext(ctx, "s3 finished moving a staged blob into place", "key", key, "staging", id)
-		return true, nil
+		return recoverFinished, nil
+	}
+	if !removable {
+		return recoverKept, nil
 	}
 	if err := s.client.RemoveObject(ctx, s.bucket, s.stagingName(id), minio.RemoveObjectOptions{}); err != nil {
-		return false, unavailable(err)
+		return recoverKept, unavailable(err)
 	}
 	s.log.InfoContext(ctx, "s3 removed an unused staging object", "staging", id, "key", key)
-	return false, nil
+	return recoverRemoved, nil
 }

@@ -24,6 +24,20 @@
 // if the server is unreachable at that moment the parts stay behind, invisible,
 // until AbortIncompleteUploads or a bucket lifecycle rule removes them.
 //
+// StreamPut (storage.StreamPutter) serves uploads whose key, the content
+// hash, is only known at their end: the server's upload spool. It sends
+// the spool file to <Prefix>staging/<random> while the file is being
+// written, each part read from the file once the writer has passed its end
+// (stream.go), so receiving and sending overlap and no part is held in
+// memory. Commit completes the staging object, then files it under the
+// key: if the key holds a blob, the staging object is deleted; otherwise a
+// pointer is written at the key, a zero-length object whose metadata
+// names the staging object and the real size, and a finisher copies the
+// staging object over the pointer in the background and deletes it
+// (pointer.go). The copy costs about as much as the upload on some
+// servers; it is off the client's time. Get, Stat, List and Delete follow
+// pointers. RecoverStaged finishes or removes what a stopped process left.
+//
 // # Retries
 //
 // minio-go retries each request on network errors, 5xx, throttling and

@@ -213,7 +213,12 @@ func (p *streamPut) Commit(ctx context.Context, key string) error {
 		return fmt.Errorf("s3 put blob %s: %w", key, err)
 	}
 	sent := time.Since(p.start)
-	if err := p.s.fileStaged(ctx, key, p.id, p.size); err != nil {
+	// The staging object exists: filing it must not stop half-way because
+	// the caller gave up (a pointer written but not acknowledged would be
+	// cleaned up as if it did not exist).
+	fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cleanupTimeout)
+	defer cancel()
+	if err := p.s.fileStaged(fctx, key, p.id, p.size); err != nil {
 		return fmt.Errorf("s3 put blob %s: %w", key, err)
 	}
 	p.s.log.DebugContext(ctx, "s3 blob stored through staging", "key", key, "size", p.size, "staging", p.id, "duration", sent)

@@ -255,7 +255,7 @@ func TestRecoverStaged(t *testing.T) {
 	}
 
 	// The dying process's own sweep skips what it owns.
-	if fin, rm, err := dead.RecoverStaged(t.Context(), 0); err != nil || fin != 0 || rm != 2 {
+	if fin, rm, err := dead.RecoverStaged(t.Context(), 0, 0); err != nil || fin != 0 || rm != 2 {
 		t.Errorf("RecoverStaged in the uploading process = %d finished, %d removed, %v; want 0, 2", fin, rm, err)
 	}
 	if got := rawSize(t, raw, dead, pointed); got != 0 {
@@ -263,10 +263,11 @@ func TestRecoverStaged(t *testing.T) {
 	}
 
 	restarted := newStore(t, cfg)
-	if fin, rm, err := restarted.RecoverStaged(t.Context(), time.Hour); err != nil || fin+rm != 0 {
+	if fin, rm, err := restarted.RecoverStaged(t.Context(), time.Hour, time.Hour); err != nil || fin+rm != 0 {
 		t.Errorf("RecoverStaged of recent objects = %d, %d, %v; want nothing done", fin, rm, err)
 	}
-	if fin, rm, err := restarted.RecoverStaged(t.Context(), 0); err != nil || fin != 1 || rm != 0 {
+	// Finishing is always safe; removing waits for removeAfter.
+	if fin, rm, err := restarted.RecoverStaged(t.Context(), 0, time.Hour); err != nil || fin != 1 || rm != 0 {
 		t.Errorf("RecoverStaged after the crash = %d finished, %d removed, %v; want 1, 0", fin, rm, err)
 	}
 	if got := rawSize(t, raw, restarted, pointed); got != size {
