@@ -79,3 +79,33 @@ func ValidKey(key string) bool {
 	}
 	return true
 }
+
+// StreamPutter is implemented by stores that can send a blob while its
+// content is still being received. The caller writes the content to a local
+// file (the upload spool) and reports its progress; the store reads what is
+// written from the file, on its own schedule, so nothing is held in memory.
+// The key (the content hash) is only known at the end, so the store uploads
+// under a name of its own and files the content under the key at Commit.
+type StreamPutter interface {
+	// StreamPut starts storing the content of the file at path, which the
+	// caller is writing and which will hold exactly size bytes. It returns
+	// nil, nil when a plain Put suits this size better.
+	StreamPut(ctx context.Context, path string, size int64) (StreamPut, error)
+}
+
+// StreamPut is one upload started by StreamPutter.StreamPut. Written and
+// Abort may be called from any goroutine.
+type StreamPut interface {
+	// Written reports that the file's first n bytes are written and will
+	// not change.
+	Written(n int64)
+	// Commit stores the content under key once all size bytes are written:
+	// when it returns nil, Get, Stat and List see the blob, as after Put
+	// (a store may still be moving it into place in the background; that
+	// is its business). If the key already holds a blob, it is kept. On
+	// error nothing is left under key.
+	Commit(ctx context.Context, key string) error
+	// Abort gives the upload up and removes what was sent. It is a no-op
+	// after Commit and may be called more than once.
+	Abort()
+}

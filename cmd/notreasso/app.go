@@ -33,6 +33,10 @@ type app struct {
 }
 
 func (a *app) Close() {
+	// The S3 store lets its background copies of streamed uploads end.
+	if c, ok := a.blobs.(interface{ Close() error }); ok {
+		c.Close()
+	}
 	if a.db != nil {
 		a.db.Close()
 	}

@@ -58,6 +58,7 @@ func serve(ctx context.Context, a *app) error {
 	fmt.Fprintf(os.Stdout, "Notre Asso %s is running. Open %s/ and log in.\n", version, a.cfg.PublicURL())
 	go sweepSessions(ctx, a)
 	go maintain(ctx, a)
+	go recoverStaged(ctx, a)
 	// Start-up garbage (migrations, templates, the first administrator's
 	// password hash) would otherwise stay resident until the runtime's
 	// lazy scavenging gets to it.
@@ -86,6 +87,39 @@ func bootstrapAdmin(ctx context.Context, a *app) error {
 		fmt.Fprintln(os.Stdout, "First start: created the administrator account \"admin\" with the password from NOTREASSO_ADMIN_PASSWORD.")
 	}
 	return nil
+}
+
+// A staging object of a streamed S3 upload is finished (if a pointer names
+// it) once 15 minutes old, and removed (if none does) once a day old: more
+// than any upload takes (see s3.Store.RecoverStaged).
+const stagedFinishAge, stagedRemoveAge = 15 * time.Minute, 24 * time.Hour
+
+// recoverStaged finishes or removes, at start and then hourly, what
+// streamed S3 uploads left behind when a process stopped mid-way.
+func recoverStaged(ctx context.Context, a *app) {
+	rs, ok := a.blobs.(interface {
+		RecoverStaged(ctx context.Context, finishAfter, removeAfter time.Duration) (int, int, error)
+	})
+	if !ok {
+		return
+	}
+	t := time.NewTicker(time.Hour)
+	defer t.Stop()
+	for {
+		if fin, rm, err := rs.RecoverStaged(ctx, stagedFinishAge, stagedRemoveAge); err != nil {
+			if ctx.Err() != nil {
+				return
+			}
+			a.log.Warn("recover staged uploads", "err", err)
+		} else if fin+rm > 0 {
+			a.log.Info("staged uploads recovered", "finished", fin, "removed", rm)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
 }
 
 func sweepSessions(ctx context.Context, a *app) {

@@ -105,7 +105,7 @@ var (
 )
 
 // StorageOps are the operation label values of StorageErrors.
-var StorageOps = []string{"put", "get", "stat", "delete", "list", "ping"}
+var StorageOps = []string{"put", "get", "stat", "delete", "list", "ping", "recover"}
 
 func init() {
 	Registry.MustRegister(

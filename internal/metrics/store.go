@@ -14,8 +14,8 @@ import (
 // cancelled requests are not failures of the store and are not counted.
 //
 // Backends have optional methods that callers find by type assertion (the
-// local store's PutFile/TempDir/LocalPath, S3's AbortIncompleteUploads and
-// named objects):
+// local store's PutFile/TempDir/LocalPath, S3's AbortIncompleteUploads,
+// named objects, streamed uploads and Close):
 // the wrapper keeps them, and TestObserveStoreKeepsMethods fails when a
 // backend gains a method the wrapper does not forward. Unwrap returns the
 // original store.
@@ -46,6 +46,11 @@ type remoteStore interface {
 	GetNamed(ctx context.Context, name string) (io.ReadCloser, error)
 	ListNamed(ctx context.Context, dir string) ([]storage.BlobInfo, error)
 	DeleteNamed(ctx context.Context, name string) error
+	// Uploads streamed to a staging object, moved into place in the
+	// background (RecoverStaged finishes what a crash left; Close waits).
+	StreamPut(ctx context.Context, path string, size int64) (storage.StreamPut, error)
+	RecoverStaged(ctx context.Context, finishAfter, removeAfter time.Duration) (finished, removed int, err error)
+	Close() error
 }
 
 func implementsLocal(b storage.BlobStore) bool { _, ok := b.(localStore); return ok }
@@ -167,4 +172,29 @@ func (o *observedRemote) ListNamed(ctx context.Context, dir string) ([]storage.B
 
 func (o *observedRemote) DeleteNamed(ctx context.Context, name string) error {
 	return o.count("delete", o.b.(remoteStore).DeleteNamed(ctx, name))
+}
+
+func (o *observedRemote) StreamPut(ctx context.Context, path string, size int64) (storage.StreamPut, error) {
+	st, err := o.b.(remoteStore).StreamPut(ctx, path, size)
+	if err != nil || st == nil {
+		return nil, o.count("put", err)
+	}
+	return &observedStream{StreamPut: st, o: o.observed}, nil
+}
+
+func (o *observedRemote) RecoverStaged(ctx context.Context, finishAfter, removeAfter time.Duration) (int, int, error) {
+	f, r, err := o.b.(remoteStore).RecoverStaged(ctx, finishAfter, removeAfter)
+	return f, r, o.count("recover", err)
+}
+
+func (o *observedRemote) Close() error { return o.b.(remoteStore).Close() }
+
+// observedStream counts a streamed upload that fails to commit.
+type observedStream struct {
+	storage.StreamPut
+	o *observed
+}
+
+func (s *observedStream) Commit(ctx context.Context, key string) error {
+	return s.o.count("put", s.StreamPut.Commit(ctx, key))
 }

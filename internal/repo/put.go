@@ -17,6 +17,7 @@ import (
 	"github.com/gabriel-vasile/mimetype"
 
 	"notreasso/internal/acl"
+	"notreasso/storage"
 )
 
 const spoolPrefix = "spool-"
@@ -39,10 +40,53 @@ type spooled struct {
 	hash string
 	size int64
 	mime string
+	// stream, if set, is the store's upload of the spool file, started
+	// while it was written (storage.StreamPutter); storeBlob commits it.
+	stream storage.StreamPut
+}
+
+// release removes the spool file (if the store did not take it) and gives
+// up an uncommitted stream.
+func (sp *spooled) release() {
+	if sp.stream != nil {
+		sp.stream.Abort() // no-op once committed
+	}
+	os.Remove(sp.path)
+}
+
+// progressWriter tells the store's stream how far the spool file is written.
+type progressWriter struct {
+	f      *os.File
+	stream storage.StreamPut
+	n      int64
+}
+
+func (w *progressWriter) Write(p []byte) (int, error) {
+	n, err := w.f.Write(p)
+	w.n += int64(n)
+	w.stream.Written(w.n)
+	return n, err
+}
+
+// startStream asks the store to upload the spool file while it is being
+// written, when the store can and the size is known; nil otherwise.
+func (s *Service) startStream(ctx context.Context, path string, size int64) storage.StreamPut {
+	sp, ok := s.blobs.(storage.StreamPutter)
+	if !ok || size <= 0 {
+		return nil
+	}
+	st, err := sp.StreamPut(ctx, path, size)
+	if err != nil {
+		// The plain Put after spooling still works.
+		s.log.WarnContext(ctx, "cannot stream the upload to the store; sending it after it is received", "err", err)
+		return nil
+	}
+	return st
 }
 
 // spool copies r into a temporary file while hashing it and keeping its
-// first bytes for MIME detection: one pass, one write.
+// first bytes for MIME detection: one pass, one write. A store that can
+// (S3) uploads the file while it is written; the caller releases sp.
 func (s *Service) spool(ctx context.Context, r io.Reader, size int64, name string) (*spooled, error) {
 	if size >= 0 && s.opts.MaxUpload > 0 && size > s.opts.MaxUpload {
 		return nil, fmt.Errorf("%w: %d bytes announced, the limit is %d", ErrTooLarge, size, s.opts.MaxUpload)
@@ -51,13 +95,21 @@ func (s *Service) spool(ctx context.Context, r io.Reader, size int64, name strin
 	if err != nil {
 		return nil, fmt.Errorf("create spool file: %w", err)
 	}
+	stream := s.startStream(ctx, f.Name(), size)
 	ok := false
 	defer func() {
 		if !ok {
+			if stream != nil {
+				stream.Abort()
+			}
 			f.Close()
 			os.Remove(f.Name())
 		}
 	}()
+	var w io.Writer = f
+	if stream != nil {
+		w = &progressWriter{f: f, stream: stream}
+	}
 	h := sha256.New()
 	head := &headBuffer{max: sniffLen}
 	limit := int64(-1)
@@ -71,7 +123,7 @@ func (s *Service) spool(ctx context.Context, r io.Reader, size int64, name strin
 	if limit >= 0 {
 		src = io.LimitReader(src, limit)
 	}
-	n, err := io.Copy(io.MultiWriter(f, h, head), src)
+	n, err := io.Copy(io.MultiWriter(w, h, head), src)
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil, fmt.Errorf("%w: %v", ErrIncomplete, ctx.Err())
@@ -86,14 +138,19 @@ func (s *Service) spool(ctx context.Context, r io.Reader, size int64, name strin
 	case s.opts.MaxUpload > 0 && n > s.opts.MaxUpload:
 		return nil, fmt.Errorf("%w: the limit is %d bytes", ErrTooLarge, s.opts.MaxUpload)
 	}
-	if err := f.Sync(); err != nil {
-		return nil, fmt.Errorf("sync spool file: %w", err)
+	// The spool becomes the blob (renamed into a local store, or read by
+	// Put) and must survive a crash; a streamed one is only a buffer for
+	// the upload, which is durable in the store when Commit returns.
+	if stream == nil {
+		if err := f.Sync(); err != nil {
+			return nil, fmt.Errorf("sync spool file: %w", err)
+		}
 	}
 	if err := f.Close(); err != nil {
 		return nil, fmt.Errorf("close spool file: %w", err)
 	}
 	ok = true
-	return &spooled{path: f.Name(), hash: hex.EncodeToString(h.Sum(nil)), size: n, mime: DetectMime(head.b, name)}, nil
+	return &spooled{path: f.Name(), hash: hex.EncodeToString(h.Sum(nil)), size: n, mime: DetectMime(head.b, name), stream: stream}, nil
 }
 
 // DetectMime names the content type from the first bytes, using the file
@@ -179,6 +236,12 @@ func (s *Service) storeBlob(ctx context.Context, sp *spooled) error {
 }
 
 func (s *Service) putBlob(ctx context.Context, sp *spooled) error {
+	if sp.stream != nil {
+		if err := sp.stream.Commit(ctx, sp.hash); err != nil {
+			return fmt.Errorf("store blob %s: %w", sp.hash, err)
+		}
+		return nil
+	}
 	if fp, ok := s.blobs.(interface {
 		PutFile(ctx context.Context, key, path string) error
 		TempDir() string
@@ -223,7 +286,7 @@ func (s *Service) Put(ctx context.Context, p acl.Principal, path string, r io.Re
 	if err != nil {
 		return Node{}, false, fmt.Errorf("upload %s: %w", path, err)
 	}
-	defer os.Remove(sp.path) // gone already if renamed into the store
+	defer sp.release() // the file is gone already if renamed into the store
 	if err := s.storeBlob(ctx, sp); err != nil {
 		return Node{}, false, fmt.Errorf("upload %s: %w", path, err)
 	}

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"strings"
 	"unicode/utf8"
@@ -232,7 +231,7 @@ func (s *Service) ShareDrop(ctx context.Context, p acl.Principal, name string, r
 	if err != nil {
 		return fmt.Errorf("upload %s: %w", name, err)
 	}
-	defer os.Remove(sp.path)
+	defer sp.release()
 	if err := s.storeBlob(ctx, sp); err != nil {
 		return fmt.Errorf("upload %s: %w", name, err)
 	}

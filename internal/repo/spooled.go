@@ -9,6 +9,7 @@ import (
 	"os"
 
 	"notreasso/internal/acl"
+	"notreasso/storage"
 )
 
 // CheckPut reports whether p may store a file of size bytes (-1: unknown)
@@ -43,6 +44,16 @@ func (s *Service) PutSpooled(ctx context.Context, p acl.Principal, path, file st
 	if err != nil {
 		return Node{}, false, fmt.Errorf("upload %s: open spooled file: %w", path, err)
 	}
+	// A store that can (S3) sends the complete file while it is hashed.
+	var stream storage.StreamPut
+	var streamed int64
+	if st, err := f.Stat(); err == nil {
+		streamed = st.Size()
+		if stream = s.startStream(ctx, file, streamed); stream != nil {
+			stream.Written(st.Size())
+			defer stream.Abort() // no-op once committed
+		}
+	}
 	h := sha256.New()
 	head := &headBuffer{max: sniffLen}
 	n, err := io.Copy(io.MultiWriter(h, head), ctxReader{ctx, f})
@@ -56,7 +67,11 @@ func (s *Service) PutSpooled(ctx context.Context, p acl.Principal, path, file st
 	case s.opts.MaxUpload > 0 && n > s.opts.MaxUpload:
 		return Node{}, false, fmt.Errorf("upload %s: %w: the limit is %d bytes", path, ErrTooLarge, s.opts.MaxUpload)
 	}
-	sp := &spooled{path: file, hash: hex.EncodeToString(h.Sum(nil)), size: n, mime: DetectMime(head.b, name)}
+	if stream != nil && n != streamed {
+		stream.Abort() // the file changed under us: send what was hashed
+		stream = nil
+	}
+	sp := &spooled{path: file, hash: hex.EncodeToString(h.Sum(nil)), size: n, mime: DetectMime(head.b, name), stream: stream}
 	if err := s.storeBlob(ctx, sp); err != nil {
 		return Node{}, false, fmt.Errorf("upload %s: %w", path, err)
 	}

@@ -21,8 +21,8 @@ import (
 func (s *Store) namedObject(name string) (string, error) {
 	clean := path.Clean(name)
 	if name == "" || clean != name || strings.HasPrefix(name, "/") || strings.HasPrefix(name, "..") ||
-		clean == "blobs" || strings.HasPrefix(clean, blobsDir) {
-		return "", fmt.Errorf("s3: object name %q is not a relative path outside %s", name, blobsDir)
+		clean == "blobs" || strings.HasPrefix(clean, blobsDir) || clean == "staging" || strings.HasPrefix(clean, stagingDir) {
+		return "", fmt.Errorf("s3: object name %q is not a relative path outside %s and %s", name, blobsDir, stagingDir)
 	}
 	return s.prefix + name, nil
 }

@@ -24,6 +24,20 @@
 // if the server is unreachable at that moment the parts stay behind, invisible,
 // until AbortIncompleteUploads or a bucket lifecycle rule removes them.
 //
+// StreamPut (storage.StreamPutter) serves uploads whose key, the content
+// hash, is only known at their end: the server's upload spool. It sends
+// the spool file to <Prefix>staging/<random> while the file is being
+// written, each part read from the file once the writer has passed its end
+// (stream.go), so receiving and sending overlap and no part is held in
+// memory. Commit completes the staging object, then files it under the
+// key: if the key holds a blob, the staging object is deleted; otherwise a
+// pointer is written at the key, a zero-length object whose metadata
+// names the staging object and the real size, and a finisher copies the
+// staging object over the pointer in the background and deletes it
+// (pointer.go). The copy costs about as much as the upload on some
+// servers; it is off the client's time. Get, Stat, List and Delete follow
+// pointers. RecoverStaged finishes or removes what a stopped process left.
+//
 // # Retries
 //
 // minio-go retries each request on network errors, 5xx, throttling and
@@ -44,6 +58,7 @@ import (
 	"net/url"
 	"os"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/minio/minio-go/v7"
@@ -116,6 +131,15 @@ type Store struct {
 	// accessKey is kept for error messages; it identifies, it is not secret.
 	accessKey string
 	log       *slog.Logger
+
+	// Streamed uploads and their background finishers (pointer.go).
+	mu         sync.Mutex
+	owned      map[string]bool // staging ids this process is working on
+	bg         sync.WaitGroup  // finishers and cleanups
+	bgCtx      context.Context // cancelled by Close
+	bgCancel   context.CancelFunc
+	finishSem  chan struct{}
+	holdFinish chan struct{} // tests: finishers wait until it is closed
 }
 
 var _ storage.BlobStore = (*Store)(nil)
@@ -185,7 +209,10 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger) (*Store, error) {
 		endpoint:  endpoint,
 		accessKey: cfg.AccessKey,
 		log:       logger.With("component", "storage/s3", "bucket", cfg.Bucket),
+		owned:     map[string]bool{},
+		finishSem: make(chan struct{}, finishParallel),
 	}
+	s.bgCtx, s.bgCancel = context.WithCancel(context.Background())
 	if err := s.ensureBucket(ctx, cfg.CreateBucket, cfg.Region); err != nil {
 		return nil, err
 	}
@@ -341,7 +368,7 @@ func (s *Store) Put(ctx context.Context, key string, r io.Reader, size int64) er
 	name := s.objectName(key)
 
 	// Keys are content hashes: an existing object already holds this content.
-	if info, err := s.client.StatObject(ctx, s.bucket, name, minio.StatObjectOptions{}); err == nil {
+	if info, _, err := s.stat(ctx, key); err == nil {
 		if info.Size != size {
 			s.log.WarnContext(ctx, "s3 put of existing blob with another size; keeping the stored one",
 				"key", key, "stored_size", info.Size, "size", size)
@@ -465,16 +492,41 @@ func (s *Store) Get(ctx context.Context, key string, off, length int64) (io.Read
 	default:
 		_ = opts.SetRange(off, off+length-1) // bytes=off-end, S3 clamps end
 	}
-	body, _, _, err := s.core.GetObject(ctx, s.bucket, s.objectName(key), opts)
+	return s.get(ctx, key, off, opts, true)
+}
+
+// get reads the blob, following a pointer to its staging object; again
+// allows one more read of the key if the staging object is gone.
+func (s *Store) get(ctx context.Context, key string, off int64, opts minio.GetObjectOptions, again bool) (io.ReadCloser, error) {
+	body, info, _, err := s.core.GetObject(ctx, s.bucket, s.objectName(key), opts)
 	if err != nil {
 		if isNotFound(err) {
 			return nil, fmt.Errorf("s3 get blob %s: %w", key, storage.ErrNotFound)
 		}
-		// 416: off is at or past the end (any range of an empty object is).
+		// 416: off is at or past the end (any range of an empty object is,
+		// and a pointer is an empty object).
 		if errCode(err) == "InvalidRange" || errStatus(err) == http.StatusRequestedRangeNotSatisfiable {
-			return s.emptyRange(ctx, key, off)
+			info, p, err := s.stat(ctx, key)
+			switch {
+			case err != nil && isNotFound(err):
+				return nil, fmt.Errorf("s3 get blob %s: %w", key, storage.ErrNotFound)
+			case err != nil:
+				return nil, fmt.Errorf("s3 get blob %s: %w", key, unavailable(err))
+			case p != nil:
+				return s.getStaged(ctx, key, *p, off, opts, again)
+			case off < info.Size && again:
+				// The pointer was replaced by the blob meanwhile.
+				return s.get(ctx, key, off, opts, false)
+			case off != info.Size:
+				return nil, fmt.Errorf("s3 get blob %s: offset %d is out of range (size %d)", key, off, info.Size)
+			}
+			return io.NopCloser(bytes.NewReader(nil)), nil
 		}
 		return nil, fmt.Errorf("s3 get blob %s: %w", key, unavailable(err))
+	}
+	if p, ok := pointerOf(info); ok {
+		body.Close()
+		return s.getStaged(ctx, key, p, off, opts, again)
 	}
 	return body, nil
 }
@@ -486,7 +538,7 @@ func (s *Store) emptyRange(ctx context.Context, key string, off int64) (io.ReadC
 		return nil, err
 	}
 	if off > info.Size {
-		return nil, fmt.Errorf("s3 get blob %s: offset %d is past the end (size %d)", key, off, info.Size)
+		return nil, fmt.Errorf("s3 get blob %s: offset %d is out of range (size %d)", key, off, info.Size)
 	}
 	return io.NopCloser(bytes.NewReader(nil)), nil
 }
@@ -499,7 +551,7 @@ func (s *Store) Stat(ctx context.Context, key string) (storage.BlobInfo, error) 
 	if err := ctx.Err(); err != nil {
 		return storage.BlobInfo{}, fmt.Errorf("s3 stat blob %s: %w", key, err)
 	}
-	info, err := s.client.StatObject(ctx, s.bucket, s.objectName(key), minio.StatObjectOptions{})
+	info, _, err := s.stat(ctx, key)
 	if err != nil {
 		if isNotFound(err) {
 			return storage.BlobInfo{}, fmt.Errorf("s3 stat blob %s: %w", key, storage.ErrNotFound)
@@ -511,15 +563,27 @@ func (s *Store) Stat(ctx context.Context, key string) (storage.BlobInfo, error) 
 
 // Delete implements storage.BlobStore. S3 DELETE succeeds on missing
 // objects, so a HEAD first provides the ErrNotFound the interface promises.
+// A pointer goes with its staging object.
 func (s *Store) Delete(ctx context.Context, key string) error {
 	if err := checkKey("delete", key); err != nil {
 		return err
 	}
-	if _, err := s.Stat(ctx, key); err != nil {
-		return fmt.Errorf("s3 delete: %w", err)
+	_, p, err := s.stat(ctx, key)
+	if err != nil {
+		if isNotFound(err) {
+			return fmt.Errorf("s3 delete: s3 stat blob %s: %w", key, storage.ErrNotFound)
+		}
+		return fmt.Errorf("s3 delete blob %s: %w", key, unavailable(err))
 	}
 	if err := s.client.RemoveObject(ctx, s.bucket, s.objectName(key), minio.RemoveObjectOptions{}); err != nil {
 		return fmt.Errorf("s3 delete blob %s: %w", key, unavailable(err))
+	}
+	if p != nil {
+		// The pointer is gone, so the blob is: the staging object is
+		// garbage that RecoverStaged would also remove.
+		if err := s.client.RemoveObject(ctx, s.bucket, s.stagingName(p.id), minio.RemoveObjectOptions{}); err != nil {
+			s.log.WarnContext(ctx, "s3 could not remove the staging object of a deleted blob; RecoverStaged will", "key", key, "staging", p.id, "error", err)
+		}
 	}
 	s.log.DebugContext(ctx, "s3 blob deleted", "key", key)
 	return nil
@@ -551,7 +615,19 @@ func (s *Store) List(ctx context.Context, prefix string, fn func(storage.BlobInf
 		if !strings.HasPrefix(key, prefix) {
 			continue
 		}
-		if err := fn(storage.BlobInfo{Key: key, Size: obj.Size, ModTime: obj.LastModified}); err != nil {
+		size := obj.Size
+		if size == 0 && key != emptyKey {
+			// Maybe a pointer: listings carry no metadata, ask for it.
+			info, _, err := s.stat(ctx, key)
+			switch {
+			case err != nil && isNotFound(err):
+				continue // deleted since it was listed
+			case err != nil:
+				return fmt.Errorf("s3 list %q: %w", prefix, unavailable(err))
+			}
+			size = info.Size
+		}
+		if err := fn(storage.BlobInfo{Key: key, Size: size, ModTime: obj.LastModified}); err != nil {
 			return err
 		}
 	}
@@ -573,16 +649,18 @@ func (s *Store) AbortIncompleteUploads(ctx context.Context, olderThan time.Durat
 	defer cancel()
 	cutoff := time.Now().Add(-olderThan)
 	var stale []minio.ObjectMultipartInfo
-	uploads := s.client.ListIncompleteUploads(ctx, s.bucket, s.prefix+blobsDir, true)
-	for u := range uploads {
-		if u.Err != nil {
-			cancel()
-			for range uploads { // let minio-go's goroutine finish
+	for _, dir := range []string{blobsDir, stagingDir} {
+		uploads := s.client.ListIncompleteUploads(ctx, s.bucket, s.prefix+dir, true)
+		for u := range uploads {
+			if u.Err != nil {
+				cancel()
+				for range uploads { // let minio-go's goroutine finish
+				}
+				return 0, fmt.Errorf("s3 list incomplete uploads: %w", u.Err)
 			}
-			return 0, fmt.Errorf("s3 list incomplete uploads: %w", u.Err)
-		}
-		if u.Initiated.Before(cutoff) || olderThan <= 0 {
-			stale = append(stale, u)
+			if u.Initiated.Before(cutoff) || olderThan <= 0 {
+				stale = append(stale, u)
+			}
 		}
 	}
 	aborted := 0

@@ -55,6 +55,7 @@ func Run(t *testing.T, newStore func(t *testing.T) storage.BlobStore) {
 	t.Run("List", func(t *testing.T) { testList(t, newStore(t)) })
 	t.Run("Delete", func(t *testing.T) { testDelete(t, newStore(t)) })
 	t.Run("LargeStream", func(t *testing.T) { testLargeStream(t, newStore(t)) })
+	t.Run("StreamPut", func(t *testing.T) { testStreamPut(t, newStore(t)) })
 }
 
 // Stream returns size pseudo-random bytes fully determined by seed. It is
