@@ -13,9 +13,11 @@ import (
 // quarter of an idle server's memory). A short while after a burst of
 // hashes, release it at once.
 
-// releaseDelay groups the hashes of a burst (a form login, a WebDAV
-// client's first requests) into one release.
-const releaseDelay = 2 * time.Second
+// releaseDelay groups the hashes of a burst (a WebDAV client's first
+// parallel requests) into one release, and bounds the cost of a release (a
+// collection of a small heap: milliseconds) to a few percent of a core
+// even during a storm of logins.
+const releaseDelay = 250 * time.Millisecond
 
 var release struct {
 	sync.Mutex
