@@ -37,7 +37,7 @@ func TestExactPhraseMatchesBleve(t *testing.T) {
 	}
 	ix, _ := openTest(t, docs...)
 	ids := func(q query.Query) []string {
-		res, err := ix.bi.Search(&bleve.SearchRequest{Query: q, Size: 1000})
+		res, err := ix.sh.search(t.Context(), &bleve.SearchRequest{Query: q, Size: 1000})
 		if err != nil {
 			t.Fatalf("%v", err)
 		}

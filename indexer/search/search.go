@@ -45,8 +45,8 @@ func (ix *Index) Search(ctx context.Context, q Query) (*Result, error) {
 		return nil, err
 	}
 	ix.mu.RLock()
-	bi, an := ix.bi, ix.an
-	if bi == nil {
+	sh, an := ix.sh, ix.an
+	if sh == nil {
 		ix.mu.RUnlock()
 		return nil, ErrClosed
 	}
@@ -67,7 +67,7 @@ func (ix *Index) Search(ctx context.Context, q Query) (*Result, error) {
 			&bsearch.SortDocID{},
 		})
 	}
-	res, err := bi.SearchInContext(ctx, req)
+	res, err := sh.search(ctx, req)
 	// Snippets read the extraction cache, not the index: release it so a
 	// Rebuild swap is not held up by text reading.
 	ix.mu.RUnlock()
