@@ -1,6 +1,7 @@
 package search
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -173,7 +174,7 @@ func (s shards) search(ctx context.Context, req *bleve.SearchRequest) (*bleve.Se
 	}
 	isScore, desc := req.Sort.CacheIsScore(), req.Sort.CacheDescending()
 	slices.SortFunc(res.Hits, func(a, b *bsearch.DocumentMatch) int {
-		if c := req.Sort.Compare(isScore, desc, a, b); c != 0 {
+		if c := compareSortKeys(isScore, desc, a, b); c != 0 {
 			return c
 		}
 		return strings.Compare(a.ID, b.ID)
@@ -181,4 +182,25 @@ func (s shards) search(ctx context.Context, req *bleve.SearchRequest) (*bleve.Se
 	from := min(req.From, len(res.Hits))
 	res.Hits = res.Hits[from:min(from+req.Size, len(res.Hits))]
 	return res, nil
+}
+
+// compareSortKeys compares two hits by the request's sort keys, as
+// bleve's SortOrder.Compare does, but leaves ties at 0: bleve breaks them
+// by hit number, which is only meaningful within one shard.
+func compareSortKeys(isScore, desc []bool, a, b *bsearch.DocumentMatch) int {
+	for x := range isScore {
+		var c int
+		if isScore[x] {
+			c = cmp.Compare(a.Score, b.Score)
+		} else {
+			c = strings.Compare(a.Sort[x], b.Sort[x])
+		}
+		if c != 0 {
+			if desc[x] {
+				return -c
+			}
+			return c
+		}
+	}
+	return 0
 }
