@@ -55,9 +55,9 @@ func (ix *Index) Search(ctx context.Context, q Query) (*Result, error) {
 		ix.mu.RUnlock()
 		return &Result{Took: time.Since(start)}, nil
 	}
-	req := bleve.NewSearchRequestOptions(c.q, q.Limit, q.Offset, false)
+	fq := newFacetQuery(c.q)
+	req := bleve.NewSearchRequestOptions(fq, q.Limit, q.Offset, false)
 	req.Fields = []string{fMeta}
-	addFacets(req)
 	if c.byDate {
 		// Scores would not be used: skip computing them.
 		req.Score = "none"
@@ -75,7 +75,7 @@ func (ix *Index) Search(ctx context.Context, q Query) (*Result, error) {
 		return nil, fmt.Errorf("searching %q: %w", q.Text, err)
 	}
 
-	out := &Result{Total: res.Total, Facets: facetsFrom(res.Facets), Hits: make([]Hit, 0, len(res.Hits))}
+	out := &Result{Total: res.Total, Facets: fq.facets(), Hits: make([]Hit, 0, len(res.Hits))}
 	langs := make([]string, 0, len(res.Hits))
 	for _, dm := range res.Hits {
 		h, lang, err := hitFrom(dm)
