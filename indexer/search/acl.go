@@ -33,6 +33,10 @@ type aclFilterQuery struct {
 	roots []string
 }
 
+// aclContextKey carries the visible set (*aclFilterSearcher) to the
+// searchers of the query it restricts.
+type aclContextKey struct{}
+
 // aclDenseShare: at or above this share of the index's document numbers,
 // the visible documents are checked rather than leapfrogged to. A
 // variable so that tests can force either path.
@@ -50,7 +54,8 @@ func (q *aclFilterQuery) Searcher(ctx context.Context, r index.IndexReader, m ma
 	if q.inner == nil {
 		return acl, nil
 	}
-	inner, err := q.inner.Searcher(ctx, r, m, opts)
+	// Phrase searchers check visibility before reading positions.
+	inner, err := q.inner.Searcher(context.WithValue(ctx, aclContextKey{}, acl), r, m, opts)
 	if err != nil {
 		return nil, err
 	}
