@@ -123,11 +123,41 @@ func (q *exactPhraseQuery) Searcher(ctx context.Context, r index.IndexReader, m 
 	return s, nil
 }
 
-// positionReader reads the positions of one term of a phrase.
+// positionReader reads the positions of one term of a phrase. It only
+// moves forward: scorch restarts a reader from the beginning when asked
+// for a document at or before its current one, which happens when a term
+// (an alternative of its slot) is absent from a candidate.
 type positionReader struct {
-	slot int
-	tfr  index.TermFieldReader
-	tfd  index.TermFieldDoc
+	slot    int
+	tfr     index.TermFieldReader
+	tfd     index.TermFieldDoc
+	started bool
+	done    bool     // no further document has the term
+	cur     uint64   // document the reader is on
+	pos     []uint64 // the term's positions in cur
+}
+
+// positionsAt returns the term's positions in document n (none if it does
+// not occur there). Calls must come in increasing n.
+func (pr *positionReader) positionsAt(n uint64, id index.IndexInternalID) ([]uint64, error) {
+	if !pr.done && (!pr.started || pr.cur < n) {
+		d, err := pr.tfr.Advance(id, pr.tfd.Reset())
+		if err != nil {
+			return nil, fmt.Errorf("phrase query: reading positions: %w", err)
+		}
+		if d == nil {
+			pr.done = true
+			return nil, nil
+		}
+		pr.started, pr.cur, pr.pos = true, d.ID.Value(), pr.pos[:0]
+		for _, v := range d.Vectors {
+			pr.pos = append(pr.pos, v.Pos)
+		}
+	}
+	if pr.done || pr.cur != n {
+		return nil, nil
+	}
+	return pr.pos, nil
 }
 
 // exactPhraseSearcher passes on the documents of must (every word of the
@@ -147,8 +177,12 @@ func (s *exactPhraseSearcher) Next(ctx *bsearch.SearchContext) (*bsearch.Documen
 		if dm == nil || err != nil {
 			return nil, err
 		}
-		if ok, err := s.keep(dm); ok || err != nil {
-			return dm, err
+		ok, err := s.keep(dm)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			return dm, nil
 		}
 		ctx.DocumentMatchPool.Put(dm)
 	}
@@ -159,16 +193,19 @@ func (s *exactPhraseSearcher) Advance(ctx *bsearch.SearchContext, id index.Index
 	if dm == nil || err != nil {
 		return nil, err
 	}
-	if ok, err := s.keep(dm); ok || err != nil {
-		return dm, err
+	ok, err := s.keep(dm)
+	if err != nil {
+		return nil, err
+	}
+	if ok {
+		return dm, nil
 	}
 	ctx.DocumentMatchPool.Put(dm)
 	return s.Next(ctx)
 }
 
 // keep reports whether dm is visible and the phrase occurs in it. The
-// candidates come in increasing order, so each position reader only moves
-// forward.
+// candidates come in increasing order.
 func (s *exactPhraseSearcher) keep(dm *bsearch.DocumentMatch) (bool, error) {
 	if s.acl != nil && !s.acl.has(dm.IndexInternalID.Value()) {
 		return false, nil
@@ -176,17 +213,13 @@ func (s *exactPhraseSearcher) keep(dm *bsearch.DocumentMatch) (bool, error) {
 	for i := range s.pos {
 		s.pos[i] = s.pos[i][:0]
 	}
+	n := dm.IndexInternalID.Value()
 	for _, pr := range s.readers {
-		d, err := pr.tfr.Advance(dm.IndexInternalID, pr.tfd.Reset())
+		pos, err := pr.positionsAt(n, dm.IndexInternalID)
 		if err != nil {
-			return false, fmt.Errorf("phrase query: reading positions: %w", err)
+			return false, err
 		}
-		if d == nil || !d.ID.Equals(dm.IndexInternalID) {
-			continue // an alternative term of its slot absent here
-		}
-		for _, v := range d.Vectors {
-			s.pos[pr.slot] = append(s.pos[pr.slot], v.Pos)
-		}
+		s.pos[pr.slot] = append(s.pos[pr.slot], pos...)
 	}
 	for i := range s.pos {
 		slices.Sort(s.pos[i])
