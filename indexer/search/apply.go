@@ -42,13 +42,13 @@ func (ix *Index) Apply(ctx context.Context, upserts []Document, deletes []string
 	// writeMu keeps bi from being swapped or closed under us; mu is only
 	// held to read it, so searches never queue behind a long Apply.
 	ix.mu.RLock()
-	bi, an := ix.bi, ix.an
+	sh, an := ix.sh, ix.an
 	ix.mu.RUnlock()
-	if bi == nil {
+	if sh == nil {
 		return ErrClosed
 	}
 	start := time.Now()
-	if err := applyTo(ctx, bi, an, upserts, deletes); err != nil {
+	if err := applyTo(ctx, sh, an, upserts, deletes); err != nil {
 		return fmt.Errorf("applying %d upserts and %d deletes to the search index: %w",
 			len(upserts), len(deletes), err)
 	}
@@ -57,9 +57,10 @@ func (ix *Index) Apply(ctx context.Context, upserts []Document, deletes []string
 	return nil
 }
 
-// applyTo writes to bi. Documents are deduplicated first so that batches
-// hold disjoint IDs and can be applied concurrently in any order.
-func applyTo(ctx context.Context, bi bleve.Index, an *analyzers, upserts []Document, deletes []string) error {
+// applyTo writes to the shards, each document to its own. Documents are
+// deduplicated first so that batches hold disjoint IDs and can be applied
+// concurrently in any order.
+func applyTo(ctx context.Context, sh shards, an *analyzers, upserts []Document, deletes []string) error {
 	deleted := make(map[string]bool, len(deletes))
 	for _, id := range deletes {
 		if id != "" {
@@ -74,22 +75,29 @@ func applyTo(ctx context.Context, bi bleve.Index, an *analyzers, upserts []Docum
 		return nil
 	}
 
+	type shardBatch struct {
+		shard int
+		b     *bleve.Batch
+	}
 	g, gctx := errgroup.WithContext(ctx)
-	batches := make(chan *bleve.Batch, 1)
+	batches := make(chan shardBatch, 1)
 	g.Go(func() error {
 		defer close(batches)
-		b := bi.NewBatch()
-		for id := range deleted {
-			b.Delete(id)
+		bs := make([]*bleve.Batch, len(sh))
+		sizes := make([]int, len(sh))
+		for i, bi := range sh {
+			bs[i] = bi.NewBatch()
 		}
-		size := 0
-		flush := func() error {
+		for id := range deleted {
+			bs[sh.of(id)].Delete(id)
+		}
+		flush := func(i int) error {
 			select {
-			case batches <- b:
+			case batches <- shardBatch{i, bs[i]}:
 			case <-gctx.Done():
 				return gctx.Err()
 			}
-			b, size = bi.NewBatch(), 0
+			bs[i], sizes[i] = sh[i].NewBatch(), 0
 			return nil
 		}
 		for i := range upserts {
@@ -101,29 +109,34 @@ func applyTo(ctx context.Context, bi bleve.Index, an *analyzers, upserts []Docum
 			if err != nil {
 				return err
 			}
-			if err := b.IndexAdvanced(doc); err != nil {
+			s := sh.of(d.ID)
+			if err := bs[s].IndexAdvanced(doc); err != nil {
 				return fmt.Errorf("document %s: %w", d.ID, err)
 			}
-			size += len(d.Content)
-			if b.Size() >= batchDocs || size >= batchBytes {
-				if err := flush(); err != nil {
+			sizes[s] += len(d.Content)
+			if bs[s].Size() >= batchDocs || sizes[s] >= batchBytes {
+				if err := flush(s); err != nil {
 					return err
 				}
 			}
 		}
-		if b.Size() > 0 {
-			return flush()
+		for i := range bs {
+			if bs[i].Size() > 0 {
+				if err := flush(i); err != nil {
+					return err
+				}
+			}
 		}
 		return nil
 	})
 	for w := 0; w < batchWriters; w++ {
 		g.Go(func() error {
-			for b := range batches {
+			for sb := range batches {
 				if err := gctx.Err(); err != nil {
 					return err
 				}
-				if err := bi.Batch(b); err != nil {
-					return fmt.Errorf("writing batch of %d operations: %w", b.Size(), err)
+				if err := sh[sb.shard].Batch(sb.b); err != nil {
+					return fmt.Errorf("writing batch of %d operations to shard %d: %w", sb.b.Size(), sb.shard, err)
 				}
 			}
 			return nil

@@ -130,7 +130,7 @@ func BenchmarkIndex(b *testing.B) {
 // keepForSearch turns a rebuilt index into BenchmarkSearch's cached index
 // when there is none yet, so one build serves both benchmarks.
 func keepForSearch(b *testing.B, dir string, n int, mode string) bool {
-	dst := filepath.Join(benchDir(b), fmt.Sprintf("index-%d", n))
+	dst := filepath.Join(benchDir(b), fmt.Sprintf("index-%d-v%s", n, mappingVersion))
 	marker := filepath.Join(dst, "bench-complete-v"+mappingVersion)
 	if mode != "rebuild" {
 		return false
@@ -169,7 +169,7 @@ func samplePeakAnon(stop chan struct{}) <-chan int {
 
 // benchIndex returns a cached index of the corpus, building it if needed.
 func benchIndex(b *testing.B, c *corpus, tc textCache, n int) string {
-	dir := filepath.Join(benchDir(b), fmt.Sprintf("index-%d", n))
+	dir := filepath.Join(benchDir(b), fmt.Sprintf("index-%d-v%s", n, mappingVersion))
 	marker := filepath.Join(dir, "bench-complete-v"+mappingVersion)
 	if _, err := os.Stat(marker); err == nil {
 		return dir

@@ -29,11 +29,12 @@ type compiled struct {
 }
 
 // compile builds the bleve query: a ConjunctionQuery of the user's
-// clauses, the filters and the permission filter. Filters and the
-// permission filter are term queries with boost 0, so they restrict
-// without changing scores, and they run inside the query so totals and
-// facets only count visible documents. (Peers measured this 35% faster at
-// p95 than BooleanQuery filters.)
+// clauses and the filters, restricted by the permission filter
+// (aclFilterQuery). Filters are term queries with boost 0 and the
+// permission filter does not score, so they restrict without changing
+// scores, and they run inside the query so totals and facets only count
+// visible documents. (Peers measured this 35% faster at p95 than
+// BooleanQuery filters.)
 func compile(an *analyzers, q Query) compiled {
 	if !q.Access.All && len(q.Access.Roots) == 0 {
 		return compiled{none: true}
@@ -107,25 +108,28 @@ func compile(an *analyzers, q Query) compiled {
 		dr.SetBoost(0)
 		must = append(must, dr)
 	}
+	var acl []string // nil: no permission filter
 	if !q.Access.All {
 		seen := map[string]bool{}
-		var roots []query.Query
+		var roots []string
 		for _, r := range q.Access.Roots {
 			if r != "" && !seen[r] {
 				seen[r] = true
-				roots = append(roots, filterTerm(fACL, r))
+				roots = append(roots, r)
 			}
 		}
 		if len(roots) == 0 {
 			return compiled{none: true}
 		}
-		must = append(must, orQuery(roots))
+		acl = roots
 	}
 
 	var top query.Query
 	switch len(must) {
 	case 0:
-		top = query.NewMatchAllQuery()
+		if acl == nil || len(mustNot) > 0 {
+			top = query.NewMatchAllQuery()
+		}
 	case 1:
 		top = must[0]
 	default:
@@ -133,6 +137,9 @@ func compile(an *analyzers, q Query) compiled {
 	}
 	if len(mustNot) > 0 {
 		top = query.NewBooleanQuery([]query.Query{top}, nil, mustNot)
+	}
+	if acl != nil {
+		top = newACLFilterQuery(top, acl)
 	}
 	c.q = top
 	// Without words every score is 0; newest first is the useful order.

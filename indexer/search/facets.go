@@ -1,12 +1,17 @@
 package search
 
 import (
+	"context"
+	"fmt"
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 
-	"github.com/blevesearch/bleve/v2"
+	"github.com/blevesearch/bleve/v2/mapping"
 	bsearch "github.com/blevesearch/bleve/v2/search"
+	"github.com/blevesearch/bleve/v2/search/query"
+	index "github.com/blevesearch/bleve_index_api"
 )
 
 // Facets counts the documents matching a query (and visible to the user)
@@ -41,9 +46,6 @@ const (
 	maxTagFacets    = 30
 	maxTypeFacets   = 20
 	maxFolderFacets = 30
-	// Distinct facet values counted per search; beyond it the least
-	// frequent are dropped by bleve before we split them by facet.
-	maxFacetValues = 5000
 )
 
 func facetValues(d *Document) []string {
@@ -61,25 +63,110 @@ func facetValues(d *Document) []string {
 	return out
 }
 
-// addFacets asks bleve to count facet values (from doc values) over every
-// matching document.
-func addFacets(req *bleve.SearchRequest) {
-	req.AddFacet(fFacets, bleve.NewFacetRequest(fFacets, maxFacetValues))
+// facetQuery wraps the search's query and counts the facet values (the
+// doc values of the facets field) of every document it matches: every
+// match reaches bleve's collector, so these are the counts over all
+// matching visible documents, exactly what a bleve terms facet gives.
+// Counting here rather than through a bleve facet request avoids bleve's
+// facet builder, which converts every value of every hit to a new string
+// (a tenth of search CPU on 100 000 documents), and lets the collector take
+// its fast path when sorting by score. The query runs once per shard; the
+// counts of all shards are summed.
+type facetQuery struct {
+	inner query.Query
+
+	mu       sync.Mutex
+	counters []*facetCounter
 }
 
-func facetsFrom(res bsearch.FacetResults) Facets {
-	var f Facets
-	fr, ok := res[fFacets]
-	if !ok || fr == nil || fr.Terms == nil {
-		return f
+func newFacetQuery(inner query.Query) *facetQuery { return &facetQuery{inner: inner} }
+
+func (q *facetQuery) Searcher(ctx context.Context, r index.IndexReader, m mapping.IndexMapping, opts bsearch.SearcherOptions) (bsearch.Searcher, error) {
+	dvr, err := r.DocValueReader([]string{fFacets})
+	if err != nil {
+		return nil, fmt.Errorf("facets: %w", err)
 	}
-	for _, t := range fr.Terms.Terms() {
+	inner, err := q.inner.Searcher(ctx, r, m, opts)
+	if err != nil {
+		return nil, err
+	}
+	c := &facetCounter{slot: map[string]int{}}
+	q.mu.Lock()
+	q.counters = append(q.counters, c)
+	q.mu.Unlock()
+	s := &facetSearcher{Searcher: inner, dvr: dvr}
+	s.visit = func(_ string, term []byte) { c.add(term) }
+	return s, nil
+}
+
+// facets returns the summed counts of every searcher made so far.
+func (q *facetQuery) facets() Facets {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	sum := map[string]int{}
+	for _, c := range q.counters {
+		for i, t := range c.terms {
+			sum[t] += c.counts[i]
+		}
+	}
+	return facetsFrom(sum)
+}
+
+// facetCounter counts values; a value already seen costs a map lookup
+// without allocation.
+type facetCounter struct {
+	slot   map[string]int
+	terms  []string
+	counts []int
+}
+
+func (c *facetCounter) add(term []byte) {
+	if i, ok := c.slot[string(term)]; ok {
+		c.counts[i]++
+		return
+	}
+	t := string(term)
+	c.slot[t] = len(c.terms)
+	c.terms = append(c.terms, t)
+	c.counts = append(c.counts, 1)
+}
+
+// facetSearcher passes on the matches of the embedded searcher, counting
+// their facet values. It is the top searcher: only Next is called on it by
+// the collector, Advance is handled for completeness.
+type facetSearcher struct {
+	bsearch.Searcher
+	dvr   index.DocValueReader
+	visit index.DocValueVisitor
+}
+
+func (s *facetSearcher) count(dm *bsearch.DocumentMatch, err error) (*bsearch.DocumentMatch, error) {
+	if dm == nil || err != nil {
+		return dm, err
+	}
+	if err := s.dvr.VisitDocValues(dm.IndexInternalID, s.visit); err != nil {
+		return nil, fmt.Errorf("facets: %w", err)
+	}
+	return dm, nil
+}
+
+func (s *facetSearcher) Next(ctx *bsearch.SearchContext) (*bsearch.DocumentMatch, error) {
+	return s.count(s.Searcher.Next(ctx))
+}
+
+func (s *facetSearcher) Advance(ctx *bsearch.SearchContext, id index.IndexInternalID) (*bsearch.DocumentMatch, error) {
+	return s.count(s.Searcher.Advance(ctx, id))
+}
+
+func facetsFrom(counts map[string]int) Facets {
+	var f Facets
+	for term, n := range counts {
 		for _, g := range []struct {
 			prefix string
 			dst    *[]FacetCount
 		}{{facetTag, &f.Tags}, {facetType, &f.Types}, {facetFolder, &f.Folders}, {facetYear, &f.Years}} {
-			if v, ok := strings.CutPrefix(t.Term, g.prefix); ok {
-				*g.dst = append(*g.dst, FacetCount{Term: v, Count: t.Count})
+			if v, ok := strings.CutPrefix(term, g.prefix); ok {
+				*g.dst = append(*g.dst, FacetCount{Term: v, Count: n})
 				break
 			}
 		}

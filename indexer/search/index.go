@@ -31,7 +31,8 @@ type TextSource func(ctx context.Context, id string) (io.ReadCloser, error)
 type Option func(*options)
 
 type options struct {
-	text TextSource
+	text   TextSource
+	shards int
 }
 
 // WithTextSource sets where snippets read document texts. Without it, hits
@@ -45,7 +46,8 @@ func WithTextSource(src TextSource) Option {
 // (writes are serialised) and a Rebuild.
 //
 // On disk, path holds a file CURRENT naming the live generation directory
-// (gen-000001, …), a bleve/scorch index. A rebuild fills a new generation
+// (gen-000001, …), which holds the shards (shard-0, shard-1, …), each a
+// bleve/scorch index (see shards.go). A rebuild fills a new generation
 // and switches CURRENT by an atomic rename, so a crash at any point leaves
 // CURRENT naming a complete index; stray generations are removed on Open.
 type Index struct {
@@ -56,7 +58,7 @@ type Index struct {
 	writeMu sync.Mutex // one writer at a time (Apply)
 
 	mu         sync.RWMutex // guards the fields below; held R by readers, W to swap/close
-	bi         bleve.Index
+	sh         shards       // nil once closed
 	gen        string
 	an         *analyzers
 	stale      bool
@@ -76,7 +78,7 @@ func Open(path string, logger *slog.Logger, opts ...Option) (*Index, error) {
 	if logger == nil {
 		logger = slog.Default()
 	}
-	ix := &Index{dir: path, log: logger.With("component", "search")}
+	ix := &Index{dir: path, log: logger.With("component", "search"), opts: options{shards: DefaultShards}}
 	for _, o := range opts {
 		o(&ix.opts)
 	}
@@ -93,20 +95,24 @@ func Open(path string, logger *slog.Logger, opts ...Option) (*Index, error) {
 	case err != nil:
 		return nil, err
 	}
-	bi, err := bleve.OpenUsing(filepath.Join(path, gen), runtimeConfig(false))
+	sh, err := openShards(filepath.Join(path, gen), runtimeConfig(false))
 	if err != nil {
-		return nil, fmt.Errorf("opening search index %s: %w", filepath.Join(path, gen), err)
+		return nil, err
 	}
-	an, err := loadAnalyzers(bi.Mapping())
+	an, err := loadAnalyzers(sh[0].Mapping())
 	if err != nil {
-		bi.Close()
+		sh.close()
 		return nil, fmt.Errorf("opening search index %s: %w", path, err)
 	}
-	ix.bi, ix.gen, ix.an = bi, gen, an
-	if v, err := bi.GetInternal([]byte(versionKey)); err != nil || string(v) != mappingVersion {
+	ix.sh, ix.gen, ix.an = sh, gen, an
+	if v := sh.version(); v != mappingVersion {
 		ix.stale = true
 		ix.log.Warn("search index built with another mapping; rebuild it",
-			"path", path, "index_version", string(v), "code_version", mappingVersion)
+			"path", path, "index_version", v, "code_version", mappingVersion)
+	} else if len(sh) != ix.opts.shards {
+		ix.stale = true
+		ix.log.Warn("search index has another number of shards; rebuild it",
+			"path", path, "index_shards", len(sh), "shards", ix.opts.shards)
 	}
 	ix.removeStrayGenerations(gen)
 	return ix, nil
@@ -130,12 +136,8 @@ func runtimeConfig(unsafeBatch bool) map[string]interface{} {
 func (ix *Index) createFirst() (string, error) {
 	ix.removeStrayGenerations("")
 	const gen = "gen-000001"
-	bi, err := newGeneration(filepath.Join(ix.dir, gen))
-	if err != nil {
+	if err := createShards(filepath.Join(ix.dir, gen), ix.opts.shards); err != nil {
 		return "", err
-	}
-	if err := bi.Close(); err != nil {
-		return "", fmt.Errorf("closing new search index: %w", err)
 	}
 	if err := writeCurrent(ix.dir, gen); err != nil {
 		return "", err
@@ -145,8 +147,8 @@ func (ix *Index) createFirst() (string, error) {
 	return gen, nil
 }
 
-// newGeneration creates an empty bleve index at dir, stamped with the
-// mapping version.
+// newGeneration creates an empty bleve index (a shard) at dir, stamped
+// with the mapping version.
 func newGeneration(dir string) (bleve.Index, error) {
 	m, err := buildMapping()
 	if err != nil {
@@ -243,10 +245,10 @@ func (ix *Index) NeedsRebuild() bool {
 func (ix *Index) Count() (uint64, error) {
 	ix.mu.RLock()
 	defer ix.mu.RUnlock()
-	if ix.bi == nil {
+	if ix.sh == nil {
 		return 0, ErrClosed
 	}
-	n, err := ix.bi.DocCount()
+	n, err := ix.sh.docCount()
 	if err != nil {
 		return 0, fmt.Errorf("counting indexed documents: %w", err)
 	}
@@ -259,11 +261,11 @@ func (ix *Index) Close() error {
 	defer ix.writeMu.Unlock()
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
-	if ix.bi == nil {
+	if ix.sh == nil {
 		return ErrClosed
 	}
-	err := ix.bi.Close()
-	ix.bi = nil
+	err := ix.sh.close()
+	ix.sh = nil
 	if err != nil {
 		return fmt.Errorf("closing search index: %w", err)
 	}

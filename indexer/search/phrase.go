@@ -67,7 +67,12 @@ func (q *exactPhraseQuery) Searcher(ctx context.Context, r index.IndexReader, m 
 	}
 	slices.SortFunc(slots, func(a, b phraseSlot) int { return int(a.offset) - int(b.offset) })
 
-	opts.IncludeTermVectors = true // positions
+	// The term searchers find and score the documents holding every word,
+	// without positions: decoding positions (and bleve turning them into
+	// term locations) for every such document was most of a phrase
+	// search's CPU. Positions are read afterwards, by separate readers,
+	// only for the candidates the user may see.
+	opts.IncludeTermVectors = false
 	var parts []bsearch.Searcher
 	closeAll := func() {
 		for _, p := range parts {
@@ -103,16 +108,67 @@ func (q *exactPhraseQuery) Searcher(ctx context.Context, r index.IndexReader, m 
 		closeAll()
 		return nil, fmt.Errorf("phrase query: %w", err)
 	}
-	return &exactPhraseSearcher{must: must, field: q.field, slots: slots, pos: make([][]uint64, len(slots))}, nil
+	s := &exactPhraseSearcher{must: must, slots: slots, pos: make([][]uint64, len(slots))}
+	s.acl, _ = ctx.Value(aclContextKey{}).(*aclFilterSearcher)
+	for i, slot := range slots {
+		for _, term := range slot.terms {
+			tfr, err := r.TermFieldReader(ctx, []byte(term), q.field, false, false, true)
+			if err != nil {
+				s.Close()
+				return nil, fmt.Errorf("phrase query: positions of %q: %w", term, err)
+			}
+			s.readers = append(s.readers, &positionReader{slot: i, tfr: tfr})
+		}
+	}
+	return s, nil
+}
+
+// positionReader reads the positions of one term of a phrase. It only
+// moves forward: scorch restarts a reader from the beginning when asked
+// for a document at or before its current one, which happens when a term
+// (an alternative of its slot) is absent from a candidate.
+type positionReader struct {
+	slot    int
+	tfr     index.TermFieldReader
+	tfd     index.TermFieldDoc
+	started bool
+	done    bool     // no further document has the term
+	cur     uint64   // document the reader is on
+	pos     []uint64 // the term's positions in cur
+}
+
+// positionsAt returns the term's positions in document n (none if it does
+// not occur there). Calls must come in increasing n.
+func (pr *positionReader) positionsAt(n uint64, id index.IndexInternalID) ([]uint64, error) {
+	if !pr.done && (!pr.started || pr.cur < n) {
+		d, err := pr.tfr.Advance(id, pr.tfd.Reset())
+		if err != nil {
+			return nil, fmt.Errorf("phrase query: reading positions: %w", err)
+		}
+		if d == nil {
+			pr.done = true
+			return nil, nil
+		}
+		pr.started, pr.cur, pr.pos = true, d.ID.Value(), pr.pos[:0]
+		for _, v := range d.Vectors {
+			pr.pos = append(pr.pos, v.Pos)
+		}
+	}
+	if pr.done || pr.cur != n {
+		return nil, nil
+	}
+	return pr.pos, nil
 }
 
 // exactPhraseSearcher passes on the documents of must (every word of the
-// phrase is there) whose positions line up.
+// phrase is there) that the user may see (acl, when the search has a
+// permission filter) and whose positions line up.
 type exactPhraseSearcher struct {
-	must  bsearch.Searcher
-	field string
-	slots []phraseSlot
-	pos   [][]uint64 // per slot, reused between documents
+	must    bsearch.Searcher
+	acl     *aclFilterSearcher // nil: no permission filter
+	readers []*positionReader
+	slots   []phraseSlot
+	pos     [][]uint64 // per slot, reused between documents
 }
 
 func (s *exactPhraseSearcher) Next(ctx *bsearch.SearchContext) (*bsearch.DocumentMatch, error) {
@@ -121,7 +177,11 @@ func (s *exactPhraseSearcher) Next(ctx *bsearch.SearchContext) (*bsearch.Documen
 		if dm == nil || err != nil {
 			return nil, err
 		}
-		if s.keep(dm) {
+		ok, err := s.keep(dm)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
 			return dm, nil
 		}
 		ctx.DocumentMatchPool.Put(dm)
@@ -133,35 +193,38 @@ func (s *exactPhraseSearcher) Advance(ctx *bsearch.SearchContext, id index.Index
 	if dm == nil || err != nil {
 		return nil, err
 	}
-	if s.keep(dm) {
+	ok, err := s.keep(dm)
+	if err != nil {
+		return nil, err
+	}
+	if ok {
 		return dm, nil
 	}
 	ctx.DocumentMatchPool.Put(dm)
 	return s.Next(ctx)
 }
 
-// keep reports whether the phrase occurs in dm, and drops dm's term
-// locations, which nothing downstream uses.
-func (s *exactPhraseSearcher) keep(dm *bsearch.DocumentMatch) bool {
+// keep reports whether dm is visible and the phrase occurs in it. The
+// candidates come in increasing order.
+func (s *exactPhraseSearcher) keep(dm *bsearch.DocumentMatch) (bool, error) {
+	if s.acl != nil && !s.acl.has(dm.IndexInternalID.Value()) {
+		return false, nil
+	}
 	for i := range s.pos {
 		s.pos[i] = s.pos[i][:0]
 	}
-	for _, l := range dm.FieldTermLocations {
-		if l.Field != s.field {
-			continue
+	n := dm.IndexInternalID.Value()
+	for _, pr := range s.readers {
+		pos, err := pr.positionsAt(n, dm.IndexInternalID)
+		if err != nil {
+			return false, err
 		}
-		for i, slot := range s.slots {
-			if slices.Contains(slot.terms, l.Term) {
-				s.pos[i] = append(s.pos[i], l.Location.Pos)
-			}
-		}
+		s.pos[pr.slot] = append(s.pos[pr.slot], pos...)
 	}
-	dm.FieldTermLocations = dm.FieldTermLocations[:0]
-	dm.Locations = nil
 	for i := range s.pos {
 		slices.Sort(s.pos[i])
 	}
-	return phraseAt(s.pos, s.slots)
+	return phraseAt(s.pos, s.slots), nil
 }
 
 // phraseAt reports whether some position p of the first slot has, for
@@ -189,12 +252,20 @@ candidates:
 	return false
 }
 
-func (s *exactPhraseSearcher) Close() error           { return s.must.Close() }
+func (s *exactPhraseSearcher) Close() error {
+	err := s.must.Close()
+	for _, pr := range s.readers {
+		if cerr := pr.tfr.Close(); err == nil {
+			err = cerr
+		}
+	}
+	return err
+}
 func (s *exactPhraseSearcher) Weight() float64        { return s.must.Weight() }
 func (s *exactPhraseSearcher) SetQueryNorm(n float64) { s.must.SetQueryNorm(n) }
 func (s *exactPhraseSearcher) Count() uint64          { return s.must.Count() } // at most
 func (s *exactPhraseSearcher) Min() int               { return 0 }
-func (s *exactPhraseSearcher) Size() int              { return s.must.Size() }
+func (s *exactPhraseSearcher) Size() int              { return s.must.Size() + 256*len(s.readers) }
 func (s *exactPhraseSearcher) DocumentMatchPoolSize() int {
 	return s.must.DocumentMatchPoolSize() + 1
 }

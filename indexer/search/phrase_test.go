@@ -10,6 +10,7 @@ import (
 
 	"github.com/blevesearch/bleve/v2"
 	"github.com/blevesearch/bleve/v2/search/query"
+	index "github.com/blevesearch/bleve_index_api"
 )
 
 // TestExactPhraseMatchesBleve compares exactPhraseQuery with bleve's
@@ -37,7 +38,7 @@ func TestExactPhraseMatchesBleve(t *testing.T) {
 	}
 	ix, _ := openTest(t, docs...)
 	ids := func(q query.Query) []string {
-		res, err := ix.bi.Search(&bleve.SearchRequest{Query: q, Size: 1000})
+		res, err := ix.sh.search(t.Context(), &bleve.SearchRequest{Query: q, Size: 1000})
 		if err != nil {
 			t.Fatalf("%v", err)
 		}
@@ -96,5 +97,97 @@ func TestPhraseOnRepetitiveText(t *testing.T) {
 	}
 	if took > 5*time.Second {
 		t.Errorf("phrase search took %s", took)
+	}
+}
+
+// forwardOnly is a TermFieldReader that records Advance calls at or
+// before the document it is on, which make scorch restart the reader.
+type forwardOnly struct {
+	index.TermFieldReader
+	cur       index.IndexInternalID
+	backwards int
+}
+
+func (f *forwardOnly) Advance(id index.IndexInternalID, pre *index.TermFieldDoc) (*index.TermFieldDoc, error) {
+	if f.cur != nil && f.cur.Compare(id) >= 0 {
+		f.backwards++
+	}
+	d, err := f.TermFieldReader.Advance(id, pre)
+	if d != nil {
+		f.cur = append(f.cur[:0], d.ID...)
+	}
+	return d, err
+}
+
+// A position reader asked about documents in increasing order answers for
+// each, including a document it already landed on while looking for an
+// earlier one, without asking scorch to go back; and nothing where the
+// term is absent.
+func TestPositionReaderForwardOnly(t *testing.T) {
+	var docs []Document
+	want := map[string][]uint64{}
+	for i := range 10 {
+		text := "beta gamma"
+		if i%3 == 2 {
+			text = "beta " + strings.Repeat("gamma ", i) + "alpha"
+			want[fmt.Sprintf("p%d", i)] = []uint64{uint64(i + 2)}
+		}
+		docs = append(docs, Document{ID: fmt.Sprintf("p%d", i), Name: "x.txt", Path: "/x.txt", Lang: "fr", Content: text})
+	}
+	ix, err := Open(t.TempDir(), testLogger(t), WithShards(1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ix.Close()
+	if err := ix.Apply(t.Context(), docs, nil); err != nil {
+		t.Fatal(err)
+	}
+	adv, err := ix.sh[0].Advanced()
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := adv.Reader()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	type doc struct {
+		id  string
+		iid index.IndexInternalID
+	}
+	var order []doc
+	for _, d := range docs {
+		iid, err := r.InternalID(d.ID)
+		if err != nil || iid == nil {
+			t.Fatalf("internal id of %s: %v", d.ID, err)
+		}
+		order = append(order, doc{d.ID, iid})
+	}
+	slices.SortFunc(order, func(a, b doc) int { return a.iid.Compare(b.iid) })
+	without := func(ids ...string) []doc {
+		return slices.DeleteFunc(slices.Clone(order), func(d doc) bool { return slices.Contains(ids, d.id) })
+	}
+	// Every document; then with the documents holding the term reached
+	// only after one without it (the reader lands on them early).
+	for _, pass := range [][]doc{order, without("p3", "p4"), without("p2", "p5")} {
+		tfr, err := r.TermFieldReader(t.Context(), []byte("alpha"), fContent, false, false, true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fo := &forwardOnly{TermFieldReader: tfr}
+		pr := &positionReader{tfr: fo}
+		for _, d := range pass {
+			got, err := pr.positionsAt(d.iid.Value(), d.iid)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !slices.Equal(got, want[d.id]) {
+				t.Errorf("positions of alpha in %s = %v, want %v", d.id, got, want[d.id])
+			}
+		}
+		if fo.backwards != 0 {
+			t.Errorf("%d Advance calls at or before the reader's document", fo.backwards)
+		}
+		tfr.Close()
 	}
 }

@@ -37,7 +37,7 @@ var ErrRebuildInProgress = errors.New("search index rebuild already in progress"
 type Rebuild struct {
 	ix  *Index
 	gen string
-	bi  bleve.Index
+	sh  shards
 	an  *analyzers
 
 	mu   sync.Mutex
@@ -47,7 +47,7 @@ type Rebuild struct {
 // BeginRebuild creates an empty generation to fill with Add.
 func (ix *Index) BeginRebuild() (*Rebuild, error) {
 	ix.mu.Lock()
-	if ix.bi == nil {
+	if ix.sh == nil {
 		ix.mu.Unlock()
 		return nil, ErrClosed
 	}
@@ -75,28 +75,26 @@ func (ix *Index) beginRebuild(gen string) (*Rebuild, error) {
 	if err := os.RemoveAll(dir); err != nil {
 		return nil, fmt.Errorf("clearing %s: %w", dir, err)
 	}
-	bi, err := newGeneration(dir)
-	if err == nil {
-		err = bi.Close()
-	}
+	err := createShards(dir, ix.opts.shards)
+	var sh shards
 	if err == nil {
 		// unsafe_batch: batches return before their segment is on disk,
 		// which speeds up bulk indexing. It is safe here because nothing
 		// uses this generation before Commit waits for persistence, and it
 		// is not stored in the index, so the reopened index is durable.
-		bi, err = bleve.OpenUsing(dir, runtimeConfig(true))
+		sh, err = openShards(dir, runtimeConfig(true))
 	}
 	if err != nil {
 		os.RemoveAll(dir)
 		return nil, fmt.Errorf("creating search index generation %s: %w", gen, err)
 	}
-	an, err := loadAnalyzers(bi.Mapping())
+	an, err := loadAnalyzers(sh[0].Mapping())
 	if err != nil {
-		bi.Close()
+		sh.close()
 		os.RemoveAll(dir)
 		return nil, err
 	}
-	return &Rebuild{ix: ix, gen: gen, bi: bi, an: an}, nil
+	return &Rebuild{ix: ix, gen: gen, sh: sh, an: an}, nil
 }
 
 // Add indexes docs into the new generation, with the same semantics as
@@ -107,7 +105,7 @@ func (rb *Rebuild) Add(ctx context.Context, docs []Document) error {
 	if rb.done {
 		return errors.New("search index rebuild already committed or aborted")
 	}
-	if err := applyTo(ctx, rb.bi, rb.an, docs, nil); err != nil {
+	if err := applyTo(ctx, rb.sh, rb.an, docs, nil); err != nil {
 		return fmt.Errorf("rebuilding search index: adding %d documents: %w", len(docs), err)
 	}
 	return nil
@@ -122,21 +120,21 @@ func (rb *Rebuild) Commit(ctx context.Context) error {
 		return errors.New("search index rebuild already committed or aborted")
 	}
 	ix, dir := rb.ix, filepath.Join(rb.ix.dir, rb.gen)
-	err := waitPersisted(ctx, rb.bi)
-	if cerr := rb.bi.Close(); err == nil {
+	err := waitPersisted(ctx, rb.sh)
+	if cerr := rb.sh.close(); err == nil {
 		err = cerr
 	}
-	var bi bleve.Index
+	var sh shards
 	if err == nil {
-		bi, err = bleve.OpenUsing(dir, runtimeConfig(false))
+		sh, err = openShards(dir, runtimeConfig(false))
 	}
 	var an *analyzers
 	if err == nil {
-		an, err = loadAnalyzers(bi.Mapping())
+		an, err = loadAnalyzers(sh[0].Mapping())
 	}
 	if err != nil {
-		if bi != nil {
-			bi.Close()
+		if sh != nil {
+			sh.close()
 		}
 		rb.abort()
 		return fmt.Errorf("committing search index rebuild %s: %w", rb.gen, err)
@@ -144,33 +142,33 @@ func (rb *Rebuild) Commit(ctx context.Context) error {
 
 	ix.writeMu.Lock() // no Apply half-way through the old index
 	ix.mu.Lock()
-	old, oldGen := ix.bi, ix.gen
+	old, oldGen := ix.sh, ix.gen
 	if old == nil {
 		err = ErrClosed
 	} else {
 		err = writeCurrent(ix.dir, rb.gen)
 	}
 	if err == nil {
-		ix.bi, ix.gen, ix.an, ix.stale = bi, rb.gen, an, false
+		ix.sh, ix.gen, ix.an, ix.stale = sh, rb.gen, an, false
 	}
 	ix.rebuilding = false
 	ix.mu.Unlock()
 	ix.writeMu.Unlock()
 	rb.done = true
 	if err != nil {
-		bi.Close()
+		sh.close()
 		os.RemoveAll(dir)
 		return fmt.Errorf("committing search index rebuild %s: %w", rb.gen, err)
 	}
 
-	if cerr := old.Close(); cerr != nil {
+	if cerr := old.close(); cerr != nil {
 		ix.log.Warn("closing previous search index generation", "gen", oldGen, "err", cerr)
 	}
 	if rerr := os.RemoveAll(filepath.Join(ix.dir, oldGen)); rerr != nil {
 		ix.log.Warn("removing previous search index generation", "gen", oldGen, "err", rerr)
 	}
-	n, _ := bi.DocCount()
-	ix.log.Info("search index rebuild committed", "gen", rb.gen, "docs", n)
+	n, _ := sh.docCount()
+	ix.log.Info("search index rebuild committed", "gen", rb.gen, "docs", n, "shards", len(sh))
 	return nil
 }
 
@@ -179,7 +177,7 @@ func (rb *Rebuild) Abort() {
 	rb.mu.Lock()
 	defer rb.mu.Unlock()
 	if !rb.done {
-		rb.bi.Close()
+		rb.sh.close()
 		rb.abort()
 	}
 }
@@ -195,10 +193,22 @@ func (rb *Rebuild) abort() {
 	rb.ix.log.Info("search index rebuild aborted", "gen", rb.gen)
 }
 
-// waitPersisted returns once everything indexed so far is on disk: batches
-// persist in order, so the callback of a last (empty) batch means all
-// earlier ones are persisted too.
-func waitPersisted(ctx context.Context, bi bleve.Index) error {
+// waitPersisted returns once everything indexed so far in every shard is
+// on disk.
+func waitPersisted(ctx context.Context, sh shards) error {
+	errs := make([]error, len(sh))
+	var wg sync.WaitGroup
+	for i, bi := range sh {
+		wg.Go(func() { errs[i] = waitShardPersisted(ctx, bi) })
+	}
+	wg.Wait()
+	return errors.Join(errs...)
+}
+
+// waitShardPersisted returns once everything indexed so far in bi is on
+// disk: batches persist in order, so the callback of a last (empty) batch
+// means all earlier ones are persisted too.
+func waitShardPersisted(ctx context.Context, bi bleve.Index) error {
 	done := make(chan error, 1)
 	b := bi.NewBatch()
 	b.SetInternal([]byte(versionKey), []byte(mappingVersion))

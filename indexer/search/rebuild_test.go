@@ -136,7 +136,7 @@ func TestRebuildInterrupted(t *testing.T) {
 	if err := rb.Add(ctx, manyDocs(10)); err != nil {
 		t.Fatal(err)
 	}
-	rb.bi.Close() // as if the process died: no Commit, no Abort
+	rb.sh.close() // as if the process died: no Commit, no Abort
 	if err := os.WriteFile(filepath.Join(dir, "CURRENT.tmp"), []byte("gen-000002\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -198,7 +198,7 @@ func TestOpenMappingVersion(t *testing.T) {
 	ix.Close()
 
 	// An index written by code with another mapping version.
-	bi, err := bleve.Open(filepath.Join(dir, gen))
+	bi, err := bleve.Open(shardDir(filepath.Join(dir, gen), 1))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -45,8 +45,8 @@ func (ix *Index) Search(ctx context.Context, q Query) (*Result, error) {
 		return nil, err
 	}
 	ix.mu.RLock()
-	bi, an := ix.bi, ix.an
-	if bi == nil {
+	sh, an := ix.sh, ix.an
+	if sh == nil {
 		ix.mu.RUnlock()
 		return nil, ErrClosed
 	}
@@ -55,9 +55,9 @@ func (ix *Index) Search(ctx context.Context, q Query) (*Result, error) {
 		ix.mu.RUnlock()
 		return &Result{Took: time.Since(start)}, nil
 	}
-	req := bleve.NewSearchRequestOptions(c.q, q.Limit, q.Offset, false)
+	fq := newFacetQuery(c.q)
+	req := bleve.NewSearchRequestOptions(fq, q.Limit, q.Offset, false)
 	req.Fields = []string{fMeta}
-	addFacets(req)
 	if c.byDate {
 		// Scores would not be used: skip computing them.
 		req.Score = "none"
@@ -67,7 +67,7 @@ func (ix *Index) Search(ctx context.Context, q Query) (*Result, error) {
 			&bsearch.SortDocID{},
 		})
 	}
-	res, err := bi.SearchInContext(ctx, req)
+	res, err := sh.search(ctx, req)
 	// Snippets read the extraction cache, not the index: release it so a
 	// Rebuild swap is not held up by text reading.
 	ix.mu.RUnlock()
@@ -75,7 +75,7 @@ func (ix *Index) Search(ctx context.Context, q Query) (*Result, error) {
 		return nil, fmt.Errorf("searching %q: %w", q.Text, err)
 	}
 
-	out := &Result{Total: res.Total, Facets: facetsFrom(res.Facets), Hits: make([]Hit, 0, len(res.Hits))}
+	out := &Result{Total: res.Total, Facets: fq.facets(), Hits: make([]Hit, 0, len(res.Hits))}
 	langs := make([]string, 0, len(res.Hits))
 	for _, dm := range res.Hits {
 		h, lang, err := hitFrom(dm)
