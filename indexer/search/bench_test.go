@@ -18,6 +18,8 @@ import (
 // commands and the figures measured.
 //
 //	NOTREASSO_BENCH_DOCS  corpus size (default 5000; the targets are for 100000)
+//	NOTREASSO_BENCH_BATCH documents per batch and shard in BenchmarkIndex
+//	                      (default: batchDocs)
 //	NOTREASSO_BENCH_DIR   where texts and indexes are cached between runs
 //	                      (default $TMPDIR/notreasso-bench; 100000 docs need
 //	                      about 1.1 GB of texts plus the index)
@@ -89,6 +91,14 @@ func buildIndex(b *testing.B, dir string, c *corpus, tc textCache, n int, rebuil
 func BenchmarkIndex(b *testing.B) {
 	n, c := benchDocs(b), newCorpus()
 	tc := ensureTexts(b, c, n)
+	if s := os.Getenv("NOTREASSO_BENCH_BATCH"); s != "" { // batch size experiments
+		v, err := strconv.Atoi(s)
+		if err != nil || v < 1 {
+			b.Fatalf("NOTREASSO_BENCH_BATCH=%q: want a positive number", s)
+		}
+		defer func(n int) { batchDocs = n }(batchDocs)
+		batchDocs = v
+	}
 	for _, mode := range []string{"rebuild", "apply"} {
 		b.Run(mode, func(b *testing.B) {
 			resetPeakRSS()
