@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/gabriel-vasile/mimetype"
@@ -21,6 +22,9 @@ import (
 )
 
 const spoolPrefix = "spool-"
+
+// copyBuffers are the spool's read buffers.
+var copyBuffers = sync.Pool{New: func() any { b := make([]byte, 256<<10); return &b }}
 
 // sniffLen is how many leading bytes are kept for MIME detection.
 const sniffLen = 3072
@@ -123,7 +127,11 @@ func (s *Service) spool(ctx context.Context, r io.Reader, size int64, name strin
 	if limit >= 0 {
 		src = io.LimitReader(src, limit)
 	}
-	n, err := io.Copy(io.MultiWriter(w, h, head), src)
+	// Large reads: a 1 GiB body in 32 KiB reads is 32 768 reads from the
+	// socket and as many writes, hash calls and progress reports.
+	buf := copyBuffers.Get().(*[]byte)
+	defer copyBuffers.Put(buf)
+	n, err := io.CopyBuffer(io.MultiWriter(w, h, head), src, *buf)
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil, fmt.Errorf("%w: %v", ErrIncomplete, ctx.Err())
