@@ -41,7 +41,7 @@ lint:
 bench: build tools
 	scripts/bench.sh $(BENCH_ARGS)
 
-## bench-quick: the same with small sizes, under 3 minutes
+## bench-quick: the same with small sizes, under 5 minutes
 bench-quick: build tools
 	scripts/bench.sh --quick $(BENCH_ARGS)
 ## screenshots: rerun the browser walk-through, writing its screenshots into docs/screenshots
