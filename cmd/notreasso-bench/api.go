@@ -37,7 +37,7 @@ func (b *bench) apiFSRun(ctx context.Context, s *section) error {
 	if err != nil {
 		return err
 	}
-	defer srv.stop()
+	defer func() { srv.stop() }() // the process running at the end, after restarts
 	s.add("start time, empty data directory", ms(srv.startup), "process start → first `GET /readyz` 200")
 	time.Sleep(2 * time.Second)
 	rss, _, err := srv.memory()
@@ -163,7 +163,7 @@ func (b *bench) apiS3Run(ctx context.Context, s *section) error {
 	if err != nil {
 		return err
 	}
-	defer srv.stop()
+	defer func() { srv.stop() }() // the process running at the end, after restarts
 	mc, err := minio.New(endpoint, &minio.Options{Creds: credentials.NewStaticV4(s3Access, s3Secret, ""),
 		Region: "us-east-1", BucketLookup: minio.BucketLookupPath})
 	if err != nil {

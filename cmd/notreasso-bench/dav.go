@@ -46,7 +46,7 @@ func (b *bench) dav(ctx context.Context) *section {
 		s.Skipped = "failed: " + err.Error()
 		return s
 	}
-	defer srv.stop()
+	defer func() { srv.stop() }() // the process running at the end, after restarts
 	resp, err := request(ctx, "PROPFIND", srv.URL+"/dav/", "admin", adminPassword, nil, 0, map[string]string{"Depth": "0"}, 200, 207, 301, 400, 401, 403, 404, 405, 500, 501)
 	if err != nil {
 		s.Skipped = "failed: " + err.Error()

@@ -33,7 +33,7 @@ func (b *bench) docsSections(ctx context.Context) []*section {
 	if err != nil {
 		return fail(err)
 	}
-	defer srv.stop()
+	defer func() { srv.stop() }() // the process running at the end, after restarts
 	searchable, reason, err := b.probeSearch(ctx, srv)
 	if err != nil {
 		return fail(err)

@@ -62,9 +62,18 @@ func (p *proc) waitHTTP(ctx context.Context, url string, want int, timeout time.
 			return 0, fmt.Errorf("%s exited while starting; see %s", p.name, p.logPath)
 		case <-ctx.Done():
 			return 0, fmt.Errorf("%s: %s did not answer %d within %v; see %s", p.name, url, want, timeout, p.logPath)
-		case <-time.After(5 * time.Millisecond):
+		case <-time.After(pollInterval(time.Since(p.started))):
 		}
 	}
+}
+
+// pollInterval is 5 ms for start-up times, then 100 ms: a server that
+// re-indexes for minutes is not asked (and does not log) 200 times a second.
+func pollInterval(since time.Duration) time.Duration {
+	if since < 10*time.Second {
+		return 5 * time.Millisecond
+	}
+	return 100 * time.Millisecond
 }
 
 // stop sends SIGTERM and waits; SIGKILL after 40 s.
