@@ -58,10 +58,9 @@ type Indexer struct {
 	log     *slog.Logger
 	metrics hooks
 
-	cursor  atomic.Int64 // last journal seq applied
-	head    atomic.Int64 // last journal seq seen
-	ready   atomic.Bool  // caught up at least once
-	rebuild atomic.Bool  // the index is new or outdated: Run rebuilds it first
+	cursor atomic.Int64 // last journal seq applied
+	head   atomic.Int64 // last journal seq seen
+	ready  atomic.Bool  // caught up at least once
 }
 
 const cursorKey = "indexer.cursor"
@@ -95,11 +94,8 @@ func Open(ctx context.Context, r *repo.Service, o Options) (*Indexer, error) {
 	}
 	cur, _ := strconv.ParseInt(v, 10, 64)
 	if x.ix.NeedsRebuild() {
-		// A new or outdated index: Run builds a new generation from the
-		// repository (the outdated one serves searches meanwhile), then
-		// follows the journal from where the build started.
+		// A new or outdated index: replay the whole journal into it.
 		cur = 0
-		x.rebuild.Store(true)
 	}
 	x.cursor.Store(cur)
 	return x, nil
@@ -150,29 +146,9 @@ func (x *Indexer) Search(ctx context.Context, p acl.Principal, q search.Query) (
 	return x.ix.Search(ctx, q)
 }
 
-// Run follows the journal until ctx is cancelled, after rebuilding a new
-// or outdated index.
+// Run follows the journal until ctx is cancelled.
 func (x *Indexer) Run(ctx context.Context) {
 	backoff := time.Second
-	for x.rebuild.Load() {
-		start := time.Now()
-		x.log.Info("building the search index from the repository")
-		err := x.Rebuild(ctx, nil)
-		if err == nil {
-			x.rebuild.Store(false)
-			x.log.Info("search index built", "took", time.Since(start).Round(time.Millisecond))
-			break
-		}
-		if ctx.Err() != nil {
-			return
-		}
-		x.log.Error("building the search index failed; will retry", "err", err, "retry_in", backoff)
-		if !sleep(ctx, backoff) {
-			return
-		}
-		backoff = min(2*backoff, time.Minute)
-	}
-	backoff = time.Second
 	for {
 		n, err := x.step(ctx)
 		switch {
