@@ -150,7 +150,7 @@ func BenchmarkExtractPDF(b *testing.B) {
 		for _, engine := range []string{"go", "pdftotext"} {
 			b.Run(filepath.Base(path)+"/"+engine, func(b *testing.B) {
 				if engine == "pdftotext" && pdftotextPath() == "" {
-					b.Skip("pdftotext not installed")
+					b.Fatal("pdftotext not installed (Debian: poppler-utils, which .ci/run installs)")
 				}
 				for b.Loop() {
 					pdfWithEngine(b, path, engine == "go")
