@@ -109,12 +109,7 @@ func (b *bench) dav(ctx context.Context) *section {
 // during a large transfer: 64 MB.
 const davMemoryTarget = 64_000_000
 
-func davMemVerdict(peak int64) string {
-	if peak < davMemoryTarget {
-		return mib(peak) + " (target < 64 MB: met)"
-	}
-	return mib(peak) + " (target < 64 MB: **missed**)"
-}
+func davMemVerdict(peak int64) string { return verdict(peak, davMemoryTarget, "64 MB") }
 
 var responseEnd = regexp.MustCompile(`</([A-Za-z0-9]+:)?response>`)
 

@@ -218,12 +218,23 @@ func writeResponse(w *bufio.Writer, found *bytes.Buffer, env *propEnv, pf propfi
 		found.WriteByte('>')
 	}
 	emit := func(pn xml.Name, lang, inner string) { emitTags(startTag(pn), endTag(pn), lang, inner) }
-	liveValue := func(pn xml.Name) (string, bool) {
-		lp, ok := live(pn, n)
-		if !ok || (!readable(n) && pn.Local != "resourcetype" && pn.Local != "displayname") {
+	// liveAt is the value of liveProps[j] for n, if it has one and the
+	// caller may see it (traversal-only nodes show their name only).
+	liveAt := func(j int) (string, bool) {
+		lp := liveProps[j]
+		if !(n.Dir && lp.dir || !n.Dir && lp.file) ||
+			(!readable(n) && lp.name.Local != "resourcetype" && lp.name.Local != "displayname") {
 			return "", false
 		}
 		return lp.value(env, n)
+	}
+	liveValue := func(pn xml.Name) (string, bool) {
+		for j, lp := range liveProps {
+			if lp.name == pn {
+				return liveAt(j)
+			}
+		}
+		return "", false
 	}
 	deadValue := func(pn xml.Name) (repo.DeadProp, bool) {
 		for _, d := range dead {
@@ -267,14 +278,9 @@ func writeResponse(w *bufio.Writer, found *bytes.Buffer, env *propEnv, pf propfi
 				continue
 			}
 			if pl.live >= 0 {
-				lp := liveProps[pl.live]
-				if (n.Dir && lp.dir) || (!n.Dir && lp.file) {
-					if readable(n) || pl.name.Local == "resourcetype" || pl.name.Local == "displayname" {
-						if v, ok := lp.value(env, n); ok {
-							emitTags(pl.start, pl.end, "", v)
-							continue
-						}
-					}
+				if v, ok := liveAt(pl.live); ok {
+					emitTags(pl.start, pl.end, "", v)
+					continue
 				}
 			} else if d, ok := deadValue(pl.name); ok {
 				emitTags(pl.start, pl.end, d.Lang, string(d.XML))

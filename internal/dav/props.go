@@ -117,16 +117,6 @@ var liveProps = []struct {
 	}}},
 }
 
-// live finds a live property that applies to n.
-func live(pn xml.Name, n repo.Node) (liveProp, bool) {
-	for _, lp := range liveProps {
-		if lp.name == pn {
-			return lp.liveProp, (n.Dir && lp.dir) || (!n.Dir && lp.file)
-		}
-	}
-	return liveProp{}, false
-}
-
 // isLive reports whether a name is a property computed here, whatever the
 // node.
 func isLive(pn xml.Name) bool {
