@@ -123,3 +123,41 @@ func TestShutdownCutsStalledUploads(t *testing.T) {
 		t.Errorf("spool files after restart: %v", f)
 	}
 }
+
+// TestDataDirectoryIsLocked: a second server, or a command that needs the
+// server stopped, refuses a data directory in use (two writers would
+// corrupt the search index); ordinary commands still run next to the
+// server; once it stops, reindex rebuilds the index and the restarted
+// server finds the documents through the rebuilt index.
+func TestDataDirectoryIsLocked(t *testing.T) {
+	srv := server.Start(t, server.Options{})
+	c := admin(t, srv)
+	c.put("/pv-verrou.txt", []byte("Le cadenas du local associatif a été changé."))
+	waitFound(t, c, "cadenas", "/pv-verrou.txt")
+	ctx := context.Background()
+
+	// Without the lock the second server would run: the timeout ends it.
+	sctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+	defer cancel()
+	second := srv.Command(sctx, "serve", "--addr", "127.0.0.1:0")
+	out, err := second.CombinedOutput()
+	if err == nil || !strings.Contains(string(out), "is in use by another notreasso process") {
+		t.Errorf("a second server on the same data directory: %v\n%s", err, out)
+	}
+	for _, args := range [][]string{{"reindex"}, {"restore", t.TempDir()}} {
+		out, err := srv.Run(ctx, nil, args...)
+		if err == nil || !strings.Contains(out, "is in use by another notreasso process") {
+			t.Errorf("%s while the server runs: %v\n%s", args[0], err, out)
+		}
+	}
+	if out, err := srv.Run(ctx, nil, "user", "list"); err != nil {
+		t.Errorf("user list next to the server: %v\n%s", err, out)
+	}
+
+	srv.Stop()
+	if out, err := srv.Run(ctx, nil, "reindex"); err != nil || !strings.Contains(out, "index rebuilt: 1 files visited") {
+		t.Fatalf("reindex with the server stopped: %v\n%s", err, out)
+	}
+	srv.Restart()
+	waitFound(t, admin(t, srv), "cadenas", "/pv-verrou.txt")
+}

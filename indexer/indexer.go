@@ -58,9 +58,11 @@ type Indexer struct {
 	log     *slog.Logger
 	metrics hooks
 
-	cursor atomic.Int64 // last journal seq applied
-	head   atomic.Int64 // last journal seq seen
-	ready  atomic.Bool  // caught up at least once
+	cursor  atomic.Int64 // last journal seq applied
+	head    atomic.Int64 // last journal seq seen
+	ready   atomic.Bool  // caught up at least once
+	rebuild atomic.Bool  // the index is new or outdated: Run rebuilds it first
+	built   atomic.Int64 // documents indexed so far by that rebuild
 }
 
 const cursorKey = "indexer.cursor"
@@ -94,8 +96,11 @@ func Open(ctx context.Context, r *repo.Service, o Options) (*Indexer, error) {
 	}
 	cur, _ := strconv.ParseInt(v, 10, 64)
 	if x.ix.NeedsRebuild() {
-		// A new or outdated index: replay the whole journal into it.
+		// A new or outdated index: Run builds a new generation from the
+		// repository (the outdated one serves searches meanwhile), then
+		// follows the journal from where the build started.
 		cur = 0
+		x.rebuild.Store(true)
 	}
 	x.cursor.Store(cur)
 	return x, nil
@@ -126,6 +131,9 @@ func (x *Indexer) Lag() int64 { return max(0, x.head.Load()-x.cursor.Load()) }
 
 // Ready reports whether the indexer has caught up with the journal once.
 func (x *Indexer) Ready(ctx context.Context) error {
+	if x.rebuild.Load() {
+		return fmt.Errorf("building the search index from the repository: %d documents so far", x.built.Load())
+	}
 	if !x.ready.Load() {
 		return fmt.Errorf("index catching up: %d journal entries behind", x.Lag())
 	}
@@ -146,9 +154,29 @@ func (x *Indexer) Search(ctx context.Context, p acl.Principal, q search.Query) (
 	return x.ix.Search(ctx, q)
 }
 
-// Run follows the journal until ctx is cancelled.
+// Run follows the journal until ctx is cancelled, after rebuilding a new
+// or outdated index.
 func (x *Indexer) Run(ctx context.Context) {
 	backoff := time.Second
+	for x.rebuild.Load() {
+		start := time.Now()
+		x.log.Info("building the search index from the repository")
+		err := x.Rebuild(ctx, func(done int) { x.built.Store(int64(done)) })
+		if err == nil {
+			x.rebuild.Store(false)
+			x.log.Info("search index built", "took", time.Since(start).Round(time.Millisecond))
+			break
+		}
+		if ctx.Err() != nil {
+			return
+		}
+		x.log.Error("building the search index failed; will retry", "err", err, "retry_in", backoff)
+		if !sleep(ctx, backoff) {
+			return
+		}
+		backoff = min(2*backoff, time.Minute)
+	}
+	backoff = time.Second
 	for {
 		n, err := x.step(ctx)
 		switch {
@@ -361,6 +389,11 @@ func (x *Indexer) Rebuild(ctx context.Context, progress func(done int)) error {
 	from, err := x.repo.LastJournalSeq(ctx)
 	if err != nil {
 		return err
+	}
+	// Until the commit, the whole journal is behind the live index.
+	x.head.Store(max(x.head.Load(), from))
+	if x.metrics.Lag != nil {
+		x.metrics.Lag(x.Lag())
 	}
 	b := &batch{x: x, apply: func(ctx context.Context, docs []search.Document, _ []string) error { return rb.Add(ctx, docs) }}
 	defer b.wait()

@@ -32,6 +32,7 @@ type bench struct {
 	queries                int
 	textBytes              int64 // text uploaded by the docs section
 	workers                int
+	keep                   bool
 
 	bigPath, bigSum string // the big file, generated once
 }
@@ -62,6 +63,7 @@ func main() {
 	flag.IntVar(&b.files, "files", 0, "files in the PROPFIND folder (default 10000, quick 2000)")
 	flag.IntVar(&b.docs, "docs", 0, "documents for search and start time (default 100000, quick 10000)")
 	flag.IntVar(&b.workers, "workers", 8, "parallel clients when creating many files")
+	flag.BoolVar(&b.keep, "keep", false, "keep the work directory (to inspect it, or to try maintenance commands on a large data set)")
 	flag.Parse()
 	b.defaults()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -105,7 +107,9 @@ func (b *bench) run(ctx context.Context, out, only string) error {
 	if err := os.MkdirAll(b.dir, 0o755); err != nil {
 		return fmt.Errorf("work directory: %w", err)
 	}
-	defer os.RemoveAll(b.dir)
+	if !b.keep {
+		defer os.RemoveAll(b.dir)
+	}
 	r.Env = b.environment()
 	want := map[string]bool{}
 	for _, id := range strings.Split(only, ",") {

@@ -30,6 +30,8 @@ type app struct {
 	blobs storage.BlobStore
 	repo  *repo.Service
 	auth  *auth.Service
+
+	unlock func() // releases the data directory's lock (openAppExclusive)
 }
 
 func (a *app) Close() {
@@ -39,6 +41,9 @@ func (a *app) Close() {
 	}
 	if a.db != nil {
 		a.db.Close()
+	}
+	if a.unlock != nil {
+		a.unlock()
 	}
 }
 

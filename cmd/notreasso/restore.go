@@ -69,6 +69,11 @@ data (notreasso reindex).`,
 				}
 				return err
 			}
+			unlock, err := lockData(cfg.Data)
+			if err != nil {
+				return err
+			}
+			defer unlock()
 			rep, err := backup.Restore(ctx, t, backup.RestoreOptions{Snapshot: snapshot, Data: cfg.Data, Blobs: live, Force: force})
 			if rep.Manifest.Snapshot != "" {
 				m := rep.Manifest

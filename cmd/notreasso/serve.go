@@ -22,7 +22,7 @@ func serveCmd() *cobra.Command {
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
-			a, err := openApp(ctx, cmd)
+			a, err := openAppExclusive(ctx, cmd)
 			if err != nil {
 				return err
 			}

@@ -65,7 +65,7 @@ is rewritten, otherwise the command says what to set. Stop the server first.
 			if u := "http://" + localAddr(cfg.Addr) + "/healthz"; answers(u) {
 				return fmt.Errorf("the server is running (%s answers): stop it before migrating", u)
 			}
-			a, err := openApp(ctx, cmd)
+			a, err := openAppExclusive(ctx, cmd)
 			if err != nil {
 				return err
 			}

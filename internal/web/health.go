@@ -62,16 +62,35 @@ func (s *Server) readyz(c *fiber.Ctx) error {
 	for i, rc := range checks {
 		if err := results[i]; err != nil {
 			out[rc.name], ok = err.Error(), false
-			s.log.WarnContext(ctx, "not ready", "check", rc.name, "err", err)
 		} else {
 			out[rc.name] = "ok"
 		}
+		s.logReadiness(ctx, rc.name, results[i])
 	}
 	status := fiber.StatusOK
 	if !ok {
 		status = fiber.StatusServiceUnavailable
 	}
 	return c.Status(status).JSON(fiber.Map{"ready": ok, "checks": out})
+}
+
+// logReadiness logs a check's changes of state, not every probe: load
+// balancers and orchestrators poll /readyz every few seconds, and an index
+// being built stays "not ready" for minutes.
+func (s *Server) logReadiness(ctx context.Context, name string, err error) {
+	s.readyMu.Lock()
+	failing, known := s.readyFailing[name]
+	if s.readyFailing == nil {
+		s.readyFailing = map[string]bool{}
+	}
+	s.readyFailing[name] = err != nil
+	s.readyMu.Unlock()
+	switch {
+	case err != nil && !failing:
+		s.log.WarnContext(ctx, "not ready", "check", name, "err", err)
+	case err == nil && failing && known:
+		s.log.InfoContext(ctx, "ready again", "check", name)
+	}
 }
 
 // runCheck runs one check, turning a panic or a check that ignores ctx

@@ -62,8 +62,9 @@ type Server struct {
 	texts    TextSource
 	uploads  *uploads
 
-	readyMu     sync.Mutex
-	readyChecks []readyCheck
+	readyMu      sync.Mutex
+	readyChecks  []readyCheck
+	readyFailing map[string]bool // last state of each check, to log changes only
 }
 
 // WebDAV methods must be known to Fiber's router, or it answers 405 itself.
