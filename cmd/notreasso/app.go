@@ -124,7 +124,7 @@ func openBlobStore(ctx context.Context, cfg config.Config, log *slog.Logger) (st
 		c := cfg.Storage.S3
 		b, err := s3.New(ctx, s3.Config{Endpoint: c.Endpoint, Region: c.Region, Bucket: c.Bucket, AccessKey: c.AccessKey,
 			SecretKey: c.SecretKey, SecretKeyFile: c.SecretKeyFile, UseTLS: c.TLS, PathStyle: c.PathStyle, Prefix: c.Prefix,
-			PartSize: uint64(c.PartSize), CreateBucket: c.CreateBucket}, log)
+			PartSize: uint64(c.PartSize), CreateBucket: c.CreateBucket, UnsignedContent: !c.SignContent}, log)
 		if err != nil {
 			return nil, err
 		}

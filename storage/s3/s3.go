@@ -109,6 +109,17 @@ type Config struct {
 	// Prefix is prepended to every object name, to share a bucket. A "/" is
 	// added if missing, e.g. "notreasso" stores under "notreasso/blobs/".
 	Prefix string
+	// UnsignedContent sends the parts of streamed uploads as
+	// UNSIGNED-PAYLOAD with a CRC32C checksum that the S3 server verifies,
+	// instead of minio-go's default: over plain HTTP, SigV4 streaming
+	// signatures (a SHA-256 pass over the content on each side); over TLS,
+	// unsigned without a checksum. Transfer errors are still caught, for a
+	// fraction of the CPU; only an active attacker on a plain-HTTP path
+	// could change content in transit, and such an attacker could as well
+	// change what is read back, which no signature covers. The S3 server
+	// must know x-amz-checksum-crc32c (AWS, MinIO, versitygw, recent Ceph
+	// and Garage).
+	UnsignedContent bool
 	// PartSize is the multipart part size and thus the memory one Put may
 	// buffer. 0 means DefaultPartSize; must be at least MinPartSize.
 	PartSize uint64
@@ -131,6 +142,8 @@ type Store struct {
 	// accessKey is kept for error messages; it identifies, it is not secret.
 	accessKey string
 	log       *slog.Logger
+	// unsigned: streamed parts unsigned, with a CRC32C (Config.UnsignedContent).
+	unsigned bool
 
 	// Streamed uploads and their background finishers (pointer.go).
 	mu         sync.Mutex
@@ -208,6 +221,7 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger) (*Store, error) {
 		partSize:  int64(partSize),
 		endpoint:  endpoint,
 		accessKey: cfg.AccessKey,
+		unsigned:  cfg.UnsignedContent,
 		log:       logger.With("component", "storage/s3", "bucket", cfg.Bucket),
 		owned:     map[string]bool{},
 		finishSem: make(chan struct{}, finishParallel),

@@ -9,10 +9,13 @@ package s3
 import (
 	"context"
 	"crypto/rand"
+	"encoding/base64"
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"hash/crc32"
 	"io"
+	"net/http"
 	"os"
 	"sync"
 	"time"
@@ -87,6 +90,38 @@ func (s *Store) StreamPut(ctx context.Context, path string, size int64) (storage
 	return p, nil
 }
 
+// streamOptions are the options of a staging upload: with unsigned parts,
+// it declares the CRC32C checksums they carry.
+func (s *Store) streamOptions() minio.PutObjectOptions {
+	o := minio.PutObjectOptions{ContentType: "application/octet-stream"}
+	if s.unsigned {
+		o.UserMetadata = map[string]string{"X-Amz-Checksum-Algorithm": "CRC32C"}
+	}
+	return o
+}
+
+// partOptions are the options of one part read from f at off. By default
+// minio-go signs the content over plain HTTP with SigV4 streaming: a
+// SHA-256 pass over every part, on both sides. With Config.UnsignedContent
+// the part is sent as UNSIGNED-PAYLOAD (as minio-go does over TLS) with
+// its CRC32C, which the S3 server checks: reading the part once more from
+// the spool (page cache) and a CRC32C cost a small fraction of that.
+func (s *Store) partOptions(f io.ReaderAt, off, n int64) (minio.PutObjectPartOptions, error) {
+	if !s.unsigned {
+		return minio.PutObjectPartOptions{}, nil
+	}
+	h := crc32.New(castagnoli)
+	if _, err := io.Copy(h, io.NewSectionReader(f, off, n)); err != nil {
+		return minio.PutObjectPartOptions{}, err
+	}
+	return minio.PutObjectPartOptions{
+		DisableContentSha256: true,
+		CustomHeader:         http.Header{"X-Amz-Checksum-Crc32c": {base64.StdEncoding.EncodeToString(h.Sum(nil))}},
+	}, nil
+}
+
+var castagnoli = crc32.MakeTable(crc32.Castagnoli)
+
 func newStagingID() string {
 	var b [16]byte
 	rand.Read(b[:])
@@ -111,7 +146,7 @@ func (p *streamPut) fail(err error) {
 // part has been sent or the upload failed.
 func (p *streamPut) run() {
 	defer close(p.done)
-	uploadID, err := p.s.core.NewMultipartUpload(p.ctx, p.s.bucket, p.name, minio.PutObjectOptions{ContentType: "application/octet-stream"})
+	uploadID, err := p.s.core.NewMultipartUpload(p.ctx, p.s.bucket, p.name, p.s.streamOptions())
 	if err != nil {
 		p.fail(fmt.Errorf("starting the upload: %w", unavailable(err)))
 		return
@@ -143,14 +178,19 @@ func (p *streamPut) run() {
 		go func() {
 			defer func() { <-sem; wg.Done() }()
 			// Read from the file, not from memory: a retry re-reads the part.
+			opts, err := p.s.partOptions(p.file, off, n)
+			if err != nil {
+				p.fail(fmt.Errorf("reading part %d from the spool: %w", i+1, err))
+				return
+			}
 			part, err := p.s.core.PutObjectPart(p.ctx, p.s.bucket, p.name, uploadID, i+1,
-				io.NewSectionReader(p.file, off, n), n, minio.PutObjectPartOptions{})
+				io.NewSectionReader(p.file, off, n), n, opts)
 			if err != nil {
 				p.fail(fmt.Errorf("sending part %d: %w", i+1, unavailable(err)))
 				return
 			}
 			p.mu.Lock()
-			p.parts[i] = minio.CompletePart{PartNumber: i + 1, ETag: part.ETag}
+			p.parts[i] = minio.CompletePart{PartNumber: i + 1, ETag: part.ETag, ChecksumCRC32C: part.ChecksumCRC32C}
 			p.mu.Unlock()
 		}()
 	}
@@ -203,7 +243,7 @@ func (p *streamPut) Commit(ctx context.Context, key string) error {
 		return fmt.Errorf("s3 put blob %s: %w", key, err)
 	}
 	if _, err := p.s.core.CompleteMultipartUpload(ctx, p.s.bucket, p.name, uploadID, p.parts,
-		minio.PutObjectOptions{ContentType: "application/octet-stream"}); err != nil {
+		p.s.streamOptions()); err != nil {
 		p.cleanup(uploadID)
 		return fmt.Errorf("s3 put blob %s: completing the upload: %w", key, unavailable(err))
 	}
