@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"notreasso/internal/testutil/prose"
 	"notreasso/internal/testutil/server"
 )
 
@@ -181,4 +182,47 @@ func countFiles(t *testing.T, c *client, dir string) int {
 		}
 	}
 	return n
+}
+
+// TestKillDuringIndexBuild: a server killed while it builds a new index
+// (here the index was deleted) leaves a new, empty generation behind; the
+// next start must build it again instead of trusting the journal cursor of
+// the index it replaced, which would leave search empty for good.
+func TestKillDuringIndexBuild(t *testing.T) {
+	srv := server.Start(t, server.Options{})
+	c := admin(t, srv)
+	g, r := prose.New(11), rand.New(rand.NewPCG(11, 29))
+	const n = 600
+	c.call("POST", "/api/v1/folders/cr", nil, nil)
+	for i := range n {
+		body := fmt.Sprintf("Compte rendu cr%04d.\n%s", i, g.Text(r, "fr", 8000))
+		if st, _ := c.put(fmt.Sprintf("/cr/cr%04d.txt", i), []byte(body)); st != 201 {
+			t.Fatalf("upload %d: status %d", i, st)
+		}
+	}
+	waitFound(t, c, fmt.Sprintf("cr%04d", n-1), fmt.Sprintf("/cr/cr%04d.txt", n-1))
+	srv.Stop()
+	if err := os.RemoveAll(filepath.Join(srv.Data, "index")); err != nil {
+		t.Fatal(err)
+	}
+	before := len(srv.Output()) // the log of this start only
+	srv.Restart()
+	deadline := time.Now().Add(30 * time.Second)
+	for !strings.Contains(srv.Output()[before:], "search index rebuild started") && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
+	srv.Kill()
+	<-srv.Exited()
+	if out := srv.Output()[before:]; !strings.Contains(out, "search index rebuild started") || strings.Contains(out, "search index built") {
+		t.Fatalf("the premise failed: the server was not killed in the middle of the build\n%s", out[max(0, len(out)-2000):])
+	}
+
+	srv.Restart()
+	c = admin(t, srv)
+	for _, i := range []int{0, n / 2, n - 1} {
+		waitFound(t, c, fmt.Sprintf("cr%04d", i), fmt.Sprintf("/cr/cr%04d.txt", i))
+	}
+	if st, res := c.search("compte rendu"); st != 200 || res.Total != n {
+		t.Errorf("after the interrupted build: %d results (status %d), want %d", res.Total, st, n)
+	}
 }

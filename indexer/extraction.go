@@ -41,6 +41,7 @@ func (x *Indexer) ensureText(ctx context.Context, n repo.IndexNode) (repo.Extrac
 	}
 	// Not extracted yet, a failure worth retrying, or a record whose text
 	// file is gone (the text cache is not in backups): extract again.
+	prev, had := e, ok
 	e = repo.Extraction{Blob: n.Hash}
 	if !extract.Supported(n.Mime, n.Name) {
 		e.Status, e.Reason = string(extract.StatusUnsupported), "no extractor for "+n.Mime
@@ -58,7 +59,18 @@ func (x *Indexer) ensureText(ctx context.Context, n repo.IndexNode) (repo.Extrac
 		x.log.Warn("extraction failed", "path", n.Path, "blob", n.Hash, "reason", res.Reason)
 	}
 	e.Status, e.Reason, e.Lang, e.Chars, e.Extractor, e.Truncated = string(res.Status), res.Reason, res.Lang, chars, res.Extractor, res.Truncated
+	if had && e.Status == string(extract.StatusOK) && sameExtraction(prev, e) {
+		// A lost text file extracted again to the same result: the record
+		// stands (a write per document would slow a rebuild by a tenth).
+		return prev, nil
+	}
 	return e, x.repo.PutExtraction(ctx, e)
+}
+
+// sameExtraction reports whether two records of one blob say the same.
+func sameExtraction(a, b repo.Extraction) bool {
+	return a.Status == b.Status && a.Reason == b.Reason && a.Lang == b.Lang && a.Chars == b.Chars &&
+		a.Extractor == b.Extractor && a.Truncated == b.Truncated
 }
 
 // extract runs the extractor on the blob and stores the text.

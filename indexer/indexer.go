@@ -65,7 +65,14 @@ type Indexer struct {
 	built   atomic.Int64 // documents indexed so far by that rebuild
 }
 
-const cursorKey = "indexer.cursor"
+const (
+	cursorKey = "indexer.cursor"
+	// rebuildKey is "1" from the moment a new or outdated index is found
+	// until a rebuild commits: a server stopped mid-build finds the new
+	// generation empty but not outdated, and must build it again rather
+	// than trust the cursor of the index it replaced.
+	rebuildKey = "indexer.rebuild"
+)
 
 // Open opens (creating if needed) the index under o.Dir.
 func Open(ctx context.Context, r *repo.Service, o Options) (*Indexer, error) {
@@ -95,7 +102,16 @@ func Open(ctx context.Context, r *repo.Service, o Options) (*Indexer, error) {
 		return nil, err
 	}
 	cur, _ := strconv.ParseInt(v, 10, 64)
-	if x.ix.NeedsRebuild() {
+	pending, err := r.WorkerState(ctx, rebuildKey)
+	if err != nil {
+		x.ix.Close()
+		return nil, err
+	}
+	if x.ix.NeedsRebuild() || pending == "1" {
+		if err := r.SetWorkerState(ctx, rebuildKey, "1"); err != nil {
+			x.ix.Close()
+			return nil, err
+		}
 		// A new or outdated index: Run builds a new generation from the
 		// repository (the outdated one serves searches meanwhile), then
 		// follows the journal from where the build started.
@@ -420,7 +436,10 @@ func (x *Indexer) Rebuild(ctx context.Context, progress func(done int)) error {
 		return err
 	}
 	x.cursor.Store(from)
-	return x.repo.SetWorkerState(ctx, cursorKey, strconv.FormatInt(from, 10))
+	if err := x.repo.SetWorkerState(ctx, cursorKey, strconv.FormatInt(from, 10)); err != nil {
+		return err
+	}
+	return x.repo.SetWorkerState(ctx, rebuildKey, "")
 }
 
 // FileCount returns how many files a rebuild will visit.

@@ -213,6 +213,13 @@ func freePort(t testing.TB) int {
 	return l.Addr().(*net.TCPAddr).Port
 }
 
+// Output returns what the process wrote so far; safe while it runs.
+func (s *Server) Output() string {
+	outMu.Lock()
+	defer outMu.Unlock()
+	return s.Out.String()
+}
+
 type syncWriter struct{ b *bytes.Buffer }
 
 var outMu sync.Mutex
