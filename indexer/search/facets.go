@@ -74,14 +74,30 @@ func facetValues(d *Document) []string {
 // counts of all shards are summed.
 type facetQuery struct {
 	inner query.Query
+	cache *facetCache // nil: read doc values per match
 
 	mu       sync.Mutex
 	counters []*facetCounter
+	snaps    []*snapFacets
 }
 
-func newFacetQuery(inner query.Query) *facetQuery { return &facetQuery{inner: inner} }
+func newFacetQuery(inner query.Query, cache *facetCache) *facetQuery {
+	return &facetQuery{inner: inner, cache: cache}
+}
 
 func (q *facetQuery) Searcher(ctx context.Context, r index.IndexReader, m mapping.IndexMapping, opts bsearch.SearcherOptions) (bsearch.Searcher, error) {
+	if q.cache != nil {
+		if sf, ok := q.cache.snapshot(r); ok {
+			inner, err := q.inner.Searcher(ctx, r, m, opts)
+			if err != nil {
+				return nil, err
+			}
+			q.mu.Lock()
+			q.snaps = append(q.snaps, sf)
+			q.mu.Unlock()
+			return &facetSearcher{Searcher: inner, snap: sf}, nil
+		}
+	}
 	dvr, err := r.DocValueReader([]string{fFacets})
 	if err != nil {
 		return nil, fmt.Errorf("facets: %w", err)
@@ -108,6 +124,9 @@ func (q *facetQuery) facets() Facets {
 		for i, t := range c.terms {
 			sum[t] += c.counts[i]
 		}
+	}
+	for _, s := range q.snaps {
+		s.sum(sum)
 	}
 	return facetsFrom(sum)
 }
@@ -136,6 +155,7 @@ func (c *facetCounter) add(term []byte) {
 // the collector, Advance is handled for completeness.
 type facetSearcher struct {
 	bsearch.Searcher
+	snap  *snapFacets // the cached values, or else:
 	dvr   index.DocValueReader
 	visit index.DocValueVisitor
 }
@@ -143,6 +163,12 @@ type facetSearcher struct {
 func (s *facetSearcher) count(dm *bsearch.DocumentMatch, err error) (*bsearch.DocumentMatch, error) {
 	if dm == nil || err != nil {
 		return dm, err
+	}
+	if s.snap != nil {
+		if err := s.snap.add(dm.IndexInternalID.Value()); err != nil {
+			return nil, err
+		}
+		return dm, nil
 	}
 	if err := s.dvr.VisitDocValues(dm.IndexInternalID, s.visit); err != nil {
 		return nil, fmt.Errorf("facets: %w", err)

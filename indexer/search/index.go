@@ -56,6 +56,7 @@ type Index struct {
 	opts options
 
 	writeMu sync.Mutex // one writer at a time (Apply)
+	facets  *facetCache // facet values per segment, shared by every search
 
 	mu         sync.RWMutex // guards the fields below; held R by readers, W to swap/close
 	sh         shards       // nil once closed
@@ -78,7 +79,7 @@ func Open(path string, logger *slog.Logger, opts ...Option) (*Index, error) {
 	if logger == nil {
 		logger = slog.Default()
 	}
-	ix := &Index{dir: path, log: logger.With("component", "search"), opts: options{shards: DefaultShards}}
+	ix := &Index{dir: path, log: logger.With("component", "search"), opts: options{shards: DefaultShards}, facets: newFacetCache()}
 	for _, o := range opts {
 		o(&ix.opts)
 	}

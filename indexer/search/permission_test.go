@@ -195,3 +195,33 @@ func TestPermissionFilterManySegments(t *testing.T) {
 		}
 	})
 }
+
+// TestVisibleSetFollowsChanges: the cached visible set of a user is not
+// reused once the index changes: a document moved out of the granted
+// folder disappears from the next search, one moved in appears, and
+// another user's roots get their own set.
+func TestVisibleSetFollowsChanges(t *testing.T) {
+	doc := func(id, folder string) Document {
+		return Document{ID: id, Name: id + ".txt", Path: "/" + folder + "/" + id + ".txt", Ancestors: []string{folder}, Content: "cotisation annuelle"}
+	}
+	ix, _ := openTest(t, doc("a", "bureau"), doc("b", "public"))
+	bureau := Query{Text: "cotisation", Access: Access{Roots: []string{"bureau"}}}
+	public := Query{Text: "cotisation", Access: Access{Roots: []string{"public"}}}
+	for range 2 { // the second time from the cache
+		if got := ids(search(t, ix, bureau)); !reflect.DeepEqual(got, []string{"a"}) {
+			t.Fatalf("bureau sees %v, want [a]", got)
+		}
+		if got := ids(search(t, ix, public)); !reflect.DeepEqual(got, []string{"b"}) {
+			t.Fatalf("public sees %v, want [b]", got)
+		}
+	}
+	if err := ix.Apply(t.Context(), []Document{doc("a", "public"), doc("b", "bureau")}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if got := ids(search(t, ix, bureau)); !reflect.DeepEqual(got, []string{"b"}) {
+		t.Errorf("after the moves bureau sees %v, want [b]", got)
+	}
+	if got := ids(search(t, ix, public)); !reflect.DeepEqual(got, []string{"a"}) {
+		t.Errorf("after the moves public sees %v, want [a]", got)
+	}
+}

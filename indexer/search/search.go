@@ -55,7 +55,7 @@ func (ix *Index) Search(ctx context.Context, q Query) (*Result, error) {
 		ix.mu.RUnlock()
 		return &Result{Took: time.Since(start)}, nil
 	}
-	fq := newFacetQuery(c.q)
+	fq := newFacetQuery(c.q, ix.facets)
 	req := bleve.NewSearchRequestOptions(fq, q.Limit, q.Offset, false)
 	req.Fields = []string{fMeta}
 	if c.byDate {
