@@ -21,11 +21,18 @@ type facetCache struct {
 	ids   map[string]uint32
 	terms []string
 	segs  map[segment.Segment]*segFacets
+	tick  uint64 // searches so far, to forget segments no search uses
 }
+
+// facetForget: a segment no search has used for this many searches
+// (merged away, or from a closed generation) is dropped, with the memory
+// it holds; every shard's live segments are used by every search.
+const facetForget = 64
 
 // segFacets are the values of one segment's documents: those of local
 // document n are vals[start[n]:start[n+1]].
 type segFacets struct {
+	seen  uint64 // facetCache.tick when last used
 	once  sync.Once
 	err   error
 	start []uint32
@@ -75,8 +82,8 @@ func (c *facetCache) snapshot(r any) (*snapFacets, bool) {
 	ss := is.Segments()
 	sf := &snapFacets{cache: c, offsets: make([]uint64, len(ss)), segs: make([]*segFacets, len(ss)), raw: make([]segment.Segment, len(ss))}
 	var running uint64
-	live := make(map[segment.Segment]bool, len(ss))
 	c.mu.Lock()
+	c.tick++
 	for i, s := range ss {
 		seg := s.Segment()
 		if _, ok := seg.(segment.DocValueVisitable); !ok {
@@ -90,14 +97,12 @@ func (c *facetCache) snapshot(r any) (*snapFacets, bool) {
 			f = &segFacets{}
 			c.segs[seg] = f
 		}
+		f.seen = c.tick
 		sf.segs[i], sf.raw[i] = f, seg
-		live[seg] = true
 	}
-	// Forget merged-away segments once they are most of the map (readers
-	// of older snapshots that still need them build them again).
-	if len(c.segs) > 2*len(live)+8 {
-		for seg := range c.segs {
-			if !live[seg] {
+	if c.tick%16 == 0 {
+		for seg, f := range c.segs {
+			if c.tick-f.seen > facetForget {
 				delete(c.segs, seg)
 			}
 		}
