@@ -55,7 +55,7 @@ type Index struct {
 	log  *slog.Logger
 	opts options
 
-	writeMu sync.Mutex // one writer at a time (Apply)
+	writeMu sync.Mutex  // one writer at a time (Apply)
 	facets  *facetCache // facet values per segment, shared by every search
 
 	mu         sync.RWMutex // guards the fields below; held R by readers, W to swap/close
