@@ -117,8 +117,8 @@ type Config struct {
 	// fraction of the CPU; only an active attacker on a plain-HTTP path
 	// could change content in transit, and such an attacker could as well
 	// change what is read back, which no signature covers. The S3 server
-	// must know x-amz-checksum-crc32c (AWS, MinIO, versitygw, recent Ceph
-	// and Garage).
+	// must handle x-amz-checksum-crc32c on multipart uploads (AWS, MinIO;
+	// versitygw is tested); support elsewhere varies, hence off by default.
 	UnsignedContent bool
 	// PartSize is the multipart part size and thus the memory one Put may
 	// buffer. 0 means DefaultPartSize; must be at least MinPartSize.
