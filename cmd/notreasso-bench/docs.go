@@ -231,9 +231,9 @@ func (b *bench) reader(ctx context.Context, srv *notreasso) (int, error) {
 
 // reindexStored measures indexing alone, through the real server: with the
 // documents stored, the index and the extracted texts are deleted and the
-// server started again; it replays the journal, extracts every document
-// from the blob store again and indexes it, and answers /readyz once it
-// has caught up.
+// server started again; it builds a new index generation from the
+// repository (extracting every document from the blob store again),
+// commits it, and answers /readyz once it has caught up.
 func (b *bench) reindexStored(ctx context.Context, s *section, srv *notreasso) error {
 	srv.stop()
 	for _, d := range []string{"index", "text"} {
@@ -263,7 +263,7 @@ func (b *bench) reindexStored(ctx context.Context, s *section, srv *notreasso) e
 		return err
 	}
 	s.add("indexing throughput, stored documents", fmt.Sprintf("%.0f documents/s (%d documents in %s)", float64(b.docs)/took.Seconds(), b.docs, took.Round(100*time.Millisecond)),
-		"server stopped, `data/index` and `data/text` deleted, server started: process start → `/readyz` 200 (the indexer has replayed the journal, extracted every document from the blob store and indexed it); 3 documents then checked by search")
+		"server stopped, `data/index` and `data/text` deleted, server started: process start → `/readyz` 200 (the indexer has built a new index generation from the repository, extracting every document from the blob store again, and committed it); 3 documents then checked by search")
 	s.add("server peak RSS while indexing", mib(peak), "VmHWM of that server process from its start to `/readyz` 200 (target ≤ 1 GB)")
 	s.add("index size on disk", fmt.Sprintf("%s for %s of text", mib(size), mib(b.textBytes)), "`du` of `data/index` after the re-index (the text cache, `data/text`, holds the extracted texts apart)")
 	return nil

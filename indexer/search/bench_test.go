@@ -89,8 +89,6 @@ func buildIndex(b *testing.B, dir string, c *corpus, tc textCache, n int, rebuil
 }
 
 func BenchmarkIndex(b *testing.B) {
-	defer func(v int) { bulkNapMS = v }(bulkNapMS)
-	bulkNapMS = defaultBulkNapMS // the tests' init lowers it
 	n, c := benchDocs(b), newCorpus()
 	tc := ensureTexts(b, c, n)
 	if s := os.Getenv("NOTREASSO_BENCH_BATCH"); s != "" { // batch size experiments

@@ -164,7 +164,3 @@ func fixture() []Document {
 		},
 	}
 }
-
-// Rebuilds in tests are small: the bulk build's 2 s persister nap would
-// only add waiting to each commit (the nap itself is the same code path).
-func init() { bulkNapMS = 50 }

@@ -123,27 +123,11 @@ func Open(path string, logger *slog.Logger, opts ...Option) (*Index, error) {
 // index (scorch locks its bolt file; without a timeout Open would hang).
 var lockTimeout = 10 * time.Second
 
-// bulkNapMS is the persister's nap during bulk builds (see runtimeConfig);
-// a variable so that tests of many small rebuilds need not wait for it.
-const defaultBulkNapMS = 2000
-
-var bulkNapMS = defaultBulkNapMS
-
 // runtimeConfig is the scorch configuration used when opening a generation.
 func runtimeConfig(unsafeBatch bool) map[string]interface{} {
 	c := map[string]interface{}{"bolt_timeout": lockTimeout.String()}
 	if unsafeBatch {
 		c["unsafe_batch"] = true
-		// The persister waits 2 s between flushes while fewer than 1000
-		// files exist, so the in-memory segments of several batches are
-		// merged into one before they are written: fewer, larger segments,
-		// hence less merging later. Bulk builds only (a live index flushes
-		// at once). Measured with BenchmarkIndex/rebuild at 50 000
-		// documents: 2.43 ms of CPU per document instead of 2.76–3.02
-		// (1 s: 2.73; 4 s: 2.27 but a peak RSS of 942 MB against 790–890).
-		c["scorchPersisterOptions"] = map[string]interface{}{
-			"PersisterNapTimeMSec": bulkNapMS, "PersisterNapUnderNumFiles": 1000,
-		}
 	}
 	return c
 }
