@@ -113,12 +113,14 @@ func visibleSet(ctx context.Context, r index.IndexReader, roots []string) (*aclF
 			return nil, err
 		}
 		aclBitsets.Lock()
-		if len(aclBitsets.order) >= aclCacheSize {
-			delete(aclBitsets.entries, aclBitsets.order[0])
-			aclBitsets.order = aclBitsets.order[1:]
+		if _, dup := aclBitsets.entries[key]; !dup { // a concurrent search may have added it
+			if len(aclBitsets.order) >= aclCacheSize {
+				delete(aclBitsets.entries, aclBitsets.order[0])
+				aclBitsets.order = aclBitsets.order[1:]
+			}
+			aclBitsets.entries[key] = s
+			aclBitsets.order = append(aclBitsets.order, key)
 		}
-		aclBitsets.entries[key] = s
-		aclBitsets.order = append(aclBitsets.order, key)
 		aclBitsets.Unlock()
 	}
 	// The words are shared read-only; the walking position is per search.

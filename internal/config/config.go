@@ -90,8 +90,9 @@ type S3 struct {
 	Prefix        string `koanf:"prefix"`
 	CreateBucket  bool   `koanf:"create_bucket"` // create the bucket if missing (needs s3:CreateBucket)
 	PartSize      int64  `koanf:"part_size"`     // multipart part size in bytes (0: 16 MiB); bounds memory per upload
-	// SignContent: large uploads' parts signed as minio-go does by default
-	// (true), or unsigned with a CRC32C checksum; see the example file.
+	// SignContent: over plain HTTP, large uploads' parts signed as minio-go
+	// does by default (true), or unsigned with a CRC32C checksum (false,
+	// the default, when the server accepts it); see the example file.
 	SignContent bool `koanf:"sign_content"`
 }
 
@@ -124,7 +125,7 @@ func Default() Config {
 		MaxUpload:     20 << 30,
 		ShutdownGrace: 30 * time.Second,
 		Log:           Log{Level: "info", Format: "text"},
-		Storage:       Storage{Backend: "fs", S3: S3{Region: "us-east-1", TLS: true, SignContent: true}},
+		Storage:       Storage{Backend: "fs", S3: S3{Region: "us-east-1", TLS: true}},
 		Session:       Session{Lifetime: 30 * 24 * time.Hour, Secure: "auto"},
 		// A non-nil empty list, so that NOTREASSO_TRUSTED_PROXIES is a known key.
 		TrustedProxies: []string{},

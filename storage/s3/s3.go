@@ -109,11 +109,13 @@ type Config struct {
 	// Prefix is prepended to every object name, to share a bucket. A "/" is
 	// added if missing, e.g. "notreasso" stores under "notreasso/blobs/".
 	Prefix string
-	// UnsignedContent sends the parts of streamed uploads as
-	// UNSIGNED-PAYLOAD with a CRC32C checksum that the S3 server verifies,
-	// instead of minio-go's default: over plain HTTP, SigV4 streaming
-	// signatures (a SHA-256 pass over the content on each side); over TLS,
-	// unsigned without a checksum. Transfer errors are still caught, for a
+	// UnsignedContent sends the parts of streamed uploads over plain HTTP
+	// as UNSIGNED-PAYLOAD with a CRC32C checksum that the S3 server
+	// verifies, instead of minio-go's SigV4 streaming signatures (a SHA-256
+	// pass over the content on each side). Over TLS it changes nothing:
+	// minio-go sends the content unsigned and TLS protects it. New checks
+	// with a one-byte multipart upload that the server accepts the
+	// checksums, and falls back to signing if it does not. Transfer errors are still caught, for a
 	// fraction of the CPU; only an active attacker on a plain-HTTP path
 	// could change content in transit, and such an attacker could as well
 	// change what is read back, which no signature covers. The S3 server
@@ -221,7 +223,7 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger) (*Store, error) {
 		partSize:  int64(partSize),
 		endpoint:  endpoint,
 		accessKey: cfg.AccessKey,
-		unsigned:  cfg.UnsignedContent,
+		unsigned:  cfg.UnsignedContent && !secure, // over TLS: minio-go's default
 		log:       logger.With("component", "storage/s3", "bucket", cfg.Bucket),
 		owned:     map[string]bool{},
 		finishSem: make(chan struct{}, finishParallel),
@@ -229,6 +231,13 @@ func New(ctx context.Context, cfg Config, logger *slog.Logger) (*Store, error) {
 	s.bgCtx, s.bgCancel = context.WithCancel(context.Background())
 	if err := s.ensureBucket(ctx, cfg.CreateBucket, cfg.Region); err != nil {
 		return nil, err
+	}
+	if s.unsigned {
+		if err := s.probeChecksums(ctx); err != nil {
+			s.unsigned = false
+			s.log.Warn("s3 server refused a multipart upload with CRC32C checksums; large uploads are signed instead",
+				"endpoint", endpoint, "error", err)
+		}
 	}
 	s.log.Info("s3 blob store ready", "endpoint", endpoint, "prefix", s.prefix, "part_size", partSize)
 	return s, nil
@@ -479,4 +488,32 @@ func (s *Store) removeFailed(ctx context.Context, key, name string) {
 		return
 	}
 	s.log.WarnContext(ctx, "s3 removed a failed upload", "key", key)
+}
+
+// probeChecksums makes a one-byte multipart upload with a CRC32C checksum
+// under staging/, completes it and removes it: servers differ in how they
+// handle the checksum headers, and a server that refuses them should cost
+// a warning at start-up, not every large upload.
+func (s *Store) probeChecksums(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, cleanupTimeout)
+	defer cancel()
+	name := s.stagingName("probe-" + newStagingID())
+	id, err := s.core.NewMultipartUpload(ctx, s.bucket, name, s.streamOptions())
+	if err != nil {
+		return err
+	}
+	body := bytes.NewReader([]byte{'x'})
+	opts, err := s.partOptions(body, 0, 1)
+	if err == nil {
+		var part minio.ObjectPart
+		if part, err = s.core.PutObjectPart(ctx, s.bucket, name, id, 1, body, 1, opts); err == nil {
+			_, err = s.core.CompleteMultipartUpload(ctx, s.bucket, name, id,
+				[]minio.CompletePart{{PartNumber: 1, ETag: part.ETag, ChecksumCRC32C: part.ChecksumCRC32C}}, s.streamOptions())
+		}
+	}
+	if err != nil {
+		s.core.AbortMultipartUpload(ctx, s.bucket, name, id)
+		return err
+	}
+	return s.client.RemoveObject(ctx, s.bucket, name, minio.RemoveObjectOptions{})
 }
