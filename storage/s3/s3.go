@@ -112,15 +112,16 @@ type Config struct {
 	// UnsignedContent sends the parts of streamed uploads over plain HTTP
 	// as UNSIGNED-PAYLOAD with a CRC32C checksum that the S3 server
 	// verifies, instead of minio-go's SigV4 streaming signatures (a SHA-256
-	// pass over the content on each side). Over TLS it changes nothing:
-	// minio-go sends the content unsigned and TLS protects it. New checks
-	// with a one-byte multipart upload that the server accepts the
-	// checksums, and falls back to signing if it does not. Transfer errors are still caught, for a
-	// fraction of the CPU; only an active attacker on a plain-HTTP path
-	// could change content in transit, and such an attacker could as well
-	// change what is read back, which no signature covers. The S3 server
-	// must handle x-amz-checksum-crc32c on multipart uploads (AWS, MinIO;
-	// versitygw is tested); support elsewhere varies, hence off by default.
+	// pass over the content on each side). Transfer errors are still
+	// caught, for a fraction of the CPU; only an active attacker on a
+	// plain-HTTP path could change content in transit, and such an
+	// attacker could as well change what is read back, which no signature
+	// covers. Over TLS it changes nothing: minio-go sends the content
+	// unsigned and TLS protects it. Servers differ in how they handle the
+	// checksum headers (AWS and MinIO document them; versitygw is tested),
+	// so New first makes a one-byte multipart upload with a checksum and
+	// falls back to signing if the server refuses it. The zero value signs,
+	// as minio-go does; the server's configuration turns it on by default.
 	UnsignedContent bool
 	// PartSize is the multipart part size and thus the memory one Put may
 	// buffer. 0 means DefaultPartSize; must be at least MinPartSize.
