@@ -32,6 +32,7 @@ const facetForget = 64
 // segFacets are the values of one segment's documents: those of local
 // document n are vals[start[n]:start[n+1]].
 type segFacets struct {
+	seg   segment.Segment
 	seen  uint64 // facetCache.tick when last used
 	once  sync.Once
 	err   error
@@ -57,13 +58,6 @@ func (c *facetCache) id(term []byte) uint32 {
 	return id
 }
 
-// term returns the value numbered id.
-func (c *facetCache) term(id int) string {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.terms[id]
-}
-
 // size is the number of segments cached.
 func (c *facetCache) size() int {
 	c.mu.Lock()
@@ -80,7 +74,7 @@ func (c *facetCache) snapshot(r any) (*snapFacets, bool) {
 		return nil, false
 	}
 	ss := is.Segments()
-	sf := &snapFacets{cache: c, offsets: make([]uint64, len(ss)), segs: make([]*segFacets, len(ss)), raw: make([]segment.Segment, len(ss))}
+	sf := &snapFacets{cache: c, offsets: make([]uint64, len(ss)), segs: make([]*segFacets, len(ss))}
 	var running uint64
 	c.mu.Lock()
 	c.tick++
@@ -94,11 +88,11 @@ func (c *facetCache) snapshot(r any) (*snapFacets, bool) {
 		running += seg.Count()
 		f := c.segs[seg]
 		if f == nil {
-			f = &segFacets{}
+			f = &segFacets{seg: seg}
 			c.segs[seg] = f
 		}
 		f.seen = c.tick
-		sf.segs[i], sf.raw[i] = f, seg
+		sf.segs[i] = f
 	}
 	if c.tick%16 == 0 {
 		for seg, f := range c.segs {
@@ -119,7 +113,6 @@ type snapFacets struct {
 	cache   *facetCache
 	offsets []uint64
 	segs    []*segFacets
-	raw     []segment.Segment
 	cur     int
 	counts  []int
 }
@@ -134,7 +127,7 @@ func (s *snapFacets) add(doc uint64) error {
 		s.cur = i
 	}
 	f := s.segs[i]
-	f.once.Do(func() { f.err = f.build(s.cache, s.raw[i]) })
+	f.once.Do(func() { f.err = f.build(s.cache) })
 	if f.err != nil {
 		return f.err
 	}
@@ -151,10 +144,10 @@ func (s *snapFacets) add(doc uint64) error {
 	return nil
 }
 
-// build reads the facet doc values of every document of seg.
-func (f *segFacets) build(c *facetCache, seg segment.Segment) error {
-	dv := seg.(segment.DocValueVisitable)
-	n := seg.Count()
+// build reads the facet doc values of every document of the segment.
+func (f *segFacets) build(c *facetCache) error {
+	dv := f.seg.(segment.DocValueVisitable)
+	n := f.seg.Count()
 	f.start = make([]uint32, 0, n+1)
 	fields := []string{fFacets}
 	var state segment.DocVisitState
@@ -172,9 +165,11 @@ func (f *segFacets) build(c *facetCache, seg segment.Segment) error {
 
 // sum adds the counts to dst by value.
 func (s *snapFacets) sum(dst map[string]int) {
+	s.cache.mu.Lock()
+	defer s.cache.mu.Unlock()
 	for id, n := range s.counts {
 		if n > 0 {
-			dst[s.cache.term(id)] += n
+			dst[s.cache.terms[id]] += n
 		}
 	}
 }

@@ -79,7 +79,7 @@ func (s *Server) readyz(c *fiber.Ctx) error {
 // being built stays "not ready" for minutes.
 func (s *Server) logReadiness(ctx context.Context, name string, err error) {
 	s.readyMu.Lock()
-	failing, known := s.readyFailing[name]
+	failing := s.readyFailing[name]
 	if s.readyFailing == nil {
 		s.readyFailing = map[string]bool{}
 	}
@@ -88,7 +88,7 @@ func (s *Server) logReadiness(ctx context.Context, name string, err error) {
 	switch {
 	case err != nil && !failing:
 		s.log.WarnContext(ctx, "not ready", "check", name, "err", err)
-	case err == nil && failing && known:
+	case err == nil && failing:
 		s.log.InfoContext(ctx, "ready again", "check", name)
 	}
 }
