@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"github.com/blevesearch/bleve/v2/analysis"
+	"github.com/blevesearch/bleve/v2/document"
+	index "github.com/blevesearch/bleve_index_api"
 )
 
 func TestWordsTokenizer(t *testing.T) {
@@ -111,4 +113,72 @@ func TestMatcherPrefilter(t *testing.T) {
 			}
 		}
 	}
+}
+
+// The content fields, analysed together in one pass, must give exactly the
+// token frequencies and lengths that each analyzer gives on its own
+// through bleve's TextField: same terms, counts, positions and offsets.
+func TestContentAnalysisMatchesAnalyzers(t *testing.T) {
+	m, err := buildMapping()
+	if err != nil {
+		t.Fatal(err)
+	}
+	an, err := loadAnalyzers(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if an.content == nil {
+		t.Fatal("the index mapping's content analyzers are not the memoised word analyzers")
+	}
+	c := newCorpus()
+	extra := []string{
+		"L’Été STATUTS Association's meetings 12,50 l'association qu’il aujourd’hui",
+		"bad\xffbytes cafe\u0301 naïve ÉCOLE écoles the of and de la le les",
+		"", "   ", "l'", "a", "12.000,50 2024-06-30 AG-2024",
+	}
+	for i := range 30 {
+		texts := []string{c.doc(i).Content}
+		if i < len(extra) {
+			texts = append(texts, extra[i])
+		}
+		for _, text := range texts {
+			for _, lang := range []string{"fr", "en", ""} {
+				stemAn, stemField := an.forLang(lang)
+				fold, stem := newContentFields(an.content, []byte(text), lang, stemField)
+				for _, x := range []struct {
+					got  *contentField
+					an   analysis.Analyzer
+					opts index.FieldIndexingOptions
+				}{{fold, an.fold, optVectors}, {stem, stemAn, optKeyword}} {
+					x.got.Analyze()
+					want := document.NewTextFieldCustom(x.got.Name(), nil, []byte(text), x.opts, x.an)
+					want.Analyze()
+					if x.got.AnalyzedLength() != want.AnalyzedLength() {
+						t.Fatalf("doc %d lang %q field %s: length %d, want %d", i, lang, x.got.Name(), x.got.AnalyzedLength(), want.AnalyzedLength())
+					}
+					if g, w := dumpFreqs(x.got.AnalyzedTokenFrequencies()), dumpFreqs(want.AnalyzedTokenFrequencies()); g != w {
+						t.Fatalf("doc %d lang %q field %s: frequencies differ:\n%.800s\nwant\n%.800s", i, lang, x.got.Name(), g, w)
+					}
+				}
+			}
+		}
+	}
+}
+
+func dumpFreqs(f index.TokenFrequencies) string {
+	keys := make([]string, 0, len(f))
+	for k := range f {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	var b strings.Builder
+	for _, k := range keys {
+		tf := f[k]
+		fmt.Fprintf(&b, "%s=%s×%d", k, tf.Term, tf.Frequency())
+		for _, l := range tf.Locations {
+			fmt.Fprintf(&b, " %d:%d-%d%v", l.Position, l.Start, l.End, l.ArrayPositions)
+		}
+		b.WriteByte('\n')
+	}
+	return b.String()
 }

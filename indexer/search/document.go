@@ -82,9 +82,15 @@ func buildDocument(a *analyzers, d *Document) (*document.Document, error) {
 	// The content is indexed twice: folded with positions (accents
 	// optional, phrases) and stemmed in the document's language without
 	// positions (plurals, conjugations), which keeps the second copy small.
-	text(fContent, content, optVectors, a.fold)
 	langAn, langField := a.forLang(d.Lang)
-	text(langField, content, optKeyword, langAn)
+	if a.content != nil && content != "" {
+		fold, stem := newContentFields(a.content, []byte(content), d.Lang, langField)
+		doc.AddField(fold)
+		doc.AddField(stem)
+	} else {
+		text(fContent, content, optVectors, a.fold)
+		text(langField, content, optKeyword, langAn)
+	}
 
 	tagKeys := make([]string, 0, len(d.Tags))
 	for _, t := range d.Tags {

@@ -157,6 +157,7 @@ func buildMapping() (*mapping.IndexMappingImpl, error) {
 // analysed exactly as the index on disk expects.
 type analyzers struct {
 	fr, en, fold, name analysis.Analyzer
+	content            *contentAnalyzer // both content fields at once; nil: each on its own
 }
 
 func loadAnalyzers(m mapping.IndexMapping) (*analyzers, error) {
@@ -170,6 +171,7 @@ func loadAnalyzers(m mapping.IndexMapping) (*analyzers, error) {
 			return nil, fmt.Errorf("index mapping has no analyzer %q", x.name)
 		}
 	}
+	a.content = newContentAnalyzer(a.fold, a.fr, a.en)
 	return a, nil
 }
 
