@@ -27,14 +27,11 @@ func isolated(mime, name string) bool {
 }
 
 // ensureText makes sure the text of a file's current content is in the
-// cache and returns the cached extraction record.
-func (x *Indexer) ensureText(ctx context.Context, n repo.IndexNode) (repo.Extraction, error) {
+// cache and returns the cached extraction record. e is the record read
+// before, if ok.
+func (x *Indexer) ensureText(ctx context.Context, n repo.IndexNode, e repo.Extraction, ok bool) (repo.Extraction, error) {
 	if n.Hash == "" {
 		return repo.Extraction{Status: string(extract.StatusEmpty)}, nil
-	}
-	e, ok, err := x.repo.GetExtraction(ctx, n.Hash)
-	if err != nil {
-		return e, err
 	}
 	if ok && (e.Status != string(extract.StatusFailed) || e.Attempts >= maxAttempts) && (e.Status != string(extract.StatusOK) || x.texts.has(n.Hash)) {
 		return e, nil

@@ -318,23 +318,36 @@ func (b *batch) addNode(ctx context.Context, id int64) error {
 		b.deletes = append(b.deletes, repo.FormatID(g))
 	}
 	for _, f := range files {
-		if repo.IsOSJunk(f.Name) {
-			// ._* and .DS_Store files from macOS are never indexed.
-			b.deletes = append(b.deletes, repo.FormatID(f.ID))
-			continue
-		}
-		doc, err := b.x.document(ctx, f)
-		if err != nil {
-			return err
-		}
-		b.docs = append(b.docs, doc)
-		b.bytes += len(doc.Content)
-		b.count++
-		if len(b.docs) >= batchDocs || b.bytes >= batchBytes {
-			if err := b.flush(ctx); err != nil {
+		var e repo.Extraction
+		var ok bool
+		if f.Hash != "" {
+			if e, ok, err = b.x.repo.GetExtraction(ctx, f.Hash); err != nil {
 				return err
 			}
 		}
+		if err := b.addFile(ctx, f, e, ok); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// addFile adds a live file, given its extraction record if it has one.
+func (b *batch) addFile(ctx context.Context, f repo.IndexNode, e repo.Extraction, known bool) error {
+	if repo.IsOSJunk(f.Name) {
+		// ._* and .DS_Store files from macOS are never indexed.
+		b.deletes = append(b.deletes, repo.FormatID(f.ID))
+		return nil
+	}
+	doc, err := b.x.document(ctx, f, e, known)
+	if err != nil {
+		return err
+	}
+	b.docs = append(b.docs, doc)
+	b.bytes += len(doc.Content)
+	b.count++
+	if len(b.docs) >= batchDocs || b.bytes >= batchBytes {
+		return b.flush(ctx)
 	}
 	return nil
 }
@@ -373,9 +386,9 @@ func (b *batch) wait() error {
 }
 
 // document builds the index document of a file, extracting its text first
-// if needed.
-func (x *Indexer) document(ctx context.Context, f repo.IndexNode) (search.Document, error) {
-	e, err := x.ensureText(ctx, f)
+// if needed; e is its extraction record, if known.
+func (x *Indexer) document(ctx context.Context, f repo.IndexNode, e repo.Extraction, known bool) (search.Document, error) {
+	e, err := x.ensureText(ctx, f, e, known)
 	if err != nil {
 		return search.Document{}, err
 	}
@@ -413,13 +426,25 @@ func (x *Indexer) Rebuild(ctx context.Context, progress func(done int)) error {
 	}
 	b := &batch{x: x, apply: func(ctx context.Context, docs []search.Document, _ []string) error { return rb.Add(ctx, docs) }}
 	defer b.wait()
-	err = x.repo.AllFileIDs(ctx, func(id int64) error {
-		before := b.count
-		if err := b.addNode(ctx, id); err != nil {
+	err = x.repo.AllIndexFiles(ctx, batchDocs, func(files []repo.IndexNode) error {
+		hashes := make([]string, 0, len(files))
+		for _, f := range files {
+			if f.Hash != "" {
+				hashes = append(hashes, f.Hash)
+			}
+		}
+		records, err := x.repo.GetExtractions(ctx, hashes)
+		if err != nil {
 			return err
 		}
-		if progress != nil && b.count > before {
-			progress(b.count)
+		for _, f := range files {
+			e, known := records[f.Hash]
+			if err := b.addFile(ctx, f, e, known); err != nil {
+				return err
+			}
+			if progress != nil {
+				progress(b.count)
+			}
 		}
 		return nil
 	})

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"time"
 
@@ -252,3 +253,150 @@ func (s *Service) CurrentBlob(ctx context.Context, id int64) (string, error) {
 
 // FormatID renders a node id for the index.
 func FormatID(id int64) string { return strconv.FormatInt(id, 10) }
+
+// folderInfo is what building paths needs of a folder.
+type folderInfo struct {
+	parent  int64
+	name    string
+	trashed bool
+}
+
+// AllIndexFiles calls fn with every live file, in pages of up to pageSize
+// in id order, described as IndexFiles describes them: a bulk read for a
+// full rebuild of the index, three queries per page where IndexFiles takes
+// three per file. Folders are loaded once (and again if a page holds a
+// file in a folder created since); a change made during the walk may or
+// may not be seen, so callers replay the journal from before the walk.
+func (s *Service) AllIndexFiles(ctx context.Context, pageSize int, fn func([]IndexNode) error) error {
+	folders, err := s.loadFolders(ctx)
+	if err != nil {
+		return err
+	}
+	var after int64
+	for {
+		rows, err := s.db.R.QueryContext(ctx, `SELECT `+rowCols+rowFrom+
+			`WHERE n.kind = 'file' AND n.id > ? ORDER BY n.id LIMIT ?`, after, pageSize)
+		if err != nil {
+			return fmt.Errorf("list files: %w", err)
+		}
+		var page []row
+		for rows.Next() {
+			r, err := scanRow(rows)
+			if err != nil {
+				rows.Close()
+				return fmt.Errorf("list files: %w", err)
+			}
+			page = append(page, r)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("list files: %w", err)
+		}
+		if len(page) == 0 {
+			return nil
+		}
+		after = page[len(page)-1].id
+		tags, err := s.tagsOf(ctx, s.db.R, `nt.node_id BETWEEN ? AND ?`, page[0].id, after)
+		if err != nil {
+			return err
+		}
+		files := make([]IndexNode, 0, len(page))
+		for _, r := range page {
+			if r.deleted.Valid {
+				continue
+			}
+			anc, names, live, known := folderChain(folders, r.parent)
+			if !known {
+				if folders, err = s.loadFolders(ctx); err != nil {
+					return err
+				}
+				if anc, names, live, known = folderChain(folders, r.parent); !known {
+					continue // its folder is gone: a change the journal replays
+				}
+			}
+			if !live {
+				continue
+			}
+			files = append(files, IndexNode{ID: r.id, Name: r.name, Path: JoinPath(append(names, r.name)),
+				Ancestors: anc, Hash: r.hash.String, Mime: r.mime.String, Size: r.size.Int64,
+				ModTime: meta.Time(r.mtime), Author: r.updBy, Tags: tags[r.id]})
+		}
+		if err := fn(files); err != nil {
+			return err
+		}
+	}
+}
+
+func (s *Service) loadFolders(ctx context.Context) (map[int64]folderInfo, error) {
+	rows, err := s.db.R.QueryContext(ctx, `SELECT id, COALESCE(parent_id, 0), name, deleted_at IS NOT NULL FROM nodes WHERE kind = 'dir'`)
+	if err != nil {
+		return nil, fmt.Errorf("list folders: %w", err)
+	}
+	defer rows.Close()
+	out := map[int64]folderInfo{}
+	for rows.Next() {
+		var id int64
+		var f folderInfo
+		if err := rows.Scan(&id, &f.parent, &f.name, &f.trashed); err != nil {
+			return nil, fmt.Errorf("list folders: %w", err)
+		}
+		out[id] = f
+	}
+	return out, rows.Err()
+}
+
+// folderChain returns the ids (root first) and names (below the root) of
+// folder id and its ancestors, whether none is in the trash, and whether
+// the chain reaches the root through known folders.
+func folderChain(folders map[int64]folderInfo, id int64) (ids []int64, names []string, live, known bool) {
+	live = true
+	for depth := 0; ; depth++ {
+		f, ok := folders[id]
+		if !ok || depth > len(folders) {
+			return nil, nil, false, false
+		}
+		ids = append(ids, id)
+		if f.trashed {
+			live = false
+		}
+		if id == RootID {
+			break
+		}
+		names = append(names, f.name)
+		id = f.parent
+	}
+	slices.Reverse(ids)
+	slices.Reverse(names)
+	return ids, names, live, true
+}
+
+// GetExtractions returns the cached extractions of blobs, by blob.
+func (s *Service) GetExtractions(ctx context.Context, blobs []string) (map[string]Extraction, error) {
+	out := make(map[string]Extraction, len(blobs))
+	for len(blobs) > 0 {
+		chunk := blobs[:min(len(blobs), 500)]
+		blobs = blobs[len(chunk):]
+		args := make([]any, len(chunk))
+		for i, b := range chunk {
+			args[i] = b
+		}
+		rows, err := s.db.R.QueryContext(ctx, `SELECT blob, status, reason, lang, chars, extractor, truncated, attempts FROM extractions WHERE blob IN (`+
+			placeholders(len(chunk))+`)`, args...)
+		if err != nil {
+			return nil, fmt.Errorf("read extractions: %w", err)
+		}
+		for rows.Next() {
+			var e Extraction
+			if err := rows.Scan(&e.Blob, &e.Status, &e.Reason, &e.Lang, &e.Chars, &e.Extractor, &e.Truncated, &e.Attempts); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("read extractions: %w", err)
+			}
+			out[e.Blob] = e
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, fmt.Errorf("read extractions: %w", err)
+		}
+	}
+	return out, nil
+}

@@ -2,6 +2,9 @@ package repo
 
 import (
 	"context"
+	"fmt"
+	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -27,5 +30,78 @@ func TestExtractionRecord(t *testing.T) {
 	}
 	if got, _, _ := e.s.GetExtraction(ctx, n.Hash); got != want {
 		t.Fatalf("after a retry: got %+v, want %+v", got, want)
+	}
+}
+
+// The bulk walk of a rebuild must describe exactly the files, and only the
+// live ones, that IndexFiles describes one by one.
+func TestAllIndexFilesMatchesIndexFiles(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	for _, d := range []string{"/Bureau", "/Bureau/2024", "/Archives", "/Archives/Vieux", "/Vide"} {
+		if _, err := e.s.Mkdir(ctx, e.admin, d); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i, p := range []string{"/racine.txt", "/Bureau/pv.txt", "/Bureau/2024/budget.txt", "/Bureau/2024/statuts.md",
+		"/Archives/Vieux/ancien.txt", "/Archives/garde.txt", "/jeté.txt", "/Bureau/2024/vide.txt"} {
+		content := fmt.Sprintf("texte %d", i)
+		if strings.HasSuffix(p, "vide.txt") {
+			content = ""
+		}
+		e.put(t, e.admin, p, content)
+	}
+	if _, err := e.s.SetTags(ctx, e.admin, "/Bureau/2024/budget.txt", []string{"Finances", "AG 2024"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.s.SetTags(ctx, e.admin, "/racine.txt", []string{"accueil"}); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{"/jeté.txt", "/Archives/Vieux"} {
+		if err := e.s.Delete(ctx, e.admin, p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := e.s.Move(ctx, e.admin, "/Bureau/pv.txt", "/Archives/pv-2023.txt", false); err != nil {
+		t.Fatal(err)
+	}
+
+	var want []IndexNode
+	err := e.s.AllFileIDs(ctx, func(id int64) error {
+		files, _, err := e.s.IndexFiles(ctx, id)
+		want = append(want, files...)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, pageSize := range []int{1, 3, 100} {
+		var got []IndexNode
+		pages := 0
+		err := e.s.AllIndexFiles(ctx, pageSize, func(files []IndexNode) error {
+			if len(files) > pageSize {
+				t.Errorf("page of %d files, want at most %d", len(files), pageSize)
+			}
+			pages++
+			got = append(got, files...)
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(want) != 6 || !reflect.DeepEqual(got, want) {
+			t.Fatalf("page size %d (%d pages): bulk walk gave\n%+v\nIndexFiles gives (6 live files expected)\n%+v", pageSize, pages, got, want)
+		}
+	}
+
+	// Records of several blobs in one read; unknown blobs are absent.
+	n := want[0]
+	rec := Extraction{Blob: n.Hash, Status: "ok", Lang: "fr", Chars: 7, Extractor: "text", Attempts: 1}
+	if err := e.s.PutExtraction(ctx, rec); err != nil {
+		t.Fatal(err)
+	}
+	got, err := e.s.GetExtractions(ctx, []string{n.Hash, want[1].Hash, "0000"})
+	if err != nil || len(got) != 1 || got[n.Hash] != rec {
+		t.Fatalf("GetExtractions = %+v, %v; want only %+v", got, err, rec)
 	}
 }
