@@ -43,8 +43,10 @@ type Options struct {
 	Dir    string         // where the index and the text cache live (data/index, data/text)
 	Exe    string         // binary to run as the isolated extraction worker; os.Executable() if empty
 	Limits extract.Limits // extraction limits
-	Logger *slog.Logger
-	Hooks  Hooks
+	// BuildHeap is the heap budget of builds from scratch (see relaxGC); 0: Go's defaults.
+	BuildHeap int64
+	Logger    *slog.Logger
+	Hooks     Hooks
 }
 
 // Indexer follows the journal into the search index.
@@ -55,6 +57,7 @@ type Indexer struct {
 	exe     string
 	tmp     string
 	limits  extract.Limits
+	heap    int64
 	log     *slog.Logger
 	metrics hooks
 
@@ -86,7 +89,7 @@ func Open(ctx context.Context, r *repo.Service, o Options) (*Indexer, error) {
 		}
 		o.Exe = exe
 	}
-	x := &Indexer{repo: r, exe: o.Exe, limits: o.Limits, log: o.Logger.With("component", "indexer"), metrics: hooks(o.Hooks)}
+	x := &Indexer{repo: r, exe: o.Exe, limits: o.Limits, heap: o.BuildHeap, log: o.Logger.With("component", "indexer"), metrics: hooks(o.Hooks)}
 	var err error
 	if x.texts, err = newTextStore(filepath.Join(o.Dir, "text")); err != nil {
 		return nil, err
@@ -415,6 +418,7 @@ func (x *Indexer) Rebuild(ctx context.Context, progress func(done int)) error {
 		return err
 	}
 	defer rb.Abort()
+	defer relaxGC(x.heap, x.log)()
 	from, err := x.repo.LastJournalSeq(ctx)
 	if err != nil {
 		return err

@@ -16,9 +16,10 @@ import (
 
 func openIndexer(ctx context.Context, a *app) (*indexer.Indexer, error) {
 	return indexer.Open(ctx, a.repo, indexer.Options{
-		Dir:    a.cfg.Data,
-		Logger: a.log,
-		Limits: extract.Limits{Timeout: a.cfg.Extract.Timeout, MaxMemory: a.cfg.Extract.MaxMemory, OCRLanguages: a.cfg.Extract.OCRLanguages},
+		Dir:       a.cfg.Data,
+		Logger:    a.log,
+		Limits:    extract.Limits{Timeout: a.cfg.Extract.Timeout, MaxMemory: a.cfg.Extract.MaxMemory, OCRLanguages: a.cfg.Extract.OCRLanguages},
+		BuildHeap: a.cfg.Index.BuildHeap,
 		Hooks: indexer.Hooks{
 			ExtractionFailed: func(format string) { metrics.ExtractionFailures.WithLabelValues(format).Inc() },
 			Lag:              func(n int64) { metrics.IndexLag.Set(float64(n)) },

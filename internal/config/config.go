@@ -43,6 +43,7 @@ type Config struct {
 	Session Session `koanf:"session"`
 	Auth    Auth    `koanf:"auth"`
 	Extract Extract `koanf:"extract"`
+	Index   Index   `koanf:"index"`
 	DAV     DAV     `koanf:"dav"`
 
 	Retention Retention `koanf:"retention"` // see retention.go
@@ -63,6 +64,14 @@ type Extract struct {
 	Timeout      time.Duration `koanf:"timeout"`       // per document
 	MaxMemory    int64         `koanf:"max_memory"`    // bytes, for the isolated PDF/OCR worker
 	OCRLanguages string        `koanf:"ocr_languages"` // tesseract languages, when tesseract is installed
+}
+
+// Index tunes the search index.
+type Index struct {
+	// BuildHeap is the heap, in bytes, the Go garbage collector lets grow
+	// before collecting while the index is built from scratch (0: Go's
+	// defaults). Fewer collections make a build about a fifth faster.
+	BuildHeap int64 `koanf:"build_heap"`
 }
 
 // Log configures log/slog output.
@@ -130,6 +139,7 @@ func Default() Config {
 		// A non-nil empty list, so that NOTREASSO_TRUSTED_PROXIES is a known key.
 		TrustedProxies: []string{},
 		Extract:        Extract{Timeout: 60 * time.Second, MaxMemory: 1 << 30, OCRLanguages: "fra+eng"},
+		Index:          Index{BuildHeap: 512 << 20},
 		DAV:            DAV{OSJunk: "store", MaxLockTimeout: 24 * time.Hour},
 		Retention:      defaultRetention(),
 		Trash:          Trash{Expiry: "30d"},
