@@ -158,35 +158,54 @@ func newACLBitset(ctx context.Context, r index.IndexReader, roots []string) (*ac
 }
 
 // aclCheckSearcher passes on the matches of the embedded searcher that are
-// in acl. Weight, query norm and counts are the embedded searcher's.
+// in acl. Weight, query norm and counts are the embedded searcher's. After
+// a match the user may not see, the embedded searcher skips to the next
+// visible document: permissions are given per folder and a folder's files
+// tend to have neighbouring document numbers, so invisible documents come
+// in runs that the postings skip over instead of scoring each.
 type aclCheckSearcher struct {
 	bsearch.Searcher
 	acl *aclFilterSearcher
+	id  index.IndexInternalID // buffer for Advance targets
 }
 
 func (s *aclCheckSearcher) Next(ctx *bsearch.SearchContext) (*bsearch.DocumentMatch, error) {
-	for {
-		dm, err := s.Searcher.Next(ctx)
-		if dm == nil || err != nil {
-			return nil, err
-		}
-		if s.acl.has(dm.IndexInternalID.Value()) {
-			return dm, nil
-		}
-		ctx.DocumentMatchPool.Put(dm)
-	}
+	dm, err := s.Searcher.Next(ctx)
+	return s.visible(ctx, dm, err)
 }
 
 func (s *aclCheckSearcher) Advance(ctx *bsearch.SearchContext, id index.IndexInternalID) (*bsearch.DocumentMatch, error) {
 	dm, err := s.Searcher.Advance(ctx, id)
-	if dm == nil || err != nil {
-		return nil, err
+	return s.visible(ctx, dm, err)
+}
+
+// visible returns dm if the user may see it, else the next match that
+// the user may see.
+func (s *aclCheckSearcher) visible(ctx *bsearch.SearchContext, dm *bsearch.DocumentMatch, err error) (*bsearch.DocumentMatch, error) {
+	for dm != nil && err == nil {
+		n := dm.IndexInternalID.Value()
+		if s.acl.has(n) {
+			return dm, nil
+		}
+		ctx.DocumentMatchPool.Put(dm)
+		dm, err = s.acl.skip(ctx, s.Searcher, n, &s.id)
 	}
-	if s.acl.has(dm.IndexInternalID.Value()) {
-		return dm, nil
+	return dm, err
+}
+
+// skip moves inner, whose match n the user may not see, to its next
+// match at or after the next visible document (nil: no visible document
+// remains). buf is the caller's buffer for the target's id.
+func (s *aclFilterSearcher) skip(ctx *bsearch.SearchContext, inner bsearch.Searcher, n uint64, buf *index.IndexInternalID) (*bsearch.DocumentMatch, error) {
+	next, ok := s.from(n + 1)
+	switch {
+	case !ok:
+		return nil, nil
+	case next == n+1:
+		return inner.Next(ctx)
 	}
-	ctx.DocumentMatchPool.Put(dm)
-	return s.Next(ctx)
+	*buf = index.NewIndexInternalID((*buf)[:0], next)
+	return inner.Advance(ctx, *buf)
 }
 
 func (s *aclCheckSearcher) Size() int { return s.Searcher.Size() + s.acl.Size() }

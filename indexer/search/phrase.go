@@ -168,48 +168,48 @@ type exactPhraseSearcher struct {
 	acl     *aclFilterSearcher // nil: no permission filter
 	readers []*positionReader
 	slots   []phraseSlot
-	pos     [][]uint64 // per slot, reused between documents
+	pos     [][]uint64            // per slot, reused between documents
+	id      index.IndexInternalID // buffer for skipping invisible candidates
 }
 
 func (s *exactPhraseSearcher) Next(ctx *bsearch.SearchContext) (*bsearch.DocumentMatch, error) {
-	for {
-		dm, err := s.must.Next(ctx)
-		if dm == nil || err != nil {
-			return nil, err
+	dm, err := s.must.Next(ctx)
+	return s.matching(ctx, dm, err)
+}
+
+func (s *exactPhraseSearcher) Advance(ctx *bsearch.SearchContext, id index.IndexInternalID) (*bsearch.DocumentMatch, error) {
+	dm, err := s.must.Advance(ctx, id)
+	return s.matching(ctx, dm, err)
+}
+
+// matching returns dm if the user may see it (when the search has a
+// permission filter) and the phrase occurs in it, else the next such
+// candidate of must. Candidates come in increasing order. Invisible
+// candidates are skipped in runs (see aclCheckSearcher), before any
+// position is read.
+func (s *exactPhraseSearcher) matching(ctx *bsearch.SearchContext, dm *bsearch.DocumentMatch, err error) (*bsearch.DocumentMatch, error) {
+	for dm != nil && err == nil {
+		n := dm.IndexInternalID.Value()
+		if s.acl != nil && !s.acl.has(n) {
+			ctx.DocumentMatchPool.Put(dm)
+			dm, err = s.acl.skip(ctx, s.must, n, &s.id)
+			continue
 		}
-		ok, err := s.keep(dm)
-		if err != nil {
-			return nil, err
+		ok, perr := s.phraseIn(dm)
+		if perr != nil {
+			return nil, perr
 		}
 		if ok {
 			return dm, nil
 		}
 		ctx.DocumentMatchPool.Put(dm)
+		dm, err = s.must.Next(ctx)
 	}
+	return dm, err
 }
 
-func (s *exactPhraseSearcher) Advance(ctx *bsearch.SearchContext, id index.IndexInternalID) (*bsearch.DocumentMatch, error) {
-	dm, err := s.must.Advance(ctx, id)
-	if dm == nil || err != nil {
-		return nil, err
-	}
-	ok, err := s.keep(dm)
-	if err != nil {
-		return nil, err
-	}
-	if ok {
-		return dm, nil
-	}
-	ctx.DocumentMatchPool.Put(dm)
-	return s.Next(ctx)
-}
-
-// keep reports whether dm is visible and the phrase occurs in it. The
-// candidates come in increasing order.
-func (s *exactPhraseSearcher) keep(dm *bsearch.DocumentMatch) (bool, error) {
-	if s.acl != nil && !s.acl.has(dm.IndexInternalID.Value()) {
-		return false, nil
-	}
+// phraseIn reports whether the phrase occurs in dm.
+func (s *exactPhraseSearcher) phraseIn(dm *bsearch.DocumentMatch) (bool, error) {
 	for i := range s.pos {
 		s.pos[i] = s.pos[i][:0]
 	}
