@@ -10,8 +10,10 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
+	"io/fs"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -104,8 +106,8 @@ func (b *bench) run(ctx context.Context, out, only string) error {
 	if b.dir, err = filepath.Abs(b.dir); err != nil {
 		return err
 	}
-	if err := os.MkdirAll(b.dir, 0o755); err != nil {
-		return fmt.Errorf("work directory: %w", err)
+	if err := prepareWorkDir(b.dir); err != nil {
+		return err
 	}
 	if !b.keep {
 		defer os.RemoveAll(b.dir)
@@ -242,4 +244,31 @@ func (b *bench) showLogs() {
 		}
 		fmt.Fprintf(os.Stderr, "--- end of %s:\n%s\n", filepath.Base(l), data)
 	}
+}
+
+// workMarker marks a directory as the bench's own work directory.
+const workMarker = ".notreasso-bench"
+
+// prepareWorkDir makes dir an empty work directory. What an earlier run
+// left there (--keep, a crash) is removed, or the sections would find
+// their servers' old data; a non-empty directory the bench did not create
+// is refused rather than emptied.
+func prepareWorkDir(dir string) error {
+	entries, err := os.ReadDir(dir)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+	case err != nil:
+		return fmt.Errorf("work directory: %w", err)
+	case len(entries) > 0:
+		if _, err := os.Stat(filepath.Join(dir, workMarker)); err != nil {
+			return fmt.Errorf("work directory %s is not empty and was not made by notreasso-bench: empty it or pass another --dir", dir)
+		}
+		if err := os.RemoveAll(dir); err != nil {
+			return fmt.Errorf("emptying the previous run's work directory: %w", err)
+		}
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("work directory: %w", err)
+	}
+	return os.WriteFile(filepath.Join(dir, workMarker), []byte("work directory of notreasso-bench; emptied by its next run\n"), 0o644)
 }
