@@ -10,18 +10,18 @@ import (
 )
 
 // Building an index from scratch allocates fast (analysed documents,
-// in-memory segments, merges) while keeping little alive: about 100–200
-// MB at 100 000 documents. With Go's default (a collection each time the
-// heap doubles) the collector ran five times a second and took a quarter
-// of the CPU of a build. relaxGC lets the heap grow to a fixed budget
-// instead, so collections are rarer; it never collects more often than
-// the default would: the limit follows twice the live heap when that is
-// larger than the budget. The previous settings are restored after the
-// build. An operator's own GOGC or GOMEMLIMIT is left alone.
+// in-memory segments, merges) while keeping little alive: 100–220 MB at
+// 100 000 documents. With Go's default (a collection each time the heap
+// doubles) the collector ran five times a second and took about a sixth
+// of a build's CPU. relaxGC lets the heap grow to a fixed budget instead,
+// so collections are rarer; it never collects more often than the default
+// would: the limit follows twice the live heap when that is larger than
+// the budget. The previous settings are restored after the build. An
+// operator's own GOGC or GOMEMLIMIT is left alone.
 //
-// Measured on the bench's 100 000 documents (docs/benchmarks.md): a
-// 512 MiB budget cut the build from 164 to 133 s, with the server's peak
-// RSS at 804 MB instead of 703.
+// Measured on the bench's 100 000 documents (docs/search.md, "Bulk builds
+// through the server"): the same settings through the environment cut a
+// build from 164 to 133 s, for a peak RSS of 786 MiB instead of 687.
 
 // gcFollow is how often the limit is compared with the live heap.
 var gcFollow = 500 * time.Millisecond
