@@ -15,7 +15,7 @@ import (
 // frequencies bleve needs are built directly, without the intermediate
 // token streams. On the bench corpus, analysing each field on its own
 // took a quarter of a bulk build's CPU; tokenizing twice, two cache
-// lookups per word and the token streams were half of that.
+// lookups per word and the token streams were more than half of that.
 //
 // The result is exactly what the two analyzers give on their own (tested
 // in TestContentAnalysisMatchesAnalyzers): queries and snippets still use
