@@ -79,14 +79,7 @@ func dump(ts analysis.TokenStream) string {
 // The matcher's first-letters filter must find exactly what analysing
 // every token finds.
 func TestMatcherPrefilter(t *testing.T) {
-	m, err := buildMapping()
-	if err != nil {
-		t.Fatal(err)
-	}
-	an, err := loadAnalyzers(m)
-	if err != nil {
-		t.Fatal(err)
-	}
+	an := testAnalyzers(t)
 	c := newCorpus()
 	queries := [][]string{
 		{"statuts", "réunion"}, {"l'association", "bénévoles"}, {"ASSEMBLEE", "allées"},
@@ -119,14 +112,7 @@ func TestMatcherPrefilter(t *testing.T) {
 // token frequencies and lengths that each analyzer gives on its own
 // through bleve's TextField: same terms, counts, positions and offsets.
 func TestContentAnalysisMatchesAnalyzers(t *testing.T) {
-	m, err := buildMapping()
-	if err != nil {
-		t.Fatal(err)
-	}
-	an, err := loadAnalyzers(m)
-	if err != nil {
-		t.Fatal(err)
-	}
+	an := testAnalyzers(t)
 	if an.content == nil {
 		t.Fatal("the index mapping's content analyzers are not the memoised word analyzers")
 	}

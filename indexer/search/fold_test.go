@@ -27,14 +27,7 @@ func TestFoldString(t *testing.T) {
 }
 
 func TestAnalyzers(t *testing.T) {
-	m, err := buildMapping()
-	if err != nil {
-		t.Fatal(err)
-	}
-	an, err := loadAnalyzers(m)
-	if err != nil {
-		t.Fatal(err)
-	}
+	an := testAnalyzers(t)
 	tests := []struct {
 		name string
 		got  []string

@@ -164,3 +164,18 @@ func fixture() []Document {
 		},
 	}
 }
+
+// testAnalyzers returns the analyzers of the index mapping, as an open
+// index resolves them.
+func testAnalyzers(t testing.TB) *analyzers {
+	t.Helper()
+	m, err := buildMapping()
+	if err != nil {
+		t.Fatal(err)
+	}
+	an, err := loadAnalyzers(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return an
+}

@@ -100,14 +100,7 @@ func (c *countingReader) Read(p []byte) (int, error) {
 
 func testMatcher(t *testing.T, words ...string) *matcher {
 	t.Helper()
-	m, err := buildMapping()
-	if err != nil {
-		t.Fatal(err)
-	}
-	an, err := loadAnalyzers(m)
-	if err != nil {
-		t.Fatal(err)
-	}
+	an := testAnalyzers(t)
 	marks := newMarkTerms()
 	for _, w := range words {
 		marks.addWord(an, w)
