@@ -210,9 +210,12 @@ func (s *Store) List(ctx context.Context, prefix string, fn func(storage.BlobInf
 	return nil
 }
 
+// mapErr turns a missing file into storage.ErrNotFound. The os error is
+// dropped: it names the store's directory, and a not-found message reaches
+// clients (the callers' messages name the key, which is enough to find it).
 func mapErr(err error) error {
 	if errors.Is(err, iofs.ErrNotExist) {
-		return fmt.Errorf("%w (%v)", storage.ErrNotFound, err)
+		return storage.ErrNotFound
 	}
 	return err
 }

@@ -2,8 +2,10 @@ package fs
 
 import (
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"notreasso/storage"
@@ -41,5 +43,29 @@ func TestPutFileRenamesAndLayout(t *testing.T) {
 	}
 	if st, err := os.Stat(p); err != nil || st.Mode().Perm()&0o222 != 0 {
 		t.Errorf("stored blob must be read-only: %v %v", st.Mode(), err)
+	}
+}
+
+// TestMissingBlobErrorNamesNoServerPath: the error of a missing blob
+// reaches clients (a 404's message), so it names the key, never the
+// store's directory on the server.
+func TestMissingBlobErrorNamesNoServerPath(t *testing.T) {
+	dir := t.TempDir()
+	s, err := New(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	key := storagetest.Key([]byte("absent"))
+	_, gerr := s.Get(context.Background(), key, 0, -1)
+	_, serr := s.Stat(context.Background(), key)
+	derr := s.Delete(context.Background(), key)
+	for name, err := range map[string]error{"Get": gerr, "Stat": serr, "Delete": derr} {
+		if !errors.Is(err, storage.ErrNotFound) {
+			t.Errorf("%s: %v, want ErrNotFound", name, err)
+			continue
+		}
+		if strings.Contains(err.Error(), dir) || strings.Contains(err.Error(), string(filepath.Separator)+key[:2]+string(filepath.Separator)) {
+			t.Errorf("%s: the message names a server path: %v", name, err)
+		}
 	}
 }
