@@ -204,22 +204,22 @@ func (s *Service) SetCollectionItems(ctx context.Context, p acl.Principal, id in
 		}
 		var want []int64
 		notes := map[int64]string{}
-		for _, it := range items {
+		for i, it := range items {
 			var c chain
 			var err error
 			if it.NodeID != 0 {
 				c, err = s.chainByID(ctx, tx, it.NodeID)
 				if err == nil && !c.live() {
-					err = fmt.Errorf("node %d: %w", it.NodeID, ErrNotFound)
+					err = ErrNotFound
 				}
 			} else {
 				c, err = s.resolve(ctx, tx, it.Path)
 			}
-			if err != nil {
-				return err
+			if err == nil {
+				_, err = s.need(ctx, tx, p, c, acl.Viewer)
 			}
-			if _, err := s.need(ctx, tx, p, c, acl.Viewer); err != nil {
-				return err
+			if err != nil {
+				return itemError(i, err)
 			}
 			nid := c.last().id
 			if nid == RootID {
@@ -265,6 +265,17 @@ func (s *Service) SetCollectionItems(ctx context.Context, p acl.Principal, id in
 		return Collection{}, fmt.Errorf("set items of collection %d: %w", id, err)
 	}
 	return s.Collection(ctx, p, id)
+}
+
+// itemError reports a refused item by its position only: the errors of
+// resolve and need name the node's path, and an item given by id must not
+// tell its path to someone who may not read it (nor, by a different
+// answer, that it exists). Whatever the cause, it is "not found".
+func itemError(i int, err error) error {
+	if errors.Is(err, ErrNotFound) || errors.Is(err, ErrForbidden) || errors.Is(err, ErrNotDir) || errors.Is(err, ErrInvalidName) {
+		return fmt.Errorf("item %d: %w", i+1, ErrNotFound)
+	}
+	return err
 }
 
 func itemNodes(ctx context.Context, q querier, id int64) ([]int64, error) {

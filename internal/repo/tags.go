@@ -78,28 +78,76 @@ type TagCount struct {
 	Count int
 }
 
-// Tags lists every tag in use, for suggestions while typing. They are
-// shown to members only: guests and visitors could learn from them.
+// Tags lists the tags in use on documents p may read, with how many of
+// those each tag is on, for suggestions while typing and the tag list. A
+// tag used only where p may not read does not appear, and unreadable
+// documents are not counted: both would tell what hidden folders hold.
+// Guests and visitors get none.
 func (s *Service) Tags(ctx context.Context, p acl.Principal, prefix string) ([]TagCount, error) {
 	if p.Role != acl.Member && !p.IsAdmin() {
 		return nil, nil
 	}
-	rows, err := s.db.R.QueryContext(ctx, `SELECT t.name, t.color, count(n.id) FROM tags t
+	rows, err := s.db.R.QueryContext(ctx, `SELECT t.name, t.color, n.id FROM tags t
 		JOIN node_tags nt ON nt.tag_id = t.id JOIN nodes n ON n.id = nt.node_id AND n.deleted_at IS NULL
-		WHERE t.name LIKE ? ESCAPE '\' GROUP BY t.id ORDER BY t.name`, likePrefix(strings.ToLower(prefix)))
+		WHERE t.name LIKE ? ESCAPE '\' ORDER BY t.name`, likePrefix(strings.ToLower(prefix)))
 	if err != nil {
 		return nil, fmt.Errorf("list tags: %w", err)
 	}
-	defer rows.Close()
-	var out []TagCount
+	type use struct {
+		name, color string
+		node        int64
+	}
+	var uses []use
 	for rows.Next() {
-		var t TagCount
-		if err := rows.Scan(&t.Name, &t.Color, &t.Count); err != nil {
+		var u use
+		if err := rows.Scan(&u.name, &u.color, &u.node); err != nil {
+			rows.Close()
 			return nil, err
 		}
-		out = append(out, t)
+		uses = append(uses, u)
 	}
-	return out, rows.Err()
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list tags: %w", err)
+	}
+	may := s.readableCache(p)
+	var out []TagCount
+	for _, u := range uses {
+		ok, err := may(ctx, u.node)
+		if err != nil {
+			return nil, fmt.Errorf("list tags: %w", err)
+		}
+		if !ok {
+			continue
+		}
+		if n := len(out); n > 0 && out[n-1].Name == u.name {
+			out[n-1].Count++
+			continue
+		}
+		out = append(out, TagCount{Name: u.name, Color: u.color, Count: 1})
+	}
+	return out, nil
+}
+
+// readableCache returns a test of whether p may read a node now, memoised
+// for the length of one request (lists check many nodes, often the same).
+// It goes through mayRead, so it follows whatever the access rules are.
+func (s *Service) readableCache(p acl.Principal) func(ctx context.Context, id int64) (bool, error) {
+	seen := map[int64]bool{}
+	return func(ctx context.Context, id int64) (bool, error) {
+		if p.IsAdmin() {
+			return true, nil
+		}
+		if ok, known := seen[id]; known {
+			return ok, nil
+		}
+		ok, err := s.mayRead(ctx, s.db.R, p, id)
+		if err != nil {
+			return false, err
+		}
+		seen[id] = ok
+		return ok, nil
+	}
 }
 
 func likePrefix(s string) string {

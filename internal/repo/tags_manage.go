@@ -57,8 +57,8 @@ func (s *Service) TagDocuments(ctx context.Context, p acl.Principal, tag string)
 		}
 	}
 	sortByPath(out)
-	if len(out) == 0 && (p.Role != acl.Member && !p.IsAdmin()) {
-		color = "" // guests learn nothing about tags they cannot see used
+	if len(out) == 0 && !p.IsAdmin() {
+		color = "" // nobody learns of a tag used only where they may not read
 	}
 	return out, color, nil
 }
