@@ -4,7 +4,9 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"notreasso/internal/acl"
@@ -18,30 +20,76 @@ type Event struct {
 	Actor   string // login; empty for the system
 	NodeID  int64  // 0 for account events
 	Action  string // create, version, mkdir, move, copy, delete, restore, tag, …
-	Path    string // where the node was at that time
-	From    string // for moves, copies and restores
+	Path    string // where the node was at that time (or is now, if that place is hidden)
+	From    string // for moves, copies and restores; empty when FromHidden
 	Version int
+	// FromHidden is set when a move or copy came from a folder the reader
+	// may not read: « déplacé depuis un dossier auquel vous n'avez pas accès ».
+	FromHidden bool
+}
+
+// MessageID is the catalogue id of the sentence that tells the event.
+func (e Event) MessageID() string {
+	if e.FromHidden {
+		return "act." + e.Action + "_hidden"
+	}
+	return "act." + e.Action
 }
 
 // activityScan bounds how many journal rows one Activity call reads while
 // filtering, so a user who may see little does not scan the whole journal.
 const activityScan = 5000
 
-// Activity returns the most recent journal entries that p may see, newest
-// first: changes to nodes p may read (now, wherever they are), and account
-// events for administrators.
-func (s *Service) Activity(ctx context.Context, p acl.Principal, limit int) ([]Event, error) {
+// readerActions are what anyone who may read a node sees about it; every
+// other action on a node (grants, share links, retention rules, purges)
+// is administration, shown only to those who manage the node.
+var readerActions = append(slices.Clone(FeedActions), "tag", "label_version")
+
+// Activity returns the most recent journal entries in scope that p may
+// see, newest first: changes to nodes p may read now (wherever they are),
+// administration of nodes p manages, and account events for
+// administrators. Places p may not read are never named. The activity
+// page and /api/v1/activity both read it; feeds read the same filter
+// through Feed.
+func (s *Service) Activity(ctx context.Context, p acl.Principal, sc FeedScope, limit int) ([]Event, error) {
+	_, keep, err := s.feedFilter(ctx, p, sc)
+	if err != nil {
+		return nil, err
+	}
+	all := sc == FeedScope{}
+	fe, err := s.events(ctx, p, keep, nil, all, limit)
+	if err != nil {
+		return nil, err
+	}
+	return FeedEvents(fe), nil
+}
+
+// events is the one journal reader behind activity pages, the activity API
+// and feeds: entries with the given actions (nil: all), on nodes p may read
+// now and keep accepts, newest first. Account events (no node) are read
+// only with accountEvents, and shown to administrators only.
+func (s *Service) events(ctx context.Context, p acl.Principal, keep func(chain) bool, actions []string, accountEvents bool, limit int) ([]FeedEvent, error) {
 	if limit <= 0 {
 		return nil, nil
 	}
+	where, args := "j.node_id IS NOT NULL", []any{}
+	if accountEvents && p.IsAdmin() {
+		where = "1 = 1"
+	}
+	if actions != nil {
+		where += " AND j.action IN (" + placeholders(len(actions)) + ")"
+		for _, a := range actions {
+			args = append(args, a)
+		}
+	}
 	rows, err := s.db.R.QueryContext(ctx, `SELECT j.seq, j.at, COALESCE(u.login, ''), COALESCE(j.node_id, 0), j.action, j.details
-		FROM journal j LEFT JOIN users u ON u.id = j.actor ORDER BY j.seq DESC LIMIT ?`, activityScan)
+		FROM journal j LEFT JOIN users u ON u.id = j.actor WHERE `+where+` ORDER BY j.seq DESC LIMIT `+fmt.Sprint(activityScan), args...)
 	if err != nil {
 		return nil, fmt.Errorf("read activity: %w", err)
 	}
-	var all []Event
+	var all []FeedEvent
 	for rows.Next() {
-		var e Event
+		var e FeedEvent
 		var at int64
 		var details string
 		if err := rows.Scan(&e.Seq, &at, &e.Actor, &e.NodeID, &e.Action, &details); err != nil {
@@ -57,7 +105,7 @@ func (s *Service) Activity(ctx context.Context, p acl.Principal, limit int) ([]E
 			Tag     string `json:"tag"`
 			Version int    `json:"version"`
 		}
-		json.Unmarshal([]byte(details), &d)
+		_ = json.Unmarshal([]byte(details), &d) // entries written by journal() are JSON
 		e.Path, e.From, e.Version = d.Path, d.From, d.Version
 		if e.NodeID == 0 {
 			e.Path = firstNonEmpty(d.Login, d.Title, d.Tag)
@@ -66,30 +114,59 @@ func (s *Service) Activity(ctx context.Context, p acl.Principal, limit int) ([]E
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
-		return nil, err
+		return nil, fmt.Errorf("read activity: %w", err)
 	}
-	seen := map[int64]bool{}
-	var out []Event
+	type verdict struct {
+		role    acl.Role
+		kept    bool
+		current string // the path now; empty in the trash
+		path    string // the path now, in the trash or not
+		dir     bool
+	}
+	seen := map[int64]verdict{}
+	folders := map[string]bool{}
+	var out []FeedEvent
 	for _, e := range all {
 		if len(out) == limit {
 			break
 		}
 		if e.NodeID == 0 {
-			if p.IsAdmin() {
-				out = append(out, e)
-			}
+			out = append(out, e) // account events: read for administrators only
 			continue
 		}
-		ok, known := seen[e.NodeID]
+		v, known := seen[e.NodeID]
 		if !known {
-			if ok, err = s.mayRead(ctx, s.db.R, p, e.NodeID); err != nil {
+			c, err := s.chainByID(ctx, s.db.R, e.NodeID)
+			if err == nil {
+				if v.role, err = s.roleOn(ctx, s.db.R, p, c); err != nil {
+					return nil, err
+				}
+				v.kept, v.dir, v.path = keep(c), c.last().dir, c.path()
+				if c.live() {
+					v.current = c.path()
+				}
+			} else if !errors.Is(err, ErrNotFound) {
 				return nil, err
 			}
-			seen[e.NodeID] = ok
+			seen[e.NodeID] = v
 		}
-		if ok {
-			out = append(out, e)
+		need := acl.Viewer
+		if !slices.Contains(readerActions, e.Action) {
+			need = acl.Manager
 		}
+		if !v.kept || v.role < need {
+			continue
+		}
+		e.Current, e.Dir = v.current, v.dir
+		if e.Path, err = s.pathShown(ctx, p, folders, e.Path, v.path); err != nil {
+			return nil, err
+		}
+		from := e.From
+		if e.From, err = s.pathShown(ctx, p, folders, e.From, ""); err != nil {
+			return nil, err
+		}
+		e.FromHidden = from != "" && e.From == ""
+		out = append(out, e)
 	}
 	return out, nil
 }

@@ -44,7 +44,7 @@ func TestActivityFilteredByPermission(t *testing.T) {
 			case "guest":
 				p = e.guest
 			}
-			events, err := e.s.Activity(ctx, p, tt.limit)
+			events, err := e.s.Activity(ctx, p, FeedScope{}, tt.limit)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -62,7 +62,7 @@ func TestActivityFilteredByPermission(t *testing.T) {
 			}
 		})
 	}
-	events, _ := e.s.Activity(ctx, e.guest, 1)
+	events, _ := e.s.Activity(ctx, e.guest, FeedScope{}, 1)
 	if events[0].Path != "/Partenaires/bilan.txt" || events[0].Version != 2 || events[0].Actor != "admin" {
 		t.Errorf("event: %+v", events[0])
 	}

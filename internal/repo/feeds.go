@@ -3,7 +3,6 @@ package repo
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"path"
@@ -42,81 +41,8 @@ func (s *Service) Feed(ctx context.Context, p acl.Principal, sc FeedScope, limit
 	if err != nil {
 		return "", nil, err
 	}
-	args := []any{}
-	for _, a := range FeedActions {
-		args = append(args, a)
-	}
-	rows, err := s.db.R.QueryContext(ctx, `SELECT j.seq, j.at, COALESCE(u.login, ''), j.node_id, j.action, j.details
-		FROM journal j LEFT JOIN users u ON u.id = j.actor WHERE j.node_id IS NOT NULL AND j.action IN (`+placeholders(len(args))+`)
-		ORDER BY j.seq DESC LIMIT `+fmt.Sprint(activityScan), args...)
-	if err != nil {
-		return "", nil, fmt.Errorf("read feed: %w", err)
-	}
-	var all []FeedEvent
-	for rows.Next() {
-		var e FeedEvent
-		var at int64
-		var details string
-		if err := rows.Scan(&e.Seq, &at, &e.Actor, &e.NodeID, &e.Action, &details); err != nil {
-			rows.Close()
-			return "", nil, fmt.Errorf("read feed: %w", err)
-		}
-		e.At = meta.Time(at)
-		var d struct {
-			Path    string `json:"path"`
-			From    string `json:"from"`
-			Version int    `json:"version"`
-		}
-		_ = json.Unmarshal([]byte(details), &d) // entries written by journal() are JSON
-		e.Path, e.From, e.Version = d.Path, d.From, d.Version
-		all = append(all, e)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return "", nil, err
-	}
-	type verdict struct {
-		ok      bool
-		current string
-		dir     bool
-	}
-	seen := map[int64]verdict{}
-	folders := map[string]bool{}
-	var out []FeedEvent
-	for _, e := range all {
-		if len(out) == limit {
-			break
-		}
-		v, known := seen[e.NodeID]
-		if !known {
-			c, err := s.chainByID(ctx, s.db.R, e.NodeID)
-			if err == nil {
-				var role acl.Role
-				if role, err = s.roleOn(ctx, s.db.R, p, c); err != nil {
-					return "", nil, err
-				}
-				v.ok = role >= acl.Viewer && keep(c)
-				v.dir = c.last().dir
-				if c.live() {
-					v.current = c.path()
-				}
-			} else if !errors.Is(err, ErrNotFound) {
-				return "", nil, err
-			}
-			seen[e.NodeID] = v
-		}
-		if v.ok {
-			e.Current, e.Dir = v.current, v.dir
-			if e.Path, err = s.pathShown(ctx, p, folders, e.Path, e.Current); err != nil {
-				return "", nil, err
-			}
-			if e.From, err = s.pathShown(ctx, p, folders, e.From, ""); err != nil {
-				return "", nil, err
-			}
-			out = append(out, e)
-		}
-	}
-	return title, out, nil
+	events, err := s.events(ctx, p, keep, FeedActions, false, limit)
+	return title, events, err
 }
 
 // pathShown is where an entry says a document was: a past path in a

@@ -122,3 +122,67 @@ func TestCollectionItemErrorsNameNothing(t *testing.T) {
 		}
 	}
 }
+
+// The activity (page and API: one reader) never names a place the reader
+// may not read: a move or copy out of /Secret says it came from a hidden
+// folder, older entries give the path now, and administration of a folder
+// (grants, links) is shown to its managers only.
+func TestActivityNamesNoHiddenPlace(t *testing.T) {
+	ctx := context.Background()
+	e := secretWorld(t)
+	e.put(t, e.admin, "/Secret/xylo-codename.txt", "x")
+	if _, err := e.s.Move(ctx, e.admin, "/Secret/xylo-codename.txt", "/Shared/codename.txt", false); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.s.Copy(ctx, e.admin, "/Secret/plan.txt", "/Shared/plan-copie.txt", false); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.s.Grant(ctx, e.admin, "/Shared", Grantee{Kind: acl.KindUser, Name: "paul"}, acl.Viewer); err != nil {
+		t.Fatal(err)
+	}
+	for _, who := range []struct {
+		name string
+		p    acl.Principal
+	}{{"member", e.member}, {"guest", e.guest}} {
+		for _, sc := range []FeedScope{{}, {Folder: "/Shared"}} {
+			evs, err := e.s.Activity(ctx, who.p, sc, 100)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var moved, copied bool
+			for _, ev := range evs {
+				if strings.Contains(ev.Path+ev.From, "Secret") || strings.Contains(ev.Path+ev.From, "xylo") {
+					t.Errorf("%s %+v: entry names the hidden folder: %+v", who.name, sc, ev)
+				}
+				if strings.HasPrefix(ev.Action, "grant") {
+					t.Errorf("%s %+v: sees a grant on a folder they do not manage: %+v", who.name, sc, ev)
+				}
+				switch ev.Action {
+				case "move":
+					moved = ev.FromHidden && ev.Path == "/Shared/codename.txt" && ev.MessageID() == "act.move_hidden"
+				case "copy":
+					copied = ev.FromHidden && ev.Path == "/Shared/plan-copie.txt"
+				}
+			}
+			if !moved || !copied {
+				t.Errorf("%s %+v: move shown %v, copy shown %v (from a hidden folder): %+v", who.name, sc, moved, copied, evs)
+			}
+		}
+	}
+	evs, err := e.s.Activity(ctx, e.admin, FeedScope{}, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var grants int
+	for _, ev := range evs {
+		if ev.Action == "grant_add" {
+			grants++
+		}
+		if ev.Action == "move" && (ev.FromHidden || ev.From != "/Secret/xylo-codename.txt") {
+			t.Errorf("admin's move entry: %+v", ev)
+		}
+	}
+	if grants != 2 {
+		t.Errorf("admin sees %d grant entries, want 2", grants)
+	}
+}

@@ -98,7 +98,7 @@ func (s *Server) writeFeed(c *fiber.Ctx, scope func(*fiber.Ctx) (repo.FeedScope,
 			}
 			link = base + kind + "/" + escapePath(e.Current)
 		}
-		what := l.T("act."+e.Action, "Path", e.Path, "From", e.From, "Version", e.Version)
+		what := l.T(e.MessageID(), "Path", e.Path, "From", e.From, "Version", e.Version)
 		who := e.Actor
 		if who == "" {
 			who = l.T("activity.system")

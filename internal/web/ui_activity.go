@@ -19,19 +19,12 @@ func (s *Server) activityPage(c *fiber.Ctx) error {
 		return loginRedirect(c)
 	}
 	folder := c.Query("folder")
-	var events []repo.Event
-	if folder != "" && folder != "/" {
-		_, fe, err := s.repo.Feed(c.UserContext(), principal(c), repo.FeedScope{Folder: folder}, activityLimit)
-		if err != nil {
-			return err
-		}
-		events = repo.FeedEvents(fe)
-	} else {
+	if folder == "/" {
 		folder = ""
-		var err error
-		if events, err = s.repo.Activity(c.UserContext(), principal(c), activityLimit); err != nil {
-			return err
-		}
+	}
+	events, err := s.repo.Activity(c.UserContext(), principal(c), repo.FeedScope{Folder: folder}, activityLimit)
+	if err != nil {
+		return err
 	}
 	pg := s.newPage(c, "activity")
 	pg.Title = pg.L.T("activity.title")
@@ -52,11 +45,14 @@ type eventGroupJSON struct {
 	Path    string    `json:"path"`
 	From    string    `json:"from,omitempty"`
 	Version int       `json:"version,omitempty"`
-	Paths   []string  `json:"paths"`
+	// FromHidden: moved or copied from a folder the reader may not read.
+	FromHidden bool     `json:"from_hidden,omitempty"`
+	Paths      []string `json:"paths"`
 }
 
 // activityAPI: GET /api/v1/activity[?folder=|?tag=|?collection=][&limit=]:
-// document changes the caller may read now, newest first, grouped.
+// what the caller may see now, newest first, grouped: the same entries as
+// the activity page (repo.Activity).
 func (s *Server) activityAPI(c *fiber.Ctx) error {
 	sc := repo.FeedScope{Folder: c.Query("folder"), Tag: c.Query("tag")}
 	if v := c.Query("collection"); v != "" {
@@ -70,14 +66,14 @@ func (s *Server) activityAPI(c *fiber.Ctx) error {
 	if limit < 1 || limit > 1000 {
 		limit = 100
 	}
-	_, fe, err := s.repo.Feed(c.UserContext(), principal(c), sc, limit)
+	events, err := s.repo.Activity(c.UserContext(), principal(c), sc, limit)
 	if err != nil {
 		return err
 	}
-	groups := repo.GroupEvents(repo.FeedEvents(fe))
+	groups := repo.GroupEvents(events)
 	out := make([]eventGroupJSON, len(groups))
 	for i, g := range groups {
-		out[i] = eventGroupJSON{g.At, g.Since, g.Actor, g.Action, g.Count, g.Folder, g.Path, g.From, g.Version, g.Paths}
+		out[i] = eventGroupJSON{g.At, g.Since, g.Actor, g.Action, g.Count, g.Folder, g.Path, g.From, g.Version, g.FromHidden, g.Paths}
 	}
 	return c.JSON(fiber.Map{"groups": out})
 }
