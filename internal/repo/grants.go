@@ -161,6 +161,11 @@ func (s *Service) Grant(ctx context.Context, p acl.Principal, path string, to Gr
 		if _, err := s.need(ctx, tx, p, c, acl.Manager); err != nil {
 			return err
 		}
+		if to.Kind == acl.KindPublic && role >= acl.Editor && !p.IsAdmin() {
+			// Anyone on the Internet, without an account, could then write
+			// and delete here: an instance-wide decision.
+			return fmt.Errorf("only an administrator may let visitors without an account change %s (public %s): %w", c.path(), role, ErrForbidden)
+		}
 		who, err := s.resolveGrantee(ctx, tx, to)
 		if err != nil {
 			return err

@@ -186,3 +186,31 @@ func TestActivityNamesNoHiddenPlace(t *testing.T) {
 		t.Errorf("admin sees %d grant entries, want 2", grants)
 	}
 }
+
+// A folder's manager may open it to visitors for reading, not for writing:
+// only administrators may give `public` the editor or manager role.
+func TestPublicEditorIsForAdmins(t *testing.T) {
+	ctx := context.Background()
+	e := secretWorld(t)
+	if _, err := e.s.Grant(ctx, e.admin, "/Shared", Grantee{Kind: acl.KindUser, Name: "marie"}, acl.Manager); err != nil {
+		t.Fatal(err)
+	}
+	public := Grantee{Kind: acl.KindPublic}
+	for _, role := range []acl.Role{acl.Editor, acl.Manager} {
+		_, err := e.s.Grant(ctx, e.member, "/Shared", public, role)
+		if !errors.Is(err, ErrForbidden) || !strings.Contains(err.Error(), "administrator") {
+			t.Errorf("manager gives public %v: %v, want a refusal saying administrators may", role, err)
+		}
+	}
+	if _, err := e.s.Grant(ctx, e.member, "/Shared", public, acl.Viewer); err != nil {
+		t.Errorf("manager gives public viewer: %v", err)
+	}
+	if _, err := e.s.Grant(ctx, e.admin, "/Shared", public, acl.Editor); err != nil {
+		t.Errorf("admin gives public editor: %v", err)
+	}
+	var role string
+	e.s.db.R.QueryRow(`SELECT role FROM grants WHERE principal_kind = 'public'`).Scan(&role)
+	if role != "editor" {
+		t.Errorf("public's role %q", role)
+	}
+}
