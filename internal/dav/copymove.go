@@ -56,9 +56,9 @@ func (rq *request) copyMove() error {
 	if existed && !overwrite {
 		return fmt.Errorf("%s exists and Overwrite is F: %w", dst, repo.ErrPrecondition)
 	}
-	target := scope{path: dst, deep: true, member: true}
+	target := scope{Path: dst, Deep: true, Member: true}
 	if rq.r.Method == "MOVE" {
-		err = rq.checkWrite(scope{path: rq.path, deep: true, member: true}, target)
+		err = rq.checkWrite(scope{Path: rq.path, Deep: true, Member: true}, target)
 	} else {
 		err = rq.checkWrite(target)
 	}

@@ -27,7 +27,7 @@ func statusOf(err error) int {
 	switch {
 	case err == nil:
 		return http.StatusOK
-	case errors.Is(err, errLocked):
+	case errors.Is(err, errLocked), errors.Is(err, repo.ErrLocked):
 		return http.StatusLocked
 	case errors.Is(err, errInfinite):
 		return http.StatusForbidden
@@ -85,7 +85,15 @@ func (rq *request) writeError(err error) {
 		rq.h.log.Debug("webdav request refused", "method", rq.r.Method, "path", rq.r.URL.Path, "status", status, "err", err)
 	}
 	var de *davError
-	if errors.As(err, &de) {
+	var le *repo.LockedError
+	if !errors.As(err, &de) && errors.As(err, &le) {
+		// Someone else's lock (RFC 4918 §16): its root, when the writer may see it.
+		de = &davError{err: err, cond: condition{name: "lock-token-submitted", href: href(rq.path, false)}}
+		if le.Root != "" {
+			de.cond.href = href(le.Root, false)
+		}
+	}
+	if de != nil {
 		w.Header().Set("Content-Type", "application/xml; charset=utf-8")
 		w.WriteHeader(status)
 		href := ""

@@ -159,15 +159,15 @@ func (rq *request) serve() error {
 	case "UNLOCK":
 		return rq.unlock()
 	case http.MethodDelete:
-		if err := rq.checkWrite(scope{path: rq.path, deep: true, member: true}); err != nil {
+		if err := rq.checkWrite(scope{Path: rq.path, Deep: true, Member: true}); err != nil {
 			return err
 		}
 	case "MKCOL":
-		if err := rq.checkWrite(scope{path: rq.path, member: true}); err != nil {
+		if err := rq.checkWrite(scope{Path: rq.path, Member: true}); err != nil {
 			return err
 		}
 	case "PROPPATCH":
-		if err := rq.checkWrite(scope{path: rq.path}); err != nil {
+		if err := rq.checkWrite(scope{Path: rq.path}); err != nil {
 			return err
 		}
 	default:

@@ -45,7 +45,7 @@ func (rq *request) lock() error {
 	}
 	created := false
 	if _, err := rq.h.repo.Stat(rq.ctx, rq.p, rq.path); errors.Is(err, repo.ErrNotFound) {
-		if err := rq.checkWrite(scope{path: rq.path, member: true}); err != nil {
+		if err := rq.checkWrite(scope{Path: rq.path, Member: true}); err != nil {
 			return err
 		}
 		if _, _, err := rq.h.repo.Put(rq.ctx, rq.p, rq.path, http.NoBody, repo.PutOptions{Size: 0, IfNoneMatch: true}); err != nil {

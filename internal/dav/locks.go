@@ -2,10 +2,10 @@ package dav
 
 import (
 	"crypto/rand"
+	"errors"
 	"encoding/base32"
 	"fmt"
 	"net/url"
-	"slices"
 	"strings"
 	"time"
 
@@ -19,9 +19,7 @@ import (
 // restarts); the rules are here.
 
 // covers reports whether lock l applies to the resource at p.
-func covers(l repo.Lock, p string) bool {
-	return l.Root == p || (l.Infinite && isAncestor(l.Root, p))
-}
+func covers(l repo.Lock, p string) bool { return l.Covers(p) }
 
 // isAncestor reports whether a is a strict ancestor of b.
 func isAncestor(a, b string) bool {
@@ -31,37 +29,17 @@ func isAncestor(a, b string) bool {
 	return strings.HasPrefix(b, a+"/")
 }
 
-func parentOf(p string) string {
-	i := strings.LastIndexByte(p, '/')
-	if i <= 0 {
-		return "/"
-	}
-	return p[:i]
-}
-
-// scope is what a write touches: a resource, maybe its whole subtree
-// (DELETE, MOVE), maybe its parent's membership (creating or removing it
-// changes the parent collection, which a lock on the parent protects).
-type scope struct {
-	path   string
-	deep   bool
-	member bool
-}
-
-func (s scope) affectedBy(l repo.Lock) bool {
-	return covers(l, s.path) || (s.deep && isAncestor(s.path, l.Root)) ||
-		(s.member && s.path != "/" && covers(l, parentOf(s.path)))
-}
+// scope is what a write touches (repo.LockScope: the lock rules are the
+// repository's, shared by every door).
+type scope = repo.LockScope
 
 // checkWrite enforces the If header and the locks in force before a write
-// touching scopes: every lock on them must have its token submitted by its
-// owner, and the If header, when present, must hold (ETags included,
-// which x/net/webdav ignores: golang/go#44493).
+// touching scopes. The lock tokens the If header submits go into the
+// request's context, where the repository finds them when the write is
+// made (it checks the locks again in its transaction); the If header, when
+// present, must hold (ETags included, which x/net/webdav ignores:
+// golang/go#44493).
 func (rq *request) checkWrite(scopes ...scope) error {
-	locks, err := rq.h.repo.Locks(rq.ctx, rq.p)
-	if err != nil {
-		return err
-	}
 	var lists []ifList
 	if h := rq.r.Header.Get("If"); h != "" {
 		var ok bool
@@ -69,23 +47,21 @@ func (rq *request) checkWrite(scopes ...scope) error {
 			return fmt.Errorf("%w: malformed If header %q", errBadRequest, h)
 		}
 	}
-	submitted := tokens(lists)
-	held := func(l repo.Lock) bool { return submitted[l.Token] && l.UserID == rq.p.UserID }
-	var blocking *repo.Lock
-	for i, l := range locks {
-		if held(l) || !slices.ContainsFunc(scopes, func(s scope) bool { return s.affectedBy(l) }) {
-			continue
-		}
-		// Any holder of a shared lock may write (RFC 4918 §6.2): one of
-		// the shared locks on the resource is enough.
-		if l.Shared && slices.ContainsFunc(locks, func(m repo.Lock) bool {
-			return m.Shared && held(m) && (covers(m, l.Root) || covers(l, m.Root))
-		}) {
-			continue
-		}
-		blocking = &locks[i]
+	var submitted []string
+	for t := range tokens(lists) {
+		submitted = append(submitted, t)
+	}
+	rq.ctx = repo.WithLockTokens(rq.ctx, submitted...)
+	rq.r = rq.r.WithContext(rq.ctx) // x/net/webdav hands the request's context to the FileSystem
+	lockErr := rq.h.repo.CheckWrite(rq.ctx, rq.p, nil, scopes...)
+	if lockErr != nil && !errors.Is(lockErr, repo.ErrLocked) {
+		return lockErr
 	}
 	if len(lists) > 0 {
+		locks, err := rq.h.repo.Locks(rq.ctx, rq.p)
+		if err != nil {
+			return err
+		}
 		ok, err := rq.evalIf(lists, locks)
 		if err != nil {
 			return err
@@ -94,10 +70,7 @@ func (rq *request) checkWrite(scopes ...scope) error {
 			return fmt.Errorf("%w: the If header does not hold", repo.ErrPrecondition)
 		}
 	}
-	if blocking != nil {
-		return withCondition(fmt.Errorf("%w: %s is locked", errLocked, blocking.Root), "lock-token-submitted", href(blocking.Root, false))
-	}
-	return nil
+	return lockErr
 }
 
 // evalIf reports whether any list of the If header holds.

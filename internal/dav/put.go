@@ -24,7 +24,7 @@ func (rq *request) put() error {
 	}
 	_, statErr := rq.h.repo.Stat(rq.ctx, rq.p, rq.path)
 	exists := statErr == nil
-	if err := rq.checkWrite(scope{path: rq.path, member: !exists}); err != nil {
+	if err := rq.checkWrite(scope{Path: rq.path, Member: !exists}); err != nil {
 		return err
 	}
 	size := rq.r.ContentLength

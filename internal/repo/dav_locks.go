@@ -138,25 +138,33 @@ func (s *Service) RefreshLock(ctx context.Context, p acl.Principal, token string
 	return out, nil
 }
 
-// Unlock drops p's lock (administrators may drop anyone's, to unstick a
-// file left locked by a crashed client).
+// Unlock drops a lock: its holder's, or anyone's for an administrator or
+// a manager of the locked node (to unstick a file left locked by a crashed
+// client or by someone away). Breaking someone else's lock is journalled.
 func (s *Service) Unlock(ctx context.Context, p acl.Principal, token string) error {
 	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
-		if _, err := s.heldLock(ctx, tx, p, token, true); err != nil {
+		l, err := s.heldLock(ctx, tx, p, token, true)
+		if err != nil {
 			return err
 		}
-		_, err := tx.ExecContext(ctx, `DELETE FROM dav_locks WHERE token = ?`, token)
-		return err
+		if _, err := tx.ExecContext(ctx, `DELETE FROM dav_locks WHERE token = ?`, token); err != nil {
+			return err
+		}
+		if l.UserID == p.UserID && !p.System {
+			return nil
+		}
+		return s.journal(ctx, tx, p, l.NodeID, "lock_break", map[string]any{"path": l.Root, "holder": l.UserID})
 	})
 	if err != nil {
 		return fmt.Errorf("unlock %s: %w", token, err)
 	}
+	s.notify()
 	return nil
 }
 
-// heldLock finds a lock in force that p holds (or, with admin, that an
-// administrator may act on).
-func (s *Service) heldLock(ctx context.Context, tx *sql.Tx, p acl.Principal, token string, admin bool) (Lock, error) {
+// heldLock finds a lock in force that p holds (or, with breaking, that p
+// may break: administrators, and managers of the locked node).
+func (s *Service) heldLock(ctx context.Context, tx *sql.Tx, p acl.Principal, token string, breaking bool) (Lock, error) {
 	held, err := s.locksIn(ctx, tx)
 	if err != nil {
 		return Lock{}, err
@@ -165,10 +173,74 @@ func (s *Service) heldLock(ctx context.Context, tx *sql.Tx, p acl.Principal, tok
 		if l.Token != token {
 			continue
 		}
-		if l.UserID != p.UserID && !(admin && p.IsAdmin()) {
-			return Lock{}, fmt.Errorf("the lock belongs to someone else: %w", ErrForbidden)
+		if p.UserID != 0 && l.UserID == p.UserID {
+			return l, nil
 		}
-		return l, nil
+		if breaking {
+			ok, err := s.mayBreak(ctx, tx, p, l)
+			if err != nil {
+				return Lock{}, err
+			}
+			if ok {
+				return l, nil
+			}
+		}
+		return Lock{}, fmt.Errorf("the lock belongs to someone else: %w", ErrForbidden)
 	}
 	return Lock{}, fmt.Errorf("no such lock: %w", ErrNotFound)
+}
+
+// mayBreak reports whether p may drop l though it is someone else's.
+func (s *Service) mayBreak(ctx context.Context, q querier, p acl.Principal, l Lock) (bool, error) {
+	if p.IsAdmin() {
+		return true, nil
+	}
+	if p.Anonymous() || p.Share != nil {
+		return false, nil
+	}
+	c, err := s.chainByID(ctx, q, l.NodeID)
+	if err != nil {
+		return false, err
+	}
+	role, err := s.roleOn(ctx, q, p, c)
+	return role >= acl.Manager, err
+}
+
+// LockInfo is a lock as the web page of a locked document shows it.
+type LockInfo struct {
+	Lock
+	Holder   string // display name, or login
+	Mine     bool   // p holds it
+	CanBreak bool   // p may remove it (its holder, a manager, an administrator)
+}
+
+// LocksOn returns the locks in force that protect the node at path (taken
+// on it, or on a folder above with depth infinity), for someone who may
+// read it.
+func (s *Service) LocksOn(ctx context.Context, p acl.Principal, path string) ([]LockInfo, error) {
+	n, err := s.Stat(ctx, p, path)
+	if err != nil {
+		return nil, err
+	}
+	if n.Role < acl.Viewer {
+		return nil, nil
+	}
+	locks, err := s.locksIn(ctx, s.db.R)
+	if err != nil {
+		return nil, err
+	}
+	var out []LockInfo
+	for _, l := range locks {
+		if !l.Covers(n.Path) {
+			continue
+		}
+		li := LockInfo{Lock: l, Holder: s.displayName(ctx, s.db.R, l.UserID), Mine: p.UserID != 0 && l.UserID == p.UserID}
+		if li.CanBreak = li.Mine; !li.CanBreak {
+			if li.CanBreak, err = s.mayBreak(ctx, s.db.R, p, l); err != nil {
+				return nil, err
+			}
+		}
+		out = append(out, li)
+	}
+	return out, nil
 }

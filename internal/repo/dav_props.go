@@ -83,6 +83,9 @@ func (s *Service) PatchProps(ctx context.Context, p acl.Principal, path string, 
 		if _, err := s.need(ctx, tx, p, c, acl.Editor); err != nil {
 			return err
 		}
+		if err := s.checkLocks(ctx, tx, p, LockScope{Path: c.path()}); err != nil {
+			return err
+		}
 		id = c.last().id
 		var set, removed []string
 		for _, op := range pp.Ops {

@@ -89,10 +89,11 @@ func TestDAVPropsAndLocksFollowTheTree(t *testing.T) {
 			t.Errorf("%s: child props %+v", tt.dst, l.Props)
 		}
 	}
-	// Locks stay where they were taken: a move or a delete ends them.
-	for i, change := range []func() error{
-		func() error { _, err := e.s.Move(ctx, u, "/A/doc.txt", "/A/renamed.txt", false); return err },
-		func() error { return e.s.Delete(ctx, u, "/B/doc.txt") },
+	// Locks stay where they were taken: a move or a delete (by the holder,
+	// with the token) ends them.
+	for i, change := range []func(ctx context.Context) error{
+		func(ctx context.Context) error { _, err := e.s.Move(ctx, u, "/A/doc.txt", "/A/renamed.txt", false); return err },
+		func(ctx context.Context) error { return e.s.Delete(ctx, u, "/B/doc.txt") },
 	} {
 		path := []string{"/A/doc.txt", "/B/doc.txt"}[i]
 		if _, err := e.s.CreateLock(ctx, u, path, Lock{Token: path, Expires: time.Now().Add(time.Hour)}, func([]Lock) error { return nil }); err != nil {
@@ -101,7 +102,10 @@ func TestDAVPropsAndLocksFollowTheTree(t *testing.T) {
 		if held, _ := e.s.Locks(ctx, u); len(held) != 1 || held[0].Root != path {
 			t.Fatalf("locks before: %+v", held)
 		}
-		if err := change(); err != nil {
+		if err := change(ctx); !errors.Is(err, ErrLocked) {
+			t.Fatalf("change without the token: %v, want ErrLocked", err)
+		}
+		if err := change(WithLockTokens(ctx, path)); err != nil {
 			t.Fatal(err)
 		}
 		if held, _ := e.s.Locks(ctx, u); len(held) != 0 {

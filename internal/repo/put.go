@@ -325,7 +325,7 @@ func (s *Service) checkPut(ctx context.Context, p acl.Principal, parentPath, nam
 	if len(c) > len(pc) && c.last().dir {
 		return fmt.Errorf("%s: %w", c.path(), ErrIsDir)
 	}
-	return nil
+	return s.checkLocks(ctx, s.db.R, p, LockScope{Path: JoinPath(append(namesOf(pc), name)), Member: len(c) == len(pc)})
 }
 
 func (s *Service) commitPut(ctx context.Context, p acl.Principal, parentPath, name string, sp *spooled, o PutOptions) (Node, bool, error) {
@@ -371,6 +371,9 @@ func (s *Service) commitPut(ctx context.Context, p acl.Principal, parentPath, na
 			if o.IfMatch != "" && o.IfMatch != cur.hash.String {
 				return fmt.Errorf("%s changed since it was read: %w", path, ErrPrecondition)
 			}
+		}
+		if err := s.checkLocks(ctx, tx, p, LockScope{Path: path, Member: cur.id == 0}); err != nil {
+			return err
 		}
 		id, created, err = s.writeVersion(ctx, tx, p, pc, cur, name, sp, mtime)
 		return err

@@ -249,6 +249,9 @@ func (s *Service) ShareDrop(ctx context.Context, p acl.Principal, name string, r
 		if err != nil {
 			return err
 		}
+		if err := s.checkLocks(ctx, tx, p, LockScope{Path: JoinPath(append(namesOf(root), free)), Member: true}); err != nil {
+			return err
+		}
 		id, err := s.insertFile(ctx, tx, p, root, free, sp, s.now())
 		if err != nil {
 			return err

@@ -201,6 +201,9 @@ func (s *Service) Mkdir(ctx context.Context, p acl.Principal, path string) (Node
 		if _, err := s.resolve(ctx, tx, full); err == nil {
 			return fmt.Errorf("%s: %w", full, ErrExists)
 		}
+		if err := s.checkLocks(ctx, tx, p, LockScope{Path: full, Member: true}); err != nil {
+			return err
+		}
 		now := s.now().UnixNano()
 		res, err := tx.ExecContext(ctx, `INSERT INTO nodes (parent_id, name, kind, mtime, created_at, created_by, updated_at, updated_by)
 			VALUES (?, ?, 'dir', ?, ?, ?, ?, ?)`, pc.last().id, name, now, now, actorArg(p), now, actorArg(p))
@@ -258,6 +261,9 @@ func (s *Service) Delete(ctx context.Context, p acl.Principal, path string) erro
 		if _, err := s.need(ctx, tx, p, c, acl.Editor); err != nil {
 			return err
 		}
+		if err := s.checkLocks(ctx, tx, p, LockScope{Path: c.path(), Deep: true, Member: true}); err != nil {
+			return err
+		}
 		return s.trashNode(ctx, tx, p, c)
 	})
 	if err != nil {
@@ -296,6 +302,9 @@ func (s *Service) Move(ctx context.Context, p acl.Principal, src, dst string, ov
 			return fmt.Errorf("%w: the root folder cannot be moved", ErrConflict)
 		}
 		if _, err := s.need(ctx, tx, p, sc, acl.Editor); err != nil {
+			return err
+		}
+		if err := s.checkLocks(ctx, tx, p, LockScope{Path: sc.path(), Deep: true, Member: true}); err != nil {
 			return err
 		}
 		dc, err := s.prepareTarget(ctx, tx, p, dstParent, dstName, overwrite, sc.last().id)
@@ -341,6 +350,10 @@ func (s *Service) prepareTarget(ctx context.Context, tx *sql.Tx, p acl.Principal
 	}
 	if !dc.last().dir {
 		return nil, fmt.Errorf("%s: %w", dc.path(), ErrNotDir)
+	}
+	// What lands there (and what it replaces) must not be locked by others.
+	if err := s.checkLocks(ctx, tx, p, LockScope{Path: JoinPath(append(namesOf(dc), name)), Deep: true, Member: true}); err != nil {
+		return nil, err
 	}
 	tc, err := s.resolve(ctx, tx, JoinPath(append(namesOf(dc), name)))
 	switch {

@@ -148,6 +148,9 @@ func (s *Service) RestoreVersion(ctx context.Context, p acl.Principal, path stri
 		if c.last().dir {
 			return fmt.Errorf("%s: %w", c.path(), ErrIsDir)
 		}
+		if err := s.checkLocks(ctx, tx, p, LockScope{Path: c.path()}); err != nil {
+			return err
+		}
 		id = c.last().id
 		var blob string
 		if err := tx.QueryRowContext(ctx, `SELECT blob FROM versions WHERE node_id = ? AND number = ?`, id, number).Scan(&blob); err != nil {
