@@ -2,8 +2,8 @@ package dav
 
 import (
 	"crypto/rand"
-	"errors"
 	"encoding/base32"
+	"errors"
 	"fmt"
 	"net/url"
 	"strings"

@@ -92,7 +92,10 @@ func TestDAVPropsAndLocksFollowTheTree(t *testing.T) {
 	// Locks stay where they were taken: a move or a delete (by the holder,
 	// with the token) ends them.
 	for i, change := range []func(ctx context.Context) error{
-		func(ctx context.Context) error { _, err := e.s.Move(ctx, u, "/A/doc.txt", "/A/renamed.txt", false); return err },
+		func(ctx context.Context) error {
+			_, err := e.s.Move(ctx, u, "/A/doc.txt", "/A/renamed.txt", false)
+			return err
+		},
 		func(ctx context.Context) error { return e.s.Delete(ctx, u, "/B/doc.txt") },
 	} {
 		path := []string{"/A/doc.txt", "/B/doc.txt"}[i]
