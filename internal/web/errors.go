@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -40,6 +41,8 @@ func errorCode(err error) (int, string) {
 		return http.StatusConflict, "is_a_folder"
 	case errors.Is(err, repo.ErrConflict):
 		return http.StatusConflict, "conflict"
+	case errors.Is(err, repo.ErrLocked):
+		return http.StatusLocked, "locked"
 	case errors.Is(err, repo.ErrPrecondition):
 		return http.StatusPreconditionFailed, "precondition_failed"
 	case errors.Is(err, repo.ErrTooLarge):
@@ -74,6 +77,9 @@ type apiError struct {
 	Error struct {
 		Code    string `json:"code"`
 		Message string `json:"message"`
+		// For "locked": who holds the lock, and until when.
+		Holder string     `json:"holder,omitempty"`
+		Until  *time.Time `json:"until,omitempty"`
 	} `json:"error"`
 }
 
@@ -100,6 +106,12 @@ func (s *Server) errorHandler(c *fiber.Ctx, err error) error {
 	var body apiError
 	body.Error.Code = code
 	body.Error.Message = err.Error()
+	if code == "locked" {
+		var le *repo.LockedError
+		if body.Error.Message, le = s.lockedAPIMessage(c, err); le != nil {
+			body.Error.Holder, body.Error.Until = le.Holder, &le.Until
+		}
+	}
 	if status == http.StatusInternalServerError {
 		s.log.Error("request failed", "method", c.Method(), "path", c.Path(), "request_id", c.Locals("requestid"), "err", err)
 		body.Error.Message = "internal error; see the server log (request " + toString(c.Locals("requestid")) + ")"

@@ -110,6 +110,7 @@ func New(d Deps) *Server {
 	}}))
 	s.app.Use(requestid.New())
 	s.app.Use(s.clientIP)
+	s.app.Use(lockTokens)
 	s.app.Use(s.logRequests)
 	s.app.Use(s.observe) // Prometheus metrics per door
 	s.app.Use(securityHeaders)
@@ -167,6 +168,7 @@ func (s *Server) routes() {
 	s.feedRoutes(api)
 	s.tagRoutes(api)
 	api.Get("/activity", s.activityAPI)
+	s.lockRoutes(api)
 }
 
 // Listen serves on addr until ctx is cancelled, then shuts down: in-flight

@@ -1,11 +1,14 @@
 package web
 
 import (
+	"errors"
 	"net/url"
 	"strconv"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
+
+	"notreasso/internal/repo"
 )
 
 // Form actions: each reads a small form (sent with its _csrf field),
@@ -40,6 +43,10 @@ func back(c *fiber.Ctx, param, key string) error {
 // done turns a repository result into a redirect with its message.
 func done(c *fiber.Ctx, err error, okKey string) error {
 	if err != nil {
+		var le *repo.LockedError
+		if errors.As(err, &le) {
+			return backLocked(c, le)
+		}
 		status, code := errorCode(err)
 		if status >= 500 {
 			return err

@@ -42,6 +42,7 @@ type filePage struct {
 	DavURL   string
 	Tags     string // comma-separated, for the editor
 	Shares   bool   // the sharing API is installed (see shares hook below)
+	Locks    []fileLock
 }
 
 var (
@@ -73,6 +74,9 @@ func (s *Server) filePage(c *fiber.Ctx) error {
 		return err
 	}
 	pg := s.newPage(c, "browse")
+	if d.Locks, err = s.fileLocks(c, pg.L, n.Path); err != nil {
+		return err
+	}
 	pg.Title = n.Name
 	pg.Data = d
 	return s.render(c, fiber.StatusOK, "file", pg)
