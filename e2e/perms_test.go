@@ -13,6 +13,9 @@ import (
 // The permission matrix: every door × every kind of person × every
 // operation, against the real server. A door is a name and the operations
 // it offers; adding one (WebDAV, search) is a door below plus its rows.
+// Its second half, in perms_names_test.go, is the name matrix: every side
+// door (activity, collections, tags, quota, error messages) × every kind of
+// person, where no answer may name what the person may not read.
 
 // outcome is what an operation must do.
 type outcome int
