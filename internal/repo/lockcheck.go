@@ -104,6 +104,27 @@ func (s *Service) CheckWrite(ctx context.Context, p acl.Principal, tokens []stri
 	return s.checkLocks(WithLockTokens(ctx, tokens...), s.db.R, p, scopes...)
 }
 
+// CheckWriteNode is CheckWrite for a change to the node with this id and
+// what is below it (overwrite, delete, move away), for doors that name
+// nodes by id. A node p may not read answers ErrNotFound, naming nothing.
+func (s *Service) CheckWriteNode(ctx context.Context, p acl.Principal, id int64, tokens []string) error {
+	c, err := s.chainByID(ctx, s.db.R, id)
+	if err == nil && !c.live() {
+		err = ErrNotFound
+	}
+	if err == nil {
+		if role, rerr := s.roleOn(ctx, s.db.R, p, c); rerr != nil {
+			return rerr
+		} else if role < acl.Viewer {
+			err = ErrNotFound
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("node %d: %w", id, ErrNotFound)
+	}
+	return s.CheckWrite(ctx, p, tokens, LockScope{Path: c.path(), Deep: true, Member: true})
+}
+
 // checkLocks refuses a write touching scopes if a lock in force protects
 // any of them and p does not hold it (its token in ctx, and its owner).
 // Any holder of a shared lock may write (RFC 4918 §6.2): one of the shared

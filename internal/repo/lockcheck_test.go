@@ -143,6 +143,16 @@ func TestEveryWriteHonoursLocks(t *testing.T) {
 	if err := e.s.CheckWrite(ctx, e.member, []string{"urn:na:file"}, LockScope{Path: "/L/doc.txt"}); err != nil {
 		t.Errorf("CheckWrite with the token: %v", err)
 	}
+	doc, _ := e.s.Stat(ctx, e.admin, "/L/doc.txt")
+	if err := e.s.CheckWriteNode(ctx, other, doc.ID, nil); !errors.Is(err, ErrLocked) {
+		t.Errorf("CheckWriteNode: %v", err)
+	}
+	if err := e.s.CheckWriteNode(ctx, e.member, doc.ID, []string{"urn:na:file"}); err != nil {
+		t.Errorf("CheckWriteNode with the token: %v", err)
+	}
+	if err := e.s.CheckWriteNode(ctx, e.guest, doc.ID, nil); !errors.Is(err, ErrNotFound) || strings.Contains(err.Error(), "doc") {
+		t.Errorf("CheckWriteNode by a guest: %v", err)
+	}
 	if err := e.s.CheckPut(ctx, other, "/L/doc.txt", 2); !errors.Is(err, ErrLocked) {
 		t.Errorf("CheckPut: %v", err)
 	}
