@@ -8,6 +8,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/chromedp/chromedp"
+
+	"notreasso/internal/testutil/browser"
 	"notreasso/internal/testutil/server"
 )
 
@@ -203,4 +206,38 @@ func download(t *testing.T, c *client, path string) string {
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
 	return string(b)
+}
+
+// In a browser, on a phone: the file page of a document Marie locked over
+// WebDAV says so; an administrator's « Déverrouiller » removes the lock,
+// after which a change through the page works.
+func TestLockUI(t *testing.T) {
+	if !browser.Available() {
+		t.Skip("no Chromium")
+	}
+	wd := newWorld(t, server.Options{})
+	wd.mustCall(200, "PATCH", "/api/v1/admin/users/marie", map[string]any{"display_name": "Marie"})
+	wd.mustCall(201, "POST", "/api/v1/folders/Asso", nil)
+	wd.put("/Asso/ordre du jour.odt", "odj")
+	davLock(t, wd.users["marie"], "/Asso/ordre%20du%20jour.odt", "0")
+	u := &ui{t: t, b: browser.Start(t, browser.Options{AcceptLanguage: "fr-FR,fr"}), base: wd.srv.URL, shots: screenshotDir(t)}
+	u.login("admin", server.AdminPassword)
+	u.b.Viewport(360, 740)
+	u.open("/file/Asso/ordre%20du%20jour.odt", ".flash.lock")
+	if got := u.text(".flash.lock span"); !regexp.MustCompile(`^Verrouillé par Marie jusqu’à \d\d:\d\d$`).MatchString(got) {
+		t.Errorf("lock notice: %q", got)
+	}
+	if w := browser.Eval[int](u.b, `document.documentElement.scrollWidth`); w > 360 {
+		t.Errorf("the file page is %d px wide on a 360 px phone", w)
+	}
+	u.b.Screenshot(u.shots, "file-locked-phone")
+	u.b.Navigates("unlock", chromedp.Click(`form[action="/do/unlock"] button`))
+	u.b.WaitFor("confirmation", `!!document.querySelector('.flash.ok')`)
+	u.clean("unlock")
+	if n := browser.Eval[int](u.b, `document.querySelectorAll('.flash.lock').length`); n != 0 {
+		t.Errorf("%d lock notices after unlocking", n)
+	}
+	if st := wd.admin.call("DELETE", "/api/v1/files/Asso/ordre%20du%20jour.odt", nil, nil); st != 204 {
+		t.Errorf("delete after unlocking: %d", st)
+	}
 }
