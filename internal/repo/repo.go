@@ -267,18 +267,28 @@ func placeholders(n int) string {
 
 // roleOn is p's effective role on the last node of c.
 func (s *Service) roleOn(ctx context.Context, q querier, p acl.Principal, c chain) (acl.Role, error) {
-	if p.IsAdmin() {
-		return acl.Manager, nil
-	}
-	if p.Share != nil {
-		return p.Share.RoleOn(c.ids()), nil
+	if p.IsAdmin() || p.Share != nil {
+		return roleIn(p, c, nil), nil
 	}
 	grants, err := s.grantsOn(ctx, q, c.ids())
 	if err != nil {
 		return acl.None, err
 	}
+	return roleIn(p, c, grants), nil
+}
+
+// roleIn is p's effective role on the last node of c, given the grants on
+// the nodes of c (others are ignored): the one rule roleOn and the batch
+// readableSet both apply.
+func roleIn(p acl.Principal, c chain, grants []acl.Grant) acl.Role {
+	if p.IsAdmin() {
+		return acl.Manager
+	}
+	if p.Share != nil {
+		return p.Share.RoleOn(c.ids())
+	}
 	role, _ := acl.Effective(p, grants)
-	return role, nil
+	return role
 }
 
 // traversable reports whether p, without a role on the node, may still see

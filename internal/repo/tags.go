@@ -110,14 +110,18 @@ func (s *Service) Tags(ctx context.Context, p acl.Principal, prefix string) ([]T
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("list tags: %w", err)
 	}
-	may := s.readableCache(p)
+	ids := make([]int64, 0, len(uses))
+	for _, u := range uses {
+		ids = append(ids, u.node)
+	}
+	slices.Sort(ids)
+	readable, err := s.readableSet(ctx, p, slices.Compact(ids))
+	if err != nil {
+		return nil, fmt.Errorf("list tags: %w", err)
+	}
 	var out []TagCount
 	for _, u := range uses {
-		ok, err := may(ctx, u.node)
-		if err != nil {
-			return nil, fmt.Errorf("list tags: %w", err)
-		}
-		if !ok {
+		if !readable[u.node] {
 			continue
 		}
 		if n := len(out); n > 0 && out[n-1].Name == u.name {
@@ -127,27 +131,6 @@ func (s *Service) Tags(ctx context.Context, p acl.Principal, prefix string) ([]T
 		out = append(out, TagCount{Name: u.name, Color: u.color, Count: 1})
 	}
 	return out, nil
-}
-
-// readableCache returns a test of whether p may read a node now, memoised
-// for the length of one request (lists check many nodes, often the same).
-// It goes through mayRead, so it follows whatever the access rules are.
-func (s *Service) readableCache(p acl.Principal) func(ctx context.Context, id int64) (bool, error) {
-	seen := map[int64]bool{}
-	return func(ctx context.Context, id int64) (bool, error) {
-		if p.IsAdmin() {
-			return true, nil
-		}
-		if ok, known := seen[id]; known {
-			return ok, nil
-		}
-		ok, err := s.mayRead(ctx, s.db.R, p, id)
-		if err != nil {
-			return false, err
-		}
-		seen[id] = ok
-		return ok, nil
-	}
 }
 
 func likePrefix(s string) string {
