@@ -30,7 +30,7 @@ type env struct {
 	guest  acl.Principal
 }
 
-func newEnv(t *testing.T) *env {
+func newEnv(t testing.TB) *env {
 	t.Helper()
 	ctx := context.Background()
 	dir := t.TempDir()
@@ -61,7 +61,7 @@ func newEnv(t *testing.T) *env {
 	return e
 }
 
-func (e *env) put(t *testing.T, p acl.Principal, path, content string) Node {
+func (e *env) put(t testing.TB, p acl.Principal, path, content string) Node {
 	t.Helper()
 	n, _, err := e.s.Put(context.Background(), p, path, strings.NewReader(content), PutOptions{Size: int64(len(content))})
 	if err != nil {

@@ -11,7 +11,7 @@ import (
 // checked (through mayRead, whatever the access rules become).
 func BenchmarkTagsForMember(b *testing.B) {
 	ctx := context.Background()
-	e := newEnv(&testing.T{})
+	e := newEnv(b)
 	for d := 0; d < 20; d++ {
 		dir := fmt.Sprintf("/D%02d", d)
 		if _, err := e.s.Mkdir(ctx, e.admin, dir); err != nil {
@@ -19,7 +19,7 @@ func BenchmarkTagsForMember(b *testing.B) {
 		}
 		for f := 0; f < 100; f++ {
 			p := fmt.Sprintf("%s/f%03d.txt", dir, f)
-			e.put(&testing.T{}, e.admin, p, p)
+			e.put(b, e.admin, p, p)
 			if _, err := e.s.SetTags(ctx, e.admin, p, []string{"budget", fmt.Sprintf("t%d", f%7)}); err != nil {
 				b.Fatal(err)
 			}
