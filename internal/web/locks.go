@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
-	"strconv"
 	"strings"
 	"time"
 
@@ -118,8 +117,10 @@ func clock(l *Locale, t time.Time) string {
 	return t.Format("3:04 PM")
 }
 
-// backLocked redirects a form to its page with the lock's holder and
-// expiry, which newPage turns into the sentence.
+// backLocked redirects a form to its page naming the locked path, which
+// newPage turns into the sentence with the lock's holder and expiry as
+// they are then (nothing in the address is shown as such: a crafted link
+// cannot make the page claim a lock by anyone).
 func backLocked(c *fiber.Ctx, le *repo.LockedError) error {
 	u, err := url.Parse(safeNext(c.FormValue("back")))
 	if err != nil {
@@ -128,20 +129,21 @@ func backLocked(c *fiber.Ctx, le *repo.LockedError) error {
 	q := u.Query()
 	q.Del("ok")
 	q.Set("err", "locked")
-	q.Set("lock_by", le.Holder)
-	q.Set("lock_until", strconv.FormatInt(le.Until.Unix(), 10))
+	if le.Root != "" {
+		q.Set("locked", le.Root)
+	}
 	u.RawQuery = q.Encode()
 	return c.Redirect(u.String(), fiber.StatusSeeOther)
 }
 
 // lockedFlash is the error sentence of a page reached by backLocked.
-func lockedFlash(c *fiber.Ctx, l *Locale) string {
-	by := c.Query("lock_by")
-	sec, err := strconv.ParseInt(c.Query("lock_until"), 10, 64)
-	if by == "" || len(by) > 100 || err != nil {
-		return l.T("err.locked")
+func (s *Server) lockedFlash(c *fiber.Ctx, l *Locale) string {
+	if p := c.Query("locked"); p != "" {
+		if ls, err := s.repo.LocksOn(c.UserContext(), principal(c), p); err == nil && len(ls) > 0 {
+			return lockSentence(l, ls[0].Holder, ls[0].Expires)
+		}
 	}
-	return lockSentence(l, by, time.Unix(sec, 0))
+	return l.T("err.locked")
 }
 
 // lockedAPIMessage is the message of a 423 answer, in the caller's

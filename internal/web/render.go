@@ -146,7 +146,7 @@ func (s *Server) newPage(c *fiber.Ctx, nav string) *page {
 	if k := c.Query("err"); k != "" && validKey(k) {
 		pg.Error = l.T("err." + k)
 		if k == "locked" {
-			pg.Error = lockedFlash(c, l)
+			pg.Error = s.lockedFlash(c, l)
 		}
 	}
 	return pg
