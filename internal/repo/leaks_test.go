@@ -89,8 +89,13 @@ func TestUsageIsNoDedupeOracle(t *testing.T) {
 	if used(e.admin) != admin {
 		t.Error("the admin's usage moved with the member's upload")
 	}
-	if _, free, _ := e.s.Usage(ctx, e.member); free > 0 && free%(1<<30) != 0 {
-		t.Errorf("free space %d is exact, want whole GiB", free)
+	if _, free, _ := e.s.Usage(ctx, e.member); free > 0 && free%(64<<20) != 0 {
+		t.Errorf("free space %d is exact, want whole units", free)
+	}
+	for in, want := range map[int64]int64{-1: -1, 0: 0, 100 << 20: 64 << 20, 5<<30 + 12345: 5 << 30, 3<<30 + 100<<20: 3<<30 + 64<<20} {
+		if got := roundFree(in); got != want {
+			t.Errorf("roundFree(%d) = %d, want %d", in, got, want)
+		}
 	}
 }
 
