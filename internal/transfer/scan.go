@@ -34,6 +34,7 @@ type entry struct {
 	dir   bool
 	size  int64
 	mtime time.Time
+	info  fs.FileInfo // as scanned: what is opened later must be this file
 }
 
 type scanResult struct {
@@ -135,7 +136,7 @@ func (sc *scanner) dir(rel, dest string) error {
 			continue
 		}
 		sc.res.files = append(sc.res.files, entry{rel: childRel, abs: filepath.Join(abs, e.Name()), dest: childDest,
-			size: info.Size(), mtime: info.ModTime()})
+			size: info.Size(), mtime: info.ModTime(), info: info})
 		sc.res.bytes += info.Size()
 	}
 	if err != nil {
