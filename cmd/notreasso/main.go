@@ -20,6 +20,12 @@ var version = "dev"
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	// The first Ctrl-C or SIGTERM cancels ctx: long commands stop at the
+	// next file and leave things resumable. A second one kills at once.
+	go func() {
+		<-ctx.Done()
+		stop()
+	}()
 	root := &cobra.Command{
 		Use:           "notreasso",
 		Short:         "Notre Asso: the shared document memory of an association",
