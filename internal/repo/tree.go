@@ -201,6 +201,9 @@ func (s *Service) Mkdir(ctx context.Context, p acl.Principal, path string) (Node
 		if _, err := s.resolve(ctx, tx, full); err == nil {
 			return fmt.Errorf("%s: %w", full, ErrExists)
 		}
+		if err := s.admitName(ctx, tx, p, pc.last().id, name, "", 0); err != nil {
+			return err
+		}
 		now := s.now().UnixNano()
 		res, err := tx.ExecContext(ctx, `INSERT INTO nodes (parent_id, name, kind, mtime, created_at, created_by, updated_at, updated_by)
 			VALUES (?, ?, 'dir', ?, ?, ?, ?, ?)`, pc.last().id, name, now, now, actorArg(p), now, actorArg(p))
@@ -300,6 +303,9 @@ func (s *Service) Move(ctx context.Context, p acl.Principal, src, dst string, ov
 		}
 		dc, err := s.prepareTarget(ctx, tx, p, dstParent, dstName, overwrite, sc.last().id)
 		if err != nil {
+			return err
+		}
+		if err := s.admitName(ctx, tx, p, dc.last().id, dstName, sc.last().name, sc.last().id); err != nil {
 			return err
 		}
 		for _, r := range dc {
