@@ -52,7 +52,7 @@ func TestCheckNewName(t *testing.T) {
 		{"mot\u2060joint", RuleInvisible},
 		{"tr\u00ADait", RuleInvisible},
 		{"famille 👨\u200D👩\u200D👧.jpg", ""}, // an emoji sequence keeps its joiners
-		{"می\u200Cخواهم.txt", ""},             // Persian keeps its non-joiner
+		{"می\u200Cخواهم.txt", ""},           // Persian keeps its non-joiner
 		{"a/b", RuleSlash},
 		{"", RuleEmpty},
 		{"..", RuleEmpty},
