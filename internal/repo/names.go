@@ -153,6 +153,35 @@ func CheckNewName(name string) (string, error) {
 	return name, nil
 }
 
+// PortableName maps a valid name (CleanName's rules) to one CheckNewName
+// accepts, for importers that must take every file rather than refuse:
+// characters Windows or macOS cannot show become "_", invisible ones are
+// dropped, trailing dots and spaces are cut, and a device name gets a "_"
+// in front ("_CON", "_nul.txt"). A name that passes is returned as is.
+func PortableName(name string) string {
+	var b strings.Builder
+	var prev rune
+	for _, r := range name {
+		switch {
+		case strings.ContainsRune(`:|*?<>"\`, r) || r == '/' || r == 0 || unicode.IsControl(r):
+			b.WriteByte('_')
+		case invisible(r, prev):
+			continue
+		default:
+			b.WriteRune(r)
+		}
+		prev = r
+	}
+	name = strings.TrimRight(b.String(), ". ")
+	if name == "" {
+		name = "_"
+	}
+	if windowsDevice(name) {
+		name = "_" + name
+	}
+	return name
+}
+
 // windowsDevice reports names Windows reserves for devices: CON, PRN, AUX,
 // NUL, COM0–9, LPT0–9 (and their superscript-digit forms), in any case,
 // alone or before an extension ("nul.txt", "Con .tar.gz").

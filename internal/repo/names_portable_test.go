@@ -145,3 +145,19 @@ func TestNewNamesFollowPortableRules(t *testing.T) {
 		t.Errorf("rename to another reserved name: %v", err)
 	}
 }
+
+func TestPortableNamePassesTheRules(t *testing.T) {
+	for in, want := range map[string]string{
+		"CON": "_CON", "nul.txt": "_nul.txt", "a:b.txt": "a_b.txt", "fin. . ": "fin", "...": "_",
+		"facture\u202Efdp.exe": "facturefdp.exe", "ok.txt": "ok.txt", "tab\there": "tab_here", `C:\x`: "C__x",
+		"famille 👨\u200D👩.jpg": "famille 👨\u200D👩.jpg",
+	} {
+		got := PortableName(in)
+		if got != want {
+			t.Errorf("PortableName(%q) = %q, want %q", in, got, want)
+		}
+		if _, err := CheckNewName(got); err != nil {
+			t.Errorf("PortableName(%q) = %q, refused: %v", in, got, err)
+		}
+	}
+}

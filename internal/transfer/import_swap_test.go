@@ -102,3 +102,46 @@ func TestImportFilesSwappedAfterScan(t *testing.T) {
 		t.Errorf("not reported as skipped with the reason: %v; report %+v", want, res.rep.Skipped)
 	}
 }
+
+// Names Windows and macOS clients cannot show, or that disguise
+// themselves, are mapped to safe ones and reported; the import goes on.
+func TestImportMapsUnportableNames(t *testing.T) {
+	ctx := context.Background()
+	e := newEnv(t)
+	root := t.TempDir()
+	mt := time.Date(2024, 1, 2, 3, 4, 5, 0, time.UTC)
+	want := map[string]string{ // source name → repository name
+		"CON":                  "_CON",
+		"nul.txt":              "_nul.txt",
+		"réunion: ordre.txt":   "réunion_ ordre.txt",
+		"a|b*c?.txt":           "a_b_c_.txt",
+		"fin ":                 "fin",
+		"fin.":                 "fin (2)", // listed after "fin " (space sorts first)
+		"facture\u202Efdp.exe": "facturefdp.exe",
+		"pay\u200Bpal.pdf":     "paypal.pdf",
+		"Rapport.txt":          "Rapport.txt",
+		"rapport.txt":          "rapport (2).txt",
+	}
+	for src := range want {
+		writeFile(t, root, src, "contenu de "+src, mt)
+	}
+	rep, err := Import(ctx, e.r, root, ImportOptions{As: e.admin, Into: "/Import"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Skipped) > 0 || rep.Created != len(want) {
+		t.Errorf("report: %+v", rep)
+	}
+	renamed := map[string]string{}
+	for _, r := range rep.Renamed {
+		renamed[r.Path] = r.Name
+	}
+	for src, dst := range want {
+		if got := e.read(t, "/Import/"+dst); got != "contenu de "+src {
+			t.Errorf("%q imported as %q: %q", src, dst, got)
+		}
+		if src != dst && renamed[src] != dst {
+			t.Errorf("%q → %q not reported (renamed: %q)", src, dst, renamed[src])
+		}
+	}
+}

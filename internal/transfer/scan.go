@@ -86,15 +86,20 @@ func (sc *scanner) dir(rel, dest string) error {
 		sc.skip(rel, "unreadable folder: %v", unwrapPath(err))
 		return nil
 	}
-	// Names that need no repair claim theirs first; repaired ones get a
-	// suffix if they land on a taken name.
-	taken := map[string]bool{}
+	// Names that need no repair claim theirs first; repaired ones, and
+	// names equal but for case to one already claimed (one file on Windows
+	// and macOS), get a suffix if they land on a taken name.
+	taken := map[string]bool{} // by foldName
 	names := make([]string, len(ents))
 	changed := make([]bool, len(ents))
 	for i, e := range ents {
 		names[i], changed[i] = RepairName(e.Name())
 		if !changed[i] && names[i] == e.Name() {
-			taken[names[i]] = true
+			if taken[foldName(names[i])] {
+				changed[i] = true
+				continue
+			}
+			taken[foldName(names[i])] = true
 		}
 	}
 	for i, e := range ents {
@@ -102,7 +107,7 @@ func (sc *scanner) dir(rel, dest string) error {
 		name := names[i]
 		if changed[i] || name != e.Name() {
 			name = uniqueName(name, taken)
-			taken[name] = true
+			taken[foldName(name)] = true
 		}
 		childDest := path.Join(dest, name)
 		if name != norm.NFC.String(e.Name()) {
