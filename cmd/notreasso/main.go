@@ -37,7 +37,12 @@ func main() {
 	root.AddCommand(serveCmd(), userCmd(), groupCmd(), grantCmd(), versionCmd(), healthcheckCmd(), extractCmd(), reindexCmd(),
 		purgeCmd(), gcCmd(), importCmd(), exportCmd(), checkCmd(), backupCmd(), restoreCmd(), retentionCmd(), spaceCmd(), storageCmd())
 	if err := root.ExecuteContext(ctx); err != nil {
-		fmt.Fprintln(os.Stderr, "notreasso:", err)
+		if ctx.Err() != nil {
+			// Say so plainly: the error is then only how the work was cut.
+			fmt.Fprintln(os.Stderr, "notreasso: stopped (Ctrl-C or SIGTERM):", err)
+		} else {
+			fmt.Fprintln(os.Stderr, "notreasso:", err)
+		}
 		var ee exitError
 		if errors.As(err, &ee) {
 			os.Exit(ee.code)
