@@ -161,3 +161,39 @@ func TestPortableNamePassesTheRules(t *testing.T) {
 		}
 	}
 }
+
+// A drop-box link refuses unportable names too, and never stores a case
+// twin: it picks a free name, as for a name taken exactly.
+func TestDropBoxNames(t *testing.T) {
+	ctx := context.Background()
+	e := newEnv(t)
+	if _, err := e.s.MkdirAll(ctx, e.admin, "/Dépôt"); err != nil {
+		t.Fatal(err)
+	}
+	e.put(t, e.admin, "/Dépôt/Reçu.pdf", "premier")
+	_, token, err := e.s.CreateShare(ctx, e.admin, "/Dépôt", ShareOptions{Kind: ShareDropBox})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, _, err := e.s.ShareAccess(ctx, token, "", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.s.ShareDrop(ctx, p, "NUL.pdf", strings.NewReader("x"), 1); !errors.Is(err, ErrInvalidName) {
+		t.Errorf("drop of NUL.pdf: %v", err)
+	}
+	if err := e.s.ShareDrop(ctx, p, "reçu.pdf", strings.NewReader("second"), 6); err != nil {
+		t.Fatalf("drop of a case twin: %v", err)
+	}
+	_, kids, err := e.s.List(ctx, e.admin, "/Dépôt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, k := range kids {
+		names = append(names, k.Name)
+	}
+	if len(names) != 2 || names[0] != "Reçu.pdf" || names[1] != "reçu (2).pdf" {
+		t.Errorf("drop box holds %q, want Reçu.pdf and reçu (2).pdf", names)
+	}
+}
