@@ -2,7 +2,10 @@ package repo
 
 import (
 	"context"
+	"database/sql"
+	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -224,6 +227,47 @@ func invisible(r, prev rune) bool {
 // filesystem (Windows, macOS): equal under Unicode simple case folding.
 func sameIgnoringCase(a, b string) bool { return a != b && strings.EqualFold(a, b) }
 
+// lowerKeys lists the values SQLite's lower(), which folds ASCII letters
+// only, takes on the names equal to name ignoring case: one per way of
+// writing its other letters (« École » → « école », « École »). It
+// includes the full lower case, so it also serves a lower() that folds
+// every letter. Nil past 64 ways: the caller then scans. The ASCII k and s,
+// whose case orbits hold the Kelvin sign and the long s, are taken as
+// plain ASCII here: a twin written with those is not found.
+func lowerKeys(name string) []string {
+	keys := []string{""}
+	for _, r := range name {
+		var ways []rune
+		if r < utf8.RuneSelf {
+			ways = []rune{unicode.ToLower(r)}
+		} else {
+			for o := r; ; {
+				w := o
+				if w < utf8.RuneSelf {
+					w = unicode.ToLower(w)
+				}
+				if !slices.Contains(ways, w) {
+					ways = append(ways, w)
+				}
+				if o = unicode.SimpleFold(o); o == r {
+					break
+				}
+			}
+		}
+		if len(keys)*len(ways) > 64 {
+			return nil
+		}
+		next := make([]string, 0, len(keys)*len(ways))
+		for _, k := range keys {
+			for _, w := range ways {
+				next = append(next, k+string(w))
+			}
+		}
+		keys = next
+	}
+	return keys
+}
+
 // caseFoldPattern is a LIKE pattern every name equal to name ignoring case
 // matches (and a few more, checked after): SQLite's LIKE folds ASCII
 // letters only, so other letters, and the ASCII letters that non-ASCII
@@ -255,8 +299,17 @@ func (s *Service) admitName(ctx context.Context, q querier, p acl.Principal, par
 			return err
 		}
 	}
-	rows, err := s.query(ctx, q, `SELECT id, name FROM nodes WHERE parent_id = ? AND deleted_at IS NULL AND id <> ? AND name LIKE ? ESCAPE '\'`,
-		parent, self, caseFoldPattern(name))
+	var rows *sql.Rows
+	var err error
+	if keys := lowerKeys(name); keys != nil {
+		list, _ := json.Marshal(keys)
+		rows, err = s.query(ctx, q, `SELECT id, name FROM nodes WHERE parent_id = ? AND deleted_at IS NULL AND id <> ?
+			AND lower(name) IN (SELECT value FROM json_each(?))`, parent, self, string(list))
+	} else {
+		// Too many ways to write it: read the siblings of the same length.
+		rows, err = s.query(ctx, q, `SELECT id, name FROM nodes WHERE parent_id = ? AND deleted_at IS NULL AND id <> ? AND name LIKE ? ESCAPE '\'`,
+			parent, self, caseFoldPattern(name))
+	}
 	if err != nil {
 		return fmt.Errorf("check %q against its folder: %w", name, err)
 	}

@@ -3,6 +3,8 @@ package repo
 import (
 	"context"
 	"errors"
+	"fmt"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -87,6 +89,8 @@ func TestNewNamesFollowPortableRules(t *testing.T) {
 		t.Fatal(err)
 	}
 	e.put(t, e.member, "/d/Rapport.txt", "r")
+	e.put(t, e.member, "/d/École.txt", "é")
+	e.put(t, e.member, "/d/Éléments d'intérêt généré.txt", "128 ways to write it: the scan") // past lowerKeys' 64
 	src := e.put(t, e.member, "/src.txt", "s")
 	if _, err := e.s.Mkdir(ctx, e.member, "/Dossier"); err != nil {
 		t.Fatal(err)
@@ -106,7 +110,8 @@ func TestNewNamesFollowPortableRules(t *testing.T) {
 		"restore": func(p string) error { _, err := e.s.Restore(ctx, e.member, trashed.ID, p); return err },
 	}
 	bad := map[string]string{"/d/NUL.txt": RuleDevice, "/d/a:b.txt": RuleCharacter, "/d/fin.": RuleTrailing,
-		"/d/facture\u202Efdp.exe": RuleInvisible, "/d/rapport.txt": RuleCase, "/d/RAPPORT.TXT": RuleCase, "/dossier": RuleCase}
+		"/d/facture\u202Efdp.exe": RuleInvisible, "/d/rapport.txt": RuleCase, "/d/RAPPORT.TXT": RuleCase, "/dossier": RuleCase,
+		"/d/école.txt": RuleCase, "/d/ÉCOLE.TXT": RuleCase, "/d/éléments d'intérêt généré.txt": RuleCase, "/d/ÉLÉMENTS D'INTÉRÊT GÉNÉRÉ.txt": RuleCase}
 	for op, do := range ops {
 		for p, rule := range bad {
 			err := do(p)
@@ -143,6 +148,17 @@ func TestNewNamesFollowPortableRules(t *testing.T) {
 	}
 	if _, err := e.s.Move(ctx, e.member, "/CON", "/Dossier/AUX", false); !errors.Is(err, ErrInvalidName) {
 		t.Errorf("rename to another reserved name: %v", err)
+	}
+}
+
+func TestLowerKeys(t *testing.T) {
+	got := lowerKeys("Été 2026")
+	slices.Sort(got)
+	if want := []string{"ÉtÉ 2026", "Été 2026", "étÉ 2026", "été 2026"}; !slices.Equal(got, want) {
+		t.Errorf("lowerKeys(Été 2026) = %q, want %q", got, want)
+	}
+	if got := lowerKeys("ÉÉÉÉÉÉÉ"); got != nil {
+		t.Errorf("lowerKeys of 128 ways = %d keys, want nil (scan)", len(got))
 	}
 }
 
@@ -195,5 +211,35 @@ func TestDropBoxNames(t *testing.T) {
 	}
 	if len(names) != 2 || names[0] != "Reçu.pdf" || names[1] != "reçu (2).pdf" {
 		t.Errorf("drop box holds %q, want Reçu.pdf and reçu (2).pdf", names)
+	}
+}
+
+// The case-twin check reads the siblings whose name could match: in a
+// folder of 10 000 files, creating one more stays a matter of
+// milliseconds.
+func BenchmarkMkdirBeside10000Files(b *testing.B) {
+	ctx := context.Background()
+	e := newEnv(b)
+	dir, err := e.s.Mkdir(ctx, e.admin, "/Grand")
+	if err != nil {
+		b.Fatal(err)
+	}
+	tx, _ := e.s.db.W.Begin()
+	for i := range 10000 {
+		if _, err := tx.Exec(`INSERT INTO nodes (parent_id, name, kind, mtime, created_at, updated_at) VALUES (?, ?, 'file', 0, 0, 0)`,
+			dir.ID, fmt.Sprintf("Scan_%05d.pdf", i)); err != nil {
+			b.Fatal(err)
+		}
+	}
+	tx.Commit()
+	i := 0
+	for b.Loop() {
+		i++
+		if _, err := e.s.Mkdir(ctx, e.admin, fmt.Sprintf("/Grand/scan_%05d_dossier", i)); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if _, err := e.s.Mkdir(ctx, e.admin, "/Grand/SCAN_00042.PDF"); !errors.Is(err, ErrInvalidName) {
+		b.Errorf("case twin among 10 000 accepted: %v", err)
 	}
 }

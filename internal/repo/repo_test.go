@@ -30,7 +30,7 @@ type env struct {
 	guest  acl.Principal
 }
 
-func newEnv(t *testing.T) *env {
+func newEnv(t testing.TB) *env {
 	t.Helper()
 	ctx := context.Background()
 	dir := t.TempDir()
