@@ -81,15 +81,15 @@ func Import(ctx context.Context, r *repo.Service, src string, o ImportOptions) (
 	if into.Role < acl.Editor {
 		return ImportReport{}, fmt.Errorf("import into %s: %w", into.Path, repo.ErrForbidden)
 	}
-	sc, err := scanTree(ctx, src, into.Path, o.MaxSize, o.IncludeSystem)
-	if err != nil {
-		return ImportReport{}, err
-	}
 	root, err := openSource(src)
 	if err != nil {
 		return ImportReport{}, err
 	}
 	defer root.Close()
+	sc, err := scanTree(ctx, root, into.Path, o.MaxSize, o.IncludeSystem)
+	if err != nil {
+		return ImportReport{}, err
+	}
 	im := &importer{repo: r, src: root, o: o, hashes: map[string]bool{}, folders: map[string]*folderList{}}
 	im.rep = ImportReport{Folders: len(sc.dirs), Files: len(sc.files), Bytes: sc.bytes, Skipped: sc.skipped, Renamed: sc.renamed}
 	if o.OnScan != nil {

@@ -145,3 +145,23 @@ func TestImportMapsUnportableNames(t *testing.T) {
 		}
 	}
 }
+
+// A folder replaced by a link to a folder outside the tree while the scan
+// runs is not listed: its names (a root-only folder's) stay out of the
+// repository and of the report.
+func TestScanDoesNotListOutsideTheTree(t *testing.T) {
+	root, outside := t.TempDir(), t.TempDir()
+	writeFile(t, outside, "secret-plan.txt", "x", time.Now())
+	if err := os.Symlink(outside, filepath.Join(root, "dossier")); err != nil {
+		t.Fatal(err)
+	}
+	src, err := openSource(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	ents, err := src.readDir("dossier")
+	if !isEscape(err) || len(ents) != 0 {
+		t.Errorf("listing a folder swapped for a link out of the tree: %v, %d entries", err, len(ents))
+	}
+}

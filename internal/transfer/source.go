@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"slices"
+	"strings"
 )
 
 // The source tree can change between the scan and the reading of a file:
@@ -25,11 +27,34 @@ type source struct {
 }
 
 func openSource(dir string) (*source, error) {
+	st, err := os.Stat(dir)
+	if err != nil {
+		return nil, fmt.Errorf("import %s: %w", dir, err)
+	}
+	if !st.IsDir() {
+		return nil, fmt.Errorf("import %s: not a folder", dir)
+	}
 	r, err := os.OpenRoot(dir)
 	if err != nil {
 		return nil, fmt.Errorf("import %s: %w", dir, err)
 	}
 	return &source{root: r}, nil
+}
+
+// readDir lists the folder rel, sorted by name, through the root: a folder
+// replaced by a link that leads out of the tree is not listed.
+func (s *source) readDir(rel string) ([]fs.DirEntry, error) {
+	if rel == "" {
+		rel = "."
+	}
+	d, err := s.root.Open(rel)
+	if err != nil {
+		return nil, err
+	}
+	defer d.Close()
+	ents, err := d.ReadDir(-1)
+	slices.SortFunc(ents, func(a, b fs.DirEntry) int { return strings.Compare(a.Name(), b.Name()) })
+	return ents, err
 }
 
 func (s *source) Close() error { return s.root.Close() }
@@ -65,12 +90,15 @@ func skipReason(err error) string {
 	case errors.Is(err, errReplaced), isLinkLoop(err):
 		return errReplaced.Error() + ": not read; import again to take what is there now"
 	}
-	var pe *fs.PathError
-	if errors.As(err, &pe) {
-		if pe.Err.Error() == "path escapes from parent" {
-			return "leads outside the imported folder (a link replaced it since the scan): not read"
-		}
-		return "unreadable: " + pe.Err.Error()
+	if isEscape(err) {
+		return "leads outside the imported folder (a link replaced it since the scan): not read"
 	}
-	return "unreadable: " + err.Error()
+	return "unreadable: " + unwrapPath(err).Error()
+}
+
+// isEscape reports os.Root's refusal of a path that leaves it (its error
+// is not exported).
+func isEscape(err error) bool {
+	var pe *fs.PathError
+	return errors.As(err, &pe) && pe.Err.Error() == "path escapes from parent"
 }
