@@ -117,10 +117,16 @@ func Restore(ctx context.Context, t Target, o RestoreOptions) (RestoreReport, er
 	}
 	if exists {
 		current, err := readAccounts(ctx, dbPath)
-		if err != nil {
-			return rep, fmt.Errorf("restore: %w", err)
+		switch {
+		case err != nil && !o.Force:
+			return rep, fmt.Errorf("restore: %s already exists and its accounts cannot be read (%v); stop the server and add --force to replace it (it will be kept aside)", dbPath, err)
+		case err != nil:
+			// A damaged database is a reason to restore: say what could not
+			// be compared, and go on.
+			rep.AccountChanges = []string{fmt.Sprintf("? the current database's accounts cannot be read (%v): not compared", err)}
+		default:
+			rep.AccountChanges = accountChanges(current, rep.Accounts)
 		}
-		rep.AccountChanges = accountChanges(current, rep.Accounts)
 		switch {
 		case !o.Force && len(rep.AccountChanges) > 0:
 			return rep, &AccountsError{Changes: rep.AccountChanges}
