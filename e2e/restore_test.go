@@ -23,7 +23,8 @@ import (
 // (RLIMIT_FSIZE): one that decompressed first and checked after would hit
 // it. A snapshot whose hash does not match is refused before any
 // decompression; one whose hash matches (a crafted, self-consistent
-// manifest) is cut at the size the manifest records.
+// manifest) is cut at the size the manifest records, and refused at once
+// when that size is more than the disk has free.
 func TestRestoreRefusesGzipBomb(t *testing.T) {
 	prlimit, err := exec.LookPath("prlimit")
 	if err != nil {
@@ -51,6 +52,7 @@ func TestRestoreRefusesGzipBomb(t *testing.T) {
 	}{
 		{"hash mismatch", strings.Repeat("ab", 32), 256 << 20, "is damaged"},
 		{"self-consistent", hex.EncodeToString(h[:]), 1 << 20, "decompresses to more than the 1048576 bytes the manifest records"},
+		{"claims more than the disk holds", hex.EncodeToString(h[:]), 1 << 50, "are free"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			target := t.TempDir()

@@ -191,6 +191,10 @@ func fetchSnapshot(ctx context.Context, t Target, m Manifest, path string) error
 	if m.DatabaseSize <= 0 || m.SnapshotSize <= 0 {
 		return fmt.Errorf("restore: %s does not record the snapshot's sizes; it was not written by notreasso backup", m.Snapshot)
 	}
+	// A manifest can be crafted too: never start what cannot end.
+	if free, ok := freeBytes(filepath.Dir(path)); ok && m.DatabaseSize+m.SnapshotSize > free {
+		return fmt.Errorf("restore: %s needs %d bytes on %s, %d are free", m.Snapshot, m.DatabaseSize+m.SnapshotSize, filepath.Dir(path), free)
+	}
 	gz := path + ".gz"
 	defer os.Remove(gz)
 	if err := download(ctx, t, m, gz); err != nil {
