@@ -20,6 +20,12 @@ var version = "dev"
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	// The first Ctrl-C or SIGTERM cancels ctx: long commands stop at the
+	// next file and leave things resumable. A second one kills at once.
+	go func() {
+		<-ctx.Done()
+		stop()
+	}()
 	root := &cobra.Command{
 		Use:           "notreasso",
 		Short:         "Notre Asso: the shared document memory of an association",
@@ -31,7 +37,12 @@ func main() {
 	root.AddCommand(serveCmd(), userCmd(), groupCmd(), grantCmd(), versionCmd(), healthcheckCmd(), extractCmd(), reindexCmd(),
 		purgeCmd(), gcCmd(), importCmd(), exportCmd(), checkCmd(), backupCmd(), restoreCmd(), retentionCmd(), spaceCmd(), storageCmd())
 	if err := root.ExecuteContext(ctx); err != nil {
-		fmt.Fprintln(os.Stderr, "notreasso:", err)
+		if ctx.Err() != nil {
+			// Say so plainly: the error is then only how the work was cut.
+			fmt.Fprintln(os.Stderr, "notreasso: stopped (Ctrl-C or SIGTERM):", err)
+		} else {
+			fmt.Fprintln(os.Stderr, "notreasso:", err)
+		}
 		var ee exitError
 		if errors.As(err, &ee) {
 			os.Exit(ee.code)

@@ -45,6 +45,9 @@ func init() {
 func rebuildIndex(ctx context.Context, a *app, out io.Writer) error {
 	idx, err := openIndexer(ctx, a)
 	if err != nil {
+		if ctx.Err() != nil {
+			return err
+		}
 		return fmt.Errorf("%w (is the server running? stop it first)", err)
 	}
 	defer idx.Close()

@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -29,7 +30,10 @@ func restoreCmd() *cobra.Command {
 		Long: `restore puts back the database of a snapshot (the newest, or --snapshot) into
 the data directory and copies into the blob store (local disk or bucket, as
 configured) the content it refers to and lacks. A database already there is
-only replaced with --force, and kept aside. Then it checks the result.
+only replaced with --force, and kept aside; restore first lists the accounts
+the snapshot would add, remove or change (a role, a password) and refuses
+without --force when there are any. Then it checks the result and says
+which accounts, and which administrators, the restored instance has.
 
   notreasso restore /mnt/disque-usb/notreasso
   notreasso restore --bucket      (storage.backend s3: from the bucket's meta/)
@@ -75,7 +79,8 @@ data (notreasso reindex).`,
 			}
 			defer unlock()
 			rep, err := backup.Restore(ctx, t, backup.RestoreOptions{Snapshot: snapshot, Data: cfg.Data, Blobs: live, Force: force})
-			if rep.Manifest.Snapshot != "" {
+			if rep.InPlace {
+				printAccounts(out, rep)
 				m := rep.Manifest
 				fmt.Fprintf(out, "Restored %s (taken %s) into %s: %d folders, %d files, %d versions; copied %d contents (%s), %d already there.\n",
 					rep.Name, m.Created.Format("2006-01-02 15:04:05 MST"), cfg.Data, m.Folders, m.Files, m.Versions,
@@ -95,6 +100,19 @@ data (notreasso reindex).`,
 	cmd.Flags().BoolVar(&list, "list", false, "list the snapshots and stop")
 	cmd.Flags().StringVar(&snapshot, "snapshot", "", "the snapshot to restore (a name from --list); the newest by default")
 	return cmd
+}
+
+// printAccounts says who can sign in after the restore, and what changed:
+// a snapshot can bring accounts, administrators among them.
+func printAccounts(out io.Writer, rep backup.RestoreReport) {
+	admins := backup.Admins(rep.Accounts)
+	fmt.Fprintf(out, "Accounts in the snapshot: %d; administrators (%d): %s.\n", len(rep.Accounts), len(admins), strings.Join(admins, ", "))
+	if len(rep.AccountChanges) > 0 {
+		fmt.Fprintf(out, "Accounts changed by the restore (%d):\n", len(rep.AccountChanges))
+		for _, c := range rep.AccountChanges {
+			fmt.Fprintln(out, "  "+c)
+		}
+	}
 }
 
 // afterRestoreSteps checks the restored instance and rebuilds derived data.

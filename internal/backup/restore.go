@@ -40,6 +40,20 @@ type RestoreReport struct {
 	Present     int
 	Missing     []string // referenced, but in neither the target nor the live store
 	MovedAside  string   // where the replaced database went
+	InPlace     bool     // the snapshot's database is now the data directory's
+	// Accounts are those of the snapshot; AccountChanges how they differ
+	// from the running instance's (empty without one).
+	Accounts       []Account
+	AccountChanges []string
+}
+
+// AccountsError refuses a restore without --force that would change the
+// accounts of the running instance.
+type AccountsError struct{ Changes []string }
+
+func (e *AccountsError) Error() string {
+	return fmt.Sprintf("restore: the snapshot would change %d accounts of the running instance:\n  %s\nCheck that this snapshot is yours; stop the server and add --force to restore it (the current database is kept aside)",
+		len(e.Changes), strings.Join(e.Changes, "\n  "))
 }
 
 // Snapshots lists the complete snapshots of a target (those with a
@@ -82,9 +96,8 @@ func Restore(ctx context.Context, t Target, o RestoreOptions) (RestoreReport, er
 		return rep, err
 	}
 	dbPath := filepath.Join(o.Data, "meta.db")
-	if _, err := os.Stat(dbPath); err == nil && !o.Force {
-		return rep, fmt.Errorf("restore: %s already exists; stop the server and add --force (it will be kept aside)", dbPath)
-	}
+	_, err := os.Stat(dbPath)
+	exists := err == nil
 	if err := os.MkdirAll(o.Data, 0o750); err != nil {
 		return rep, fmt.Errorf("restore: %w", err)
 	}
@@ -96,6 +109,30 @@ func Restore(ctx context.Context, t Target, o RestoreOptions) (RestoreReport, er
 	blobs, err := prepareDatabase(ctx, tmp)
 	if err != nil {
 		return rep, err
+	}
+	// A snapshot can bring accounts (a crafted one, an administrator):
+	// say which, and what changes, before anything is replaced.
+	if rep.Accounts, err = readAccounts(ctx, tmp); err != nil {
+		return rep, fmt.Errorf("restore: %w", err)
+	}
+	if exists {
+		current, err := readAccounts(ctx, dbPath)
+		switch {
+		case err != nil && !o.Force:
+			return rep, fmt.Errorf("restore: %s already exists and its accounts cannot be read (%v); stop the server and add --force to replace it (it will be kept aside)", dbPath, err)
+		case err != nil:
+			// A damaged database is a reason to restore: say what could not
+			// be compared, and go on.
+			rep.AccountChanges = []string{fmt.Sprintf("? the current database's accounts cannot be read (%v): not compared", err)}
+		default:
+			rep.AccountChanges = accountChanges(current, rep.Accounts)
+		}
+		switch {
+		case !o.Force && len(rep.AccountChanges) > 0:
+			return rep, &AccountsError{Changes: rep.AccountChanges}
+		case !o.Force:
+			return rep, fmt.Errorf("restore: %s already exists; stop the server and add --force (it will be kept aside)", dbPath)
+		}
 	}
 	if o.OnScan != nil {
 		var total int64
@@ -121,6 +158,7 @@ func Restore(ctx context.Context, t Target, o RestoreOptions) (RestoreReport, er
 	if err := os.Rename(tmp, dbPath); err != nil {
 		return rep, fmt.Errorf("restore: %w", err)
 	}
+	rep.InPlace = true
 	if err := syncDir(o.Data); err != nil {
 		return rep, err
 	}
@@ -145,15 +183,29 @@ func readManifest(ctx context.Context, t Target, name string, m *Manifest) error
 	return nil
 }
 
-// fetchSnapshot downloads, checks and decompresses the database to path.
+// fetchSnapshot downloads the compressed database beside path, checks its
+// SHA-256 against the manifest, and only then decompresses it to path,
+// refusing to write more than the size the manifest records: a damaged or
+// crafted snapshot (a gzip bomb) is refused before it can fill the disk.
 func fetchSnapshot(ctx context.Context, t Target, m Manifest, path string) error {
-	rc, err := t.GetMeta(ctx, m.Snapshot)
-	if err != nil {
-		return fmt.Errorf("restore: read %s: %w", m.Snapshot, err)
+	if m.DatabaseSize <= 0 || m.SnapshotSize <= 0 {
+		return fmt.Errorf("restore: %s does not record the snapshot's sizes; it was not written by notreasso backup", m.Snapshot)
 	}
-	defer rc.Close()
-	h := sha256.New()
-	zr, err := gzip.NewReader(io.TeeReader(rc, h))
+	// A manifest can be crafted too: never start what cannot end.
+	if free, ok := freeBytes(filepath.Dir(path)); ok && m.DatabaseSize+m.SnapshotSize > free {
+		return fmt.Errorf("restore: %s needs %d bytes on %s, %d are free", m.Snapshot, m.DatabaseSize+m.SnapshotSize, filepath.Dir(path), free)
+	}
+	gz := path + ".gz"
+	defer os.Remove(gz)
+	if err := download(ctx, t, m, gz); err != nil {
+		return err
+	}
+	in, err := os.Open(gz)
+	if err != nil {
+		return fmt.Errorf("restore: %w", err)
+	}
+	defer in.Close()
+	zr, err := gzip.NewReader(in)
 	if err != nil {
 		return fmt.Errorf("restore: %s: %w", m.Snapshot, err)
 	}
@@ -162,17 +214,63 @@ func fetchSnapshot(ctx context.Context, t Target, m Manifest, path string) error
 		return fmt.Errorf("restore: %w", err)
 	}
 	defer out.Close()
-	if _, err := io.Copy(out, zr); err != nil {
+	n, err := io.Copy(out, io.LimitReader(ctxReader{ctx, zr}, m.DatabaseSize+1))
+	if err != nil {
 		return fmt.Errorf("restore: decompress %s: %w", m.Snapshot, err)
 	}
-	io.Copy(io.Discard, rc) // the hash covers the whole file
-	if got := hex.EncodeToString(h.Sum(nil)); got != m.SnapshotSHA256 {
-		return fmt.Errorf("restore: %s is damaged (SHA-256 %s, the manifest says %s)", m.Snapshot, got, m.SnapshotSHA256)
+	if n > m.DatabaseSize {
+		return fmt.Errorf("restore: %s decompresses to more than the %d bytes the manifest records: refused", m.Snapshot, m.DatabaseSize)
 	}
 	if err := out.Sync(); err != nil {
 		return err
 	}
 	return out.Close()
+}
+
+// download copies the compressed snapshot to path, no longer than the
+// manifest says, and checks its SHA-256.
+func download(ctx context.Context, t Target, m Manifest, path string) error {
+	rc, err := t.GetMeta(ctx, m.Snapshot)
+	if err != nil {
+		return fmt.Errorf("restore: read %s: %w", m.Snapshot, err)
+	}
+	defer rc.Close()
+	out, err := os.Create(path)
+	if err != nil {
+		return fmt.Errorf("restore: %w", err)
+	}
+	defer out.Close()
+	h := sha256.New()
+	n, err := io.Copy(io.MultiWriter(out, h), io.LimitReader(ctxReader{ctx, rc}, m.SnapshotSize+1))
+	if err != nil {
+		return fmt.Errorf("restore: read %s: %w", m.Snapshot, err)
+	}
+	if got := hex.EncodeToString(h.Sum(nil)); n != m.SnapshotSize || got != m.SnapshotSHA256 {
+		return fmt.Errorf("restore: %s is damaged (%s bytes, SHA-256 %s; the manifest says %d bytes, %s)",
+			m.Snapshot, sizeSaid(n, m.SnapshotSize), got, m.SnapshotSize, m.SnapshotSHA256)
+	}
+	return out.Close()
+}
+
+// sizeSaid prints a size read with a limit of max+1: "more than max" when
+// the limit was reached.
+func sizeSaid(n, max int64) string {
+	if n > max {
+		return fmt.Sprintf("more than %d", max)
+	}
+	return fmt.Sprint(n)
+}
+
+type ctxReader struct {
+	ctx context.Context
+	r   io.Reader
+}
+
+func (c ctxReader) Read(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return c.r.Read(p)
 }
 
 // prepareDatabase checks the restored database, clears the maintenance

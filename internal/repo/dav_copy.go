@@ -36,6 +36,9 @@ func (s *Service) CopyTree(ctx context.Context, p acl.Principal, src, dst string
 		if err != nil {
 			return err
 		}
+		if err := s.admitName(ctx, tx, p, dc.last().id, dstName, sc.last().name, 0); err != nil {
+			return err
+		}
 		for _, r := range dc {
 			if r.id == sc.last().id {
 				return fmt.Errorf("%w: cannot copy %s into itself", ErrConflict, sc.path())

@@ -325,6 +325,12 @@ func (s *Service) checkPut(ctx context.Context, p acl.Principal, parentPath, nam
 	if len(c) > len(pc) && c.last().dir {
 		return fmt.Errorf("%s: %w", c.path(), ErrIsDir)
 	}
+	if len(c) == len(pc) {
+		// A new file: its name must suit every client.
+		if err := s.admitName(ctx, s.db.R, p, pc.last().id, name, "", 0); err != nil {
+			return err
+		}
+	}
 	return s.checkLocks(ctx, s.db.R, p, LockScope{Path: JoinPath(append(namesOf(pc), name)), Member: len(c) == len(pc)})
 }
 
@@ -354,6 +360,9 @@ func (s *Service) commitPut(ctx context.Context, p acl.Principal, parentPath, na
 			}
 			if o.IfMatch != "" {
 				return fmt.Errorf("%s does not exist: %w", path, ErrPrecondition)
+			}
+			if err := s.admitName(ctx, tx, p, pc.last().id, name, "", 0); err != nil {
+				return err
 			}
 		case err != nil:
 			return err

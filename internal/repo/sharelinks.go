@@ -216,7 +216,7 @@ func (s *Service) ShareDrop(ctx context.Context, p acl.Principal, name string, r
 	}
 	// Browsers may send a client-side path ("C:\fakepath\reçu.pdf").
 	name = name[strings.LastIndexAny(name, `/\`)+1:]
-	name, err := CleanName(name)
+	name, err := CheckNewName(name)
 	if err != nil {
 		return err
 	}
@@ -249,6 +249,9 @@ func (s *Service) ShareDrop(ctx context.Context, p acl.Principal, name string, r
 		if err != nil {
 			return err
 		}
+		if err := s.admitName(ctx, tx, p, root.last().id, free, "", 0); err != nil {
+			return err
+		}
 		if err := s.checkLocks(ctx, tx, p, LockScope{Path: JoinPath(append(namesOf(root), free)), Member: true}); err != nil {
 			return err
 		}
@@ -272,8 +275,8 @@ func (s *Service) ShareDrop(ctx context.Context, p acl.Principal, name string, r
 // node in the folder.
 func (s *Service) freeName(ctx context.Context, tx querier, parent int64, name string) (string, error) {
 	base, ext := splitExt(name)
-	rows, err := tx.QueryContext(ctx, `SELECT name FROM nodes WHERE parent_id = ? AND deleted_at IS NULL AND (name = ? OR name LIKE ? ESCAPE '\')`,
-		parent, name, likePrefix(truncateName(base, len(" (99999)"+ext))+" ("))
+	rows, err := tx.QueryContext(ctx, `SELECT name FROM nodes WHERE parent_id = ? AND deleted_at IS NULL AND (name LIKE ? ESCAPE '\' OR name LIKE ? ESCAPE '\')`,
+		parent, caseFoldPattern(name), likePrefix(truncateName(base, len(" (99999)"+ext))+" ("))
 	if err != nil {
 		return "", fmt.Errorf("find a free name: %w", err)
 	}
@@ -284,13 +287,13 @@ func (s *Service) freeName(ctx context.Context, tx querier, parent int64, name s
 			rows.Close()
 			return "", err
 		}
-		taken[n] = true
+		taken[strings.ToLower(n)] = true // a case twin is taken too (Windows, macOS)
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
 		return "", err
 	}
-	return DropName(name, func(n string) bool { return taken[n] }), nil
+	return DropName(name, func(n string) bool { return taken[strings.ToLower(n)] }), nil
 }
 
 // DropName is name if not taken, else the first free "base (n).ext",

@@ -104,6 +104,9 @@ func (s *Service) Restore(ctx context.Context, p acl.Principal, id int64, to str
 		if taken > 0 {
 			return fmt.Errorf("%w: %q is taken in the destination folder; choose another place", ErrExists, name)
 		}
+		if err := s.admitName(ctx, tx, p, parentID, name, c.last().name, id); err != nil {
+			return err
+		}
 		dest, err := s.chainByID(ctx, tx, parentID)
 		if err != nil {
 			return err

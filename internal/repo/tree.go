@@ -201,6 +201,9 @@ func (s *Service) Mkdir(ctx context.Context, p acl.Principal, path string) (Node
 		if _, err := s.resolve(ctx, tx, full); err == nil {
 			return fmt.Errorf("%s: %w", full, ErrExists)
 		}
+		if err := s.admitName(ctx, tx, p, pc.last().id, name, "", 0); err != nil {
+			return err
+		}
 		if err := s.checkLocks(ctx, tx, p, LockScope{Path: full, Member: true}); err != nil {
 			return err
 		}
@@ -309,6 +312,9 @@ func (s *Service) Move(ctx context.Context, p acl.Principal, src, dst string, ov
 		}
 		dc, err := s.prepareTarget(ctx, tx, p, dstParent, dstName, overwrite, sc.last().id)
 		if err != nil {
+			return err
+		}
+		if err := s.admitName(ctx, tx, p, dc.last().id, dstName, sc.last().name, sc.last().id); err != nil {
 			return err
 		}
 		for _, r := range dc {

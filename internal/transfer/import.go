@@ -46,6 +46,7 @@ type ImportReport struct {
 
 type importer struct {
 	repo  *repo.Service
+	src   *source
 	o     ImportOptions
 	state *importState
 
@@ -80,11 +81,16 @@ func Import(ctx context.Context, r *repo.Service, src string, o ImportOptions) (
 	if into.Role < acl.Editor {
 		return ImportReport{}, fmt.Errorf("import into %s: %w", into.Path, repo.ErrForbidden)
 	}
-	sc, err := scanTree(ctx, src, into.Path, o.MaxSize, o.IncludeSystem)
+	root, err := openSource(src)
 	if err != nil {
 		return ImportReport{}, err
 	}
-	im := &importer{repo: r, o: o, hashes: map[string]bool{}, folders: map[string]*folderList{}}
+	defer root.Close()
+	sc, err := scanTree(ctx, root, into.Path, o.MaxSize, o.IncludeSystem)
+	if err != nil {
+		return ImportReport{}, err
+	}
+	im := &importer{repo: r, src: root, o: o, hashes: map[string]bool{}, folders: map[string]*folderList{}}
 	im.rep = ImportReport{Folders: len(sc.dirs), Files: len(sc.files), Bytes: sc.bytes, Skipped: sc.skipped, Renamed: sc.renamed}
 	if o.OnScan != nil {
 		o.OnScan(len(sc.files), sc.bytes)
@@ -262,12 +268,12 @@ func (im *importer) one(ctx context.Context, e entry) error {
 		return nil
 	}
 	if there && cur.Size == e.size {
-		h, err := hashFile(ctx, e.abs)
+		h, err := im.hashFile(ctx, e)
 		if err != nil {
 			if ctx.Err() != nil {
 				return ctx.Err()
 			}
-			im.skip(e, "unreadable: %v", unwrapPath(err))
+			im.skip(e, "%s", skipReason(err))
 			return nil
 		}
 		if h == cur.Hash {
@@ -275,9 +281,9 @@ func (im *importer) one(ctx context.Context, e entry) error {
 			return im.state.record(stateRecord{Rel: e.rel, Size: e.size, MTime: e.mtime.UnixNano(), Hash: h})
 		}
 	}
-	f, err := os.Open(e.abs)
+	f, err := im.src.open(e)
 	if err != nil {
-		im.skip(e, "unreadable: %v", unwrapPath(err))
+		im.skip(e, "%s", skipReason(err))
 		return nil
 	}
 	defer f.Close()
@@ -295,7 +301,7 @@ func (im *importer) one(ctx context.Context, e entry) error {
 		return nil
 	default:
 		var pe *os.PathError
-		if errors.As(err, &pe) && pe.Path == e.abs {
+		if errors.As(err, &pe) && pe.Path == e.rel {
 			im.skip(e, "unreadable: %v", pe.Err)
 			return nil
 		}
@@ -320,8 +326,8 @@ func (im *importer) count(c *int, hash string) {
 	im.hashes[hash] = true
 }
 
-func hashFile(ctx context.Context, path string) (string, error) {
-	f, err := os.Open(path)
+func (im *importer) hashFile(ctx context.Context, e entry) (string, error) {
+	f, err := im.src.open(e)
 	if err != nil {
 		return "", err
 	}

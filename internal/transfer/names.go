@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"path/filepath"
 	"strings"
-	"unicode"
 	"unicode/utf8"
 
 	"golang.org/x/text/encoding/charmap"
@@ -19,7 +18,9 @@ import (
 
 // RepairName turns a name found on disk into one the repository accepts:
 // bytes that are not UTF-8 are read as Windows-1252 (old Windows and USB
-// sticks), the result is NFC, control characters become "_", and a name
+// sticks), the result is NFC, made portable (repo.PortableName: control
+// characters and : | * ? < > " \ become "_", invisible characters go,
+// trailing dots and spaces are cut, "CON" becomes "_CON"), and a name
 // over repo.MaxNameBytes is shortened keeping its extension. It reports
 // whether the name changed in a way people would notice (NFC alone does
 // not count: it is the same name on screen).
@@ -35,23 +36,11 @@ func RepairName(name string) (string, bool) {
 		changed = true
 	}
 	name = norm.NFC.String(name)
-	var b strings.Builder
-	for _, r := range name {
-		if r == 0 || r == '/' || unicode.IsControl(r) {
-			b.WriteRune('_')
-			changed = true
-			continue
-		}
-		b.WriteRune(r)
+	if p := repo.PortableName(name); p != name {
+		name, changed = p, true
 	}
-	name = b.String()
 	if len(name) > repo.MaxNameBytes {
 		name = shorten(name, repo.MaxNameBytes)
-		changed = true
-	}
-	switch name {
-	case "", ".", "..":
-		name = "_" + name + "_"
 		changed = true
 	}
 	return name, changed && name != norm.NFC.String(orig)
@@ -74,9 +63,9 @@ func shorten(name string, max int) string {
 }
 
 // uniqueName returns name, or name with " (2)", " (3)"… before the
-// extension if taken already.
+// extension if taken already. taken is keyed by foldName.
 func uniqueName(name string, taken map[string]bool) string {
-	if !taken[name] {
+	if !taken[foldName(name)] {
 		return name
 	}
 	ext := filepath.Ext(name)
@@ -87,11 +76,15 @@ func uniqueName(name string, taken map[string]bool) string {
 		if len(cand) > repo.MaxNameBytes {
 			cand = shorten(stem, repo.MaxNameBytes-len(suffix)-len(ext)) + suffix + ext
 		}
-		if !taken[cand] {
+		if !taken[foldName(cand)] {
 			return cand
 		}
 	}
 }
+
+// foldName is the key under which names one file on Windows and macOS (equal
+// but for case) collide.
+func foldName(name string) string { return strings.ToLower(name) }
 
 // systemFile reports clutter that operating systems and office suites
 // leave in folders and nobody means to keep.

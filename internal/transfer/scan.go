@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io/fs"
-	"os"
 	"path"
 	"path/filepath"
 	"time"
@@ -29,11 +28,11 @@ type Renamed struct {
 // entry is one file or folder to import.
 type entry struct {
 	rel   string // relative source path, with OS separators
-	abs   string
 	dest  string // repository path
 	dir   bool
 	size  int64
 	mtime time.Time
+	info  fs.FileInfo // as scanned: what is opened later must be this file
 }
 
 type scanResult struct {
@@ -46,23 +45,16 @@ type scanResult struct {
 
 type scanner struct {
 	ctx           context.Context
-	root          string
+	src           *source
 	maxSize       int64
 	includeSystem bool
 	res           scanResult
 }
 
-// scanTree lists what importing root into the repository folder into
+// scanTree lists what importing src into the repository folder into
 // would do, without reading any file.
-func scanTree(ctx context.Context, root, into string, maxSize int64, includeSystem bool) (scanResult, error) {
-	st, err := os.Stat(root)
-	if err != nil {
-		return scanResult{}, fmt.Errorf("import %s: %w", root, err)
-	}
-	if !st.IsDir() {
-		return scanResult{}, fmt.Errorf("import %s: not a folder", root)
-	}
-	sc := &scanner{ctx: ctx, root: root, maxSize: maxSize, includeSystem: includeSystem}
+func scanTree(ctx context.Context, src *source, into string, maxSize int64, includeSystem bool) (scanResult, error) {
+	sc := &scanner{ctx: ctx, src: src, maxSize: maxSize, includeSystem: includeSystem}
 	if err := sc.dir("", into); err != nil {
 		return sc.res, err
 	}
@@ -79,21 +71,29 @@ func (sc *scanner) dir(rel, dest string) error {
 	if err := sc.ctx.Err(); err != nil {
 		return err
 	}
-	abs := filepath.Join(sc.root, rel)
-	ents, err := os.ReadDir(abs)
+	ents, err := sc.src.readDir(rel)
 	if err != nil && len(ents) == 0 {
-		sc.skip(rel, "unreadable folder: %v", unwrapPath(err))
+		if isEscape(err) {
+			sc.skip(rel, "folder leads outside the imported folder (a link replaced it): not read")
+		} else {
+			sc.skip(rel, "unreadable folder: %v", unwrapPath(err))
+		}
 		return nil
 	}
-	// Names that need no repair claim theirs first; repaired ones get a
-	// suffix if they land on a taken name.
-	taken := map[string]bool{}
+	// Names that need no repair claim theirs first; repaired ones, and
+	// names equal but for case to one already claimed (one file on Windows
+	// and macOS), get a suffix if they land on a taken name.
+	taken := map[string]bool{} // by foldName
 	names := make([]string, len(ents))
 	changed := make([]bool, len(ents))
 	for i, e := range ents {
 		names[i], changed[i] = RepairName(e.Name())
 		if !changed[i] && names[i] == e.Name() {
-			taken[names[i]] = true
+			if taken[foldName(names[i])] {
+				changed[i] = true
+				continue
+			}
+			taken[foldName(names[i])] = true
 		}
 	}
 	for i, e := range ents {
@@ -101,7 +101,7 @@ func (sc *scanner) dir(rel, dest string) error {
 		name := names[i]
 		if changed[i] || name != e.Name() {
 			name = uniqueName(name, taken)
-			taken[name] = true
+			taken[foldName(name)] = true
 		}
 		childDest := path.Join(dest, name)
 		if name != norm.NFC.String(e.Name()) {
@@ -116,7 +116,7 @@ func (sc *scanner) dir(rel, dest string) error {
 			sc.skip(childRel, "symbolic link, not followed")
 			continue
 		case t.IsDir():
-			sc.res.dirs = append(sc.res.dirs, entry{rel: childRel, abs: filepath.Join(abs, e.Name()), dest: childDest, dir: true})
+			sc.res.dirs = append(sc.res.dirs, entry{rel: childRel, dest: childDest, dir: true})
 			if err := sc.dir(childRel, childDest); err != nil {
 				return err
 			}
@@ -134,8 +134,8 @@ func (sc *scanner) dir(rel, dest string) error {
 			sc.skip(childRel, "too large: %d bytes, the limit is %d", info.Size(), sc.maxSize)
 			continue
 		}
-		sc.res.files = append(sc.res.files, entry{rel: childRel, abs: filepath.Join(abs, e.Name()), dest: childDest,
-			size: info.Size(), mtime: info.ModTime()})
+		sc.res.files = append(sc.res.files, entry{rel: childRel, dest: childDest,
+			size: info.Size(), mtime: info.ModTime(), info: info})
 		sc.res.bytes += info.Size()
 	}
 	if err != nil {

@@ -112,6 +112,9 @@ func (s *Server) errorHandler(c *fiber.Ctx, err error) error {
 			body.Error.Holder, body.Error.Until = le.Holder, &le.Until
 		}
 	}
+	if m := nameErrorMessage(s.views.cat.locale(pickLanguage(c)), err); m != "" {
+		body.Error.Message = m
+	}
 	if status == http.StatusInternalServerError {
 		s.log.Error("request failed", "method", c.Method(), "path", c.Path(), "request_id", c.Locals("requestid"), "err", err)
 		body.Error.Message = "internal error; see the server log (request " + toString(c.Locals("requestid")) + ")"

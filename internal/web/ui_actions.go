@@ -51,6 +51,9 @@ func done(c *fiber.Ctx, err error, okKey string) error {
 		if status >= 500 {
 			return err
 		}
+		if k := nameErrorKey(err); k != "" {
+			code = k // which rule the name broke
+		}
 		return back(c, "err", code)
 	}
 	return back(c, "ok", okKey)
