@@ -14,6 +14,7 @@ import (
 	"notreasso/internal/auth"
 	"notreasso/internal/jobs"
 	"notreasso/internal/web"
+	"notreasso/storage"
 )
 
 func serveCmd() *cobra.Command {
@@ -111,9 +112,7 @@ const stagedFinishAge, stagedRemoveAge = 15 * time.Minute, 24 * time.Hour
 // recoverStagedJob finishes or removes, at start and then hourly, what
 // streamed S3 uploads left behind when a process stopped mid-way.
 func recoverStagedJob(a *app) (jobs.Job, bool) {
-	rs, ok := a.blobs.(interface {
-		RecoverStaged(ctx context.Context, finishAfter, removeAfter time.Duration) (int, int, error)
-	})
+	rs, ok := a.blobs.(storage.UploadJanitor)
 	if !ok {
 		return jobs.Job{}, false
 	}

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"notreasso/internal/metrics"
 	"notreasso/storage"
 	"notreasso/storage/storagetest"
 )
@@ -17,6 +18,18 @@ func TestConformance(t *testing.T) {
 			t.Fatal(err)
 		}
 		return s
+	})
+}
+
+// TestConformanceObserved runs the suite on the store as the server uses
+// it: wrapped for metrics.
+func TestConformanceObserved(t *testing.T) {
+	storagetest.Run(t, func(t *testing.T) storage.BlobStore {
+		s, err := New(t.TempDir())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return metrics.ObserveStore(s, "fs")
 	})
 }
 
