@@ -6,6 +6,7 @@ package deploy_test
 
 import (
 	"encoding/json"
+	"notreasso/internal/testutil/tier"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -217,10 +218,7 @@ func TestCompose(t *testing.T) {
 }
 
 func TestCaddyfile(t *testing.T) {
-	caddy, err := exec.LookPath("caddy")
-	if err != nil {
-		t.Fatal("caddy is not installed (apt-get install caddy; .ci/run does it): the Caddyfile cannot be validated")
-	}
+	caddy := tier.Tool(t, "caddy", "caddy")
 	home := t.TempDir()
 	env := append(os.Environ(), "HOME="+home, "XDG_DATA_HOME="+home, "XDG_CONFIG_HOME="+home, "NOTREASSO_DOMAIN=docs.example.org")
 	cmd := exec.Command(caddy, "validate", "--config", "Caddyfile", "--adapter", "caddyfile")
@@ -253,10 +251,7 @@ func TestCaddyfile(t *testing.T) {
 }
 
 func TestSystemdUnit(t *testing.T) {
-	analyze, err := exec.LookPath("systemd-analyze")
-	if err != nil {
-		t.Fatal("systemd-analyze is not installed (apt-get install systemd; .ci/run does it)")
-	}
+	analyze := tier.Tool(t, "systemd-analyze", "systemd")
 	unit, err := os.ReadFile("notreasso.service")
 	if err != nil {
 		t.Fatal(err)

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net"
+	"notreasso/internal/testutil/tier"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -25,11 +26,7 @@ import (
 // not a skip (.ci/run installs them).
 func tool(t *testing.T, name string) string {
 	t.Helper()
-	p, err := exec.LookPath(name)
-	if err != nil {
-		t.Fatalf("%s is not installed (Debian package %s; see .ci/run): %v", name, name, err)
-	}
-	return p
+	return tier.Tool(t, name, name)
 }
 
 func run(t *testing.T, dir string, env []string, stdin string, name string, args ...string) string {

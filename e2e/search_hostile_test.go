@@ -22,7 +22,7 @@ type watchdog struct {
 	stopOnce        sync.Once
 	done            sync.WaitGroup
 	checks, fails   atomic.Int64
-	searches, slow  atomic.Int64
+	searches        atomic.Int64
 	mu              sync.Mutex
 	firstFail       string
 	worstHealthWait time.Duration

@@ -10,6 +10,7 @@ import (
 
 	"notreasso/indexer/extract"
 	"notreasso/internal/repo"
+	"notreasso/storage"
 )
 
 // maxAttempts bounds retries of a failed extraction (a crash may be
@@ -103,7 +104,7 @@ func (x *Indexer) extract(ctx context.Context, n repo.IndexNode) (extract.Result
 // localCopy gives a file path holding the blob: the blob itself for the
 // local store, a temporary download otherwise.
 func (x *Indexer) localCopy(ctx context.Context, hash string) (string, func(), error) {
-	if lp, ok := x.repo.Blobs().(interface{ LocalPath(string) (string, bool) }); ok {
+	if lp, ok := x.repo.Blobs().(storage.LocalFiles); ok {
 		if p, ok := lp.LocalPath(hash); ok {
 			return p, func() {}, nil
 		}

@@ -30,4 +30,43 @@ install_versitygw() {
 	echo "tools: versitygw built in $((SECONDS - start))s -> $bin/versitygw"
 }
 
+# Linters for `make lint`, pinned like the S3 server.
+STATICCHECK_VERSION="v0.8.2" # staticcheck 2026.2.2
+GOVULNCHECK_VERSION="v1.10.0"
+# The Go vulnerability database, as published in the golang.org/x/vulndb
+# module (its data/osv files), indexed locally with the project's own
+# indexer: the Go module proxy is all this needs, so govulncheck works on
+# machines that reach no other host. Move the pin forward to learn of new
+# vulnerabilities.
+VULNDB_VERSION="v0.0.0-20261105234957-e22db6528018"
+
+install_go_tool() { # name module version
+	local name=$1 module=$2 version=$3 stamp="$bin/.$1-$3"
+	if [[ -z "${FORCE:-}" && -x "$bin/$name" && -e "$stamp" ]]; then
+		return
+	fi
+	echo "tools: building $name $version..."
+	GOBIN="$bin" go install -trimpath "$module@$version"
+	rm -f "$bin/.$name-"*
+	touch "$stamp"
+}
+
+install_vulndb() {
+	local db="$root/.tools/vulndb" stamp="$root/.tools/.vulndb-$VULNDB_VERSION"
+	if [[ -z "${FORCE:-}" && -e "$db/index/db.json" && -e "$stamp" ]]; then
+		return
+	fi
+	echo "tools: indexing the Go vulnerability database $VULNDB_VERSION..."
+	local src
+	src=$(go mod download -json "golang.org/x/vulndb@$VULNDB_VERSION" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')
+	rm -rf "$db.new"
+	go run "golang.org/x/vulndb/cmd/indexdb@$VULNDB_VERSION" -vulns "$src/data/osv" -out "$db.new"
+	rm -rf "$db" && mv "$db.new" "$db"
+	rm -f "$root/.tools/.vulndb-"*
+	touch "$stamp"
+}
+
 install_versitygw
+install_go_tool staticcheck honnef.co/go/tools/cmd/staticcheck "$STATICCHECK_VERSION"
+install_go_tool govulncheck golang.org/x/vuln/cmd/govulncheck "$GOVULNCHECK_VERSION"
+install_vulndb

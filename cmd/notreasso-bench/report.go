@@ -24,10 +24,6 @@ type section struct {
 
 func (s *section) add(metric, value, how string) { s.Rows = append(s.Rows, row{metric, value, how}) }
 
-func (s *section) notMeasured(metric, reason, how string) {
-	s.Rows = append(s.Rows, row{metric, "not measured: " + reason, how})
-}
-
 func (s *section) note(format string, args ...any) {
 	s.Notes = append(s.Notes, fmt.Sprintf(format, args...))
 }

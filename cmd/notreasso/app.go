@@ -36,11 +36,12 @@ type app struct {
 
 func (a *app) Close() {
 	// The S3 store lets its background copies of streamed uploads end.
-	if c, ok := a.blobs.(interface{ Close() error }); ok {
+	if c, ok := a.blobs.(storage.Closer); ok {
 		c.Close()
 	}
 	if a.db != nil {
 		a.db.Close()
+		a.log.Debug("database closed")
 	}
 	if a.unlock != nil {
 		a.unlock()

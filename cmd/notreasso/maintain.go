@@ -2,10 +2,12 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
 	"notreasso/internal/config"
+	"notreasso/internal/jobs"
 	"notreasso/internal/repo"
 	"notreasso/internal/retention"
 )
@@ -25,68 +27,62 @@ func retentionOptions(cfg config.Config, o *repo.Options) error {
 	return nil
 }
 
-// maintain runs the scheduled purges (expired trash items, versions the
-// rules do not keep) and blob collections until ctx ends. Each run is
-// journaled by the repository and logged here.
-func maintain(ctx context.Context, a *app) {
-	purgeEvery, gcEvery := a.cfg.Retention.Interval, a.cfg.GC.Interval
-	if purgeEvery <= 0 && gcEvery <= 0 {
+// maintenanceJobs are the scheduled purges (expired trash items, versions
+// the rules do not keep) and blob collections. Each run is journaled by the
+// repository and logged here. First runs come shortly after start, not at
+// once: a restart loop must not turn into a purge loop, and start-up stays
+// fast.
+func maintenanceJobs(a *app) []jobs.Job {
+	var js []jobs.Job
+	if every := a.cfg.Retention.Interval; every > 0 {
+		js = append(js, jobs.Job{Name: "maintenance.purge", Every: every, First: min(every, time.Minute),
+			Run: func(ctx context.Context) error { return runPurge(ctx, a) }})
+	}
+	if every := a.cfg.GC.Interval; every > 0 {
+		js = append(js, jobs.Job{Name: "maintenance.gc", Every: every, First: min(every, 5*time.Minute),
+			Run: func(ctx context.Context) error { return runGC(ctx, a) }})
+	}
+	if len(js) == 0 {
 		a.log.Info("scheduled purge and collection are off")
-		return
 	}
-	// First runs shortly after start, not at once: a restart loop must not
-	// turn into a purge loop, and start-up stays fast.
-	nextPurge, nextGC := time.Now().Add(min(purgeEvery, time.Minute)), time.Now().Add(min(gcEvery, 5*time.Minute))
-	for {
-		next := nextPurge
-		if purgeEvery <= 0 || gcEvery > 0 && nextGC.Before(next) {
-			next = nextGC
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-time.After(time.Until(next)):
-		}
-		if purgeEvery > 0 && !time.Now().Before(nextPurge) {
-			runPurge(ctx, a)
-			nextPurge = time.Now().Add(purgeEvery)
-		}
-		if gcEvery > 0 && !time.Now().Before(nextGC) {
-			runGC(ctx, a)
-			nextGC = time.Now().Add(gcEvery)
-		}
-	}
+	return js
 }
 
-func runPurge(ctx context.Context, a *app) {
+func runPurge(ctx context.Context, a *app) error {
 	start := time.Now()
 	expiry, _ := a.cfg.TrashExpiry() // validated at load
 	if expiry != retention.Forever {
 		items, err := a.repo.EmptyTrash(ctx, repo.System, time.Now().Add(-expiry))
 		if err != nil {
-			a.log.Error("scheduled trash expiry", "err", err)
+			return fmt.Errorf("scheduled trash expiry: %w", err)
 		} else if len(items) > 0 {
 			a.log.Info("trash items expired", "items", len(items), "expiry", retention.FormatAge(expiry))
 		}
 	}
 	rep, err := a.repo.PurgeVersions(ctx, repo.System, repo.PurgeOptions{})
 	if err != nil {
-		a.log.Error("scheduled version purge", "err", err)
-		return
+		return fmt.Errorf("scheduled version purge: %w", err)
 	}
 	a.log.Info("versions purged", "files", len(rep.Files), "versions", rep.Versions, "bytes", rep.Bytes,
 		"examined", rep.Examined, "took", time.Since(start))
+	return nil
 }
 
-func runGC(ctx context.Context, a *app) {
+func runGC(ctx context.Context, a *app) error {
 	start := time.Now()
 	rep, err := a.repo.CollectGarbage(ctx, repo.System, repo.GCOptions{Grace: a.cfg.GC.Grace})
+	if errors.Is(err, repo.ErrUnavailable) {
+		// Another process (a `notreasso gc` beside the server) holds the
+		// maintenance lock: not a failure, the next run will do it.
+		a.log.Warn("scheduled collection skipped", "err", err)
+		return nil
+	}
 	if err != nil {
-		a.log.Warn("scheduled collection", "err", err)
-		return
+		return fmt.Errorf("scheduled collection: %w", err)
 	}
 	a.log.Info("unused content collected", "deleted", rep.Deleted, "bytes", rep.Bytes, "stored", rep.Stored,
 		"orphans", rep.Orphans, "young", rep.Young, "resumed", rep.Resumed, "took", time.Since(start))
+	return nil
 }
 
 // formatBytes writes a size the way people read it: 12.4 MB.

@@ -12,7 +12,9 @@ import (
 
 	"notreasso/internal/acl"
 	"notreasso/internal/auth"
+	"notreasso/internal/jobs"
 	"notreasso/internal/web"
+	"notreasso/storage"
 )
 
 func serveCmd() *cobra.Command {
@@ -46,7 +48,6 @@ func serve(ctx context.Context, a *app) error {
 		return err
 	}
 	defer idx.Close()
-	go idx.Run(ctx)
 	srv := web.New(web.Deps{Config: a.cfg, DB: a.db, Repo: a.repo, Auth: a.auth, Blobs: a.blobs, Logger: a.log, Version: version,
 		Searcher: web.IndexSearcher(idx, a.repo), Texts: web.IndexTexts(idx)})
 	srv.AddReadyCheck("index", idx.Ready)
@@ -56,9 +57,23 @@ func serve(ctx context.Context, a *app) error {
 	}
 	a.log.Info("listening", "addr", ln.Addr().String(), "data", a.cfg.Data, "storage", a.cfg.Storage.Backend, "version", version)
 	fmt.Fprintf(os.Stdout, "Notre Asso %s is running. Open %s/ and log in.\n", version, a.cfg.PublicURL())
-	go sweepSessions(ctx, a)
-	go maintain(ctx, a)
-	go recoverStaged(ctx, a)
+	// Every background loop runs under one runner, stopped and joined
+	// before the index and the database close (the deferred Closes above).
+	runner := jobs.New(ctx, a.log, nil)
+	defer runner.Stop()
+	js := []jobs.Job{
+		{Name: "indexer", Run: func(ctx context.Context) error { idx.Run(ctx); return nil }},
+		{Name: "sessions.sweep", Every: time.Hour, First: time.Hour,
+			Run: auth.NewSessionStorage(a.db).Sweep},
+	}
+	js = append(js, srv.Jobs()...)
+	js = append(js, maintenanceJobs(a)...)
+	if j, ok := recoverStagedJob(a); ok {
+		js = append(js, j)
+	}
+	if err := runner.Start(js...); err != nil {
+		return err
+	}
 	// Start-up garbage (migrations, templates, the first administrator's
 	// password hash) would otherwise stay resident until the runtime's
 	// lazy scavenging gets to it.
@@ -94,46 +109,21 @@ func bootstrapAdmin(ctx context.Context, a *app) error {
 // than any upload takes (see s3.Store.RecoverStaged).
 const stagedFinishAge, stagedRemoveAge = 15 * time.Minute, 24 * time.Hour
 
-// recoverStaged finishes or removes, at start and then hourly, what
+// recoverStagedJob finishes or removes, at start and then hourly, what
 // streamed S3 uploads left behind when a process stopped mid-way.
-func recoverStaged(ctx context.Context, a *app) {
-	rs, ok := a.blobs.(interface {
-		RecoverStaged(ctx context.Context, finishAfter, removeAfter time.Duration) (int, int, error)
-	})
+func recoverStagedJob(a *app) (jobs.Job, bool) {
+	rs, ok := a.blobs.(storage.UploadJanitor)
 	if !ok {
-		return
+		return jobs.Job{}, false
 	}
-	t := time.NewTicker(time.Hour)
-	defer t.Stop()
-	for {
-		if fin, rm, err := rs.RecoverStaged(ctx, stagedFinishAge, stagedRemoveAge); err != nil {
-			if ctx.Err() != nil {
-				return
-			}
-			a.log.Warn("recover staged uploads", "err", err)
-		} else if fin+rm > 0 {
+	return jobs.Job{Name: "storage.recover_staged", Every: time.Hour, Run: func(ctx context.Context) error {
+		fin, rm, err := rs.RecoverStaged(ctx, stagedFinishAge, stagedRemoveAge)
+		if err != nil {
+			return fmt.Errorf("recover staged uploads: %w", err)
+		}
+		if fin+rm > 0 {
 			a.log.Info("staged uploads recovered", "finished", fin, "removed", rm)
 		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-	}
-}
-
-func sweepSessions(ctx context.Context, a *app) {
-	t := time.NewTicker(time.Hour)
-	defer t.Stop()
-	store := auth.NewSessionStorage(a.db)
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			if err := store.Sweep(ctx); err != nil {
-				a.log.Warn("sweep sessions", "err", err)
-			}
-		}
-	}
+		return nil
+	}}, true
 }

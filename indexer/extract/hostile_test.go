@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"notreasso/internal/testutil/tier"
 	"os"
 	"path/filepath"
 	"strings"
@@ -88,9 +89,7 @@ func TestHostilePDFsIsolatedGo(t *testing.T) {
 // the default engine in the worker: poppler repairs or refuses them, and
 // must do so quickly.
 func TestHostilePDFsIsolatedPoppler(t *testing.T) {
-	if pdftotextPath() == "" {
-		t.Fatal("pdftotext not installed: install the Debian package poppler-utils (.ci/run does)")
-	}
+	tier.Tool(t, "pdftotext", "poppler-utils")
 	isolatedTempDir(t)
 	lim := Limits{Timeout: 5 * time.Second, MaxMemory: 256 << 20}
 	for name, data := range testdocs.HostilePDFs() {

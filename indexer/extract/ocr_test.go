@@ -3,6 +3,7 @@ package extract
 import (
 	"bytes"
 	"context"
+	"notreasso/internal/testutil/tier"
 	"os/exec"
 	"strings"
 	"testing"
@@ -26,9 +27,9 @@ func ocrFound(t *testing.T, text string) {
 // TestOCR OCRs a PNG image and a scanned (image-only) PDF. Both are made
 // by rendering a generated PDF with poppler.
 func TestOCR(t *testing.T) {
-	if tesseractPath() == "" || pdftoppmPath() == "" || pdftotextPath() == "" {
-		t.Fatal("OCR needs tesseract (with the fra language) and poppler-utils: .ci/run installs them")
-	}
+	tier.Tool(t, "tesseract", "tesseract-ocr")
+	tier.Tool(t, "pdftoppm", "poppler-utils")
+	tier.Tool(t, "pdftotext", "poppler-utils")
 	if out, _ := exec.Command(tesseractPath(), "--list-langs").CombinedOutput(); !bytes.Contains(out, []byte("\nfra")) {
 		t.Fatal("tesseract lacks the French language data: install tesseract-ocr-fra (.ci/run does)")
 	}

@@ -3,6 +3,7 @@ package extract
 import (
 	"bytes"
 	"context"
+	"notreasso/internal/testutil/tier"
 	"os"
 	"path/filepath"
 	"strings"
@@ -105,9 +106,7 @@ func comparisonPDFs(t testing.TB) (paths []string, generated map[string]bool) {
 //	EXTRACT_COMPARE_PDFS='/usr/share/doc/*/*.pdf:/root/go/pkg/mod/github.com/xrash/smetrics@*/docs/*.pdf:/root/go/pkg/mod/github.com/ledongthuc/pdf@*/examples/read_plain_text/*.pdf' \
 //	  go test -run TestPDFEnginesAgree -v ./indexer/extract/
 func TestPDFEnginesAgree(t *testing.T) {
-	if pdftotextPath() == "" {
-		t.Fatal("pdftotext not installed: install the Debian package poppler-utils (.ci/run does)")
-	}
+	tier.Tool(t, "pdftotext", "poppler-utils")
 	paths, generated := comparisonPDFs(t)
 	t.Logf("%-28s %9s %9s %7s %9s %6s  %s", "file", "words go", "poppler", "recall", "precision", "vocab", "go result")
 	for _, path := range paths {

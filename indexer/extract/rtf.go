@@ -36,7 +36,7 @@ func extractRTF(j *job) error {
 	p := &rtfParser{in: bufio.NewReaderSize(j.section(), 32<<10), out: j.out, codepage: charmap.Windows1252}
 	p.stack = []rtfGroup{{uc: 1}}
 	err := p.run()
-	if err == nil || errors.Is(err, io.EOF) {
+	if errors.Is(err, io.EOF) { // run ends only with an error; EOF is the end of the text
 		return p.flush()
 	}
 	return err

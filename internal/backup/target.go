@@ -142,10 +142,7 @@ func syncDir(dir string) error {
 // namedStore is what the S3 store offers for files beside the blobs.
 type namedStore interface {
 	storage.BlobStore
-	PutNamed(ctx context.Context, name string, r io.Reader, size int64) error
-	GetNamed(ctx context.Context, name string) (io.ReadCloser, error)
-	ListNamed(ctx context.Context, dir string) ([]storage.BlobInfo, error)
-	DeleteNamed(ctx context.Context, name string) error
+	storage.NamedObjects
 }
 
 // Bucket is the live S3 store used as its own backup target: blobs are

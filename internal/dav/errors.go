@@ -16,7 +16,7 @@ var (
 	errBadRequest = errors.New("bad request")                  // 400: unparsable header or body
 	errNoParent   = errors.New("the parent folder is missing") // 409, RFC 4918 §9.3.1, §9.7.1
 	errNotAllowed = errors.New("method not allowed")           // 405
-	errInfinite   = errors.New("Depth: infinity is not supported; use Depth 0 or 1")
+	errInfinite   = errors.New("a Depth of infinity is not supported; use Depth 0 or 1")
 	errBadGateway = errors.New("bad gateway") // 502: a Destination on another server
 )
 

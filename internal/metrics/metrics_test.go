@@ -14,6 +14,7 @@ import (
 	"notreasso/storage"
 	blobfs "notreasso/storage/fs"
 	"notreasso/storage/s3"
+	"notreasso/storage/storagetest"
 )
 
 func TestDoor(t *testing.T) {
@@ -134,6 +135,14 @@ func TestObserveStoreKeepsMethods(t *testing.T) {
 			}
 			if w.Type.NumIn() != m.Type.NumIn() || w.Type.NumOut() != m.Type.NumOut() {
 				t.Errorf("%s: %s has another signature in the wrapper", name, m.Name)
+			}
+		}
+	}
+	for name, b := range map[string]storage.BlobStore{"fs": fs, "s3": &s3.Store{}} {
+		wrapped := reflect.TypeOf(ObserveStore(b, name))
+		for _, c := range storagetest.Capabilities {
+			if reflect.TypeOf(b).Implements(c) && !wrapped.Implements(c) {
+				t.Errorf("%s: the metrics wrapper hides the capability %s", name, c)
 			}
 		}
 	}

@@ -13,48 +13,35 @@ import (
 // labelled with backend ("fs", "s3"). Missing blobs, invalid keys and
 // cancelled requests are not failures of the store and are not counted.
 //
-// Backends have optional methods that callers find by type assertion (the
-// local store's PutFile/TempDir/LocalPath, S3's AbortIncompleteUploads,
-// named objects, streamed uploads and Close):
-// the wrapper keeps them, and TestObserveStoreKeepsMethods fails when a
-// backend gains a method the wrapper does not forward. Unwrap returns the
-// original store.
+// The wrapper forwards every optional capability of package storage that
+// the store has (TestObserveStoreKeepsCapabilities checks each one), and
+// always offers Ping. Unwrap returns the original store.
 func ObserveStore(b storage.BlobStore, backend string) storage.BlobStore {
 	for _, op := range StorageOps {
 		StorageErrors.WithLabelValues(backend, op) // exist from the start, at 0
 	}
 	o := &observed{b: b, backend: backend}
-	switch {
-	case implementsLocal(b):
+	switch b.(type) {
+	case localStore:
 		return &observedLocal{o}
-	case implementsAbort(b):
+	case remoteStore:
 		return &observedRemote{o}
 	}
 	return o
 }
 
+// The two shapes of store there are: local disk, and an object store with
+// streamed uploads, named objects and parts to clean up.
 type localStore interface {
-	TempDir() string
-	LocalPath(key string) (string, bool)
-	PutFile(ctx context.Context, key, path string) error
+	storage.LocalFiles
 }
 
 type remoteStore interface {
-	AbortIncompleteUploads(ctx context.Context, olderThan time.Duration) (int, error)
-	// Named objects beside the blobs (backup snapshots under meta/).
-	PutNamed(ctx context.Context, name string, r io.Reader, size int64) error
-	GetNamed(ctx context.Context, name string) (io.ReadCloser, error)
-	ListNamed(ctx context.Context, dir string) ([]storage.BlobInfo, error)
-	DeleteNamed(ctx context.Context, name string) error
-	// Uploads streamed to a staging object, moved into place in the
-	// background (RecoverStaged finishes what a crash left; Close waits).
-	StreamPut(ctx context.Context, path string, size int64) (storage.StreamPut, error)
-	RecoverStaged(ctx context.Context, finishAfter, removeAfter time.Duration) (finished, removed int, err error)
-	Close() error
+	storage.NamedObjects
+	storage.UploadJanitor
+	storage.StreamPutter
+	storage.Closer
 }
-
-func implementsLocal(b storage.BlobStore) bool { _, ok := b.(localStore); return ok }
-func implementsAbort(b storage.BlobStore) bool { _, ok := b.(remoteStore); return ok }
 
 type observed struct {
 	b       storage.BlobStore
@@ -109,7 +96,7 @@ func (o *observed) List(ctx context.Context, prefix string, fn func(storage.Blob
 // Ping checks the store answers: its own Ping if it has one, else a Stat
 // of a key that cannot exist, where ErrNotFound proves the store answered.
 func (o *observed) Ping(ctx context.Context) error {
-	if p, ok := o.b.(interface{ Ping(context.Context) error }); ok {
+	if p, ok := o.b.(storage.Pinger); ok {
 		return o.count("ping", p.Ping(ctx))
 	}
 	_, err := o.b.Stat(ctx, "00000000000000000000000000000000")

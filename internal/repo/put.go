@@ -250,10 +250,7 @@ func (s *Service) putBlob(ctx context.Context, sp *spooled) error {
 		}
 		return nil
 	}
-	if fp, ok := s.blobs.(interface {
-		PutFile(ctx context.Context, key, path string) error
-		TempDir() string
-	}); ok && filepath.Dir(sp.path) == filepath.Clean(fp.TempDir()) {
+	if fp, ok := s.blobs.(storage.LocalFiles); ok && filepath.Dir(sp.path) == filepath.Clean(fp.TempDir()) {
 		if err := fp.PutFile(ctx, sp.hash, sp.path); err != nil {
 			return fmt.Errorf("store blob %s: %w", sp.hash, err)
 		}

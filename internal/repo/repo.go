@@ -90,7 +90,7 @@ func New(db *meta.DB, blobs storage.BlobStore, opts Options) (*Service, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	if t, ok := blobs.(interface{ TempDir() string }); ok && opts.SpoolDir == "" {
+	if t, ok := blobs.(storage.LocalFiles); ok && opts.SpoolDir == "" {
 		opts.SpoolDir = t.TempDir()
 	}
 	if opts.SpoolDir == "" {

@@ -116,7 +116,7 @@ func runCheck(ctx context.Context, rc readyCheck) (err error) {
 // pingStore uses the store's own Ping if it has one, else a Stat of a key
 // that cannot exist: ErrNotFound proves the store answered.
 func pingStore(ctx context.Context, b storage.BlobStore) error {
-	if p, ok := b.(interface{ Ping(context.Context) error }); ok {
+	if p, ok := b.(storage.Pinger); ok {
 		return p.Ping(ctx)
 	}
 	_, err := b.Stat(ctx, "00000000000000000000000000000000")

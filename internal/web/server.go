@@ -177,7 +177,6 @@ func (s *Server) routes() {
 func (s *Server) Listen(ctx context.Context, ln net.Listener, grace time.Duration) error {
 	errc := make(chan error, 1)
 	go func() { errc <- s.app.Listener(ln) }()
-	go s.sweepUploads(ctx)
 	select {
 	case err := <-errc:
 		return err

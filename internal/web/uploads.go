@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"notreasso/internal/jobs"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -106,20 +107,15 @@ func (u *uploads) sweep(now time.Time) int {
 	return n
 }
 
-// sweepUploads runs until ctx ends.
-func (s *Server) sweepUploads(ctx context.Context) {
-	t := time.NewTicker(10 * time.Minute)
-	defer t.Stop()
-	for {
+// Jobs is the server's background work, for the server's job runner:
+// abandoned resumable uploads expire.
+func (s *Server) Jobs() []jobs.Job {
+	return []jobs.Job{{Name: "uploads.sweep", Every: 10 * time.Minute, Run: func(context.Context) error {
 		if n := s.uploads.sweep(time.Now()); n > 0 {
 			s.log.Info("expired abandoned uploads", "count", n)
 		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-	}
+		return nil
+	}}}
 }
 
 func (s *Server) loadUpload(c *fiber.Ctx) (uploadMeta, error) {

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"notreasso/internal/metrics"
 	"notreasso/storage"
 	"notreasso/storage/storagetest"
 )
@@ -19,6 +20,18 @@ func TestConformance(t *testing.T) {
 			t.Fatal(err)
 		}
 		return s
+	})
+}
+
+// TestConformanceObserved runs the suite on the store as the server uses
+// it: wrapped for metrics.
+func TestConformanceObserved(t *testing.T) {
+	storagetest.Run(t, func(t *testing.T) storage.BlobStore {
+		s, err := New(t.TempDir())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return metrics.ObserveStore(s, "fs")
 	})
 }
 

@@ -18,6 +18,7 @@ import (
 	"github.com/minio/minio-go/v7"
 	"github.com/minio/minio-go/v7/pkg/credentials"
 
+	"notreasso/internal/metrics"
 	"notreasso/internal/testutil/s3server"
 	"notreasso/storage"
 	"notreasso/storage/storagetest"
@@ -75,6 +76,15 @@ func TestConformance(t *testing.T) {
 	srv := s3server.New(t)
 	storagetest.Run(t, func(t *testing.T) storage.BlobStore {
 		return newStore(t, testConfig(srv, newBucketName()))
+	})
+}
+
+// TestConformanceObserved runs the suite on the store as the server uses
+// it: wrapped for metrics.
+func TestConformanceObserved(t *testing.T) {
+	srv := s3server.New(t)
+	storagetest.Run(t, func(t *testing.T) storage.BlobStore {
+		return metrics.ObserveStore(newStore(t, testConfig(srv, newBucketName())), "s3")
 	})
 }
 

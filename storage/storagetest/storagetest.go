@@ -20,6 +20,7 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"reflect"
 	"slices"
 	"strings"
 	"sync"
@@ -581,4 +582,15 @@ func testLargeStream(t *testing.T, s storage.BlobStore) {
 	if got := mustGet(t, s, key, LargeSize-10, -1); len(got) != 10 {
 		t.Errorf("tail range = %d bytes, want 10", len(got))
 	}
+}
+
+// Capabilities are the optional interfaces of package storage, for tests
+// that check a wrapper forwards each one its store has.
+var Capabilities = []reflect.Type{
+	reflect.TypeFor[storage.StreamPutter](),
+	reflect.TypeFor[storage.Pinger](),
+	reflect.TypeFor[storage.Closer](),
+	reflect.TypeFor[storage.LocalFiles](),
+	reflect.TypeFor[storage.NamedObjects](),
+	reflect.TypeFor[storage.UploadJanitor](),
 }

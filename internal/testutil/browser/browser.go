@@ -6,6 +6,7 @@ package browser
 import (
 	"context"
 	"fmt"
+	"notreasso/internal/testutil/tier"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -41,8 +42,7 @@ type Options struct {
 	Width, Height  int    // window size; 1280×900 if zero
 }
 
-// Available reports whether Chromium is installed; tests skip without it
-// only when NOTREASSO_REQUIRE_BROWSER is unset (CI sets it).
+// Available reports whether Chromium is installed.
 func Available() bool {
 	_, err := exec.LookPath(ExecPath)
 	return err == nil
@@ -52,12 +52,7 @@ func Available() bool {
 // test ends.
 func Start(t testing.TB, o Options) *Browser {
 	t.Helper()
-	if !Available() {
-		if os.Getenv("NOTREASSO_REQUIRE_BROWSER") != "" {
-			t.Fatalf("%s not found: apt-get install chromium", ExecPath)
-		}
-		t.Skipf("%s not found (apt-get install chromium); skipping browser test", ExecPath)
-	}
+	tier.Tool(t, ExecPath, "chromium")
 	if o.Width == 0 {
 		o.Width, o.Height = 1280, 900
 	}

@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"notreasso/internal/testutil/tier"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -66,6 +67,7 @@ func Start(t testing.TB) (endpoint, access, secret string) {
 // stop or restart it. The server is stopped when the test ends.
 func New(t testing.TB) *Server {
 	t.Helper()
+	tier.External(t, "a versitygw S3 server")
 	bin, err := Binary()
 	if err != nil {
 		t.Fatalf("s3server: %v", err)

@@ -10,6 +10,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"notreasso/internal/testutil/tier"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -35,6 +36,7 @@ var (
 // Binary builds cmd/notreasso once and returns its path.
 func Binary(t testing.TB) string {
 	t.Helper()
+	tier.External(t, "the real notreasso binary")
 	buildOnce.Do(func() {
 		_, file, _, _ := runtime.Caller(0)
 		root := filepath.Join(filepath.Dir(file), "..", "..", "..")
