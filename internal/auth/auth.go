@@ -7,6 +7,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"database/sql"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -14,6 +15,8 @@ import (
 	"regexp"
 	"sync"
 	"time"
+
+	"golang.org/x/sync/singleflight"
 
 	"notreasso/internal/acl"
 	"notreasso/internal/meta"
@@ -47,6 +50,7 @@ type Service struct {
 	now      func() time.Time
 	throttle *Throttle
 
+	checks           singleflight.Group // password hashes in progress
 	mu               sync.Mutex
 	cache            map[[32]byte]verified // account passwords recently checked
 	appPasswordsOnly bool                  // refuse account passwords over Basic, for everyone
@@ -312,21 +316,30 @@ func (s *Service) checkAccountPassword(ctx context.Context, a account, password,
 	if ok && c.userID == a.id && c.hash == a.hash && s.now().Before(c.expires) {
 		return nil
 	}
-	release, err := acquireHash(ctx, hashQueueWait)
+	// Concurrent checks of the same secret from the same address share
+	// one hash: a WebDAV client's first burst of parallel requests, or a
+	// flood replaying one guess, costs one work area, not one each.
+	v, err, _ := s.checks.Do(addr+"\x00"+hex.EncodeToString(key[:])+a.hash, func() (any, error) {
+		release, err := acquireHash(ctx, hashQueueWait)
+		if err != nil {
+			return false, err
+		}
+		defer release()
+		// Failures recorded while this request queued count too: a flood
+		// of wrong passwords is cut off here, not after each one is hashed.
+		if err := s.throttle.check(addr, a.login); err != nil {
+			return false, err
+		}
+		match, err := checkPassword(a.hash, password)
+		if err != nil {
+			return false, fmt.Errorf("check the password of %s: %w", a.login, err)
+		}
+		return match, nil
+	})
 	if err != nil {
 		return err
 	}
-	defer release()
-	// Failures recorded while this request queued count too: a flood of
-	// wrong passwords is cut off here, not after each one is hashed.
-	if err := s.throttle.check(addr, a.login); err != nil {
-		return err
-	}
-	match, err := checkPassword(a.hash, password)
-	if err != nil {
-		return fmt.Errorf("check the password of %s: %w", a.login, err)
-	}
-	if !match {
+	if match := v.(bool); !match {
 		s.throttle.Fail(addr, a.login)
 		return ErrBadCredentials
 	}
