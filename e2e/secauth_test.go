@@ -136,8 +136,9 @@ func TestAppPasswordCannotTakeOverTheAccount(t *testing.T) {
 	if st, _ := thief.formLogin("marie", ap.Password); st == 303 || thief.who() != "" {
 		t.Errorf("login form accepted an app password: %d, session %q", st, thief.who())
 	}
+	thief = newBrowser(t, wd.srv)
 	if st := thief.login("marie", ap.Password); st != 401 || thief.who() != "" {
-		t.Errorf("API login accepted an app password: %d", st)
+		t.Errorf("API login accepted an app password: %d, session %q", st, thief.who())
 	}
 	// In the owner's own session, an app password is not the current password.
 	st, loc := b.postForm("/do/password", url.Values{"back": {"/account"}, "current": {ap.Password},

@@ -132,6 +132,9 @@ func (s *Server) csrfGuard(always bool) fiber.Handler {
 		switch c.Method() {
 		case fiber.MethodGet, fiber.MethodHead, fiber.MethodOptions, fiber.MethodTrace:
 			if want == "" {
+				if !mayNeedToken(c) {
+					return c.Next()
+				}
 				want = newAnonCSRF(key)
 			}
 			s.issueCSRF(c, want)
@@ -165,4 +168,14 @@ func csrfFromRequest(c *fiber.Ctx) string {
 		return c.FormValue("_csrf")
 	}
 	return ""
+}
+
+// mayNeedToken says whether a visitor's read may be followed by a form or
+// a script that needs a token (a page, /api/v1/me). A visitor's API reads
+// of public folders and link downloads need none, and get no cookie.
+func mayNeedToken(c *fiber.Ctx) bool {
+	if !principal(c).Anonymous() {
+		return true
+	}
+	return (!isAPI(c) || c.Path() == "/api/v1/me") && !strings.Contains(c.Path(), "/file/")
 }
