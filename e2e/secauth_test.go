@@ -444,9 +444,9 @@ func TestDistributedGuessingDoesNotLockOut(t *testing.T) {
 }
 
 // A flood of password checks stays within memory: 32 concurrent right
-// passwords with a cold cache, then 64 connections sending wrong
-// passwords from one address for 4 s (the server reached 700 MB and
-// 1.2 GB). Every answer is a refusal (401), a throttle (429) or busy
+// passwords with a cold cache, then 64 connections (half API, half
+// WebDAV) sending wrong passwords from one address for 4 s (the server
+// reached 700 MB and 1.2 GB). Every answer is a refusal (401), a throttle (429) or busy
 // (503), the last two with Retry-After.
 func TestPasswordFloodMemory(t *testing.T) {
 	if testing.Short() {
@@ -485,6 +485,10 @@ func TestPasswordFloodMemory(t *testing.T) {
 			defer wg.Done()
 			for i := 0; time.Now().Before(stop); i++ {
 				req, _ := http.NewRequest("GET", wd.srv.URL+"/api/v1/me", nil)
+				if w%2 == 1 { // half of them on WebDAV
+					req, _ = http.NewRequest("PROPFIND", wd.srv.URL+"/dav/", nil)
+					req.Header.Set("Depth", "0")
+				}
 				req.SetBasicAuth("marie", fmt.Sprintf("devine-%d-%d", w, i))
 				resp, err := hc.Do(req)
 				if err != nil {

@@ -88,9 +88,8 @@ func HashPassword(ctx context.Context, pw string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	key := argon2.IDKey([]byte(pw), salt, argonTime, argonMemory, argonThreads, argonKeyLen)
+	key := argonKey([]byte(pw), salt, argonTime, argonMemory, argonThreads, argonKeyLen)
 	release()
-	releaseSoon()
 	b64 := base64.RawStdEncoding
 	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", argon2.Version, argonMemory, argonTime, argonThreads,
 		b64.EncodeToString(salt), b64.EncodeToString(key)), nil
@@ -127,8 +126,7 @@ func checkPassword(hash, pw string) (bool, error) {
 	if err != nil {
 		return false, fmt.Errorf("parse password hash: %w", err)
 	}
-	got := argon2.IDKey([]byte(pw), salt, t, m, p, uint32(len(want)))
-	releaseSoon()
+	got := argonKey([]byte(pw), salt, t, m, p, uint32(len(want)))
 	return subtle.ConstantTimeCompare(got, want) == 1, nil
 }
 
