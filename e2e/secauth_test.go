@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -16,6 +17,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/chromedp"
+
+	"notreasso/internal/testutil/browser"
 	"notreasso/internal/testutil/server"
 )
 
@@ -558,5 +562,39 @@ func TestBackupHoldsNoSessions(t *testing.T) {
 	out.Close()
 	if n := sessionRows(t, dir); n != 0 {
 		t.Errorf("the backup holds %d sessions", n)
+	}
+}
+
+// Login CSRF in a real browser: a page on another site (127.0.0.2) posts
+// the attacker's credentials to the login routes, as text/plain JSON to
+// "/api/v1/login/" and as a plain form to "/login". Chromium follows; the
+// victim's browser must not end up logged in as the attacker.
+func TestLoginCSRFInChromium(t *testing.T) {
+	wd := newWorld(t, server.Options{})
+	b := browser.Start(t, browser.Options{AcceptLanguage: "en"})
+	ln, err := net.Listen("tcp", "127.0.0.2:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	json := `{"login":"marie","password":"` + userPassword + `","x":"`
+	pages := map[string]string{
+		"/api": `<form id="f" method="post" enctype="text/plain" action="` + wd.srv.URL + `/api/v1/login/">` +
+			`<input type="hidden" name='` + json + `' value='"}'></form>`,
+		"/form": `<form id="f" method="post" action="` + wd.srv.URL + `/login">` +
+			`<input type="hidden" name="login" value="marie"><input type="hidden" name="password" value="` + userPassword + `"></form>`,
+	}
+	attacker := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		fmt.Fprintf(w, `<!doctype html><title>Jeu concours</title>%s<script>document.getElementById("f").submit()</script>`, pages[r.URL.Path])
+	})}
+	go attacker.Serve(ln)
+	t.Cleanup(func() { attacker.Close() })
+	for _, page := range []string{"/api", "/form"} {
+		b.Do("open the attacker's page "+page, chromedp.Navigate("http://"+ln.Addr().String()+page))
+		b.WaitFor("the cross-site post "+page, `location.href.startsWith("`+wd.srv.URL+`") && document.readyState === "complete"`)
+		b.Do("ask who is logged in", chromedp.Navigate(wd.srv.URL+"/api/v1/me"))
+		if me := browser.Eval[string](b, "document.body.innerText"); !strings.Contains(me, `"authenticated":false`) {
+			t.Errorf("after the cross-site post %s the browser is logged in: %s", page, me)
+		}
 	}
 }
