@@ -266,6 +266,21 @@ func TestAnonymousVisitsStoreNoSession(t *testing.T) {
 	if n != 0 || b.cookie("notreasso_session") == "" {
 		t.Errorf("the session cookie is stored as is in the database")
 	}
+	// A visitor who unlocks a share link's password gets a session (it
+	// remembers the link), kept a day, not the 30 days of a login.
+	wd.mustCall(201, "POST", "/api/v1/folders/AG", nil)
+	token, _ := wd.share(map[string]any{"path": "/AG", "password": "assemblee"})
+	visitor := newBrowser(t, wd.srv)
+	visitor.do("GET", "/s/"+token+"/", nil, nil)
+	if st, _, _ := visitor.do("POST", "/s/"+token+"/unlock", strings.NewReader("password=assemblee&_csrf="+visitor.cookie("notreasso_csrf")),
+		map[string]string{"Content-Type": "application/x-www-form-urlencoded"}); st != 303 {
+		t.Fatalf("unlock: %d", st)
+	}
+	var visitorExp int64
+	db.QueryRow(`SELECT min(expires_at) FROM sessions`).Scan(&visitorExp)
+	if left := time.Until(time.Unix(0, visitorExp)); sessionRows(t, wd.srv.Data) != before+2 || left > 25*time.Hour || left < 23*time.Hour {
+		t.Errorf("the visitor's session lasts %v (%d rows)", left, sessionRows(t, wd.srv.Data))
+	}
 }
 
 // Disabling an account or changing its password takes effect at once
