@@ -242,6 +242,20 @@ func TestFormsNeedCSRF(t *testing.T) {
 	if st := post("/login", url.Values{"_csrf": {token}, "login": {"admin"}, "password": {server.AdminPassword}}); st != 303 {
 		t.Fatalf("login: %d", st)
 	}
+	// The token rotates at login: the one from before no longer works.
+	if st := post("/do/mkdir", url.Values{"path": {"/"}, "name": {"Avant"}, "back": {"/browse/"}, "_csrf": {token}}); st != 403 {
+		t.Errorf("mkdir with the token from before the login: %d", st)
+	}
+	resp, err = hc.Get(srv.URL + "/browse/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, _ = io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if m = regexp.MustCompile(`name="_csrf" value="([^"]+)"`).FindSubmatch(page); m == nil || string(m[1]) == token {
+		t.Fatal("no new CSRF token after the login")
+	}
+	token = string(m[1])
 	form := url.Values{"path": {"/"}, "name": {"Bureau"}, "back": {"/browse/"}}
 	if st := post("/do/mkdir", form); st != 403 {
 		t.Errorf("mkdir without token: %d", st)

@@ -68,7 +68,7 @@ func (s *Service) CreateAccount(ctx context.Context, actor int64, u NewUser) (Us
 	if len(u.Password) < 8 {
 		return User{}, fmt.Errorf("%w: a password has at least 8 characters", ErrInvalid)
 	}
-	hash, err := HashPassword(u.Password)
+	hash, err := HashPassword(ctx, u.Password)
 	if err != nil {
 		return User{}, err
 	}
@@ -170,7 +170,6 @@ func (s *Service) UpdateUser(ctx context.Context, actor int64, login string, ch 
 		changed["login"] = login
 		return s.audit(ctx, tx, actor, "user_update", changed)
 	})
-	s.forget()
 	if err != nil {
 		return User{}, err
 	}
@@ -178,12 +177,10 @@ func (s *Service) UpdateUser(ctx context.Context, actor int64, login string, ch 
 }
 
 // LogoutEverywhere ends every browser session of the account (their epoch
-// no longer matches) and forgets its cached Basic credentials. App
-// passwords keep working: revoke them one by one.
+// no longer matches). Devices keep working: the account password over
+// Basic until it changes, app passwords until revoked.
 func (s *Service) LogoutEverywhere(ctx context.Context, actor int64, login string) error {
-	err := s.update(ctx, actor, login, "user_logout_all", `UPDATE users SET session_epoch = session_epoch + 1 WHERE login = ?`, login)
-	s.forget()
-	return err
+	return s.update(ctx, actor, login, "user_logout_all", `UPDATE users SET session_epoch = session_epoch + 1 WHERE login = ?`, login)
 }
 
 // UserByID loads an account.
@@ -219,41 +216,42 @@ func (s *Service) SessionPrincipal(ctx context.Context, id, epoch int64) (acl.Pr
 	return s.Principal(ctx, id)
 }
 
-// Login checks the account password for a browser login (app passwords are
-// for devices, not for the web interface) and returns the principal and the
-// session epoch to store. Throttled like Authenticate.
+// Login checks the account password for a browser login and returns the
+// principal and the session epoch to store in the session. App passwords
+// are for devices and never open a session; app_passwords_only restricts
+// devices, not the browser, so it does not apply here. Throttled like
+// AuthenticateDevice, per the address recorded in ctx (WithClientIP).
 func (s *Service) Login(ctx context.Context, login, password string) (acl.Principal, int64, error) {
-	ip := ClientIP(ctx)
-	if err := s.throttle.check(ip, login); err != nil {
+	addr := ClientIP(ctx)
+	if err := s.throttle.check(addr, login); err != nil {
 		return acl.Principal{}, 0, err
 	}
-	var id, epoch int64
-	var hash string
-	var disabled bool
-	err := s.db.R.QueryRowContext(ctx, `SELECT id, password_hash, disabled, session_epoch FROM users WHERE login = ?`, login).
-		Scan(&id, &hash, &disabled, &epoch)
-	if errors.Is(err, sql.ErrNoRows) {
-		CheckPassword(dummyHash, password)
-		s.throttle.Fail(ip, login)
-		return acl.Principal{}, 0, ErrBadCredentials
+	a, err := s.account(ctx, login)
+	if errors.Is(err, ErrNoUser) {
+		return acl.Principal{}, 0, s.fail(ctx, addr, login, password)
 	}
-	if err != nil {
-		return acl.Principal{}, 0, fmt.Errorf("log in %s: %w", login, err)
-	}
-	if ok, err := CheckPassword(hash, password); err != nil || !ok || disabled {
-		s.throttle.Fail(ip, login)
-		return acl.Principal{}, 0, ErrBadCredentials
-	}
-	p, err := s.Principal(ctx, id)
 	if err != nil {
 		return acl.Principal{}, 0, err
 	}
-	s.throttle.Succeed(ip, login)
-	return p, epoch, nil
+	if err := s.checkAccountPassword(ctx, a, password, addr); err != nil {
+		return acl.Principal{}, 0, err
+	}
+	if a.disabled {
+		return acl.Principal{}, 0, fmt.Errorf("%s is disabled: %w", login, ErrBadCredentials)
+	}
+	p, err := s.Principal(ctx, a.id)
+	if err != nil {
+		return acl.Principal{}, 0, err
+	}
+	s.throttle.Succeed(addr, login)
+	return p, a.epoch, nil
 }
 
-// ChangeOwnPassword checks the current password before setting a new one.
-func (s *Service) ChangeOwnPassword(ctx context.Context, id int64, old, new string) error {
+// ChangeOwnPassword checks the current account password (never an app
+// password) before setting a new one. With revokeDevices, every app
+// password of the account is revoked in the same transaction; otherwise
+// they keep working, so phones and drives need not be set up again.
+func (s *Service) ChangeOwnPassword(ctx context.Context, id int64, old, new string, revokeDevices bool) error {
 	u, err := s.UserByID(ctx, id)
 	if err != nil {
 		return err
@@ -261,7 +259,28 @@ func (s *Service) ChangeOwnPassword(ctx context.Context, id int64, old, new stri
 	if _, _, err := s.Login(ctx, u.Login, old); err != nil {
 		return err
 	}
-	return s.SetPassword(ctx, id, u.Login, new)
+	if len(new) < 8 {
+		return fmt.Errorf("%w: a password has at least 8 characters", ErrInvalid)
+	}
+	hash, err := HashPassword(ctx, new)
+	if err != nil {
+		return err
+	}
+	return s.db.Tx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `UPDATE users SET password_hash = ?, session_epoch = session_epoch + 1 WHERE id = ?`, hash, id); err != nil {
+			return fmt.Errorf("change the password of %s: %w", u.Login, err)
+		}
+		details := map[string]any{"login": u.Login}
+		if revokeDevices {
+			res, err := tx.ExecContext(ctx, `DELETE FROM app_passwords WHERE user_id = ?`, id)
+			if err != nil {
+				return fmt.Errorf("revoke the app passwords of %s: %w", u.Login, err)
+			}
+			n, _ := res.RowsAffected()
+			details["app_passwords_revoked"] = n
+		}
+		return s.audit(ctx, tx, id, "user_passwd", details)
+	})
 }
 
 // PrincipalOf is the account as permission checks see it, even when

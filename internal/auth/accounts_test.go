@@ -187,10 +187,10 @@ func TestSessionEpoch(t *testing.T) {
 		t.Errorf("session survived log out everywhere: %v", err)
 	}
 	_, epoch, _ = s.Login(ctx, "marie", "secret-123")
-	if err := s.ChangeOwnPassword(ctx, u.ID, "wrong-old", "new-secret-456"); !errors.Is(err, ErrBadCredentials) {
+	if err := s.ChangeOwnPassword(ctx, u.ID, "wrong-old", "new-secret-456", false); !errors.Is(err, ErrBadCredentials) {
 		t.Errorf("password changed without the old one: %v", err)
 	}
-	if err := s.ChangeOwnPassword(ctx, u.ID, "secret-123", "new-secret-456"); err != nil {
+	if err := s.ChangeOwnPassword(ctx, u.ID, "secret-123", "new-secret-456", false); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := s.SessionPrincipal(ctx, u.ID, epoch); !errors.Is(err, ErrBadCredentials) {

@@ -129,28 +129,28 @@ func (s *Service) RevokeAppPassword(ctx context.Context, actor, userID, id int64
 		}
 		return s.audit(ctx, tx, actor, "app_password_revoke", map[string]any{"login": login, "name": name, "id": id})
 	})
-	s.forget()
 	return err
 }
 
-// checkAppPassword reports whether password is one of the user's app
-// passwords, and notes its use.
-func (s *Service) checkAppPassword(ctx context.Context, userID int64, password string) (bool, error) {
+// checkAppPassword returns the id of the user's app password that
+// password is (0 if none), and notes its use. It reads the database every
+// time, so a revocation takes effect at once on every node.
+func (s *Service) checkAppPassword(ctx context.Context, userID int64, password string) (int64, error) {
 	if len(password) != 35 { // the format newAppSecret produces
-		return false, nil
+		return 0, nil
 	}
 	var id int64
 	err := s.db.R.QueryRowContext(ctx, `SELECT id FROM app_passwords WHERE user_id = ? AND hash = ?`, userID, hashSecret(password)).Scan(&id)
 	if errors.Is(err, sql.ErrNoRows) {
-		return false, nil
+		return 0, nil
 	}
 	if err != nil {
-		return false, fmt.Errorf("check app password: %w", err)
+		return 0, fmt.Errorf("check app password: %w", err)
 	}
 	now := s.now()
 	if _, err := s.db.W.ExecContext(ctx, `UPDATE app_passwords SET last_used_at = ? WHERE id = ? AND (last_used_at IS NULL OR last_used_at < ?)`,
 		now.UnixNano(), id, now.Add(-lastUsedGranularity).UnixNano()); err != nil {
 		s.log.Warn("note app password use", "err", err)
 	}
-	return true, nil
+	return id, nil
 }

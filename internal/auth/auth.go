@@ -7,6 +7,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"database/sql"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -14,6 +15,8 @@ import (
 	"regexp"
 	"sync"
 	"time"
+
+	"golang.org/x/sync/singleflight"
 
 	"notreasso/internal/acl"
 	"notreasso/internal/meta"
@@ -47,27 +50,38 @@ type Service struct {
 	now      func() time.Time
 	throttle *Throttle
 
+	checks           singleflight.Group // password hashes in progress
 	mu               sync.Mutex
-	cache            map[[32]byte]cached // verified Basic credentials
-	appPasswordsOnly bool                // refuse account passwords over Basic, for everyone
+	cache            map[[32]byte]verified // account passwords recently checked
+	appPasswordsOnly bool                  // refuse account passwords over Basic, for everyone
 }
 
-type cached struct {
-	p       acl.Principal
+// verified remembers that a password matched the account's stored hash.
+// The entry counts only while that hash is still the account's (read from
+// the database on every request), so a password change, on this node or
+// on another sharing the database, ends it at once; being disabled is
+// read on every request too.
+type verified struct {
+	userID  int64
+	hash    string
 	expires time.Time
 }
 
 // credentialTTL bounds how long a verified password is trusted without
-// re-hashing: long enough for a file manager's burst of requests, short
-// enough that a changed password takes effect quickly.
-const credentialTTL = 30 * time.Second
+// re-hashing: long enough for a file manager's burst of requests. It is no
+// longer what makes a change take effect (the stored hash is), only a
+// bound on how long a secret stays in memory.
+const credentialTTL = 5 * time.Minute
 
 // New builds the account service.
 func New(db *meta.DB, logger *slog.Logger) *Service {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	return &Service{db: db, log: logger, now: time.Now, cache: map[[32]byte]cached{}, throttle: NewThrottle()}
+	s := &Service{db: db, log: logger, now: time.Now, cache: map[[32]byte]verified{}}
+	// One clock for the service and its throttle, so tests control both.
+	s.throttle = NewThrottle(func() time.Time { return s.now() })
+	return s
 }
 
 // Throttle is the failed-attempt counter shared by every door (also used
@@ -79,7 +93,6 @@ func (s *Service) Throttle() *Throttle { return s.throttle }
 func (s *Service) SetAppPasswordsOnly(v bool) {
 	s.mu.Lock()
 	s.appPasswordsOnly = v
-	clear(s.cache)
 	s.mu.Unlock()
 }
 
@@ -95,15 +108,14 @@ func (s *Service) SetPassword(ctx context.Context, actor int64, login, password 
 	if len(password) < 8 {
 		return fmt.Errorf("%w: a password has at least 8 characters", ErrInvalid)
 	}
-	hash, err := HashPassword(password)
+	hash, err := HashPassword(ctx, password)
 	if err != nil {
 		return err
 	}
-	// A new password also ends every session: whoever knew the old one is out.
-	err = s.update(ctx, actor, login, "user_passwd",
+	// A new password also ends every session: whoever knew the old one is
+	// out. The new hash alone ends cached Basic credentials, on every node.
+	return s.update(ctx, actor, login, "user_passwd",
 		`UPDATE users SET password_hash = ?, session_epoch = session_epoch + 1 WHERE login = ?`, hash, login)
-	s.forget()
-	return err
 }
 
 // SetDisabled disables or re-enables an account (never the last active
@@ -134,12 +146,6 @@ func (s *Service) audit(ctx context.Context, tx *sql.Tx, actor int64, action str
 	}
 	_, err := tx.ExecContext(ctx, `INSERT INTO journal (at, actor, action, details) VALUES (?, ?, ?, ?)`, s.now().UnixNano(), a, action, string(b))
 	return err
-}
-
-func (s *Service) forget() {
-	s.mu.Lock()
-	clear(s.cache)
-	s.mu.Unlock()
 }
 
 const userCols = `id, login, display_name, email, role, lang, disabled, created_at, app_passwords_only`
@@ -211,78 +217,168 @@ func (s *Service) Principal(ctx context.Context, id int64) (acl.Principal, error
 	return p, rows.Err()
 }
 
-// Authenticate checks HTTP Basic credentials (API clients, WebDAV): an app
-// password of the account, or the account password unless the account or
-// the instance requires app passwords. Failures are throttled per client IP
-// (from ctx, see WithClientIP) and per account: a throttled attempt gets a
-// *ThrottledError without any password being checked. Successes are cached
-// briefly (keyed by a hash of login and password) so WebDAV listings don't
-// pay the slow hash on every request.
-func (s *Service) Authenticate(ctx context.Context, login, password string) (acl.Principal, error) {
-	ip := ClientIP(ctx)
-	if err := s.throttle.check(ip, login); err != nil {
-		return acl.Principal{}, err
+// Device is who an HTTP Basic request acts for, and with which secret.
+type Device struct {
+	acl.Principal
+	// AppPassword is the id of the app password used; 0 means the account
+	// password. Account management (password, e-mail, app passwords) is
+	// refused to app passwords: a leaked phone password must not become
+	// the whole account.
+	AppPassword int64
+}
+
+// AuthenticateDevice checks HTTP Basic credentials (WebDAV, the sync
+// protocol, API clients) sent from addr: an app password of the account,
+// or the account password unless the account or the instance requires
+// app passwords. A disabled account is refused, with every secret.
+//
+// Failures are throttled per (account, address) and per address; a
+// throttled attempt gets a *ThrottledError before any password is hashed,
+// and a check that waits too long for a hashing slot a *BusyError. A
+// verified account password is remembered (see verified) so WebDAV
+// listings do not pay the slow hash on every request; app passwords are
+// checked in the database each time (a SHA-256 and one indexed read).
+func (s *Service) AuthenticateDevice(ctx context.Context, login, secret, addr string) (Device, error) {
+	if err := s.throttle.check(addr, login); err != nil {
+		return Device{}, err
 	}
-	key := sha256.Sum256([]byte(login + "\x00" + password))
+	a, err := s.account(ctx, login)
+	if errors.Is(err, ErrNoUser) {
+		return Device{}, s.fail(ctx, addr, login, secret)
+	}
+	if err != nil {
+		return Device{}, err
+	}
+	if a.disabled {
+		s.throttle.Fail(addr, login)
+		return Device{}, ErrBadCredentials
+	}
+	apID, err := s.checkAppPassword(ctx, a.id, secret)
+	if err != nil {
+		return Device{}, err
+	}
+	if apID == 0 {
+		s.mu.Lock()
+		appOnly := a.appOnly || s.appPasswordsOnly
+		s.mu.Unlock()
+		if appOnly {
+			s.throttle.Fail(addr, login)
+			return Device{}, ErrBadCredentials
+		}
+		if err := s.checkAccountPassword(ctx, a, secret, addr); err != nil {
+			return Device{}, err
+		}
+	}
+	p, err := s.Principal(ctx, a.id)
+	if err != nil {
+		return Device{}, err
+	}
+	s.throttle.Succeed(addr, login)
+	return Device{Principal: p, AppPassword: apID}, nil
+}
+
+// Authenticate is AuthenticateDevice for callers that only need the
+// principal (WebDAV), with the address recorded in ctx (WithClientIP).
+func (s *Service) Authenticate(ctx context.Context, login, password string) (acl.Principal, error) {
+	d, err := s.AuthenticateDevice(ctx, login, password, ClientIP(ctx))
+	return d.Principal, err
+}
+
+// account is what a password check reads of an account, fresh each time.
+type account struct {
+	id, epoch         int64
+	login, hash       string
+	disabled, appOnly bool
+}
+
+func (s *Service) account(ctx context.Context, login string) (account, error) {
+	a := account{login: login}
+	err := s.db.R.QueryRowContext(ctx, `SELECT id, password_hash, disabled, app_passwords_only, session_epoch FROM users WHERE login = ?`, login).
+		Scan(&a.id, &a.hash, &a.disabled, &a.appOnly, &a.epoch)
+	if errors.Is(err, sql.ErrNoRows) {
+		return a, fmt.Errorf("%q: %w", login, ErrNoUser)
+	}
+	if err != nil {
+		return a, fmt.Errorf("read account %s: %w", login, err)
+	}
+	return a, nil
+}
+
+// checkAccountPassword checks the account password against the stored
+// hash: from the cache while the hash it was verified against is still the
+// account's, else by hashing (throttled, in a bounded slot). A wrong
+// password counts as a failure.
+func (s *Service) checkAccountPassword(ctx context.Context, a account, password, addr string) error {
+	key := cacheKey(a.id, password)
 	s.mu.Lock()
 	c, ok := s.cache[key]
 	s.mu.Unlock()
-	if ok && s.now().Before(c.expires) {
-		return c.p, nil
+	if ok && c.userID == a.id && c.hash == a.hash && s.now().Before(c.expires) {
+		return nil
 	}
-	id, err := s.verifyBasic(ctx, login, password)
-	if err != nil {
-		if errors.Is(err, ErrBadCredentials) {
-			s.throttle.Fail(ip, login)
+	// Concurrent checks of the same secret from the same address share
+	// one hash: a WebDAV client's first burst of parallel requests, or a
+	// flood replaying one guess, costs one work area, not one each.
+	v, err, _ := s.checks.Do(addr+"\x00"+hex.EncodeToString(key[:])+a.hash, func() (any, error) {
+		release, err := acquireHash(ctx, hashQueueWait)
+		if err != nil {
+			return false, err
 		}
-		return acl.Principal{}, err
-	}
-	p, err := s.Principal(ctx, id)
+		defer release()
+		// Failures recorded while this request queued count too: a flood
+		// of wrong passwords is cut off here, not after each one is hashed.
+		if err := s.throttle.check(addr, a.login); err != nil {
+			return false, err
+		}
+		match, err := checkPassword(a.hash, password)
+		if err != nil {
+			return false, fmt.Errorf("check the password of %s: %w", a.login, err)
+		}
+		return match, nil
+	})
 	if err != nil {
-		return acl.Principal{}, err
+		return err
 	}
-	s.throttle.Succeed(ip, login)
+	if match := v.(bool); !match {
+		s.throttle.Fail(addr, a.login)
+		return ErrBadCredentials
+	}
 	s.mu.Lock()
 	if len(s.cache) > 10000 {
 		clear(s.cache)
 	}
-	s.cache[key] = cached{p: p, expires: s.now().Add(credentialTTL)}
+	s.cache[key] = verified{userID: a.id, hash: a.hash, expires: s.now().Add(credentialTTL)}
 	s.mu.Unlock()
-	return p, nil
+	return nil
 }
 
-// verifyBasic returns the user id if password is one of the account's app
-// passwords or, where allowed, its account password.
-func (s *Service) verifyBasic(ctx context.Context, login, password string) (int64, error) {
-	var id int64
-	var hash string
-	var disabled, appOnly bool
-	err := s.db.R.QueryRowContext(ctx, `SELECT id, password_hash, disabled, app_passwords_only FROM users WHERE login = ?`, login).
-		Scan(&id, &hash, &disabled, &appOnly)
-	if errors.Is(err, sql.ErrNoRows) {
-		// Hash anyway so timing does not tell which logins exist.
-		CheckPassword(dummyHash, password)
-		return 0, ErrBadCredentials
-	}
+// fail answers an attempt on an unknown login like a wrong password, in
+// about the same time (so timing does not tell which logins exist), and
+// counts it.
+func (s *Service) fail(ctx context.Context, addr, login, password string) error {
+	release, err := acquireHash(ctx, hashQueueWait)
 	if err != nil {
-		return 0, fmt.Errorf("authenticate %s: %w", login, err)
+		return err
 	}
-	if ok, err := s.checkAppPassword(ctx, id, password); err != nil {
-		return 0, err
-	} else if ok && !disabled {
-		return id, nil
+	defer release()
+	if err := s.throttle.check(addr, login); err != nil {
+		return err
 	}
-	s.mu.Lock()
-	appOnly = appOnly || s.appPasswordsOnly
-	s.mu.Unlock()
-	if appOnly {
-		CheckPassword(dummyHash, password)
-		return 0, ErrBadCredentials
-	}
-	if ok, err := CheckPassword(hash, password); err != nil || !ok || disabled {
-		return 0, ErrBadCredentials
-	}
-	return id, nil
+	checkPassword(dummyHash, password)
+	s.throttle.Fail(addr, login)
+	return ErrBadCredentials
 }
 
-var dummyHash, _ = HashPassword("dummy password for timing")
+// cacheKey identifies a verified password without keeping it.
+func cacheKey(userID int64, password string) [32]byte {
+	return sha256.Sum256(fmt.Appendf(nil, "%d\x00%s", userID, password))
+}
+
+// dummyHash has the parameters of real hashes; made once, at start.
+var dummyHash = func() string {
+	h, err := HashPassword(context.Background(), "dummy password for timing")
+	if err != nil {
+		panic(err)
+	}
+	return h
+}()

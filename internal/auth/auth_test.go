@@ -22,16 +22,16 @@ func newService(t *testing.T) *Service {
 }
 
 func TestPasswordHash(t *testing.T) {
-	h, err := HashPassword("correct horse")
+	h, err := HashPassword(context.Background(), "correct horse")
 	if err != nil {
 		t.Fatal(err)
 	}
-	h2, _ := HashPassword("correct horse")
+	h2, _ := HashPassword(context.Background(), "correct horse")
 	if h == h2 {
 		t.Error("two hashes of one password are equal: no salt")
 	}
 	for pw, want := range map[string]bool{"correct horse": true, "correct horsE": false, "": false} {
-		if ok, err := CheckPassword(h, pw); ok != want || err != nil {
+		if ok, err := CheckPassword(context.Background(), h, pw); ok != want || err != nil {
 			t.Errorf("CheckPassword(%q) = %v, %v; want %v", pw, ok, err, want)
 		}
 	}

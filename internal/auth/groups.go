@@ -175,7 +175,6 @@ func (s *Service) DeleteGroup(ctx context.Context, actor int64, name string) err
 		}
 		return s.audit(ctx, tx, actor, "group_delete", map[string]any{"group": name, "grants_removed": grants})
 	})
-	s.forget()
 	return err
 }
 
@@ -212,7 +211,5 @@ func (s *Service) membership(ctx context.Context, actor int64, group, login stri
 		}
 		return s.audit(ctx, tx, actor, action, map[string]any{"group": group, "login": login})
 	})
-	// Cached Basic credentials carry the old group list.
-	s.forget()
 	return err
 }

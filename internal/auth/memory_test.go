@@ -1,6 +1,7 @@
 package auth
 
 import (
+	"context"
 	"runtime/metrics"
 	"testing"
 	"time"
@@ -17,13 +18,13 @@ func freeHeap() uint64 {
 // TestHashMemoryIsReleased: the 19 MiB work area of a password check goes
 // back to the system within a few seconds, not at the runtime's leisure.
 func TestHashMemoryIsReleased(t *testing.T) {
-	hash, err := HashPassword("correct horse battery")
+	hash, err := HashPassword(context.Background(), "correct horse battery")
 	if err != nil {
 		t.Fatal(err)
 	}
 	time.Sleep(releaseDelay + time.Second) // the release HashPassword scheduled
 	before := freeHeap()
-	if ok, err := CheckPassword(hash, "correct horse battery"); err != nil || !ok {
+	if ok, err := CheckPassword(context.Background(), hash, "correct horse battery"); err != nil || !ok {
 		t.Fatalf("CheckPassword = %v, %v", ok, err)
 	}
 	const workArea = argonMemory * 1024

@@ -1,12 +1,15 @@
 package auth
 
 import (
+	"context"
 	"crypto/rand"
 	"crypto/subtle"
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"runtime"
 	"strings"
+	"time"
 
 	"golang.org/x/crypto/argon2"
 )
@@ -20,21 +23,91 @@ const (
 	argonKeyLen  = 32
 )
 
-// HashPassword returns a PHC-style argon2id hash of pw.
-func HashPassword(pw string) (string, error) {
+// ErrBusy means every password-hashing slot stayed taken for longer than
+// a request may wait: the caller answers 503 with Retry-After.
+var ErrBusy = errors.New("too many password checks at once")
+
+// BusyError is ErrBusy with the wait to suggest.
+type BusyError struct{ RetryAfter time.Duration }
+
+func (e *BusyError) Error() string {
+	return fmt.Sprintf("%v; try again in %d s", ErrBusy, e.Seconds())
+}
+
+// Is makes errors.Is(err, ErrBusy) work.
+func (e *BusyError) Is(target error) bool { return target == ErrBusy }
+
+// Seconds is the wait rounded up, at least 1 (for Retry-After).
+func (e *BusyError) Seconds() int { return max(1, int((e.RetryAfter+time.Second-1)/time.Second)) }
+
+// hashSlots bounds how many argon2id hashes run at once. Each needs a
+// 19 MiB work area: unbounded, 64 concurrent wrong passwords took the
+// server to 1.2 GB. One slot per core (at most 4, so 76 MiB) keeps every
+// core busy without queueing memory; more hashes at once would only share
+// the same cores more slowly.
+var hashSlots = make(chan struct{}, min(4, max(1, runtime.GOMAXPROCS(0))))
+
+// hashQueueWait is how long a password check waits for a slot before the
+// request is turned away (503): a real person retries, a flood costs
+// nothing but waiting goroutines.
+var hashQueueWait = 3 * time.Second
+
+// acquireHash takes a hashing slot, waiting at most wait (forever if
+// wait <= 0) or until ctx ends.
+func acquireHash(ctx context.Context, wait time.Duration) (release func(), err error) {
+	select {
+	case hashSlots <- struct{}{}:
+		return func() { <-hashSlots }, nil
+	default:
+	}
+	var timeout <-chan time.Time
+	if wait > 0 {
+		t := time.NewTimer(wait)
+		defer t.Stop()
+		timeout = t.C
+	}
+	select {
+	case hashSlots <- struct{}{}:
+		return func() { <-hashSlots }, nil
+	case <-timeout:
+		return nil, &BusyError{RetryAfter: wait}
+	case <-ctx.Done():
+		return nil, fmt.Errorf("wait to check a password: %w", ctx.Err())
+	}
+}
+
+// HashPassword returns a PHC-style argon2id hash of pw. It waits for a
+// hashing slot as long as ctx allows: hashing a new password is done by
+// someone already trusted (an administrator, the account itself).
+func HashPassword(ctx context.Context, pw string) (string, error) {
 	salt := make([]byte, 16)
 	if _, err := rand.Read(salt); err != nil {
 		return "", fmt.Errorf("hash password: %w", err)
 	}
-	key := argon2.IDKey([]byte(pw), salt, argonTime, argonMemory, argonThreads, argonKeyLen)
-	releaseSoon()
+	release, err := acquireHash(ctx, 0)
+	if err != nil {
+		return "", err
+	}
+	key := argonKey([]byte(pw), salt, argonTime, argonMemory, argonThreads, argonKeyLen)
+	release()
 	b64 := base64.RawStdEncoding
 	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", argon2.Version, argonMemory, argonTime, argonThreads,
 		b64.EncodeToString(salt), b64.EncodeToString(key)), nil
 }
 
-// CheckPassword reports whether pw matches the hash.
-func CheckPassword(hash, pw string) (bool, error) {
+// CheckPassword reports whether pw matches the hash. It waits at most
+// hashQueueWait for a hashing slot, then fails with a *BusyError.
+func CheckPassword(ctx context.Context, hash, pw string) (bool, error) {
+	release, err := acquireHash(ctx, hashQueueWait)
+	if err != nil {
+		return false, err
+	}
+	defer release()
+	return checkPassword(hash, pw)
+}
+
+// checkPassword is CheckPassword for a caller holding a hashing slot.
+func checkPassword(hash, pw string) (bool, error) {
 	parts := strings.Split(hash, "$")
 	if len(parts) != 6 || parts[1] != "argon2id" {
 		return false, errors.New("unknown password hash format")
@@ -53,8 +126,7 @@ func CheckPassword(hash, pw string) (bool, error) {
 	if err != nil {
 		return false, fmt.Errorf("parse password hash: %w", err)
 	}
-	got := argon2.IDKey([]byte(pw), salt, t, m, p, uint32(len(want)))
-	releaseSoon()
+	got := argonKey([]byte(pw), salt, t, m, p, uint32(len(want)))
 	return subtle.ConstantTimeCompare(got, want) == 1, nil
 }
 

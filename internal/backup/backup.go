@@ -90,6 +90,9 @@ func Backup(ctx context.Context, r *repo.Service, t Target, o Options) (Report, 
 	if _, err := r.DB().R.ExecContext(ctx, `VACUUM INTO ?`, dbFile); err != nil {
 		return rep, fmt.Errorf("snapshot the database: %w", err)
 	}
+	if err := scrub(ctx, dbFile); err != nil {
+		return rep, err
+	}
 	blobs, err := describe(ctx, dbFile, m)
 	if err != nil {
 		return rep, err
@@ -146,6 +149,24 @@ func waitLock(ctx context.Context, r *repo.Service, wait time.Duration) (func(),
 type blobRef struct {
 	key  string
 	size int64
+}
+
+// scrub removes from the snapshot what must not outlive this instance:
+// browser sessions (a restored one would log its holder in) and the
+// instance's signing keys. secure_delete overwrites the freed pages, so
+// nothing of them stays in the file.
+func scrub(ctx context.Context, dbFile string) error {
+	db, err := sql.Open("sqlite", "file:"+dbFile+"?_pragma=secure_delete(1)")
+	if err != nil {
+		return fmt.Errorf("scrub the snapshot: %w", err)
+	}
+	defer db.Close()
+	for _, q := range []string{`DELETE FROM sessions`, `DELETE FROM server_keys`} {
+		if _, err := db.ExecContext(ctx, q); err != nil {
+			return fmt.Errorf("scrub the snapshot: %s: %w", q, err)
+		}
+	}
+	return db.Close()
 }
 
 // describe reads counts and the blobs to keep from the snapshot.

@@ -128,6 +128,15 @@ func (rq *request) authenticate() bool {
 			rq.w.Write([]byte(err.Error() + "\n"))
 			return false
 		}
+		var busy *auth.BusyError
+		if errors.As(err, &busy) {
+			// Too many password checks at once: come back shortly.
+			rq.w.Header().Set("Retry-After", strconv.Itoa(busy.Seconds()))
+			rq.w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+			rq.w.WriteHeader(http.StatusServiceUnavailable)
+			rq.w.Write([]byte(err.Error() + "\n"))
+			return false
+		}
 		if !errors.Is(err, auth.ErrBadCredentials) {
 			rq.writeError(err)
 			return false

@@ -48,7 +48,11 @@ func (s *Service) ShareAccess(ctx context.Context, token, password string, unloc
 		if password == "" {
 			return acl.Principal{}, sh, fmt.Errorf("share link: %w", ErrNeedPassword)
 		}
-		if ok, err := auth.CheckPassword(sh.passwordHash, password); err != nil || !ok {
+		ok, err := auth.CheckPassword(ctx, sh.passwordHash, password)
+		if errors.Is(err, auth.ErrBusy) {
+			return acl.Principal{}, sh, err // not a wrong password: come back later
+		}
+		if err != nil || !ok {
 			s.shareUse(ctx, p, "share_denied", map[string]any{"reason": "wrong password"})
 			return acl.Principal{}, sh, fmt.Errorf("share link: wrong password: %w", ErrNeedPassword)
 		}

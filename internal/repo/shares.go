@@ -131,7 +131,7 @@ func (s *Service) CreateShare(ctx context.Context, p acl.Principal, path string,
 	var pwHash string
 	if o.Password != "" {
 		var err error
-		if pwHash, err = auth.HashPassword(o.Password); err != nil {
+		if pwHash, err = auth.HashPassword(ctx, o.Password); err != nil {
 			return Share{}, "", err
 		}
 	}

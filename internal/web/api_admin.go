@@ -160,6 +160,13 @@ func (s *Server) adminUpdateUser(c *fiber.Ctx) error {
 		return err
 	}
 	login := loginParam(c)
+	if req.Password != nil || req.Email != nil {
+		// A password or an e-mail address opens an account: not with an
+		// administrator's app password.
+		if err := refuseAppPassword(c); err != nil {
+			return err
+		}
+	}
 	if req.Password != nil && len(*req.Password) < 8 {
 		return fmt.Errorf("%w: a password has at least 8 characters", auth.ErrInvalid)
 	}

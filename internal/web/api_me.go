@@ -24,6 +24,9 @@ func (s *Server) updateMe(c *fiber.Ctx) error {
 	if err := requireUser(c); err != nil {
 		return err
 	}
+	if err := refuseAppPassword(c); err != nil {
+		return err
+	}
 	var req struct {
 		DisplayName *string `json:"display_name"`
 		Email       *string `json:"email"`
@@ -39,33 +42,26 @@ func (s *Server) updateMe(c *fiber.Ctx) error {
 	return s.me(c)
 }
 
-// changePassword checks the current password and sets a new one. Every
-// other session ends; this one carries on.
+// changePassword checks the current account password and sets a new one.
+// Every other session ends; this one carries on. App passwords keep
+// working unless revoke_devices is set.
 func (s *Server) changePassword(c *fiber.Ctx) error {
 	if err := requireSession(c); err != nil {
 		return err
 	}
 	var req struct {
-		Current string `json:"current"`
-		New     string `json:"new"`
+		Current       string `json:"current"`
+		New           string `json:"new"`
+		RevokeDevices bool   `json:"revoke_devices"`
 	}
 	if err := readJSON(c, &req); err != nil {
 		return err
 	}
 	p := principal(c)
-	if err := s.auth.ChangeOwnPassword(c.UserContext(), p.UserID, req.Current, req.New); err != nil {
+	if err := s.auth.ChangeOwnPassword(c.UserContext(), p.UserID, req.Current, req.New, req.RevokeDevices); err != nil {
 		return err
 	}
-	epoch, err := s.auth.Epoch(c.UserContext(), p.UserID)
-	if err != nil {
-		return err
-	}
-	sess, err := s.sessions.Get(c)
-	if err != nil {
-		return err
-	}
-	sess.Set("epoch", epoch)
-	if err := sess.Save(); err != nil {
+	if err := s.keepSession(c, p.UserID); err != nil {
 		return err
 	}
 	return c.SendStatus(fiber.StatusNoContent)
@@ -74,6 +70,9 @@ func (s *Server) changePassword(c *fiber.Ctx) error {
 // logoutEverywhere ends every browser session of the caller, this one too.
 func (s *Server) logoutEverywhere(c *fiber.Ctx) error {
 	if err := requireUser(c); err != nil {
+		return err
+	}
+	if err := refuseAppPassword(c); err != nil {
 		return err
 	}
 	p := principal(c)
@@ -147,6 +146,9 @@ func (s *Server) createAppPassword(c *fiber.Ctx) error {
 
 func (s *Server) revokeMyAppPassword(c *fiber.Ctx) error {
 	if err := requireUser(c); err != nil {
+		return err
+	}
+	if err := refuseAppPassword(c); err != nil {
 		return err
 	}
 	id, err := strconv.ParseInt(c.Params("id"), 10, 64)

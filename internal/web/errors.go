@@ -29,6 +29,8 @@ func errorCode(err error) (int, string) {
 		return http.StatusConflict, "exists"
 	case errors.Is(err, auth.ErrThrottled):
 		return http.StatusTooManyRequests, "throttled"
+	case errors.Is(err, auth.ErrBusy):
+		return http.StatusServiceUnavailable, "busy"
 	case errors.Is(err, repo.ErrExpired):
 		return http.StatusGone, "expired"
 	case errors.Is(err, repo.ErrNeedPassword):
@@ -85,6 +87,17 @@ type apiError struct {
 
 func (s *Server) errorHandler(c *fiber.Ctx, err error) error {
 	status, code := errorCode(err)
+	// Throttled or too busy to check a password: answer at once and say
+	// when to come back, rather than holding the connection (a flood must
+	// not cost goroutines). Pages and API alike.
+	var te *auth.ThrottledError
+	if errors.As(err, &te) {
+		c.Set(fiber.HeaderRetryAfter, strconv.Itoa(te.Seconds()))
+	}
+	var be *auth.BusyError
+	if errors.As(err, &be) {
+		c.Set(fiber.HeaderRetryAfter, strconv.Itoa(be.Seconds()))
+	}
 	if wantsHTML(c) {
 		if status == http.StatusInternalServerError {
 			s.log.Error("request failed", "method", c.Method(), "path", c.Path(), "request_id", c.Locals("requestid"), "err", err)
@@ -127,12 +140,6 @@ func (s *Server) errorHandler(c *fiber.Ctx, err error) error {
 	}
 	if code == "unauthenticated" && c.Get(fiber.HeaderAuthorization) == "" && isAPI(c) {
 		c.Set(fiber.HeaderWWWAuthenticate, `Basic realm="Notre Asso", charset="UTF-8"`)
-	}
-	// Throttled: answer at once and say when to come back, rather than
-	// holding the connection (a flood must not cost goroutines).
-	var te *auth.ThrottledError
-	if errors.As(err, &te) {
-		c.Set(fiber.HeaderRetryAfter, strconv.Itoa(te.Seconds()))
 	}
 	// Remove a half-set download's headers and body stream.
 	c.Response().ResetBody()

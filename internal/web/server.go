@@ -61,6 +61,7 @@ type Server struct {
 	searcher Searcher
 	texts    TextSource
 	uploads  *uploads
+	csrfSign csrfSigner // see csrf.go
 
 	readyMu      sync.Mutex
 	readyChecks  []readyCheck
@@ -130,7 +131,7 @@ func (s *Server) routes() {
 	s.app.Get("/static/*", compress.New(), s.serveStatic)
 
 	api := s.app.Group("/api/v1", s.identify, s.csrf())
-	api.Post("/login", s.login)
+	api.Post("/login", s.csrfAlways(), s.login) // opens a session: CSRF even for anonymous callers
 	api.Post("/logout", s.logout)
 	api.Get("/me", s.me)
 	api.Get("/list/*", s.list)

@@ -7,7 +7,6 @@ import (
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
-	"github.com/gofiber/fiber/v2/middleware/csrf"
 
 	"notreasso/internal/acl"
 	"notreasso/internal/auth"
@@ -38,12 +37,15 @@ func (s *Server) identify(c *fiber.Ctx) error {
 		if !ok {
 			return errUnauthenticated
 		}
-		p, err := s.auth.Authenticate(c.UserContext(), login, pw)
+		d, err := s.auth.AuthenticateDevice(c.UserContext(), login, pw, clientIPOf(c))
 		if err != nil {
 			return err
 		}
-		c.Locals(principalKey, p)
+		c.Locals(principalKey, d.Principal)
 		c.Locals("basic", true)
+		if d.AppPassword != 0 {
+			c.Locals(appPasswordKey, d.AppPassword)
+		}
 		return c.Next()
 	}
 	sess, err := s.sessions.Get(c)
@@ -61,10 +63,14 @@ func (s *Server) identify(c *fiber.Ctx) error {
 			return err // the database failed: keep the session for the next try
 		default:
 			c.Locals(principalKey, p)
+			c.Locals(sessionIDOf, sess.ID())
 		}
 	}
 	return c.Next()
 }
+
+// appPasswordKey marks a request authenticated with an app password.
+const appPasswordKey = "app_password"
 
 func parseBasic(h string) (string, string, bool) {
 	enc, ok := strings.CutPrefix(h, "Basic ")
@@ -76,58 +82,6 @@ func parseBasic(h string) (string, string, bool) {
 		return "", "", false
 	}
 	return strings.Cut(string(b), ":")
-}
-
-// csrf protects cookie-authenticated requests that change state. Requests
-// with Basic credentials carry no ambient authority and are exempt, and so
-// are API requests from visitors who are not logged in (their cookie gives
-// them nothing an attacker could not do directly) — except the login
-// itself. Share-link pages always check: their session remembers unlocked
-// link passwords.
-func (s *Server) csrf() fiber.Handler {
-	return csrf.New(csrf.Config{
-		Next: func(c *fiber.Ctx) bool {
-			if c.Locals("basic") != nil {
-				return true
-			}
-			anonymous := principal(c).Anonymous()
-			switch c.Method() {
-			case fiber.MethodGet, fiber.MethodHead, fiber.MethodOptions, fiber.MethodTrace:
-				// The middleware issues the token (and saves a session) where a
-				// login or a form may follow; a visitor's reads of public
-				// folders and link downloads need none, and must not each
-				// leave a session row behind.
-				return anonymous && (isAPI(c) && c.Path() != "/api/v1/me" || strings.Contains(c.Path(), "/file/"))
-			}
-			return isAPI(c) && anonymous && c.Path() != "/api/v1/login"
-		},
-		CookieName:     "notreasso_csrf",
-		ContextKey:     "csrf",
-		CookieSameSite: "Lax",
-		CookieSecure:   s.cfg.SecureCookies(),
-		CookieHTTPOnly: false, // scripts read it to send it back in the header
-		Session:        s.sessions,
-		Expiration:     s.cfg.Session.Lifetime,
-		Extractor: func(c *fiber.Ctx) (string, error) {
-			if t := c.Get("X-CSRF-Token"); t != "" {
-				return t, nil
-			}
-			// Multipart forms (uploads) carry it in the query string: reading
-			// a form field would buffer the whole streamed body first.
-			if t := c.Query("_csrf"); t != "" {
-				return t, nil
-			}
-			if strings.HasPrefix(c.Get(fiber.HeaderContentType), fiber.MIMEApplicationForm) {
-				if t := c.FormValue("_csrf"); t != "" {
-					return t, nil
-				}
-			}
-			return "", errors.New("missing CSRF token")
-		},
-		ErrorHandler: func(c *fiber.Ctx, err error) error {
-			return fiber.NewError(fiber.StatusForbidden, "CSRF token missing or invalid: "+err.Error())
-		},
-	})
 }
 
 type loginRequest struct {
@@ -145,21 +99,54 @@ func (s *Server) login(c *fiber.Ctx) error {
 		s.log.Warn("login failed", "login", req.Login, "ip", clientIPOf(c), "err", err)
 		return err
 	}
+	if err := s.startSession(c, p, epoch); err != nil {
+		return err
+	}
+	return s.me(c)
+}
+
+// startSession opens the browser session of p after a login (both doors:
+// the API and the form). The session gets a fresh id (no session
+// fixation), the account's current epoch (a session without it would be
+// taken for one from before the last password change and ended at once),
+// and a CSRF token bound to the new id.
+func (s *Server) startSession(c *fiber.Ctx, p acl.Principal, epoch int64) error {
 	sess, err := s.sessions.Get(c)
 	if err != nil {
 		return err
 	}
-	// A fresh id at login prevents session fixation.
 	if err := sess.Regenerate(); err != nil {
 		return err
 	}
+	sid := sess.ID()
 	sess.Set("uid", p.UserID)
 	sess.Set("epoch", epoch)
 	if err := sess.Save(); err != nil {
 		return err
 	}
+	key, err := s.csrfKey(c.UserContext())
+	if err != nil {
+		return err
+	}
 	c.Locals(principalKey, p)
-	return s.me(c)
+	c.Locals(sessionIDOf, sid)
+	s.issueCSRF(c, sessionCSRF(key, sid))
+	return nil
+}
+
+// keepSession stores the account's new epoch in this browser's session
+// after its own password change, which ended every other session.
+func (s *Server) keepSession(c *fiber.Ctx, userID int64) error {
+	epoch, err := s.auth.Epoch(c.UserContext(), userID)
+	if err != nil {
+		return err
+	}
+	sess, err := s.sessions.Get(c)
+	if err != nil {
+		return err
+	}
+	sess.Set("epoch", epoch)
+	return sess.Save()
 }
 
 func (s *Server) logout(c *fiber.Ctx) error {
@@ -175,7 +162,7 @@ func (s *Server) logout(c *fiber.Ctx) error {
 
 func (s *Server) me(c *fiber.Ctx) error {
 	p := principal(c)
-	token, _ := c.Locals("csrf").(string)
+	token, _ := c.Locals(csrfLocal).(string)
 	if p.Anonymous() {
 		return c.JSON(fiber.Map{"authenticated": false, "csrf_token": token})
 	}
@@ -209,6 +196,16 @@ func requireSession(c *fiber.Ctx) error {
 	}
 	if c.Locals("basic") != nil {
 		return fmt.Errorf("log in to the web interface to do this: %w", acl.ErrForbidden)
+	}
+	return nil
+}
+
+// refuseAppPassword turns away account management (profile, e-mail,
+// sessions, app passwords, other people's passwords) done with an app
+// password: those authenticate devices, not the person.
+func refuseAppPassword(c *fiber.Ctx) error {
+	if c.Locals(appPasswordKey) != nil {
+		return fmt.Errorf("an app password cannot manage the account; log in to the web interface: %w", acl.ErrForbidden)
 	}
 	return nil
 }

@@ -42,6 +42,10 @@ func sharePageHeaders(c *fiber.Ctx) error {
 	return c.Next()
 }
 
+// visitorSessionLifetime bounds the session of someone who is not logged
+// in and unlocked a share link's password.
+const visitorSessionLifetime = 24 * time.Hour
+
 func unlockKey(id int64) string { return fmt.Sprintf("share_unlocked_%d", id) }
 
 // linkHolder validates the link for this request. The password is proven
@@ -259,6 +263,10 @@ func (s *Server) shareUnlock(c *fiber.Ctx) error {
 		return err
 	}
 	sess.Set(unlockKey(sh.ID), true)
+	if _, loggedIn := sess.Get("uid").(int64); !loggedIn {
+		// A visitor's session holds only unlocked links: a day, not a month.
+		sess.SetExpiry(visitorSessionLifetime)
+	}
 	if err := sess.Save(); err != nil {
 		return err
 	}

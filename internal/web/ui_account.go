@@ -50,28 +50,40 @@ func (s *Server) renderAccount(c *fiber.Ctx, feedToken string) error {
 	return s.render(c, fiber.StatusOK, "account", pg)
 }
 
-// changePasswordForm needs the current password, so a borrowed session
-// cannot take over the account.
+// changePasswordForm needs the current account password (never an app
+// password), so that neither a borrowed session nor a leaked device
+// password can take over the account. Other sessions end; this one goes
+// on. App passwords keep working unless « revoke my devices » is ticked.
 func (s *Server) changePasswordForm(c *fiber.Ctx) error {
 	p := principal(c)
 	if p.Anonymous() {
 		return loginRedirect(c)
 	}
-	cur, next, again := c.FormValue("current"), c.FormValue("new"), c.FormValue("again")
-	if _, err := s.auth.Authenticate(c.UserContext(), p.Login, cur); err != nil {
-		if errors.Is(err, auth.ErrBadCredentials) {
-			return back(c, "err", "bad_password")
-		}
+	if err := requireSession(c); err != nil {
 		return err
 	}
+	cur, next, again := c.FormValue("current"), c.FormValue("new"), c.FormValue("again")
+	revoke := c.FormValue("revoke_devices") != ""
 	if next != again {
 		return back(c, "err", "password_mismatch")
 	}
-	if err := s.auth.SetPassword(c.UserContext(), p.UserID, p.Login, next); err != nil {
-		if errors.Is(err, auth.ErrInvalid) {
+	if len(next) < 8 {
+		return back(c, "err", "password_short")
+	}
+	if err := s.auth.ChangeOwnPassword(c.UserContext(), p.UserID, cur, next, revoke); err != nil {
+		switch {
+		case errors.Is(err, auth.ErrBadCredentials):
+			return back(c, "err", "bad_password")
+		case errors.Is(err, auth.ErrInvalid):
 			return back(c, "err", "password_short")
 		}
 		return err
+	}
+	if err := s.keepSession(c, p.UserID); err != nil {
+		return err
+	}
+	if revoke {
+		return back(c, "ok", "password_changed_devices")
 	}
 	return back(c, "ok", "password_changed")
 }

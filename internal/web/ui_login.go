@@ -39,29 +39,23 @@ func (s *Server) loginPage(c *fiber.Ctx) error {
 }
 
 // loginForm is the browser's POST /login: a form, a session, a redirect.
+// Only the account password opens a session (app passwords are for
+// devices), whatever app_passwords_only says (it restricts devices).
 func (s *Server) loginForm(c *fiber.Ctx) error {
 	login, pw, next := strings.TrimSpace(c.FormValue("login")), c.FormValue("password"), safeNext(c.FormValue("next"))
-	p, err := s.auth.Authenticate(c.UserContext(), login, pw)
+	p, epoch, err := s.auth.Login(c.UserContext(), login, pw)
 	if err != nil {
 		if !errors.Is(err, auth.ErrBadCredentials) {
 			return err
 		}
-		s.log.Warn("login failed", "login", login, "ip", c.IP())
+		s.log.Warn("login failed", "login", login, "ip", clientIPOf(c))
 		pg := s.newPage(c, "login")
 		pg.Title = pg.L.T("login.title")
 		pg.Error = pg.L.T("login.bad")
 		pg.Data = struct{ Next, Login string }{next, login}
 		return s.render(c, fiber.StatusUnauthorized, "login", pg)
 	}
-	sess, err := s.sessions.Get(c)
-	if err != nil {
-		return err
-	}
-	if err := sess.Regenerate(); err != nil { // no session fixation
-		return err
-	}
-	sess.Set("uid", p.UserID)
-	if err := sess.Save(); err != nil {
+	if err := s.startSession(c, p, epoch); err != nil {
 		return err
 	}
 	// The account's language becomes the browser's choice.
