@@ -45,6 +45,7 @@ type Config struct {
 	Extract Extract `koanf:"extract"`
 	Index   Index   `koanf:"index"`
 	DAV     DAV     `koanf:"dav"`
+	HTTP    HTTP    `koanf:"http"`
 
 	Retention Retention `koanf:"retention"` // see retention.go
 	Trash     Trash     `koanf:"trash"`
@@ -125,6 +126,21 @@ type DAV struct {
 	MaxLockTimeout time.Duration `koanf:"max_lock_timeout"`
 }
 
+// HTTP bounds what one request may cost the server before it is known who
+// sent it: body size outside uploads, and how slowly a client may send.
+type HTTP struct {
+	// BodyLimit is the largest request body accepted outside the upload
+	// routes (forms, JSON, WebDAV XML): larger ones get 413 before being read.
+	BodyLimit int64 `koanf:"body_limit"`
+	// HeaderTimeout is how long a client has to send a request's headers.
+	HeaderTimeout time.Duration `koanf:"header_timeout"`
+	// BodyWindow and MinBodyBytes set the slowest accepted body: at least
+	// MinBodyBytes must arrive in every BodyWindow (a small body must
+	// arrive whole within one window), or the connection is closed.
+	BodyWindow   time.Duration `koanf:"body_window"`
+	MinBodyBytes int64         `koanf:"min_body_bytes"`
+}
+
 // Default returns the defaults: local disk, SQLite and bleve under ./data,
 // listening on loopback.
 func Default() Config {
@@ -141,6 +157,7 @@ func Default() Config {
 		Extract:        Extract{Timeout: 60 * time.Second, MaxMemory: 1 << 30, OCRLanguages: "fra+eng"},
 		Index:          Index{BuildHeap: 512 << 20},
 		DAV:            DAV{OSJunk: "store", MaxLockTimeout: 24 * time.Hour},
+		HTTP:           HTTP{BodyLimit: 1 << 20, HeaderTimeout: 20 * time.Second, BodyWindow: 60 * time.Second, MinBodyBytes: 32 << 10},
 		Retention:      defaultRetention(),
 		Trash:          Trash{Expiry: "30d"},
 		GC:             GC{Interval: 24 * time.Hour, Grace: 24 * time.Hour},
@@ -242,6 +259,9 @@ func (c *Config) validate() error {
 	case "store", "discard", "refuse":
 	default:
 		return fmt.Errorf("config: dav.os_junk %q is none of store, discard, refuse", c.DAV.OSJunk)
+	}
+	if c.HTTP.BodyLimit < 4<<10 || c.HTTP.HeaderTimeout <= 0 || c.HTTP.BodyWindow <= 0 || c.HTTP.MinBodyBytes < 1 {
+		return fmt.Errorf("config: http.body_limit must be at least 4096, http.header_timeout and http.body_window positive, http.min_body_bytes at least 1")
 	}
 	switch c.Log.Format {
 	case "text", "json":

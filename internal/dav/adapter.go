@@ -16,6 +16,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"notreasso/internal/acl"
+	"notreasso/internal/httplimit"
 )
 
 // Fiber serves a net/http handler from Fiber without buffering: the request
@@ -26,14 +27,9 @@ import (
 // which old WebDAV clients prefer to chunked encoding.
 func Fiber(h http.Handler, log *slog.Logger) fiber.Handler {
 	return func(c *fiber.Ctx) error {
-		fc := c.Context()
-		// Request.Body() would read the whole stream into memory: only
-		// fall back to it when there is no stream.
-		src := fc.RequestBodyStream()
-		if src == nil {
-			src = bytes.NewReader(fc.Request.Body())
-		}
-		body := &guardedBody{r: src}
+		// Request.Body() would read the whole stream into memory: the
+		// paced stream (PUT) or the body the limits middleware read.
+		body := &guardedBody{r: httplimit.Body(c)}
 		who := new(acl.Principal)
 		ctx, cancel := context.WithCancel(context.WithValue(c.UserContext(), principalSlot{}, who))
 		req, err := newRequest(ctx, c, body)

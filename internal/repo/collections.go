@@ -86,6 +86,9 @@ func (in *CollectionInput) clean() error {
 	if in.Title == "" || len(in.Title) > 200 {
 		return fmt.Errorf("%w: a title has 1 to 200 bytes", ErrInvalid)
 	}
+	if len(in.Groups) > MaxAudienceGroups {
+		return fmt.Errorf("%w: a collection is shown to at most %d groups", ErrInvalid, MaxAudienceGroups)
+	}
 	if len(in.Description) > 64<<10 {
 		return fmt.Errorf("%w: the description is over 64 KiB", ErrInvalid)
 	}
@@ -94,6 +97,13 @@ func (in *CollectionInput) clean() error {
 	}
 	return nil
 }
+
+// Bounds on what one request may list: a collection is a curated reading
+// list, and a 1 MiB body must not become a hundred thousand statements.
+const (
+	MaxCollectionItems = 1000
+	MaxAudienceGroups  = 200
+)
 
 // CreateCollection makes an empty collection; members and admins may.
 func (s *Service) CreateCollection(ctx context.Context, p acl.Principal, in CollectionInput) (Collection, error) {
@@ -198,6 +208,9 @@ func (s *Service) DeleteCollection(ctx context.Context, p acl.Principal, id int6
 // items they cannot read any more (someone else's grant changed) are kept,
 // after the others.
 func (s *Service) SetCollectionItems(ctx context.Context, p acl.Principal, id int64, items []ItemInput) (Collection, error) {
+	if len(items) > MaxCollectionItems {
+		return Collection{}, fmt.Errorf("%w: a collection holds at most %d items, %d given", ErrInvalid, MaxCollectionItems, len(items))
+	}
 	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
 		if _, err := s.editable(ctx, tx, p, id); err != nil {
 			return err

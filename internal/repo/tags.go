@@ -28,8 +28,15 @@ func CleanTag(t string) (string, error) {
 	return t, nil
 }
 
+// MaxTags is the most tags one file or folder may carry: a list is meant
+// to be read, and a request must not carry a million of them.
+const MaxTags = 100
+
 // SetTags replaces the node's tags.
 func (s *Service) SetTags(ctx context.Context, p acl.Principal, path string, tags []string) (Node, error) {
+	if len(tags) > MaxTags {
+		return Node{}, fmt.Errorf("%w: at most %d tags per file, %d given", ErrInvalid, MaxTags, len(tags))
+	}
 	var clean []string
 	for _, t := range tags {
 		c, err := CleanTag(t)

@@ -12,6 +12,7 @@ import (
 
 	"notreasso/internal/acl"
 	"notreasso/internal/auth"
+	"notreasso/internal/httplimit"
 	"notreasso/internal/repo"
 	"notreasso/storage"
 )
@@ -47,6 +48,10 @@ func errorCode(err error) (int, string) {
 		return http.StatusLocked, "locked"
 	case errors.Is(err, repo.ErrPrecondition):
 		return http.StatusPreconditionFailed, "precondition_failed"
+	case errors.Is(err, errTooMany):
+		return http.StatusBadRequest, "too_many"
+	case errors.Is(err, httplimit.ErrTooSlow):
+		return http.StatusRequestTimeout, "too_slow"
 	case errors.Is(err, repo.ErrTooLarge):
 		return http.StatusRequestEntityTooLarge, "too_large"
 	case errors.Is(err, repo.ErrIncomplete):

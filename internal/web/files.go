@@ -1,7 +1,6 @@
 package web
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -14,6 +13,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"notreasso/internal/httplimit"
 	"notreasso/internal/repo"
 )
 
@@ -70,15 +70,9 @@ func pathParam(c *fiber.Ctx) (string, error) {
 	return "/" + p, nil
 }
 
-// requestBody returns the request body as a stream. With StreamRequestBody
-// on, c.Body() reads the whole body into memory, so it is used only when
-// fasthttp has no stream (the body came in with the headers).
-func requestBody(c *fiber.Ctx) io.Reader {
-	if st := c.Context().RequestBodyStream(); st != nil {
-		return st
-	}
-	return bytes.NewReader(c.Body())
-}
+// requestBody returns the request body as a stream (see httplimit.Body):
+// paced on upload routes, at most http.body_limit bytes elsewhere.
+func requestBody(c *fiber.Ctx) io.Reader { return httplimit.Body(c) }
 
 // readJSON decodes a small JSON body, reading at most 1 MiB of it.
 func readJSON(c *fiber.Ctx, v any) error {

@@ -62,6 +62,8 @@ type Server struct {
 	texts    TextSource
 	uploads  *uploads
 	csrfSign csrfSigner // see csrf.go
+	// uploadRoutes take file bodies without http.body_limit (limits.go).
+	uploadRoutes []uploadRoute
 
 	readyMu      sync.Mutex
 	readyChecks  []readyCheck
@@ -98,6 +100,7 @@ func New(d Deps) *Server {
 		ErrorHandler:      s.errorHandler,
 		IdleTimeout:       2 * time.Minute,
 	})
+	s.applyLimits()
 	s.sessions = session.New(session.Config{
 		Storage:        auth.NewSessionStorage(d.DB),
 		Expiration:     d.Config.Session.Lifetime,
@@ -115,6 +118,7 @@ func New(d Deps) *Server {
 	s.app.Use(s.logRequests)
 	s.app.Use(s.observe) // Prometheus metrics per door
 	s.app.Use(securityHeaders)
+	s.app.Use(s.limitBodies) // before anything reads a body
 	s.AddReadyCheck("database", s.db.Ping)
 	s.AddReadyCheck("storage", func(ctx context.Context) error { return pingStore(ctx, s.blobs) })
 	s.routes()

@@ -2,6 +2,7 @@ package web
 
 import (
 	"errors"
+	"fmt"
 	"net/url"
 	"strconv"
 	"strings"
@@ -15,15 +16,19 @@ import (
 // calls the repository, and redirects back with ?ok= or ?err= so that a
 // reload never repeats it. They work without JavaScript.
 
-// formValues returns every value of a form field (checkbox lists).
-func formValues(c *fiber.Ctx, key string) []string {
+// formValues returns every value of a form field (checkbox lists), at
+// most maxFormItems of them.
+func formValues(c *fiber.Ctx, key string) ([]string, error) {
 	var out []string
 	for _, v := range c.Request().PostArgs().PeekMulti(key) {
 		if s := strings.TrimSpace(string(v)); s != "" {
+			if len(out) == maxFormItems {
+				return nil, fmt.Errorf("%w: select at most %d items at once", errTooMany, maxFormItems)
+			}
 			out = append(out, s)
 		}
 	}
-	return out
+	return out, nil
 }
 
 // back redirects to the form's "back" page with a message key.
@@ -70,19 +75,23 @@ func joinChild(parent, name string) string {
 }
 
 func (s *Server) doRename(c *fiber.Ctx) error {
-	paths := formValues(c, "path")
+	paths, err := formValues(c, "path")
 	name := strings.TrimSpace(c.FormValue("name"))
-	if len(paths) != 1 {
+	if err != nil || len(paths) != 1 {
 		return back(c, "err", "pick_one")
 	}
-	_, err := s.repo.Move(c.UserContext(), principal(c), paths[0], joinChild(parentPath(paths[0]), name), false)
+	_, err = s.repo.Move(c.UserContext(), principal(c), paths[0], joinChild(parentPath(paths[0]), name), false)
 	return done(c, err, "renamed")
 }
 
 // doTransfer moves or copies the selection into a folder.
 func (s *Server) doTransfer(copy bool) fiber.Handler {
 	return func(c *fiber.Ctx) error {
-		paths, dest := formValues(c, "path"), strings.TrimSpace(c.FormValue("dest"))
+		paths, err := formValues(c, "path")
+		dest := strings.TrimSpace(c.FormValue("dest"))
+		if err != nil {
+			return done(c, err, "")
+		}
 		if len(paths) == 0 {
 			return back(c, "err", "pick_some")
 		}
@@ -109,7 +118,10 @@ func (s *Server) doTransfer(copy bool) fiber.Handler {
 }
 
 func (s *Server) doDelete(c *fiber.Ctx) error {
-	paths := formValues(c, "path")
+	paths, err := formValues(c, "path")
+	if err != nil {
+		return done(c, err, "")
+	}
 	if len(paths) == 0 {
 		return back(c, "err", "pick_some")
 	}
@@ -122,13 +134,11 @@ func (s *Server) doDelete(c *fiber.Ctx) error {
 }
 
 func (s *Server) doTags(c *fiber.Ctx) error {
-	var tags []string
-	for _, t := range strings.Split(c.FormValue("tags"), ",") {
-		if t = strings.TrimSpace(t); t != "" {
-			tags = append(tags, t)
-		}
+	tags, err := splitList(c.FormValue("tags"), repo.MaxTags)
+	if err != nil {
+		return done(c, err, "")
 	}
-	_, err := s.repo.SetTags(c.UserContext(), principal(c), c.FormValue("path"), tags)
+	_, err = s.repo.SetTags(c.UserContext(), principal(c), c.FormValue("path"), tags)
 	return done(c, err, "tagged")
 }
 

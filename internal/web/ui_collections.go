@@ -84,19 +84,18 @@ func (s *Server) collectionPage(c *fiber.Ctx) error {
 	return s.render(c, fiber.StatusOK, "collection", pg)
 }
 
-func collectionForm(c *fiber.Ctx) repo.CollectionInput {
-	var groups []string
-	for _, g := range strings.Split(c.FormValue("groups"), ",") {
-		if g = strings.TrimSpace(g); g != "" {
-			groups = append(groups, g)
-		}
-	}
+func collectionForm(c *fiber.Ctx) (repo.CollectionInput, error) {
+	groups, err := splitList(c.FormValue("groups"), maxListItems)
 	return repo.CollectionInput{Title: c.FormValue("title"), Description: c.FormValue("description"),
-		Welcome: c.FormValue("welcome") != "", Members: c.FormValue("members") != "", Groups: groups}
+		Welcome: c.FormValue("welcome") != "", Members: c.FormValue("members") != "", Groups: groups}, err
 }
 
 func (s *Server) doCreateCollection(c *fiber.Ctx) error {
-	col, err := s.repo.CreateCollection(c.UserContext(), principal(c), collectionForm(c))
+	in, err := collectionForm(c)
+	if err != nil {
+		return done(c, err, "")
+	}
+	col, err := s.repo.CreateCollection(c.UserContext(), principal(c), in)
 	if err != nil {
 		return done(c, err, "")
 	}
@@ -108,7 +107,11 @@ func (s *Server) doUpdateCollection(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	_, err = s.repo.UpdateCollection(c.UserContext(), principal(c), id, collectionForm(c))
+	in, err := collectionForm(c)
+	if err != nil {
+		return done(c, err, "")
+	}
+	_, err = s.repo.UpdateCollection(c.UserContext(), principal(c), id, in)
 	return done(c, err, "collection_saved")
 }
 

@@ -37,7 +37,10 @@ func (s *Server) zipFolder(c *fiber.Ctx) error {
 
 // zipSelection is the bulk "download" of checked rows (POST, paths[]).
 func (s *Server) zipSelection(c *fiber.Ctx) error {
-	paths := formValues(c, "path")
+	paths, err := formValues(c, "path")
+	if err != nil {
+		return done(c, err, "")
+	}
 	if len(paths) == 0 {
 		return back(c, "err", "pick_some")
 	}

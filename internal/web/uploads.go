@@ -1,7 +1,6 @@
 package web
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -226,10 +225,7 @@ func (s *Server) putChunk(c *fiber.Ctx) error {
 	if err != nil {
 		return fmt.Errorf("upload %s: %w", m.ID, err)
 	}
-	var body io.Reader = bytes.NewReader(c.Body())
-	if st := c.Context().RequestBodyStream(); st != nil {
-		body = st
-	}
+	body := requestBody(c)
 	want := b - a + 1
 	n, err := io.Copy(f, io.LimitReader(body, want))
 	if serr := f.Sync(); err == nil {
