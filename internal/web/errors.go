@@ -48,6 +48,8 @@ func errorCode(err error) (int, string) {
 		return http.StatusLocked, "locked"
 	case errors.Is(err, repo.ErrPrecondition):
 		return http.StatusPreconditionFailed, "precondition_failed"
+	case errors.Is(err, errBodyTooLarge):
+		return http.StatusRequestEntityTooLarge, "body_too_large"
 	case errors.Is(err, errTooMany):
 		return http.StatusBadRequest, "too_many"
 	case errors.Is(err, httplimit.ErrTooSlow):
