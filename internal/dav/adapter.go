@@ -42,6 +42,11 @@ func Fiber(h http.Handler, log *slog.Logger) fiber.Handler {
 			defer cancel()
 			defer func() {
 				if v := recover(); v != nil {
+					if a, ok := v.(abort); ok { // a response cut on purpose
+						log.Warn("WebDAV response aborted", "method", req.Method, "path", req.URL.Path, "err", a.err)
+						w.fail(a.err)
+						return
+					}
 					log.Error("panic in WebDAV handler", "method", req.Method, "path", req.URL.Path, "panic", v, "stack", string(debug.Stack()))
 					w.fail(fmt.Errorf("panic: %v", v))
 					return
@@ -68,6 +73,7 @@ func Fiber(h http.Handler, log *slog.Logger) fiber.Handler {
 				resp.SetContentType(vs[0])
 				continue
 			}
+			resp.Del(k) // the handler's value replaces a middleware's (CSP, nosniff)
 			for _, v := range vs {
 				resp.Add(k, v)
 			}
@@ -279,6 +285,10 @@ func (w *responseWriter) fail(err error) {
 	w.status, w.wroteHeader = http.StatusInternalServerError, true
 	w.sent = http.Header{"Content-Type": {"text/plain; charset=utf-8"}}
 	w.buf.Reset()
-	w.buf.WriteString("internal error; see the server log\n")
+	msg := contentMessage(err)
+	if msg == "" {
+		msg = "internal error; see the server log"
+	}
+	w.buf.WriteString(msg + "\n")
 	w.signal()
 }

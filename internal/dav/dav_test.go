@@ -53,7 +53,7 @@ func TestProtocol(t *testing.T) {
 		{"MOVE onto itself", req{user: "admin", method: "MOVE", path: "/dav/b.txt", hdr: map[string]string{"Destination": "/dav/b.txt"}}, 403, "", "", ""},
 		{"MOVE to another server", req{user: "admin", method: "MOVE", path: "/dav/b.txt", hdr: map[string]string{"Destination": "http://elsewhere.example/dav/b.txt"}}, 502, "", "", ""},
 		{"MOVE to this server as the proxy names it", req{user: "admin", method: "COPY", path: "/dav/b.txt", hdr: map[string]string{"Destination": "https://docs.example.org/dav/b2.txt", "X-Forwarded-Host": "docs.example.org"}}, 201, "", "", ""},
-		{"PROPPATCH over 1 MiB", req{user: "admin", method: "PROPPATCH", path: "/dav/b.txt", body: `<?xml version="1.0"?><D:propertyupdate xmlns:D="DAV:"><D:set><D:prop><D:x>` + strings.Repeat("x", 2<<20) + `</D:x></D:prop></D:set></D:propertyupdate>`}, 400, "", "", ""},
+		{"PROPPATCH over 1 MiB", req{user: "admin", method: "PROPPATCH", path: "/dav/b.txt", body: `<?xml version="1.0"?><D:propertyupdate xmlns:D="DAV:"><D:set><D:prop><D:x>` + strings.Repeat("x", 2<<20) + `</D:x></D:prop></D:set></D:propertyupdate>`}, 413, "", "", ""},
 		{"MOVE into a missing folder", req{user: "admin", method: "MOVE", path: "/dav/b.txt", hdr: map[string]string{"Destination": "/dav/absent/b.txt"}}, 409, "", "", ""},
 		{"MOVE a folder into itself", req{user: "admin", method: "MOVE", path: "/dav/Dossier", hdr: map[string]string{"Destination": "/dav/Dossier/sub"}}, 409, "", "", ""},
 		{"DELETE the root", req{user: "admin", method: "DELETE", path: "/dav/"}, 409, "", "", ""},

@@ -47,6 +47,8 @@ func statusOf(err error) int {
 		return http.StatusRequestEntityTooLarge
 	case errors.Is(err, errBadGateway):
 		return http.StatusBadGateway
+	case errors.Is(err, repo.ErrContentMissing), errors.Is(err, repo.ErrContentCorrupt):
+		return http.StatusInternalServerError
 	case errors.Is(err, repo.ErrUnavailable), errors.Is(err, storage.ErrUnavailable):
 		// Maintenance holds the content, or the blob store is unreachable:
 		// retry later.
@@ -113,9 +115,29 @@ func (rq *request) writeError(err error) {
 		return
 	}
 	w.WriteHeader(status)
-	if status == http.StatusInternalServerError {
+	switch msg := contentMessage(err); {
+	case msg != "":
+		fmt.Fprintln(w, msg)
+		return
+	case status == http.StatusInternalServerError:
 		fmt.Fprintln(w, "internal error; see the server log")
 		return
 	}
 	fmt.Fprintln(w, err.Error())
 }
+
+// contentMessage is what a client reads when a file's content cannot be
+// served ("" for other errors): no server path, a way out.
+func contentMessage(err error) string {
+	switch {
+	case errors.Is(err, repo.ErrContentMissing):
+		return "the content of this file cannot be read from the storage; nothing was changed, and the server log says more"
+	case errors.Is(err, repo.ErrContentCorrupt):
+		return "the content of this file was altered in the storage and no longer matches what was saved, so it is not served; restore an earlier version or upload the file again"
+	}
+	return ""
+}
+
+// abort is the panic value that cuts a response whose headers are out
+// (the adapter recovers it): err says why, for a 500 if nothing was sent.
+type abort struct{ err error }

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"notreasso/internal/repo"
+	"notreasso/internal/serving"
 )
 
 // put stores the body as a new version with repo.Put: spooled while its
@@ -74,6 +75,8 @@ func (rq *request) put() error {
 // get serves a file's current version: type and ETag from metadata (the
 // same ETag PROPFIND reports), ranges and conditionals by http.ServeContent
 // reading the blob from the offset asked. A folder gets a plain listing.
+// The blob is opened before any header: a missing one is a 500 with a
+// clear message, never an empty file a sync client would copy everywhere.
 func (rq *request) get() error {
 	f, err := rq.h.repo.Open(rq.ctx, rq.p, rq.path, 0)
 	if errors.Is(err, repo.ErrIsDir) {
@@ -82,16 +85,27 @@ func (rq *request) get() error {
 	if err != nil {
 		return err
 	}
-	h := rq.w.Header()
-	h.Set("ETag", `"`+f.Version.Hash+`"`)
-	h.Set("Content-Type", contentType(f.Node))
-	h.Set("OC-FileId", fmt.Sprintf("%08dnotreasso", f.Node.ID))
-	h.Set("Cache-Control", "private, no-cache")
-	// User content must never run script in our origin.
-	h.Set("Content-Security-Policy", "sandbox; default-src 'none'; img-src data:; style-src 'unsafe-inline'")
 	br := &blobReader{ctx: rq.ctx, f: f, size: f.Version.Size}
 	defer br.Close()
+	if rq.r.Method == http.MethodGet {
+		if err := br.open(0); err != nil {
+			return err
+		}
+	}
+	h := rq.w.Header()
+	h.Set("ETag", `"`+f.Version.Hash+`"`)
+	h.Set("OC-FileId", fmt.Sprintf("%08dnotreasso", f.Node.ID))
+	h.Set("Cache-Control", "private, no-cache")
+	// User content must never run script in our origin: active types are
+	// attachments, and nothing is sniffed (see serving).
+	sh, _ := serving.For(f.Node.Name, f.Version.Mime, serving.Open)
+	sh.SetHTTP(h)
 	http.ServeContent(rq.w, rq.r, f.Node.Name, f.Version.ModTime, br)
+	if br.err != nil {
+		// Headers (and maybe bytes) are out: cut the transfer so the
+		// client cannot take it for a complete file.
+		panic(abort{br.err})
+	}
 	return nil
 }
 
@@ -115,13 +129,16 @@ func (rq *request) index() error {
 }
 
 // blobReader is a file version as an io.ReadSeeker for http.ServeContent:
-// seeking is free, and the blob is opened at the offset of the first read.
+// seeking is free, and the blob is (re)opened at the offset of a read when
+// the open stream is elsewhere. A read error is kept: it aborts the response.
 type blobReader struct {
-	ctx  context.Context
-	f    *repo.File
-	size int64
-	off  int64
-	rc   io.ReadCloser
+	ctx   context.Context
+	f     *repo.File
+	size  int64
+	off   int64
+	rc    io.ReadCloser
+	rcOff int64 // where rc's next byte comes from
+	err   error
 }
 
 func (b *blobReader) Seek(offset int64, whence int) (int64, error) {
@@ -135,26 +152,37 @@ func (b *blobReader) Seek(offset int64, whence int) (int64, error) {
 	if n < 0 {
 		return 0, fmt.Errorf("seek to %d: negative position", n)
 	}
-	if n != b.off {
-		b.Close()
-	}
 	b.off = n
 	return n, nil
+}
+
+// open starts a stream at off to the end (verified when off is 0).
+func (b *blobReader) open(off int64) error {
+	b.Close()
+	rc, err := b.f.Reader(b.ctx, off, b.size-off)
+	if err != nil {
+		return err
+	}
+	b.rc, b.rcOff = rc, off
+	return nil
 }
 
 func (b *blobReader) Read(p []byte) (int, error) {
 	if b.off >= b.size {
 		return 0, io.EOF
 	}
-	if b.rc == nil {
-		rc, err := b.f.Reader(b.ctx, b.off, b.size-b.off)
-		if err != nil {
+	if b.rc == nil || b.rcOff != b.off {
+		if err := b.open(b.off); err != nil {
+			b.err = err
 			return 0, err
 		}
-		b.rc = rc
 	}
 	n, err := b.rc.Read(p)
 	b.off += int64(n)
+	b.rcOff += int64(n)
+	if err != nil && !errors.Is(err, io.EOF) {
+		b.err = err
+	}
 	return n, err
 }
 

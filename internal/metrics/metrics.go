@@ -102,7 +102,18 @@ var (
 		Name: "notreasso_storage_errors_total",
 		Help: "Failed blob store operations, by backend and operation (missing blobs not counted).",
 	}, []string{"backend", "op"})
+
+	// ContentErrors counts file contents that could not be served: the
+	// blob is missing or unreadable, or altered (its SHA-256 no longer
+	// matches), by kind (missing, corrupt). Each one is also logged.
+	ContentErrors = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "notreasso_content_errors_total",
+		Help: "File contents that could not be served: blob missing or unreadable (missing), or altered on disk (corrupt).",
+	}, []string{"kind"})
 )
+
+// ContentErrorKinds are the label values of ContentErrors.
+var ContentErrorKinds = []string{"missing", "corrupt"}
 
 // StorageOps are the operation label values of StorageErrors.
 var StorageOps = []string{"put", "get", "stat", "delete", "list", "ping", "recover"}
@@ -112,13 +123,16 @@ func init() {
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		Requests, RequestDuration, BytesIn, BytesOut, UploadsInFlight,
-		IndexLag, ExtractionFailures, StorageErrors,
+		IndexLag, ExtractionFailures, StorageErrors, ContentErrors,
 	)
 	// Series that exist from the start read as 0 instead of missing, so
 	// rate() and alerts work before the first event.
 	for _, d := range Doors {
 		BytesIn.WithLabelValues(d)
 		BytesOut.WithLabelValues(d)
+	}
+	for _, k := range ContentErrorKinds {
+		ContentErrors.WithLabelValues(k)
 	}
 }
 

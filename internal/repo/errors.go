@@ -25,6 +25,13 @@ var (
 	ErrNeedPassword = errors.New("password required")   // a share link's password is missing or wrong
 	ErrUnavailable  = errors.New("busy, try again")     // maintenance holds what is needed; retrying later succeeds
 	ErrForbidden    = acl.ErrForbidden
+
+	// ErrContentMissing: the version's blob is missing from the store or
+	// cannot be read. Never served as an empty file.
+	ErrContentMissing = errors.New("the file's content is missing from the storage")
+	// ErrContentCorrupt: the blob no longer matches its SHA-256 (altered
+	// or truncated on disk); the version is marked and not served.
+	ErrContentCorrupt = errors.New("the file's content was altered in the storage")
 )
 
 // notFoundAs restates a not-found error as being about what the caller

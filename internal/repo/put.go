@@ -166,14 +166,7 @@ func (s *Service) spool(ctx context.Context, r io.Reader, size int64, name strin
 func DetectMime(head []byte, name string) string {
 	m := mimetype.Detect(head).String()
 	base, _, _ := mime.ParseMediaType(m)
-	ext := strings.ToLower(filepath.Ext(name))
-	byExt := ""
-	if ext != "" {
-		byExt, _, _ = mime.ParseMediaType(extTypes[ext])
-		if byExt == "" {
-			byExt, _, _ = mime.ParseMediaType(mime.TypeByExtension(ext))
-		}
-	}
+	byExt := TypeByName(name)
 	switch base {
 	case "application/octet-stream", "text/plain", "application/zip", "application/x-ole-storage", "application/xml", "text/xml":
 		if byExt != "" {
@@ -184,6 +177,20 @@ func DetectMime(head []byte, name string) string {
 		return "application/octet-stream"
 	}
 	return base
+}
+
+// TypeByName is the type the file name's extension announces, without
+// parameters; "" for no extension or an unknown one.
+func TypeByName(name string) string {
+	ext := strings.ToLower(filepath.Ext(name))
+	if ext == "" {
+		return ""
+	}
+	t, _, _ := mime.ParseMediaType(extTypes[ext])
+	if t == "" {
+		t, _, _ = mime.ParseMediaType(mime.TypeByExtension(ext))
+	}
+	return t
 }
 
 // extTypes covers extensions the system MIME tables often lack.
@@ -234,7 +241,21 @@ func (s *Service) storeBlob(ctx context.Context, sp *spooled) error {
 	if err := s.leaseBlob(ctx, sp.hash, sp.size); err != nil {
 		return err
 	}
+	corrupt := s.corruptBlob(ctx, sp.hash)
+	if corrupt {
+		// The stored copy was found altered: this upload brings the true
+		// content back (the store would otherwise keep the copy it holds).
+		if err := s.replaceCorrupt(ctx, sp.hash); err != nil {
+			return err
+		}
+	}
 	err := s.putBlob(ctx, sp)
+	if err == nil && corrupt {
+		if err := s.clearCorrupt(ctx, sp.hash); err != nil {
+			return fmt.Errorf("store blob %s: %w", sp.hash, err)
+		}
+		s.log.Info("altered content replaced by an upload of the same content", "sha256", sp.hash)
+	}
 	if err != nil && s.collecting(ctx, sp.hash) {
 		// A collector (with a grace shorter than this upload) took the
 		// content while it was being stored: the same answer as useBlob's.

@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"io"
 	"time"
 
 	"notreasso/internal/acl"
@@ -34,15 +33,6 @@ type File struct {
 	Node    Node
 	Version Version
 	s       *Service
-}
-
-// Reader streams the version's content from off, length bytes (-1: to the end).
-func (f *File) Reader(ctx context.Context, off, length int64) (io.ReadCloser, error) {
-	rc, err := f.s.blobs.Get(ctx, f.Version.Hash, off, length)
-	if err != nil {
-		return nil, fmt.Errorf("read %s version %d: %w", f.Node.Path, f.Version.Number, err)
-	}
-	return rc, nil
 }
 
 // Open checks that the caller may read the file at path and returns a handle

@@ -50,6 +50,10 @@ func errorCode(err error) (int, string) {
 		return http.StatusPreconditionFailed, "precondition_failed"
 	case errors.Is(err, errBodyTooLarge):
 		return http.StatusRequestEntityTooLarge, "body_too_large"
+	case errors.Is(err, repo.ErrContentMissing):
+		return http.StatusInternalServerError, "content_missing"
+	case errors.Is(err, repo.ErrContentCorrupt):
+		return http.StatusInternalServerError, "content_corrupt"
 	case errors.Is(err, errTooMany):
 		return http.StatusBadRequest, "too_many"
 	case errors.Is(err, httplimit.ErrTooSlow):
@@ -75,6 +79,12 @@ func errorCode(err error) (int, string) {
 // storageUnavailableMessage is what people read when the blob store (the
 // S3 bucket) cannot be reached.
 const storageUnavailableMessage = "the document storage cannot be reached right now; nothing was changed, try again in a few minutes"
+
+// contentMessages are the API messages of content that cannot be served.
+var contentMessages = map[string]string{
+	"content_missing": "the content of this file cannot be read from the storage; nothing was changed, and the server log says more",
+	"content_corrupt": "the content of this file was altered in the storage and no longer matches what was saved, so it is not served; restore an earlier version or upload the file again",
+}
 
 var (
 	errBadRequest      = errors.New("bad request")
@@ -135,7 +145,12 @@ func (s *Server) errorHandler(c *fiber.Ctx, err error) error {
 	if m := nameErrorMessage(s.views.cat.locale(pickLanguage(c)), err); m != "" {
 		body.Error.Message = m
 	}
-	if status == http.StatusInternalServerError {
+	switch {
+	case code == "content_missing" || code == "content_corrupt":
+		// Logged and counted where it was found (repo); the store's error
+		// may name server paths, so people read a fixed sentence.
+		body.Error.Message = contentMessages[code]
+	case status == http.StatusInternalServerError:
 		s.log.Error("request failed", "method", c.Method(), "path", c.Path(), "request_id", c.Locals("requestid"), "err", err)
 		body.Error.Message = "internal error; see the server log (request " + toString(c.Locals("requestid")) + ")"
 	}

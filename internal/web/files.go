@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"mime"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -15,6 +14,7 @@ import (
 
 	"notreasso/internal/httplimit"
 	"notreasso/internal/repo"
+	"notreasso/internal/serving"
 )
 
 // nodeJSON is a file or folder in API answers.
@@ -183,20 +183,6 @@ func firstNonEmpty(v ...string) string {
 	return ""
 }
 
-// inlineSafe lists types a browser may show in place without running
-// anything; everything else is sent as an attachment.
-func inlineSafe(m string) bool {
-	switch {
-	case m == "application/pdf", m == "text/plain", m == "text/csv", m == "text/markdown":
-		return true
-	case strings.HasPrefix(m, "image/") && m != "image/svg+xml":
-		return true
-	case strings.HasPrefix(m, "audio/"), strings.HasPrefix(m, "video/"):
-		return true
-	}
-	return false
-}
-
 // download streams a file version with Range, ETag and conditional
 // support. User content gets a sandboxing CSP so it can never run script
 // in the application's origin.
@@ -218,59 +204,61 @@ func (s *Server) download(c *fiber.Ctx) error {
 	return s.sendDownload(c, f)
 }
 
-// userContentPolicy sandboxes downloads: user content never runs script in
-// the application's origin.
-const userContentPolicy = "sandbox; default-src 'none'; img-src data:; style-src 'unsafe-inline'"
-
-// sendDownload sends a version as a download: inline only for passive
-// types (PDF, images but SVG, plain text, media), sandboxed in any case.
+// sendDownload sends a version as a download: shown in place only for
+// passive types (PDF, images but SVG, plain text, media) unless
+// ?download=1 asks for an attachment; sandboxed in any case (see serving).
 func (s *Server) sendDownload(c *fiber.Ctx, f *repo.File) error {
-	disp := "attachment"
-	if inlineSafe(f.Version.Mime) && c.Query("download") == "" {
-		disp = "inline"
+	use := serving.Open
+	if c.Query("download") != "" {
+		use = serving.Attachment
 	}
-	return s.sendFile(c, f, disp, userContentPolicy)
+	h, _ := serving.For(f.Node.Name, f.Version.Mime, use)
+	return s.sendFile(c, f, h)
 }
 
 // sendFile streams an opened file version (permission was checked when it
-// was opened) with the given disposition and Content-Security-Policy,
-// honouring Range and conditional requests.
-func (s *Server) sendFile(c *fiber.Ctx, f *repo.File, disp, policy string) error {
+// was opened) with the given serving headers, honouring Range and
+// conditional requests. The blob is opened before any header is set: a
+// missing or altered content is an error response, never an empty body.
+func (s *Server) sendFile(c *fiber.Ctx, f *repo.File, h serving.Headers) error {
 	v := f.Version
 	etag := strconv.Quote(v.Hash)
-	c.Set(fiber.HeaderETag, etag)
-	c.Set(fiber.HeaderLastModified, v.ModTime.UTC().Format(http.TimeFormat))
-	c.Set(fiber.HeaderAcceptRanges, "bytes")
-	c.Set("Content-Security-Policy", policy)
-	c.Set(fiber.HeaderCacheControl, "private, no-cache")
-	ctype := v.Mime
-	if strings.HasPrefix(ctype, "text/") {
-		ctype += "; charset=utf-8"
-	}
-	c.Set(fiber.HeaderContentType, ctype)
-	c.Set(fiber.HeaderContentDisposition, mime.FormatMediaType(disp, map[string]string{"filename": f.Node.Name}))
+	notModified := false
 	if inm := c.Get(fiber.HeaderIfNoneMatch); inm != "" && etagMatch(inm, v.Hash) {
-		return c.SendStatus(fiber.StatusNotModified)
+		notModified = true
 	}
-	off, length := int64(0), v.Size
-	if rh := c.Get(fiber.HeaderRange); rh != "" && (c.Get(fiber.HeaderIfRange) == "" || c.Get(fiber.HeaderIfRange) == etag) {
+	off, length, ranged := int64(0), v.Size, false
+	if rh := c.Get(fiber.HeaderRange); rh != "" && !notModified && (c.Get(fiber.HeaderIfRange) == "" || c.Get(fiber.HeaderIfRange) == etag) {
 		o, l, ok := parseRange(rh, v.Size)
 		if !ok {
 			c.Set(fiber.HeaderContentRange, fmt.Sprintf("bytes */%d", v.Size))
 			return c.Status(fiber.StatusRequestedRangeNotSatisfiable).JSON(apiErrorBody("range_not_satisfiable", "the requested range is outside the file"))
 		}
-		off, length = o, l
+		off, length, ranged = o, l, true
+	}
+	var rc io.ReadCloser
+	if c.Method() != fiber.MethodHead && !notModified {
+		var err error
+		if rc, err = f.Reader(c.UserContext(), off, length); err != nil {
+			return err
+		}
+	}
+	c.Set(fiber.HeaderETag, etag)
+	c.Set(fiber.HeaderLastModified, v.ModTime.UTC().Format(http.TimeFormat))
+	c.Set(fiber.HeaderAcceptRanges, "bytes")
+	c.Set(fiber.HeaderCacheControl, "private, no-cache")
+	h.Set(c.Set)
+	if notModified {
+		return c.SendStatus(fiber.StatusNotModified)
+	}
+	if ranged {
 		c.Set(fiber.HeaderContentRange, fmt.Sprintf("bytes %d-%d/%d", off, off+length-1, v.Size))
 		c.Status(fiber.StatusPartialContent)
 	}
-	if c.Method() == fiber.MethodHead {
+	if rc == nil { // HEAD
 		c.Response().Header.SetContentLength(int(length))
 		c.Response().SkipBody = true
 		return nil
-	}
-	rc, err := f.Reader(c.UserContext(), off, length)
-	if err != nil {
-		return err
 	}
 	return c.SendStream(rc, int(length))
 }

@@ -13,7 +13,6 @@ import (
 
 	"notreasso/internal/dav"
 	"notreasso/internal/httplimit"
-	"notreasso/internal/repo"
 )
 
 // What one request may cost before anyone knows who sent it. Fiber does
@@ -139,8 +138,7 @@ func (s *Server) limitBodies(c *fiber.Ctx) error {
 // connection: what is left of the body cannot be taken for a request.
 func (s *Server) refuseBody(c *fiber.Ctx, limit int64) error {
 	c.Response().Header.SetConnectionClose()
-	return fmt.Errorf("%w: %w: this request may carry at most %d bytes (only file uploads may be larger)",
-		errBodyTooLarge, repo.ErrTooLarge, limit)
+	return fmt.Errorf("%w: this request may carry at most %d bytes (only file uploads may be larger)", errBodyTooLarge, limit)
 }
 
 // List bounds for forms and JSON bodies: a 1 MiB body of "a,a,a…" must not

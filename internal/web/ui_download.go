@@ -13,6 +13,7 @@ import (
 
 	"notreasso/internal/acl"
 	"notreasso/internal/repo"
+	"notreasso/internal/serving"
 )
 
 // zipFolder streams a folder as a zip archive: archive/zip writes into a
@@ -138,21 +139,6 @@ func (s *Server) zipAdd(ctx context.Context, zw *zip.Writer, who acl.Principal, 
 	return nil
 }
 
-// previewPolicy is the Content-Security-Policy of a preview response, or
-// "" if the type is never previewed. PDFs and raster images are served
-// without "sandbox" (which stops Chrome's PDF viewer) but with nothing
-// allowed to load or run; SVG keeps the sandbox, so its scripts never run.
-func previewPolicy(m string) string {
-	const locked = "default-src 'none'; img-src 'self' data:; style-src 'unsafe-inline'; media-src 'self'; frame-ancestors 'self'"
-	switch {
-	case m == "image/svg+xml":
-		return "sandbox; " + locked
-	case m == "application/pdf", strings.HasPrefix(m, "image/"), strings.HasPrefix(m, "audio/"), strings.HasPrefix(m, "video/"):
-		return locked
-	}
-	return ""
-}
-
 // preview serves a version for display inside the file page (iframe, img,
 // audio, video). Anything else is refused: downloads go through the API,
 // as attachments with the sandboxing policy.
@@ -166,9 +152,9 @@ func (s *Server) preview(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	policy := previewPolicy(f.Version.Mime)
-	if policy == "" {
-		return fmt.Errorf("%w: no preview for %s", repo.ErrNotFound, f.Version.Mime)
+	h, ok := serving.For(f.Node.Name, f.Version.Mime, serving.Embed)
+	if !ok {
+		return fmt.Errorf("%w: no preview for %s", repo.ErrNotFound, h.ContentType)
 	}
-	return s.sendFile(c, f, "inline", policy)
+	return s.sendFile(c, f, h)
 }

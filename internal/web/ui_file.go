@@ -16,6 +16,7 @@ import (
 
 	"notreasso/internal/acl"
 	"notreasso/internal/repo"
+	"notreasso/internal/serving"
 )
 
 // TextSource gives the extracted text of a blob (office documents, PDFs),
@@ -70,16 +71,27 @@ func (s *Server) filePage(c *fiber.Ctx) error {
 	}
 	d := filePage{File: n, Crumbs: crumbsOf(n.Path), Versions: vs, CanEdit: n.Role >= acl.Editor,
 		DavURL: s.cfg.PublicURL() + "/dav" + n.Path, Tags: strings.Join(n.Tags, ", ")}
-	if err := s.fillPreview(c.UserContext(), who, &d); err != nil {
-		return err
-	}
+	previewErr := s.fillPreview(c.UserContext(), who, &d)
 	pg := s.newPage(c, "browse")
 	if d.Locks, err = s.fileLocks(c, pg.L, n.Path); err != nil {
 		return err
 	}
+	switch {
+	case errors.Is(previewErr, repo.ErrContentMissing), errors.Is(previewErr, repo.ErrContentCorrupt):
+		// The page still opens: its versions are how the content comes back.
+		_, code := errorCode(previewErr)
+		d.Kind, pg.Error = "none", pg.L.T("err."+code)
+	case previewErr != nil:
+		return previewErr
+	}
 	pg.Title = n.Name
 	pg.Data = d
 	return s.render(c, fiber.StatusOK, "file", pg)
+}
+
+func previewable(name, m string) bool {
+	_, ok := serving.For(name, m, serving.Embed)
+	return ok
 }
 
 // fillPreview decides how the file is shown. Text is read (bounded) and
@@ -89,7 +101,7 @@ func (s *Server) fillPreview(ctx context.Context, who acl.Principal, d *filePage
 	m := d.File.Mime
 	kind := kindOf(m, d.File.Name)
 	switch {
-	case previewPolicy(m) != "":
+	case previewable(d.File.Name, m):
 		d.Kind = map[string]string{"pdf": "pdf", "audio": "audio", "video": "video"}[kind]
 		if d.Kind == "" {
 			d.Kind = "image"

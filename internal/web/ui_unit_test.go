@@ -113,17 +113,6 @@ func TestPickLanguageAndHelpers(t *testing.T) {
 			t.Errorf("parseContentRange(%q) = %d %d %d %v", tt.h, a, b, n, ok)
 		}
 	}
-	for m, sandbox := range map[string]bool{"application/pdf": false, "image/png": false, "image/svg+xml": true} {
-		p := previewPolicy(m)
-		if p == "" || (sandbox != (p[:7] == "sandbox")) {
-			t.Errorf("previewPolicy(%s) = %q", m, p)
-		}
-	}
-	for _, m := range []string{"text/html", "application/javascript", "application/octet-stream", "text/xml"} {
-		if p := previewPolicy(m); p != "" {
-			t.Errorf("%s would be previewed: %q", m, p)
-		}
-	}
 }
 
 // Abandoned uploads expire; recent ones stay.
