@@ -1,0 +1,242 @@
+package e2e
+
+import (
+	"bytes"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"notreasso/internal/testutil/server"
+)
+
+// contentDoor is one way of reading a file's content.
+type contentDoor struct {
+	name string
+	get  func(path string, hdr map[string]string) (*http.Response, error)
+}
+
+// contentDoors are every contentDoor that sends a file's bytes, for admin: API
+// download, WebDAV GET, a share link on the root folder, the web preview.
+func contentDoors(t *testing.T, wd *world) []contentDoor {
+	t.Helper()
+	token, _ := wd.share(map[string]any{"path": "/Docs"})
+	c := wd.admin
+	req := func(method, u string, hdr map[string]string, auth bool) (*http.Response, error) {
+		r, err := http.NewRequest(method, wd.srv.URL+u, nil)
+		if err != nil {
+			return nil, err
+		}
+		if auth {
+			r.SetBasicAuth(c.user, c.pass)
+		}
+		for k, v := range hdr {
+			r.Header.Set(k, v)
+		}
+		return http.DefaultClient.Do(r)
+	}
+	return []contentDoor{
+		{"api", func(p string, h map[string]string) (*http.Response, error) {
+			return req("GET", "/api/v1/files/"+escapePath(p), h, true)
+		}},
+		{"webdav", func(p string, h map[string]string) (*http.Response, error) {
+			return req("GET", "/dav/"+escapePath(p), h, true)
+		}},
+		{"share", func(p string, h map[string]string) (*http.Response, error) {
+			return req("GET", "/s/"+token+"/file/"+escapePath(strings.TrimPrefix(p, "Docs/")), h, false)
+		}},
+		{"preview", func(p string, h map[string]string) (*http.Response, error) {
+			return req("GET", "/preview/"+escapePath(p), h, true)
+		}},
+	}
+}
+
+// Active content is never shown in place on the application's origin, on
+// any contentDoor; HTML disguised by its name is sent with the name's type.
+func TestActiveContentIsNeverInline(t *testing.T) {
+	t.Parallel()
+	wd := newWorld(t, server.Options{})
+	html := "<!doctype html><html><body><script>alert(document.cookie)</script></body></html>"
+	files := map[string]string{
+		"Docs/page.html":  html,
+		"Docs/page.xhtml": `<?xml version="1.0"?><html xmlns="http://www.w3.org/1999/xhtml"><script>alert(1)</script></html>`,
+		"Docs/logo.svg":   `<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>`,
+		"Docs/notes.txt":  html,
+		"Docs/photo.png":  html,
+		"Docs/doc.pdf":    html,
+	}
+	wd.mustCall(201, "POST", "/api/v1/folders/Docs", nil)
+	for p, body := range files {
+		wd.put("/"+p, body)
+	}
+	for _, d := range contentDoors(t, wd) {
+		for p := range files {
+			resp, err := d.get(p, nil)
+			if err != nil {
+				t.Fatalf("%s %s: %v", d.name, p, err)
+			}
+			resp.Body.Close()
+			if d.name == "preview" && resp.StatusCode == 404 {
+				continue // not previewable: refused, fine
+			}
+			ct, disp := resp.Header.Get("Content-Type"), resp.Header.Get("Content-Disposition")
+			active := strings.Contains(ct, "html") || strings.Contains(ct, "svg") || strings.Contains(ct, "xml")
+			if resp.StatusCode != 200 || resp.Header.Get("X-Content-Type-Options") != "nosniff" ||
+				(active && !strings.HasPrefix(disp, "attachment") && d.name != "preview") || !strings.Contains(resp.Header.Get("Content-Security-Policy"), "default-src 'none'") {
+				t.Errorf("%s %s: %d, type %q, disposition %q, nosniff %q, CSP %q", d.name, p, resp.StatusCode, ct, disp,
+					resp.Header.Get("X-Content-Type-Options"), resp.Header.Get("Content-Security-Policy"))
+			}
+			if d.name == "preview" && active && !strings.HasPrefix(resp.Header.Get("Content-Security-Policy"), "sandbox") {
+				t.Errorf("preview of %s is %s without the sandbox", p, ct)
+			}
+			if ext := filepath.Ext(p); (ext == ".txt" || ext == ".png" || ext == ".pdf") && strings.Contains(ct, "html") {
+				t.Errorf("%s %s: sent as %s, which its name contradicts", d.name, p, ct)
+			}
+		}
+	}
+}
+
+// blobFile is where the local store keeps the content of path's current version.
+func blobFile(t *testing.T, wd *world, path string) (string, string) {
+	t.Helper()
+	var n node
+	if wd.admin.call("GET", "/api/v1/stat/"+escapePath(path), nil, &n) != 200 {
+		t.Fatalf("stat %s", path)
+	}
+	hash := strings.Trim(n.ETag, `"`)
+	f := filepath.Join(wd.srv.Data, "blobs", hash[0:2], hash[2:4], hash)
+	if _, err := os.Stat(f); err != nil {
+		t.Fatalf("blob of %s: %v", path, err)
+	}
+	return f, hash
+}
+
+// metric reads one series of the server's /metrics.
+func metric(t *testing.T, srv *server.Server, name string, labels map[string]string) float64 {
+	v, _ := value(scrape(t, srv), name, labels)
+	return v
+}
+
+// A missing blob is an error on every contentDoor: 5xx, a message without any
+// server path, counted in /metrics, logged; never an empty 200.
+func TestMissingContentIsAnError(t *testing.T) {
+	t.Parallel()
+	wd := newWorld(t, server.Options{})
+	wd.mustCall(201, "POST", "/api/v1/folders/Docs", nil)
+	wd.put("/Docs/perdu.pdf", "%PDF-1.4 le bilan de l'année")
+	blob, _ := blobFile(t, wd, "/Docs/perdu.pdf")
+	if err := os.Remove(blob); err != nil {
+		t.Fatal(err)
+	}
+	before := metric(t, wd.srv, "notreasso_content_errors_total", map[string]string{"kind": "missing"})
+	doors := contentDoors(t, wd)
+	for _, d := range doors {
+		resp, err := d.get("Docs/perdu.pdf", nil)
+		if err != nil {
+			t.Fatalf("%s: %v", d.name, err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode < 500 || resp.Header.Get("ETag") != "" || bytes.Contains(body, []byte(wd.srv.Data)) || bytes.Contains(body, []byte("/blobs/")) {
+			t.Errorf("%s: missing content answered %d, ETag %q:\n%s", d.name, resp.StatusCode, resp.Header.Get("ETag"), body)
+		}
+	}
+	if after := metric(t, wd.srv, "notreasso_content_errors_total", map[string]string{"kind": "missing"}); after < before+float64(len(doors)) {
+		t.Errorf("content_errors_total{kind=missing}: %v → %v, want +%d", before, after, len(doors))
+	}
+	if !strings.Contains(wd.srv.Output(), "file content missing or unreadable") {
+		t.Error("the missing content was not logged")
+	}
+}
+
+// A blob altered on disk is not served as the file: the first whole-file
+// read is cut (the client cannot take it for complete), later ones get a
+// 5xx at once, on every contentDoor; uploading the true content again repairs it.
+func TestAlteredContentIsNotServed(t *testing.T) {
+	t.Parallel()
+	wd := newWorld(t, server.Options{})
+	wd.mustCall(201, "POST", "/api/v1/folders/Docs", nil)
+	orig := bytes.Repeat([]byte("le vrai bilan, ligne après ligne.\n"), 8000) // 280 KB: streamed, not buffered
+	if st, _ := wd.admin.put("/Docs/bilan.txt", orig); st != 201 {
+		t.Fatal("put")
+	}
+	small := []byte("petit fichier d'origine")
+	if st, _ := wd.admin.put("/Docs/petit.txt", small); st != 201 {
+		t.Fatal("put")
+	}
+	alter := func(path string) {
+		blob, _ := blobFile(t, wd, path)
+		os.Chmod(blob, 0o640)
+		f, err := os.OpenFile(blob, os.O_WRONLY, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.WriteAt([]byte("FALSIFIÉ"), 100%int64(len(small)))
+		f.Close()
+	}
+	alter("/Docs/bilan.txt")
+	alter("/Docs/petit.txt")
+	doors := contentDoors(t, wd)
+	// A range is not verified (it would mean reading the whole blob).
+	resp, err := doors[0].get("Docs/bilan.txt", map[string]string{"Range": "bytes=0-9"})
+	if err != nil || resp.StatusCode != 206 {
+		t.Fatalf("range: %v %v", err, resp)
+	}
+	resp.Body.Close()
+	before := metric(t, wd.srv, "notreasso_content_errors_total", map[string]string{"kind": "corrupt"})
+	// First read through the API: the transfer breaks.
+	resp, err = doors[0].get("Docs/bilan.txt", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, rerr := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if rerr == nil && resp.StatusCode == 200 {
+		t.Fatalf("altered content served as a complete 200 (%d of %d bytes, equal to the original: %v)", len(got), len(orig), bytes.Equal(got, orig))
+	}
+	// The small one, first read over WebDAV: caught before anything is sent.
+	resp, err = doors[1].get("Docs/petit.txt", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 500 || !strings.Contains(string(body), "altered") {
+		t.Errorf("small altered file over WebDAV: %d %s", resp.StatusCode, body)
+	}
+	// From now on every contentDoor refuses it before sending anything.
+	for _, d := range doors {
+		for _, p := range []string{"Docs/bilan.txt", "Docs/petit.txt"} {
+			resp, err := d.get(p, nil)
+			if err != nil {
+				t.Fatalf("%s %s: %v", d.name, p, err)
+			}
+			body, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if d.name == "preview" && resp.StatusCode == 404 {
+				continue // text is not previewed by this route
+			}
+			if resp.StatusCode != 500 || bytes.Contains(body, []byte("FALSIFI")) || bytes.Contains(body, []byte(wd.srv.Data)) {
+				t.Errorf("%s %s after detection: %d\n%.200s", d.name, p, resp.StatusCode, body)
+			}
+		}
+	}
+	if after := metric(t, wd.srv, "notreasso_content_errors_total", map[string]string{"kind": "corrupt"}); after < before+2 {
+		t.Errorf("content_errors_total{kind=corrupt}: %v → %v", before, after)
+	}
+	// The file page still opens (its versions are the way back) and says why.
+	b := newBrowser(t, wd.srv)
+	b.login("admin", server.AdminPassword)
+	if st, page, _ := b.do("GET", "/file/Docs/petit.txt", nil, map[string]string{"Accept-Language": "en"}); st != 200 || !strings.Contains(page, "altered") {
+		t.Errorf("file page of an altered file: %d", st)
+	}
+	// Uploading the true content again repairs it.
+	if st, _ := wd.admin.put("/Docs/bilan.txt", orig); st != 200 && st != 201 {
+		t.Fatalf("put again: %d", st)
+	}
+	if st, got, _ := wd.admin.get("Docs/bilan.txt", nil); st != 200 || !bytes.Equal(got, orig) {
+		t.Errorf("after upload of the true content: %d, equal %v", st, bytes.Equal(got, orig))
+	}
+}
