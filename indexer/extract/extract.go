@@ -209,6 +209,7 @@ type job struct {
 	lim    Limits
 	out    *sink
 	res    *Result
+	parts  int // MIME entities of an e-mail seen so far (see maxMailParts)
 }
 
 // section returns the whole input as a fresh sequential reader.

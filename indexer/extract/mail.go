@@ -17,6 +17,12 @@ import (
 // maxMailDepth bounds nested multiparts and attached messages.
 const maxMailDepth = 8
 
+// maxMailParts bounds the MIME entities of one e-mail, all levels
+// together. Each text part costs a charset sniffing buffer (64 KiB): a
+// 10 MB message of 200 000 empty parts took 32 s of CPU and 20 GB of
+// allocations. Real mail, even with many attachments, has a few dozen.
+const maxMailParts = 1000
+
 // wordDecoder decodes RFC 2047 encoded words in any charset that
 // golang.org/x/net/html/charset knows (ISO-8859-*, Windows-125x, ...).
 var wordDecoder = &mime.WordDecoder{CharsetReader: charset.NewReaderLabel}
@@ -62,6 +68,7 @@ func mailPart(j *job, h partHeader, body io.Reader, depth int) error {
 	if depth > maxMailDepth {
 		return fmt.Errorf("eml: MIME parts nested deeper than %d", maxMailDepth)
 	}
+
 	mediaType, params, err := mime.ParseMediaType(h.Get("Content-Type"))
 	if err != nil {
 		mediaType, params = "text/plain", map[string]string{} // RFC 2045 default
@@ -110,6 +117,9 @@ func mailMultipart(j *job, mediaType, boundary string, body io.Reader, depth int
 		}
 		if err != nil {
 			return fmt.Errorf("eml: read %s: %w", mediaType, err)
+		}
+		if j.parts++; j.parts > maxMailParts {
+			return fmt.Errorf("eml: more than %d MIME parts", maxMailParts)
 		}
 		partType, _, _ := mime.ParseMediaType(part.Header.Get("Content-Type"))
 		isText := partType == "" || strings.HasPrefix(partType, "text/")
