@@ -224,6 +224,9 @@ func (ex *exporter) write(ctx context.Context, p string, number int, file string
 	if cerr := out.Close(); err == nil {
 		err = cerr
 	}
+	if errors.Is(err, repo.ErrContentCorrupt) { // the repository checks whole reads too
+		return fmt.Errorf("export %s version %d: %w: %w (run notreasso check)", p, number, errCorrupt, err)
+	}
 	if err != nil {
 		return fmt.Errorf("export %s version %d: %w", p, number, err)
 	}
