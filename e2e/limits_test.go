@@ -122,6 +122,27 @@ func TestRequestBodiesAreBounded(t *testing.T) {
 		t.Errorf("3 MiB multipart to /login: %d, want 413", resp.StatusCode)
 	}
 
+	// A refused upload's unread body is skipped (or the connection closed),
+	// never read as the next request: the pipelined GET that follows it
+	// gets its own answer.
+	junk := strings.Repeat("compte rendu\n", 8000) // 104 KB
+	conn = rawRequest(t, srv, fmt.Sprintf("PUT /api/v1/files/absent/x.txt HTTP/1.1\r\nHost: x\r\nAuthorization: Basic %s\r\nContent-Length: %d\r\n\r\n%sGET /healthz HTTP/1.1\r\nHost: x\r\n\r\n",
+		basic(c.user, c.pass), len(junk), junk))
+	br := bufio.NewReader(conn)
+	conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+	for i, want := range []int{404, 200} {
+		resp, err := http.ReadResponse(br, nil)
+		if err != nil {
+			t.Errorf("response %d after a refused upload: %v", i+1, err)
+			break
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != want {
+			t.Errorf("response %d after a refused upload: %d, want %d", i+1, resp.StatusCode, want)
+		}
+	}
+
 	// Uploads are not bounded by body_limit.
 	payload := bytes.Repeat([]byte("0123456789abcdef"), 3<<16) // 3 MiB
 	if st, _ := c.put("/gros.bin", payload); st != 201 {

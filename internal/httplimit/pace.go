@@ -36,10 +36,33 @@ type Pacer struct {
 	Now    func() time.Time // the clock; time.Now in production
 
 	got int64 // bytes since the deadline last moved
+	eof bool
+}
+
+// drainLimit is how much of an unread body (a refused upload's) is read
+// and dropped to keep the connection; past it the connection is closed.
+const drainLimit = 256 << 10
+
+// Finish makes the connection safe for the next request once the handler
+// is done: the rest of an unread body is skipped if it is small, else it
+// reports false and the connection must be closed. (Left in the stream,
+// the body's bytes would be read as the next request.)
+func (p *Pacer) Finish() bool {
+	if p.eof {
+		return true
+	}
+	n, err := io.Copy(io.Discard, io.LimitReader(p, drainLimit+1))
+	return err == nil && n <= drainLimit && p.eof
 }
 
 func (p *Pacer) Read(b []byte) (int, error) {
+	if p.eof {
+		return 0, io.EOF
+	}
 	n, err := p.R.Read(b)
+	if err == io.EOF {
+		p.eof = true
+	}
 	p.got += int64(n)
 	if p.got >= p.Min {
 		p.got = 0

@@ -96,15 +96,22 @@ var errBodyTooLarge = errors.New("request body too large")
 // limitBodies is the middleware that bounds request bodies (see above).
 func (s *Server) limitBodies(c *fiber.Ctx) error {
 	fc := c.Context()
-	st := fc.RequestBodyStream()
-	if st != nil {
-		st = &httplimit.Pacer{R: st, Conn: fc.Conn(), Window: s.cfg.HTTP.BodyWindow, Min: s.cfg.HTTP.MinBodyBytes, Now: time.Now}
+	var st io.Reader
+	var pacer *httplimit.Pacer
+	if raw := fc.RequestBodyStream(); raw != nil {
+		pacer = &httplimit.Pacer{R: raw, Conn: fc.Conn(), Window: s.cfg.HTTP.BodyWindow, Min: s.cfg.HTTP.MinBodyBytes, Now: time.Now}
+		st = pacer
 	}
 	if s.isUpload(c.Method(), c.Path()) {
-		if st != nil {
-			httplimit.SetBody(c, st)
+		if pacer == nil {
+			return c.Next()
 		}
-		return c.Next()
+		httplimit.SetBody(c, pacer)
+		err := c.Next()
+		if !pacer.Finish() { // a refused upload's body, unread
+			c.Response().Header.SetConnectionClose()
+		}
+		return err
 	}
 	limit := s.cfg.HTTP.BodyLimit
 	n := int64(c.Request().Header.ContentLength())
