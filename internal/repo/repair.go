@@ -95,6 +95,11 @@ func (s *Service) RestoreBlob(ctx context.Context, p acl.Principal, key string, 
 	if err := s.blobs.Put(ctx, key, vr, size); err != nil {
 		return fmt.Errorf("restore blob %s: %w", key, err)
 	}
+	// The true content is back: downloads refused since it was found
+	// altered (content.go) are served again.
+	if err := s.clearCorrupt(ctx, key); err != nil {
+		return fmt.Errorf("restore blob %s: %w", key, err)
+	}
 	_, err := s.db.W.ExecContext(ctx, `INSERT INTO journal (at, actor, node_id, action, details) VALUES (?, ?, NULL, 'repair', ?)`,
 		s.now().UnixNano(), actorArg(p), fmt.Sprintf(`{"what":"blob","blob":%q,"by":%q}`, key, byWhom(p)))
 	return err
