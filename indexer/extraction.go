@@ -10,7 +10,6 @@ import (
 
 	"notreasso/indexer/extract"
 	"notreasso/internal/repo"
-	"notreasso/storage"
 )
 
 // maxAttempts bounds retries of a failed extraction (a crash may be
@@ -104,12 +103,11 @@ func (x *Indexer) extract(ctx context.Context, n repo.IndexNode) (extract.Result
 // localCopy gives a file path holding the blob: the blob itself for the
 // local store, a temporary download otherwise.
 func (x *Indexer) localCopy(ctx context.Context, hash string) (string, func(), error) {
-	if lp, ok := x.repo.Blobs().(storage.LocalFiles); ok {
-		if p, ok := lp.LocalPath(hash); ok {
-			return p, func() {}, nil
-		}
+	content := x.repo.Content()
+	if p, ok := content.LocalPath(hash); ok {
+		return p, func() {}, nil
 	}
-	rc, err := x.repo.Blobs().Get(ctx, hash, 0, -1)
+	rc, err := content.Get(ctx, hash, 0, -1)
 	if err != nil {
 		return "", nil, fmt.Errorf("read blob %s: %w", hash, err)
 	}

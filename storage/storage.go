@@ -41,6 +41,8 @@ type BlobInfo struct {
 // Implementations must be safe for concurrent use. Keys are opaque strings of
 // lower-case hexadecimal digits (see ValidKey).
 type BlobStore interface {
+	BlobReader
+
 	// Put stores exactly size bytes read from r under key. The write is
 	// atomic: a reader never sees a partial blob, and if Put fails (reader
 	// error, size mismatch, cancelled ctx) nothing is left under key.
@@ -49,6 +51,13 @@ type BlobStore interface {
 	// size must be >= 0.
 	Put(ctx context.Context, key string, r io.Reader, size int64) error
 
+	// Delete removes the blob. Deleting a missing key returns ErrNotFound.
+	Delete(ctx context.Context, key string) error
+}
+
+// BlobReader is the read side of a BlobStore: what readers that must not
+// write (the indexer, backups, consistency checks) are given.
+type BlobReader interface {
 	// Get opens the blob for reading from byte offset off. length < 0 means
 	// "to the end". The caller closes the reader. A range starting at or
 	// beyond the end yields an empty reader for off == size and an error
@@ -57,9 +66,6 @@ type BlobStore interface {
 
 	// Stat returns the blob's size and modification time, or ErrNotFound.
 	Stat(ctx context.Context, key string) (BlobInfo, error)
-
-	// Delete removes the blob. Deleting a missing key returns ErrNotFound.
-	Delete(ctx context.Context, key string) error
 
 	// List calls fn for every stored blob whose key starts with prefix, in
 	// no particular order. If fn returns an error, List stops and returns it.

@@ -7,7 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"notreasso/internal/check"
+	"notreasso/internal/repo"
 	blobfs "notreasso/storage/fs"
 )
 
@@ -45,13 +45,13 @@ journals each repair. It is safe while the server runs.`,
 				return exitError{2, err.Error()}
 			}
 			defer a.Close()
-			o := check.Options{Quick: quick, Repair: repair}
+			o := repo.CheckOptions{Quick: quick, Repair: repair}
 			if blobsFrom != "" {
 				if o.Backup, err = blobfs.New(filepath.Join(blobsFrom, "blobs")); err != nil {
 					return exitError{2, err.Error()}
 				}
 			}
-			rep, err := check.Run(ctx, a.repo, o)
+			rep, err := a.repo.Check(ctx, o)
 			if err != nil {
 				return exitError{2, fmt.Sprintf("check: %v", err)}
 			}

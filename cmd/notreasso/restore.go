@@ -11,8 +11,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"notreasso/internal/backup"
-	"notreasso/internal/check"
 	"notreasso/internal/config"
+	"notreasso/internal/repo"
 )
 
 // afterRestore runs once a restore is in place, with the configuration of
@@ -121,7 +121,7 @@ func afterRestoreSteps(ctx context.Context, cmd *cobra.Command, cfg config.Confi
 	if err != nil {
 		return err
 	}
-	rep, err := check.Run(ctx, a.repo, check.Options{Quick: true})
+	rep, err := a.repo.Check(ctx, repo.CheckOptions{Quick: true})
 	a.Close()
 	if err != nil {
 		return err

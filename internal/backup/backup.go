@@ -87,8 +87,8 @@ func Backup(ctx context.Context, r *repo.Service, t Target, o Options) (Report, 
 	m := &rep.Manifest
 
 	dbFile := filepath.Join(tmp, "meta.db")
-	if _, err := r.DB().R.ExecContext(ctx, `VACUUM INTO ?`, dbFile); err != nil {
-		return rep, fmt.Errorf("snapshot the database: %w", err)
+	if err := r.SnapshotDB(ctx, dbFile); err != nil {
+		return rep, err
 	}
 	if err := scrub(ctx, dbFile); err != nil {
 		return rep, err
@@ -100,7 +100,7 @@ func Backup(ctx context.Context, r *repo.Service, t Target, o Options) (Report, 
 	if o.OnScan != nil {
 		o.OnScan(len(blobs), m.Bytes)
 	}
-	if err := copyBlobs(ctx, r.Blobs(), t, blobs, o, &rep); err != nil {
+	if err := copyBlobs(ctx, r.Content(), t, blobs, o, &rep); err != nil {
 		return rep, err
 	}
 	gz := filepath.Join(tmp, m.Snapshot)
@@ -206,12 +206,12 @@ func describe(ctx context.Context, dbFile string, m *Manifest) ([]blobRef, error
 
 // copyBlobs copies to the target the blobs it lacks, checking each hash;
 // with the bucket as target, it only checks they are all there.
-func copyBlobs(ctx context.Context, live storage.BlobStore, t Target, blobs []blobRef, o Options, rep *Report) error {
+func copyBlobs(ctx context.Context, live storage.BlobReader, t Target, blobs []blobRef, o Options, rep *Report) error {
 	dst := t.Blobs()
 	have := map[string]int64{}
-	list := dst
-	if list == nil {
-		list = live
+	var list storage.BlobReader = live
+	if dst != nil {
+		list = dst
 	}
 	if err := list.List(ctx, "", func(b storage.BlobInfo) error { have[b.Key] = b.Size; return nil }); err != nil {
 		return fmt.Errorf("list %s: %w", t, err)
@@ -273,7 +273,7 @@ func copyBlobs(ctx context.Context, live storage.BlobStore, t Target, blobs []bl
 	return ctx.Err()
 }
 
-func copyOne(ctx context.Context, from, to storage.BlobStore, b blobRef) error {
+func copyOne(ctx context.Context, from storage.BlobReader, to storage.BlobStore, b blobRef) error {
 	rc, err := from.Get(ctx, b.key, 0, -1)
 	if err != nil {
 		return fmt.Errorf("copy %s: %w", b.key, err)

@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -113,12 +114,48 @@ func (s *Service) notify() {
 	}
 }
 
-// Blobs exposes the blob store for readers that already passed a permission
-// check in this package (the indexer, backups).
-func (s *Service) Blobs() storage.BlobStore { return s.blobs }
+// Content is the stored content, read-only, for readers inside the server
+// that check nothing per person: the indexer's extraction and backups.
+// Only the repository writes or deletes content.
+func (s *Service) Content() ContentReader { return contentReader{s.blobs} }
 
-// DB exposes the metadata store to sibling services (auth, indexer).
-func (s *Service) DB() *meta.DB { return s.db }
+// ContentReader reads stored content by its hash.
+type ContentReader interface {
+	storage.BlobReader
+	// LocalPath is the file holding key's content when the store is the
+	// local disk (the extraction worker opens it directly).
+	LocalPath(key string) (string, bool)
+}
+
+type contentReader struct{ b storage.BlobStore }
+
+func (c contentReader) Get(ctx context.Context, key string, off, length int64) (io.ReadCloser, error) {
+	return c.b.Get(ctx, key, off, length)
+}
+
+func (c contentReader) Stat(ctx context.Context, key string) (storage.BlobInfo, error) {
+	return c.b.Stat(ctx, key)
+}
+
+func (c contentReader) List(ctx context.Context, prefix string, fn func(storage.BlobInfo) error) error {
+	return c.b.List(ctx, prefix, fn)
+}
+
+func (c contentReader) LocalPath(key string) (string, bool) {
+	if lf, ok := c.b.(storage.LocalFiles); ok {
+		return lf.LocalPath(key)
+	}
+	return "", false
+}
+
+// SnapshotDB writes a consistent copy of the metadata database to path (a
+// new file), while the server keeps running: the first step of a backup.
+func (s *Service) SnapshotDB(ctx context.Context, path string) error {
+	if _, err := s.db.R.ExecContext(ctx, `VACUUM INTO ?`, path); err != nil {
+		return fmt.Errorf("snapshot the database: %w", err)
+	}
+	return nil
+}
 
 // SpoolDir is where partial uploads live until committed.
 func (s *Service) SpoolDir() string { return s.opts.SpoolDir }

@@ -2,7 +2,6 @@ package transfer
 
 import (
 	"context"
-	"fmt"
 	"time"
 
 	"notreasso/internal/repo"
@@ -102,75 +101,26 @@ func (ex *exporter) header(ctx context.Context, top repo.Node) error {
 	if !ex.o.As.IsAdmin() {
 		return ex.emit(nodeJSON{Type: "folder", Path: top.Path, Modified: top.ModTime, Tags: top.Tags})
 	}
-	// Accounts, groups and grants are read directly, read-only: the
-	// export is an administrator's dump of what the database holds.
-	db := ex.r.DB().R
-	rows, err := db.QueryContext(ctx, `SELECT login, display_name, email, role, disabled, created_at FROM users ORDER BY login`)
+	pr, err := ex.r.ExportPrincipals(ctx, ex.o.As)
 	if err != nil {
-		return fmt.Errorf("export accounts: %w", err)
-	}
-	for rows.Next() {
-		u := userJSON{Type: "user"}
-		var created int64
-		if err := rows.Scan(&u.Login, &u.DisplayName, &u.Email, &u.Role, &u.Disabled, &created); err != nil {
-			rows.Close()
-			return fmt.Errorf("export accounts: %w", err)
-		}
-		u.Created = time.Unix(0, created).UTC()
-		if err := ex.emit(u); err != nil {
-			rows.Close()
-			return err
-		}
-	}
-	rows.Close()
-	rows, err = db.QueryContext(ctx, `SELECT g.name, COALESCE(u.login, '') FROM groups g
-		LEFT JOIN group_members m ON m.group_id = g.id LEFT JOIN users u ON u.id = m.user_id ORDER BY g.name, u.login`)
-	if err != nil {
-		return fmt.Errorf("export groups: %w", err)
-	}
-	var groups []groupJSON
-	for rows.Next() {
-		var name, member string
-		if err := rows.Scan(&name, &member); err != nil {
-			rows.Close()
-			return fmt.Errorf("export groups: %w", err)
-		}
-		if len(groups) == 0 || groups[len(groups)-1].Name != name {
-			groups = append(groups, groupJSON{Type: "group", Name: name, Members: []string{}})
-		}
-		if member != "" {
-			g := &groups[len(groups)-1]
-			g.Members = append(g.Members, member)
-		}
-	}
-	rows.Close()
-	for _, g := range groups {
-		if err := ex.emit(g); err != nil {
-			return err
-		}
-	}
-	rows, err = db.QueryContext(ctx, `SELECT g.node_id, g.principal_kind, COALESCE(u.login, gr.name, ''), g.role FROM grants g
-		LEFT JOIN users u ON g.principal_kind = 'user' AND u.id = g.principal_id
-		LEFT JOIN groups gr ON g.principal_kind = 'group' AND gr.id = g.principal_id ORDER BY g.node_id, g.id`)
-	if err != nil {
-		return fmt.Errorf("export grants: %w", err)
-	}
-	defer rows.Close()
-	ex.grants = map[int64][]grantJSON{}
-	for rows.Next() {
-		var id int64
-		var kind, who, role string
-		if err := rows.Scan(&id, &kind, &who, &role); err != nil {
-			return fmt.Errorf("export grants: %w", err)
-		}
-		to := kind
-		if kind == "user" || kind == "group" {
-			to += ":" + who
-		}
-		ex.grants[id] = append(ex.grants[id], grantJSON{To: to, Role: role})
-	}
-	if err := rows.Err(); err != nil {
 		return err
+	}
+	for _, u := range pr.Users {
+		if err := ex.emit(userJSON{Type: "user", Login: u.Login, DisplayName: u.DisplayName, Email: u.Email,
+			Role: u.Role, Disabled: u.Disabled, Created: u.Created}); err != nil {
+			return err
+		}
+	}
+	for _, g := range pr.Groups {
+		if err := ex.emit(groupJSON{Type: "group", Name: g.Name, Members: g.Members}); err != nil {
+			return err
+		}
+	}
+	ex.grants = map[int64][]grantJSON{}
+	for id, gs := range pr.Grants {
+		for _, g := range gs {
+			ex.grants[id] = append(ex.grants[id], grantJSON{To: g.To, Role: g.Role})
+		}
 	}
 	// The exported folder's own grants, and those it inherits, apply to
 	// everything in it: record them on its line.

@@ -1,11 +1,9 @@
-package check
+package repo
 
 import (
 	"context"
 	"encoding/json"
 	"fmt"
-
-	"notreasso/internal/repo"
 )
 
 // journalDetails are the fields of journal details check relies on.
@@ -97,7 +95,7 @@ func (c *checker) journal(ctx context.Context) error {
 		c.rep.JournalEntries++
 		var d journalDetails
 		if err := json.Unmarshal([]byte(raw), &d); err != nil {
-			c.add(Finding{Error, "journal-unreadable", fmt.Sprintf("journal entry %d", seq), err.Error(), ""})
+			c.add(CheckFinding{CheckError, "journal-unreadable", fmt.Sprintf("journal entry %d", seq), err.Error(), ""})
 			continue
 		}
 		s := get(id)
@@ -157,34 +155,34 @@ func (c *checker) compare(nodes map[int64]*nodeState, state map[int64]*journalSt
 		n, ok := nodes[id]
 		if !ok {
 			if s.created && !purged[id] {
-				c.add(Finding{Error, "journal-node-missing", fmt.Sprintf("node %d", id), "the journal records its creation, the tree does not have it and no purge removed it", ""})
+				c.add(CheckFinding{CheckError, "journal-node-missing", fmt.Sprintf("node %d", id), "the journal records its creation, the tree does not have it and no purge removed it", ""})
 			}
 			continue
 		}
 		if s.lastTrash != "" && n.deleted != (s.lastTrash == "delete") {
-			c.add(Finding{Error, "journal-trash-state", c.name(id), fmt.Sprintf("the journal's last word is %q, the tree says in the trash = %v", s.lastTrash, n.deleted), ""})
+			c.add(CheckFinding{CheckError, "journal-trash-state", c.name(id), fmt.Sprintf("the journal's last word is %q, the tree says in the trash = %v", s.lastTrash, n.deleted), ""})
 		}
 		if n.file && s.lastContent != "" && n.blob != "" && n.blob != s.lastContent {
-			c.add(Finding{Error, "journal-content", c.name(id), fmt.Sprintf("current content %.12s…, the last save recorded %.12s…", n.blob, s.lastContent), ""})
+			c.add(CheckFinding{CheckError, "journal-content", c.name(id), fmt.Sprintf("current content %.12s…, the last save recorded %.12s…", n.blob, s.lastContent), ""})
 		}
 		for num := range s.versions {
 			if !versions[[2]int64{id, int64(num)}] && !s.purgedVers[num] {
-				c.add(Finding{Error, "journal-version-missing", c.name(id), fmt.Sprintf("version %d is in the journal, not in the tree, and no purge removed it", num), ""})
+				c.add(CheckFinding{CheckError, "journal-version-missing", c.name(id), fmt.Sprintf("version %d is in the journal, not in the tree, and no purge removed it", num), ""})
 			}
 		}
 	}
 	for id, n := range nodes {
-		if id == repo.RootID {
+		if id == RootID {
 			continue
 		}
 		s := state[id]
 		if s == nil || !s.created && !s.moved {
 			if !copied(id) {
-				c.add(Finding{Error, "journal-node-unknown", c.name(id), "in the tree, but the journal never recorded its creation", ""})
+				c.add(CheckFinding{CheckError, "journal-node-unknown", c.name(id), "in the tree, but the journal never recorded its creation", ""})
 			}
 		}
 		if n.deleted && (s == nil || s.lastTrash != "delete") {
-			c.add(Finding{Error, "journal-trash-state", c.name(id), "in the trash, but the journal never recorded its deletion", ""})
+			c.add(CheckFinding{CheckError, "journal-trash-state", c.name(id), "in the trash, but the journal never recorded its deletion", ""})
 		}
 	}
 }

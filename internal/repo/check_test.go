@@ -1,4 +1,4 @@
-package check
+package repo
 
 import (
 	"context"
@@ -11,21 +11,20 @@ import (
 
 	"notreasso/internal/acl"
 	"notreasso/internal/meta"
-	"notreasso/internal/repo"
 	"notreasso/internal/retention"
 	"notreasso/storage"
 	blobfs "notreasso/storage/fs"
 )
 
-type env struct {
-	r     *repo.Service
+type checkEnv struct {
+	r     *Service
 	db    *meta.DB
 	blobs *blobfs.Store
 	dir   string
 	admin acl.Principal
 }
 
-func newEnv(t *testing.T) *env {
+func newCheckEnv(t *testing.T) *checkEnv {
 	t.Helper()
 	ctx := context.Background()
 	dir := t.TempDir()
@@ -38,17 +37,17 @@ func newEnv(t *testing.T) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r, err := repo.New(db, bs, repo.Options{})
+	r, err := New(db, bs, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	db.W.Exec(`INSERT INTO users (id, login, role, created_at) VALUES (1, 'admin', 'admin', 0)`)
-	return &env{r: r, db: db, blobs: bs, dir: dir, admin: acl.Principal{UserID: 1, Login: "admin", Role: acl.Admin}}
+	return &checkEnv{r: r, db: db, blobs: bs, dir: dir, admin: acl.Principal{UserID: 1, Login: "admin", Role: acl.Admin}}
 }
 
-func (e *env) put(t *testing.T, path, body string) repo.Node {
+func (e *checkEnv) put(t *testing.T, path, body string) Node {
 	t.Helper()
-	n, _, err := e.r.Put(context.Background(), e.admin, path, strings.NewReader(body), repo.PutOptions{Size: int64(len(body))})
+	n, _, err := e.r.Put(context.Background(), e.admin, path, strings.NewReader(body), PutOptions{Size: int64(len(body))})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -56,7 +55,7 @@ func (e *env) put(t *testing.T, path, body string) repo.Node {
 }
 
 // busyRepository does a bit of everything a repository lives through.
-func busyRepository(t *testing.T, e *env) {
+func busyRepository(t *testing.T, e *checkEnv) {
 	ctx := context.Background()
 	must := func(_ any, err error) {
 		t.Helper()
@@ -82,13 +81,13 @@ func busyRepository(t *testing.T, e *env) {
 			must(e.r.Restore(ctx, e.admin, it.ID, ""))
 		}
 	}
-	must(e.r.EmptyTrash(ctx, repo.System, time.Time{}))
+	must(e.r.EmptyTrash(ctx, System, time.Time{}))
 	must(e.r.SetRetention(ctx, e.admin, "/A", retention.KeepLast(2), ""))
-	must(e.r.PurgeVersions(ctx, repo.System, repo.PurgeOptions{}))
-	must(e.r.CollectGarbage(ctx, repo.System, repo.GCOptions{}))
+	must(e.r.PurgeVersions(ctx, System, PurgeOptions{}))
+	must(e.r.CollectGarbage(ctx, System, GCOptions{}))
 }
 
-func kinds(rep Report, sev Severity) map[string]bool {
+func kinds(rep CheckReport, sev CheckSeverity) map[string]bool {
 	out := map[string]bool{}
 	for _, f := range rep.Findings {
 		if f.Severity == sev {
@@ -99,9 +98,9 @@ func kinds(rep Report, sev Severity) map[string]bool {
 }
 
 func TestCleanRepositoryHasNoFindings(t *testing.T) {
-	e := newEnv(t)
+	e := newCheckEnv(t)
 	busyRepository(t, e)
-	rep, err := Run(context.Background(), e.r, Options{})
+	rep, err := e.r.Check(context.Background(), CheckOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -114,42 +113,42 @@ func TestFindsAndRepairs(t *testing.T) {
 	ctx := context.Background()
 	tests := []struct {
 		name     string
-		damage   func(t *testing.T, e *env)
+		damage   func(t *testing.T, e *checkEnv)
 		kind     string
-		severity Severity
+		severity CheckSeverity
 		repaired bool
 	}{
-		{"blob deleted", func(t *testing.T, e *env) { os.Remove(e.blobPath(t, "/A/g.txt")) }, "blob-missing", Error, true},
-		{"blob overwritten", func(t *testing.T, e *env) {
+		{"blob deleted", func(t *testing.T, e *checkEnv) { os.Remove(e.blobPath(t, "/A/g.txt")) }, "blob-missing", CheckError, true},
+		{"blob overwritten", func(t *testing.T, e *checkEnv) {
 			p := e.blobPath(t, "/A/g.txt")
 			os.Chmod(p, 0o640)
 			os.WriteFile(p, []byte("G"), 0o640)
-		}, "blob-corrupt", Error, true},
-		{"current version lost", func(t *testing.T, e *env) {
+		}, "blob-corrupt", CheckError, true},
+		{"current version lost", func(t *testing.T, e *checkEnv) {
 			e.db.W.Exec(`UPDATE nodes SET current_version_id = NULL WHERE name = 'f.txt'`)
-		}, "file-no-current-version", Error, true},
-		{"node made without the journal", func(t *testing.T, e *env) {
+		}, "file-no-current-version", CheckError, true},
+		{"node made without the journal", func(t *testing.T, e *checkEnv) {
 			e.db.W.Exec(`INSERT INTO nodes (parent_id, name, kind, mtime, created_at, updated_at) VALUES (1, 'clandestin', 'dir', 0, 0, 0)`)
-		}, "journal-node-unknown", Error, false},
-		{"trashed behind the journal's back", func(t *testing.T, e *env) {
+		}, "journal-node-unknown", CheckError, false},
+		{"trashed behind the journal's back", func(t *testing.T, e *checkEnv) {
 			e.db.W.Exec(`UPDATE nodes SET deleted_at = 1 WHERE name = 'g.txt'`)
-		}, "journal-trash-state", Error, false},
-		{"content changed behind the journal's back", func(t *testing.T, e *env) {
+		}, "journal-trash-state", CheckError, false},
+		{"content changed behind the journal's back", func(t *testing.T, e *checkEnv) {
 			e.db.W.Exec(`UPDATE nodes SET current_version_id = (SELECT min(id) FROM versions WHERE node_id = nodes.id) WHERE name = 'f.txt'`)
-		}, "journal-content", Error, false},
-		{"upload interrupted after storing", func(t *testing.T, e *env) {
+		}, "journal-content", CheckError, false},
+		{"upload interrupted after storing", func(t *testing.T, e *checkEnv) {
 			e.blobs.Put(ctx, "00112233445566778899aabbccddeeff", strings.NewReader("x"), 1)
-		}, "blob-orphan", Note, false},
-		{"collection interrupted", func(t *testing.T, e *env) {
+		}, "blob-orphan", CheckNote, false},
+		{"collection interrupted", func(t *testing.T, e *checkEnv) {
 			e.put(t, "/tmp.txt", "éphémère")
 			e.r.Delete(ctx, e.admin, "/tmp.txt")
-			e.r.EmptyTrash(ctx, repo.System, time.Time{})
+			e.r.EmptyTrash(ctx, System, time.Time{})
 			e.db.W.Exec(`UPDATE blobs SET state = 'deleting' WHERE size = ?`, len("éphémère"))
-		}, "gc-interrupted", Note, true},
+		}, "gc-interrupted", CheckNote, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			e := newEnv(t)
+			e := newCheckEnv(t)
 			busyRepository(t, e)
 			// A backup of the blobs, to repair from.
 			backup, _ := blobfs.New(filepath.Join(t.TempDir(), "blobs"))
@@ -159,17 +158,17 @@ func TestFindsAndRepairs(t *testing.T) {
 				return backup.Put(ctx, b.Key, rc, b.Size)
 			})
 			tt.damage(t, e)
-			rep, err := Run(ctx, e.r, Options{})
+			rep, err := e.r.Check(ctx, CheckOptions{})
 			if err != nil {
 				t.Fatal(err)
 			}
 			if got := kinds(rep, tt.severity); !got[tt.kind] || len(got) != 1 {
 				t.Fatalf("findings %+v, want one %s %s", rep.Findings, tt.severity, tt.kind)
 			}
-			if tt.severity == Error && rep.Errors() == 0 || tt.severity == Note && rep.Errors() != 0 {
+			if tt.severity == CheckError && rep.Errors() == 0 || tt.severity == CheckNote && rep.Errors() != 0 {
 				t.Errorf("%d errors", rep.Errors())
 			}
-			rep, err = Run(ctx, e.r, Options{Repair: true, Backup: backup})
+			rep, err = e.r.Check(ctx, CheckOptions{Repair: true, Backup: backup})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -178,7 +177,7 @@ func TestFindsAndRepairs(t *testing.T) {
 				t.Errorf("repaired = %q, want %v", rep.Findings[0].Repaired, tt.repaired)
 			}
 			if tt.repaired {
-				if rep, _ := Run(ctx, e.r, Options{}); len(rep.Findings) != 0 {
+				if rep, _ := e.r.Check(ctx, CheckOptions{}); len(rep.Findings) != 0 {
 					t.Errorf("after repair: %+v", rep.Findings)
 				}
 			}
@@ -186,7 +185,7 @@ func TestFindsAndRepairs(t *testing.T) {
 	}
 }
 
-func (e *env) blobPath(t *testing.T, path string) string {
+func (e *checkEnv) blobPath(t *testing.T, path string) string {
 	n, err := e.r.Stat(context.Background(), e.admin, path)
 	if err != nil {
 		t.Fatal(err)
@@ -199,17 +198,17 @@ func (e *env) blobPath(t *testing.T, path string) string {
 // journal then tells two stories under one id, and check tells them apart.
 func TestReusedNodeID(t *testing.T) {
 	ctx := context.Background()
-	e := newEnv(t)
+	e := newCheckEnv(t)
 	old := e.put(t, "/ancien.txt", "ancien")
 	e.r.Delete(ctx, e.admin, "/ancien.txt")
-	e.r.EmptyTrash(ctx, repo.System, time.Time{})
+	e.r.EmptyTrash(ctx, System, time.Time{})
 	n := e.put(t, "/nouveau.txt", "nouveau")
 	// nodes.id is a rowid without AUTOINCREMENT: purging the largest id
 	// makes it the next one. If that ever changes, this test must change.
 	if n.ID != old.ID {
 		t.Fatalf("id not reused (%d, %d): the test's premise no longer holds", old.ID, n.ID)
 	}
-	if rep, err := Run(ctx, e.r, Options{}); err != nil || rep.Errors() != 0 {
+	if rep, err := e.r.Check(ctx, CheckOptions{}); err != nil || rep.Errors() != 0 {
 		t.Errorf("findings %+v %v", rep.Findings, err)
 	}
 }

@@ -1,8 +1,9 @@
-// Package check verifies that the repository is consistent: every
-// version's content exists and matches its hash, the tree is a tree, and
-// the journal agrees with it. It reads the database directly (read-only)
-// and repairs only through internal/repo.
-package check
+package repo
+
+// Check verifies that the repository is consistent: every version's
+// content exists and matches its hash, the tree is a tree, and the journal
+// agrees with it. It reads the database (read-only) and repairs only
+// through the service's own methods. `notreasso check` and restores run it.
 
 import (
 	"context"
@@ -19,52 +20,51 @@ import (
 	"sync"
 	"time"
 
-	"notreasso/internal/repo"
 	"notreasso/storage"
 )
 
-// Severity of a finding.
-type Severity string
+// CheckSeverity of a finding.
+type CheckSeverity string
 
 const (
-	// Error is an inconsistency: something promised is not true.
-	Error Severity = "error"
-	// Note is expected leftover work (unused content awaiting collection,
+	// CheckError is an inconsistency: something promised is not true.
+	CheckError CheckSeverity = "error"
+	// CheckNote is expected leftover work (unused content awaiting collection,
 	// files of an interrupted upload): not a fault.
-	Note Severity = "note"
+	CheckNote CheckSeverity = "note"
 )
 
-// Finding is one thing check found.
-type Finding struct {
-	Severity Severity
+// CheckFinding is one thing check found.
+type CheckFinding struct {
+	Severity CheckSeverity
 	Kind     string // stable identifier, e.g. "blob-missing"
 	Subject  string // what it is about: a path, a blob, a journal entry
 	Detail   string
 	Repaired string // what --repair did, if anything
 }
 
-// Report is the result of a check.
-type Report struct {
+// CheckReport is the result of a check.
+type CheckReport struct {
 	Nodes, Versions, Blobs int
 	Hashed                 int64 // bytes read to verify hashes
 	JournalEntries         int
-	Findings               []Finding
+	Findings               []CheckFinding
 	Took                   time.Duration
 }
 
 // Errors counts the inconsistencies left unrepaired.
-func (r Report) Errors() int {
+func (r CheckReport) Errors() int {
 	n := 0
 	for _, f := range r.Findings {
-		if f.Severity == Error && f.Repaired == "" {
+		if f.Severity == CheckError && f.Repaired == "" {
 			n++
 		}
 	}
 	return n
 }
 
-// Options qualifies a check.
-type Options struct {
+// CheckOptions qualifies a check.
+type CheckOptions struct {
 	Quick   bool              // check sizes, not hashes (no content read)
 	Repair  bool              // repair what can be repaired safely
 	Backup  storage.BlobStore // with Repair: where to fetch missing or damaged content (a backup's blobs)
@@ -72,27 +72,27 @@ type Options struct {
 }
 
 type checker struct {
-	r    *repo.Service
+	s    *Service
 	db   *sql.DB
-	o    Options
+	o    CheckOptions
 	mu   sync.Mutex
-	rep  Report
+	rep  CheckReport
 	path map[int64]string // node id → path, for messages
 }
 
-func (c *checker) add(f Finding) {
+func (c *checker) add(f CheckFinding) {
 	c.mu.Lock()
 	c.rep.Findings = append(c.rep.Findings, f)
 	c.mu.Unlock()
 }
 
 // Run checks the repository behind r.
-func Run(ctx context.Context, r *repo.Service, o Options) (Report, error) {
+func (s *Service) Check(ctx context.Context, o CheckOptions) (CheckReport, error) {
 	start := time.Now()
 	if o.Workers <= 0 {
 		o.Workers = 4
 	}
-	c := &checker{r: r, db: r.DB().R, o: o}
+	c := &checker{s: s, db: s.db.R, o: o}
 	for _, step := range []func(context.Context) error{c.tree, c.versions, c.blobs, c.journal, c.leftovers} {
 		if err := step(ctx); err != nil {
 			return c.rep, err
@@ -101,7 +101,7 @@ func Run(ctx context.Context, r *repo.Service, o Options) (Report, error) {
 	sort.SliceStable(c.rep.Findings, func(i, j int) bool {
 		a, b := c.rep.Findings[i], c.rep.Findings[j]
 		if a.Severity != b.Severity {
-			return a.Severity == Error
+			return a.Severity == CheckError
 		}
 		return a.Kind < b.Kind
 	})
@@ -147,7 +147,7 @@ func (c *checker) tree(ctx context.Context) error {
 		if !ok || depth > 4096 {
 			return "", false
 		}
-		if id == repo.RootID {
+		if id == RootID {
 			return "/", true
 		}
 		pp, ok := pathOf(n.parent, depth+1)
@@ -159,18 +159,18 @@ func (c *checker) tree(ctx context.Context) error {
 		return p, true
 	}
 	for id, n := range nodes {
-		if id == repo.RootID {
+		if id == RootID {
 			continue
 		}
 		parent, ok := nodes[n.parent]
 		switch {
 		case !ok:
-			c.add(Finding{Error, "tree-orphan", fmt.Sprintf("node %d (%s)", id, n.name), "its folder does not exist", ""})
+			c.add(CheckFinding{CheckError, "tree-orphan", fmt.Sprintf("node %d (%s)", id, n.name), "its folder does not exist", ""})
 		case !parent.dir:
-			c.add(Finding{Error, "tree-under-file", fmt.Sprintf("node %d (%s)", id, n.name), "its parent is a file", ""})
+			c.add(CheckFinding{CheckError, "tree-under-file", fmt.Sprintf("node %d (%s)", id, n.name), "its parent is a file", ""})
 		default:
 			if _, ok := pathOf(id, 0); !ok {
-				c.add(Finding{Error, "tree-cycle", fmt.Sprintf("node %d (%s)", id, n.name), "not reachable from the root (a cycle)", ""})
+				c.add(CheckFinding{CheckError, "tree-cycle", fmt.Sprintf("node %d (%s)", id, n.name), "not reachable from the root (a cycle)", ""})
 			}
 		}
 	}
@@ -211,9 +211,9 @@ func (c *checker) versions(ctx context.Context) error {
 	}
 	rows.Close()
 	for _, b := range bad {
-		f := Finding{Error, "file-no-current-version", c.name(b.id), "the file's current version is missing", ""}
+		f := CheckFinding{CheckError, "file-no-current-version", c.name(b.id), "the file's current version is missing", ""}
 		if c.o.Repair && b.versions > 0 {
-			if n, err := c.r.RepairCurrentVersion(ctx, repo.System, b.id); err == nil {
+			if n, err := c.s.RepairCurrentVersion(ctx, System, b.id); err == nil {
 				f.Repaired = fmt.Sprintf("version %d, its newest, made current", n)
 			}
 		}
@@ -224,7 +224,7 @@ func (c *checker) versions(ctx context.Context) error {
 		return err
 	}
 	if mismatched > 0 {
-		c.add(Finding{Error, "version-size", fmt.Sprintf("%d versions", mismatched), "recorded size differs from their content's", ""})
+		c.add(CheckFinding{CheckError, "version-size", fmt.Sprintf("%d versions", mismatched), "recorded size differs from their content's", ""})
 	}
 	return c.db.QueryRowContext(ctx, `SELECT count(*) FROM versions`).Scan(&c.rep.Versions)
 }
@@ -264,7 +264,7 @@ func (c *checker) blobs(ctx context.Context) error {
 				if kind == "" || !c.stillUsed(ctx, b.key) {
 					continue
 				}
-				f := Finding{Error, kind, "content " + b.key, fmt.Sprintf("%s (used by %s)", detail, c.name(b.node)), ""}
+				f := CheckFinding{CheckError, kind, "content " + b.key, fmt.Sprintf("%s (used by %s)", detail, c.name(b.node)), ""}
 				if c.o.Repair && c.o.Backup != nil {
 					f.Repaired = c.fetch(ctx, b.key, b.size)
 				}
@@ -285,7 +285,7 @@ func (c *checker) blobs(ctx context.Context) error {
 
 // verify returns a finding kind and detail if the blob is not as recorded.
 func (c *checker) verify(ctx context.Context, key string, size int64) (string, string) {
-	info, err := c.r.Blobs().Stat(ctx, key)
+	info, err := c.s.blobs.Stat(ctx, key)
 	switch {
 	case errors.Is(err, storage.ErrNotFound):
 		return "blob-missing", "not in the blob store"
@@ -296,7 +296,7 @@ func (c *checker) verify(ctx context.Context, key string, size int64) (string, s
 	case c.o.Quick:
 		return "", ""
 	}
-	rc, err := c.r.Blobs().Get(ctx, key, 0, -1)
+	rc, err := c.s.blobs.Get(ctx, key, 0, -1)
 	if err != nil {
 		return "blob-unreadable", err.Error()
 	}
@@ -329,7 +329,7 @@ func (c *checker) fetch(ctx context.Context, key string, size int64) string {
 		return ""
 	}
 	defer rc.Close()
-	if err := c.r.RestoreBlob(ctx, repo.System, key, rc, size); err != nil {
+	if err := c.s.RestoreBlob(ctx, System, key, rc, size); err != nil {
 		return ""
 	}
 	return "copied back from the backup, hash verified"
@@ -344,22 +344,22 @@ func (c *checker) leftovers(ctx context.Context) error {
 		return err
 	}
 	if unused > 0 {
-		c.add(Finding{Note, "blob-unused", fmt.Sprintf("%d contents (%d bytes)", unused, unusedBytes), "no version uses them; notreasso gc removes them after the grace period", ""})
+		c.add(CheckFinding{CheckNote, "blob-unused", fmt.Sprintf("%d contents (%d bytes)", unused, unusedBytes), "no version uses them; notreasso gc removes them after the grace period", ""})
 	}
 	if err := c.db.QueryRowContext(ctx, `SELECT count(*) FROM blobs WHERE state = 'deleting'`).Scan(&deleting); err != nil {
 		return err
 	}
 	if deleting > 0 {
-		f := Finding{Note, "gc-interrupted", fmt.Sprintf("%d contents", deleting), "a collection was interrupted while deleting them", ""}
+		f := CheckFinding{CheckNote, "gc-interrupted", fmt.Sprintf("%d contents", deleting), "a collection was interrupted while deleting them", ""}
 		if c.o.Repair {
-			if n, err := c.r.ResumeCollection(ctx, repo.System); err == nil {
+			if n, err := c.s.ResumeCollection(ctx, System); err == nil {
 				f.Repaired = fmt.Sprintf("finished deleting %d", n)
 			}
 		}
 		c.add(f)
 	}
 	var orphans []string
-	err := c.r.Blobs().List(ctx, "", func(b storage.BlobInfo) error {
+	err := c.s.blobs.List(ctx, "", func(b storage.BlobInfo) error {
 		var one int
 		if err := c.db.QueryRowContext(ctx, `SELECT 1 FROM blobs WHERE sha256 = ?`, b.Key).Scan(&one); errors.Is(err, sql.ErrNoRows) {
 			orphans = append(orphans, b.Key)
@@ -372,9 +372,9 @@ func (c *checker) leftovers(ctx context.Context) error {
 		return fmt.Errorf("list blobs: %w", err)
 	}
 	for _, k := range orphans {
-		c.add(Finding{Note, "blob-orphan", "content " + k, "stored but never recorded (an upload interrupted before it was saved); notreasso gc removes it", ""})
+		c.add(CheckFinding{CheckNote, "blob-orphan", "content " + k, "stored but never recorded (an upload interrupted before it was saved); notreasso gc removes it", ""})
 	}
-	entries, _ := os.ReadDir(c.r.SpoolDir())
+	entries, _ := os.ReadDir(c.s.SpoolDir())
 	var old []string
 	for _, e := range entries {
 		if info, err := e.Info(); err == nil && strings.HasPrefix(e.Name(), "spool-") && time.Since(info.ModTime()) > 24*time.Hour {
@@ -382,10 +382,10 @@ func (c *checker) leftovers(ctx context.Context) error {
 		}
 	}
 	if len(old) > 0 {
-		f := Finding{Note, "spool-leftover", fmt.Sprintf("%d files in %s", len(old), c.r.SpoolDir()), "partial uploads older than a day", ""}
+		f := CheckFinding{CheckNote, "spool-leftover", fmt.Sprintf("%d files in %s", len(old), c.s.SpoolDir()), "partial uploads older than a day", ""}
 		if c.o.Repair {
 			for _, name := range old {
-				os.Remove(filepath.Join(c.r.SpoolDir(), name))
+				os.Remove(filepath.Join(c.s.SpoolDir(), name))
 			}
 			f.Repaired = "removed"
 		}
