@@ -132,7 +132,11 @@ func describeEntry(l *Locale, e repo.Entry) auditLine {
 		if used[k] || k == "ids" || k == "by" {
 			continue
 		}
-		extra = append(extra, k+": "+data[k])
+		label := l.T("audit.d_" + k)
+		if label == "audit.d_"+k {
+			label = k
+		}
+		extra = append(extra, label+": "+data[k])
 	}
 	line.Text, line.Extra = text, strings.Join(extra, " · ")
 	return line

@@ -33,8 +33,14 @@ type retentionData struct {
 	Kept      []repo.KeptVersion
 	Rules     []ruleRow // every rule, on the root's page
 	Mode      string    // the form's starting choice
-	Ages      map[string][]ageChoice
+	Fields    []ageField
 	Form      policyJSON
+}
+
+// ageField is one age limit of the rule form.
+type ageField struct {
+	Name, Value string
+	Choices     []ageChoice
 }
 
 type ruleRow struct {
@@ -92,10 +98,10 @@ func (s *Server) retentionPage(c *fiber.Ctx) error {
 		def := toPolicyJSON(s.repo.DefaultRetention(), "")
 		d.Form.EveryFor, d.Form.HourlyFor, d.Form.DailyFor, d.Form.WeeklyFor = def.EveryFor, def.HourlyFor, def.DailyFor, def.WeeklyFor
 	}
-	d.Ages = map[string][]ageChoice{}
-	for field, cur := range map[string]string{"every_for": d.Form.EveryFor, "hourly_for": d.Form.HourlyFor,
-		"daily_for": d.Form.DailyFor, "weekly_for": d.Form.WeeklyFor} {
-		d.Ages[field] = ageChoices(pg.L, cur)
+	for _, f := range []ageField{{Name: "every_for", Value: d.Form.EveryFor}, {Name: "hourly_for", Value: d.Form.HourlyFor},
+		{Name: "daily_for", Value: d.Form.DailyFor}, {Name: "weekly_for", Value: d.Form.WeeklyFor}} {
+		f.Choices = ageChoices(pg.L, f.Value)
+		d.Fields = append(d.Fields, f)
 	}
 	pg.Data = d
 	return s.render(c, fiber.StatusOK, "retention", pg)
@@ -137,7 +143,7 @@ func ageWords(l *Locale, d time.Duration) string {
 	case d == retention.Forever:
 		return l.T("ret.forever")
 	case d == 0:
-		return l.T("ret.zero")
+		return l.T("ret.none_age")
 	case d%retention.Week == 0 && d/retention.Week < 52:
 		return l.T("ret.weeks", "Count", int(d/retention.Week))
 	case d%retention.Day == 0:
