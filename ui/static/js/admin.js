@@ -69,7 +69,9 @@ document.querySelectorAll('input[data-accounts]').forEach((input) => {
     if (list.hidden || !opts.length) return;
     if (e.key === 'ArrowDown') { e.preventDefault(); mark((active + 1) % opts.length); }
     else if (e.key === 'ArrowUp') { e.preventDefault(); mark((active - 1 + opts.length) % opts.length); }
-    else if (e.key === 'Enter' && active >= 0) { e.preventDefault(); choose(opts[active]); }
+    // Enter takes the highlighted account and lets the form go on: one
+    // key picks and adds.
+    else if (e.key === 'Enter' && active >= 0) { input.value = opts[active].dataset.login; close(); }
     else if (e.key === 'Escape') { close(); }
   });
   input.addEventListener('blur', () => setTimeout(close, 150));
