@@ -105,11 +105,29 @@ func TestUIGroups(t *testing.T) {
 	u.open("/admin", "#accounts")
 	u.screenshot("admin")
 
-	// Removing a member.
+	// Removing a member, renaming, deleting.
 	u.open("/admin/groups/Bureau", "#members")
 	u.b.Navigates("remove marie", chromedp.Click(`#members form button[aria-label*="marie"]`))
 	if st := api.call("GET", "/api/v1/admin/groups/Bureau", nil, &g); st != 200 || strings.Join(g.Members, ",") != "paul.martin" {
 		t.Fatalf("group after removing marie: %d %v", st, g.Members)
+	}
+	browser.Eval[string](u.b, `document.getElementById('rename').value = 'Bureau 2026'`)
+	u.b.Navigates("rename", chromedp.Submit("#rename"))
+	if got := u.text("h1"); got != "Bureau 2026" {
+		t.Fatalf("after renaming: %q", got)
+	}
+	u.b.Do("open delete", chromedp.Click("details.confirm summary"))
+	u.b.Navigates("delete", chromedp.Click("#delete-group"))
+	u.clean("group deleted")
+	if st := api.call("GET", "/api/v1/admin/groups/Bureau%202026", nil, nil); st != 404 {
+		t.Errorf("deleted group: %d", st)
+	}
+	var grants struct{ Grants []struct{ Principal string } }
+	api.call("GET", "/api/v1/grants/Bureau%20(priv%C3%A9)", nil, &grants)
+	for _, gr := range grants.Grants {
+		if strings.HasPrefix(gr.Principal, "group:") {
+			t.Errorf("a grant of the deleted group is left: %+v", gr)
+		}
 	}
 	_ = srv
 }
@@ -181,6 +199,17 @@ func TestUIAppPasswordRclone(t *testing.T) {
 		t.Errorf("list after use: %q", got)
 	}
 
+	// The private feed address: made by a form, shown once after the
+	// redirect; a reload makes no new one.
+	u.b.Navigates("feed token", chromedp.Click("#feed-token"))
+	if p := browser.Eval[string](u.b, `location.pathname + location.search`); p != "/account?ok=feed_token" || !strings.Contains(u.text("#feed-url"), "?token=") {
+		t.Errorf("after making a feed address: %s %q", p, u.text("#feed-url"))
+	}
+	u.b.Navigates("reload", chromedp.Reload())
+	if browser.Eval[bool](u.b, `!!document.getElementById('feed-url')`) {
+		t.Error("the feed address is shown again after a reload")
+	}
+
 	u.b.Navigates("revoke", chromedp.Click(`#app-list form button`))
 	u.clean("revoked")
 	if browser.Eval[bool](u.b, `!!document.querySelector('#app-list')`) {
@@ -243,6 +272,11 @@ func TestUIRetentionAndTrash(t *testing.T) {
 		t.Fatalf("rule through the API: %d %+v", st, rule)
 	}
 	u.screenshot("retention")
+	u.b.Navigates("switch to English", chromedp.Click("#switch-lang"))
+	if got := u.text("#ret-summary"); got != "Keep every version for 30 days, then one per day up to 90 days old, then nothing older; at most 20 versions." {
+		t.Errorf("rule in English: %q", got)
+	}
+	u.b.Navigates("back to French", chromedp.Click("#switch-lang"))
 	u.open("/retention/", "#rules")
 	if got := u.text("#rules"); !strings.Contains(got, "/Statuts") || !strings.Contains(got, "90 jours") {
 		t.Errorf("rules overview: %q", got)
