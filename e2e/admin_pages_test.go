@@ -107,6 +107,16 @@ func TestAdminPagesDoors(t *testing.T) {
 	// A reset link resets its own account only, and only once.
 	admin := newBrowser(t, wd.srv)
 	admin.login("admin", server.AdminPassword)
+	// An account made without a password comes with a link, shown once.
+	if st, loc := admin.form("/do/users", url.Values{"login": {"nouvelle"}, "role": {"member"}, "display_name": {"Nouvelle Venue"}}); st != 303 || loc != "/admin/users/nouvelle?ok=user_invited#reset" {
+		t.Fatalf("invite: %d %s", st, loc)
+	}
+	if _, page, _ := admin.do("GET", "/admin/users/nouvelle", nil, accept); !strings.Contains(page, wd.srv.URL+"/reset/") {
+		t.Error("no link after creating an account without a password")
+	}
+	if _, page, _ := admin.do("GET", "/admin/users/nouvelle", nil, accept); strings.Contains(page, "/reset/") || !strings.Contains(page, `id="reset-pending"`) {
+		t.Error("the invitation link is shown twice, or not said pending")
+	}
 	if st, loc := admin.form("/do/admin/users/lea/reset", url.Values{}); st != 303 || !strings.Contains(loc, "#reset") {
 		t.Fatalf("reset link: %d %s", st, loc)
 	}

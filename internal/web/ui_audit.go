@@ -29,7 +29,6 @@ type auditLine struct {
 	Text   string // the action in words
 	Extra  string // the remaining details, as key: value
 	Action string
-	Path   string // a live path to link to, if the entry names one
 }
 
 type auditData struct {
@@ -106,9 +105,6 @@ func describeEntry(l *Locale, e repo.Entry) auditLine {
 	data := map[string]string{}
 	for k, v := range e.Details {
 		data[k] = detailString(l, k, v)
-	}
-	if p, ok := e.Details["path"].(string); ok && strings.HasPrefix(p, "/") {
-		line.Path = p
 	}
 	kv := []any{}
 	for _, k := range []string{"login", "group", "from", "path", "principal", "role", "name", "rule", "tag", "version", "expires"} {
