@@ -42,6 +42,7 @@ func TestAdminPagesDoors(t *testing.T) {
 		{"/do/admin/users/lea/reset", nil},
 		{"/do/admin/users/lea", url.Values{"role": {"admin"}, "display_name": {"x"}}},
 		{"/do/users", url.Values{"login": {"pirate"}, "role": {"admin"}}},
+		{"/do/admin/users/lea/devices", url.Values{"logout": {"1"}}},
 	} {
 		if f.v == nil {
 			f.v = url.Values{}
@@ -104,9 +105,43 @@ func TestAdminPagesDoors(t *testing.T) {
 		t.Errorf("a guest without grants opens the retention page: %d", st)
 	}
 
+	// Her own profile.
+	if st, loc := marie.form("/do/profile", url.Values{"display_name": {"Marie Curie"}, "email": {"marie@example.org"}}); st != 303 || loc != "/account?ok=profile_saved" {
+		t.Errorf("profile: %d %s", st, loc)
+	}
+	if st, loc := marie.form("/do/profile", url.Values{"display_name": {"Marie"}, "email": {"pas une adresse"}}); st != 303 || loc != "/account?err=bad_email" {
+		t.Errorf("bad e-mail: %d %s", st, loc)
+	}
+	var me struct {
+		DisplayName string `json:"display_name"`
+		Email       string `json:"email"`
+	}
+	if wd.users["marie"].call("GET", "/api/v1/me", nil, &me); me.DisplayName != "Marie Curie" || me.Email != "marie@example.org" {
+		t.Errorf("profile after saving: %+v", me)
+	}
+
 	// A reset link resets its own account only, and only once.
 	admin := newBrowser(t, wd.srv)
 	admin.login("admin", server.AdminPassword)
+	// Lea's devices: app passwords only, then every browser session closed.
+	lea := newBrowser(t, wd.srv)
+	lea.login("lea", userPassword)
+	if st, loc := admin.form("/do/admin/users/lea/devices", url.Values{"app_passwords_only": {"1"}}); st != 303 || !strings.Contains(loc, "ok=user_saved") {
+		t.Fatalf("app passwords only: %d %s", st, loc)
+	}
+	if st := newClient(t, wd.srv, "lea", userPassword).call("GET", "/api/v1/me", nil, nil); st != 401 {
+		t.Errorf("lea's account password over Basic after app passwords only: %d", st)
+	}
+	if st, _, _ := lea.do("GET", "/api/v1/me/app-passwords", nil, nil); st != 200 {
+		t.Fatalf("lea's session before closing: %d", st)
+	}
+	if st, loc := admin.form("/do/admin/users/lea/devices", url.Values{"logout": {"1"}}); st != 303 || !strings.Contains(loc, "ok=logged_out") {
+		t.Fatalf("close sessions: %d %s", st, loc)
+	}
+	if st, _, _ := lea.do("GET", "/api/v1/me/app-passwords", nil, nil); st != 401 {
+		t.Errorf("lea's session after closing all: %d", st)
+	}
+
 	// An account made without a password comes with a link, shown once.
 	if st, loc := admin.form("/do/users", url.Values{"login": {"nouvelle"}, "role": {"member"}, "display_name": {"Nouvelle Venue"}}); st != 303 || loc != "/admin/users/nouvelle?ok=user_invited#reset" {
 		t.Fatalf("invite: %d %s", st, loc)
@@ -134,7 +169,8 @@ func TestAdminPagesDoors(t *testing.T) {
 	if st, loc := visitor.form("/reset/"+token, url.Values{"new": {"nouveau-secret"}, "again": {"nouveau-secret"}}); st != 303 || loc != "/login?ok=password_set" {
 		t.Fatalf("reset: %d %s", st, loc)
 	}
-	if st := newClient(t, wd.srv, "lea", "nouveau-secret").call("GET", "/api/v1/me", nil, nil); st != 200 {
+	// (Lea uses app passwords only over Basic: her new password is for the browser.)
+	if st := newBrowser(t, wd.srv).login("lea", "nouveau-secret"); st != 200 {
 		t.Errorf("lea's new password: %d", st)
 	}
 	if st, _ := visitor.form("/reset/"+token, url.Values{"new": {"encore-autre"}, "again": {"encore-autre"}}); st != 410 {

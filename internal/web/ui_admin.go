@@ -33,6 +33,8 @@ func (s *Server) uiAdminRoutes(page, post func(string, fiber.Handler)) {
 	page("/admin/users/:login", s.adminUserPage)
 	post("/do/admin/users/:login", s.adminUpdateUserForm)
 	post("/do/admin/users/:login/reset", s.adminResetLinkForm)
+	post("/do/admin/users/:login/devices", s.adminDevicesForm)
+	post("/do/profile", s.profileForm)
 	post("/do/admin/users/:login/app-passwords/:id/revoke", s.adminRevokeAppPasswordForm)
 	page("/reset/:token", s.resetPage)
 	post("/reset/:token", s.resetForm)
@@ -308,4 +310,37 @@ func (s *Server) resetForm(c *fiber.Ctx) error {
 		sess.Destroy()
 	}
 	return c.Redirect("/login?ok=password_set", fiber.StatusSeeOther)
+}
+
+// adminDevicesForm ends every browser session of the account (a lost
+// phone), or sets whether its network drives and programs must use app
+// passwords rather than the account password.
+func (s *Server) adminDevicesForm(c *fiber.Ctx) error {
+	if err := s.adminOnly(c); err != nil {
+		return err
+	}
+	login, ctx, actor := loginParam(c), c.UserContext(), principal(c).UserID
+	to := userURL(login)
+	if c.FormValue("logout") != "" {
+		return doneTo(c, to, s.auth.LogoutEverywhere(ctx, actor, login), "logged_out")
+	}
+	only := c.FormValue("app_passwords_only") != ""
+	_, err := s.auth.UpdateUser(ctx, actor, login, auth.UserChanges{AppPasswordsOnly: &only})
+	return doneTo(c, to, err, "user_saved")
+}
+
+// profileForm saves the caller's own display name and e-mail address.
+func (s *Server) profileForm(c *fiber.Ctx) error {
+	p := principal(c)
+	if p.Anonymous() {
+		return loginRedirect(c)
+	}
+	display, email := c.FormValue("display_name"), strings.TrimSpace(c.FormValue("email"))
+	if email != "" {
+		if a, err := mail.ParseAddress(email); err != nil || a.Address != email {
+			return redirectMsg(c, "/account", "err", "bad_email")
+		}
+	}
+	_, err := s.auth.UpdateUser(c.UserContext(), p.UserID, p.Login, auth.UserChanges{DisplayName: &display, Email: &email})
+	return doneTo(c, "/account", err, "profile_saved")
 }
