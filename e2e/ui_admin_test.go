@@ -359,6 +359,7 @@ func TestUIPasswordReset(t *testing.T) {
 	if got := u.text("#audit"); !strings.Contains(got, "a créé un lien de mot de passe pour jeanne") || !strings.Contains(got, "a choisi un nouveau mot de passe") {
 		t.Errorf("audit log: %q", got)
 	}
+	u.screenshot("audit")
 	u.b.Do("filter by jeanne", chromedp.SetValue("#f-actor", "jeanne"))
 	u.b.Navigates("filter", chromedp.Submit("#f-actor"))
 	if rows := browser.Eval[[]string](u.b, `[...document.querySelectorAll('#audit tbody tr')].map(r => r.dataset.action)`); len(rows) != 1 || rows[0] != "user_reset_done" {
@@ -372,7 +373,6 @@ func TestUIPasswordReset(t *testing.T) {
 	if first := u.text("#audit tbody tr:first-child"); !strings.Contains(first, "Atelier 54") {
 		t.Errorf("newest entry first: %q", first)
 	}
-	u.screenshot("audit")
 	u.b.Navigates("older", chromedp.Click("#audit-next"))
 	if got := u.text("#audit"); !strings.Contains(got, "Atelier 04") || strings.Contains(got, "Atelier 05") {
 		t.Errorf("second page: %q", got)

@@ -125,7 +125,7 @@ func describeEntry(l *Locale, e repo.Entry) auditLine {
 	}
 	var extra []string
 	for _, k := range sortedKeys(data) {
-		if used[k] || k == "ids" || k == "by" {
+		if used[k] || data[k] == "" || k == "ids" || k == "by" {
 			continue
 		}
 		label := l.T("audit.d_" + k)
@@ -144,8 +144,15 @@ func detailString(l *Locale, key string, v any) string {
 	case string:
 		switch key {
 		case "role", "previous":
-			if t := l.T("role." + x); t != "role."+x {
-				return t
+			// Folder roles (viewer…) or account roles (member…).
+			for _, id := range []string{"role." + x, "urole." + x} {
+				if t := l.T(id); t != id {
+					return t
+				}
+			}
+		case "expires":
+			if at, err := time.Parse(time.RFC3339, x); err == nil {
+				return l.Date(at)
 			}
 		case "principal":
 			kind, name, _ := strings.Cut(x, ":")
