@@ -21,6 +21,9 @@ func (b *cookieClient) form(path string, v url.Values) (int, string) {
 // manager deletes for good only where they manage; reset links are for
 // their one account.
 func TestAdminPagesDoors(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end-to-end test: not with -short")
+	}
 	wd := newWorld(t, server.Options{})
 	marie := newBrowser(t, wd.srv)
 	if st := marie.login("marie", userPassword); st != 200 {
@@ -123,6 +126,14 @@ func TestAdminPagesDoors(t *testing.T) {
 	// A reset link resets its own account only, and only once.
 	admin := newBrowser(t, wd.srv)
 	admin.login("admin", server.AdminPassword)
+	// The last administrator stays one, and a bad address is said so.
+	if st, loc := admin.form("/do/admin/users/admin", url.Values{"role": {"member"}, "display_name": {""}, "email": {""}}); st != 303 || !strings.Contains(loc, "err=last_admin") {
+		t.Errorf("demoting the last admin: %d %s", st, loc)
+	}
+	if st, loc := admin.form("/do/admin/users/lea", url.Values{"role": {"guest"}, "display_name": {"Léa"}, "email": {"léa chez asso"}}); st != 303 || !strings.Contains(loc, "err=bad_email") {
+		t.Errorf("a bad address: %d %s", st, loc)
+	}
+
 	// Lea's devices: app passwords only, then every browser session closed.
 	lea := newBrowser(t, wd.srv)
 	lea.login("lea", userPassword)

@@ -146,7 +146,7 @@ func (s *Server) adminDisableUser(c *fiber.Ctx) error {
 	}
 	disable := c.FormValue("disable") != ""
 	err := s.auth.SetDisabled(c.UserContext(), principal(c).UserID, login, disable)
-	if errors.Is(err, auth.ErrInvalid) {
+	if errors.Is(err, auth.ErrLastAdmin) {
 		return back(c, "err", "last_admin")
 	}
 	if disable {
@@ -224,9 +224,7 @@ func (s *Server) adminUpdateUserForm(c *fiber.Ctx) error {
 		}
 	}
 	_, err := s.auth.UpdateUser(c.UserContext(), principal(c).UserID, login, ch)
-	if errors.Is(err, auth.ErrInvalid) && (ch.Role != nil || ch.Disabled != nil) {
-		// The profile was checked above: what is left is the last
-		// administrator, who stays one.
+	if errors.Is(err, auth.ErrLastAdmin) {
 		return back(c, "err", "last_admin")
 	}
 	return done(c, err, "user_saved")
