@@ -45,6 +45,7 @@ func (s *Server) uiAdminRoutes(page, post func(string, fiber.Handler)) {
 	post("/do/admin/groups/rename", s.renameGroupForm)
 	post("/do/admin/groups/delete", s.deleteGroupForm)
 	post("/do/admin/groups/members", s.groupMemberForm)
+	post("/do/admin/groups/grants", s.groupGrantForm)
 
 	post("/do/app-passwords", s.createAppPasswordForm)
 	post("/do/app-passwords/revoke", s.revokeAppPasswordForm)
@@ -54,7 +55,6 @@ func (s *Server) uiAdminRoutes(page, post func(string, fiber.Handler)) {
 	page("/retention", s.retentionPage)
 	page("/retention/*", s.retentionPage)
 	post("/do/retention", s.setRetentionForm)
-	post("/do/retention/clear", s.clearRetentionForm)
 	post("/do/trash/purge", s.purgeTrashForm)
 	post("/do/trash/empty", s.emptyTrashForm)
 }

@@ -80,13 +80,18 @@ func (s *Server) groupPage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	folders, err := s.folderChoices(c)
+	if err != nil {
+		return err
+	}
 	pg := s.newPage(c, "admin")
 	pg.Title = g.Name
 	pg.Data = struct {
 		G       auth.Group
 		Members []memberRow
 		Grants  []repo.GrantInfo
-	}{g, members, grants}
+		Folders []string
+	}{g, members, grants, folders}
 	return s.render(c, fiber.StatusOK, "group", pg)
 }
 
@@ -173,4 +178,52 @@ func memberLogin(v string) string {
 		}
 	}
 	return v
+}
+
+// folderChoices suggests folders to open to a group: the top-level folders
+// and the ones just below them (at most 300).
+func (s *Server) folderChoices(c *fiber.Ctx) ([]string, error) {
+	ctx, p := c.UserContext(), principal(c)
+	_, top, err := s.repo.List(ctx, p, "/")
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, n := range top {
+		if !n.Dir {
+			continue
+		}
+		out = append(out, n.Path)
+		_, kids, err := s.repo.List(ctx, p, n.Path)
+		if err != nil {
+			return nil, err
+		}
+		for _, k := range kids {
+			if k.Dir && len(out) < 300 {
+				out = append(out, k.Path)
+			}
+		}
+	}
+	return out, nil
+}
+
+// groupGrantForm opens a folder to the group with a role, or (remove=1)
+// takes the group's grant on it away.
+func (s *Server) groupGrantForm(c *fiber.Ctx) error {
+	if err := s.adminOnly(c); err != nil {
+		return err
+	}
+	group := c.FormValue("group")
+	to := groupURL(group)
+	path := "/" + strings.Trim(strings.TrimSpace(c.FormValue("path")), "/")
+	who := repo.Grantee{Kind: acl.KindGroup, Name: group}
+	if c.FormValue("remove") != "" {
+		return doneTo(c, to, s.repo.Revoke(c.UserContext(), principal(c), path, who), "grant_removed")
+	}
+	role, err := acl.ParseRole(c.FormValue("role"))
+	if err != nil || role < acl.Viewer {
+		return redirectMsg(c, to, "err", "invalid")
+	}
+	_, err = s.repo.Grant(c.UserContext(), principal(c), path, who, role)
+	return doneTo(c, to, err, "grant_added")
 }

@@ -223,14 +223,6 @@ func (s *Server) setRetentionForm(c *fiber.Ctx) error {
 	return doneTo(c, to, err, "retention_saved")
 }
 
-func (s *Server) clearRetentionForm(c *fiber.Ctx) error {
-	if principal(c).Anonymous() {
-		return loginRedirect(c)
-	}
-	path := c.FormValue("path")
-	return doneTo(c, "/retention/"+escapePath(path), s.repo.ClearRetention(c.UserContext(), principal(c), path), "retention_cleared")
-}
-
 // trashRow is a trash item with when it goes for good.
 type trashRow struct {
 	repo.TrashItem
