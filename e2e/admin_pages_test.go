@@ -46,6 +46,7 @@ func TestAdminPagesDoors(t *testing.T) {
 		{"/do/admin/users/lea", url.Values{"role": {"admin"}, "display_name": {"x"}}},
 		{"/do/users", url.Values{"login": {"pirate"}, "role": {"admin"}}},
 		{"/do/admin/users/lea/devices", url.Values{"logout": {"1"}}},
+		{"/do/admin/groups/grants", url.Values{"group": {"partenaires"}, "path": {"/"}, "role": {"manager"}}},
 	} {
 		if f.v == nil {
 			f.v = url.Values{}

@@ -90,9 +90,21 @@ func TestUIGroups(t *testing.T) {
 		t.Errorf("members list: %q", got)
 	}
 
-	// The folders the group reaches link to them.
-	mustAPI(t, api, 200, "POST", "/api/v1/grants/Bureau%20(priv%C3%A9)", map[string]any{"principal": "group:Bureau", "role": "editor"})
-	u.open("/admin/groups/Bureau", "#group-folders")
+	// A folder opened to the group from its page; the folders it reaches
+	// link to them.
+	if !browser.Eval[bool](u.b, `[...document.querySelectorAll('#grant-folders option')].some(o => o.value === '/Bureau (privé)')`) {
+		t.Error("the folder is not suggested")
+	}
+	u.b.Do("folder", chromedp.SendKeys("#grant-path", "/Bureau (privé)"))
+	u.b.Navigates("open the folder to the group", chromedp.Click("#add-folder-btn"))
+	u.clean("folder opened")
+	var gr struct {
+		Grants []struct{ Principal, Role string }
+	}
+	api.call("GET", "/api/v1/grants/Bureau%20(priv%C3%A9)", nil, &gr)
+	if len(gr.Grants) == 0 || gr.Grants[len(gr.Grants)-1].Principal != "group:Bureau" || gr.Grants[len(gr.Grants)-1].Role != "editor" {
+		t.Fatalf("grants after opening the folder: %+v", gr.Grants)
+	}
 	if got := u.text("#group-folders"); !strings.Contains(got, "/Bureau (privé)") || !strings.Contains(got, "modification") {
 		t.Errorf("folders of the group: %q", got)
 	}
