@@ -21,9 +21,6 @@ func (b *cookieClient) form(path string, v url.Values) (int, string) {
 // manager deletes for good only where they manage; reset links are for
 // their one account.
 func TestAdminPagesDoors(t *testing.T) {
-	if testing.Short() {
-		t.Skip("end-to-end test: not with -short")
-	}
 	wd := newWorld(t, server.Options{})
 	marie := newBrowser(t, wd.srv)
 	if st := marie.login("marie", userPassword); st != 200 {

@@ -23,9 +23,6 @@ import (
 
 func adminUI(t *testing.T) (*server.Server, *ui, *client) {
 	t.Helper()
-	if testing.Short() {
-		t.Skip("browser test: not with -short")
-	}
 	srv := server.Start(t, server.Options{})
 	u := &ui{t: t, b: browser.Start(t, browser.Options{AcceptLanguage: "fr-FR,fr"}), base: srv.URL, shots: screenshotDir(t)}
 	return srv, u, admin(t, srv)

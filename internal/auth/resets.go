@@ -118,7 +118,7 @@ func (s *Service) UseResetLink(ctx context.Context, token, password string) (Use
 	if len(password) < 8 {
 		return User{}, fmt.Errorf("%w: a password has at least 8 characters", ErrInvalid)
 	}
-	hash, err := HashPassword(password)
+	hash, err := HashPassword(ctx, password)
 	if err != nil {
 		return User{}, err
 	}
@@ -142,7 +142,7 @@ func (s *Service) UseResetLink(ctx context.Context, token, password string) (Use
 		}
 		return s.audit(ctx, tx, uid, "user_reset_done", map[string]any{"login": login})
 	})
-	s.forget()
+	// The new hash alone ends cached Basic credentials (see SetPassword).
 	if err != nil {
 		return User{}, err
 	}
