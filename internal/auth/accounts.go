@@ -13,6 +13,10 @@ import (
 	"notreasso/internal/acl"
 )
 
+// ErrLastAdmin refuses to demote or disable the last active administrator
+// (it is also an ErrInvalid).
+var ErrLastAdmin = fmt.Errorf("%w: at least one active administrator must remain", ErrInvalid)
+
 // NewUser is what an account is created with.
 type NewUser struct {
 	Login       string
@@ -160,7 +164,7 @@ func (s *Service) UpdateUser(ctx context.Context, actor int64, login string, ch 
 				return err
 			}
 			if others == 0 {
-				return fmt.Errorf("%w: %s is the last active administrator", ErrInvalid, login)
+				return fmt.Errorf("%w: %s is the last active administrator", ErrLastAdmin, login)
 			}
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE users SET display_name = ?, email = ?, lang = ?, role = ?, disabled = ?, app_passwords_only = ? WHERE id = ?`,

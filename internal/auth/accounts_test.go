@@ -46,7 +46,7 @@ func TestProfileAndRoles(t *testing.T) {
 	if _, err := s.CreateUser(ctx, 0, "root", "secret-123", acl.Admin); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.UpdateUser(ctx, 0, "root", UserChanges{Role: ptr(acl.Member)}); !errors.Is(err, ErrInvalid) {
+	if _, err := s.UpdateUser(ctx, 0, "root", UserChanges{Role: ptr(acl.Member)}); !errors.Is(err, ErrLastAdmin) {
 		t.Errorf("last admin demoted: %v", err)
 	}
 	if err := s.SetDisabled(ctx, 0, "root", true); !errors.Is(err, ErrInvalid) {

@@ -31,9 +31,12 @@ var auditPrefixes = map[string][]string{
 
 // JournalQuery selects journal entries, newest first.
 type JournalQuery struct {
-	Category string // "", "accounts", "grants", "shares" or "files" (everything else)
-	Before   int64  // only entries with a smaller sequence number (paging); 0: from the newest
-	Limit    int    // at most this many (default 100, at most 1000)
+	Category string    // "", "accounts", "grants", "shares" or "files" (everything else)
+	Before   int64     // only entries with a smaller sequence number (paging); 0: from the newest
+	Limit    int       // at most this many (default 100, at most 1000)
+	Actor    string    // only what this login did ("" for everyone)
+	Since    time.Time // only entries at or after this time (zero: no bound)
+	Until    time.Time // only entries before this time (zero: no bound)
 }
 
 // Journal is the audit log: every change to the tree, accounts, grants and
@@ -50,6 +53,15 @@ func (s *Service) Journal(ctx context.Context, p acl.Principal, q JournalQuery) 
 	var args []any
 	if q.Before > 0 {
 		conds, args = append(conds, `j.seq < ?`), append(args, q.Before)
+	}
+	if q.Actor != "" {
+		conds, args = append(conds, `j.actor = (SELECT id FROM users WHERE login = ?)`), append(args, q.Actor)
+	}
+	if !q.Since.IsZero() {
+		conds, args = append(conds, `j.at >= ?`), append(args, q.Since.UnixNano())
+	}
+	if !q.Until.IsZero() {
+		conds, args = append(conds, `j.at < ?`), append(args, q.Until.UnixNano())
 	}
 	switch prefixes, ok := auditPrefixes[q.Category]; {
 	case q.Category == "":

@@ -51,9 +51,10 @@ func TestClientIP(t *testing.T) {
 
 func TestRedactPath(t *testing.T) {
 	for in, want := range map[string]string{
-		"/s/1aJp-gDDc4CVKWeeRNK5OySt/file/a.txt": "/s/1aJp…/file/a.txt",
-		"/s/1aJp-gDDc4CVKWeeRNK5OySt":            "/s/1aJp…",
-		"/api/v1/files/s/x":                      "/api/v1/files/s/x",
+		"/s/1aJp-gDDc4CVKWeeRNK5OySt/file/a.txt":  "/s/1aJp…/file/a.txt",
+		"/s/1aJp-gDDc4CVKWeeRNK5OySt":             "/s/1aJp…",
+		"/api/v1/files/s/x":                       "/api/v1/files/s/x",
+		"/reset/Xk2pQ9rT7vW1yZ3bN5mL8cF0hJ4gD6sA": "/reset/Xk2p…",
 	} {
 		if got := redactPath(in); got != want {
 			t.Errorf("redactPath(%q) = %q, want %q", in, got, want)

@@ -180,19 +180,22 @@ func logAttrs(c *fiber.Ctx) []any {
 		slog.Any("request_id", c.Locals("requestid")), slog.String("ip", clientIPOf(c))}
 }
 
-// redactPath keeps share-link tokens out of the logs: whoever reads logs
-// must not be able to use the links.
+// redactPath keeps share-link and password-reset tokens out of the logs:
+// whoever reads logs must not be able to use the links.
 func redactPath(p string) string {
-	rest, ok := strings.CutPrefix(p, "/s/")
-	if !ok {
-		return p
+	for _, prefix := range []string{"/s/", "/reset/"} {
+		rest, ok := strings.CutPrefix(p, prefix)
+		if !ok {
+			continue
+		}
+		token, tail, _ := strings.Cut(rest, "/")
+		if len(token) > 4 {
+			token = token[:4] + "…"
+		}
+		if tail != "" {
+			return prefix + token + "/" + tail
+		}
+		return prefix + token
 	}
-	token, tail, _ := strings.Cut(rest, "/")
-	if len(token) > 4 {
-		token = token[:4] + "…"
-	}
-	if tail != "" {
-		return "/s/" + token + "/" + tail
-	}
-	return "/s/" + token
+	return p
 }

@@ -58,19 +58,20 @@ func loadViews() (*views, error) {
 		return nil, fmt.Errorf("load static files: %w", err)
 	}
 	funcs := template.FuncMap{
-		"asset":    v.asset,
-		"icon":     v.icon,
-		"pathURL":  escapePath,
-		"seg":      url.PathEscape,
-		"parent":   parentPath,
-		"add":      func(a, b int) int { return a + b },
-		"langName": langName,
-		"kindIcon": iconFor,
-		"kind":     kindClass,
-		"hitKind":  kindOf,
-		"int64":    func(n int) int64 { return int64(n) },
+		"asset":     v.asset,
+		"icon":      v.icon,
+		"pathURL":   escapePath,
+		"seg":       url.PathEscape,
+		"parent":    parentPath,
+		"add":       func(a, b int) int { return a + b },
+		"langName":  langName,
+		"kindIcon":  iconFor,
+		"kind":      kindClass,
+		"hitKind":   kindOf,
+		"int64":     func(n int) int64 { return int64(n) },
+		"hasPrefix": strings.HasPrefix,
 	}
-	layout, err := template.New("layout.html").Funcs(funcs).ParseFS(ui.FS, "templates/layout.html")
+	layout, err := template.New("layout.html").Funcs(funcs).ParseFS(ui.FS, "templates/layout.html", "templates/parts/*.html")
 	if err != nil {
 		return nil, fmt.Errorf("parse layout: %w", err)
 	}

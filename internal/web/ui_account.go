@@ -14,12 +14,22 @@ type accountData struct {
 	Lang        string
 	FeedCreated time.Time
 	FeedToken   string // just made: shown once
+	Apps        appPasswordsData
 }
 
-func (s *Server) accountPage(c *fiber.Ctx) error { return s.renderAccount(c, "") }
+func (s *Server) accountPage(c *fiber.Ctx) error {
+	if principal(c).Anonymous() {
+		return loginRedirect(c)
+	}
+	tok, err := s.takeOnce(c, "feed")
+	if err != nil {
+		return err
+	}
+	return s.renderAccount(c, tok)
+}
 
 // doFeedToken makes a new feed token and shows it once, on the page it
-// answers with (no redirect: the token is not kept anywhere to show again).
+// redirects to: a reload shows the page again and makes no other token.
 func (s *Server) doFeedToken(c *fiber.Ctx) error {
 	if principal(c).Anonymous() {
 		return loginRedirect(c)
@@ -28,7 +38,10 @@ func (s *Server) doFeedToken(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return s.renderAccount(c, tok)
+	if err := s.keepOnce(c, "feed", tok); err != nil {
+		return err
+	}
+	return c.Redirect("/account?ok=feed_token#feeds", fiber.StatusSeeOther)
 }
 
 func (s *Server) renderAccount(c *fiber.Ctx, feedToken string) error {
@@ -46,7 +59,12 @@ func (s *Server) renderAccount(c *fiber.Ctx, feedToken string) error {
 	if err != nil {
 		return err
 	}
-	pg.Data = accountData{User: u, Lang: pg.L.Tag.String(), FeedCreated: created, FeedToken: feedToken}
+	apps, err := s.appPasswordsData(c, u)
+	if err != nil {
+		return err
+	}
+	pg.Data = accountData{User: u, Lang: pg.L.Tag.String(), FeedCreated: created, FeedToken: feedToken, Apps: apps}
+	c.Set(fiber.HeaderCacheControl, "no-store")
 	return s.render(c, fiber.StatusOK, "account", pg)
 }
 

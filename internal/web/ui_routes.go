@@ -58,6 +58,7 @@ func (s *Server) uiRoutes() {
 	post("/do/collections/:id/items", s.doAddItem)
 	post("/do/collections/:id/item", s.doEditItem)
 	post("/do/collections/:id/read", s.doMarkRead)
+	s.uiAdminRoutes(page, post)
 }
 
 // wantsHTML reports whether an error should be a page rather than JSON:

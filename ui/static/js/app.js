@@ -79,10 +79,13 @@ document.querySelectorAll('[data-copy]').forEach((btn) => {
   btn.hidden = false;
   btn.addEventListener('click', async () => {
     const input = document.getElementById(btn.dataset.copy);
+    // An <input> or a <code>: copy its value or its text.
+    const text = 'value' in input ? input.value : input.textContent;
     try {
-      await navigator.clipboard.writeText(input.value);
+      await navigator.clipboard.writeText(text);
     } catch {
-      input.select();
+      if (input.select) input.select();
+      else window.getSelection().selectAllChildren(input);
       document.execCommand('copy');
     }
     const old = btn.lastChild.textContent;
