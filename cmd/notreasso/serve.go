@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"notreasso/internal/pwhash"
 	"os"
 	"runtime/debug"
 	"time"
@@ -91,7 +92,7 @@ func bootstrapAdmin(ctx context.Context, a *app) error {
 	pw := os.Getenv("NOTREASSO_ADMIN_PASSWORD")
 	printed := pw == ""
 	if printed {
-		pw = auth.RandomPassword()
+		pw = pwhash.Random()
 	}
 	if _, err := a.auth.CreateUser(ctx, 0, "admin", pw, acl.Admin); err != nil {
 		return fmt.Errorf("create the administrator: %w", err)

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"notreasso/internal/pwhash"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
@@ -62,7 +63,7 @@ func passwordFrom(cmd *cobra.Command, stdin bool) (pw string, printed bool, err 
 		pw, err = readPassword(cmd.InOrStdin())
 		return pw, false, err
 	}
-	return auth.RandomPassword(), true, nil
+	return pwhash.Random(), true, nil
 }
 
 func userPasswdCmd() *cobra.Command {

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"net/mail"
+	"notreasso/internal/clientip"
+	"notreasso/internal/pwhash"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -72,7 +74,7 @@ func (s *Service) CreateAccount(ctx context.Context, actor int64, u NewUser) (Us
 	if len(u.Password) < 8 {
 		return User{}, fmt.Errorf("%w: a password has at least 8 characters", ErrInvalid)
 	}
-	hash, err := HashPassword(ctx, u.Password)
+	hash, err := pwhash.Hash(ctx, u.Password)
 	if err != nil {
 		return User{}, err
 	}
@@ -226,7 +228,7 @@ func (s *Service) SessionPrincipal(ctx context.Context, id, epoch int64) (acl.Pr
 // devices, not the browser, so it does not apply here. Throttled like
 // AuthenticateDevice, per the address recorded in ctx (WithClientIP).
 func (s *Service) Login(ctx context.Context, login, password string) (acl.Principal, int64, error) {
-	addr := ClientIP(ctx)
+	addr := clientip.From(ctx)
 	if err := s.throttle.check(addr, login); err != nil {
 		return acl.Principal{}, 0, err
 	}
@@ -266,7 +268,7 @@ func (s *Service) ChangeOwnPassword(ctx context.Context, id int64, old, new stri
 	if len(new) < 8 {
 		return fmt.Errorf("%w: a password has at least 8 characters", ErrInvalid)
 	}
-	hash, err := HashPassword(ctx, new)
+	hash, err := pwhash.Hash(ctx, new)
 	if err != nil {
 		return err
 	}

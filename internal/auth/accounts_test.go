@@ -3,6 +3,7 @@ package auth
 import (
 	"context"
 	"errors"
+	"notreasso/internal/clientip"
 	"slices"
 	"testing"
 
@@ -116,7 +117,7 @@ func TestGroups(t *testing.T) {
 }
 
 func TestAppPasswords(t *testing.T) {
-	ctx := WithClientIP(context.Background(), "192.0.2.1")
+	ctx := clientip.With(context.Background(), "192.0.2.1")
 	s := newService(t)
 	u, _ := s.CreateUser(ctx, 0, "marie", "secret-123", acl.Member)
 	ap, secret, err := s.CreateAppPassword(ctx, u.ID, u.ID, "Téléphone")

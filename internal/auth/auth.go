@@ -12,6 +12,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"notreasso/internal/clientip"
+	"notreasso/internal/pwhash"
 	"regexp"
 	"sync"
 	"time"
@@ -108,7 +110,7 @@ func (s *Service) SetPassword(ctx context.Context, actor int64, login, password 
 	if len(password) < 8 {
 		return fmt.Errorf("%w: a password has at least 8 characters", ErrInvalid)
 	}
-	hash, err := HashPassword(ctx, password)
+	hash, err := pwhash.Hash(ctx, password)
 	if err != nil {
 		return err
 	}
@@ -234,7 +236,7 @@ type Device struct {
 //
 // Failures are throttled per (account, address) and per address; a
 // throttled attempt gets a *ThrottledError before any password is hashed,
-// and a check that waits too long for a hashing slot a *BusyError. A
+// and a check that waits too long for a hashing slot a *pwhash.BusyError. A
 // verified account password is remembered (see verified) so WebDAV
 // listings do not pay the slow hash on every request; app passwords are
 // checked in the database each time (a SHA-256 and one indexed read).
@@ -280,7 +282,7 @@ func (s *Service) AuthenticateDevice(ctx context.Context, login, secret, addr st
 // Authenticate is AuthenticateDevice for callers that only need the
 // principal (WebDAV), with the address recorded in ctx (WithClientIP).
 func (s *Service) Authenticate(ctx context.Context, login, password string) (acl.Principal, error) {
-	d, err := s.AuthenticateDevice(ctx, login, password, ClientIP(ctx))
+	d, err := s.AuthenticateDevice(ctx, login, password, clientip.From(ctx))
 	return d.Principal, err
 }
 
@@ -320,7 +322,7 @@ func (s *Service) checkAccountPassword(ctx context.Context, a account, password,
 	// one hash: a WebDAV client's first burst of parallel requests, or a
 	// flood replaying one guess, costs one work area, not one each.
 	v, err, _ := s.checks.Do(addr+"\x00"+hex.EncodeToString(key[:])+a.hash, func() (any, error) {
-		release, err := acquireHash(ctx, hashQueueWait)
+		release, err := pwhash.Acquire(ctx, pwhash.QueueWait)
 		if err != nil {
 			return false, err
 		}
@@ -330,7 +332,7 @@ func (s *Service) checkAccountPassword(ctx context.Context, a account, password,
 		if err := s.throttle.check(addr, a.login); err != nil {
 			return false, err
 		}
-		match, err := checkPassword(a.hash, password)
+		match, err := pwhash.CheckHeld(a.hash, password)
 		if err != nil {
 			return false, fmt.Errorf("check the password of %s: %w", a.login, err)
 		}
@@ -356,7 +358,7 @@ func (s *Service) checkAccountPassword(ctx context.Context, a account, password,
 // about the same time (so timing does not tell which logins exist), and
 // counts it.
 func (s *Service) fail(ctx context.Context, addr, login, password string) error {
-	release, err := acquireHash(ctx, hashQueueWait)
+	release, err := pwhash.Acquire(ctx, pwhash.QueueWait)
 	if err != nil {
 		return err
 	}
@@ -364,7 +366,7 @@ func (s *Service) fail(ctx context.Context, addr, login, password string) error 
 	if err := s.throttle.check(addr, login); err != nil {
 		return err
 	}
-	checkPassword(dummyHash, password)
+	pwhash.CheckHeld(dummyHash, password)
 	s.throttle.Fail(addr, login)
 	return ErrBadCredentials
 }
@@ -376,7 +378,7 @@ func cacheKey(userID int64, password string) [32]byte {
 
 // dummyHash has the parameters of real hashes; made once, at start.
 var dummyHash = func() string {
-	h, err := HashPassword(context.Background(), "dummy password for timing")
+	h, err := pwhash.Hash(context.Background(), "dummy password for timing")
 	if err != nil {
 		panic(err)
 	}

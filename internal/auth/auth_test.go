@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"notreasso/internal/pwhash"
 	"path/filepath"
 	"testing"
 
@@ -22,17 +23,17 @@ func newService(t *testing.T) *Service {
 }
 
 func TestPasswordHash(t *testing.T) {
-	h, err := HashPassword(context.Background(), "correct horse")
+	h, err := pwhash.Hash(context.Background(), "correct horse")
 	if err != nil {
 		t.Fatal(err)
 	}
-	h2, _ := HashPassword(context.Background(), "correct horse")
+	h2, _ := pwhash.Hash(context.Background(), "correct horse")
 	if h == h2 {
 		t.Error("two hashes of one password are equal: no salt")
 	}
 	for pw, want := range map[string]bool{"correct horse": true, "correct horsE": false, "": false} {
-		if ok, err := CheckPassword(context.Background(), h, pw); ok != want || err != nil {
-			t.Errorf("CheckPassword(%q) = %v, %v; want %v", pw, ok, err, want)
+		if ok, err := pwhash.Check(context.Background(), h, pw); ok != want || err != nil {
+			t.Errorf("pwhash.Check(%q) = %v, %v; want %v", pw, ok, err, want)
 		}
 	}
 }

@@ -3,6 +3,8 @@ package auth
 import (
 	"context"
 	"errors"
+	"notreasso/internal/clientip"
+	"notreasso/internal/pwhash"
 	"testing"
 	"time"
 
@@ -13,7 +15,7 @@ import (
 // password change or a disabled account made on one is refused by the
 // other at once (the cache used to trust a verified password for 30 s).
 func TestChangesTakeEffectOnEveryNode(t *testing.T) {
-	ctx := WithClientIP(context.Background(), "192.0.2.1")
+	ctx := clientip.With(context.Background(), "192.0.2.1")
 	a := newService(t)
 	b := New(a.db, nil) // the second node
 	u, _ := a.CreateUser(ctx, 0, "marie", "secret-123", acl.Member)
@@ -58,7 +60,7 @@ func TestChangesTakeEffectOnEveryNode(t *testing.T) {
 // « current password » of a password change; AuthenticateDevice says which
 // secret was used.
 func TestAppPasswordsAreForDevicesOnly(t *testing.T) {
-	ctx := WithClientIP(context.Background(), "192.0.2.1")
+	ctx := clientip.With(context.Background(), "192.0.2.1")
 	s := newService(t)
 	u, _ := s.CreateUser(ctx, 0, "marie", "secret-123", acl.Member)
 	ap, secret, _ := s.CreateAppPassword(ctx, u.ID, u.ID, "Téléphone")
@@ -85,7 +87,7 @@ func TestAppPasswordsAreForDevicesOnly(t *testing.T) {
 // A password change keeps the account's app passwords unless asked to
 // revoke them, in the same change.
 func TestChangeOwnPasswordRevokesDevicesOnRequest(t *testing.T) {
-	ctx := WithClientIP(context.Background(), "192.0.2.1")
+	ctx := clientip.With(context.Background(), "192.0.2.1")
 	s := newService(t)
 	u, _ := s.CreateUser(ctx, 0, "marie", "secret-123", acl.Member)
 	_, phone, _ := s.CreateAppPassword(ctx, u.ID, u.ID, "Téléphone")
@@ -107,7 +109,7 @@ func TestChangeOwnPasswordRevokesDevicesOnRequest(t *testing.T) {
 }
 
 // Password checks run in a few slots: when all are taken, a check waits
-// at most hashQueueWait and then fails with a *BusyError (503), and a
+// at most pwhash.QueueWait and then fails with a *pwhash.BusyError (503), and a
 // throttled address is refused before it even queues.
 func TestHashSlotsBounded(t *testing.T) {
 	ctx := context.Background()
@@ -117,23 +119,22 @@ func TestHashSlotsBounded(t *testing.T) {
 	if _, err := s.CreateUser(ctx, 0, "marie", "secret-123", acl.Member); err != nil {
 		t.Fatal(err)
 	}
-	defer func(d time.Duration) { hashQueueWait = d }(hashQueueWait)
-	hashQueueWait = 50 * time.Millisecond
-	for range cap(hashSlots) {
-		hashSlots <- struct{}{}
-	}
-	defer func() {
-		for range cap(hashSlots) {
-			<-hashSlots
+	defer func(d time.Duration) { pwhash.QueueWait = d }(pwhash.QueueWait)
+	pwhash.QueueWait = 50 * time.Millisecond
+	for range pwhash.Slots() {
+		release, err := pwhash.Acquire(ctx, 0)
+		if err != nil {
+			t.Fatal(err)
 		}
-	}()
-	attacker := WithClientIP(ctx, "192.0.2.1")
-	_, err := s.Authenticate(attacker, "marie", "wrong-password")
-	var be *BusyError
-	if !errors.As(err, &be) || be.Seconds() < 1 {
-		t.Fatalf("all slots taken: %v, want a *BusyError", err)
+		defer release()
 	}
-	if _, _, err := s.Login(attacker, "nobody", "wrong-password"); !errors.Is(err, ErrBusy) {
+	attacker := clientip.With(ctx, "192.0.2.1")
+	_, err := s.Authenticate(attacker, "marie", "wrong-password")
+	var be *pwhash.BusyError
+	if !errors.As(err, &be) || be.Seconds() < 1 {
+		t.Fatalf("all slots taken: %v, want a *pwhash.BusyError", err)
+	}
+	if _, _, err := s.Login(attacker, "nobody", "wrong-password"); !errors.Is(err, pwhash.ErrBusy) {
 		t.Errorf("unknown login, all slots taken: %v", err)
 	}
 	for range ruleAccountIP.free {

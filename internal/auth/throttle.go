@@ -1,7 +1,6 @@
 package auth
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"net/netip"
@@ -26,20 +25,6 @@ func (e *ThrottledError) Is(target error) bool { return target == ErrThrottled }
 // Seconds is the wait rounded up, at least 1 (for Retry-After).
 func (e *ThrottledError) Seconds() int {
 	return max(1, int((e.RetryAfter+time.Second-1)/time.Second))
-}
-
-type clientIPKey struct{}
-
-// WithClientIP records the client's address in ctx, so that Authenticate,
-// whatever door calls it (web login, API Basic, WebDAV), throttles per IP.
-func WithClientIP(ctx context.Context, ip string) context.Context {
-	return context.WithValue(ctx, clientIPKey{}, ip)
-}
-
-// ClientIP is the address recorded by WithClientIP, or "".
-func ClientIP(ctx context.Context) string {
-	ip, _ := ctx.Value(clientIPKey{}).(string)
-	return ip
 }
 
 // rule is how one kind of counter reacts to failures: free attempts, then a

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"notreasso/internal/clientip"
 	"testing"
 	"time"
 
@@ -121,7 +122,7 @@ func TestAuthenticateThrottled(t *testing.T) {
 	if _, err := s.CreateUser(ctx, 0, "marie", "secret-123", acl.Member); err != nil {
 		t.Fatal(err)
 	}
-	attacker := WithClientIP(ctx, "192.0.2.1")
+	attacker := clientip.With(ctx, "192.0.2.1")
 	var bad, throttled int
 	for range 20 {
 		_, err := s.Authenticate(attacker, "marie", "wrong-password")
@@ -146,7 +147,7 @@ func TestAuthenticateThrottled(t *testing.T) {
 		t.Errorf("right password from the attacker's IP: %v", err)
 	}
 	// …but the real user elsewhere logs in, on every door.
-	home := WithClientIP(ctx, "198.51.100.7")
+	home := clientip.With(ctx, "198.51.100.7")
 	if _, err := s.Authenticate(home, "marie", "secret-123"); err != nil {
 		t.Errorf("Basic from another IP: %v", err)
 	}

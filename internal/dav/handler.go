@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"notreasso/internal/pwhash"
 	"strconv"
 	"strings"
 	"time"
@@ -128,7 +129,7 @@ func (rq *request) authenticate() bool {
 			rq.w.Write([]byte(err.Error() + "\n"))
 			return false
 		}
-		var busy *auth.BusyError
+		var busy *pwhash.BusyError
 		if errors.As(err, &busy) {
 			// Too many password checks at once: come back shortly.
 			rq.w.Header().Set("Retry-After", strconv.Itoa(busy.Seconds()))

@@ -12,13 +12,13 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"notreasso/internal/clientip"
 	"os"
 	"path/filepath"
 	"strings"
 	"time"
 
 	"notreasso/internal/acl"
-	"notreasso/internal/auth"
 	"notreasso/internal/meta"
 	"notreasso/internal/retention"
 	"notreasso/storage"
@@ -419,7 +419,7 @@ func (s *Service) journal(ctx context.Context, tx querier, p acl.Principal, node
 	}
 	if p.Share != nil {
 		details["link"] = p.Share.LinkID
-		if ip := auth.ClientIP(ctx); ip != "" {
+		if ip := clientip.From(ctx); ip != "" {
 			details["ip"] = ip
 		}
 	}

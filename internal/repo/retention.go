@@ -211,16 +211,15 @@ func (s *Service) ClearRetention(ctx context.Context, p acl.Principal, path stri
 // System is the principal of scheduled maintenance (the server's purge
 // and collection jobs, CLI maintenance commands): allowed everything an
 // administrator is, journaled with no actor and "by": "system".
-var System = acl.Principal{Login: "system", Role: acl.Admin}
+// It is acl's one system identity.
+var System = acl.SystemPrincipal()
 
-// isSystem reports whether p is System (no account has UserID 0).
-func isSystem(p acl.Principal) bool {
-	return p.UserID == 0 && p.Role == acl.Admin && p.Login == System.Login
-}
+// isSystem reports whether p is the system identity (no account has it).
+func isSystem(p acl.Principal) bool { return p.System }
 
 // needAdmin allows administrators and System.
 func needAdmin(p acl.Principal, what string) error {
-	if p.IsAdmin() || isSystem(p) {
+	if p.IsAdmin() {
 		return nil
 	}
 	if p.Anonymous() {

@@ -6,12 +6,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"notreasso/internal/pwhash"
 	"path/filepath"
 	"strings"
 	"unicode/utf8"
 
 	"notreasso/internal/acl"
-	"notreasso/internal/auth"
 )
 
 // This file is what a share-link holder can do. ShareAccess turns a token
@@ -48,8 +48,8 @@ func (s *Service) ShareAccess(ctx context.Context, token, password string, unloc
 		if password == "" {
 			return acl.Principal{}, sh, fmt.Errorf("share link: %w", ErrNeedPassword)
 		}
-		ok, err := auth.CheckPassword(ctx, sh.passwordHash, password)
-		if errors.Is(err, auth.ErrBusy) {
+		ok, err := pwhash.Check(ctx, sh.passwordHash, password)
+		if errors.Is(err, pwhash.ErrBusy) {
 			return acl.Principal{}, sh, err // not a wrong password: come back later
 		}
 		if err != nil || !ok {

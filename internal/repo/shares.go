@@ -9,13 +9,13 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"notreasso/internal/pwhash"
 	"strings"
 	"time"
 	"unicode"
 	"unicode/utf8"
 
 	"notreasso/internal/acl"
-	"notreasso/internal/auth"
 	"notreasso/internal/meta"
 )
 
@@ -131,7 +131,7 @@ func (s *Service) CreateShare(ctx context.Context, p acl.Principal, path string,
 	var pwHash string
 	if o.Password != "" {
 		var err error
-		if pwHash, err = auth.HashPassword(ctx, o.Password); err != nil {
+		if pwHash, err = pwhash.Hash(ctx, o.Password); err != nil {
 			return Share{}, "", err
 		}
 	}

@@ -3,6 +3,7 @@ package web
 import (
 	"fmt"
 	"net/url"
+	"notreasso/internal/pwhash"
 	"strconv"
 	"time"
 
@@ -128,7 +129,7 @@ func (s *Server) adminCreateUser(c *fiber.Ctx) error {
 	}
 	generated := req.Password == ""
 	if generated {
-		req.Password = auth.RandomPassword()
+		req.Password = pwhash.Random()
 	}
 	if req.Role == "" {
 		req.Role = acl.Member

@@ -2,11 +2,10 @@ package web
 
 import (
 	"net/netip"
+	"notreasso/internal/clientip"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
-
-	"notreasso/internal/auth"
 )
 
 const clientIPKey = "client_ip"
@@ -20,7 +19,7 @@ const clientIPKey = "client_ip"
 func (s *Server) clientIP(c *fiber.Ctx) error {
 	ip := s.resolveClientIP(c)
 	c.Locals(clientIPKey, ip)
-	c.SetUserContext(auth.WithClientIP(c.UserContext(), ip))
+	c.SetUserContext(clientip.With(c.UserContext(), ip))
 	return c.Next()
 }
 

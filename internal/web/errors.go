@@ -4,6 +4,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"notreasso/internal/pwhash"
 	"strconv"
 	"strings"
 	"time"
@@ -30,7 +31,7 @@ func errorCode(err error) (int, string) {
 		return http.StatusConflict, "exists"
 	case errors.Is(err, auth.ErrThrottled):
 		return http.StatusTooManyRequests, "throttled"
-	case errors.Is(err, auth.ErrBusy):
+	case errors.Is(err, pwhash.ErrBusy):
 		return http.StatusServiceUnavailable, "busy"
 	case errors.Is(err, repo.ErrExpired):
 		return http.StatusGone, "expired"
@@ -111,7 +112,7 @@ func (s *Server) errorHandler(c *fiber.Ctx, err error) error {
 	if errors.As(err, &te) {
 		c.Set(fiber.HeaderRetryAfter, strconv.Itoa(te.Seconds()))
 	}
-	var be *auth.BusyError
+	var be *pwhash.BusyError
 	if errors.As(err, &be) {
 		c.Set(fiber.HeaderRetryAfter, strconv.Itoa(be.Seconds()))
 	}

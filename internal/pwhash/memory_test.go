@@ -1,4 +1,4 @@
-package auth
+package pwhash
 
 import (
 	"context"
@@ -18,14 +18,14 @@ func freeHeap() uint64 {
 // TestHashMemoryIsReleased: the 19 MiB work area of a password check goes
 // back to the system within a few seconds, not at the runtime's leisure.
 func TestHashMemoryIsReleased(t *testing.T) {
-	hash, err := HashPassword(context.Background(), "correct horse battery")
+	hash, err := Hash(context.Background(), "correct horse battery")
 	if err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(releaseDelay + time.Second) // the release HashPassword scheduled
+	time.Sleep(releaseDelay + time.Second) // the release Hash scheduled
 	before := freeHeap()
-	if ok, err := CheckPassword(context.Background(), hash, "correct horse battery"); err != nil || !ok {
-		t.Fatalf("CheckPassword = %v, %v", ok, err)
+	if ok, err := Check(context.Background(), hash, "correct horse battery"); err != nil || !ok {
+		t.Fatalf("Check = %v, %v", ok, err)
 	}
 	const workArea = argonMemory * 1024
 	deadline := time.Now().Add(releaseDelay + 3*time.Second)

@@ -1,4 +1,7 @@
-package auth
+// Package pwhash hashes and checks passwords (argon2id) for accounts,
+// app passwords and share links, with a bounded number of hashes at once:
+// each needs a 19 MiB work area.
+package pwhash
 
 import (
 	"context"
@@ -47,14 +50,14 @@ func (e *BusyError) Seconds() int { return max(1, int((e.RetryAfter+time.Second-
 // the same cores more slowly.
 var hashSlots = make(chan struct{}, min(4, max(1, runtime.GOMAXPROCS(0))))
 
-// hashQueueWait is how long a password check waits for a slot before the
+// QueueWait is how long a password check waits for a slot before the
 // request is turned away (503): a real person retries, a flood costs
 // nothing but waiting goroutines.
-var hashQueueWait = 3 * time.Second
+var QueueWait = 3 * time.Second
 
-// acquireHash takes a hashing slot, waiting at most wait (forever if
+// Acquire takes a hashing slot, waiting at most wait (forever if
 // wait <= 0) or until ctx ends.
-func acquireHash(ctx context.Context, wait time.Duration) (release func(), err error) {
+func Acquire(ctx context.Context, wait time.Duration) (release func(), err error) {
 	select {
 	case hashSlots <- struct{}{}:
 		return func() { <-hashSlots }, nil
@@ -76,15 +79,15 @@ func acquireHash(ctx context.Context, wait time.Duration) (release func(), err e
 	}
 }
 
-// HashPassword returns a PHC-style argon2id hash of pw. It waits for a
+// Hash returns a PHC-style argon2id hash of pw. It waits for a
 // hashing slot as long as ctx allows: hashing a new password is done by
 // someone already trusted (an administrator, the account itself).
-func HashPassword(ctx context.Context, pw string) (string, error) {
+func Hash(ctx context.Context, pw string) (string, error) {
 	salt := make([]byte, 16)
 	if _, err := rand.Read(salt); err != nil {
 		return "", fmt.Errorf("hash password: %w", err)
 	}
-	release, err := acquireHash(ctx, 0)
+	release, err := Acquire(ctx, 0)
 	if err != nil {
 		return "", err
 	}
@@ -95,19 +98,19 @@ func HashPassword(ctx context.Context, pw string) (string, error) {
 		b64.EncodeToString(salt), b64.EncodeToString(key)), nil
 }
 
-// CheckPassword reports whether pw matches the hash. It waits at most
-// hashQueueWait for a hashing slot, then fails with a *BusyError.
-func CheckPassword(ctx context.Context, hash, pw string) (bool, error) {
-	release, err := acquireHash(ctx, hashQueueWait)
+// Check reports whether pw matches the hash. It waits at most
+// QueueWait for a hashing slot, then fails with a *BusyError.
+func Check(ctx context.Context, hash, pw string) (bool, error) {
+	release, err := Acquire(ctx, QueueWait)
 	if err != nil {
 		return false, err
 	}
 	defer release()
-	return checkPassword(hash, pw)
+	return CheckHeld(hash, pw)
 }
 
-// checkPassword is CheckPassword for a caller holding a hashing slot.
-func checkPassword(hash, pw string) (bool, error) {
+// CheckHeld is Check for a caller holding a hashing slot.
+func CheckHeld(hash, pw string) (bool, error) {
 	parts := strings.Split(hash, "$")
 	if len(parts) != 6 || parts[1] != "argon2id" {
 		return false, errors.New("unknown password hash format")
@@ -130,9 +133,9 @@ func checkPassword(hash, pw string) (bool, error) {
 	return subtle.ConstantTimeCompare(got, want) == 1, nil
 }
 
-// RandomPassword returns a password easy to copy: 20 characters from an
+// Random returns a password easy to copy: 20 characters from an
 // alphabet without look-alikes.
-func RandomPassword() string {
+func Random() string {
 	const alphabet = "abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 	b := make([]byte, 20)
 	rand.Read(b)
@@ -141,3 +144,6 @@ func RandomPassword() string {
 	}
 	return string(b)
 }
+
+// Slots is how many hashes may run at once.
+func Slots() int { return cap(hashSlots) }
