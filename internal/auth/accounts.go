@@ -226,7 +226,7 @@ func (s *Service) SessionPrincipal(ctx context.Context, id, epoch int64) (acl.Pr
 // principal and the session epoch to store in the session. App passwords
 // are for devices and never open a session; app_passwords_only restricts
 // devices, not the browser, so it does not apply here. Throttled like
-// AuthenticateDevice, per the address recorded in ctx (WithClientIP).
+// AuthenticateDevice, per the address recorded in ctx (clientip.With).
 func (s *Service) Login(ctx context.Context, login, password string) (acl.Principal, int64, error) {
 	addr := clientip.From(ctx)
 	if err := s.throttle.check(addr, login); err != nil {

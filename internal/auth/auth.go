@@ -280,7 +280,7 @@ func (s *Service) AuthenticateDevice(ctx context.Context, login, secret, addr st
 }
 
 // Authenticate is AuthenticateDevice for callers that only need the
-// principal (WebDAV), with the address recorded in ctx (WithClientIP).
+// principal (WebDAV), with the address recorded in ctx (clientip.With).
 func (s *Service) Authenticate(ctx context.Context, login, password string) (acl.Principal, error) {
 	d, err := s.AuthenticateDevice(ctx, login, password, clientip.From(ctx))
 	return d.Principal, err

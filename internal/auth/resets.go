@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"notreasso/internal/meta"
+	"notreasso/internal/pwhash"
 )
 
 // ErrResetLink means a password-reset link is unknown, already used or
@@ -118,7 +119,7 @@ func (s *Service) UseResetLink(ctx context.Context, token, password string) (Use
 	if len(password) < 8 {
 		return User{}, fmt.Errorf("%w: a password has at least 8 characters", ErrInvalid)
 	}
-	hash, err := HashPassword(ctx, password)
+	hash, err := pwhash.Hash(ctx, password)
 	if err != nil {
 		return User{}, err
 	}

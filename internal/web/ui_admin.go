@@ -11,6 +11,7 @@ import (
 
 	"notreasso/internal/acl"
 	"notreasso/internal/auth"
+	"notreasso/internal/pwhash"
 )
 
 // The administration pages: accounts here; groups (ui_groups.go), the
@@ -112,7 +113,7 @@ func (s *Server) adminCreateUserForm(c *fiber.Ctx) error {
 	login, pw := strings.TrimSpace(c.FormValue("login")), c.FormValue("password")
 	invite := pw == ""
 	if invite {
-		pw = auth.RandomPassword()
+		pw = pwhash.Random()
 	}
 	_, err := s.auth.CreateAccount(ctx, principal(c).UserID, auth.NewUser{Login: login, Password: pw,
 		Role: acl.UserRole(c.FormValue("role")), DisplayName: c.FormValue("display_name"), Email: c.FormValue("email")})
