@@ -14,6 +14,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -46,6 +47,9 @@ type Node struct {
 	DeletedAt time.Time // zero unless the node is in the trash
 	Tags      []string
 	Role      acl.Role // the caller's effective role on this node
+	// Restricted: « accès restreint », the grants of the folders above stop
+	// here (see acl.ReachFrom).
+	Restricted bool
 }
 
 // ETag identifies the node's current state: the content hash for files, the
@@ -178,16 +182,17 @@ type row struct {
 	verNum              sql.NullInt64
 	hash, mime          sql.NullString
 	size                sql.NullInt64
+	restricted          bool
 }
 
 const rowCols = `n.id, COALESCE(n.parent_id, 0), n.name, n.kind = 'dir', n.mtime, n.created_at, n.updated_at,
-	COALESCE(u.login, ''), n.deleted_at, v.id, v.number, v.blob, v.mime, v.size`
+	COALESCE(u.login, ''), n.deleted_at, v.id, v.number, v.blob, v.mime, v.size, n.restricted <> 0`
 const rowFrom = ` FROM nodes n LEFT JOIN versions v ON v.id = n.current_version_id LEFT JOIN users u ON u.id = n.updated_by `
 
 func scanRow(sc interface{ Scan(...any) error }) (row, error) {
 	var r row
 	err := sc.Scan(&r.id, &r.parent, &r.name, &r.dir, &r.mtime, &r.created, &r.upd, &r.updBy, &r.deleted,
-		&r.verID, &r.verNum, &r.hash, &r.mime, &r.size)
+		&r.verID, &r.verNum, &r.hash, &r.mime, &r.size, &r.restricted)
 	return r, err
 }
 
@@ -198,6 +203,7 @@ func (r row) node(path string, role acl.Role) Node {
 		Version: int(r.verNum.Int64), VersionID: r.verID.Int64,
 		ModTime: meta.Time(r.mtime), CreatedAt: meta.Time(r.created), UpdatedAt: meta.Time(r.upd),
 		UpdatedBy: r.updBy, DeletedAt: meta.NullTime(r.deleted), Role: role,
+		Restricted: r.restricted,
 	}
 }
 
@@ -221,6 +227,19 @@ func (c chain) ids() []int64 {
 	}
 	return ids
 }
+
+// restrictedFlags says, node by node, which are restricted.
+func (c chain) restrictedFlags() []bool {
+	out := make([]bool, len(c))
+	for i, r := range c {
+		out[i] = r.restricted
+	}
+	return out
+}
+
+// reach is the part of c whose grants apply to its last node: from the
+// deepest restricted node down (the whole chain when none is).
+func (c chain) reach() chain { return c[acl.ReachFrom(c.restrictedFlags()):] }
 
 // live reports whether no node of the chain is in the trash.
 func (c chain) live() bool {
@@ -307,7 +326,7 @@ func (s *Service) roleOn(ctx context.Context, q querier, p acl.Principal, c chai
 	if p.IsAdmin() || p.Share != nil {
 		return roleIn(p, c, nil), nil
 	}
-	grants, err := s.grantsOn(ctx, q, c.ids())
+	grants, err := s.grantsOn(ctx, q, c.reach().ids())
 	if err != nil {
 		return acl.None, err
 	}
@@ -322,9 +341,17 @@ func roleIn(p acl.Principal, c chain, grants []acl.Grant) acl.Role {
 		return acl.Manager
 	}
 	if p.Share != nil {
-		return p.Share.RoleOn(c.ids())
+		return p.Share.RoleOn(c.ids(), c.restrictedFlags())
 	}
-	role, _ := acl.Effective(p, grants)
+	// Grants above the nearest restricted folder do not reach the node.
+	reach := c.reach().ids()
+	on := make([]acl.Grant, 0, len(grants))
+	for _, g := range grants {
+		if slices.Contains(reach, g.NodeID) {
+			on = append(on, g)
+		}
+	}
+	role, _ := acl.Effective(p, on)
 	return role
 }
 
