@@ -91,6 +91,9 @@ type ShareScope struct {
 	LinkID  int64
 	NodeID  int64
 	DropBox bool
+	// Sender is the name a drop-box visitor typed (« votre nom »), kept as
+	// the author of what they send; may be empty.
+	Sender string
 }
 
 // RoleOn is a link holder's role on a node, given the ids of the node and

@@ -40,7 +40,7 @@ func (s *Service) ShareAccess(ctx context.Context, token, password string, unloc
 	if err != nil {
 		return acl.Principal{}, Share{}, err
 	}
-	if !sh.Active(s.now()) {
+	if !sh.Open(s.now()) {
 		return acl.Principal{}, Share{}, fmt.Errorf("share link: %w", ErrExpired)
 	}
 	p := acl.Principal{Share: &acl.ShareScope{LinkID: sh.ID, NodeID: sh.NodeID, DropBox: sh.Kind == ShareDropBox}}

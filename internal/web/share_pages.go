@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/gofiber/fiber/v2"
 	"golang.org/x/text/language"
@@ -167,6 +168,9 @@ func (s *Server) shareHome(c *fiber.Ctx) error {
 	if n.Dir {
 		return s.shareListing(c, p, sh, "/")
 	}
+	if sh.UsedUp() { // a file link is its download: nothing left to offer
+		return s.shareError(c, sh, fmt.Errorf("share link: no downloads left: %w", repo.ErrExpired))
+	}
 	pg := s.newSharePage(c, sh, n.Name)
 	pg.File = &shareItem{Name: n.Name, Href: "/s/" + pg.Token + "/file/", Size: n.Size, Modified: n.ModTime}
 	return s.renderShare(c, fiber.StatusOK, "share_file", pg)
@@ -298,6 +302,13 @@ func (s *Server) shareUpload(c *fiber.Ctx) error {
 		if err != nil {
 			return s.shareError(c, sh, fmt.Errorf("%w: reading the form: %v", repo.ErrIncomplete, err))
 		}
+		if part.FormName() == "sender" && part.FileName() == "" {
+			// « Votre nom », sent before the files (the form puts it first).
+			b, _ := io.ReadAll(io.LimitReader(part, 400))
+			part.Close()
+			p.Share.Sender = cleanSender(string(b))
+			continue
+		}
 		if part.FormName() != "file" || part.FileName() == "" {
 			part.Close()
 			continue
@@ -317,4 +328,14 @@ func (s *Server) shareUpload(c *fiber.Ctx) error {
 	}
 	pg.Message, pg.Received, pg.Back = pg.T["received"], received, "/s/"+pg.Token+"/"
 	return s.renderShare(c, fiber.StatusCreated, "share_message", pg)
+}
+
+// cleanSender keeps a drop-box visitor's name printable and short: it is
+// shown to the association as the author of what they sent.
+func cleanSender(s string) string {
+	s = strings.Join(strings.FieldsFunc(s, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }), " ")
+	if r := []rune(s); len(r) > 80 {
+		s = string(r[:80])
+	}
+	return s
 }
