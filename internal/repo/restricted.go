@@ -93,3 +93,53 @@ func (s *Service) keepManagers(ctx context.Context, tx *sql.Tx, p acl.Principal,
 	}
 	return kept, nil
 }
+
+// Marks says, for the children of a folder, which are open to the public
+// (a grant to public on the child itself) and which have a working share
+// link (told only where the caller manages the child): the listing's
+// icons. Restricted is on the nodes themselves.
+type Marks struct {
+	Public bool
+	Linked bool
+}
+
+// ChildMarks returns the marks of the children of the folder dir, as p
+// listed them (kids, with p's role on each).
+func (s *Service) ChildMarks(ctx context.Context, p acl.Principal, dir Node, kids []Node) (map[int64]Marks, error) {
+	out := map[int64]Marks{}
+	if len(kids) == 0 {
+		return out, nil
+	}
+	rows, err := s.db.R.QueryContext(ctx, `SELECT n.id,
+			EXISTS (SELECT 1 FROM grants g WHERE g.node_id = n.id AND g.principal_kind = 'public'),
+			EXISTS (SELECT 1 FROM share_links l WHERE l.node_id = n.id AND l.revoked_at IS NULL
+				AND (l.expires_at IS NULL OR l.expires_at > ?))
+		FROM nodes n WHERE n.parent_id = ? AND n.deleted_at IS NULL`, s.now().UnixNano(), dir.ID)
+	if err != nil {
+		return nil, fmt.Errorf("marks under %s: %w", dir.Path, err)
+	}
+	defer rows.Close()
+	all := map[int64]Marks{}
+	for rows.Next() {
+		var id int64
+		var m Marks
+		if err := rows.Scan(&id, &m.Public, &m.Linked); err != nil {
+			return nil, fmt.Errorf("marks under %s: %w", dir.Path, err)
+		}
+		all[id] = m
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	for _, k := range kids {
+		m := all[k.ID]
+		if k.Role < acl.Viewer {
+			continue // a name on the way to something granted: nothing more
+		}
+		m.Linked = m.Linked && k.Role >= acl.Manager
+		if m.Public || m.Linked {
+			out[k.ID] = m
+		}
+	}
+	return out, nil
+}
