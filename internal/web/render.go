@@ -69,6 +69,8 @@ func loadViews() (*views, error) {
 		"kind":     kindClass,
 		"hitKind":  kindOf,
 		"int64":    func(n int) int64 { return int64(n) },
+		"byline":   byline,
+		"marks":    v.marks,
 	}
 	layout, err := template.New("layout.html").Funcs(funcs).ParseFS(ui.FS, "templates/layout.html")
 	if err != nil {

@@ -168,6 +168,7 @@ func (s *Server) routes() {
 	api.Post("/uploads/:id/commit", s.commitUpload)
 	api.Delete("/uploads/:id", s.cancelUpload)
 	s.uiRoutes()
+	s.sharePanelRoutes()
 	s.retentionRoutes(api)
 	s.collectionRoutes(api)
 	s.feedRoutes(api)
