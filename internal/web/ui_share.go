@@ -147,7 +147,7 @@ func (s *Server) sharePanel(c *fiber.Ctx) error {
 	pg.Title = pg.L.T("share.title", "Name", nodeTitle(n, pg.L))
 	d.Back = pg.Path
 	pg.Data = d
-	return s.render(c, fiber.StatusOK, "share_panel", pg)
+	return s.render(c, fiber.StatusOK, "sharing", pg)
 }
 
 func nodeTitle(n repo.Node, l *Locale) string {
