@@ -74,7 +74,7 @@ func TestShareRestrictToGroup(t *testing.T) {
 	}
 
 	dav := func(c *client, method, path string) int {
-		resp := c.do(method, "/dav"+escapePath(path)+"/", strings.NewReader(""), map[string]string{"Depth": "1"})
+		resp := c.do(method, "/dav/"+escapePath(path)+"/", strings.NewReader(""), map[string]string{"Depth": "1"})
 		io.Copy(io.Discard, resp.Body)
 		resp.Body.Close()
 		return resp.StatusCode
@@ -167,13 +167,23 @@ func TestShareLinkWithPassword(t *testing.T) {
 
 	v := &ui{t: t, b: browser.Start(t, browser.Options{AcceptLanguage: "fr-FR,fr"}), base: wd.srv.URL, shots: u.shots}
 	v.b.Do("open the link", chromedp.Navigate(link), chromedp.WaitVisible("#password"))
+	unauthorized(t, v, "password page") // the page answers 401, as scripts expect
 	v.clean("password page")
 	if got := v.text("h1"); got != "Lien protégé" {
 		t.Errorf("password page title %q", got)
 	}
-	v.screenshot("share-password")
+	v.b.Screenshot(v.shots, "share-password-desktop")
+	v.b.Viewport(360, 740)
+	v.b.Do("reload for phone", chromedp.Reload())
+	if w := browser.Eval[int](v.b, `document.documentElement.scrollWidth`); w > 360 {
+		t.Errorf("the password page is %d px wide on a 360 px phone", w)
+	}
+	v.b.Screenshot(v.shots, "share-password-phone")
+	v.b.ResetViewport()
+	unauthorized(t, v, "password page on a phone")
 	v.b.Do("type a wrong password", chromedp.SendKeys("#password", "pas-le-bon"))
 	v.b.Navigates("submit", chromedp.Submit("#password"))
+	unauthorized(t, v, "wrong password")
 	if !strings.Contains(v.text(".flash.err"), "incorrect") {
 		t.Errorf("wrong password: %q", v.text(".flash.err"))
 	}
@@ -228,7 +238,21 @@ func TestShareDropBox(t *testing.T) {
 		t.Errorf("parent listing author %q", got)
 	}
 	u.open("/activity", "#activity")
-	if got := u.text("#activity"); !strings.Contains(got, "Jeanne Martin (lien de dépôt)") || strings.Contains(got, "Le système") {
+	if got := u.text("#activity li:first-child"); !strings.Contains(got, "Jeanne Martin (lien de dépôt)") {
 		t.Errorf("activity %q", got)
+	}
+	if got := u.text("#activity"); strings.Count(got, "Le système") != 1 { // the admin account's creation only
+		t.Errorf("activity names the system for the drop: %q", got)
+	}
+}
+
+// unauthorized takes the console's record of the 401 answers a link's
+// password page gets, failing on any other error.
+func unauthorized(t *testing.T, u *ui, where string) {
+	t.Helper()
+	for _, e := range u.b.Errors() {
+		if !strings.Contains(e, "401") {
+			t.Errorf("%s: console error %s", where, e)
+		}
 	}
 }

@@ -31,6 +31,7 @@ func (s *Server) sharePages() {
 	g.Get("/file/*", s.shareFile)
 	g.Post("/unlock", s.shareUnlock)
 	g.Post("/upload", s.shareUpload)
+	g.Get("/thanks", s.shareThanks)
 	s.app.Get("/site/logo", s.siteLogo)
 }
 
@@ -379,15 +380,46 @@ func (s *Server) shareUpload(c *fiber.Ctx) error {
 		}
 		received = append(received, name)
 	}
-	pg := s.newSharePage(c, sh, "")
-	pg.Title = pg.T["thanks_title"]
 	if len(received) == 0 {
+		pg := s.newSharePage(c, sh, "")
+		pg.Title = pg.T["thanks_title"]
 		pg.Message = pg.T["err_nofile"]
 		pg.Error = pg.Message
 		return s.renderShare(c, fiber.StatusBadRequest, "share_message", pg)
 	}
-	pg.Message, pg.Received, pg.Back = pg.T["received"], received, "/s/"+pg.Token+"/"
-	return s.renderShare(c, fiber.StatusCreated, "share_message", pg)
+	// Post/redirect/get: reloading the thanks page must not send the
+	// files again. The names sent wait in the session for that page.
+	sess, err := s.sessions.Get(c)
+	if err != nil {
+		return err
+	}
+	sess.Set(receivedKey(sh.ID), strings.Join(received, "\n"))
+	if err := sess.Save(); err != nil {
+		return err
+	}
+	return c.Redirect("/s/"+c.Params("token")+"/thanks", fiber.StatusSeeOther)
+}
+
+func receivedKey(id int64) string { return fmt.Sprintf("share_received_%d", id) }
+
+// shareThanks thanks a drop-box sender with the names they sent (once).
+func (s *Server) shareThanks(c *fiber.Ctx) error {
+	_, sh, err := s.linkHolder(c, "")
+	if err != nil {
+		return s.shareError(c, sh, err)
+	}
+	sess, err := s.sessions.Get(c)
+	if err != nil {
+		return err
+	}
+	names, _ := sess.Get(receivedKey(sh.ID)).(string)
+	if names == "" {
+		return c.Redirect("/s/"+c.Params("token")+"/", fiber.StatusSeeOther)
+	}
+	pg := s.newSharePage(c, sh, "")
+	pg.Title = pg.T["thanks_title"]
+	pg.Message, pg.Received, pg.Back = pg.T["received"], strings.Split(names, "\n"), "/s/"+pg.Token+"/"
+	return s.renderShare(c, fiber.StatusOK, "share_message", pg)
 }
 
 // cleanSender keeps a drop-box visitor's name printable and short: it is
