@@ -146,6 +146,23 @@ func TestRestrictedFolder(t *testing.T) {
 		t.Errorf("a link on the restricted folder: %v", err)
 	}
 
+	// Tag counts: the member does not count what is inside.
+	if _, err := e.s.SetTags(ctx, e.admin, "/Bureau (privé)/PV/pv.txt", []string{"ag"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.s.SetTags(ctx, e.admin, "/ouvert.txt", []string{"ag"}); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		p    acl.Principal
+		want int
+	}{{e.member, 1}, {jeanne, 2}, {e.admin, 2}} {
+		tags, err := e.s.Tags(ctx, tc.p, "")
+		if err != nil || len(tags) != 1 || tags[0].Count != tc.want {
+			t.Errorf("%s: tags %+v %v, want ag×%d", tc.p.Login, tags, err, tc.want)
+		}
+	}
+
 	// Activity: the member sees nothing of what happened inside.
 	evs, err := e.s.Activity(ctx, e.member, 100)
 	if err != nil {
