@@ -66,6 +66,16 @@ func TestShareRestrictToGroup(t *testing.T) {
 	if !strings.Contains(grants, "groupe Bureau") || !strings.Contains(grants, "ne s'applique pas ici") {
 		t.Errorf("grants shown: %q", grants)
 	}
+	// « Why can … see this? » follows the restriction.
+	for login, want := range map[string]string{"marie": "ne voit pas ceci", "jeanne": "« modification »"} {
+		browser.Eval[string](u.b, `document.getElementById('why-who').value = ''`)
+		u.b.Do("ask why "+login, chromedp.SendKeys("#why-who", login))
+		u.b.Navigates("explain", chromedp.Submit("#why-who"))
+		u.clean("why " + login)
+		if got := u.text("#why-answer"); !strings.Contains(got, want) {
+			t.Errorf("why %s: %q, want %q", login, got, want)
+		}
+	}
 	u.screenshot("share-panel-restricted")
 	// The listing marks the folder as restricted, with words for screen readers.
 	u.open("/browse/", "#listing")

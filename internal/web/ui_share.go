@@ -54,6 +54,15 @@ type sharePanelData struct {
 	Restricted string // the nearest restricted folder at or above the node
 	Admin      bool
 	Back       string
+	// Asked: « why can this person see it? », for ?who=LOGIN (managers).
+	Asked *askedWhy
+}
+
+type askedWhy struct {
+	Login    string
+	Disabled bool
+	Ex       repo.Explanation
+	Because  []grantRow
 }
 
 // grantRow is a grant with its principal said in words.
@@ -121,6 +130,11 @@ func (s *Server) sharePanel(c *fiber.Ctx) error {
 		}
 		if err := s.shareChoices(c, &d); err != nil {
 			return err
+		}
+		if login := strings.TrimSpace(c.Query("who")); login != "" {
+			if err := s.askWhy(c, &d, login, pg.L); err != nil {
+				return err
+			}
 		}
 		links, err := s.repo.Shares(ctx, who, n.Path)
 		if err != nil {
@@ -347,4 +361,24 @@ func (v *views) marks(l *Locale, n repo.Node, all map[int64]repo.Marks) template
 		return ""
 	}
 	return template.HTML(`<span class="marks">` + b.String() + `</span>`)
+}
+
+// askWhy fills the panel's « why can this person see it? » answer. An
+// unknown login is said plainly, like any other answer.
+func (s *Server) askWhy(c *fiber.Ctx, d *sharePanelData, login string, l *Locale) error {
+	ctx := c.UserContext()
+	p, u, err := s.auth.PrincipalOf(ctx, login)
+	if errors.Is(err, auth.ErrNoUser) {
+		d.Asked = &askedWhy{Login: login, Ex: repo.Explanation{Path: d.Node.Path}}
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	ex, err := s.repo.Explain(ctx, principal(c), p, d.Node.Path)
+	if err != nil {
+		return err
+	}
+	d.Asked = &askedWhy{Login: u.Login, Disabled: u.Disabled, Ex: ex, Because: grantRows(ex.Because, l)}
+	return nil
 }
