@@ -249,7 +249,8 @@ func (s *Server) doShareRevoke(c *fiber.Ctx) error {
 func (s *Server) doShareRestrict(c *fiber.Ctx) error {
 	ctx, who, path := c.UserContext(), principal(c), c.FormValue("path")
 	on := c.FormValue("restricted") != "0"
-	if g := strings.TrimSpace(c.FormValue("group")); on && g != "" {
+	// "-": restrict without giving it to a group (only who is listed).
+	if g := strings.TrimSpace(c.FormValue("group")); on && g != "" && g != "-" {
 		role, err := acl.ParseRole(c.FormValue("role"))
 		if err != nil {
 			role = acl.Editor
