@@ -3,6 +3,8 @@ package e2e
 import (
 	"io"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -221,12 +223,24 @@ func TestShareLinkWithPassword(t *testing.T) {
 // browser, gives her name and sends a file; the admin sees who sent it in
 // the folder's listing, on the file page and in the activity.
 func TestShareDropBox(t *testing.T) {
-	wd := newWorld(t, server.Options{})
+	logo := filepath.Join(t.TempDir(), "logo.svg")
+	if err := os.WriteFile(logo, []byte(`<svg xmlns="http://www.w3.org/2000/svg" width="40" height="40"><circle cx="20" cy="20" r="18" fill="#2a7"/></svg>`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	wd := newWorld(t, server.Options{Env: []string{"NOTREASSO_SITE_NAME=Les Amis du Quartier", "NOTREASSO_SITE_LOGO=" + logo}})
 	wd.mustCall(201, "POST", "/api/v1/folders/Re%C3%A7us", nil)
 	token, _ := wd.share(map[string]any{"path": "/Reçus", "kind": "dropbox", "label": "adhérents"})
 
 	v := &ui{t: t, b: browser.Start(t, browser.Options{AcceptLanguage: "fr-FR,fr"}), base: wd.srv.URL, shots: screenshotDir(t)}
 	v.open("/s/"+token+"/", "#file")
+	// The association's name and logo, in the visitor's language.
+	if got := v.text("header .brand"); got != "Les Amis du Quartier" {
+		t.Errorf("header %q", got)
+	}
+	v.b.WaitFor("the logo", `document.querySelector('header .brand img.logo')?.naturalWidth > 0`)
+	if got := browser.Eval[string](v.b, `document.title`); !strings.HasSuffix(got, "Les Amis du Quartier") {
+		t.Errorf("title %q", got)
+	}
 	v.screenshot("share-dropbox")
 	v.b.Do("fill the drop box", chromedp.SendKeys("#sender", "Jeanne Martin"),
 		chromedp.SetUploadFiles("#file", writeFiles(t, map[string]string{"reçu cotisation.txt": "reçu : 20 €"})))
@@ -264,5 +278,28 @@ func unauthorized(t *testing.T, u *ui, where string) {
 		if !strings.Contains(e, "401") {
 			t.Errorf("%s: console error %s", where, e)
 		}
+	}
+}
+
+// A folder link with a download limit keeps listing its folder once the
+// limit is reached (a listing is not a download); downloads get 410.
+func TestUsedUpFolderLinkStillLists(t *testing.T) {
+	wd := newWorld(t, server.Options{})
+	wd.mustCall(201, "POST", "/api/v1/folders/AG", nil)
+	wd.put("/AG/ordre du jour.txt", "1. rapport moral")
+	token, _ := wd.share(map[string]any{"path": "/AG", "kind": "viewer", "max_downloads": 1})
+	b := newBrowser(t, wd.srv)
+	if st, body, _ := b.do("GET", "/s/"+token+"/file/ordre%20du%20jour.txt", nil, nil); st != 200 || body != "1. rapport moral" {
+		t.Fatalf("first download: %d %q", st, body)
+	}
+	if st, _, _ := b.do("GET", "/s/"+token+"/file/ordre%20du%20jour.txt", nil, nil); st != http.StatusGone {
+		t.Errorf("second download: %d, want 410", st)
+	}
+	if st, _, _ := b.do("GET", "/s/"+token+"/file/ordre%20du%20jour.txt", nil, map[string]string{"Range": "bytes=3-"}); st != http.StatusGone {
+		t.Errorf("the rest of the file after the limit: %d, want 410", st)
+	}
+	st, body, _ := b.do("GET", "/s/"+token+"/", nil, nil)
+	if st != 200 || !strings.Contains(body, "ordre du jour.txt") {
+		t.Errorf("the folder's listing after the limit: %d", st)
 	}
 }

@@ -228,3 +228,22 @@ func TestDropBoxSender(t *testing.T) {
 }
 
 func stringsReader(s string) *strings.Reader { return strings.NewReader(s) }
+
+// Only administrators may give the public more than the viewer role.
+func TestPublicEditorAdminsOnly(t *testing.T) {
+	ctx := context.Background()
+	e := newEnv(t)
+	e.s.MkdirAll(ctx, e.admin, "/Public")
+	if _, err := e.s.Grant(ctx, e.admin, "/Public", mustGrantee(t, "user:marie"), acl.Manager); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.s.Grant(ctx, e.member, "/Public", mustGrantee(t, "public"), acl.Editor); !errors.Is(err, ErrForbidden) {
+		t.Errorf("a manager gave the public editor: %v", err)
+	}
+	if _, err := e.s.Grant(ctx, e.member, "/Public", mustGrantee(t, "public"), acl.Viewer); err != nil {
+		t.Errorf("a manager made a folder public: %v", err)
+	}
+	if _, err := e.s.Grant(ctx, e.admin, "/Public", mustGrantee(t, "public"), acl.Editor); err != nil {
+		t.Errorf("an admin gave the public editor: %v", err)
+	}
+}

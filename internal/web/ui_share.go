@@ -358,6 +358,11 @@ func (v *views) marks(l *Locale, n repo.Node, all map[int64]repo.Marks) template
 	if m.Linked {
 		add("i-link", "mark.linked")
 	}
+	if n.Role >= acl.Manager {
+		label := template.HTMLEscapeString(l.T("share.open_named", "Name", n.Name))
+		fmt.Fprintf(&b, `<a class="mark-share" href="/share/%s" title="%s" aria-label="%s">%s</a>`,
+			template.HTMLEscapeString(escapePath(n.Path)), label, label, v.icon("i-share"))
+	}
 	if b.Len() == 0 {
 		return ""
 	}
