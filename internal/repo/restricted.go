@@ -150,43 +150,50 @@ func (s *Service) ChildMarks(ctx context.Context, p acl.Principal, dir Node, kid
 // Documents p may read through a grant below such a folder are left out
 // too: an undercount, never a leak.
 func (s *Service) unreadableRestricted(ctx context.Context, p acl.Principal) (string, []any, error) {
+	hidden, err := s.hiddenRestricted(ctx, p)
+	if err != nil || len(hidden) == 0 {
+		return "", nil, err
+	}
+	return ` AND n.id NOT IN (WITH RECURSIVE hid(id) AS (SELECT id FROM nodes WHERE id IN (` + placeholders(len(hidden)) + `)
+		UNION SELECT c.id FROM nodes c JOIN hid ON c.parent_id = hid.id) SELECT id FROM hid)`, hidden, nil
+}
+
+// hiddenRestricted returns the ids of the live restricted folders p may
+// not read (none for admins).
+func (s *Service) hiddenRestricted(ctx context.Context, p acl.Principal) ([]any, error) {
 	if p.IsAdmin() {
-		return "", nil, nil
+		return nil, nil
 	}
 	rows, err := s.db.R.QueryContext(ctx, `SELECT id FROM nodes WHERE restricted <> 0 AND deleted_at IS NULL`)
 	if err != nil {
-		return "", nil, fmt.Errorf("load restricted folders: %w", err)
+		return nil, fmt.Errorf("load restricted folders: %w", err)
 	}
 	var ids []int64
 	for rows.Next() {
 		var id int64
 		if err := rows.Scan(&id); err != nil {
 			rows.Close()
-			return "", nil, err
+			return nil, err
 		}
 		ids = append(ids, id)
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
-		return "", nil, err
+		return nil, err
 	}
 	var hidden []any
 	for _, id := range ids {
 		c, err := s.chainByID(ctx, s.db.R, id)
 		if err != nil {
-			return "", nil, err
+			return nil, err
 		}
 		role, err := s.roleOn(ctx, s.db.R, p, c)
 		if err != nil {
-			return "", nil, err
+			return nil, err
 		}
 		if role < acl.Viewer {
 			hidden = append(hidden, id)
 		}
 	}
-	if len(hidden) == 0 {
-		return "", nil, nil
-	}
-	return ` AND n.id NOT IN (WITH RECURSIVE sub(id) AS (SELECT id FROM nodes WHERE id IN (` + placeholders(len(hidden)) + `)
-		UNION SELECT c.id FROM nodes c JOIN sub ON c.parent_id = sub.id) SELECT id FROM sub)`, hidden, nil
+	return hidden, nil
 }

@@ -163,6 +163,17 @@ func TestRestrictedFolder(t *testing.T) {
 		}
 	}
 
+	// Space used: the member's totals leave the restricted folder out.
+	for _, tc := range []struct {
+		p     acl.Principal
+		files int64
+	}{{e.member, 1}, {jeanne, 3}, {e.admin, 3}} {
+		u, err := e.s.Space(ctx, tc.p, "/")
+		if err != nil || int64(u.Files) != tc.files {
+			t.Errorf("%s: space %+v %v, want %d files", tc.p.Login, u, err, tc.files)
+		}
+	}
+
 	// Activity: the member sees nothing of what happened inside.
 	evs, err := e.s.Activity(ctx, e.member, 100)
 	if err != nil {
