@@ -148,14 +148,11 @@ func (s *Server) sharePanel(c *fiber.Ctx) error {
 			}
 			d.Links = append(d.Links, row)
 		}
-		if sess, err := s.sessions.Get(c); err == nil {
-			if u, ok := sess.Get("new_share_url").(string); ok {
+		if u := c.Cookies(newLinkCookie); u != "" {
+			if strings.HasPrefix(u, s.cfg.PublicURL()+"/s/") {
 				d.NewLink = u
-				sess.Delete("new_share_url")
-				if err := sess.Save(); err != nil {
-					return err
-				}
 			}
+			s.setNewLinkCookie(c, "", -1)
 		}
 	}
 	pg.Title = pg.L.T("share.title", "Name", nodeTitle(n, pg.L))
@@ -280,9 +277,19 @@ func (s *Server) doSharePublic(c *fiber.Ctx) error {
 	return done(c, err, "share_public")
 }
 
+// newLinkCookie carries a link just created to the panel the browser is
+// sent back to, which shows it once and clears it. A cookie, not the
+// session: sessions are stored in the database, where a link's token must
+// never be (only its fingerprint is); nor in a URL, which gets logged.
+const newLinkCookie = "notreasso_new_link"
+
+func (s *Server) setNewLinkCookie(c *fiber.Ctx, value string, maxAge int) {
+	c.Cookie(&fiber.Cookie{Name: newLinkCookie, Value: value, Path: "/share/", MaxAge: maxAge,
+		Secure: s.cfg.SecureCookies(), HTTPOnly: true, SameSite: "Strict"})
+}
+
 // doShareLink creates a share link. Its address is shown once, on the
-// panel the browser is sent back to (kept in the session until then, never
-// in a URL).
+// panel the browser is sent back to (see newLinkCookie).
 func (s *Server) doShareLink(c *fiber.Ctx) error {
 	o := repo.ShareOptions{Kind: c.FormValue("kind"), Password: c.FormValue("password"), Label: c.FormValue("label")}
 	if o.Kind == "" {
@@ -308,14 +315,7 @@ func (s *Server) doShareLink(c *fiber.Ctx) error {
 	if err != nil {
 		return done(c, err, "")
 	}
-	sess, err := s.sessions.Get(c)
-	if err != nil {
-		return err
-	}
-	sess.Set("new_share_url", s.cfg.PublicURL()+"/s/"+token+"/")
-	if err := sess.Save(); err != nil {
-		return err
-	}
+	s.setNewLinkCookie(c, s.cfg.PublicURL()+"/s/"+token+"/", 300)
 	return done(c, nil, "share_link")
 }
 
