@@ -302,4 +302,9 @@ func TestUsedUpFolderLinkStillLists(t *testing.T) {
 	if st != 200 || !strings.Contains(body, "ordre du jour.txt") {
 		t.Errorf("the folder's listing after the limit: %d", st)
 	}
+	// In the visitor's language.
+	st, body, _ = b.do("GET", "/s/"+token+"/", nil, map[string]string{"Accept-Language": "en-GB,en"})
+	if st != 200 || !strings.Contains(body, `<html lang="en">`) || !strings.Contains(body, ">Name</th>") || !strings.Contains(body, "Share link: pass it on") {
+		t.Errorf("English listing: %d\n%s", st, body)
+	}
 }
