@@ -176,7 +176,7 @@ func TestRestrictedFolder(t *testing.T) {
 	}
 
 	// Activity: the member sees nothing of what happened inside.
-	evs, err := e.s.Activity(ctx, e.member, 100)
+	evs, err := e.s.Activity(ctx, e.member, FeedScope{}, 100)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -184,6 +184,27 @@ func TestRestrictedFolder(t *testing.T) {
 		if ev.NodeID != 0 && ev.Path != "/ouvert.txt" && ev.Path != "/" {
 			t.Errorf("member sees activity %+v", ev)
 		}
+	}
+
+	// A document moved out of the restricted folder: the member sees the
+	// move, not where it came from, and not its old name there.
+	e.put(t, jeanne, "/Bureau (privé)/PV/compte rendu secret.txt", "à publier")
+	if _, err := e.s.Move(ctx, jeanne, "/Bureau (privé)/PV/compte rendu secret.txt", "/publié.txt", false); err != nil {
+		t.Fatal(err)
+	}
+	evs, err = e.s.Activity(ctx, e.member, FeedScope{}, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	moved := false
+	for _, ev := range evs {
+		if strings.Contains(ev.Path+ev.From, "Bureau") || strings.Contains(ev.Path+ev.From, "secret") {
+			t.Errorf("member's activity names the restricted folder: %+v", ev)
+		}
+		moved = moved || (ev.Action == "move" && ev.Path == "/publié.txt")
+	}
+	if !moved {
+		t.Errorf("the member does not see the move: %+v", evs)
 	}
 
 	// Turning it off gives the folder back to members.
@@ -224,7 +245,7 @@ func TestDropBoxSender(t *testing.T) {
 	if err != nil || len(vs) != 1 || vs[0].DroppedBy != "Jeanne" {
 		t.Errorf("versions %+v %v", vs, err)
 	}
-	evs, _ := e.s.Activity(ctx, e.admin, 10)
+	evs, _ := e.s.Activity(ctx, e.admin, FeedScope{}, 10)
 	found := false
 	for _, ev := range evs {
 		found = found || (ev.Action == "create" && ev.Dropped && ev.Sender == "Jeanne")
