@@ -157,11 +157,6 @@ func (s *Service) Grant(ctx context.Context, p acl.Principal, path string, to Gr
 	if role < acl.Viewer || role > acl.Manager {
 		return GrantInfo{}, fmt.Errorf("%w: role %v cannot be granted", ErrInvalidName, role)
 	}
-	// Letting anyone on the Internet change a folder is an administrator's
-	// decision, never a folder manager's.
-	if to.Kind == acl.KindPublic && role > acl.Viewer && !p.IsAdmin() {
-		return GrantInfo{}, fmt.Errorf("only administrators may give the public more than the viewer role: %w", ErrForbidden)
-	}
 	var out GrantInfo
 	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
 		c, err := s.resolve(ctx, tx, path)

@@ -144,20 +144,6 @@ func (s *Service) ChildMarks(ctx context.Context, p acl.Principal, dir Node, kid
 	return out, nil
 }
 
-// unreadableRestricted returns a join condition (on alias n) that leaves
-// out the subtrees of the restricted folders p cannot read, with its
-// arguments; "" when there are none (admins, or nothing restricted).
-// Documents p may read through a grant below such a folder are left out
-// too: an undercount, never a leak.
-func (s *Service) unreadableRestricted(ctx context.Context, p acl.Principal) (string, []any, error) {
-	hidden, err := s.hiddenRestricted(ctx, p)
-	if err != nil || len(hidden) == 0 {
-		return "", nil, err
-	}
-	return ` AND n.id NOT IN (WITH RECURSIVE hid(id) AS (SELECT id FROM nodes WHERE id IN (` + placeholders(len(hidden)) + `)
-		UNION SELECT c.id FROM nodes c JOIN hid ON c.parent_id = hid.id) SELECT id FROM hid)`, hidden, nil
-}
-
 // hiddenRestricted returns the ids of the live restricted folders p may
 // not read (none for admins).
 func (s *Service) hiddenRestricted(ctx context.Context, p acl.Principal) ([]any, error) {
