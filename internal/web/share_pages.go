@@ -17,6 +17,7 @@ import (
 	"notreasso/internal/acl"
 	"notreasso/internal/auth"
 	"notreasso/internal/repo"
+	"notreasso/internal/serving"
 )
 
 // Share-link pages, under /s/{token}: a listing and downloads for viewer
@@ -131,7 +132,8 @@ func (s *Server) siteLogo(c *fiber.Ctx) error {
 		return fiber.ErrNotFound
 	}
 	c.Set(fiber.HeaderCacheControl, "public, max-age=3600")
-	c.Set("Content-Security-Policy", userContentPolicy)
+	c.Set("Content-Security-Policy", serving.Sandbox)
+	c.Set("X-Content-Type-Options", "nosniff")
 	return c.SendFile(s.cfg.Site.Logo)
 }
 
