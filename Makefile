@@ -51,7 +51,7 @@ bench-quick: build tools
 	scripts/bench.sh --quick $(BENCH_ARGS)
 ## screenshots: rerun the browser walk-through, writing its screenshots into docs/screenshots
 screenshots:
-	NOTREASSO_SCREENSHOTS=$(CURDIR)/docs/screenshots $(GO) test -count=1 -run 'TestWebUI$$|TestSearchPageWithBackend' ./e2e ./internal/web
+	NOTREASSO_SCREENSHOTS=$(CURDIR)/docs/screenshots $(GO) test -count=1 -run 'TestWebUI$$|TestSearchPageWithBackend|TestShare(RestrictToGroup|LinkWithPassword|DropBox)$$' ./e2e ./internal/web
 
 clean:
 	rm -rf bin

@@ -162,13 +162,21 @@ func (x *Indexer) Ready(ctx context.Context) error {
 // Search runs q for principal p; the permission filter is applied inside
 // the index query, so totals and facets only count what p may read.
 func (x *Indexer) Search(ctx context.Context, p acl.Principal, q search.Query) (*search.Result, error) {
-	all, roots, err := x.repo.ReadableRoots(ctx, p)
+	all, roots, cuts, err := x.repo.ReadableRoots(ctx, p)
 	if err != nil {
 		return nil, err
 	}
 	q.Access = search.Access{All: all}
 	for _, r := range roots {
 		q.Access.Roots = append(q.Access.Roots, repo.FormatID(r))
+	}
+	for r, cs := range cuts {
+		if q.Access.Cuts == nil {
+			q.Access.Cuts = map[string][]string{}
+		}
+		for _, c := range cs {
+			q.Access.Cuts[repo.FormatID(r)] = append(q.Access.Cuts[repo.FormatID(r)], repo.FormatID(c))
+		}
 	}
 	return x.ix.Search(ctx, q)
 }

@@ -3,7 +3,7 @@ package search
 import (
 	"context"
 	"fmt"
-	"math/bits"
+	mbits "math/bits"
 	"slices"
 	"strings"
 	"sync"
@@ -35,6 +35,7 @@ import (
 type aclFilterQuery struct {
 	inner query.Query // nil: every visible document
 	roots []string
+	cuts  map[string][]string // root → restricted folders below it that it does not reach
 }
 
 // aclContextKey carries the visible set (*aclFilterSearcher) to the
@@ -46,12 +47,12 @@ type aclContextKey struct{}
 // variable so that tests can force either path.
 var aclDenseShare = 0.1
 
-func newACLFilterQuery(inner query.Query, roots []string) *aclFilterQuery {
-	return &aclFilterQuery{inner: inner, roots: roots}
+func newACLFilterQuery(inner query.Query, roots []string, cuts map[string][]string) *aclFilterQuery {
+	return &aclFilterQuery{inner: inner, roots: roots, cuts: cuts}
 }
 
 func (q *aclFilterQuery) Searcher(ctx context.Context, r index.IndexReader, m mapping.IndexMapping, opts bsearch.SearcherOptions) (bsearch.Searcher, error) {
-	acl, err := visibleSet(ctx, r, q.roots)
+	acl, err := visibleSet(ctx, r, q.roots, q.cuts)
 	if err != nil {
 		return nil, err
 	}
@@ -96,20 +97,27 @@ type aclKey struct {
 
 // visibleSet returns a searcher over the documents of r visible through
 // roots, from the cache when r is a scorch snapshot seen before.
-func visibleSet(ctx context.Context, r index.IndexReader, roots []string) (*aclFilterSearcher, error) {
+func visibleSet(ctx context.Context, r index.IndexReader, roots []string, cuts map[string][]string) (*aclFilterSearcher, error) {
 	is, ok := r.(*scorch.IndexSnapshot)
 	if !ok {
-		return newACLBitset(ctx, r, roots)
+		return newACLBitset(ctx, r, roots, cuts)
 	}
 	sorted := slices.Clone(roots)
 	slices.Sort(sorted)
+	// A root's cuts follow it in the key: "root\x01cut\x01cut".
+	for i, root := range sorted {
+		if cs := cuts[root]; len(cs) > 0 {
+			cs = slices.Sorted(slices.Values(cs))
+			sorted[i] = root + "\x01" + strings.Join(cs, "\x01")
+		}
+	}
 	key := aclKey{weak.Make(is), strings.Join(sorted, "\x00")}
 	aclBitsets.Lock()
 	s := aclBitsets.entries[key]
 	aclBitsets.Unlock()
 	if s == nil {
 		var err error
-		if s, err = newACLBitset(ctx, r, roots); err != nil {
+		if s, err = newACLBitset(ctx, r, roots, cuts); err != nil {
 			return nil, err
 		}
 		aclBitsets.Lock()
@@ -127,34 +135,59 @@ func visibleSet(ctx context.Context, r index.IndexReader, roots []string) (*aclF
 	return &aclFilterSearcher{words: s.words, count: s.count}, nil
 }
 
-// newACLBitset reads the postings of roots in the acl field.
-func newACLBitset(ctx context.Context, r index.IndexReader, roots []string) (*aclFilterSearcher, error) {
+// newACLBitset reads the postings of roots in the acl field. A root with
+// cuts (restricted folders below it) adds its documents minus theirs.
+func newACLBitset(ctx context.Context, r index.IndexReader, roots []string, cuts map[string][]string) (*aclFilterSearcher, error) {
 	s := &aclFilterSearcher{}
-	var tfd index.TermFieldDoc
 	for _, root := range roots {
-		tfr, err := r.TermFieldReader(ctx, []byte(root), fACL, false, false, false)
-		if err != nil {
-			return nil, fmt.Errorf("permission filter: reading %q: %w", root, err)
-		}
-		for {
-			d, err := tfr.Next(tfd.Reset())
-			if err != nil {
-				tfr.Close()
-				return nil, fmt.Errorf("permission filter: reading %q: %w", root, err)
+		if len(cuts[root]) == 0 {
+			if err := postings(ctx, r, root, s.set); err != nil {
+				return nil, err
 			}
-			if d == nil {
-				break
-			}
-			s.set(d.ID.Value())
+			continue
 		}
-		if err := tfr.Close(); err != nil {
-			return nil, fmt.Errorf("permission filter: reading %q: %w", root, err)
+		part := &aclFilterSearcher{}
+		if err := postings(ctx, r, root, part.set); err != nil {
+			return nil, err
+		}
+		for _, cut := range cuts[root] {
+			if err := postings(ctx, r, cut, part.clear); err != nil {
+				return nil, err
+			}
+		}
+		for w, bits := range part.words {
+			for bits != 0 {
+				s.set(uint64(w)*64 + uint64(mbits.TrailingZeros64(bits)))
+				bits &= bits - 1
+			}
 		}
 	}
 	for _, w := range s.words {
-		s.count += uint64(bits.OnesCount64(w))
+		s.count += uint64(mbits.OnesCount64(w))
 	}
 	return s, nil
+}
+
+// postings calls fn with the internal number of each document carrying
+// term in the acl field.
+func postings(ctx context.Context, r index.IndexReader, term string, fn func(uint64)) error {
+	tfr, err := r.TermFieldReader(ctx, []byte(term), fACL, false, false, false)
+	if err != nil {
+		return fmt.Errorf("permission filter: reading %q: %w", term, err)
+	}
+	defer tfr.Close()
+	var tfd index.TermFieldDoc
+	for {
+		d, err := tfr.Next(tfd.Reset())
+		if err != nil {
+			return fmt.Errorf("permission filter: reading %q: %w", term, err)
+		}
+		if d == nil {
+			break
+		}
+		fn(d.ID.Value())
+	}
+	return nil
 }
 
 // aclCheckSearcher passes on the matches of the embedded searcher that are
@@ -223,6 +256,12 @@ func (s *aclFilterSearcher) has(n uint64) bool {
 	return w < len(s.words) && s.words[w]&(1<<(n%64)) != 0
 }
 
+func (s *aclFilterSearcher) clear(n uint64) {
+	if w := int(n / 64); w < len(s.words) {
+		s.words[w] &^= 1 << (n % 64)
+	}
+}
+
 func (s *aclFilterSearcher) set(n uint64) {
 	w := int(n / 64)
 	if w >= len(s.words) {
@@ -238,11 +277,11 @@ func (s *aclFilterSearcher) from(n uint64) (uint64, bool) {
 		return 0, false
 	}
 	if rest := s.words[w] >> (n % 64); rest != 0 {
-		return n + uint64(bits.TrailingZeros64(rest)), true
+		return n + uint64(mbits.TrailingZeros64(rest)), true
 	}
 	for w++; w < len(s.words); w++ {
 		if s.words[w] != 0 {
-			return uint64(w)*64 + uint64(bits.TrailingZeros64(s.words[w])), true
+			return uint64(w)*64 + uint64(mbits.TrailingZeros64(s.words[w])), true
 		}
 	}
 	return 0, false

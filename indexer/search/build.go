@@ -123,6 +123,15 @@ func compile(an *analyzers, q Query) compiled {
 		}
 		acl = roots
 	}
+	var cuts map[string][]string
+	for _, r := range acl {
+		if cs := q.Access.Cuts[r]; len(cs) > 0 {
+			if cuts == nil {
+				cuts = map[string][]string{}
+			}
+			cuts[r] = cs
+		}
+	}
 
 	var top query.Query
 	switch len(must) {
@@ -139,7 +148,7 @@ func compile(an *analyzers, q Query) compiled {
 		top = query.NewBooleanQuery([]query.Query{top}, nil, mustNot)
 	}
 	if acl != nil {
-		top = newACLFilterQuery(top, acl)
+		top = newACLFilterQuery(top, acl, cuts)
 	}
 	c.q = top
 	// Without words every score is 0; newest first is the useful order.

@@ -9,14 +9,22 @@ import (
 )
 
 // visible mirrors the documented rule: a document is visible iff its ID or
-// one of its ancestors is a root.
+// one of its ancestors is a root, and none of the nodes after that root on
+// the way to the document is one of the root's cuts (restricted folders).
 func visible(d Document, a Access) bool {
 	if a.All {
 		return true
 	}
-	return slices.Contains(a.Roots, d.ID) || slices.ContainsFunc(d.Ancestors, func(x string) bool {
-		return slices.Contains(a.Roots, x)
-	})
+	path := append(slices.Clone(d.Ancestors), d.ID)
+	for i, x := range path {
+		if !slices.Contains(a.Roots, x) {
+			continue
+		}
+		if !slices.ContainsFunc(path[i+1:], func(y string) bool { return slices.Contains(a.Cuts[x], y) }) {
+			return true
+		}
+	}
+	return false
 }
 
 // facetsOf counts facets over docs by brute force.
@@ -75,6 +83,12 @@ func testPermissionFilter(t *testing.T) {
 		{Roots: []string{"fIntl", "fIntl", "d-root"}},
 		{Roots: []string{"root"}},
 		{Roots: []string{"unknown"}},
+		// Restricted folders (cuts): a root's grant stops at them.
+		{Roots: []string{"root"}, Cuts: map[string][]string{"root": {"fArc"}}},
+		{Roots: []string{"root", "fArc"}, Cuts: map[string][]string{"root": {"fAdm", "fArc"}}},
+		{Roots: []string{"fAdm"}, Cuts: map[string][]string{"fAdm": {"fArc"}}},
+		{Roots: []string{"root", "d-reglement"}, Cuts: map[string][]string{"root": {"fAdm", "fIntl"}}},
+		{Roots: []string{"fCompta"}, Cuts: map[string][]string{"root": {"fCompta"}}}, // a cut above the root means nothing
 		{Roots: []string{}},
 		{},
 		{All: true},

@@ -52,6 +52,10 @@ type Query struct {
 type Access struct {
 	All   bool     // administrators: everything
 	Roots []string // otherwise: documents whose ID or an ancestor's is listed (subtree grants)
+	// Cuts lists, for a root, the restricted folders strictly below it
+	// (« accès restreint »): that root's grant does not reach their
+	// subtrees (another root inside them may).
+	Cuts map[string][]string
 }
 
 // Paging bounds. Deep pages cost a heap of Offset+Limit entries.

@@ -2,7 +2,9 @@
 // grant-only: a grant gives a principal a role on a node and its whole
 // subtree; there are no deny rules, because they surprise people. The
 // effective role on a node is the strongest role granted on it or on any
-// ancestor.
+// ancestor — up to the nearest restricted folder (« accès restreint »),
+// whose ancestors' grants stop at it: a private folder is made in one step,
+// without removing the grants that keep the rest of the tree open.
 package acl
 
 import (
@@ -89,19 +91,43 @@ type ShareScope struct {
 	LinkID  int64
 	NodeID  int64
 	DropBox bool
+	// Sender is the name a drop-box visitor typed (« votre nom »), kept as
+	// the author of what they send; may be empty.
+	Sender string
 }
 
 // RoleOn is a link holder's role on a node, given the ids of the node and
-// its ancestors: viewer inside the linked subtree (none for drop boxes,
-// whose uploads are checked separately), none anywhere else.
-func (sc ShareScope) RoleOn(chain []int64) Role {
+// its ancestors (root first) and which of them are restricted: viewer
+// inside the linked subtree (none for drop boxes, whose uploads are checked
+// separately), none anywhere else. A restricted folder below the linked
+// node stops the link like it stops grants: whoever made the folder private
+// did not mean an older link above it to reach in. restricted may be nil
+// (nothing restricted).
+func (sc ShareScope) RoleOn(chain []int64, restricted []bool) Role {
 	if sc.DropBox || sc.NodeID == 0 {
 		return None
 	}
-	if slices.Contains(chain, sc.NodeID) {
-		return Viewer
+	i := slices.Index(chain, sc.NodeID)
+	if i < 0 {
+		return None
 	}
-	return None
+	if from := ReachFrom(restricted); from > i {
+		return None
+	}
+	return Viewer
+}
+
+// ReachFrom returns, for a chain of nodes root first where restricted[i]
+// says whether node i is restricted, the index of the first node whose
+// grants reach the last node: the deepest restricted node, or 0 (the
+// root) when none is. Grants on nodes before it do not apply.
+func ReachFrom(restricted []bool) int {
+	for i := len(restricted) - 1; i > 0; i-- {
+		if restricted[i] {
+			return i
+		}
+	}
+	return 0
 }
 
 // PrincipalKind names who a grant is for.

@@ -44,18 +44,22 @@ func TestShareScope(t *testing.T) {
 		name  string
 		sc    ShareScope
 		chain []int64
+		restr []bool
 		want  Role
 	}{
-		{"the linked node", ShareScope{NodeID: 7}, []int64{1, 7}, Viewer},
-		{"below the linked node", ShareScope{NodeID: 7}, []int64{1, 7, 9, 12}, Viewer},
-		{"above the linked node", ShareScope{NodeID: 7}, []int64{1}, None},
-		{"a sibling", ShareScope{NodeID: 7}, []int64{1, 8}, None},
-		{"drop box reads nothing", ShareScope{NodeID: 7, DropBox: true}, []int64{1, 7, 9}, None},
-		{"empty scope", ShareScope{}, []int64{0}, None},
+		{"the linked node", ShareScope{NodeID: 7}, []int64{1, 7}, nil, Viewer},
+		{"below the linked node", ShareScope{NodeID: 7}, []int64{1, 7, 9, 12}, nil, Viewer},
+		{"above the linked node", ShareScope{NodeID: 7}, []int64{1}, nil, None},
+		{"a sibling", ShareScope{NodeID: 7}, []int64{1, 8}, nil, None},
+		{"drop box reads nothing", ShareScope{NodeID: 7, DropBox: true}, []int64{1, 7, 9}, nil, None},
+		{"empty scope", ShareScope{}, []int64{0}, nil, None},
+		{"a restricted folder below the link", ShareScope{NodeID: 7}, []int64{1, 7, 9, 12}, []bool{false, false, true, false}, None},
+		{"the linked folder itself restricted", ShareScope{NodeID: 7}, []int64{1, 7, 9}, []bool{false, true, false}, Viewer},
+		{"restricted above the link", ShareScope{NodeID: 7}, []int64{1, 3, 7, 9}, []bool{false, true, false, false}, Viewer},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := tt.sc.RoleOn(tt.chain); got != tt.want {
+			if got := tt.sc.RoleOn(tt.chain, tt.restr); got != tt.want {
 				t.Errorf("RoleOn = %v, want %v", got, tt.want)
 			}
 		})
@@ -93,4 +97,22 @@ func FuzzEffective(f *testing.F) {
 			t.Fatalf("anonymous got %v from %+v", got, g)
 		}
 	})
+}
+
+func TestReachFrom(t *testing.T) {
+	tests := []struct {
+		restricted []bool
+		want       int
+	}{
+		{nil, 0},
+		{[]bool{false}, 0},
+		{[]bool{true, false}, 0}, // the root's flag means nothing: nothing is above it
+		{[]bool{false, true}, 1},
+		{[]bool{false, true, false, true, false}, 3},
+	}
+	for _, tt := range tests {
+		if got := ReachFrom(tt.restricted); got != tt.want {
+			t.Errorf("ReachFrom(%v) = %d, want %d", tt.restricted, got, tt.want)
+		}
+	}
 }

@@ -50,6 +50,14 @@ type Config struct {
 	Retention Retention `koanf:"retention"` // see retention.go
 	Trash     Trash     `koanf:"trash"`
 	GC        GC        `koanf:"gc"`
+	Site      Site      `koanf:"site"`
+}
+
+// Site is how the association appears on its pages, share-link pages
+// first: the visitors of a link see the association's name, not ours.
+type Site struct {
+	Name string `koanf:"name"` // shown in the header and titles
+	Logo string `koanf:"logo"` // a PNG, JPEG or SVG file on the server; "" for none
 }
 
 // Auth configures how people prove who they are.
@@ -161,6 +169,7 @@ func Default() Config {
 		Retention:      defaultRetention(),
 		Trash:          Trash{Expiry: "30d"},
 		GC:             GC{Interval: 24 * time.Hour, Grace: 24 * time.Hour},
+		Site:           Site{Name: "Notre Asso"},
 	}
 }
 

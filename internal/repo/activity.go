@@ -26,6 +26,10 @@ type Event struct {
 	// FromHidden is set when a move or copy came from a folder the reader
 	// may not read: « déplacé depuis un dossier auquel vous n'avez pas accès ».
 	FromHidden bool
+	// Sender: the name a drop-box visitor gave (Dropped: the change came
+	// through a drop-box link, name given or not).
+	Sender  string
+	Dropped bool
 }
 
 // MessageID is the catalogue id of the sentence that tells the event.
@@ -98,15 +102,19 @@ func (s *Service) events(ctx context.Context, p acl.Principal, keep func(chain) 
 		}
 		e.At = meta.Time(at)
 		var d struct {
-			Path    string `json:"path"`
-			From    string `json:"from"`
-			Login   string `json:"login"`
-			Title   string `json:"title"`
-			Tag     string `json:"tag"`
-			Version int    `json:"version"`
+			Path    string  `json:"path"`
+			From    string  `json:"from"`
+			Login   string  `json:"login"`
+			Title   string  `json:"title"`
+			Tag     string  `json:"tag"`
+			Version int     `json:"version"`
+			Sender  *string `json:"sender"`
 		}
 		_ = json.Unmarshal([]byte(details), &d) // entries written by journal() are JSON
 		e.Path, e.From, e.Version = d.Path, d.From, d.Version
+		if d.Sender != nil {
+			e.Sender, e.Dropped = *d.Sender, true
+		}
 		if e.NodeID == 0 {
 			e.Path = firstNonEmpty(d.Login, d.Title, d.Tag)
 		}

@@ -52,6 +52,9 @@ type GrantInfo struct {
 	CreatedAt time.Time
 	CreatedBy string
 	Inherited bool // on an ancestor of the node asked about
+	// Blocked: on a folder above a restricted one (« accès restreint »),
+	// so it does not reach the node asked about.
+	Blocked bool
 }
 
 // resolveGrantee finds the id of a user or group.
@@ -96,6 +99,7 @@ func (s *Service) grantInfos(ctx context.Context, q querier, c chain) ([]GrantIn
 	for i, id := range ids {
 		depth[id] = i
 	}
+	from := acl.ReachFrom(c.restrictedFlags())
 	var out []GrantInfo
 	for rows.Next() {
 		var gi GrantInfo
@@ -113,6 +117,7 @@ func (s *Service) grantInfos(ctx context.Context, q querier, c chain) ([]GrantIn
 		d := depth[gi.NodeID]
 		gi.Path = c[:d+1].path()
 		gi.Inherited = d < len(c)-1
+		gi.Blocked = d < from
 		out = append(out, gi)
 	}
 	if err := rows.Err(); err != nil {
@@ -245,6 +250,9 @@ type Explanation struct {
 	Admin    bool        // administrators are managers everywhere, without grants
 	Traverse bool        // no role, but the name is visible: something below is granted to them
 	Because  []GrantInfo // the matching grants, on the node or its ancestors, root first
+	// RestrictedAt is the nearest restricted folder at or above the node
+	// ("" if none): grants above it do not count.
+	RestrictedAt string
 }
 
 // Explain says what role `who` has on the node at path and which grants
@@ -268,13 +276,18 @@ func (s *Service) Explain(ctx context.Context, asker, who acl.Principal, path st
 	if err != nil {
 		return Explanation{}, err
 	}
-	grants := make([]acl.Grant, len(gs))
-	for i, g := range gs {
-		grants[i] = g.Grant
+	if from := acl.ReachFrom(c.restrictedFlags()); from > 0 {
+		ex.RestrictedAt = c[:from+1].path()
+	}
+	var grants []acl.Grant
+	for _, g := range gs {
+		if !g.Blocked {
+			grants = append(grants, g.Grant)
+		}
 	}
 	ex.Role, _ = acl.Effective(who, grants)
 	for _, g := range gs {
-		if g.Matches(who) {
+		if !g.Blocked && g.Matches(who) {
 			ex.Because = append(ex.Because, g)
 		}
 	}

@@ -165,26 +165,59 @@ func (s *Service) AllFileIDs(ctx context.Context, fn func(id int64) error) error
 }
 
 // ReadableRoots is the permission filter for search: all is true for
-// admins; otherwise a document is readable iff it or one of its ancestors
-// is in roots (the nodes granted to p with at least the viewer role).
-func (s *Service) ReadableRoots(ctx context.Context, p acl.Principal) (all bool, roots []int64, err error) {
+// admins; otherwise a document is readable iff one of its ancestors (or
+// itself) is a root R (a node granted to p with at least the viewer role)
+// and none of the nodes between R (excluded) and the document (included)
+// is restricted. cuts[R] lists the restricted folders strictly below R,
+// whose subtrees R's grant does not reach.
+func (s *Service) ReadableRoots(ctx context.Context, p acl.Principal) (all bool, roots []int64, cuts map[int64][]int64, err error) {
 	if p.IsAdmin() {
-		return true, nil, nil
+		return true, nil, nil, nil
 	}
 	cond, args := grantCondition(p)
 	rows, err := s.db.R.QueryContext(ctx, `SELECT DISTINCT g.node_id FROM grants g WHERE `+cond, args...)
 	if err != nil {
-		return false, nil, fmt.Errorf("load readable folders: %w", err)
+		return false, nil, nil, fmt.Errorf("load readable folders: %w", err)
 	}
 	defer rows.Close()
+	isRoot := map[int64]bool{}
 	for rows.Next() {
 		var id int64
 		if err := rows.Scan(&id); err != nil {
-			return false, nil, err
+			return false, nil, nil, err
 		}
 		roots = append(roots, id)
+		isRoot[id] = true
 	}
-	return false, roots, rows.Err()
+	if err := rows.Err(); err != nil {
+		return false, nil, nil, err
+	}
+	rows.Close()
+	if len(roots) == 0 {
+		return false, nil, nil, nil
+	}
+	// Restricted folders are few: walk up from each to the roots above it.
+	rows, err = s.db.R.QueryContext(ctx, `WITH RECURSIVE up(r, id) AS (
+			SELECT id, parent_id FROM nodes WHERE restricted <> 0 AND parent_id IS NOT NULL
+			UNION SELECT up.r, n.parent_id FROM nodes n JOIN up ON n.id = up.id WHERE n.parent_id IS NOT NULL
+		) SELECT r, id FROM up`)
+	if err != nil {
+		return false, nil, nil, fmt.Errorf("load restricted folders: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var r, anc int64
+		if err := rows.Scan(&r, &anc); err != nil {
+			return false, nil, nil, err
+		}
+		if isRoot[anc] {
+			if cuts == nil {
+				cuts = map[int64][]int64{}
+			}
+			cuts[anc] = append(cuts[anc], r)
+		}
+	}
+	return false, roots, cuts, rows.Err()
 }
 
 // WorkerState reads a background worker's persisted value ("" if unset).

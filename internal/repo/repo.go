@@ -15,6 +15,7 @@ import (
 	"notreasso/internal/clientip"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -46,6 +47,13 @@ type Node struct {
 	DeletedAt time.Time // zero unless the node is in the trash
 	Tags      []string
 	Role      acl.Role // the caller's effective role on this node
+	// DroppedBy is set when the last change came through a drop-box link:
+	// the name the visitor gave, or "" (with Dropped) if they gave none.
+	DroppedBy string
+	Dropped   bool
+	// Restricted: « accès restreint », the grants of the folders above stop
+	// here (see acl.ReachFrom).
+	Restricted bool
 }
 
 // ETag identifies the node's current state: the content hash for files, the
@@ -178,27 +186,32 @@ type row struct {
 	verNum              sql.NullInt64
 	hash, mime          sql.NullString
 	size                sql.NullInt64
+	restricted          bool
+	via                 string
 }
 
 const rowCols = `n.id, COALESCE(n.parent_id, 0), n.name, n.kind = 'dir', n.mtime, n.created_at, n.updated_at,
-	COALESCE(u.login, ''), n.deleted_at, v.id, v.number, v.blob, v.mime, v.size`
+	COALESCE(u.login, ''), n.deleted_at, v.id, v.number, v.blob, v.mime, v.size, n.restricted <> 0, n.updated_via`
 const rowFrom = ` FROM nodes n LEFT JOIN versions v ON v.id = n.current_version_id LEFT JOIN users u ON u.id = n.updated_by `
 
 func scanRow(sc interface{ Scan(...any) error }) (row, error) {
 	var r row
 	err := sc.Scan(&r.id, &r.parent, &r.name, &r.dir, &r.mtime, &r.created, &r.upd, &r.updBy, &r.deleted,
-		&r.verID, &r.verNum, &r.hash, &r.mime, &r.size)
+		&r.verID, &r.verNum, &r.hash, &r.mime, &r.size, &r.restricted, &r.via)
 	return r, err
 }
 
 func (r row) node(path string, role acl.Role) Node {
-	return Node{
+	n := Node{
 		ID: r.id, ParentID: r.parent, Name: r.name, Path: path, Dir: r.dir,
 		Size: r.size.Int64, Mime: r.mime.String, Hash: r.hash.String,
 		Version: int(r.verNum.Int64), VersionID: r.verID.Int64,
 		ModTime: meta.Time(r.mtime), CreatedAt: meta.Time(r.created), UpdatedAt: meta.Time(r.upd),
 		UpdatedBy: r.updBy, DeletedAt: meta.NullTime(r.deleted), Role: role,
+		Restricted: r.restricted,
 	}
+	n.DroppedBy, n.Dropped = DropSender(r.via)
+	return n
 }
 
 // chain is a node and its ancestors, root first.
@@ -221,6 +234,19 @@ func (c chain) ids() []int64 {
 	}
 	return ids
 }
+
+// restrictedFlags says, node by node, which are restricted.
+func (c chain) restrictedFlags() []bool {
+	out := make([]bool, len(c))
+	for i, r := range c {
+		out[i] = r.restricted
+	}
+	return out
+}
+
+// reach is the part of c whose grants apply to its last node: from the
+// deepest restricted node down (the whole chain when none is).
+func (c chain) reach() chain { return c[acl.ReachFrom(c.restrictedFlags()):] }
 
 // live reports whether no node of the chain is in the trash.
 func (c chain) live() bool {
@@ -307,7 +333,7 @@ func (s *Service) roleOn(ctx context.Context, q querier, p acl.Principal, c chai
 	if p.IsAdmin() || p.Share != nil {
 		return roleIn(p, c, nil), nil
 	}
-	grants, err := s.grantsOn(ctx, q, c.ids())
+	grants, err := s.grantsOn(ctx, q, c.reach().ids())
 	if err != nil {
 		return acl.None, err
 	}
@@ -322,9 +348,17 @@ func roleIn(p acl.Principal, c chain, grants []acl.Grant) acl.Role {
 		return acl.Manager
 	}
 	if p.Share != nil {
-		return p.Share.RoleOn(c.ids())
+		return p.Share.RoleOn(c.ids(), c.restrictedFlags())
 	}
-	role, _ := acl.Effective(p, grants)
+	// Grants above the nearest restricted folder do not reach the node.
+	reach := c.reach().ids()
+	on := make([]acl.Grant, 0, len(grants))
+	for _, g := range grants {
+		if slices.Contains(reach, g.NodeID) {
+			on = append(on, g)
+		}
+	}
+	role, _ := acl.Effective(p, on)
 	return role
 }
 
@@ -419,6 +453,9 @@ func (s *Service) journal(ctx context.Context, tx querier, p acl.Principal, node
 	}
 	if p.Share != nil {
 		details["link"] = p.Share.LinkID
+		if p.Share.DropBox {
+			details["sender"] = p.Share.Sender
+		}
 		if ip := clientip.From(ctx); ip != "" {
 			details["ip"] = ip
 		}
@@ -441,6 +478,22 @@ func (s *Service) journal(ctx context.Context, tx querier, p acl.Principal, node
 	return nil
 }
 
+// viaArg is what nodes.updated_via and versions.author_via record for p:
+// "link:NAME" for a drop-box visitor, "" for everyone else.
+func viaArg(p acl.Principal) string {
+	if p.Share == nil {
+		return ""
+	}
+	return "link:" + p.Share.Sender
+}
+
+// DropSender reads an updated_via/author_via value: the name a drop-box
+// visitor gave, and whether the change came through a link at all.
+func DropSender(via string) (string, bool) {
+	name, ok := strings.CutPrefix(via, "link:")
+	return name, ok
+}
+
 func actorArg(p acl.Principal) any {
 	if p.UserID == 0 {
 		return nil
@@ -450,7 +503,7 @@ func actorArg(p acl.Principal) any {
 
 // touch marks a folder as changed, so its ETag moves.
 func (s *Service) touch(ctx context.Context, tx querier, p acl.Principal, id int64) error {
-	_, err := tx.ExecContext(ctx, `UPDATE nodes SET updated_at = ?, updated_by = ? WHERE id = ?`, s.now().UnixNano(), actorArg(p), id)
+	_, err := tx.ExecContext(ctx, `UPDATE nodes SET updated_at = ?, updated_by = ?, updated_via = ? WHERE id = ?`, s.now().UnixNano(), actorArg(p), viaArg(p), id)
 	return err
 }
 

@@ -40,7 +40,7 @@ func (s *Service) ShareAccess(ctx context.Context, token, password string, unloc
 	if err != nil {
 		return acl.Principal{}, Share{}, err
 	}
-	if !sh.Active(s.now()) {
+	if !sh.Open(s.now()) {
 		return acl.Principal{}, Share{}, fmt.Errorf("share link: %w", ErrExpired)
 	}
 	p := acl.Principal{Share: &acl.ShareScope{LinkID: sh.ID, NodeID: sh.NodeID, DropBox: sh.Kind == ShareDropBox}}
@@ -191,6 +191,13 @@ func (s *Service) ShareOpen(ctx context.Context, p acl.Principal, rel string, co
 	}
 	f.Node = relative(root, f.Node)
 	if !count {
+		// The rest of a file (range requests) only while downloads are left,
+		// as before listings stopped counting as uses.
+		var usedUp bool
+		if err := s.db.R.QueryRowContext(ctx, `SELECT max_downloads > 0 AND downloads >= max_downloads FROM share_links WHERE id = ?`,
+			p.Share.LinkID).Scan(&usedUp); err != nil || usedUp {
+			return nil, fmt.Errorf("share link: no downloads left: %w", ErrExpired)
+		}
 		return f, nil
 	}
 	err = s.db.Tx(ctx, func(tx *sql.Tx) error {

@@ -56,11 +56,22 @@ type Share struct {
 	passwordHash string
 }
 
-// Active reports whether the link still works at now.
+// Active reports whether the link still works at now (managers' lists):
+// not revoked, not expired, and downloads left.
 func (sh Share) Active(now time.Time) bool {
-	return sh.RevokedAt.IsZero() && !sh.NodeTrashed && (sh.ExpiresAt.IsZero() || now.Before(sh.ExpiresAt)) &&
-		(sh.MaxDownloads == 0 || sh.Downloads < sh.MaxDownloads)
+	return sh.Open(now) && !sh.UsedUp()
 }
+
+// Open reports whether the link may still be opened at now: not revoked,
+// not expired, its node not in the trash. A folder link whose downloads
+// are used up still lists its folder (a listing is not a download);
+// ShareOpen refuses the downloads themselves.
+func (sh Share) Open(now time.Time) bool {
+	return sh.RevokedAt.IsZero() && !sh.NodeTrashed && (sh.ExpiresAt.IsZero() || now.Before(sh.ExpiresAt))
+}
+
+// UsedUp reports whether a download limit is set and reached.
+func (sh Share) UsedUp() bool { return sh.MaxDownloads > 0 && sh.Downloads >= sh.MaxDownloads }
 
 // shareTokenBytes is 144 bits of randomness: 24 URL-safe characters.
 const shareTokenBytes = 18

@@ -38,11 +38,22 @@ func (s *Service) Space(ctx context.Context, p acl.Principal, path string) (Spac
 	}
 	top := c.last()
 	u := SpaceUsage{Path: c.path(), Dir: top.dir}
+	// Restricted folders the caller may not open are left out of every
+	// total: a size is a door too.
+	hidden, err := s.hiddenRestricted(ctx, p)
+	if err != nil {
+		return u, err
+	}
+	skip, skipArgs := "", []any{}
+	if len(hidden) > 0 {
+		skip, skipArgs = ` AND n.id NOT IN (`+placeholders(len(hidden))+`)`, hidden
+	}
 	// One pass over the live subtree, each node tagged with the child of
 	// top it lies under (top itself for a file).
+	args := append(append(append(append([]any{top.id}, skipArgs...), skipArgs...), top.id), top.id, top.id)
 	rows, err := s.db.R.QueryContext(ctx, `WITH RECURSIVE sub(id, under) AS (
-			SELECT id, id FROM nodes WHERE parent_id = ? AND deleted_at IS NULL
-			UNION ALL SELECT n.id, sub.under FROM nodes n JOIN sub ON n.parent_id = sub.id WHERE n.deleted_at IS NULL
+			SELECT n.id, n.id FROM nodes n WHERE n.parent_id = ? AND n.deleted_at IS NULL`+skip+`
+			UNION ALL SELECT n.id, sub.under FROM nodes n JOIN sub ON n.parent_id = sub.id WHERE n.deleted_at IS NULL`+skip+`
 		), scope(id, under) AS (SELECT id, under FROM sub UNION ALL SELECT ?, ?)
 		SELECT scope.under, count(DISTINCT v.node_id), count(v.id),
 			COALESCE(sum(CASE WHEN v.id = n.current_version_id THEN v.size END), 0),
@@ -50,7 +61,7 @@ func (s *Service) Space(ctx context.Context, p acl.Principal, path string) (Spac
 			count(CASE WHEN v.id <> n.current_version_id AND (v.pinned OR v.label <> '') THEN 1 END),
 			COALESCE(sum(CASE WHEN v.id <> n.current_version_id AND (v.pinned OR v.label <> '') THEN v.size END), 0)
 		FROM scope JOIN nodes n ON n.id = scope.id JOIN versions v ON v.node_id = n.id GROUP BY scope.under`,
-		top.id, top.id, top.id)
+		args...)
 	if err != nil {
 		return u, fmt.Errorf("space used by %s: %w", u.Path, err)
 	}
@@ -75,9 +86,9 @@ func (s *Service) Space(ctx context.Context, p acl.Principal, path string) (Spac
 		return u, err
 	}
 	if err := s.db.R.QueryRowContext(ctx, `WITH RECURSIVE sub(id) AS (
-			SELECT ? UNION ALL SELECT n.id FROM nodes n JOIN sub ON n.parent_id = sub.id WHERE n.deleted_at IS NULL
+			SELECT ? UNION ALL SELECT n.id FROM nodes n JOIN sub ON n.parent_id = sub.id WHERE n.deleted_at IS NULL`+skip+`
 		) SELECT COALESCE(sum(size), 0) FROM blobs WHERE sha256 IN (SELECT v.blob FROM versions v JOIN sub ON v.node_id = sub.id)`,
-		top.id).Scan(&u.StoredBytes); err != nil {
+		append([]any{top.id}, skipArgs...)...).Scan(&u.StoredBytes); err != nil {
 		return u, fmt.Errorf("space used by %s: %w", u.Path, err)
 	}
 	if top.id == RootID {

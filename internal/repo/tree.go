@@ -74,7 +74,7 @@ func (s *Service) List(ctx context.Context, p acl.Principal, path string) (Node,
 
 // childCols is the lean column list of a WebDAV listing: no author, no
 // version numbers (a PROPFIND shows neither), one join fewer.
-const childCols = `n.id, n.name, n.kind = 'dir', n.mtime, n.created_at, n.updated_at, v.blob, v.mime, v.size
+const childCols = `n.id, n.name, n.kind = 'dir', n.mtime, n.created_at, n.updated_at, v.blob, v.mime, v.size, n.restricted <> 0
 	FROM nodes n LEFT JOIN versions v ON v.id = n.current_version_id `
 
 // children returns the children of dir (as Stat returned it for p) that p
@@ -97,7 +97,7 @@ func (s *Service) children(ctx context.Context, p acl.Principal, dir Node, full 
 			r, err = scanRow(rows)
 		} else {
 			r.parent = dir.ID
-			err = rows.Scan(&r.id, &r.name, &r.dir, &r.mtime, &r.created, &r.upd, &r.hash, &r.mime, &r.size)
+			err = rows.Scan(&r.id, &r.name, &r.dir, &r.mtime, &r.created, &r.upd, &r.hash, &r.mime, &r.size, &r.restricted)
 		}
 		if err != nil {
 			return nil, fmt.Errorf("list %s: %w", dir.Path, err)
@@ -109,10 +109,15 @@ func (s *Service) children(ctx context.Context, p acl.Principal, dir Node, full 
 	}
 	rows.Close()
 	// Children inherit the folder's role; below a traversal-only folder,
-	// each child needs its own grant or must lead to one.
+	// and for a restricted child (« accès restreint »: the folder's grants
+	// stop there), each child needs its own grant or must lead to one.
+	restrictedKid := false
+	for _, r := range kids {
+		restrictedKid = restrictedKid || (r.restricted && !p.IsAdmin())
+	}
 	var grantsBelow map[int64]acl.Role
 	var through map[int64]bool
-	if dir.Role == acl.None {
+	if dir.Role == acl.None || restrictedKid {
 		if through, err = s.traversalSet(ctx, s.db.R, p); err != nil {
 			return nil, err
 		}
@@ -133,6 +138,9 @@ func (s *Service) children(ctx context.Context, p acl.Principal, dir Node, full 
 	out := make([]Node, 0, len(kids))
 	for _, r := range kids {
 		role := dir.Role
+		if r.restricted && !p.IsAdmin() {
+			role = acl.None
+		}
 		if role == acl.None {
 			role = grantsBelow[r.id]
 			if role == acl.None && !through[r.id] {

@@ -20,6 +20,8 @@ type Version struct {
 	Size      int64
 	Mime      string
 	Author    string
+	DroppedBy string // the name a drop-box visitor gave (see Node.DroppedBy)
+	Dropped   bool
 	CreatedAt time.Time
 	ModTime   time.Time
 	Label     string
@@ -87,7 +89,7 @@ func (s *Service) Versions(ctx context.Context, p acl.Principal, path string) (N
 // versions loads the current version (number 0), one version (number > 0)
 // or all of them (number < 0), newest first.
 func (s *Service) versions(ctx context.Context, n Node, number int) ([]Version, error) {
-	q := `SELECT v.id, v.node_id, v.number, v.blob, v.size, v.mime, COALESCE(u.login, ''), v.created_at, v.mtime, v.label, v.pinned
+	q := `SELECT v.id, v.node_id, v.number, v.blob, v.size, v.mime, COALESCE(u.login, ''), v.created_at, v.mtime, v.label, v.pinned, v.author_via
 		FROM versions v LEFT JOIN users u ON u.id = v.author WHERE v.node_id = ?`
 	args := []any{n.ID}
 	switch {
@@ -107,10 +109,12 @@ func (s *Service) versions(ctx context.Context, n Node, number int) ([]Version, 
 	for rows.Next() {
 		var v Version
 		var created, mtime int64
-		if err := rows.Scan(&v.ID, &v.NodeID, &v.Number, &v.Hash, &v.Size, &v.Mime, &v.Author, &created, &mtime, &v.Label, &v.Pinned); err != nil {
+		var via string
+		if err := rows.Scan(&v.ID, &v.NodeID, &v.Number, &v.Hash, &v.Size, &v.Mime, &v.Author, &created, &mtime, &v.Label, &v.Pinned, &via); err != nil {
 			return nil, fmt.Errorf("versions of %s: %w", n.Path, err)
 		}
 		v.CreatedAt, v.ModTime = meta.Time(created), meta.Time(mtime)
+		v.DroppedBy, v.Dropped = DropSender(via)
 		v.Current = v.ID == n.VersionID
 		out = append(out, v)
 	}

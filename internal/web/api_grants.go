@@ -19,6 +19,7 @@ func (s *Server) grantRoutes(api fiber.Router) {
 		api.Post(p, s.addGrant)
 		api.Delete(p, s.removeGrant)
 	}
+	api.Put("/restricted/*", s.setRestricted)
 	api.Get("/explain", s.explain)
 	api.Get("/explain/*", s.explain)
 	api.Get("/principals", s.principals)
@@ -33,12 +34,13 @@ type grantJSON struct {
 	Name      string    `json:"name,omitempty"`
 	Role      string    `json:"role"`
 	Inherited bool      `json:"inherited"`
+	Blocked   bool      `json:"blocked,omitempty"` // above a restricted folder: does not apply here
 	Created   time.Time `json:"created"`
 	CreatedBy string    `json:"created_by,omitempty"`
 }
 
 func toGrantJSON(g repo.GrantInfo) grantJSON {
-	return grantJSON{g.ID, g.Path, g.Grantee.String(), string(g.Kind), g.Grantee.Name, g.Role.String(), g.Inherited, g.CreatedAt, g.CreatedBy}
+	return grantJSON{g.ID, g.Path, g.Grantee.String(), string(g.Kind), g.Grantee.Name, g.Role.String(), g.Inherited, g.Blocked, g.CreatedAt, g.CreatedBy}
 }
 
 func toGrantsJSON(gs []repo.GrantInfo) []grantJSON {
@@ -134,7 +136,8 @@ func (s *Server) explain(c *fiber.Ctx) error {
 		role = acl.None
 	}
 	return c.JSON(fiber.Map{"path": ex.Path, "who": name, "role": role.String(), "admin": ex.Admin && !disabled,
-		"traverse": ex.Traverse, "disabled": disabled, "because": toGrantsJSON(ex.Because), "summary": summary(name, role, ex, disabled)})
+		"traverse": ex.Traverse, "disabled": disabled, "because": toGrantsJSON(ex.Because), "summary": summary(name, role, ex, disabled),
+		"restricted_at": ex.RestrictedAt})
 }
 
 // summary says the explanation in one sentence.
@@ -146,6 +149,8 @@ func summary(who string, role acl.Role, ex repo.Explanation, disabled bool) stri
 		return fmt.Sprintf("%s is an administrator: manager everywhere.", who)
 	case role == acl.None && ex.Traverse:
 		return fmt.Sprintf("%s sees only the name of %s, on the way to something granted further down.", who, ex.Path)
+	case role == acl.None && ex.RestrictedAt != "":
+		return fmt.Sprintf("%s cannot see %s: access to %s is restricted and no grant on it or below applies.", who, ex.Path, ex.RestrictedAt)
 	case role == acl.None:
 		return fmt.Sprintf("%s cannot see %s: no grant applies.", who, ex.Path)
 	}
@@ -153,7 +158,11 @@ func summary(who string, role acl.Role, ex repo.Explanation, disabled bool) stri
 	for _, g := range ex.Because {
 		because = append(because, fmt.Sprintf("%s is %s on %s", g.Grantee, g.Role, g.Path))
 	}
-	return fmt.Sprintf("%s is %s on %s because %s.", who, role, ex.Path, strings.Join(because, ", and "))
+	out := fmt.Sprintf("%s is %s on %s because %s.", who, role, ex.Path, strings.Join(because, ", and "))
+	if ex.RestrictedAt != "" {
+		out += fmt.Sprintf(" Access to %s is restricted: grants above it do not apply.", ex.RestrictedAt)
+	}
+	return out
 }
 
 // principals lists accounts and groups to pick from when granting. Not for
@@ -200,6 +209,29 @@ func (s *Server) statByID(c *fiber.Ctx) error {
 		return fmt.Errorf("node %q: %w", c.Params("id"), repo.ErrNotFound)
 	}
 	n, err := s.repo.StatID(c.UserContext(), principal(c), id)
+	if err != nil {
+		return err
+	}
+	return c.JSON(toJSON(n))
+}
+
+// setRestricted: PUT /api/v1/restricted/PATH {"restricted": true|false}
+// turns « accès restreint » on or off (managers of the folder).
+func (s *Server) setRestricted(c *fiber.Ctx) error {
+	p, err := pathParam(c)
+	if err != nil {
+		return err
+	}
+	var req struct {
+		Restricted *bool `json:"restricted"`
+	}
+	if err := readJSON(c, &req); err != nil {
+		return err
+	}
+	if req.Restricted == nil {
+		return fmt.Errorf("%w: say {\"restricted\": true} or false", errBadRequest)
+	}
+	n, err := s.repo.SetRestricted(c.UserContext(), principal(c), p, *req.Restricted)
 	if err != nil {
 		return err
 	}

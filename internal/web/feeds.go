@@ -100,6 +100,9 @@ func (s *Server) writeFeed(c *fiber.Ctx, scope func(*fiber.Ctx) (repo.FeedScope,
 		}
 		what := l.T(e.MessageID(), "Path", e.Path, "From", e.From, "Version", e.Version)
 		who := e.Actor
+		if who == "" && e.Dropped {
+			who = byline(l, "", true, e.Sender)
+		}
 		if who == "" {
 			who = l.T("activity.system")
 		}

@@ -33,6 +33,10 @@ type nodeJSON struct {
 	UpdatedBy string    `json:"updated_by,omitempty"`
 	Tags      []string  `json:"tags"`
 	Role      string    `json:"role"`
+	// Restricted: « accès restreint » (docs/permissions.md).
+	Restricted bool `json:"restricted,omitempty"`
+	// DroppedBy: the name a drop-box visitor gave for the last change.
+	DroppedBy string `json:"dropped_by,omitempty"`
 
 	Extraction *extractionJSON `json:"extraction,omitempty"` // stat only
 }
@@ -57,7 +61,8 @@ func toJSON(n repo.Node) nodeJSON {
 		tags = []string{}
 	}
 	return nodeJSON{ID: n.ID, Name: n.Name, Path: n.Path, Type: t, Size: n.Size, Mime: n.Mime, ETag: n.ETag(), Hash: n.Hash,
-		Version: n.Version, Modified: n.ModTime, Updated: n.UpdatedAt, UpdatedBy: n.UpdatedBy, Tags: tags, Role: n.Role.String()}
+		Version: n.Version, Modified: n.ModTime, Updated: n.UpdatedAt, UpdatedBy: n.UpdatedBy, Tags: tags, Role: n.Role.String(),
+		Restricted: n.Restricted, DroppedBy: n.DroppedBy}
 }
 
 // pathParam is the wildcard part of the URL, percent-decoded.

@@ -70,6 +70,8 @@ func loadViews() (*views, error) {
 		"hitKind":   kindOf,
 		"int64":     func(n int) int64 { return int64(n) },
 		"hasPrefix": strings.HasPrefix,
+		"byline":    byline,
+		"marks":     v.marks,
 	}
 	layout, err := template.New("layout.html").Funcs(funcs).ParseFS(ui.FS, "templates/layout.html", "templates/parts/*.html")
 	if err != nil {

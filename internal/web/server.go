@@ -82,12 +82,12 @@ func New(d Deps) *Server {
 		searcher: d.Searcher, texts: d.Texts, uploads: &uploads{dir: d.Repo.SpoolDir(), locks: map[string]*sync.Mutex{}}}
 	// Validated by config.Load; an error here leaves no proxy trusted.
 	s.proxies, _ = d.Config.TrustedProxyPrefixes()
-	s.pages = template.Must(ui.ShareTemplates())
 	v, err := loadViews()
 	if err != nil {
 		panic(fmt.Sprintf("load the web UI: %v", err))
 	}
 	s.views = v
+	s.pages = template.Must(ui.ShareTemplates(template.FuncMap{"asset": v.asset, "icon": v.icon}))
 	s.app = fiber.New(fiber.Config{
 		AppName:               "Notre Asso",
 		DisableStartupMessage: true,
@@ -168,6 +168,7 @@ func (s *Server) routes() {
 	api.Post("/uploads/:id/commit", s.commitUpload)
 	api.Delete("/uploads/:id", s.cancelUpload)
 	s.uiRoutes()
+	s.sharePanelRoutes()
 	s.retentionRoutes(api)
 	s.collectionRoutes(api)
 	s.feedRoutes(api)

@@ -10,13 +10,14 @@ import (
 	"net/url"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/gofiber/fiber/v2"
-	"golang.org/x/text/language"
 
 	"notreasso/internal/acl"
 	"notreasso/internal/auth"
 	"notreasso/internal/repo"
+	"notreasso/internal/serving"
 )
 
 // Share-link pages, under /s/{token}: a listing and downloads for viewer
@@ -31,6 +32,8 @@ func (s *Server) sharePages() {
 	g.Get("/file/*", s.shareFile)
 	g.Post("/unlock", s.shareUnlock)
 	g.Post("/upload", s.shareUpload)
+	g.Get("/thanks", s.shareThanks)
+	s.app.Get("/site/logo", s.siteLogo)
 }
 
 // sharePageHeaders keeps link pages out of caches, search engines and
@@ -77,9 +80,17 @@ func (s *Server) linkHolder(c *fiber.Ctx, password string) (acl.Principal, repo.
 	return p, sh, err
 }
 
+// sharePageKeys are the words of the share-link pages, in the catalogues
+// under "sharepage." (the templates read them as .T.key).
+var sharePageKeys = strings.Fields("shared footer expires where name size modified empty download protected_title protected password open wrong_password dropintro files send thanks_title received more err_not_found err_expired err_throttled err_forbidden err_too_large err_invalid err_incomplete err_nofile err_internal sender sender_help preview powered")
+
 // sharePage is what the share templates render.
 type sharePage struct {
 	Lang, Title, Label, Expires string
+	L                           *Locale
+	Site, Logo                  string // the association's name, its logo's URL ("" if none)
+	Preview                     string // the start of a text file
+	Image                       bool   // the file is an image shown in the page
 	T                           map[string]string
 	Token, CSRF, Action, Back   string
 	Crumbs                      []shareCrumb
@@ -98,19 +109,32 @@ type shareItem struct {
 	Modified   time.Time
 }
 
-var pageLangs = language.NewMatcher([]language.Tag{language.French, language.English})
-
 func (s *Server) newSharePage(c *fiber.Ctx, sh repo.Share, title string) *sharePage {
-	lang := "fr"
-	if tag, _ := language.MatchStrings(pageLangs, c.Get(fiber.HeaderAcceptLanguage)); tag == language.English {
-		lang = "en"
+	l := s.views.cat.locale(pickLanguage(c))
+	pg := &sharePage{Lang: l.Lang(), L: l, T: map[string]string{}, Title: title, Token: c.Params("token"), Site: s.cfg.Site.Name}
+	for _, k := range sharePageKeys {
+		pg.T[k] = l.T("sharepage." + k)
 	}
-	pg := &sharePage{Lang: lang, T: shareMessages[lang], Title: title, Token: c.Params("token")}
+	if s.cfg.Site.Logo != "" {
+		pg.Logo = "/site/logo"
+	}
 	pg.CSRF, _ = c.Locals("csrf").(string)
 	if !sh.ExpiresAt.IsZero() {
-		pg.Expires = sh.ExpiresAt.Format("2006-01-02 15:04 MST")
+		pg.Expires = l.Date(sh.ExpiresAt)
 	}
 	return pg
+}
+
+// siteLogo serves the association's logo (site.logo, a file on the
+// server), for the share pages.
+func (s *Server) siteLogo(c *fiber.Ctx) error {
+	if s.cfg.Site.Logo == "" {
+		return fiber.ErrNotFound
+	}
+	c.Set(fiber.HeaderCacheControl, "public, max-age=3600")
+	c.Set("Content-Security-Policy", serving.Sandbox)
+	c.Set("X-Content-Type-Options", "nosniff")
+	return c.SendFile(s.cfg.Site.Logo)
 }
 
 func (s *Server) renderShare(c *fiber.Ctx, status int, name string, pg *sharePage) error {
@@ -167,8 +191,41 @@ func (s *Server) shareHome(c *fiber.Ctx) error {
 	if n.Dir {
 		return s.shareListing(c, p, sh, "/")
 	}
+	if sh.UsedUp() { // a file link is its download: nothing left to offer
+		return s.shareError(c, sh, fmt.Errorf("share link: no downloads left: %w", repo.ErrExpired))
+	}
+	return s.shareFilePage(c, p, sh, n, "/")
+}
+
+// shareFilePage shows one file of a link: its name, size, date, a preview
+// (the start of a text, or an image when the link has no download limit:
+// showing it is downloading it) and the download button.
+func (s *Server) shareFilePage(c *fiber.Ctx, p acl.Principal, sh repo.Share, n repo.Node, rel string) error {
 	pg := s.newSharePage(c, sh, n.Name)
-	pg.File = &shareItem{Name: n.Name, Href: "/s/" + pg.Token + "/file/", Size: n.Size, Modified: n.ModTime}
+	href := "/s/" + pg.Token + "/file/"
+	if rel != "/" {
+		href += escapeRepoPath(rel)
+	}
+	pg.File = &shareItem{Name: n.Name, Href: href, Size: n.Size, Modified: n.ModTime}
+	switch kind := kindOf(n.Mime, n.Name); {
+	case kind == "image" && n.Mime != "image/svg+xml" && sh.MaxDownloads == 0:
+		pg.Image = true
+	case kind == "text":
+		f, err := s.repo.ShareOpen(c.UserContext(), p, rel, false)
+		if err != nil {
+			return s.shareError(c, sh, err)
+		}
+		rc, err := f.Reader(c.UserContext(), 0, min(f.Version.Size, 8<<10))
+		if err != nil {
+			return s.shareError(c, sh, err)
+		}
+		b, err := io.ReadAll(rc)
+		rc.Close()
+		if err != nil {
+			return s.shareError(c, sh, err)
+		}
+		pg.Preview = strings.ToValidUTF8(string(b), "")
+	}
 	return s.renderShare(c, fiber.StatusOK, "share_file", pg)
 }
 
@@ -235,6 +292,16 @@ func (s *Server) shareFile(c *fiber.Ctx) error {
 	if err != nil {
 		return s.shareError(c, sh, err)
 	}
+	if rel != "/" && c.Query("download") == "" && c.Get(fiber.HeaderRange) == "" && strings.Contains(c.Get(fiber.HeaderAccept), "text/html") {
+		// A file opened from the folder's page: its own page, with a preview.
+		n, err := s.repo.ShareStat(c.UserContext(), p, rel)
+		if err != nil {
+			return s.shareError(c, sh, err)
+		}
+		if !n.Dir {
+			return s.shareFilePage(c, p, sh, n, rel)
+		}
+	}
 	rng := c.Get(fiber.HeaderRange)
 	count := c.Method() == fiber.MethodGet && (rng == "" || strings.HasPrefix(rng, "bytes=0-"))
 	f, err := s.repo.ShareOpen(c.UserContext(), p, rel, count)
@@ -298,6 +365,13 @@ func (s *Server) shareUpload(c *fiber.Ctx) error {
 		if err != nil {
 			return s.shareError(c, sh, fmt.Errorf("%w: reading the form: %v", repo.ErrIncomplete, err))
 		}
+		if part.FormName() == "sender" && part.FileName() == "" {
+			// « Votre nom », sent before the files (the form puts it first).
+			b, _ := io.ReadAll(io.LimitReader(part, 400))
+			part.Close()
+			p.Share.Sender = cleanSender(string(b))
+			continue
+		}
 		if part.FormName() != "file" || part.FileName() == "" {
 			part.Close()
 			continue
@@ -308,13 +382,54 @@ func (s *Server) shareUpload(c *fiber.Ctx) error {
 		}
 		received = append(received, name)
 	}
-	pg := s.newSharePage(c, sh, "")
-	pg.Title = pg.T["thanks_title"]
 	if len(received) == 0 {
+		pg := s.newSharePage(c, sh, "")
+		pg.Title = pg.T["thanks_title"]
 		pg.Message = pg.T["err_nofile"]
 		pg.Error = pg.Message
 		return s.renderShare(c, fiber.StatusBadRequest, "share_message", pg)
 	}
-	pg.Message, pg.Received, pg.Back = pg.T["received"], received, "/s/"+pg.Token+"/"
-	return s.renderShare(c, fiber.StatusCreated, "share_message", pg)
+	// Post/redirect/get: reloading the thanks page must not send the
+	// files again. The names sent wait in the session for that page.
+	sess, err := s.sessions.Get(c)
+	if err != nil {
+		return err
+	}
+	sess.Set(receivedKey(sh.ID), strings.Join(received, "\n"))
+	if err := sess.Save(); err != nil {
+		return err
+	}
+	return c.Redirect("/s/"+c.Params("token")+"/thanks", fiber.StatusSeeOther)
+}
+
+func receivedKey(id int64) string { return fmt.Sprintf("share_received_%d", id) }
+
+// shareThanks thanks a drop-box sender with the names they sent (once).
+func (s *Server) shareThanks(c *fiber.Ctx) error {
+	_, sh, err := s.linkHolder(c, "")
+	if err != nil {
+		return s.shareError(c, sh, err)
+	}
+	sess, err := s.sessions.Get(c)
+	if err != nil {
+		return err
+	}
+	names, _ := sess.Get(receivedKey(sh.ID)).(string)
+	if names == "" {
+		return c.Redirect("/s/"+c.Params("token")+"/", fiber.StatusSeeOther)
+	}
+	pg := s.newSharePage(c, sh, "")
+	pg.Title = pg.T["thanks_title"]
+	pg.Message, pg.Received, pg.Back = pg.T["received"], strings.Split(names, "\n"), "/s/"+pg.Token+"/"
+	return s.renderShare(c, fiber.StatusOK, "share_message", pg)
+}
+
+// cleanSender keeps a drop-box visitor's name printable and short: it is
+// shown to the association as the author of what they sent.
+func cleanSender(s string) string {
+	s = strings.Join(strings.FieldsFunc(s, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }), " ")
+	if r := []rune(s); len(r) > 80 {
+		s = string(r[:80])
+	}
+	return s
 }

@@ -40,7 +40,8 @@ type browseData struct {
 	Folders int
 	Files   int
 	MaxSize int64
-	Welcome *repo.Collection // at the root, until the person has read it all
+	Welcome *repo.Collection     // at the root, until the person has read it all
+	Marks   map[int64]repo.Marks // public, shared by link (see share.css)
 }
 
 var sortKeys = []string{"name", "size", "modified", "author"}
@@ -102,6 +103,9 @@ func (s *Server) browsePage(c *fiber.Ctx) error {
 	sortNodes(kids, key, desc)
 	pg := s.newPage(c, "browse")
 	d := browseData{Folder: dir, Crumbs: crumbsOf(dir.Path), Rows: kids, CanEdit: dir.Role >= acl.Editor, MaxSize: s.cfg.MaxUpload}
+	if d.Marks, err = s.repo.ChildMarks(c.UserContext(), who, dir, kids); err != nil {
+		return err
+	}
 	for _, k := range kids {
 		if k.Dir {
 			d.Folders++
