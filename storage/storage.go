@@ -10,11 +10,12 @@ import (
 	"context"
 	"errors"
 	"io"
+	"notreasso/internal/errkind"
 	"time"
 )
 
 // ErrNotFound is returned (possibly wrapped) when a key does not exist.
-var ErrNotFound = errors.New("blob not found")
+var ErrNotFound = errkind.New(errkind.NotFound, "blob not found")
 
 // ErrInvalidKey is returned when a key is not acceptable to the backend
 // (empty, contains a path separator, "..", or is not lower-case hex).
@@ -27,7 +28,7 @@ var ErrSizeMismatch = errors.New("blob size mismatch")
 // ErrUnavailable is returned (wrapped) when the backend cannot be reached:
 // connection refused or reset, timeouts, server errors after retries. The
 // operation may succeed later; nothing was stored by a failed Put.
-var ErrUnavailable = errors.New("storage unavailable")
+var ErrUnavailable = errkind.New(errkind.Unavailable, "storage unavailable")
 
 // BlobInfo describes a stored blob.
 type BlobInfo struct {

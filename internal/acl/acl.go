@@ -8,13 +8,13 @@
 package acl
 
 import (
-	"errors"
 	"fmt"
+	"notreasso/internal/errkind"
 	"slices"
 )
 
 // ErrForbidden means the principal may see the node but not do this to it.
-var ErrForbidden = errors.New("forbidden")
+var ErrForbidden = errkind.New(errkind.Forbidden, "forbidden")
 
 // Role is what a grant allows, ordered from weakest to strongest.
 type Role int

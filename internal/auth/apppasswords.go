@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"notreasso/internal/errkind"
 	"strings"
 	"time"
 	"unicode"
@@ -17,7 +18,7 @@ import (
 )
 
 // ErrNoAppPassword means no such app password for that account.
-var ErrNoAppPassword = errors.New("no such app password")
+var ErrNoAppPassword = errkind.New(errkind.NotFound, "no such app password")
 
 // AppPassword is a per-device password for WebDAV and API clients. The
 // secret itself is shown once, at creation, and stored as a SHA-256: it is

@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"log/slog"
 	"notreasso/internal/clientip"
+	"notreasso/internal/errkind"
 	"notreasso/internal/pwhash"
 	"regexp"
 	"sync"
@@ -26,9 +27,9 @@ import (
 
 var (
 	ErrBadCredentials = errors.New("wrong login or password")
-	ErrUserExists     = errors.New("user already exists")
-	ErrNoUser         = errors.New("no such user")
-	ErrInvalid        = errors.New("invalid value")
+	ErrUserExists     = errkind.New(errkind.Exists, "user already exists")
+	ErrNoUser         = errkind.New(errkind.NotFound, "no such user")
+	ErrInvalid        = errkind.New(errkind.Invalid, "invalid value")
 )
 
 // User is an account.

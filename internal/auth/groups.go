@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"notreasso/internal/errkind"
 	"strings"
 	"time"
 	"unicode"
@@ -16,8 +17,8 @@ import (
 )
 
 var (
-	ErrNoGroup     = errors.New("no such group")
-	ErrGroupExists = errors.New("group already exists")
+	ErrNoGroup     = errkind.New(errkind.NotFound, "no such group")
+	ErrGroupExists = errkind.New(errkind.Exists, "group already exists")
 )
 
 // Group is a named set of accounts that grants can name ("bureau",

@@ -4,8 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"notreasso/internal/errkind"
 
-	"notreasso/internal/acl"
 	"notreasso/internal/repo"
 	"notreasso/storage"
 )
@@ -31,15 +31,15 @@ func statusOf(err error) int {
 		return http.StatusLocked
 	case errors.Is(err, errInfinite):
 		return http.StatusForbidden
-	case errors.Is(err, errBadRequest), errors.Is(err, repo.ErrInvalidName), errors.Is(err, repo.ErrInvalid), errors.Is(err, repo.ErrIncomplete):
+	case errors.Is(err, errBadRequest), errors.Is(err, errkind.Invalid), errors.Is(err, repo.ErrIncomplete):
 		return http.StatusBadRequest
 	case errors.Is(err, errNoParent), errors.Is(err, repo.ErrNotDir), errors.Is(err, repo.ErrConflict):
 		return http.StatusConflict
 	case errors.Is(err, errNotAllowed), errors.Is(err, repo.ErrExists), errors.Is(err, repo.ErrIsDir):
 		return http.StatusMethodNotAllowed
-	case errors.Is(err, repo.ErrNotFound), errors.Is(err, storage.ErrNotFound):
+	case errors.Is(err, errkind.NotFound):
 		return http.StatusNotFound
-	case errors.Is(err, acl.ErrForbidden):
+	case errors.Is(err, errkind.Forbidden):
 		return http.StatusForbidden
 	case errors.Is(err, repo.ErrPrecondition):
 		return http.StatusPreconditionFailed
@@ -49,7 +49,7 @@ func statusOf(err error) int {
 		return http.StatusBadGateway
 	case errors.Is(err, repo.ErrContentMissing), errors.Is(err, repo.ErrContentCorrupt):
 		return http.StatusInternalServerError
-	case errors.Is(err, repo.ErrUnavailable), errors.Is(err, storage.ErrUnavailable):
+	case errors.Is(err, errkind.Unavailable):
 		// Maintenance holds the content, or the blob store is unreachable:
 		// retry later.
 		return http.StatusServiceUnavailable

@@ -3,6 +3,7 @@ package repo
 import (
 	"errors"
 	"fmt"
+	"notreasso/internal/errkind"
 
 	"notreasso/internal/acl"
 )
@@ -11,19 +12,19 @@ import (
 // acl.ErrForbidden); the web and WebDAV adapters map them once to status
 // codes.
 var (
-	ErrNotFound     = errors.New("not found")           // missing, or not readable by the caller
-	ErrExists       = errors.New("already exists")      // the target name is taken
-	ErrInvalidName  = errors.New("invalid name")        // a name or path the tree cannot hold
-	ErrInvalid      = errors.New("invalid")             // a setting or argument that cannot be applied
-	ErrNotDir       = errors.New("not a folder")        // a path goes through a file
-	ErrIsDir        = errors.New("is a folder")         // a file operation on a folder
-	ErrConflict     = errors.New("conflict")            // the operation contradicts the tree (move into itself…)
-	ErrPrecondition = errors.New("precondition failed") // If-Match style checks
-	ErrTooLarge     = errors.New("too large")           // over the configured upload limit
-	ErrIncomplete   = errors.New("incomplete upload")   // the body ended before its announced length
-	ErrExpired      = errors.New("link expired")        // a share link revoked, past its date or used up
-	ErrNeedPassword = errors.New("password required")   // a share link's password is missing or wrong
-	ErrUnavailable  = errors.New("busy, try again")     // maintenance holds what is needed; retrying later succeeds
+	ErrNotFound     = errkind.New(errkind.NotFound, "not found")          // missing, or not readable by the caller
+	ErrExists       = errkind.New(errkind.Exists, "already exists")       // the target name is taken
+	ErrInvalidName  = errkind.New(errkind.Invalid, "invalid name")        // a name or path the tree cannot hold
+	ErrInvalid      = errkind.New(errkind.Invalid, "invalid")             // a setting or argument that cannot be applied
+	ErrNotDir       = errors.New("not a folder")                          // a path goes through a file
+	ErrIsDir        = errors.New("is a folder")                           // a file operation on a folder
+	ErrConflict     = errkind.New(errkind.Conflict, "conflict")           // the operation contradicts the tree (move into itself…)
+	ErrPrecondition = errors.New("precondition failed")                   // If-Match style checks
+	ErrTooLarge     = errors.New("too large")                             // over the configured upload limit
+	ErrIncomplete   = errors.New("incomplete upload")                     // the body ended before its announced length
+	ErrExpired      = errors.New("link expired")                          // a share link revoked, past its date or used up
+	ErrNeedPassword = errors.New("password required")                     // a share link's password is missing or wrong
+	ErrUnavailable  = errkind.New(errkind.Unavailable, "busy, try again") // maintenance holds what is needed; retrying later succeeds
 	ErrForbidden    = acl.ErrForbidden
 
 	// ErrContentMissing: the version's blob is missing from the store or

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"notreasso/internal/errkind"
 	"notreasso/internal/pwhash"
 	"strconv"
 	"strings"
@@ -11,7 +12,6 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
-	"notreasso/internal/acl"
 	"notreasso/internal/auth"
 	"notreasso/internal/httplimit"
 	"notreasso/internal/repo"
@@ -22,12 +22,11 @@ import (
 // place where repository errors become HTTP.
 func errorCode(err error) (int, string) {
 	switch {
-	case errors.Is(err, repo.ErrNotFound), errors.Is(err, storage.ErrNotFound), errors.Is(err, auth.ErrNoUser),
-		errors.Is(err, auth.ErrNoGroup), errors.Is(err, auth.ErrNoAppPassword):
+	case errors.Is(err, errkind.NotFound):
 		return http.StatusNotFound, "not_found"
-	case errors.Is(err, acl.ErrForbidden):
+	case errors.Is(err, errkind.Forbidden):
 		return http.StatusForbidden, "forbidden"
-	case errors.Is(err, repo.ErrExists), errors.Is(err, auth.ErrUserExists), errors.Is(err, auth.ErrGroupExists):
+	case errors.Is(err, errkind.Exists):
 		return http.StatusConflict, "exists"
 	case errors.Is(err, auth.ErrThrottled):
 		return http.StatusTooManyRequests, "throttled"
@@ -37,7 +36,7 @@ func errorCode(err error) (int, string) {
 		return http.StatusGone, "expired"
 	case errors.Is(err, repo.ErrNeedPassword):
 		return http.StatusUnauthorized, "password_required"
-	case errors.Is(err, repo.ErrInvalidName), errors.Is(err, repo.ErrInvalid), errors.Is(err, auth.ErrInvalid), errors.Is(err, errBadRequest):
+	case errors.Is(err, errkind.Invalid), errors.Is(err, errBadRequest):
 		return http.StatusBadRequest, "invalid"
 	case errors.Is(err, repo.ErrNotDir):
 		return http.StatusConflict, "not_a_folder"
