@@ -10,6 +10,9 @@ import (
 	"notreasso/internal/jobs"
 	"notreasso/internal/repo"
 	"notreasso/internal/retention"
+	"notreasso/internal/units"
+
+	"golang.org/x/text/language"
 )
 
 // retentionOptions puts the configured default policy and calendar into
@@ -86,15 +89,4 @@ func runGC(ctx context.Context, a *app) error {
 }
 
 // formatBytes writes a size the way people read it: 12.4 MB.
-func formatBytes(n int64) string {
-	const unit = 1000
-	if n < unit {
-		return fmt.Sprintf("%d B", n)
-	}
-	div, exp := int64(unit), 0
-	for m := n / unit; m >= unit; m /= unit {
-		div *= unit
-		exp++
-	}
-	return fmt.Sprintf("%.1f %cB", float64(n)/float64(div), "kMGTPE"[exp])
-}
+func formatBytes(n int64) string { return units.Size(language.English, n) }

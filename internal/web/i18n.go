@@ -14,6 +14,7 @@ import (
 	"golang.org/x/text/message"
 	"golang.org/x/text/number"
 
+	"notreasso/internal/units"
 	"notreasso/ui"
 )
 
@@ -119,25 +120,7 @@ func (l *Locale) T(id string, kv ...any) string {
 func (l *Locale) Num(n int64) string { return l.print.Sprint(number.Decimal(n)) }
 
 // Size formats a byte count in the locale's units: 1,5 Mo / 1.5 MB.
-func (l *Locale) Size(n int64) string {
-	units := []string{"B", "KB", "MB", "GB", "TB"}
-	if b, _ := l.Tag.Base(); b.String() == "fr" {
-		units = []string{"o", "Ko", "Mo", "Go", "To"}
-	}
-	if n < 1024 {
-		return l.print.Sprintf("%v %s", number.Decimal(n), units[0])
-	}
-	v, i := float64(n), 0
-	for v >= 1024 && i < len(units)-1 {
-		v /= 1024
-		i++
-	}
-	digits := 1
-	if v >= 100 {
-		digits = 0
-	}
-	return l.print.Sprintf("%v %s", number.Decimal(v, number.MaxFractionDigits(digits)), units[i])
-}
+func (l *Locale) Size(n int64) string { return units.SizeWith(l.print, l.Tag, n) }
 
 var frMonths = [...]string{"janv.", "févr.", "mars", "avr.", "mai", "juin", "juil.", "août", "sept.", "oct.", "nov.", "déc."}
 
