@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"notreasso/internal/ioctx"
 	"os"
 	"path/filepath"
 	"sort"
@@ -214,7 +215,7 @@ func fetchSnapshot(ctx context.Context, t Target, m Manifest, path string) error
 		return fmt.Errorf("restore: %w", err)
 	}
 	defer out.Close()
-	n, err := io.Copy(out, io.LimitReader(ctxReader{ctx, zr}, m.DatabaseSize+1))
+	n, err := io.Copy(out, io.LimitReader(ioctx.Reader(ctx, zr), m.DatabaseSize+1))
 	if err != nil {
 		return fmt.Errorf("restore: decompress %s: %w", m.Snapshot, err)
 	}
@@ -241,7 +242,7 @@ func download(ctx context.Context, t Target, m Manifest, path string) error {
 	}
 	defer out.Close()
 	h := sha256.New()
-	n, err := io.Copy(io.MultiWriter(out, h), io.LimitReader(ctxReader{ctx, rc}, m.SnapshotSize+1))
+	n, err := io.Copy(io.MultiWriter(out, h), io.LimitReader(ioctx.Reader(ctx, rc), m.SnapshotSize+1))
 	if err != nil {
 		return fmt.Errorf("restore: read %s: %w", m.Snapshot, err)
 	}
@@ -259,18 +260,6 @@ func sizeSaid(n, max int64) string {
 		return fmt.Sprintf("more than %d", max)
 	}
 	return fmt.Sprint(n)
-}
-
-type ctxReader struct {
-	ctx context.Context
-	r   io.Reader
-}
-
-func (c ctxReader) Read(p []byte) (int, error) {
-	if err := c.ctx.Err(); err != nil {
-		return 0, err
-	}
-	return c.r.Read(p)
 }
 
 // prepareDatabase checks the restored database, clears the maintenance

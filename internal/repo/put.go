@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"mime"
+	"notreasso/internal/ioctx"
 	"os"
 	"path/filepath"
 	"strings"
@@ -123,7 +124,7 @@ func (s *Service) spool(ctx context.Context, r io.Reader, size int64, name strin
 	case s.opts.MaxUpload > 0:
 		limit = s.opts.MaxUpload + 1
 	}
-	src := io.Reader(ctxReader{ctx, r})
+	src := io.Reader(ioctx.Reader(ctx, r))
 	if limit >= 0 {
 		src = io.LimitReader(src, limit)
 	}
@@ -219,18 +220,6 @@ func (h *headBuffer) Write(p []byte) (int, error) {
 		h.b = append(h.b, p[:min(room, len(p))]...)
 	}
 	return len(p), nil
-}
-
-type ctxReader struct {
-	ctx context.Context
-	r   io.Reader
-}
-
-func (c ctxReader) Read(p []byte) (int, error) {
-	if err := c.ctx.Err(); err != nil {
-		return 0, err
-	}
-	return c.r.Read(p)
 }
 
 // storeBlob makes the spooled content durable in the blob store. With the

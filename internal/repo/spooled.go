@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
+	"notreasso/internal/ioctx"
 	"os"
 
 	"notreasso/internal/acl"
@@ -56,7 +57,7 @@ func (s *Service) PutSpooled(ctx context.Context, p acl.Principal, path, file st
 	}
 	h := sha256.New()
 	head := &headBuffer{max: sniffLen}
-	n, err := io.Copy(io.MultiWriter(h, head), ctxReader{ctx, f})
+	n, err := io.Copy(io.MultiWriter(h, head), ioctx.Reader(ctx, f))
 	f.Close()
 	if err != nil {
 		return Node{}, false, fmt.Errorf("upload %s: hash spooled file: %w", path, err)

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"notreasso/internal/ioctx"
 	"os"
 	"path"
 	"path/filepath"
@@ -220,7 +221,7 @@ func (ex *exporter) write(ctx context.Context, p string, number int, file string
 	}
 	defer os.Remove(out.Name())
 	h := sha256.New()
-	n, err := io.Copy(io.MultiWriter(out, h), ctxReader{ctx, rc})
+	n, err := io.Copy(io.MultiWriter(out, h), ioctx.Reader(ctx, rc))
 	if cerr := out.Close(); err == nil {
 		err = cerr
 	}

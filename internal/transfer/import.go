@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"notreasso/internal/ioctx"
 	"os"
 	"path"
 	"sort"
@@ -333,20 +334,8 @@ func (im *importer) hashFile(ctx context.Context, e entry) (string, error) {
 	}
 	defer f.Close()
 	h := sha256.New()
-	if _, err := io.Copy(h, ctxReader{ctx, f}); err != nil {
+	if _, err := io.Copy(h, ioctx.Reader(ctx, f)); err != nil {
 		return "", err
 	}
 	return hex.EncodeToString(h.Sum(nil)), nil
-}
-
-type ctxReader struct {
-	ctx context.Context
-	r   io.Reader
-}
-
-func (c ctxReader) Read(p []byte) (int, error) {
-	if err := c.ctx.Err(); err != nil {
-		return 0, err
-	}
-	return c.r.Read(p)
 }

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	iofs "io/fs"
+	"notreasso/internal/ioctx"
 	"os"
 	"path/filepath"
 	"strings"
@@ -65,7 +66,7 @@ func (s *Store) Put(ctx context.Context, key string, r io.Reader, size int64) er
 		return fmt.Errorf("put blob %s: %w", key, err)
 	}
 	defer os.Remove(f.Name()) // no-op once renamed
-	n, err := io.Copy(f, io.LimitReader(ctxReader{ctx, r}, size+1))
+	n, err := io.Copy(f, io.LimitReader(ioctx.Reader(ctx, r), size+1))
 	if err == nil && n != size {
 		err = fmt.Errorf("%w: got %d bytes, want %d", storage.ErrSizeMismatch, n, size)
 	}
@@ -226,16 +227,3 @@ type sectionReadCloser struct {
 }
 
 func (r *sectionReadCloser) Close() error { return r.f.Close() }
-
-// ctxReader stops a copy when ctx is cancelled.
-type ctxReader struct {
-	ctx context.Context
-	r   io.Reader
-}
-
-func (c ctxReader) Read(p []byte) (int, error) {
-	if err := c.ctx.Err(); err != nil {
-		return 0, err
-	}
-	return c.r.Read(p)
-}
