@@ -31,7 +31,7 @@ func retentionOptions(cfg config.Config, o *repo.Options) error {
 }
 
 // maintenanceJobs are the scheduled purges (expired trash items, versions
-// the rules do not keep) and blob collections. Each run is journaled by the
+// the rules do not keep) and blob sweeps. Each run is journaled by the
 // repository and logged here. First runs come shortly after start, not at
 // once: a restart loop must not turn into a purge loop, and start-up stays
 // fast.
@@ -46,7 +46,7 @@ func maintenanceJobs(a *app) []jobs.Job {
 			Run: func(ctx context.Context) error { return runGC(ctx, a) }})
 	}
 	if len(js) == 0 {
-		a.log.Info("scheduled purge and collection are off")
+		a.log.Info("scheduled purge and sweep are off")
 	}
 	return js
 }
@@ -77,13 +77,13 @@ func runGC(ctx context.Context, a *app) error {
 	if errors.Is(err, repo.ErrUnavailable) {
 		// Another process (a `notreasso gc` beside the server) holds the
 		// maintenance lock: not a failure, the next run will do it.
-		a.log.Warn("scheduled collection skipped", "err", err)
+		a.log.Warn("scheduled sweep skipped", "err", err)
 		return nil
 	}
 	if err != nil {
-		return fmt.Errorf("scheduled collection: %w", err)
+		return fmt.Errorf("scheduled sweep: %w", err)
 	}
-	a.log.Info("unused content collected", "deleted", rep.Deleted, "bytes", rep.Bytes, "stored", rep.Stored,
+	a.log.Info("unused content swept", "deleted", rep.Deleted, "bytes", rep.Bytes, "stored", rep.Stored,
 		"orphans", rep.Orphans, "young", rep.Young, "resumed", rep.Resumed, "took", time.Since(start))
 	return nil
 }

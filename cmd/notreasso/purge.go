@@ -22,7 +22,7 @@ func purgeCmd() *cobra.Command {
 trash items older than trash.expiry are deleted for good, then each file's
 versions that its retention rule does not keep. Current, pinned and labelled
 versions are never deleted. Every removal is journaled. The content itself is
-freed by the next collection (notreasso gc).`,
+freed by the next sweep (notreasso gc).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
@@ -118,7 +118,7 @@ so and stops.`,
 				"%s %d (%s); %d kept for now (used less than %s ago).\n",
 				rep.Stored, rep.Unreferenced, rep.Orphans, would, rep.Deleted, formatBytes(rep.Bytes), rep.Young, grace)
 			if rep.Resumed > 0 {
-				fmt.Fprintf(cmd.OutOrStdout(), "Finished %d deletions an interrupted collection had started.\n", rep.Resumed)
+				fmt.Fprintf(cmd.OutOrStdout(), "Finished %d deletions an interrupted sweep had started.\n", rep.Resumed)
 			}
 			return nil
 		}),

@@ -12,7 +12,7 @@ import (
 	"notreasso/storage"
 )
 
-// Blob garbage collection. Blobs are shared by content, so a blob is
+// The sweep of unused content (blob garbage collection). Blobs are shared by content, so a blob is
 // deleted only when no version refers to it. The hard part is an upload
 // running at the same time: Put stores its blob (or finds it already
 // stored and skips writing) before its transaction records the version.
@@ -21,25 +21,25 @@ import (
 //
 //  1. Put, once the content is spooled and hashed, leases the blob: it
 //     inserts the row or sets last_used_at = now, unless the row is marked
-//     'deleting', in which case it waits for the collector to finish and
+//     'deleting', in which case it waits for the sweeper to finish and
 //     then inserts a fresh row (and, the object being gone, writes it).
 //  2. Put stores the object, then commits the version only if the row is
 //     still 'live' (else ErrUnavailable: nothing is recorded).
-//  3. The collector marks a row 'deleting' only if no version refers to it
+//  3. The sweeper marks a row 'deleting' only if no version refers to it
 //     and last_used_at is older than the grace period; objects with no row
 //     at all (a crash before step 1 of an older binary, a restored older
 //     database) are first given a 'deleting' row, only if none exists.
 //     Then it deletes the object, then the row.
 //
-// So an upload either leased first (the collector leaves the blob alone
+// So an upload either leased first (the sweeper leaves the blob alone
 // for the grace period, and the commit re-checks) or after the marking
 // (it waits, then writes the content again). The grace period only has to
 // exceed the time between a lease and its commit: storing one blob.
 
-// DefaultGCGrace is how long an unused blob is kept before collection.
+// DefaultGCGrace is how long an unused blob is kept before it is swept.
 const DefaultGCGrace = 24 * time.Hour
 
-// leaseWait bounds how long an upload waits for a collector that is
+// leaseWait bounds how long an upload waits for a sweeper that is
 // deleting the very content it brings.
 const leaseWait = time.Minute
 
@@ -64,7 +64,7 @@ func (s *Service) leaseBlob(ctx context.Context, hash string, size int64) error 
 		if state == "live" {
 			return nil
 		}
-		// A collector is deleting it. If none holds the lock, the one that
+		// A sweeper is deleting it. If none holds the lock, the one that
 		// marked it died: finish its work under the lock, then lease afresh.
 		if release, err := s.MaintenanceLock(ctx, "upload"); err == nil {
 			err := s.deleteMarked(ctx, hash)
@@ -75,7 +75,7 @@ func (s *Service) leaseBlob(ctx context.Context, hash string, size int64) error 
 			continue
 		}
 		if time.Now().After(deadline) {
-			return fmt.Errorf("%w: the garbage collector is deleting this content; retry", ErrUnavailable)
+			return fmt.Errorf("%w: the sweeper is deleting this unused content; retry", ErrUnavailable)
 		}
 		select {
 		case <-ctx.Done():
@@ -92,18 +92,18 @@ func (s *Service) useBlob(ctx context.Context, tx *sql.Tx, hash string, now time
 		return fmt.Errorf("record blob: %w", err)
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
-		return fmt.Errorf("%w: the content was collected while it was being stored (over %s); retry", ErrUnavailable, DefaultGCGrace)
+		return fmt.Errorf("%w: the content was swept while it was being stored (over %s); retry", ErrUnavailable, DefaultGCGrace)
 	}
 	return nil
 }
 
-// GCOptions qualifies a collection.
+// GCOptions qualifies a sweep.
 type GCOptions struct {
 	Grace  time.Duration // only blobs unused for at least this long
 	DryRun bool
 }
 
-// GCReport sums up a collection.
+// GCReport sums up a sweep.
 type GCReport struct {
 	DryRun       bool
 	Stored       int   // objects in the blob store
@@ -112,7 +112,7 @@ type GCReport struct {
 	Young        int   // unused, but within the grace period: kept for now
 	Deleted      int   // objects deleted (or that would be)
 	Bytes        int64 // their size
-	Resumed      int   // deletions left by an interrupted collection, finished
+	Resumed      int   // deletions left by an interrupted sweep, finished
 }
 
 type gcCandidate struct {
@@ -122,7 +122,7 @@ type gcCandidate struct {
 }
 
 // CollectGarbage deletes blobs no version refers to and unused for
-// o.Grace. Administrators and System only; one collection (or backup) at a
+// o.Grace. Administrators and System only; one sweep (or backup) at a
 // time across processes, else ErrUnavailable.
 func (s *Service) CollectGarbage(ctx context.Context, p acl.Principal, o GCOptions) (GCReport, error) {
 	rep := GCReport{DryRun: o.DryRun}
@@ -136,7 +136,7 @@ func (s *Service) CollectGarbage(ctx context.Context, p acl.Principal, o GCOptio
 	defer release()
 	cutoff := s.now().Add(-o.Grace).UnixNano()
 
-	// Holding the lock, any 'deleting' row is a crashed collector's.
+	// Holding the lock, any 'deleting' row is a crashed sweeper's.
 	stale, err := s.blobKeys(ctx, `SELECT sha256, size FROM blobs WHERE state = 'deleting'`)
 	if err != nil {
 		return rep, err
