@@ -597,8 +597,8 @@ func TestMessageCatalogueScanners(t *testing.T) {
 		})
 	}
 	for _, want := range []msgUse{
-		{id: "login.title"},         // template and Go
-		{id: "act.", prefix: true},  // activity.html (print "act." .Action)
+		{id: "login.title"},        // template and Go
+		{id: "act.", prefix: true}, // activity.html (print "act." .Action)
 		{id: "search.total", count: true},
 		{id: "actgroup.", prefix: true, count: true},
 		{id: "col.", prefix: true}, // Go: pg.L.T("col." + k)
