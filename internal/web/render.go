@@ -134,6 +134,7 @@ type page struct {
 	Path  string // the current request path, for the language switcher
 	Base  string // public URL
 	Admin bool
+	Feed  string // the Atom feed of what the page shows, for <link rel="alternate">
 	Data  any
 }
 

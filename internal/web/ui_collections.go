@@ -80,6 +80,7 @@ func (s *Server) collectionPage(c *fiber.Ctx) error {
 	}
 	pg := s.newPage(c, "collections")
 	pg.Title = col.Title
+	pg.Feed = fmt.Sprintf("/api/v1/feeds/collection/%d", id)
 	pg.Data = d
 	return s.render(c, fiber.StatusOK, "collection", pg)
 }
