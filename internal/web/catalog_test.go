@@ -308,6 +308,11 @@ func literalValues(e ast.Expr, fn *ast.FuncDecl, files []*ast.File) []string {
 					if s, ok := strLit(as.Rhs[i]); ok {
 						out = append(out, s)
 					}
+					if call, ok := as.Rhs[i].(*ast.CallExpr); ok {
+						if f, ok := call.Fun.(*ast.Ident); ok {
+							out = append(out, returnedLiterals(f.Name, files)...)
+						}
+					}
 				}
 			}
 		}
@@ -321,6 +326,30 @@ func literalValues(e ast.Expr, fn *ast.FuncDecl, files []*ast.File) []string {
 				out = append(out, callArgs(fn.Name.Name, pos, files)...)
 			}
 			pos++
+		}
+	}
+	return out
+}
+
+// returnedLiterals is the string literals a package function returns.
+func returnedLiterals(name string, files []*ast.File) []string {
+	var out []string
+	for _, f := range files {
+		for _, d := range f.Decls {
+			fn, _ := d.(*ast.FuncDecl)
+			if fn == nil || fn.Body == nil || fn.Recv != nil || fn.Name.Name != name {
+				continue
+			}
+			ast.Inspect(fn.Body, func(n ast.Node) bool {
+				if r, ok := n.(*ast.ReturnStmt); ok {
+					for _, e := range r.Results {
+						if s, ok := strLit(e); ok {
+							out = append(out, s)
+						}
+					}
+				}
+				return true
+			})
 		}
 	}
 	return out
@@ -615,6 +644,9 @@ func TestMessageCatalogueScanners(t *testing.T) {
 	}
 	if oks := redirectKeys(t, "ok"); !slices.Contains(oks, "collection_saved") || !slices.Contains(oks, "renamed") {
 		t.Errorf("ok keys: %v", oks)
+	}
+	if errs := redirectKeys(t, "err"); !slices.Contains(errs, "name_slash") || !slices.Contains(errs, "throttled") {
+		t.Errorf("err keys: %v", errs)
 	}
 }
 
