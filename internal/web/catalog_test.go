@@ -529,8 +529,10 @@ func dynamicIDs(t *testing.T, prefix string) ([]string, error) {
 		vals = sortKeys
 	case "facet.":
 		vals = facetKeys
-	case "family.f_", "ftype.":
+	case "family.f_", "ftype.f_":
 		vals = search.Families
+	case "extract.":
+		vals = extractStates
 	default:
 		return nil, fmt.Errorf("message prefix %q: teach dynamicIDs where its values come from", prefix)
 	}
