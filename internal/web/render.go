@@ -72,6 +72,7 @@ func loadViews() (*views, error) {
 		"hasPrefix": strings.HasPrefix,
 		"byline":    byline,
 		"marks":     v.marks,
+		"cmd":       func(pg *page, id, text string) cmdBlock { return cmdBlock{pg, id, text} },
 	}
 	layout, err := template.New("layout.html").Funcs(funcs).ParseFS(ui.FS, "templates/layout.html", "templates/parts/*.html")
 	if err != nil {
