@@ -45,6 +45,8 @@ type filePage struct {
 	Shares   bool   // the sharing API is installed (see shares hook below)
 	Locks    []fileLock
 	Type     fileType
+	Trail    *collectionTrail  // opened from a collection (?c=)
+	AddTo    []repo.Collection // collections the person may add it to
 }
 
 var (
@@ -74,6 +76,10 @@ func (s *Server) filePage(c *fiber.Ctx) error {
 		DavURL: s.cfg.PublicURL() + "/dav" + n.Path, Tags: strings.Join(n.Tags, ", ")}
 	previewErr := s.fillPreview(c.UserContext(), who, &d)
 	if d.Type, err = s.fileType(c.UserContext(), n); err != nil {
+		return err
+	}
+	d.Trail = s.trail(c.UserContext(), c, n.ID)
+	if d.AddTo, err = s.editableCollections(c.UserContext(), c); err != nil {
 		return err
 	}
 	pg := s.newPage(c, "browse")
