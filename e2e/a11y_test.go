@@ -11,11 +11,13 @@ import (
 )
 
 // a11yPages are the pages the accessibility check visits, logged in as an
-// administrator (who sees every page), then the public ones.
-var a11yPages = []string{
-	"/browse/", "/browse/Bureau", "/file/Bureau/compte%20rendu.md", "/file/Bureau/rapport.pdf",
-	"/search?q=rapport", "/search?q=introuvable-xyz", "/activity", "/trash", "/drive", "/account", "/admin",
-	"/collections", "/collections/1", "/tags/ag", "/file/Bureau/absent.txt",
+// administrator (who sees every page), with the name of their screenshot
+// for the pages TestWebUI does not photograph.
+var a11yPages = []struct{ path, shot string }{
+	{"/browse/", ""}, {"/browse/Bureau", ""}, {"/file/Bureau/compte%20rendu.md", "file-markdown"}, {"/file/Bureau/rapport.pdf", "file-pdf"},
+	{"/search?q=rapport", ""}, {"/search?q=introuvable-xyz", "search-none"}, {"/activity", ""}, {"/trash", ""}, {"/drive", ""},
+	{"/account", ""}, {"/admin", ""}, {"/collections", "collections"}, {"/collections/1", "collection"}, {"/tags/ag", "tag"},
+	{"/file/Bureau/absent.txt", "error"},
 }
 
 // TestAccessibility runs axe-core (the npm package, injected into the page)
@@ -48,11 +50,15 @@ func TestAccessibility(t *testing.T) {
 	for _, lang := range []string{"fr-FR,fr", "en"} {
 		b := browser.Start(t, browser.Options{AcceptLanguage: lang})
 		u := &ui{t: t, b: b, base: srv.URL}
-		check := func(path string) {
+		shots := screenshotDir(t)
+		check := func(path, shot string) {
 			t.Helper()
 			for _, w := range []int64{1280, 360} {
 				b.Viewport(w, 800)
 				b.Do("open "+path, chromedp.Navigate(srv.URL+path), chromedp.WaitReady("body"))
+				if shot != "" && lang != "en" {
+					b.Screenshot(shots, shot+map[int64]string{1280: "-desktop", 360: "-phone"}[w])
+				}
 				var bad []string
 				all := b.Axe(axe)
 				for _, v := range all {
@@ -70,7 +76,7 @@ func TestAccessibility(t *testing.T) {
 			}
 			b.ResetViewport()
 		}
-		check("/login")
+		check("/login", "")
 		// The check can fail: a page spoiled on purpose is caught.
 		b.Do("spoil a page", chromedp.Navigate(srv.URL+"/login"), chromedp.WaitReady("#login"),
 			chromedp.Evaluate[chromedp.Void](`document.querySelector('main').insertAdjacentHTML('beforeend', '<button id="nameless"><svg></svg></button><input id="unlabelled">')`))
@@ -81,11 +87,12 @@ func TestAccessibility(t *testing.T) {
 		if !ids["button-name/critical"] || !ids["label/critical"] {
 			t.Fatalf("axe-core missed a nameless button and an unlabelled field: %v", ids)
 		}
-		for _, tok := range []string{link.Token, folderLink.Token, pwLink.Token, drop.Token} {
-			if tok == "" {
+		for _, l := range []struct{ tok, shot string }{{link.Token, "share-file"}, {folderLink.Token, "share-folder"},
+			{pwLink.Token, "share-password"}, {drop.Token, "share-dropbox"}} {
+			if l.tok == "" {
 				t.Fatal("a share link was not made")
 			}
-			check("/s/" + tok)
+			check("/s/"+l.tok, l.shot)
 		}
 		u.login("admin", server.AdminPassword)
 		pages := a11yPages
@@ -93,7 +100,7 @@ func TestAccessibility(t *testing.T) {
 			pages = pages[:3] // the second language: the same templates, other words
 		}
 		for _, p := range pages {
-			check(p)
+			check(p.path, p.shot)
 		}
 		// The pages' open states: the menu on a phone, a popover, a dialog.
 		b.Viewport(360, 800)

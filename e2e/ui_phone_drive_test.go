@@ -97,6 +97,24 @@ func TestWebUIPhoneAndDrive(t *testing.T) {
 	if !browser.Eval[bool](u.b, `document.querySelector('.menu-toggle').getAttribute('aria-expanded') === 'true' && document.querySelector('#nav-list a[href="/trash"]').getBoundingClientRect().width > 0`) {
 		t.Error("the menu did not open")
 	}
+	u.b.Screenshot(screenshotDir(t), "menu-phone")
+	// Search on a phone: the results come before the filters.
+	if resp := api.do("GET", "/api/v1/search?q=version", nil, nil); resp.StatusCode == 200 {
+		resp.Body.Close()
+		deadline := time.Now().Add(30 * time.Second)
+		for {
+			u.open("/search?q=version", "main")
+			if browser.Eval[bool](u.b, `!!document.querySelector('.hit') && !!document.querySelector('.facets')`) || time.Now().After(deadline) {
+				break
+			}
+			time.Sleep(500 * time.Millisecond)
+		}
+		if !browser.Eval[bool](u.b, `document.querySelector('.facets').getBoundingClientRect().top > document.querySelector('.hit').getBoundingClientRect().top`) {
+			t.Error("on a phone the search filters come before the results")
+		}
+	} else {
+		resp.Body.Close()
+	}
 	// A table of the trash on a phone: the name whole, the buttons on screen.
 	api.call("DELETE", "/api/v1/files/Archives/un-nom-de-fichier-vraiment-tres-long-pour-un-telephone.txt", nil, nil)
 	api.put("/Archives/un-nom-de-fichier-vraiment-tres-long-pour-un-telephone.txt", []byte("x"))
