@@ -191,6 +191,11 @@ func templateUse(n *parse.CommandNode) (msgUse, bool) {
 	switch a := n.Args[1].(type) {
 	case *parse.StringNode:
 		u.id = a.Text
+	case *parse.FieldNode:
+		if a.Ident[len(a.Ident)-1] != "MessageID" {
+			return msgUse{id: "?" + a.String()}, true
+		}
+		u.id, u.prefix = eventMessage, true
 	case *parse.PipeNode:
 		if len(a.Cmds) != 1 || len(a.Cmds[0].Args) < 2 {
 			return msgUse{}, false
@@ -258,6 +263,8 @@ func goUses(t *testing.T) []msgUse {
 			u := msgUse{where: fset.Position(call.Pos()).String()}
 			if s, ok := strLit(call.Args[0]); ok {
 				u.id = s
+			} else if c, ok := call.Args[0].(*ast.CallExpr); ok && isSel(c.Fun, "MessageID") {
+				u.id, u.prefix = eventMessage, true
 			} else if b, ok := call.Args[0].(*ast.BinaryExpr); ok && b.Op == token.ADD {
 				s, ok := strLit(b.X)
 				if !ok {
@@ -277,6 +284,15 @@ func goUses(t *testing.T) []msgUse {
 		})
 	}
 	return out
+}
+
+// eventMessage stands for repo.Event.MessageID(): "act." + the action, or
+// "act." + the action + "_hidden" when it came from a hidden folder.
+const eventMessage = "act.|MessageID"
+
+func isSel(e ast.Expr, name string) bool {
+	s, ok := e.(*ast.SelectorExpr)
+	return ok && s.Sel.Name == name
 }
 
 // literalValues lists the string values an expression can take inside a
@@ -407,6 +423,47 @@ func journalActions(t *testing.T) []string {
 	return sortedKeys(set)
 }
 
+// journalActionsFrom are the actions journalled on a node with a "from"
+// (moves, copies, restores): when it lies in a folder the reader may not
+// read, the event says so with act.<action>_hidden.
+func journalActionsFrom(t *testing.T) []string {
+	t.Helper()
+	set := map[string]bool{}
+	_, files := goFiles(t, "../repo")
+	for _, f := range files {
+		for _, d := range f.Decls {
+			fn, _ := d.(*ast.FuncDecl)
+			if fn == nil || fn.Body == nil {
+				continue
+			}
+			ast.Inspect(fn.Body, func(n ast.Node) bool {
+				call, ok := n.(*ast.CallExpr)
+				if !ok || !isSel(call.Fun, "journal") || len(call.Args) != 6 {
+					return true
+				}
+				lit, ok := call.Args[5].(*ast.CompositeLit)
+				if !ok {
+					return true
+				}
+				for _, el := range lit.Elts {
+					if kv, ok := el.(*ast.KeyValueExpr); ok {
+						if k, _ := strLit(kv.Key); k == "from" {
+							for _, a := range literalValues(call.Args[4], fn, files) {
+								set[a] = true
+							}
+						}
+					}
+				}
+				return true
+			})
+		}
+	}
+	if !set["move"] || !set["copy"] {
+		t.Fatalf("moves and copies journal no \"from\": %v", set)
+	}
+	return sortedKeys(set)
+}
+
 // redirectKeys is every ?ok= / ?err= message key the handlers redirect
 // with: back(c, "ok"|"err", key), done(c, err, okKey), "…?ok=key" in a URL,
 // and for err the codes errorCode and htmlError give.
@@ -509,6 +566,15 @@ func sortedKeys(m map[string]bool) []string {
 func dynamicIDs(t *testing.T, prefix string) ([]string, error) {
 	var vals []string
 	switch prefix {
+	case eventMessage:
+		var out []string
+		for _, a := range journalActions(t) {
+			out = append(out, "act."+a)
+		}
+		for _, a := range journalActionsFrom(t) {
+			out = append(out, "act."+a+"_hidden")
+		}
+		return out, nil
 	case "act.":
 		vals = journalActions(t)
 	case "actgroup.":
@@ -628,8 +694,8 @@ func TestMessageCatalogueScanners(t *testing.T) {
 		})
 	}
 	for _, want := range []msgUse{
-		{id: "login.title"},        // template and Go
-		{id: "act.", prefix: true}, // activity.html (print "act." .Action)
+		{id: "login.title"},              // template and Go
+		{id: eventMessage, prefix: true}, // activity.html .MessageID
 		{id: "search.total", count: true},
 		{id: "actgroup.", prefix: true, count: true},
 		{id: "col.", prefix: true}, // Go: pg.L.T("col." + k)
@@ -677,6 +743,9 @@ func TestActivityShowsNoRawIDs(t *testing.T) {
 	var groups []repo.EventGroup
 	for _, a := range journalActions(t) {
 		groups = append(groups, repo.EventGroup{Event: repo.Event{Action: a, Actor: "marie", Path: "/Bureau/PV.pdf", NodeID: 1}, Count: 1, Folder: "/Bureau"})
+	}
+	for _, a := range journalActionsFrom(t) {
+		groups = append(groups, repo.EventGroup{Event: repo.Event{Action: a, Actor: "marie", Path: "/Bureau/PV.pdf", NodeID: 1, FromHidden: true}, Count: 1, Folder: "/Bureau"})
 	}
 	for _, a := range groupableActions(t) {
 		for _, n := range []int{2, 3} {
