@@ -97,7 +97,7 @@ func TestWebUIRoughEdges(t *testing.T) {
 	// Grants and groups read as sentences on /activity.
 	u.open("/activity", "#activity")
 	act := u.text("#activity")
-	for _, want := range []string{"a créé le groupe Bureau", "a ajouté marie à un groupe", "a donné un accès à /Bureau"} {
+	for _, want := range []string{"a créé le groupe Bureau", "a ajouté marie à un groupe", "a changé les droits sur /Bureau"} {
 		if !strings.Contains(act, want) {
 			t.Errorf("activity lacks %q:\n%s", want, act)
 		}
