@@ -24,9 +24,6 @@ var a11yPages = []struct{ path, shot string }{
 // on every page at 1280 and 360 px (in French; a few in English too): no
 // serious or critical violation. Lesser ones are logged.
 func TestAccessibility(t *testing.T) {
-	if testing.Short() {
-		t.Skip("a browser walk-through: not in -short")
-	}
 	srv := server.Start(t, server.Options{})
 	api := admin(t, srv)
 	axe := browser.AxeScript(t)

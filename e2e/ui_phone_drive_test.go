@@ -19,9 +19,6 @@ import (
 // menu button instead of a bar scrolling sideways, search results before
 // the filters, readable tables, and the version label form is never clipped.
 func TestWebUIPhoneAndDrive(t *testing.T) {
-	if testing.Short() {
-		t.Skip("a browser walk-through: not in -short")
-	}
 	srv := server.Start(t, server.Options{})
 	api := admin(t, srv)
 	api.call("POST", "/api/v1/folders/Archives", nil, nil)

@@ -16,9 +16,6 @@ import (
 // type and search status, the activity of grants and groups, the error
 // page on a phone and the throttled login.
 func TestWebUIRoughEdges(t *testing.T) {
-	if testing.Short() {
-		t.Skip("a browser walk-through: not in -short")
-	}
 	srv := server.Start(t, server.Options{})
 	api := admin(t, srv)
 	api.call("POST", "/api/v1/folders/Bureau", nil, nil)

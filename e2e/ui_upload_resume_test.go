@@ -21,9 +21,6 @@ import (
 // sending; a chunked upload cut by leaving the page goes on from what the
 // server received when the page is opened again and the file picked.
 func TestWebUIUploadPanelAndResume(t *testing.T) {
-	if testing.Short() {
-		t.Skip("a browser walk-through: not in -short")
-	}
 	srv := server.Start(t, server.Options{})
 	api := admin(t, srv)
 	api.call("POST", "/api/v1/folders/Films", nil, nil)

@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+
+	"notreasso/internal/testutil/tier"
 )
 
 // AxeVersion is the axe-core release the accessibility checks run
@@ -25,16 +27,14 @@ var (
 )
 
 // AxeScript returns axe-core's axe.min.js, installing the npm package into
-// <repo>/.tools/axe with Debian's npm the first time. Without npm the test
-// is skipped, unless NOTREASSO_REQUIRE_BROWSER is set (CI), where it fails.
+// <repo>/.tools/axe with Debian's npm the first time (scripts/tools.sh does
+// it too). Skipped under -short; without npm, the test fails.
 func AxeScript(t testing.TB) string {
 	t.Helper()
+	tier.Tool(t, "npm", "npm")
 	axeOnce.Do(func() { axeScript, axeErr = loadAxe() })
 	if axeErr != nil {
-		if os.Getenv("NOTREASSO_REQUIRE_BROWSER") != "" {
-			t.Fatalf("axe-core: %v", axeErr)
-		}
-		t.Skipf("axe-core not available (%v); run scripts/tools.sh", axeErr)
+		t.Fatalf("axe-core: %v", axeErr)
 	}
 	return axeScript
 }
@@ -48,9 +48,6 @@ func loadAxe() (string, error) {
 	file := filepath.Join(dir, "node_modules", "axe-core", "axe.min.js")
 	stamp := filepath.Join(dir, ".axe-"+AxeVersion)
 	if _, err := os.Stat(stamp); err != nil {
-		if _, err := exec.LookPath("npm"); err != nil {
-			return "", fmt.Errorf("npm not found (apt-get install npm): %w", err)
-		}
 		// Installed beside, then renamed: test binaries of several packages
 		// may get here at the same time.
 		if err := os.MkdirAll(filepath.Join(root, ".tools"), 0o755); err != nil {
