@@ -251,37 +251,90 @@ func goUses(t *testing.T) []msgUse {
 	fset, files := goFiles(t, ".")
 	var out []msgUse
 	for _, f := range files {
+		for _, d := range f.Decls {
+			fn, _ := d.(*ast.FuncDecl)
+			if fn == nil || fn.Body == nil {
+				continue
+			}
+			ast.Inspect(fn.Body, func(n ast.Node) bool {
+				call, ok := n.(*ast.CallExpr)
+				if !ok || len(call.Args) == 0 || !isSel(call.Fun, "T") {
+					return true
+				}
+				count := false
+				for i := 1; i < len(call.Args); i += 2 {
+					if s, ok := strLit(call.Args[i]); ok && s == "Count" {
+						count = true
+					}
+				}
+				where := fset.Position(call.Pos()).String()
+				exprs := []ast.Expr{call.Args[0]}
+				if id, ok := call.Args[0].(*ast.Ident); ok {
+					exprs = assignedTo(fn, id.Name) // a variable: what it is set to
+				}
+				if len(exprs) == 0 {
+					out = append(out, msgUse{id: "?unresolvable", where: where})
+				}
+				for _, e := range exprs {
+					u := msgUse{where: where, count: count}
+					if s, ok := strLit(e); ok {
+						u.id = s
+					} else if c, ok := e.(*ast.CallExpr); ok && isSel(c.Fun, "MessageID") {
+						u.id, u.prefix = eventMessage, true
+					} else if b, ok := e.(*ast.BinaryExpr); ok && b.Op == token.ADD {
+						s, ok := strLit(b.X)
+						if !ok {
+							s = "?unresolvable"
+						}
+						u.id, u.prefix = s, ok
+					} else {
+						u.id = "?unresolvable"
+					}
+					out = append(out, u)
+				}
+				return true
+			})
+		}
+	}
+	return out
+}
+
+// assignedTo lists the expressions a function assigns to a variable.
+func assignedTo(fn *ast.FuncDecl, name string) []ast.Expr {
+	var out []ast.Expr
+	ast.Inspect(fn.Body, func(n ast.Node) bool {
+		if as, ok := n.(*ast.AssignStmt); ok && len(as.Lhs) == len(as.Rhs) {
+			for i, l := range as.Lhs {
+				if li, ok := l.(*ast.Ident); ok && li.Name == name {
+					out = append(out, as.Rhs[i])
+				}
+			}
+		}
+		return true
+	})
+	return out
+}
+
+// nameRules are repo's name rules (the Rule… constants), read from its
+// source: each has its err.name_msg_<rule> message.
+func nameRules(t *testing.T) []string {
+	t.Helper()
+	_, files := goFiles(t, "../repo")
+	var out []string
+	for _, f := range files {
 		ast.Inspect(f, func(n ast.Node) bool {
-			call, ok := n.(*ast.CallExpr)
-			if !ok || len(call.Args) == 0 {
+			vs, ok := n.(*ast.ValueSpec)
+			if !ok || len(vs.Names) != 1 || len(vs.Values) != 1 || !strings.HasPrefix(vs.Names[0].Name, "Rule") {
 				return true
 			}
-			sel, ok := call.Fun.(*ast.SelectorExpr)
-			if !ok || sel.Sel.Name != "T" {
-				return true
+			if s, ok := strLit(vs.Values[0]); ok {
+				out = append(out, s)
 			}
-			u := msgUse{where: fset.Position(call.Pos()).String()}
-			if s, ok := strLit(call.Args[0]); ok {
-				u.id = s
-			} else if c, ok := call.Args[0].(*ast.CallExpr); ok && isSel(c.Fun, "MessageID") {
-				u.id, u.prefix = eventMessage, true
-			} else if b, ok := call.Args[0].(*ast.BinaryExpr); ok && b.Op == token.ADD {
-				s, ok := strLit(b.X)
-				if !ok {
-					u.id = "?unresolvable"
-				}
-				u.id, u.prefix = s, true
-			} else {
-				u.id = "?unresolvable"
-			}
-			for i := 1; i < len(call.Args); i += 2 {
-				if s, ok := strLit(call.Args[i]); ok && s == "Count" {
-					u.count = true
-				}
-			}
-			out = append(out, u)
 			return true
 		})
+	}
+	if len(out) < 5 {
+		t.Fatalf("repo's name rules not found: %v", out)
 	}
 	return out
 }
@@ -599,6 +652,8 @@ func dynamicIDs(t *testing.T, prefix string) ([]string, error) {
 		vals = search.Families
 	case "extract.":
 		vals = extractStates
+	case "err.name_msg_":
+		vals = nameRules(t)
 	default:
 		return nil, fmt.Errorf("message prefix %q: teach dynamicIDs where its values come from", prefix)
 	}
