@@ -49,9 +49,9 @@ bench: build tools
 ## bench-quick: the same with small sizes, under 5 minutes
 bench-quick: build tools
 	scripts/bench.sh --quick $(BENCH_ARGS)
-## screenshots: rerun the browser walk-through, writing its screenshots into docs/screenshots
+## screenshots: rerun the browser tests that photograph pages (every page, at 1280 and 360 px) into docs/screenshots
 screenshots:
-	NOTREASSO_SCREENSHOTS=$(CURDIR)/docs/screenshots $(GO) test -count=1 -run 'TestWebUI$$|TestSearchPageWithBackend|TestShare(RestrictToGroup|LinkWithPassword|DropBox)$$' ./e2e ./internal/web
+	NOTREASSO_SCREENSHOTS=$(CURDIR)/docs/screenshots $(GO) test -count=1 -run 'TestWebUI$$|TestSearchPageWithBackend|TestShare(RestrictToGroup|LinkWithPassword|DropBox)$$|TestAccessibility|TestCollectionWelcomeUI|TestWebUIPhoneAndDrive' ./e2e ./internal/web
 
 clean:
 	rm -rf bin

@@ -30,6 +30,23 @@ install_versitygw() {
 	echo "tools: versitygw built in $((SECONDS - start))s -> $bin/versitygw"
 }
 
+# axe-core: the accessibility rules the browser tests inject into every page
+# (npm package, from Debian's npm). Pinned like versitygw.
+AXE_VERSION="4.10.3"
+
+install_axe() {
+	local dir="$root/.tools/axe"
+	if [[ -z "${FORCE:-}" && -e "$dir/node_modules/axe-core/axe.min.js" && -e "$dir/.axe-$AXE_VERSION" ]]; then
+		echo "tools: axe-core $AXE_VERSION already in $dir"
+		return
+	fi
+	echo "tools: installing axe-core $AXE_VERSION with npm..."
+	mkdir -p "$dir"
+	npm install --silent --no-audit --no-fund --prefix "$dir" "axe-core@$AXE_VERSION"
+	rm -f "$dir"/.axe-*
+	touch "$dir/.axe-$AXE_VERSION"
+}
+
 # Linters for `make lint`, pinned like the S3 server.
 STATICCHECK_VERSION="v0.8.2" # staticcheck 2026.2.2
 GOVULNCHECK_VERSION="v1.10.0"
@@ -70,3 +87,4 @@ install_versitygw
 install_go_tool staticcheck honnef.co/go/tools/cmd/staticcheck "$STATICCHECK_VERSION"
 install_go_tool govulncheck golang.org/x/vuln/cmd/govulncheck "$GOVULNCHECK_VERSION"
 install_vulndb
+install_axe

@@ -107,6 +107,7 @@ func (s *Service) events(ctx context.Context, p acl.Principal, keep func(chain) 
 			Login   string  `json:"login"`
 			Title   string  `json:"title"`
 			Tag     string  `json:"tag"`
+			Group   string  `json:"group"`
 			Version int     `json:"version"`
 			Sender  *string `json:"sender"`
 		}
@@ -116,7 +117,7 @@ func (s *Service) events(ctx context.Context, p acl.Principal, keep func(chain) 
 			e.Sender, e.Dropped = *d.Sender, true
 		}
 		if e.NodeID == 0 {
-			e.Path = firstNonEmpty(d.Login, d.Title, d.Tag)
+			e.Path = firstNonEmpty(d.Login, d.Title, d.Tag, d.Group)
 		}
 		all = append(all, e)
 	}

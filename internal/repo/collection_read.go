@@ -87,12 +87,47 @@ func (s *Service) Welcome(ctx context.Context, p acl.Principal) (*Collection, er
 	if err != nil {
 		return nil, err
 	}
+	if p.UserID == 0 {
+		return nil, nil
+	}
+	var joined int64
+	if err := s.db.R.QueryRowContext(ctx, `SELECT created_at FROM users WHERE id = ?`, p.UserID).Scan(&joined); err != nil {
+		return nil, fmt.Errorf("welcome for %s: %w", p.Login, err)
+	}
 	for _, c := range all {
-		if c.Welcome && c.inAudience(p) && len(c.Items) > 0 && !c.Finished() {
+		if !c.Welcome || !c.inAudience(p) || len(c.Items) == 0 || c.Finished() {
+			continue
+		}
+		var since int64
+		var dismissed bool
+		err := s.db.R.QueryRowContext(ctx, `SELECT c.welcome_since, EXISTS (SELECT 1 FROM collection_dismissed d WHERE d.collection_id = c.id AND d.user_id = ?)
+			FROM collections c WHERE c.id = ?`, p.UserID, c.ID).Scan(&since, &dismissed)
+		if err != nil {
+			return nil, fmt.Errorf("welcome collection %d: %w", c.ID, err)
+		}
+		// Only newcomers: people who joined after it became a welcome
+		// collection, and did not put it away.
+		if joined >= since && !dismissed {
 			return &c, nil
 		}
 	}
 	return nil, nil
+}
+
+// DismissWelcome puts a welcome collection away from p's home page; the
+// collection itself stays in the list of collections.
+func (s *Service) DismissWelcome(ctx context.Context, p acl.Principal, id int64) error {
+	if p.UserID == 0 {
+		return fmt.Errorf("dismiss welcome: %w", ErrForbidden)
+	}
+	if _, err := s.Collection(ctx, p, id); err != nil {
+		return err
+	}
+	return s.db.Tx(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO collection_dismissed (collection_id, user_id, dismissed_at) VALUES (?, ?, ?)
+			ON CONFLICT DO NOTHING`, id, p.UserID, s.now().UnixNano())
+		return err
+	})
 }
 
 type itemRow struct {

@@ -116,8 +116,12 @@ func (s *Service) CreateCollection(ctx context.Context, p acl.Principal, in Coll
 	var id int64
 	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
 		now := s.now().UnixNano()
-		res, err := tx.ExecContext(ctx, `INSERT INTO collections (title, description, welcome, created_at, created_by, updated_at)
-			VALUES (?, ?, ?, ?, ?, ?)`, in.Title, in.Description, in.Welcome, now, actorArg(p), now)
+		since := int64(0)
+		if in.Welcome {
+			since = now
+		}
+		res, err := tx.ExecContext(ctx, `INSERT INTO collections (title, description, welcome, welcome_since, created_at, created_by, updated_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?)`, in.Title, in.Description, in.Welcome, since, now, actorArg(p), now)
 		if err != nil {
 			return err
 		}
@@ -170,8 +174,12 @@ func (s *Service) UpdateCollection(ctx context.Context, p acl.Principal, id int6
 		if _, err := s.editable(ctx, tx, p, id); err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE collections SET title = ?, description = ?, welcome = ?, updated_at = ? WHERE id = ?`,
-			in.Title, in.Description, in.Welcome, s.now().UnixNano(), id); err != nil {
+		// welcome_since moves only when the collection becomes a welcome one:
+		// those who joined before are not greeted by it.
+		now := s.now().UnixNano()
+		if _, err := tx.ExecContext(ctx, `UPDATE collections SET title = ?, description = ?,
+			welcome_since = CASE WHEN ? AND welcome = 0 THEN ? ELSE welcome_since END, welcome = ?, updated_at = ? WHERE id = ?`,
+			in.Title, in.Description, in.Welcome, now, in.Welcome, now, id); err != nil {
 			return err
 		}
 		if err := setAudience(ctx, tx, id, in); err != nil {

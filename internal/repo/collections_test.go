@@ -70,6 +70,10 @@ func TestCollectionLifecycle(t *testing.T) {
 	if _, err := e.s.Move(ctx, e.admin, "/Accueil/a.txt", "/Accueil/lu.txt", false); err != nil {
 		t.Fatal(err)
 	}
+	// Paul joined after the collection became a welcome one.
+	if _, err := e.s.db.W.Exec(`UPDATE users SET created_at = ? WHERE id = 3`, time.Now().Add(time.Hour).UnixNano()); err != nil {
+		t.Fatal(err)
+	}
 	w, err := e.s.Welcome(ctx, paul)
 	if err != nil || w == nil || w.Read != 1 || w.Items[0].Node.Path != "/Accueil/lu.txt" || w.Next().Node.Name != "b.txt" {
 		t.Fatalf("welcome: %v %+v", err, w)
@@ -166,5 +170,65 @@ func mkdirs(t *testing.T, e *env, paths ...string) {
 		if _, err := e.s.Mkdir(context.Background(), e.admin, p); err != nil {
 			t.Fatal(err)
 		}
+	}
+}
+
+// A welcome collection greets only the people who joined after it became
+// one, until they dismiss it; marking it again later moves that date.
+func TestWelcomeOnlyForNewcomers(t *testing.T) {
+	ctx := context.Background()
+	e := newEnv(t)
+	mkdirs(t, e, "/Accueil")
+	e.put(t, e.admin, "/Accueil/a.txt", "a")
+	c, err := e.s.CreateCollection(ctx, e.admin, CollectionInput{Title: "Bienvenue", Welcome: true, Members: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.s.SetCollectionItems(ctx, e.admin, c.ID, []ItemInput{{Path: "/Accueil/a.txt"}}); err != nil {
+		t.Fatal(err)
+	}
+	if w, err := e.s.Welcome(ctx, e.member); err != nil || w != nil {
+		t.Fatalf("a member who joined before the welcome collection is greeted: %v %+v", err, w)
+	}
+	joinLater := func() {
+		t.Helper()
+		if _, err := e.s.db.W.Exec(`UPDATE users SET created_at = ? WHERE id = ?`, time.Now().Add(time.Hour).UnixNano(), e.member.UserID); err != nil {
+			t.Fatal(err)
+		}
+	}
+	joinLater()
+	if w, err := e.s.Welcome(ctx, e.member); err != nil || w == nil || w.ID != c.ID {
+		t.Fatalf("a newcomer is not greeted: %v %+v", err, w)
+	}
+	if err := e.s.DismissWelcome(ctx, e.member, c.ID); err != nil {
+		t.Fatal(err)
+	}
+	if w, err := e.s.Welcome(ctx, e.member); err != nil || w != nil {
+		t.Fatalf("dismissed, still greeted: %v %+v", err, w)
+	}
+	if err := e.s.DismissWelcome(ctx, e.guest, c.ID); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("dismissing a collection one cannot see: %v", err)
+	}
+	// Unmarked then marked again: the date moves to the new marking; an
+	// edit that keeps it a welcome collection does not move it.
+	since := func() (v int64) {
+		t.Helper()
+		if err := e.s.db.R.QueryRow(`SELECT welcome_since FROM collections WHERE id = ?`, c.ID).Scan(&v); err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	first := since()
+	if _, err := e.s.UpdateCollection(ctx, e.admin, c.ID, CollectionInput{Title: "Bienvenue !", Welcome: true, Members: true}); err != nil || since() != first {
+		t.Fatalf("an edit moved the welcome date: %v", err)
+	}
+	if _, err := e.s.UpdateCollection(ctx, e.admin, c.ID, CollectionInput{Title: "Bienvenue", Members: true}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.s.UpdateCollection(ctx, e.admin, c.ID, CollectionInput{Title: "Bienvenue", Welcome: true, Members: true}); err != nil {
+		t.Fatal(err)
+	}
+	if since() <= first {
+		t.Fatalf("marked welcome again: since %d, was %d", since(), first)
 	}
 }

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"encoding/xml"
 	"errors"
 	"fmt"
 	"net/url"
@@ -85,9 +86,8 @@ func (s *Server) writeFeed(c *fiber.Ctx, scope func(*fiber.Ctx) (repo.FeedScope,
 	l := s.views.cat.locale(pickLanguage(c))
 	f := &feeds.Feed{
 		Title:       "Notre Asso — " + title,
-		Link:        &feeds.Link{Href: base + "/activity"},
+		Link:        &feeds.Link{Href: base + feedHome(sc), Rel: "alternate", Type: "text/html"},
 		Description: l.T("activity.intro"),
-		Id:          base + c.Path(),
 	}
 	for _, e := range events {
 		link := base + "/activity"
@@ -119,13 +119,52 @@ func (s *Server) writeFeed(c *fiber.Ctx, scope func(*fiber.Ctx) (repo.FeedScope,
 	if len(events) > 0 {
 		f.Updated = events[0].At
 	}
-	out, err := f.ToAtom()
+	// gorilla/feeds gives every feed its link as <id> and has no rel=self:
+	// the feed is written from its Atom form with both set here.
+	af := (&feeds.Atom{Feed: f}).AtomFeed()
+	body, err := xml.MarshalIndent(atomFeed{AtomFeed: af, ID: feedID(base, c.Path()), Links: []feeds.AtomLink{
+		{Href: base + c.OriginalURL(), Rel: "self", Type: "application/atom+xml"},
+		{Href: f.Link.Href, Rel: "alternate", Type: "text/html"},
+	}}, "", "  ")
 	if err != nil {
 		return fmt.Errorf("write feed: %w", err)
 	}
+	out := xml.Header + string(body)
 	c.Set(fiber.HeaderCacheControl, "private, max-age=60")
 	c.Set(fiber.HeaderContentType, "application/atom+xml; charset=utf-8")
 	return c.SendString(out)
+}
+
+// atomFeed is gorilla's Atom feed with its own id and links: the outer
+// fields hide the embedded ones of the same XML name.
+type atomFeed struct {
+	*feeds.AtomFeed
+	ID    string           `xml:"id"`
+	Links []feeds.AtomLink `xml:"link"`
+}
+
+// feedID is a feed's stable, unique Atom id: a tag: URI (RFC 4151) built
+// from the public host and the feed's path (without its token), so the
+// same feed keeps its id and two feeds never share one.
+func feedID(base, path string) string {
+	host := base
+	if u, err := url.Parse(base); err == nil && u.Host != "" {
+		host = u.Hostname()
+	}
+	return "tag:" + host + ",2026:" + path
+}
+
+// feedHome is the page a feed's scope is shown on.
+func feedHome(sc repo.FeedScope) string {
+	switch {
+	case sc.Folder != "" && sc.Folder != "/":
+		return "/activity?folder=" + url.QueryEscape(sc.Folder)
+	case sc.Tag != "":
+		return "/tags/" + url.PathEscape(sc.Tag)
+	case sc.Collection != 0:
+		return fmt.Sprintf("/collections/%d", sc.Collection)
+	}
+	return "/activity"
 }
 
 func (s *Server) feedTokenInfo(c *fiber.Ctx) error {

@@ -39,6 +39,10 @@ type nodeJSON struct {
 	DroppedBy string `json:"dropped_by,omitempty"`
 
 	Extraction *extractionJSON `json:"extraction,omitempty"` // stat only
+
+	// Unchanged: an upload whose bytes were those of the current version,
+	// so no version was added (uploads only).
+	Unchanged bool `json:"unchanged,omitempty"`
 }
 
 // extractionJSON says whether a file's text could be indexed, and why not.
@@ -167,6 +171,7 @@ func (s *Server) upload(c *fiber.Ctx) error {
 		}
 		opts.ModTime = time.Unix(0, int64(sec*1e9))
 	}
+	before := s.currentVersion(c, p)
 	n, created, err := s.repo.Put(c.UserContext(), principal(c), p, body, opts)
 	if err != nil {
 		return err
@@ -176,7 +181,20 @@ func (s *Server) upload(c *fiber.Ctx) error {
 		status = fiber.StatusCreated
 	}
 	c.Set(fiber.HeaderETag, strconv.Quote(n.ETag()))
-	return c.Status(status).JSON(toJSON(n))
+	out := toJSON(n)
+	out.Unchanged = !created && before != 0 && n.Version == before
+	return c.Status(status).JSON(out)
+}
+
+// currentVersion is the number of a file's current version before an
+// upload (0 if none), to tell the uploader when identical bytes added no
+// version.
+func (s *Server) currentVersion(c *fiber.Ctx, path string) int {
+	n, err := s.repo.Stat(c.UserContext(), principal(c), path)
+	if err != nil || n.Dir {
+		return 0
+	}
+	return n.Version
 }
 
 func firstNonEmpty(v ...string) string {

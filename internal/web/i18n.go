@@ -26,8 +26,13 @@ var languages = []language.Tag{language.French, language.English}
 
 var langMatcher = language.NewMatcher(languages)
 
-// catalog is the parsed message files.
-type catalog struct{ bundle *i18n.Bundle }
+// catalog is the parsed message files. missing reports a message id the
+// code asked for that no catalogue has (logged by the server, so a raw id
+// on a page is never silent).
+type catalog struct {
+	bundle  *i18n.Bundle
+	missing func(lang, id string, err error)
+}
 
 func loadCatalog() (*catalog, error) {
 	b := i18n.NewBundle(language.French)
@@ -51,13 +56,14 @@ func loadCatalog() (*catalog, error) {
 // Locale is what a page needs to speak the visitor's language: messages,
 // numbers, sizes and dates.
 type Locale struct {
-	Tag   language.Tag
-	loc   *i18n.Localizer
-	print *message.Printer
+	Tag     language.Tag
+	loc     *i18n.Localizer
+	print   *message.Printer
+	missing func(lang, id string, err error)
 }
 
 func (c *catalog) locale(tag language.Tag) *Locale {
-	return &Locale{Tag: tag, loc: i18n.NewLocalizer(c.bundle, tag.String()), print: message.NewPrinter(tag)}
+	return &Locale{Tag: tag, loc: i18n.NewLocalizer(c.bundle, tag.String()), print: message.NewPrinter(tag), missing: c.missing}
 }
 
 // pickLanguage chooses the language of a request: the visitor's explicit
@@ -111,9 +117,21 @@ func (l *Locale) T(id string, kv ...any) string {
 	}
 	s, err := l.loc.Localize(cfg)
 	if err != nil {
-		return id // a missing message shows its id: visible, never fatal
+		// A missing message (or plural form) shows its id: visible, never
+		// fatal, and reported so it is fixed.
+		if l.missing != nil {
+			l.missing(l.Tag.String(), id, err)
+		}
+		return id
 	}
 	return s
+}
+
+// Has reports whether the catalogue has a message, for labels that fall
+// back to a raw value (a search facet's term) when there is none.
+func (l *Locale) Has(id string) bool {
+	_, err := l.loc.Localize(&i18n.LocalizeConfig{MessageID: id})
+	return err == nil
 }
 
 // Num formats an integer with the locale's grouping.

@@ -72,6 +72,7 @@ func loadViews() (*views, error) {
 		"hasPrefix": strings.HasPrefix,
 		"byline":    byline,
 		"marks":     v.marks,
+		"cmd":       func(pg *page, id, text string) cmdBlock { return cmdBlock{pg, id, text} },
 	}
 	layout, err := template.New("layout.html").Funcs(funcs).ParseFS(ui.FS, "templates/layout.html", "templates/parts/*.html")
 	if err != nil {
@@ -134,6 +135,7 @@ type page struct {
 	Path  string // the current request path, for the language switcher
 	Base  string // public URL
 	Admin bool
+	Feed  string // the Atom feed of what the page shows, for <link rel="alternate">
 	Data  any
 }
 

@@ -88,6 +88,9 @@ func New(d Deps) *Server {
 	}
 	s.views = v
 	s.pages = template.Must(ui.ShareTemplates(template.FuncMap{"asset": v.asset, "icon": v.icon}))
+	v.cat.missing = func(lang, id string, err error) {
+		s.log.Error("message missing from the catalogue", "lang", lang, "id", id, "err", err)
+	}
 	s.app = fiber.New(fiber.Config{
 		AppName:               "Notre Asso",
 		DisableStartupMessage: true,

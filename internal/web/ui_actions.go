@@ -64,8 +64,23 @@ func done(c *fiber.Ctx, err error, okKey string) error {
 	return back(c, "ok", okKey)
 }
 
+// badName is the message key for a name that cannot be a single path
+// segment: a slash would silently aim at another folder.
+func badName(name string) string {
+	switch {
+	case name == "" || name == "." || name == "..":
+		return "name_empty"
+	case strings.ContainsAny(name, "/\\"):
+		return "name_slash"
+	}
+	return ""
+}
+
 func (s *Server) doMkdir(c *fiber.Ctx) error {
 	parent, name := c.FormValue("path"), strings.TrimSpace(c.FormValue("name"))
+	if k := badName(name); k != "" {
+		return back(c, "err", k)
+	}
 	_, err := s.repo.Mkdir(c.UserContext(), principal(c), joinChild(parent, name))
 	return done(c, err, "mkdir")
 }
@@ -79,6 +94,12 @@ func (s *Server) doRename(c *fiber.Ctx) error {
 	name := strings.TrimSpace(c.FormValue("name"))
 	if err != nil || len(paths) != 1 {
 		return back(c, "err", "pick_one")
+	}
+	if k := badName(name); k != "" {
+		return back(c, "err", k)
+	}
+	if name == paths[0][strings.LastIndex(paths[0], "/")+1:] {
+		return back(c, "err", "same_name")
 	}
 	_, err = s.repo.Move(c.UserContext(), principal(c), paths[0], joinChild(parentPath(paths[0]), name), false)
 	return done(c, err, "renamed")
@@ -98,7 +119,15 @@ func (s *Server) doTransfer(copy bool) fiber.Handler {
 		if dest == "" {
 			return back(c, "err", "pick_dest")
 		}
+		if dest != "/" {
+			dest = strings.TrimSuffix(dest, "/")
+		}
+		moved := 0
 		for _, p := range paths {
+			if !copy && parentPath(p) == dest {
+				continue // already there: moving it would change nothing
+			}
+			moved++
 			to := joinChild(dest, p[strings.LastIndex(p, "/")+1:])
 			var err error
 			if copy {
@@ -110,8 +139,11 @@ func (s *Server) doTransfer(copy bool) fiber.Handler {
 				return done(c, err, "")
 			}
 		}
-		if copy {
+		switch {
+		case copy:
 			return back(c, "ok", "copied")
+		case moved == 0:
+			return back(c, "err", "same_folder")
 		}
 		return back(c, "ok", "moved")
 	}
@@ -129,6 +161,9 @@ func (s *Server) doDelete(c *fiber.Ctx) error {
 		if err := s.repo.Delete(c.UserContext(), principal(c), p); err != nil {
 			return done(c, err, "")
 		}
+	}
+	if len(paths) > 1 {
+		return back(c, "ok", "deleted_many")
 	}
 	return back(c, "ok", "deleted")
 }

@@ -28,6 +28,10 @@ func (s *Server) activityPage(c *fiber.Ctx) error {
 	}
 	pg := s.newPage(c, "activity")
 	pg.Title = pg.L.T("activity.title")
+	pg.Feed = "/api/v1/feeds/all.atom"
+	if folder != "" {
+		pg.Feed = "/api/v1/feeds/folder/" + escapePath(folder)
+	}
 	pg.Data = struct {
 		Groups []repo.EventGroup
 		Folder string

@@ -2,8 +2,11 @@ package web
 
 import (
 	"bytes"
+	"context"
+	"errors"
 	"fmt"
 	"html/template"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -21,7 +24,14 @@ type collectionsData struct {
 	Collections []repo.Collection
 	CanCreate   bool
 	C           *repo.Collection // none: the creation form is empty
-	Groups      string
+	Choices     []groupChoice    // the audience's groups to pick from
+	Open        bool             // the creation form is shown again, with an error
+}
+
+// groupChoice is one existing group in an audience picker.
+type groupChoice struct {
+	Name string
+	On   bool
 }
 
 type collectionData struct {
@@ -30,7 +40,33 @@ type collectionData struct {
 	Percent     int
 	Next        *repo.Item
 	People      []repo.PersonProgress
-	Groups      string
+	Choices     []groupChoice
+}
+
+// groupChoices lists the existing groups, those of the audience ticked;
+// the audience's groups are always listed, even if they were deleted since.
+func (s *Server) groupChoices(ctx context.Context, on []string) ([]groupChoice, error) {
+	gs, err := s.auth.Groups(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("list groups: %w", err)
+	}
+	out := make([]groupChoice, len(gs))
+	for i, g := range gs {
+		out[i] = groupChoice{Name: g.Name, On: slices.Contains(on, g.Name)}
+	}
+	return out, nil
+}
+
+// unknownGroups are the audience's groups that do not exist (a group
+// deleted while the form was open, or a hand-made request).
+func unknownGroups(choices []groupChoice, picked []string) []string {
+	var out []string
+	for _, g := range picked {
+		if !slices.ContainsFunc(choices, func(c groupChoice) bool { return c.Name == g }) {
+			out = append(out, g)
+		}
+	}
+	return out
 }
 
 func percent(read, total int) int {
@@ -49,9 +85,13 @@ func (s *Server) collectionsPage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	choices, err := s.groupChoices(c.UserContext(), nil)
+	if err != nil {
+		return err
+	}
 	pg := s.newPage(c, "collections")
 	pg.Title = pg.L.T("coll.title")
-	pg.Data = collectionsData{Collections: cs, CanCreate: who.IsAdmin() || who.Role == "member"}
+	pg.Data = collectionsData{Collections: cs, CanCreate: who.IsAdmin() || who.Role == "member", Choices: choices}
 	return s.render(c, fiber.StatusOK, "collections", pg)
 }
 
@@ -68,7 +108,12 @@ func (s *Server) collectionPage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	d := collectionData{C: col, Percent: percent(col.Read, len(col.Items)), Next: col.Next(), Groups: strings.Join(col.Groups, ", ")}
+	d := collectionData{C: col, Percent: percent(col.Read, len(col.Items)), Next: col.Next()}
+	if col.CanEdit {
+		if d.Choices, err = s.groupChoices(c.UserContext(), col.Groups); err != nil {
+			return err
+		}
+	}
 	var buf bytes.Buffer
 	if err := markdown.Convert([]byte(col.Description), &buf); err == nil {
 		d.Description = template.HTML(sanitizer.SanitizeBytes(buf.Bytes()))
@@ -80,12 +125,15 @@ func (s *Server) collectionPage(c *fiber.Ctx) error {
 	}
 	pg := s.newPage(c, "collections")
 	pg.Title = col.Title
+	pg.Feed = fmt.Sprintf("/api/v1/feeds/collection/%d", id)
 	pg.Data = d
 	return s.render(c, fiber.StatusOK, "collection", pg)
 }
 
+// collectionForm reads the edit form: the audience's groups are ticked
+// boxes (one "groups" value each, capped like every form list).
 func collectionForm(c *fiber.Ctx) (repo.CollectionInput, error) {
-	groups, err := splitList(c.FormValue("groups"), maxListItems)
+	groups, err := formValues(c, "groups")
 	return repo.CollectionInput{Title: c.FormValue("title"), Description: c.FormValue("description"),
 		Welcome: c.FormValue("welcome") != "", Members: c.FormValue("members") != "", Groups: groups}, err
 }
@@ -96,10 +144,41 @@ func (s *Server) doCreateCollection(c *fiber.Ctx) error {
 		return done(c, err, "")
 	}
 	col, err := s.repo.CreateCollection(c.UserContext(), principal(c), in)
-	if err != nil {
-		return done(c, err, "")
+	if err == nil {
+		return c.Redirect(fmt.Sprintf("/collections/%d?ok=collection_saved", col.ID), fiber.StatusSeeOther)
 	}
-	return c.Redirect(fmt.Sprintf("/collections/%d?ok=collection_saved", col.ID), fiber.StatusSeeOther)
+	if status, _ := errorCode(err); status >= 500 {
+		return err
+	}
+	// The form comes back as it was sent, with what to change: nothing typed
+	// is lost.
+	who := principal(c)
+	cs, lerr := s.repo.Collections(c.UserContext(), who)
+	if lerr != nil {
+		return lerr
+	}
+	choices, lerr := s.groupChoices(c.UserContext(), in.Groups)
+	if lerr != nil {
+		return lerr
+	}
+	pg := s.newPage(c, "collections")
+	pg.Title = pg.L.T("coll.title")
+	pg.Error = s.collectionError(pg.L, err, choices, in.Groups)
+	draft := &repo.Collection{Title: in.Title, Description: in.Description, Welcome: in.Welcome, Members: in.Members}
+	pg.Data = collectionsData{Collections: cs, CanCreate: true, C: draft, Choices: choices, Open: true}
+	return s.render(c, fiber.StatusUnprocessableEntity, "collections", pg)
+}
+
+// collectionError says what is wrong with a collection form.
+func (s *Server) collectionError(l *Locale, err error, choices []groupChoice, picked []string) string {
+	if bad := unknownGroups(choices, picked); len(bad) > 0 {
+		return l.T("coll.unknown_group", "Groups", strings.Join(bad, ", "))
+	}
+	if errors.Is(err, repo.ErrInvalid) {
+		return l.T("coll.invalid")
+	}
+	_, code := errorCode(err)
+	return l.T("err." + code)
 }
 
 func (s *Server) doUpdateCollection(c *fiber.Ctx) error {
@@ -112,6 +191,11 @@ func (s *Server) doUpdateCollection(c *fiber.Ctx) error {
 		return done(c, err, "")
 	}
 	_, err = s.repo.UpdateCollection(c.UserContext(), principal(c), id, in)
+	if err != nil {
+		if choices, lerr := s.groupChoices(c.UserContext(), nil); lerr == nil && len(unknownGroups(choices, in.Groups)) > 0 {
+			return back(c, "err", "unknown_group")
+		}
+	}
 	return done(c, err, "collection_saved")
 }
 

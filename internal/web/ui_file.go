@@ -44,6 +44,9 @@ type filePage struct {
 	Tags     string // comma-separated, for the editor
 	Shares   bool   // the sharing API is installed (see shares hook below)
 	Locks    []fileLock
+	Type     fileType
+	Trail    *collectionTrail  // opened from a collection (?c=)
+	AddTo    []repo.Collection // collections the person may add it to
 }
 
 var (
@@ -72,6 +75,13 @@ func (s *Server) filePage(c *fiber.Ctx) error {
 	d := filePage{File: n, Crumbs: crumbsOf(n.Path), Versions: vs, CanEdit: n.Role >= acl.Editor,
 		DavURL: s.cfg.PublicURL() + "/dav" + n.Path, Tags: strings.Join(n.Tags, ", ")}
 	previewErr := s.fillPreview(c.UserContext(), who, &d)
+	if d.Type, err = s.fileType(c.UserContext(), n); err != nil {
+		return err
+	}
+	d.Trail = s.trail(c.UserContext(), c, n.ID)
+	if d.AddTo, err = s.editableCollections(c.UserContext(), c); err != nil {
+		return err
+	}
 	pg := s.newPage(c, "browse")
 	if d.Locks, err = s.fileLocks(c, pg.L, n.Path); err != nil {
 		return err

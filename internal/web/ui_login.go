@@ -3,6 +3,7 @@ package web
 import (
 	"errors"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -45,15 +46,24 @@ func (s *Server) loginForm(c *fiber.Ctx) error {
 	login, pw, next := strings.TrimSpace(c.FormValue("login")), c.FormValue("password"), safeNext(c.FormValue("next"))
 	p, epoch, err := s.auth.Login(c.UserContext(), login, pw)
 	if err != nil {
-		if !errors.Is(err, auth.ErrBadCredentials) {
+		var te *auth.ThrottledError
+		throttled := errors.As(err, &te)
+		if !throttled && !errors.Is(err, auth.ErrBadCredentials) {
 			return err
 		}
-		s.log.Warn("login failed", "login", login, "ip", clientIPOf(c))
+		s.log.Warn("login failed", "login", login, "ip", clientIPOf(c), "throttled", throttled)
 		pg := s.newPage(c, "login")
 		pg.Title = pg.L.T("login.title")
 		pg.Error = pg.L.T("login.bad")
+		status := fiber.StatusUnauthorized
+		if throttled {
+			// The form stays, with the wait: the person knows when to retry.
+			status = fiber.StatusTooManyRequests
+			c.Set(fiber.HeaderRetryAfter, strconv.Itoa(te.Seconds()))
+			pg.Error = throttledMessage(pg.L, te.Seconds())
+		}
 		pg.Data = struct{ Next, Login string }{next, login}
-		return s.render(c, fiber.StatusUnauthorized, "login", pg)
+		return s.render(c, status, "login", pg)
 	}
 	if err := s.startSession(c, p, epoch); err != nil {
 		return err
@@ -94,4 +104,12 @@ func (s *Server) setLang(c *fiber.Ctx) error {
 		}
 	}
 	return c.Redirect(safeNext(c.FormValue("next")), fiber.StatusSeeOther)
+}
+
+// throttledMessage says how long to wait, in minutes once it is over 90 s.
+func throttledMessage(l *Locale, seconds int) string {
+	if seconds > 90 {
+		return l.T("login.throttled_minutes", "Count", (seconds+59)/60)
+	}
+	return l.T("login.throttled_seconds", "Count", seconds)
 }

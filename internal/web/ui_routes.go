@@ -59,6 +59,8 @@ func (s *Server) uiRoutes() {
 	post("/do/collections/:id/item", s.doEditItem)
 	post("/do/collections/:id/read", s.doMarkRead)
 	s.uiAdminRoutes(page, post)
+	post("/do/collections/:id/dismiss", s.doDismissWelcome)
+	post("/do/collection-add", s.doAddToCollection)
 }
 
 // wantsHTML reports whether an error should be a page rather than JSON:

@@ -131,6 +131,9 @@ type hitView struct {
 	Safe []template.HTML
 }
 
+// facetKeys are the search page's facet groups, in display order.
+var facetKeys = []string{"tag", "type", "folder", "year"}
+
 func (s *Server) searchPage(c *fiber.Ctx) error {
 	pg := s.newPage(c, "search")
 	q := searchQueryOf(c)
@@ -153,10 +156,12 @@ func (s *Server) searchPage(c *fiber.Ctx) error {
 			v.Hits = append(v.Hits, hv)
 		}
 		cur := map[string]string{"tag": q.Tag, "type": q.Type, "folder": q.Folder, "year": q.From}
-		for _, g := range []struct {
-			key    string
-			facets []Facet
-		}{{"tag", res.Facets.Tags}, {"type", res.Facets.Types}, {"folder", res.Facets.Folders}, {"year", res.Facets.Years}} {
+		byKey := map[string][]Facet{"tag": res.Facets.Tags, "type": res.Facets.Types, "folder": res.Facets.Folders, "year": res.Facets.Years}
+		for _, key := range facetKeys {
+			g := struct {
+				key    string
+				facets []Facet
+			}{key, byKey[key]}
 			fg := facetGroup{Key: g.key, Label: pg.L.T("facet." + g.key)}
 			for _, f := range g.facets {
 				on := cur[g.key] == f.Term || (g.key == "year" && q.From == f.Term+"-01-01")
@@ -175,8 +180,8 @@ func (s *Server) searchPage(c *fiber.Ctx) error {
 				}
 				label := f.Term
 				if g.key == "type" { // type families are stable keys: translate them
-					if t := pg.L.T("family.f_" + f.Term); t != "family.f_"+f.Term {
-						label = t
+					if pg.L.Has("family.f_" + f.Term) {
+						label = pg.L.T("family.f_" + f.Term)
 					}
 				}
 				fg.Links = append(fg.Links, facetLink{Term: f.Term, Label: label, Count: f.Count, On: on, URL: "/search?" + vals.Encode()})

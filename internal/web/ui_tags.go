@@ -102,6 +102,7 @@ func (s *Server) tagPage(c *fiber.Ctx) error {
 	}
 	pg := s.newPage(c, "browse")
 	pg.Title = "#" + tag
+	pg.Feed = "/api/v1/feeds/tag/" + url.PathEscape(tag)
 	pg.Data = tagPage{Tag: tag, Color: color, Docs: docs}
 	return s.render(c, fiber.StatusOK, "tag", pg)
 }

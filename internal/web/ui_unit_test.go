@@ -1,18 +1,13 @@
 package web
 
 import (
-	"io/fs"
 	"os"
 	"path/filepath"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/BurntSushi/toml"
-
 	"golang.org/x/text/language"
-
-	"notreasso/ui"
 )
 
 func TestLocaleFormats(t *testing.T) {
@@ -42,35 +37,6 @@ func TestLocaleFormats(t *testing.T) {
 	for _, tt := range tests {
 		if tt.got != tt.want {
 			t.Errorf("%s: got %q, want %q", tt.name, tt.got, tt.want)
-		}
-	}
-}
-
-// Every message exists in both languages.
-func TestCataloguesMatch(t *testing.T) {
-	cat, err := loadCatalog()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(cat.bundle.LanguageTags()) != 2 {
-		t.Fatalf("languages: %v", cat.bundle.LanguageTags())
-	}
-	v, err := loadViews()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(v.pages) < 10 {
-		t.Errorf("only %d page templates", len(v.pages))
-	}
-	frIDs, enIDs := messageIDs(t, "fr.toml"), messageIDs(t, "en.toml")
-	for id := range frIDs {
-		if !enIDs[id] {
-			t.Errorf("%s is in French, not in English", id)
-		}
-	}
-	for id := range enIDs {
-		if !frIDs[id] {
-			t.Errorf("%s is in English, not in French", id)
 		}
 	}
 }
@@ -136,30 +102,4 @@ func TestUploadSweep(t *testing.T) {
 			}
 		}
 	}
-}
-
-// messageIDs lists a catalogue's message ids (section.key).
-func messageIDs(t *testing.T, file string) map[string]bool {
-	t.Helper()
-	b, err := fs.ReadFile(ui.FS, "i18n/"+file)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var m map[string]any
-	if err := toml.Unmarshal(b, &m); err != nil {
-		t.Fatal(err)
-	}
-	out := map[string]bool{}
-	var walk func(prefix string, v map[string]any)
-	walk = func(prefix string, v map[string]any) {
-		for k, x := range v {
-			if sub, ok := x.(map[string]any); ok && sub["other"] == nil {
-				walk(prefix+k+".", sub)
-			} else {
-				out[prefix+k] = true
-			}
-		}
-	}
-	walk("", m)
-	return out
 }

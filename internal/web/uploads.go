@@ -258,6 +258,7 @@ func (s *Server) commitUpload(c *fiber.Ctx) error {
 	if m.ModTime > 0 {
 		opts.ModTime = time.Unix(m.ModTime, 0)
 	}
+	before := s.currentVersion(c, m.Path)
 	// PutSpooled consumes the part file whatever happens; the upload is over.
 	n, created, err := s.repo.PutSpooled(c.UserContext(), principal(c), m.Path, s.uploads.part(m.ID), opts)
 	s.uploads.forget(m.ID)
@@ -268,7 +269,9 @@ func (s *Server) commitUpload(c *fiber.Ctx) error {
 	if created {
 		status = fiber.StatusCreated
 	}
-	return c.Status(status).JSON(toJSON(n))
+	out := toJSON(n)
+	out.Unchanged = !created && before != 0 && n.Version == before
+	return c.Status(status).JSON(out)
 }
 
 func (s *Server) cancelUpload(c *fiber.Ctx) error {

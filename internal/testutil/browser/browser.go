@@ -34,6 +34,18 @@ type Browser struct {
 	mu      sync.Mutex
 	errs    []string
 	dialogs []string
+	leave   bool // confirm "leave this page?" (beforeunload) dialogs
+	leaves  int  // beforeunload dialogs confirmed
+}
+
+// ConfirmLeaving makes the browser answer "leave" to the page's
+// "leave this page?" warning, as a person who means to leave does, and
+// returns how many such warnings were confirmed so far.
+func (b *Browser) ConfirmLeaving(on bool) int {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.leave = on
+	return b.leaves
 }
 
 // Options tunes the browser.
@@ -103,9 +115,14 @@ func (b *Browser) watch(ev any) {
 		}
 	case *page.EventJavascriptDialogOpening:
 		b.mu.Lock()
-		b.dialogs = append(b.dialogs, fmt.Sprintf("%s: %q on %s", ev.Type, ev.Message, ev.URL))
+		accept := b.leave && ev.Type == page.DialogTypeBeforeunload
+		if accept {
+			b.leaves++
+		} else {
+			b.dialogs = append(b.dialogs, fmt.Sprintf("%s: %q on %s", ev.Type, ev.Message, ev.URL))
+		}
 		b.mu.Unlock()
-		go chromedp.Call(b.Ctx, page.HandleJavaScriptDialog, page.HandleJavaScriptDialogParams{Accept: false})
+		go chromedp.Call(b.Ctx, page.HandleJavaScriptDialog, page.HandleJavaScriptDialogParams{Accept: accept})
 	}
 }
 

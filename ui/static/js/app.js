@@ -74,7 +74,8 @@ document.addEventListener('click', (e) => {
   if (s) e.preventDefault();
 });
 
-// Copy buttons: data-copy names the input whose value is copied.
+// Copy buttons: data-copy names the input (its value) or the element (its
+// text, e.g. a command in a <pre>) that is copied.
 document.querySelectorAll('[data-copy]').forEach((btn) => {
   btn.hidden = false;
   btn.addEventListener('click', async () => {

@@ -3,7 +3,9 @@
 // and overall, cancel and retry. Files under 16 MiB go in one PUT; larger
 // ones in 8 MiB chunks to the resumable upload API, which survives a flaky
 // connection: after a network error the client asks how much arrived and
-// goes on from there.
+// goes on from there. A chunked upload is remembered in localStorage: when
+// the page is left (a warning asks first) and opened again, the person
+// picks the same file and it goes on from what the server received.
 'use strict';
 (() => {
   const box = document.getElementById('uploads');
@@ -19,6 +21,39 @@
   const jobs = [];
   const dirs = new Map();
   let running = 0;
+  const STORE = 'notreasso.uploads';
+  const closeBtn = document.getElementById('up-close');
+  const bytesText = document.getElementById('up-bytes');
+  const lang = document.documentElement.lang || 'fr';
+  const units = (T.units || 'B KB MB GB TB').split(' ');
+  let started = 0; // when the current batch began (performance.now)
+  let startSent = 0; // bytes already sent then (resumed uploads)
+
+  // size writes a byte count as the server does: 1,5 Mo / 1.5 MB.
+  function size(n) {
+    let v = n;
+    let i = 0;
+    while (v >= 1024 && i < units.length - 1) { v /= 1024; i++; }
+    const digits = i === 0 || v >= 100 ? 0 : 1;
+    return new Intl.NumberFormat(lang, { maximumFractionDigits: digits }).format(v) + ' ' + units[i];
+  }
+
+  // left writes a remaining time: "about 3 min" / "less than a minute".
+  function left(seconds) {
+    if (!isFinite(seconds) || seconds <= 0) return '';
+    if (seconds < 60) return T.tLeftSeconds;
+    if (seconds < 3600) return T.tLeftMinutes.replace('%n', Math.ceil(seconds / 60));
+    return T.tLeftHours.replace('%n', Math.round(seconds / 360) / 10);
+  }
+
+  // The remembered chunked uploads: {id, path, name, size, modified}.
+  const remembered = () => {
+    try { return JSON.parse(localStorage.getItem(STORE)) || []; } catch { return []; }
+  };
+  const remember = (list) => {
+    try { localStorage.setItem(STORE, JSON.stringify(list)); } catch { /* private mode: no resume */ }
+  };
+  const forget = (id) => remember(remembered().filter((u) => u.id !== id));
 
   const join = (a, b) => (a.replace(/\/+$/, '') + '/' + b).replace(/\/+/g, '/');
   const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -31,10 +66,11 @@
   }
 
   class Job {
-    constructor(file, rel) {
+    constructor(file, rel, resume) {
       this.file = file;
       this.rel = rel;
-      this.path = join(folder, rel);
+      this.path = resume ? resume.path : join(folder, rel);
+      this.uploadId = resume ? resume.id : null;
       this.sent = 0;
       this.state = 'waiting';
       this.li = el('li');
@@ -71,7 +107,10 @@
       if (this.state === 'done') return;
       this.state = 'cancelled';
       if (this.xhr) this.xhr.abort();
-      if (this.uploadId) NA.json('DELETE', '/api/v1/uploads/' + this.uploadId).catch(() => {});
+      if (this.uploadId) {
+        NA.json('DELETE', '/api/v1/uploads/' + this.uploadId).catch(() => {});
+        forget(this.uploadId);
+      }
       this.uploadId = null;
       this.say(T.tCancelled);
       this.cancelBtn.hidden = true;
@@ -139,6 +178,7 @@
     if (!job.uploadId) {
       const u = await NA.json('POST', '/api/v1/uploads', { path: job.path, size, mtime: Math.floor(job.file.lastModified / 1000) });
       job.uploadId = u.id;
+      remember(remembered().concat({ id: u.id, path: job.path, name: job.file.name, size, modified: job.file.lastModified }));
     }
     const base = '/api/v1/uploads/' + job.uploadId;
     let off = (await NA.json('GET', base)).offset;
@@ -164,8 +204,9 @@
       job.progress(off);
     }
     const node = await NA.json('POST', base + '/commit');
+    forget(job.uploadId);
     job.uploadId = null;
-    return { created: node.version === 1, node };
+    return { created: node.version === 1 && !node.unchanged, node };
   }
 
   async function run(job) {
@@ -178,10 +219,14 @@
       const res = job.file.size < SMALL ? await putWhole(job) : await putChunks(job);
       job.state = 'done';
       job.progress(Math.max(job.file.size, 1));
-      job.say(res.created ? T.tDone : T.tVersion.replace('%n', res.node.version), 'done');
+      let said = T.tVersion.replace('%n', res.node.version);
+      if (res.created) said = T.tDone;
+      else if (res.node.unchanged) said = T.tSame;
+      job.say(said, 'done');
       job.cancelBtn.hidden = true;
     } catch (e) {
       if (job.state === 'cancelled') return;
+      if (e.status === 404 && job.uploadId) { forget(job.uploadId); job.uploadId = null; } // expired: start over on retry
       job.state = 'error';
       job.say(T.tError + ' : ' + (e.network ? 'network' : e.message), 'error');
       job.retryBtn.hidden = false;
@@ -197,13 +242,24 @@
     }
   }
 
+  const busy = () => jobs.some((j) => j.state === 'waiting' || j.state === 'running');
+
   function updateTotal() {
     const live = jobs.filter((j) => j.state !== 'cancelled');
-    const size = live.reduce((a, j) => a + Math.max(j.file.size, 1), 0);
+    const all = live.reduce((a, j) => a + Math.max(j.file.size, 1), 0);
     const sent = live.reduce((a, j) => a + (j.state === 'done' ? Math.max(j.file.size, 1) : j.sent), 0);
-    const pct = size ? Math.floor((100 * sent) / size) : 100;
+    const pct = all ? Math.floor((100 * sent) / all) : 100;
     total.value = pct;
     totalText.textContent = pct + ' %';
+    let text = T.tBytes.replace('%s', size(Math.min(sent, all))).replace('%t', size(all));
+    const secs = (performance.now() - started) / 1000;
+    const rate = secs > 2 ? (sent - startSent) / secs : 0;
+    if (busy() && rate > 0) {
+      const l = left((all - sent) / rate);
+      if (l) text += ' · ' + l;
+    }
+    bytesText.textContent = text;
+    closeBtn.hidden = busy();
   }
 
   // finished refreshes the listing once nothing is left to send, keeping
@@ -223,13 +279,91 @@
     } catch { /* the list refreshes on the next visit */ }
   }
 
-  function add(files) {
+  function add(files, resume) {
     if (!files.length) return;
+    if (!busy()) {
+      started = performance.now();
+      startSent = 0;
+    }
     box.hidden = false;
-    for (const { file, rel } of files) jobs.push(new Job(file, rel));
+    for (const { file, rel } of files) {
+      const job = new Job(file, rel, resume);
+      if (resume) {
+        job.sent = resume.offset;
+        startSent += resume.offset;
+      }
+      jobs.push(job);
+    }
     updateTotal();
     pump();
   }
+
+  // Leaving the page would abandon what is being sent: ask first.
+  window.addEventListener('beforeunload', (e) => {
+    if (!busy()) return;
+    e.preventDefault();
+    e.returnValue = '';
+  });
+
+  // Closing the panel forgets the finished lines.
+  closeBtn.addEventListener('click', () => {
+    if (busy()) return;
+    jobs.length = 0;
+    list.replaceChildren();
+    box.hidden = true;
+  });
+
+  // Interrupted uploads (the page was left or closed): the server still
+  // holds what it received; picking the same file again sends the rest.
+  async function offerResume() {
+    const pending = document.getElementById('up-pending');
+    for (const u of remembered()) {
+      let offset;
+      try {
+        offset = (await NA.json('GET', '/api/v1/uploads/' + u.id)).offset;
+      } catch {
+        forget(u.id); // expired, committed or someone else's: nothing to resume
+        continue;
+      }
+      const li = el('li', 'pending');
+      const id = 'resume-' + u.id;
+      const input = el('input', 'file-input');
+      input.type = 'file';
+      input.id = id;
+      const label = el('label', 'btn small', T.tResumePick);
+      label.htmlFor = id;
+      const drop = el('button', 'btn small', T.tCancel);
+      drop.type = 'button';
+      drop.setAttribute('aria-label', T.tCancel + ' ' + u.path);
+      const pct = Math.floor((100 * offset) / Math.max(u.size, 1));
+      const text = el('span', 'name', T.tInterrupted.replace('%s', u.path).replace('%n', pct));
+      const msg = el('span', 'status');
+      msg.setAttribute('role', 'status');
+      li.append(text, el('span', 'acts'), msg);
+      li.lastChild.previousSibling.append(input, label, drop);
+      pending.append(li);
+      pending.hidden = false;
+      box.hidden = false;
+      drop.addEventListener('click', () => {
+        NA.json('DELETE', '/api/v1/uploads/' + u.id).catch(() => {});
+        forget(u.id);
+        li.remove();
+        if (!pending.children.length) pending.hidden = true;
+      });
+      input.addEventListener('change', () => {
+        const f = input.files[0];
+        if (!f) return;
+        if (f.size !== u.size || f.name !== u.name) {
+          msg.textContent = T.tResumeOther.replace('%s', u.name);
+          return;
+        }
+        li.remove();
+        if (!pending.children.length) pending.hidden = true;
+        add([{ file: f, rel: u.path.replace(/^.*\//, '') }], { id: u.id, path: u.path, offset });
+      });
+    }
+  }
+  offerResume();
 
   for (const id of ['pick-files', 'pick-folder']) {
     const input = document.getElementById(id);
