@@ -29,12 +29,12 @@ func checkCmd() *cobra.Command {
 right size and SHA-256 (--quick: size only), that the tree is a tree, that
 each file's current version exists, and that the journal agrees with the
 tree. It also lists what interrupted work left behind (content stored by an
-upload that never finished, an interrupted collection, old spool files):
+upload that never finished, an interrupted sweep, old spool files):
 those are notes, not faults.
 
 Exit status: 0 consistent, 1 inconsistencies found, 2 the check could not
 run. --repair fixes what is safe to fix (a file's lost current version,
-interrupted collections, old spool files, and with --blobs-from a backup
+interrupted sweeps, old spool files, and with --blobs-from a backup
 directory, missing or damaged content, verified against its hash) and
 journals each repair. It is safe while the server runs.`,
 		Args: cobra.NoArgs,

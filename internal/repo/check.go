@@ -352,7 +352,7 @@ func (c *checker) leftovers(ctx context.Context) error {
 	if deleting > 0 {
 		f := CheckFinding{CheckNote, "gc-interrupted", fmt.Sprintf("%d contents", deleting), "a collection was interrupted while deleting them", ""}
 		if c.o.Repair {
-			if n, err := c.s.ResumeCollection(ctx, System); err == nil {
+			if n, err := c.s.ResumeSweep(ctx, System); err == nil {
 				f.Repaired = fmt.Sprintf("finished deleting %d", n)
 			}
 		}

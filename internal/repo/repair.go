@@ -51,9 +51,9 @@ func (s *Service) RepairCurrentVersion(ctx context.Context, p acl.Principal, nod
 	return number, nil
 }
 
-// ResumeCollection finishes the deletions an interrupted collection left
+// ResumeSweep finishes the deletions an interrupted sweep left
 // ('deleting' rows), under the maintenance lock. Administrators and System.
-func (s *Service) ResumeCollection(ctx context.Context, p acl.Principal) (int, error) {
+func (s *Service) ResumeSweep(ctx context.Context, p acl.Principal) (int, error) {
 	if err := needAdmin(p, "collecting unused content"); err != nil {
 		return 0, err
 	}
