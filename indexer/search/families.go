@@ -1,10 +1,10 @@
 package search
 
-// Families lists every type family, in the order a person would look for
-// them; the UI translates each (family.f_<key>, ftype.<key>).
-var Families = []string{famPDF, famDocument, famSpreadsheet, famPresentation, famText, famImage,
-	famAudio, famVideo, famArchive, famEmail, famWeb, famOther}
+import "notreasso/internal/filetype"
 
-// Family is the type family of a document, as the Types facet reports it:
-// by extension first, then by MIME type.
-func Family(name, mime string) string { return typeFamily(name, mime) }
+// Families lists every type family (internal/filetype), in the order a
+// person would look for them.
+var Families = filetype.Families
+
+// Family is the type family of a document, as the Types facet reports it.
+func Family(name, mime string) string { return filetype.Of(name, mime) }

@@ -1,46 +1,26 @@
 package search
 
 import (
-	"path"
+	"notreasso/internal/filetype"
 	"strings"
 )
 
-// Type families: what the Types facet reports and what type: matches
-// besides an exact extension or mime type. The names are stable keys for
-// the UI to translate, not labels.
+// Type families come from internal/filetype; the short names keep the
+// alias table below readable.
 const (
-	famPDF          = "pdf"
-	famDocument     = "document"
-	famSpreadsheet  = "spreadsheet"
-	famPresentation = "presentation"
-	famText         = "text"
-	famImage        = "image"
-	famAudio        = "audio"
-	famVideo        = "video"
-	famArchive      = "archive"
-	famEmail        = "email"
-	famWeb          = "web"
-	famOther        = "other"
+	famPDF          = filetype.PDF
+	famDocument     = filetype.Document
+	famSpreadsheet  = filetype.Spreadsheet
+	famPresentation = filetype.Presentation
+	famText         = filetype.Text
+	famImage        = filetype.Image
+	famAudio        = filetype.Audio
+	famVideo        = filetype.Video
+	famArchive      = filetype.Archive
+	famEmail        = filetype.Email
+	famWeb          = filetype.Web
+	famOther        = filetype.Other
 )
-
-var extFamily = map[string]string{
-	"pdf": famPDF,
-	"doc": famDocument, "docx": famDocument, "odt": famDocument, "rtf": famDocument,
-	"pages": famDocument, "dotx": famDocument,
-	"xls": famSpreadsheet, "xlsx": famSpreadsheet, "ods": famSpreadsheet,
-	"csv": famSpreadsheet, "tsv": famSpreadsheet, "numbers": famSpreadsheet,
-	"ppt": famPresentation, "pptx": famPresentation, "odp": famPresentation,
-	"key": famPresentation,
-	"txt": famText, "md": famText, "markdown": famText, "text": famText,
-	"jpg": famImage, "jpeg": famImage, "png": famImage, "gif": famImage,
-	"webp": famImage, "svg": famImage, "tif": famImage, "tiff": famImage,
-	"heic": famImage, "bmp": famImage,
-	"mp3": famAudio, "ogg": famAudio, "wav": famAudio, "m4a": famAudio, "flac": famAudio,
-	"mp4": famVideo, "mov": famVideo, "avi": famVideo, "mkv": famVideo, "webm": famVideo,
-	"zip": famArchive, "7z": famArchive, "rar": famArchive, "tar": famArchive, "gz": famArchive,
-	"eml": famEmail, "msg": famEmail, "mbox": famEmail,
-	"html": famWeb, "htm": famWeb, "xml": famWeb,
-}
 
 // typeAliases maps what users type after type: (French and English, folded)
 // to a family. Extensions not listed here match the extension itself.
@@ -61,45 +41,9 @@ var typeAliases = map[string]string{
 	"other": famOther, "autre": famOther,
 }
 
-// typeFamily classifies a document by extension first (users think in
-// extensions), then by mime type.
-func typeFamily(name, mime string) string {
-	if f, ok := extFamily[extOf(name)]; ok {
-		return f
-	}
-	mime = strings.ToLower(mime)
-	major, minor, _ := strings.Cut(mime, "/")
-	switch {
-	case mime == "application/pdf":
-		return famPDF
-	case major == "image":
-		return famImage
-	case major == "audio":
-		return famAudio
-	case major == "video":
-		return famVideo
-	case mime == "text/html":
-		return famWeb
-	case mime == "message/rfc822":
-		return famEmail
-	case strings.Contains(minor, "spreadsheet") || strings.Contains(minor, "excel") || mime == "text/csv":
-		return famSpreadsheet
-	case strings.Contains(minor, "presentation") || strings.Contains(minor, "powerpoint"):
-		return famPresentation
-	case strings.Contains(minor, "wordprocessing") || strings.Contains(minor, "msword") ||
-		strings.Contains(minor, "opendocument.text"):
-		return famDocument
-	case major == "text":
-		return famText
-	case strings.Contains(minor, "zip") || strings.Contains(minor, "compressed"):
-		return famArchive
-	}
-	return famOther
-}
+func typeFamily(name, mime string) string { return filetype.Of(name, mime) }
 
-func extOf(name string) string {
-	return strings.ToLower(strings.TrimPrefix(path.Ext(name), "."))
-}
+func extOf(name string) string { return filetype.Ext(name) }
 
 // typeTerms are the values indexed in the type field: everything type:
 // may name.

@@ -17,8 +17,8 @@ import (
 
 	"github.com/BurntSushi/toml"
 
-	"notreasso/indexer/search"
 	"notreasso/internal/acl"
+	"notreasso/internal/filetype"
 	"notreasso/internal/repo"
 	"notreasso/ui"
 )
@@ -660,7 +660,7 @@ func dynamicIDs(t *testing.T, prefix string) ([]string, error) {
 	case "facet.":
 		vals = facetKeys
 	case "family.f_", "ftype.f_":
-		vals = search.Families
+		vals = filetype.Families
 	case "extract.":
 		vals = extractStates
 	case "err.name_msg_":

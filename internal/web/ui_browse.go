@@ -9,6 +9,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"notreasso/internal/acl"
+	"notreasso/internal/filetype"
 	"notreasso/internal/repo"
 )
 
@@ -161,30 +162,14 @@ func kindClass(n repo.Node) string {
 	return kindOf(n.Mime, n.Name)
 }
 
-// kindOf sorts a file into a family, for icons and previews.
-func kindOf(mime, name string) string {
-	lower := strings.ToLower(name)
-	switch {
-	case mime == "application/pdf":
-		return "pdf"
-	case mime == "image/svg+xml":
-		return "image"
-	case strings.HasPrefix(mime, "image/"):
-		return "image"
-	case strings.HasPrefix(mime, "audio/"):
-		return "audio"
-	case strings.HasPrefix(mime, "video/"):
-		return "video"
-	case strings.Contains(mime, "spreadsheet") || strings.Contains(mime, "excel") || mime == "text/csv":
-		return "sheet"
-	case strings.Contains(mime, "presentation") || strings.Contains(mime, "powerpoint"):
-		return "slides"
-	case strings.Contains(mime, "wordprocessing") || strings.Contains(mime, "msword") || strings.Contains(mime, "opendocument.text") || mime == "application/rtf":
-		return "doc"
-	case strings.Contains(mime, "zip") || strings.Contains(mime, "compressed") || strings.HasSuffix(lower, ".7z") || strings.HasSuffix(lower, ".tar"):
-		return "archive"
-	case strings.HasPrefix(mime, "text/") || mime == "application/json" || mime == "message/rfc822":
-		return "text"
-	}
-	return "file"
+// kindOf names a file's icon and preview kind (pdf, doc, sheet, slides,
+// image, audio, video, archive, text, file) from its filetype family.
+func kindOf(mime, name string) string { return familyKind[filetype.Of(name, mime)] }
+
+// familyKind gives each family its icon (i-…) and type class (t-…).
+var familyKind = map[string]string{
+	filetype.PDF: "pdf", filetype.Document: "doc", filetype.Spreadsheet: "sheet",
+	filetype.Presentation: "slides", filetype.Image: "image", filetype.Audio: "audio",
+	filetype.Video: "video", filetype.Archive: "archive", filetype.Text: "text",
+	filetype.Email: "text", filetype.Web: "text", filetype.Other: "file",
 }

@@ -5,7 +5,7 @@ import (
 	"path"
 	"strings"
 
-	"notreasso/indexer/search"
+	"notreasso/internal/filetype"
 	"notreasso/internal/repo"
 )
 
@@ -25,7 +25,7 @@ type fileType struct {
 }
 
 func (s *Server) fileType(ctx context.Context, n repo.Node) (fileType, error) {
-	ft := fileType{Family: search.Family(n.Name, n.Mime), Ext: strings.ToUpper(strings.TrimPrefix(path.Ext(n.Name), "."))}
+	ft := fileType{Family: filetype.Of(n.Name, n.Mime), Ext: strings.ToUpper(strings.TrimPrefix(path.Ext(n.Name), "."))}
 	if len(ft.Ext) > 8 {
 		ft.Ext = ""
 	}
