@@ -19,9 +19,8 @@ import (
 // the budget. The previous settings are restored after the build. An
 // operator's own GOGC or GOMEMLIMIT is left alone.
 //
-// Measured on the bench's 100 000 documents (docs/search.md, "Bulk builds
-// through the server"): the same settings through the environment cut a
-// build from 164 to 133 s, for a peak RSS of 786 MiB instead of 687.
+// What it gains and costs is measured in docs/search.md ("Bulk builds
+// through the server").
 
 // gcFollow is how often the limit is compared with the live heap.
 var gcFollow = 500 * time.Millisecond

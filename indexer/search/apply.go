@@ -11,13 +11,10 @@ import (
 
 // Batching: bleve analyses a batch's documents in parallel, then builds
 // one segment on one goroutine. Two batches in flight let the analysis of
-// one overlap the segment build of the other. Measured on the synthetic
-// corpus (11 KB documents), CPU per document hardly depends on the batch
-// size (3.5-3.7 ms for 250 to 1000 under load; 2.60 ms at 150 and 300 per
-// shard on a quiet machine) but memory does: the analysed form of a batch
-// is about 30 times its text. On 100 000 documents with two shards, 150
-// documents per shard's batch peaked at 0.62 GB of heap (VmHWM 0.87 GB),
-// 300 at 1.0 GB (VmHWM 1.45 GB). batchDocs counts per shard. The byte cap
+// one overlap the segment build of the other. CPU per document hardly
+// depends on the batch size, but memory does: the analysed form of a batch
+// is many times its text (docs/search.md, "Indexing", has the figures).
+// batchDocs counts per shard. The byte cap
 // bounds memory when documents are large (up to 10 MiB each). Variables,
 // not constants, so that tests can exercise many batches cheaply.
 var (

@@ -13,11 +13,10 @@ import (
 //
 // The work area is dead once the key is computed, but the collector only
 // runs when the heap has doubled: under a flood of password checks each
-// hash took 19 MiB of fresh pages while the dead areas of the previous
-// ones waited for it (the server went from 90 to 150 MiB of RSS for eight
-// hashes, two at a time). Collecting at once, still in the slot, lets the
-// next hash reuse those pages; on a heap of a few tens of MiB that costs
-// milliseconds, against tens for the hash.
+// hash would take fresh pages while the dead areas of the previous ones
+// wait for it. Collecting at once, still in the slot, lets the next hash
+// reuse those pages; on a small heap that costs far less than the hash
+// (e2e TestPasswordFloodMemory holds the bound).
 func argonKey(pw, salt []byte, time, memory uint32, threads uint8, keyLen uint32) []byte {
 	key := argon2.IDKey(pw, salt, time, memory, threads, keyLen)
 	runtime.GC()

@@ -44,8 +44,8 @@ func (e *BusyError) Is(target error) bool { return target == ErrBusy }
 func (e *BusyError) Seconds() int { return max(1, int((e.RetryAfter+time.Second-1)/time.Second)) }
 
 // hashSlots bounds how many argon2id hashes run at once. Each needs a
-// 19 MiB work area: unbounded, 64 concurrent wrong passwords took the
-// server to 1.2 GB. One slot per core (at most 4, so 76 MiB) keeps every
+// 19 MiB work area, so a flood of wrong passwords would otherwise take
+// the memory of the machine. One slot per core (at most 4) keeps every
 // core busy without queueing memory; more hashes at once would only share
 // the same cores more slowly.
 var hashSlots = make(chan struct{}, min(4, max(1, runtime.GOMAXPROCS(0))))
