@@ -22,6 +22,7 @@ const ocNS = "http://owncloud.org/ns"
 // propEnv is what live properties are computed from, beyond the node:
 // loaded once per PROPFIND, only when asked for.
 type propEnv struct {
+	prefix     string // where the drive is mounted for this request
 	locks      []repo.Lock
 	used, free int64
 }
@@ -79,7 +80,7 @@ var liveProps = []struct {
 		var b strings.Builder
 		for _, l := range e.locks {
 			if covers(l, n.Path) {
-				b.WriteString(activeLock(l))
+				b.WriteString(activeLock(e.prefix, l))
 			}
 		}
 		return b.String(), true
@@ -98,7 +99,7 @@ var liveProps = []struct {
 		return strconv.FormatInt(n.ID, 10), true
 	}}},
 	{name(ocNS, "id"), liveProp{true, true, false, func(_ *propEnv, n repo.Node) (string, bool) {
-		return fmt.Sprintf("%08dnotreasso", n.ID), true
+		return FileID(n), true
 	}}},
 	{name(ocNS, "permissions"), liveProp{true, true, false, func(_ *propEnv, n repo.Node) (string, bool) {
 		switch {
@@ -131,10 +132,10 @@ func isLive(pn xml.Name) bool {
 // readable reports whether the caller may see more than the node's name.
 func readable(n repo.Node) bool { return n.Role >= acl.Viewer }
 
-// href is a path as a URL path under the drive, escaped, with a trailing
+// href is a path as a URL path under the drive (mounted at prefix), escaped, with a trailing
 // slash for folders.
-func href(p string, dir bool) string {
-	h := (&url.URL{Path: Prefix + p}).EscapedPath()
+func href(prefix, p string, dir bool) string {
+	h := (&url.URL{Path: prefix + p}).EscapedPath()
 	if dir && !strings.HasSuffix(h, "/") {
 		h += "/"
 	}
