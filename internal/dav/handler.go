@@ -221,6 +221,14 @@ func (rq *request) delegate() {
 	fs := &fileSystem{repo: rq.h.repo, p: rq.p}
 	xh := &webdav.Handler{Prefix: rq.prefix, FileSystem: fs, LockSystem: checkedLocks{}}
 	w := &remapWriter{ResponseWriter: rq.w, fs: fs}
+	if rq.r.Method == "MKCOL" {
+		// Sync clients read the new folder's id from the response.
+		w.created = func(h http.Header) {
+			if n, err := rq.h.repo.Stat(rq.ctx, rq.p, rq.path); err == nil {
+				setOCHeaders(h, n)
+			}
+		}
+	}
 	// x/net/webdav decodes a PROPPATCH body whole: bound it.
 	rq.r.Body = http.MaxBytesReader(w, rq.r.Body, maxXML)
 	xh.ServeHTTP(w, rq.r)
@@ -232,6 +240,7 @@ type remapWriter struct {
 	http.ResponseWriter
 	fs       *fileSystem
 	replaced bool
+	created  func(http.Header) // adds headers to a 201
 }
 
 func (w *remapWriter) WriteHeader(status int) {
@@ -243,6 +252,9 @@ func (w *remapWriter) WriteHeader(status int) {
 			w.ResponseWriter.Write([]byte(w.fs.err.Error() + "\n"))
 			return
 		}
+	}
+	if status == http.StatusCreated && w.created != nil {
+		w.created(w.ResponseWriter.Header())
 	}
 	w.ResponseWriter.WriteHeader(status)
 }

@@ -32,6 +32,22 @@ func TestFolderETagPropagates(t *testing.T) {
 			}
 			out[p] = n.ETag()
 		}
+		// A listing's children carry the same ETags as Stat gives them
+		// (a client learns them from its parent's PROPFIND).
+		for _, dir := range []string{"/", "/A", "/A/B", "/D"} {
+			l, err := e.s.ListDAV(ctx, a, dir, 1, false)
+			if errors.Is(err, ErrNotFound) {
+				continue
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, k := range l.Children {
+				if want, ok := out[k.Path]; ok && k.ETag() != want {
+					t.Errorf("%s listed with ETag %s, Stat says %s", k.Path, k.ETag(), want)
+				}
+			}
+		}
 		return out
 	}
 	check := func(what string, before map[string]string, changed ...string) map[string]string {

@@ -1,6 +1,7 @@
 package dav
 
 import (
+	"context"
 	"crypto/md5"
 	"crypto/sha1"
 	"crypto/sha256"
@@ -13,6 +14,7 @@ import (
 	"net/http"
 	"strings"
 
+	"notreasso/internal/acl"
 	"notreasso/internal/repo"
 )
 
@@ -77,3 +79,7 @@ func SetOCHeaders(h http.Header, n repo.Node) { setOCHeaders(h, n) }
 // StatusOf is the HTTP status for a repository error, as this drive maps
 // it, for other doors that share the drive.
 func StatusOf(err error) int { return statusOf(err) }
+
+// SetPrincipal names the authenticated caller for the server's request
+// log, for doors bridged by Fiber that authenticate themselves.
+func SetPrincipal(ctx context.Context, p acl.Principal) { setPrincipal(ctx, p) }
