@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -26,7 +27,8 @@ type syncClient struct {
 	bin        string
 	dir        string
 	user, pass string
-	extra      []string
+	extra      []string // more arguments
+	env        []string // more environment (OWNCLOUD_CHUNK_SIZE…)
 }
 
 func newSyncClient(t *testing.T, srv *server.Server, bin, user, pass string) *syncClient {
@@ -38,9 +40,17 @@ func newSyncClient(t *testing.T, srv *server.Server, bin, user, pass string) *sy
 // during it.
 func (c *syncClient) run() requests {
 	c.t.Helper()
+	return c.runExpect(false)
+}
+
+// runExpect is run where refusals are expected: the client then exits 1
+// (some items could not be synced) rather than 0.
+func (c *syncClient) runExpect(refusals bool) requests {
+	c.t.Helper()
 	mark := len(c.srv.Output())
 	out, err := c.command(context.Background()).CombinedOutput()
-	if err != nil {
+	var ee *exec.ExitError
+	if err != nil && !(refusals && errors.As(err, &ee) && ee.ExitCode() == 1) {
 		c.t.Fatalf("%s: %v\n%s", c.bin, err, tail(string(out), 3000))
 	}
 	return c.since(mark)
@@ -51,7 +61,8 @@ func (c *syncClient) command(ctx context.Context) *exec.Cmd {
 	c.t.Cleanup(cancel)
 	args := append([]string{"--non-interactive", "-u", c.user, "-p", c.pass}, c.extra...)
 	cmd := exec.CommandContext(ctx, c.bin, append(args, c.dir, c.srv.URL+"/")...)
-	cmd.Env = append(os.Environ(), "HOME="+c.t.TempDir()) // no settings from the developer's account
+	// No settings from the developer's account.
+	cmd.Env = append(append(os.Environ(), "HOME="+c.t.TempDir()), c.env...)
 	return cmd
 }
 

@@ -48,9 +48,9 @@ func (h *Handler) status(c *fiber.Ctx) error {
 func capabilities() map[string]any {
 	return map[string]any{
 		"core": map[string]any{
-			"pollinterval":    60,
-			"webdav-root":     "remote.php/webdav",
-			"reference-api":   false,
+			"pollinterval":        60,
+			"webdav-root":         "remote.php/webdav",
+			"reference-api":       false,
 			"mod-rewrite-working": false,
 		},
 		"dav": map[string]any{

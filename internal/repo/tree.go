@@ -121,6 +121,10 @@ func (s *Service) children(ctx context.Context, p acl.Principal, dir Node, full 
 		if through, err = s.traversalSet(ctx, s.db.R, p); err != nil {
 			return nil, err
 		}
+	}
+	// A child's own grant may also raise the role the folder gives (an
+	// editor grant on a folder inside one p may only read).
+	if dir.Role < acl.Manager {
 		if grantsBelow, err = s.childGrants(ctx, p, dir.ID); err != nil {
 			return nil, err
 		}

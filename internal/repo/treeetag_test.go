@@ -6,6 +6,8 @@ import (
 	"errors"
 	"strings"
 	"testing"
+
+	"notreasso/internal/acl"
 )
 
 // A folder's ETag moves with every change anywhere below it, and with
@@ -92,5 +94,30 @@ func TestFolderETagPropagates(t *testing.T) {
 	check("refused", s4)
 	if !strings.HasPrefix(s4["/"], "d") {
 		t.Errorf("folder ETag %q", s4["/"])
+	}
+}
+
+// A listing gives a child the role of its own grant when that is higher
+// than what its folder gives (sync clients read it as permissions).
+func TestListingChildOwnGrant(t *testing.T) {
+	ctx := context.Background()
+	e := newEnv(t)
+	for _, d := range []string{"/Lecture", "/Lecture/Travail"} {
+		if _, err := e.s.Mkdir(ctx, e.admin, d); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := e.s.Grant(ctx, e.admin, "/Lecture", Grantee{Kind: "user", Name: "paul"}, acl.Viewer); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.s.Grant(ctx, e.admin, "/Lecture/Travail", Grantee{Kind: "user", Name: "paul"}, acl.Editor); err != nil {
+		t.Fatal(err)
+	}
+	l, err := e.s.ListDAV(ctx, e.guest, "/Lecture", 1, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if l.Node.Role != acl.Viewer || len(l.Children) != 1 || l.Children[0].Role != acl.Editor {
+		t.Fatalf("listing of /Lecture for paul: %v, children %+v", l.Node.Role, l.Children)
 	}
 }
