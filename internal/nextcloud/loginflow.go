@@ -222,7 +222,7 @@ func clip(s string, n int) string {
 
 // startFlow answers POST /index.php/login/v2.
 func (h *Handler) startFlow(c *fiber.Ctx) error {
-	loginToken, pollToken, err := h.flows.start(describe(c.Get(fiber.HeaderUserAgent)))
+	loginToken, pollToken, err := h.flows.start(describe(strings.Clone(c.Get(fiber.HeaderUserAgent)))) // Fiber reuses the buffer
 	if err != nil {
 		return c.Status(fiber.StatusServiceUnavailable).SendString(err.Error())
 	}
