@@ -214,3 +214,6 @@ func trashPaths(t *testing.T, c *client) map[string]bool {
 	}
 	return out
 }
+
+// nilTime is « no particular modification time »: now.
+func nilTime() time.Time { return time.Time{} }
