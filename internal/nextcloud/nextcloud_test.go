@@ -134,7 +134,7 @@ func TestStatusAndOCS(t *testing.T) {
 			Meta struct{ StatusCode int } `json:"meta"`
 			Data struct {
 				Capabilities struct {
-					Dav   struct{ Chunking string } `json:"dav"`
+					Dav   struct{ Chunking string }           `json:"dav"`
 					Files struct{ Undelete, Versioning bool } `json:"files"`
 				} `json:"capabilities"`
 			} `json:"data"`
