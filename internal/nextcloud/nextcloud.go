@@ -44,7 +44,6 @@ type Options struct {
 	// PublicURL, if set, is the address given to apps in login flows;
 	// otherwise the address the request came to.
 	PublicURL string
-	Version   string
 	Logger    *slog.Logger
 	Now       func() time.Time // for tests; time.Now by default
 }
@@ -55,7 +54,6 @@ type Handler struct {
 	auth    Authenticator
 	drive   *dav.Handler
 	public  string
-	version string
 	log     *slog.Logger
 	now     func() time.Time
 	flows   *Flows
@@ -74,7 +72,7 @@ func New(o Options) *Handler {
 		o.Now = time.Now
 	}
 	h := &Handler{repo: o.Repo, auth: o.Auth, drive: o.Drive, public: strings.TrimSuffix(o.PublicURL, "/"),
-		version: o.Version, log: o.Logger, now: o.Now}
+		log: o.Logger, now: o.Now}
 	h.flows = newFlows(o.Passwords, o.Now)
 	h.uploads = &chunkStore{dir: uploadsDir(o.Repo.SpoolDir()), now: o.Now}
 	return h

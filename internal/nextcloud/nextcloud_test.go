@@ -51,7 +51,7 @@ func newEnv(t *testing.T) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rs, err := repo.New(db, bs, repo.Options{})
+	rs, err := repo.New(db, bs, repo.Options{MaxUpload: 1 << 20})
 	if err != nil {
 		t.Fatal(err)
 	}

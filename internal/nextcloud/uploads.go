@@ -39,6 +39,9 @@ var (
 	chunkName  = regexp.MustCompile(`^[0-9]{1,20}(-[0-9]{1,20})?$`)
 )
 
+// destFile keeps, in an upload folder, the destination MKCOL named.
+const destFile = ".destination"
+
 func uploadsDir(spool string) string { return filepath.Join(spool, "sync-uploads") }
 
 // chunkStore is the upload folders on disk.
@@ -182,15 +185,21 @@ func (h *Handler) uploadFolder(w http.ResponseWriter, r *http.Request, p acl.Pri
 	switch r.Method {
 	case "MKCOL":
 		h.maybeSweep()
+		dest := ""
 		if dst := r.Header.Get("Destination"); dst != "" {
 			// Refuse at once an upload that could not be committed.
 			path, err := h.destination(r, p, dst)
 			if err != nil {
 				return err
 			}
-			if err := h.canWrite(r, p, path); err != nil {
+			size, err := strconv.ParseInt(r.Header.Get("OC-Total-Length"), 10, 64)
+			if err != nil {
+				size = -1
+			}
+			if err := h.repo.CheckPut(r.Context(), p, path, size); err != nil {
 				return err
 			}
+			dest = path
 		}
 		if err := os.MkdirAll(filepath.Dir(dir), 0o750); err != nil {
 			return fmt.Errorf("create upload folder: %w", err)
@@ -200,6 +209,11 @@ func (h *Handler) uploadFolder(w http.ResponseWriter, r *http.Request, p acl.Pri
 				return fmt.Errorf("%w: upload folder %s exists", errMethod, id)
 			}
 			return fmt.Errorf("create upload folder: %w", err)
+		}
+		if dest != "" {
+			if err := os.WriteFile(filepath.Join(dir, destFile), []byte(dest), 0o640); err != nil {
+				return fmt.Errorf("create upload folder: %w", err)
+			}
 		}
 		w.WriteHeader(http.StatusCreated)
 		return nil
@@ -265,6 +279,23 @@ func (h *Handler) uploadChunk(w http.ResponseWriter, r *http.Request, p acl.Prin
 	if _, err := os.Stat(dir); err != nil {
 		return fmt.Errorf("upload folder %s: %w", id, repo.ErrNotFound)
 	}
+	// Where the destination is known (v2), each chunk is checked against
+	// the rights and the upload limit before it is received.
+	if dest, err := os.ReadFile(filepath.Join(dir, destFile)); err == nil {
+		cs, err := h.uploads.chunks(dir)
+		if err != nil {
+			return err
+		}
+		total := max(r.ContentLength, 0)
+		for _, c := range cs {
+			if c.name != name {
+				total += c.size
+			}
+		}
+		if err := h.repo.CheckPut(r.Context(), p, string(dest), total); err != nil {
+			return err
+		}
+	}
 	tmp, err := os.CreateTemp(dir, ".part-*")
 	if err != nil {
 		return fmt.Errorf("store chunk: %w", err)
@@ -306,25 +337,6 @@ func (h *Handler) destination(r *http.Request, p acl.Principal, raw string) (str
 		return "", err
 	}
 	return repo.JoinPath(names), nil
-}
-
-// canWrite refuses early an upload the caller could not commit.
-func (h *Handler) canWrite(r *http.Request, p acl.Principal, path string) error {
-	n, err := h.repo.Stat(r.Context(), p, path)
-	if errors.Is(err, repo.ErrNotFound) {
-		names, _ := repo.SplitPath(path)
-		if len(names) == 0 {
-			return err
-		}
-		n, err = h.repo.Stat(r.Context(), p, repo.JoinPath(names[:len(names)-1]))
-	}
-	if err != nil {
-		return err
-	}
-	if n.Role < acl.Editor {
-		return fmt.Errorf("%s: needs editor rights: %w", path, repo.ErrForbidden)
-	}
-	return nil
 }
 
 // assemble answers MOVE .file: the chunks, in order, become the file.

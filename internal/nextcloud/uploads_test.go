@@ -92,13 +92,30 @@ func TestChunkedUploadRefusedEarly(t *testing.T) {
 	if st != 403 {
 		t.Errorf("MKCOL towards a read-only folder: %d, want 403", st)
 	}
+	// Over the upload limit (1 MiB here): refused at MKCOL when announced,
+	// else at the chunk that crosses it.
+	dest := map[string]string{"Destination": e.url + "/remote.php/dav/files/admin/gros.bin", "OC-Total-Length": "2000000"}
+	if st, _, _ := e.do("admin", "MKCOL", "/remote.php/dav/uploads/admin/y", nil, dest); st != 413 {
+		t.Errorf("MKCOL announcing 2 MB: %d, want 413", st)
+	}
+	delete(dest, "OC-Total-Length")
+	if st, _, _ := e.do("admin", "MKCOL", "/remote.php/dav/uploads/admin/y", nil, dest); st != 201 {
+		t.Fatalf("MKCOL: %d", st)
+	}
+	chunk := strings.Repeat("x", 600_000)
+	if st, _, _ := e.do("admin", "PUT", "/remote.php/dav/uploads/admin/y/1", strings.NewReader(chunk), nil); st != 201 {
+		t.Errorf("first chunk: %d", st)
+	}
+	if st, _, _ := e.do("admin", "PUT", "/remote.php/dav/uploads/admin/y/2", strings.NewReader(chunk), nil); st != 413 {
+		t.Errorf("chunk crossing the limit: %d, want 413", st)
+	}
 }
 
 // Upload folders idle for over 24 h are removed, others kept.
 func TestStaleUploadsSwept(t *testing.T) {
 	e := newEnv(t)
 	for _, id := range []string{"vieux", "recent"} {
-		if st, _, _ := e.do("marie", "MKCOL", "/remote.php/dav/uploads/marie/"+id, nil, nil); st != 201 {
+		if st, _, _ := e.do("admin", "MKCOL", "/remote.php/dav/uploads/admin/"+id, nil, nil); st != 201 {
 			t.Fatalf("MKCOL %s: %d", id, st)
 		}
 	}

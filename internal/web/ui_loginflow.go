@@ -18,7 +18,7 @@ func (s *Server) syncRoutes(drive *dav.Handler) {
 		base = s.cfg.PublicURL()
 	}
 	s.sync = nextcloud.New(nextcloud.Options{Repo: s.repo, Auth: s.auth, Passwords: s.auth, Drive: drive,
-		PublicURL: base, Version: s.version, Logger: s.log})
+		PublicURL: base, Logger: s.log})
 	s.sync.SweepUploads()
 	// File bodies (whole files and chunks) stream without http.body_limit.
 	for _, p := range []string{"/remote.php/dav/files/**", "/remote.php/webdav/**", "/remote.php/dav/uploads/**"} {
