@@ -17,7 +17,7 @@ func newMultistatus(w http.ResponseWriter) *multistatus {
 	w.Header().Set("Content-Type", "application/xml; charset=utf-8")
 	w.WriteHeader(http.StatusMultiStatus)
 	ms := &multistatus{w: bufio.NewWriter(w)}
-	ms.w.WriteString(`<?xml version="1.0" encoding="utf-8"?>` + "\n" + `<d:multistatus xmlns:d="DAV:" xmlns:oc="http://owncloud.org/ns">`)
+	ms.w.WriteString(`<?xml version="1.0" encoding="utf-8"?>` + "\n" + `<d:multistatus xmlns:d="DAV:" xmlns:oc="http://owncloud.org/ns" xmlns:nc="http://nextcloud.org/ns">`)
 	return ms
 }
 

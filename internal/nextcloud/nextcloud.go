@@ -180,8 +180,8 @@ func basicAuth(h string) (string, string, bool) {
 }
 
 // serveRemote dispatches remote.php: the files drive (current and legacy
-// paths) and chunked uploads. Trash and versions are not offered to the
-// apps (the capabilities say so); they answer 404.
+// paths), chunked uploads, and the versions and trash the mobile apps
+// browse.
 func (h *Handler) serveRemote(w http.ResponseWriter, r *http.Request) {
 	p, ok := h.authenticate(w, r)
 	if !ok {
@@ -201,7 +201,29 @@ func (h *Handler) serveRemote(w http.ResponseWriter, r *http.Request) {
 		h.drive.ServeMounted(w, r, "/remote.php/dav/files/"+login, p)
 	case strings.HasPrefix(path, "/remote.php/dav/uploads/"):
 		h.serveUploads(w, r, p)
+	case strings.HasPrefix(path, "/remote.php/dav/versions/"), strings.HasPrefix(path, "/remote.php/dav/trashbin/"):
+		h.serveHistory(w, r, p)
 	default:
 		http.NotFound(w, r)
+	}
+}
+
+// serveHistory dispatches versions and trashbin, for the caller's own
+// LOGIN only.
+func (h *Handler) serveHistory(w http.ResponseWriter, r *http.Request, p acl.Principal) {
+	kind, rest, _ := strings.Cut(strings.TrimPrefix(r.URL.Path, "/remote.php/dav/"), "/")
+	login, rest, _ := strings.Cut(rest, "/")
+	var err error
+	switch {
+	case login != p.Login:
+		http.Error(w, "this is another account's history; you are logged in as "+p.Login, http.StatusForbidden)
+		return
+	case kind == "versions":
+		err = h.serveVersions(w, r, p, rest)
+	default:
+		err = h.serveTrash(w, r, p, rest)
+	}
+	if err != nil {
+		h.writeError(w, r, err)
 	}
 }

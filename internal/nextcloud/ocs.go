@@ -41,10 +41,9 @@ func (h *Handler) status(c *fiber.Ctx) error {
 	})
 }
 
-// capabilities is what the apps may use here. Trash and versions are
-// browsed in the web pages, not through the apps (undelete and versioning
-// stay false so the apps do not offer screens that would fail); every save
-// is kept as a version and every delete goes to the trash regardless.
+// capabilities is what the apps may use here: versions and the trash can
+// be browsed and restored from (remote.php/dav/versions and trashbin);
+// deleting for good stays with the retention rules.
 func capabilities() map[string]any {
 	return map[string]any{
 		"core": map[string]any{
@@ -59,8 +58,8 @@ func capabilities() map[string]any {
 		},
 		"files": map[string]any{
 			"bigfilechunking":   true,
-			"versioning":        false,
-			"undelete":          false,
+			"versioning":        true,
+			"undelete":          true,
 			"comments":          false,
 			"blacklisted_files": []any{".htaccess"},
 		},
