@@ -188,7 +188,7 @@ func parseLockInfo(body []byte) (shared bool, owner string, err error) {
 func writeLockDiscovery(w http.ResponseWriter, prefix string, status int, l repo.Lock) {
 	w.Header().Set("Content-Type", "application/xml; charset=utf-8")
 	w.WriteHeader(status)
-	io.WriteString(w, `<?xml version="1.0" encoding="utf-8"?>`+"\n"+`<D:prop xmlns:D="DAV:"><D:lockdiscovery>`+
+	io.WriteString(w, `<?xml version="1.0" encoding="utf-8"?>`+"\n"+`<D:prop xmlns:D="DAV:" xmlns:oc="`+ocNS+`" xmlns:nc="`+ncNS+`"><D:lockdiscovery>`+
 		activeLock(prefix, l)+`</D:lockdiscovery></D:prop>`)
 }
 

@@ -153,7 +153,7 @@ func (rq *request) propfind() error {
 	rq.w.Header().Set("Content-Type", "application/xml; charset=utf-8")
 	rq.w.WriteHeader(http.StatusMultiStatus)
 	bw := bufio.NewWriterSize(rq.w, 32<<10)
-	bw.WriteString(`<?xml version="1.0" encoding="utf-8"?>` + "\n" + `<D:multistatus xmlns:D="DAV:" xmlns:oc="` + ocNS + `">`)
+	bw.WriteString(`<?xml version="1.0" encoding="utf-8"?>` + "\n" + `<D:multistatus xmlns:D="DAV:" xmlns:oc="` + ocNS + `" xmlns:nc="` + ncNS + `">`)
 	var scratch bytes.Buffer
 	plans := planProps(pf.names)
 	writeResponse(bw, &scratch, env, pf, plans, l.Node, l.Props[l.Node.ID])

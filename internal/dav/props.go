@@ -19,6 +19,9 @@ import (
 // there.
 const ocNS = "http://owncloud.org/ns"
 
+// ncNS is Nextcloud's namespace, for the few properties its apps ask.
+const ncNS = "http://nextcloud.org/ns"
+
 // propEnv is what live properties are computed from, beyond the node:
 // loaded once per PROPFIND, only when asked for.
 type propEnv struct {
@@ -116,6 +119,19 @@ var liveProps = []struct {
 	{name(ocNS, "checksums"), liveProp{false, true, false, func(_ *propEnv, n repo.Node) (string, bool) {
 		return "<oc:checksum>SHA256:" + n.Hash + "</oc:checksum>", n.Hash != ""
 	}}},
+	// What the Nextcloud apps ask besides: no server-side previews, no
+	// shares (sharing is done in the web pages), and a data fingerprint
+	// that stays empty (it changes only when a server is restored from a
+	// backup, which makes the apps keep local changes as conflicts).
+	{name(ncNS, "has-preview"), liveProp{true, true, false, func(_ *propEnv, _ repo.Node) (string, bool) {
+		return "false", true
+	}}},
+	{name(ocNS, "share-types"), liveProp{true, true, false, func(_ *propEnv, _ repo.Node) (string, bool) {
+		return "", true
+	}}},
+	{name(ocNS, "data-fingerprint"), liveProp{true, true, false, func(_ *propEnv, _ repo.Node) (string, bool) {
+		return "", true
+	}}},
 }
 
 // isLive reports whether a name is a property computed here, whatever the
@@ -200,6 +216,8 @@ func startTag(n xml.Name) string {
 		return "D:" + n.Local
 	case ocNS:
 		return "oc:" + n.Local
+	case ncNS:
+		return "nc:" + n.Local
 	case "":
 		return n.Local
 	}
@@ -212,6 +230,8 @@ func endTag(n xml.Name) string {
 		return "D:" + n.Local
 	case ocNS:
 		return "oc:" + n.Local
+	case ncNS:
+		return "nc:" + n.Local
 	case "":
 		return n.Local
 	}

@@ -196,3 +196,25 @@ func TestChecksumVerified(t *testing.T) {
 		t.Fatalf("stored: %v %v", n.ModTime, err)
 	}
 }
+
+// A PROPFIND as the desktop app sends it gets every property it reads.
+func TestPropfindSyncProperties(t *testing.T) {
+	e := newEnv(t)
+	if st, _, _ := e.do("marie", "PUT", "/remote.php/dav/files/marie/note.txt", strings.NewReader("x"), nil); st != 201 {
+		t.Fatalf("PUT: %d", st)
+	}
+	body := `<?xml version="1.0"?><d:propfind xmlns:d="DAV:" xmlns:oc="http://owncloud.org/ns" xmlns:nc="http://nextcloud.org/ns"><d:prop>
+		<d:resourcetype/><d:getlastmodified/><d:getcontentlength/><d:getetag/><oc:id/><oc:fileid/><oc:permissions/><oc:size/>
+		<oc:checksums/><oc:data-fingerprint/><oc:share-types/><nc:has-preview/></d:prop></d:propfind>`
+	st, out, _ := e.do("marie", "PROPFIND", "/remote.php/dav/files/marie/", strings.NewReader(body), map[string]string{"Depth": "1"})
+	if st != 207 {
+		t.Fatalf("PROPFIND: %d %s", st, out)
+	}
+	for _, want := range []string{"<D:href>/remote.php/dav/files/marie/note.txt</D:href>", "<oc:permissions>DNVW</oc:permissions>",
+		"<oc:permissions>DNVCK</oc:permissions>", "<nc:has-preview>false</nc:has-preview>", "<oc:share-types/>",
+		"<oc:data-fingerprint/>", "<oc:checksum>SHA256:", `xmlns:nc="http://nextcloud.org/ns"`} {
+		if !strings.Contains(out, want) {
+			t.Errorf("PROPFIND lacks %s:\n%s", want, out)
+		}
+	}
+}
