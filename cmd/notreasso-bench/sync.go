@@ -159,3 +159,8 @@ func lastLines(s string, n int) string {
 	}
 	return strings.Join(lines, " / ")
 }
+
+// notMeasured records a figure that could not be taken, and why.
+func (s *section) notMeasured(metric, reason, how string) {
+	s.Rows = append(s.Rows, row{metric, "not measured: " + reason, how})
+}
