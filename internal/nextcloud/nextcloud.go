@@ -130,6 +130,11 @@ func (h *Handler) verify(ctx context.Context, login, pw string, ok bool, remote 
 		if errors.As(err, &th) {
 			return acl.Principal{}, &refusal{status: http.StatusTooManyRequests, retryAfter: th.Seconds(), msg: err.Error()}
 		}
+		var busy *auth.BusyError
+		if errors.As(err, &busy) {
+			// Every password-hashing slot is taken: the app retries later.
+			return acl.Principal{}, &refusal{status: http.StatusServiceUnavailable, retryAfter: busy.Seconds(), msg: err.Error()}
+		}
 		if !errors.Is(err, auth.ErrBadCredentials) {
 			h.log.Error("sync client authentication", "err", err)
 			return acl.Principal{}, &refusal{status: http.StatusInternalServerError, msg: "internal error; see the server log"}
@@ -144,7 +149,7 @@ func (f *refusal) headers(set func(k, v string)) {
 	switch f.status {
 	case http.StatusUnauthorized:
 		set("WWW-Authenticate", `Basic realm="Notre Asso", charset="UTF-8"`)
-	case http.StatusTooManyRequests:
+	case http.StatusTooManyRequests, http.StatusServiceUnavailable:
 		set("Retry-After", strconv.Itoa(f.retryAfter))
 	}
 }
