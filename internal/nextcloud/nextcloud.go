@@ -21,6 +21,7 @@ import (
 	"notreasso/internal/acl"
 	"notreasso/internal/auth"
 	"notreasso/internal/dav"
+	"notreasso/internal/pwhash"
 	"notreasso/internal/repo"
 )
 
@@ -130,7 +131,7 @@ func (h *Handler) verify(ctx context.Context, login, pw string, ok bool, remote 
 		if errors.As(err, &th) {
 			return acl.Principal{}, &refusal{status: http.StatusTooManyRequests, retryAfter: th.Seconds(), msg: err.Error()}
 		}
-		var busy *auth.BusyError
+		var busy *pwhash.BusyError
 		if errors.As(err, &busy) {
 			// Every password-hashing slot is taken: the app retries later.
 			return acl.Principal{}, &refusal{status: http.StatusServiceUnavailable, retryAfter: busy.Seconds(), msg: err.Error()}
