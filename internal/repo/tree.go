@@ -124,7 +124,7 @@ func (s *Service) children(ctx context.Context, p acl.Principal, dir Node, full 
 	}
 	// A child's own grant may also raise the role the folder gives (an
 	// editor grant on a folder inside one p may only read).
-	if dir.Role < acl.Manager {
+	if dir.Role < acl.Manager || restrictedKid {
 		if grantsBelow, err = s.childGrants(ctx, p, dir.ID); err != nil {
 			return nil, err
 		}
