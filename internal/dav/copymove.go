@@ -65,10 +65,11 @@ func (rq *request) copyMove() error {
 	if err != nil {
 		return err
 	}
+	var n repo.Node
 	if rq.r.Method == "MOVE" {
-		_, err = rq.h.repo.Move(rq.ctx, rq.p, rq.path, dst, overwrite)
+		n, err = rq.h.repo.Move(rq.ctx, rq.p, rq.path, dst, overwrite)
 	} else {
-		_, err = rq.h.repo.CopyTree(rq.ctx, rq.p, rq.path, dst, repo.CopyOptions{Overwrite: overwrite, Shallow: shallow})
+		n, err = rq.h.repo.CopyTree(rq.ctx, rq.p, rq.path, dst, repo.CopyOptions{Overwrite: overwrite, Shallow: shallow})
 	}
 	switch {
 	case errors.Is(err, repo.ErrExists):
@@ -78,6 +79,7 @@ func (rq *request) copyMove() error {
 	case err != nil:
 		return err
 	}
+	setOCHeaders(rq.w.Header(), n)
 	if existed {
 		rq.w.WriteHeader(http.StatusNoContent)
 	} else {

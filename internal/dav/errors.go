@@ -90,9 +90,9 @@ func (rq *request) writeError(err error) {
 	var le *repo.LockedError
 	if !errors.As(err, &de) && errors.As(err, &le) {
 		// Someone else's lock (RFC 4918 §16): its root, when the writer may see it.
-		de = &davError{err: err, cond: condition{name: "lock-token-submitted", href: href(rq.path, false)}}
+		de = &davError{err: err, cond: condition{name: "lock-token-submitted", href: href(rq.prefix, rq.path, false)}}
 		if le.Root != "" {
-			de.cond.href = href(le.Root, false)
+			de.cond.href = href(rq.prefix, le.Root, false)
 		}
 	}
 	if de != nil {

@@ -80,10 +80,13 @@ type request struct {
 	ctx  context.Context
 	p    acl.Principal
 	path string // repository path, "/" for the drive's root
+	// prefix is where the drive is mounted for this request: Prefix, or
+	// a sync client's /remote.php/dav/files/LOGIN (internal/nextcloud).
+	prefix string
 }
 
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	rq := &request{h: h, w: w, r: r, ctx: r.Context()}
+	rq := &request{h: h, w: w, r: r, ctx: r.Context(), prefix: Prefix}
 	if r.Method == http.MethodOptions {
 		rq.options()
 		return
@@ -96,6 +99,29 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if !rq.authenticate() {
 		return
 	}
+	rq.serveRel(rel)
+}
+
+// ServeMounted serves a request for the same drive mounted at prefix, for
+// a principal another door already authenticated (the sync clients'
+// /remote.php/dav/files/LOGIN). Hrefs, Destination and If headers are
+// read and written under prefix.
+func (h *Handler) ServeMounted(w http.ResponseWriter, r *http.Request, prefix string, p acl.Principal) {
+	rq := &request{h: h, w: w, r: r, ctx: r.Context(), prefix: prefix, p: p}
+	if r.Method == http.MethodOptions {
+		rq.options()
+		return
+	}
+	rel, ok := strings.CutPrefix(r.URL.Path, prefix)
+	if !ok || (rel != "" && rel[0] != '/') {
+		http.NotFound(w, r)
+		return
+	}
+	setPrincipal(rq.ctx, p)
+	rq.serveRel(rel)
+}
+
+func (rq *request) serveRel(rel string) {
 	// One spelling per resource (NFC, no trailing slash), so that paths
 	// compare equal to lock roots and If-header tags.
 	var err error
@@ -193,8 +219,16 @@ func (rq *request) serve() error {
 // status x/net picks for a repository error is corrected on the way out.
 func (rq *request) delegate() {
 	fs := &fileSystem{repo: rq.h.repo, p: rq.p}
-	xh := &webdav.Handler{Prefix: Prefix, FileSystem: fs, LockSystem: checkedLocks{}}
+	xh := &webdav.Handler{Prefix: rq.prefix, FileSystem: fs, LockSystem: checkedLocks{}}
 	w := &remapWriter{ResponseWriter: rq.w, fs: fs}
+	if rq.r.Method == "MKCOL" {
+		// Sync clients read the new folder's id from the response.
+		w.created = func(h http.Header) {
+			if n, err := rq.h.repo.Stat(rq.ctx, rq.p, rq.path); err == nil {
+				setOCHeaders(h, n)
+			}
+		}
+	}
 	// x/net/webdav decodes a PROPPATCH body whole: bound it.
 	rq.r.Body = http.MaxBytesReader(w, rq.r.Body, maxXML)
 	xh.ServeHTTP(w, rq.r)
@@ -206,6 +240,7 @@ type remapWriter struct {
 	http.ResponseWriter
 	fs       *fileSystem
 	replaced bool
+	created  func(http.Header) // adds headers to a 201
 }
 
 func (w *remapWriter) WriteHeader(status int) {
@@ -217,6 +252,9 @@ func (w *remapWriter) WriteHeader(status int) {
 			w.ResponseWriter.Write([]byte(w.fs.err.Error() + "\n"))
 			return
 		}
+	}
+	if status == http.StatusCreated && w.created != nil {
+		w.created(w.ResponseWriter.Header())
 	}
 	w.ResponseWriter.WriteHeader(status)
 }
@@ -265,7 +303,7 @@ func (rq *request) osJunk() (done bool, err error) {
 		// A lock nobody can conflict with, on a file that is not kept.
 		token := "urn:uuid:00000000-0000-4000-8000-000000000000"
 		rq.w.Header().Set("Lock-Token", "<"+token+">")
-		writeLockDiscovery(rq.w, http.StatusOK, repo.Lock{Token: token, Root: rq.path, Expires: time.Now().Add(time.Hour)})
+		writeLockDiscovery(rq.w, rq.prefix, http.StatusOK, repo.Lock{Token: token, Root: rq.path, Expires: time.Now().Add(time.Hour)})
 	default:
 		rq.w.WriteHeader(http.StatusNoContent)
 	}

@@ -61,7 +61,7 @@ func (rq *request) lock() error {
 	l := repo.Lock{Token: newToken(), Infinite: infinite, Shared: shared, OwnerXML: owner, Expires: time.Now().Add(d)}
 	l, err = rq.h.repo.CreateLock(rq.ctx, rq.p, rq.path, l, func(held []repo.Lock) error {
 		if c := conflicting(held, rq.path, infinite, shared); c != nil {
-			return withCondition(fmt.Errorf("%w: %s is already locked", errLocked, c.Root), "no-conflicting-lock", href(c.Root, false))
+			return withCondition(fmt.Errorf("%w: %s is already locked", errLocked, c.Root), "no-conflicting-lock", href(rq.prefix, c.Root, false))
 		}
 		return nil
 	})
@@ -73,7 +73,7 @@ func (rq *request) lock() error {
 	if created {
 		status = http.StatusCreated
 	}
-	writeLockDiscovery(rq.w, status, l)
+	writeLockDiscovery(rq.w, rq.prefix, status, l)
 	return nil
 }
 
@@ -96,7 +96,7 @@ func (rq *request) refresh(d time.Duration) error {
 			if err != nil {
 				return err
 			}
-			writeLockDiscovery(rq.w, http.StatusOK, l)
+			writeLockDiscovery(rq.w, rq.prefix, http.StatusOK, l)
 			return nil
 		}
 	}
@@ -185,15 +185,15 @@ func parseLockInfo(body []byte) (shared bool, owner string, err error) {
 }
 
 // writeLockDiscovery answers LOCK with the lock's description.
-func writeLockDiscovery(w http.ResponseWriter, status int, l repo.Lock) {
+func writeLockDiscovery(w http.ResponseWriter, prefix string, status int, l repo.Lock) {
 	w.Header().Set("Content-Type", "application/xml; charset=utf-8")
 	w.WriteHeader(status)
-	io.WriteString(w, `<?xml version="1.0" encoding="utf-8"?>`+"\n"+`<D:prop xmlns:D="DAV:"><D:lockdiscovery>`+
-		activeLock(l)+`</D:lockdiscovery></D:prop>`)
+	io.WriteString(w, `<?xml version="1.0" encoding="utf-8"?>`+"\n"+`<D:prop xmlns:D="DAV:" xmlns:oc="`+ocNS+`" xmlns:nc="`+ncNS+`"><D:lockdiscovery>`+
+		activeLock(prefix, l)+`</D:lockdiscovery></D:prop>`)
 }
 
 // activeLock is a lock's DAV:activelock element.
-func activeLock(l repo.Lock) string {
+func activeLock(prefix string, l repo.Lock) string {
 	var b strings.Builder
 	scope, depth := "exclusive", "0"
 	if l.Shared {
@@ -208,6 +208,6 @@ func activeLock(l repo.Lock) string {
 	}
 	secs := max(int64(time.Until(l.Expires).Round(time.Second)/time.Second), 0)
 	fmt.Fprintf(&b, `<D:timeout>Second-%d</D:timeout><D:locktoken><D:href>%s</D:href></D:locktoken>`, secs, xmlText(l.Token))
-	fmt.Fprintf(&b, `<D:lockroot><D:href>%s</D:href></D:lockroot></D:activelock>`, href(l.Root, false))
+	fmt.Fprintf(&b, `<D:lockroot><D:href>%s</D:href></D:lockroot></D:activelock>`, href(prefix, l.Root, false))
 	return b.String()
 }

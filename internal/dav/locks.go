@@ -123,7 +123,7 @@ func (rq *request) tagPath(raw string) (string, bool) {
 	if err != nil || !rq.sameHost(u) {
 		return "", false
 	}
-	rel, ok := strings.CutPrefix(u.Path, Prefix)
+	rel, ok := strings.CutPrefix(u.Path, rq.prefix)
 	if !ok || (rel != "" && rel[0] != '/') {
 		return "", false
 	}

@@ -139,7 +139,7 @@ func (rq *request) propfind() error {
 	if err != nil {
 		return err
 	}
-	env := &propEnv{free: -1}
+	env := &propEnv{prefix: rq.prefix, free: -1}
 	if pf.wants(lockDiscovery) {
 		if env.locks, err = rq.h.repo.Locks(rq.ctx, rq.p); err != nil {
 			return err
@@ -153,7 +153,7 @@ func (rq *request) propfind() error {
 	rq.w.Header().Set("Content-Type", "application/xml; charset=utf-8")
 	rq.w.WriteHeader(http.StatusMultiStatus)
 	bw := bufio.NewWriterSize(rq.w, 32<<10)
-	bw.WriteString(`<?xml version="1.0" encoding="utf-8"?>` + "\n" + `<D:multistatus xmlns:D="DAV:" xmlns:oc="` + ocNS + `">`)
+	bw.WriteString(`<?xml version="1.0" encoding="utf-8"?>` + "\n" + `<D:multistatus xmlns:D="DAV:" xmlns:oc="` + ocNS + `" xmlns:nc="` + ncNS + `">`)
 	var scratch bytes.Buffer
 	plans := planProps(pf.names)
 	writeResponse(bw, &scratch, env, pf, plans, l.Node, l.Props[l.Node.ID])
@@ -192,7 +192,7 @@ func planProps(names []xml.Name) []propPlan {
 // plans are pf.names', in the same order.
 func writeResponse(w *bufio.Writer, found *bytes.Buffer, env *propEnv, pf propfindReq, plans []propPlan, n repo.Node, dead []repo.DeadProp) {
 	w.WriteString("<D:response><D:href>")
-	w.WriteString(href(n.Path, n.Dir))
+	w.WriteString(href(env.prefix, n.Path, n.Dir))
 	w.WriteString("</D:href>")
 	if !readable(n) {
 		dead = nil

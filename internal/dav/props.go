@@ -19,9 +19,13 @@ import (
 // there.
 const ocNS = "http://owncloud.org/ns"
 
+// ncNS is Nextcloud's namespace, for the few properties its apps ask.
+const ncNS = "http://nextcloud.org/ns"
+
 // propEnv is what live properties are computed from, beyond the node:
 // loaded once per PROPFIND, only when asked for.
 type propEnv struct {
+	prefix     string // where the drive is mounted for this request
 	locks      []repo.Lock
 	used, free int64
 }
@@ -79,7 +83,7 @@ var liveProps = []struct {
 		var b strings.Builder
 		for _, l := range e.locks {
 			if covers(l, n.Path) {
-				b.WriteString(activeLock(l))
+				b.WriteString(activeLock(e.prefix, l))
 			}
 		}
 		return b.String(), true
@@ -98,7 +102,7 @@ var liveProps = []struct {
 		return strconv.FormatInt(n.ID, 10), true
 	}}},
 	{name(ocNS, "id"), liveProp{true, true, false, func(_ *propEnv, n repo.Node) (string, bool) {
-		return fmt.Sprintf("%08dnotreasso", n.ID), true
+		return FileID(n), true
 	}}},
 	{name(ocNS, "permissions"), liveProp{true, true, false, func(_ *propEnv, n repo.Node) (string, bool) {
 		switch {
@@ -114,6 +118,19 @@ var liveProps = []struct {
 	}}},
 	{name(ocNS, "checksums"), liveProp{false, true, false, func(_ *propEnv, n repo.Node) (string, bool) {
 		return "<oc:checksum>SHA256:" + n.Hash + "</oc:checksum>", n.Hash != ""
+	}}},
+	// What the Nextcloud apps ask besides: no server-side previews, no
+	// shares (sharing is done in the web pages), and a data fingerprint
+	// that stays empty (it changes only when a server is restored from a
+	// backup, which makes the apps keep local changes as conflicts).
+	{name(ncNS, "has-preview"), liveProp{true, true, false, func(_ *propEnv, _ repo.Node) (string, bool) {
+		return "false", true
+	}}},
+	{name(ocNS, "share-types"), liveProp{true, true, false, func(_ *propEnv, _ repo.Node) (string, bool) {
+		return "", true
+	}}},
+	{name(ocNS, "data-fingerprint"), liveProp{true, true, false, func(_ *propEnv, _ repo.Node) (string, bool) {
+		return "", true
 	}}},
 }
 
@@ -131,10 +148,10 @@ func isLive(pn xml.Name) bool {
 // readable reports whether the caller may see more than the node's name.
 func readable(n repo.Node) bool { return n.Role >= acl.Viewer }
 
-// href is a path as a URL path under the drive, escaped, with a trailing
+// href is a path as a URL path under the drive (mounted at prefix), escaped, with a trailing
 // slash for folders.
-func href(p string, dir bool) string {
-	h := (&url.URL{Path: Prefix + p}).EscapedPath()
+func href(prefix, p string, dir bool) string {
+	h := (&url.URL{Path: prefix + p}).EscapedPath()
 	if dir && !strings.HasSuffix(h, "/") {
 		h += "/"
 	}
@@ -199,6 +216,8 @@ func startTag(n xml.Name) string {
 		return "D:" + n.Local
 	case ocNS:
 		return "oc:" + n.Local
+	case ncNS:
+		return "nc:" + n.Local
 	case "":
 		return n.Local
 	}
@@ -211,6 +230,8 @@ func endTag(n xml.Name) string {
 		return "D:" + n.Local
 	case ocNS:
 		return "oc:" + n.Local
+	case ncNS:
+		return "nc:" + n.Local
 	case "":
 		return n.Local
 	}

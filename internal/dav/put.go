@@ -42,6 +42,10 @@ func (rq *request) put() error {
 	case m != "" && m != "*":
 		opts.IfMatch = strings.Trim(strings.TrimPrefix(strings.TrimSpace(m), "W/"), `"`)
 	}
+	body := io.Reader(rq.r.Body)
+	if v := rq.r.Header.Get("OC-Checksum"); v != "" {
+		body, opts.Verify = checkedBody(body, v)
+	}
 	mtime := rq.r.Header.Get("X-OC-Mtime") // rclone, ownCloud and Nextcloud clients
 	if mtime != "" {
 		sec, err := strconv.ParseFloat(mtime, 64)
@@ -50,7 +54,7 @@ func (rq *request) put() error {
 		}
 		opts.ModTime = time.Unix(0, int64(sec*1e9))
 	}
-	n, created, err := rq.h.repo.Put(rq.ctx, rq.p, rq.path, rq.r.Body, opts)
+	n, created, err := rq.h.repo.Put(rq.ctx, rq.p, rq.path, body, opts)
 	if errors.Is(err, repo.ErrNotFound) {
 		err = fmt.Errorf("%w (%w)", errNoParent, err)
 	}
@@ -58,9 +62,7 @@ func (rq *request) put() error {
 		return err
 	}
 	h := rq.w.Header()
-	h.Set("ETag", etag(n))
-	h.Set("OC-ETag", etag(n))
-	h.Set("OC-FileId", fmt.Sprintf("%08dnotreasso", n.ID))
+	setOCHeaders(h, n)
 	if mtime != "" {
 		h.Set("X-OC-Mtime", "accepted")
 	}
@@ -94,7 +96,8 @@ func (rq *request) get() error {
 	}
 	h := rq.w.Header()
 	h.Set("ETag", `"`+f.Version.Hash+`"`)
-	h.Set("OC-FileId", fmt.Sprintf("%08dnotreasso", f.Node.ID))
+	h.Set("OC-FileId", FileID(f.Node))
+	h.Set("OC-ETag", `"`+f.Version.Hash+`"`)
 	h.Set("Cache-Control", "private, no-cache")
 	// User content must never run script in our origin: active types are
 	// attachments, and nothing is sniffed (see serving).
@@ -122,7 +125,7 @@ func (rq *request) index() error {
 	}
 	fmt.Fprintf(rq.w, "<!doctype html><meta charset=utf-8><title>%s</title><h1>%s</h1><ul>\n", html.EscapeString(dir.Path), html.EscapeString(dir.Path))
 	for _, k := range kids {
-		fmt.Fprintf(rq.w, "<li><a href=\"%s\">%s</a></li>\n", href(k.Path, k.Dir), html.EscapeString(k.Name))
+		fmt.Fprintf(rq.w, "<li><a href=\"%s\">%s</a></li>\n", href(rq.prefix, k.Path, k.Dir), html.EscapeString(k.Name))
 	}
 	io.WriteString(rq.w, "</ul>\n")
 	return nil

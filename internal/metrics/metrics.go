@@ -23,11 +23,12 @@ const (
 	DoorAPI   = "api"   // JSON API, /api/…
 	DoorDAV   = "dav"   // WebDAV, /dav/…
 	DoorShare = "share" // public share links, /s/… and /share/…
+	DoorSync  = "sync"  // the Nextcloud/ownCloud apps: /remote.php/…, /ocs/…, status.php, Login Flow v2
 	DoorUI    = "ui"    // HTML pages, assets, health and metrics
 )
 
 // Doors lists every door, for pre-declaring series and for tests.
-var Doors = []string{DoorAPI, DoorDAV, DoorShare, DoorUI}
+var Doors = []string{DoorAPI, DoorDAV, DoorShare, DoorSync, DoorUI}
 
 // Door names the door a request path belongs to.
 func Door(path string) string {
@@ -38,6 +39,9 @@ func Door(path string) string {
 		return DoorDAV
 	case strings.HasPrefix(path, "/s/") || strings.HasPrefix(path, "/share/"):
 		return DoorShare
+	case path == "/remote.php" || strings.HasPrefix(path, "/remote.php/") || strings.HasPrefix(path, "/ocs/") ||
+		strings.HasSuffix(path, "/status.php") || strings.HasPrefix(path, "/index.php/login/v2") || strings.HasPrefix(path, "/login/v2"):
+		return DoorSync
 	}
 	return DoorUI
 }
@@ -49,7 +53,7 @@ var (
 	// Requests counts finished HTTP requests by door, method and status code.
 	Requests = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "notreasso_http_requests_total",
-		Help: "HTTP requests served, by door (api, dav, ui, share), method and status code.",
+		Help: "HTTP requests served, by door (api, dav, sync, ui, share), method and status code.",
 	}, []string{"door", "method", "code"})
 
 	// RequestDuration is the time spent in the handler, by door. Streamed

@@ -22,6 +22,8 @@ func TestDoor(t *testing.T) {
 		"/api/v1/files/a.txt": DoorAPI, "/api": DoorAPI, "/dav/Bureau/": DoorDAV, "/dav": DoorDAV,
 		"/s/abc123": DoorShare, "/share/abc": DoorShare, "/": DoorUI, "/healthz": DoorUI,
 		"/apiary": DoorUI, "/davos": DoorUI, "/metrics": DoorUI,
+		"/remote.php/dav/files/marie/a.txt": DoorSync, "/ocs/v2.php/cloud/user": DoorSync, "/status.php": DoorSync,
+		"/nextcloud/status.php": DoorSync, "/index.php/login/v2/poll": DoorSync, "/remote.phpx": DoorUI,
 	}
 	for path, want := range tests {
 		if got := Door(path); got != want {

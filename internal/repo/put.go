@@ -36,6 +36,10 @@ type PutOptions struct {
 	ModTime     time.Time // the document's own modification time; zero means now
 	IfMatch     string    // if set, the current content hash must equal it
 	IfNoneMatch bool      // if set, the file must not exist yet
+	// Verify, if set, is called once the whole body is spooled and before
+	// anything is stored: an error (a checksum the client sent that the
+	// bytes do not match) refuses the upload and changes nothing.
+	Verify func() error
 }
 
 // spooled is an upload written to a temporary file, with what was learned
@@ -302,6 +306,11 @@ func (s *Service) Put(ctx context.Context, p acl.Principal, path string, r io.Re
 		return Node{}, false, fmt.Errorf("upload %s: %w", path, err)
 	}
 	defer sp.release() // the file is gone already if renamed into the store
+	if o.Verify != nil {
+		if err := o.Verify(); err != nil {
+			return Node{}, false, fmt.Errorf("upload %s: %w", path, err)
+		}
+	}
 	if err := s.storeBlob(ctx, sp); err != nil {
 		return Node{}, false, fmt.Errorf("upload %s: %w", path, err)
 	}

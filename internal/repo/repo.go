@@ -44,6 +44,7 @@ type Node struct {
 	CreatedAt time.Time
 	UpdatedAt time.Time
 	UpdatedBy string
+	TreeSeq   int64     // folders: bumped by every change below (see touch)
 	DeletedAt time.Time // zero unless the node is in the trash
 	Tags      []string
 	Role      acl.Role // the caller's effective role on this node
@@ -56,11 +57,13 @@ type Node struct {
 	Restricted bool
 }
 
-// ETag identifies the node's current state: the content hash for files, the
-// id and last change for folders. Never empty.
+// ETag identifies the node's current state: the content hash for files;
+// for folders the id and the change counter, which moves with any change
+// anywhere below (so one look at the root tells a sync client whether
+// anything changed). Never empty.
 func (n Node) ETag() string {
 	if n.Dir {
-		return fmt.Sprintf("d%x-%x", n.ID, n.UpdatedAt.UnixNano())
+		return fmt.Sprintf("d%x-%x", n.ID, n.TreeSeq)
 	}
 	return n.Hash
 }
@@ -188,16 +191,17 @@ type row struct {
 	size                sql.NullInt64
 	restricted          bool
 	via                 string
+	treeSeq             int64
 }
 
 const rowCols = `n.id, COALESCE(n.parent_id, 0), n.name, n.kind = 'dir', n.mtime, n.created_at, n.updated_at,
-	COALESCE(u.login, ''), n.deleted_at, v.id, v.number, v.blob, v.mime, v.size, n.restricted <> 0, n.updated_via`
+	COALESCE(u.login, ''), n.deleted_at, v.id, v.number, v.blob, v.mime, v.size, n.restricted <> 0, n.updated_via, n.tree_seq`
 const rowFrom = ` FROM nodes n LEFT JOIN versions v ON v.id = n.current_version_id LEFT JOIN users u ON u.id = n.updated_by `
 
 func scanRow(sc interface{ Scan(...any) error }) (row, error) {
 	var r row
 	err := sc.Scan(&r.id, &r.parent, &r.name, &r.dir, &r.mtime, &r.created, &r.upd, &r.updBy, &r.deleted,
-		&r.verID, &r.verNum, &r.hash, &r.mime, &r.size, &r.restricted, &r.via)
+		&r.verID, &r.verNum, &r.hash, &r.mime, &r.size, &r.restricted, &r.via, &r.treeSeq)
 	return r, err
 }
 
@@ -207,7 +211,7 @@ func (r row) node(path string, role acl.Role) Node {
 		Size: r.size.Int64, Mime: r.mime.String, Hash: r.hash.String,
 		Version: int(r.verNum.Int64), VersionID: r.verID.Int64,
 		ModTime: meta.Time(r.mtime), CreatedAt: meta.Time(r.created), UpdatedAt: meta.Time(r.upd),
-		UpdatedBy: r.updBy, DeletedAt: meta.NullTime(r.deleted), Role: role,
+		UpdatedBy: r.updBy, TreeSeq: r.treeSeq, DeletedAt: meta.NullTime(r.deleted), Role: role,
 		Restricted: r.restricted,
 	}
 	n.DroppedBy, n.Dropped = DropSender(r.via)
@@ -501,10 +505,19 @@ func actorArg(p acl.Principal) any {
 	return p.UserID
 }
 
-// touch marks a folder as changed, so its ETag moves.
+// touch marks a folder as changed: its last change, and the change
+// counter of it and every ancestor, so that their ETags move (a sync
+// client learns from the root alone that something changed below).
 func (s *Service) touch(ctx context.Context, tx querier, p acl.Principal, id int64) error {
-	_, err := tx.ExecContext(ctx, `UPDATE nodes SET updated_at = ?, updated_by = ?, updated_via = ? WHERE id = ?`, s.now().UnixNano(), actorArg(p), viaArg(p), id)
-	return err
+	if _, err := tx.ExecContext(ctx, `UPDATE nodes SET updated_at = ?, updated_by = ?, updated_via = ? WHERE id = ?`, s.now().UnixNano(), actorArg(p), viaArg(p), id); err != nil {
+		return fmt.Errorf("mark folder %d changed: %w", id, err)
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE nodes SET tree_seq = tree_seq + 1 WHERE id IN (WITH RECURSIVE anc(id) AS (
+			SELECT ? UNION ALL SELECT n.parent_id FROM nodes n JOIN anc ON n.id = anc.id WHERE n.parent_id IS NOT NULL
+		) SELECT id FROM anc)`, id); err != nil {
+		return fmt.Errorf("mark folder %d's ancestors changed: %w", id, err)
+	}
+	return nil
 }
 
 // tagsOf loads the tags of the given nodes.

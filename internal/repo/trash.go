@@ -31,7 +31,7 @@ func (s *Service) Trash(ctx context.Context, p acl.Principal) ([]TrashItem, erro
 	for rows.Next() {
 		var it item
 		if err := rows.Scan(&it.r.id, &it.r.parent, &it.r.name, &it.r.dir, &it.r.mtime, &it.r.created, &it.r.upd, &it.r.updBy,
-			&it.r.deleted, &it.r.verID, &it.r.verNum, &it.r.hash, &it.r.mime, &it.r.size, &it.r.restricted, &it.r.via, &it.by); err != nil {
+			&it.r.deleted, &it.r.verID, &it.r.verNum, &it.r.hash, &it.r.mime, &it.r.size, &it.r.restricted, &it.r.via, &it.r.treeSeq, &it.by); err != nil {
 			rows.Close()
 			return nil, fmt.Errorf("list trash: %w", err)
 		}

@@ -74,7 +74,7 @@ func (s *Service) List(ctx context.Context, p acl.Principal, path string) (Node,
 
 // childCols is the lean column list of a WebDAV listing: no author, no
 // version numbers (a PROPFIND shows neither), one join fewer.
-const childCols = `n.id, n.name, n.kind = 'dir', n.mtime, n.created_at, n.updated_at, v.blob, v.mime, v.size, n.restricted <> 0
+const childCols = `n.id, n.name, n.kind = 'dir', n.mtime, n.created_at, n.updated_at, v.blob, v.mime, v.size, n.restricted <> 0, n.tree_seq
 	FROM nodes n LEFT JOIN versions v ON v.id = n.current_version_id `
 
 // children returns the children of dir (as Stat returned it for p) that p
@@ -97,7 +97,7 @@ func (s *Service) children(ctx context.Context, p acl.Principal, dir Node, full 
 			r, err = scanRow(rows)
 		} else {
 			r.parent = dir.ID
-			err = rows.Scan(&r.id, &r.name, &r.dir, &r.mtime, &r.created, &r.upd, &r.hash, &r.mime, &r.size, &r.restricted)
+			err = rows.Scan(&r.id, &r.name, &r.dir, &r.mtime, &r.created, &r.upd, &r.hash, &r.mime, &r.size, &r.restricted, &r.treeSeq)
 		}
 		if err != nil {
 			return nil, fmt.Errorf("list %s: %w", dir.Path, err)
@@ -121,6 +121,10 @@ func (s *Service) children(ctx context.Context, p acl.Principal, dir Node, full 
 		if through, err = s.traversalSet(ctx, s.db.R, p); err != nil {
 			return nil, err
 		}
+	}
+	// A child's own grant may also raise the role the folder gives (an
+	// editor grant on a folder inside one p may only read).
+	if dir.Role < acl.Manager || restrictedKid {
 		if grantsBelow, err = s.childGrants(ctx, p, dir.ID); err != nil {
 			return nil, err
 		}

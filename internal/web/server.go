@@ -24,6 +24,7 @@ import (
 	"notreasso/internal/config"
 	"notreasso/internal/dav"
 	"notreasso/internal/meta"
+	"notreasso/internal/nextcloud"
 	"notreasso/internal/repo"
 	"notreasso/storage"
 	"notreasso/ui"
@@ -64,6 +65,7 @@ type Server struct {
 	csrfSign csrfSigner // see csrf.go
 	// uploadRoutes take file bodies without http.body_limit (limits.go).
 	uploadRoutes []uploadRoute
+	sync         *nextcloud.Handler // the Nextcloud/ownCloud apps' door
 
 	readyMu      sync.Mutex
 	readyChecks  []readyCheck
@@ -163,7 +165,9 @@ func (s *Server) routes() {
 	s.shareRoutes(api)
 	s.sharePages()
 
-	dav.Mount(s.app, dav.New(dav.Options{Repo: s.repo, Auth: s.auth, Config: s.cfg.DAV, Logger: s.log}))
+	drive := dav.New(dav.Options{Repo: s.repo, Auth: s.auth, Config: s.cfg.DAV, Logger: s.log})
+	dav.Mount(s.app, drive)
+	s.syncRoutes(drive)
 	api.Get("/search", s.searchAPI)
 	api.Post("/uploads", s.createUpload)
 	api.Get("/uploads/:id", s.getUpload)
