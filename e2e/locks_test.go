@@ -190,10 +190,7 @@ func TestLocksHeldAcrossDoors(t *testing.T) {
 
 // flashOf is the messages part of a page, for test failures.
 func flashOf(page string) string {
-	var out []string
-	for _, m := range regexp.MustCompile(`(?s)<(?:p|div) class="flash[^"]*"[^>]*>.*?</(?:p|div)>`).FindAllString(page, -1) {
-		out = append(out, m)
-	}
+	out := regexp.MustCompile(`(?s)<(?:p|div) class="flash[^"]*"[^>]*>.*?</(?:p|div)>`).FindAllString(page, -1)
 	if len(out) == 0 {
 		return "(no message)"
 	}

@@ -10,6 +10,8 @@
 //	errors.Is(err, errkind.NotFound) // its kind
 package errkind
 
+//lint:file-ignore ST1012 the kinds read as errkind.NotFound, errkind.Invalid… at every use
+
 import "errors"
 
 // The kinds.

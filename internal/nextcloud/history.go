@@ -20,8 +20,6 @@ import (
 // brings the node back; nothing here deletes for good: the retention rules
 // purge, never an app.
 
-const ncNS = "http://nextcloud.org/ns"
-
 // serveVersions answers /remote.php/dav/versions/LOGIN/versions/FILEID[/N].
 func (h *Handler) serveVersions(w http.ResponseWriter, r *http.Request, p acl.Principal, rest string) error {
 	kind, rest, _ := strings.Cut(rest, "/")
