@@ -5,8 +5,10 @@ import (
 	"errors"
 	"log/slog"
 	"notreasso/internal/pwhash"
+	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"notreasso/internal/acl"
 	"notreasso/internal/meta"
@@ -83,4 +85,13 @@ func TestAccounts(t *testing.T) {
 	if n != 3 {
 		t.Errorf("journal has %d account entries, want 3", n)
 	}
+}
+
+// TestMain gives password checks a generous wait for a hashing slot: on a
+// loaded machine a hash can take seconds, and a test that meets the
+// server's 3 s limit (pwhash.QueueWait) would fail with ErrBusy for a
+// reason that is not its own. TestHashSlotsBounded sets its own wait.
+func TestMain(m *testing.M) {
+	pwhash.QueueWait = 2 * time.Minute
+	os.Exit(m.Run())
 }
