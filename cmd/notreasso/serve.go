@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"notreasso/internal/pwhash"
+	"notreasso/internal/repo"
 	"os"
 	"runtime/debug"
 	"time"
@@ -60,7 +61,7 @@ func serve(ctx context.Context, a *app) error {
 	fmt.Fprintf(os.Stdout, "Notre Asso %s is running. Open %s/ and log in.\n", version, a.cfg.PublicURL())
 	// Every background loop runs under one runner, stopped and joined
 	// before the index and the database close (the deferred Closes above).
-	runner := jobs.New(ctx, a.log, nil)
+	runner := jobs.New(repo.WithSystemVia(ctx, "server"), a.log, nil)
 	defer runner.Stop()
 	js := []jobs.Job{
 		{Name: "indexer", Run: func(ctx context.Context) error { idx.Run(ctx); return nil }},

@@ -465,7 +465,7 @@ func (s *Service) journal(ctx context.Context, tx querier, p acl.Principal, node
 		}
 	}
 	if p.System {
-		details["via"] = "cli"
+		details["via"] = systemVia(ctx)
 	}
 	b, err := json.Marshal(details)
 	if err != nil {

@@ -214,6 +214,22 @@ func (s *Service) ClearRetention(ctx context.Context, p acl.Principal, path stri
 // It is acl's one system identity.
 var System = acl.SystemPrincipal()
 
+type viaKey struct{}
+
+// WithSystemVia names, for the journal, where the system identity's work
+// in ctx comes from: "server" for the server's scheduled jobs; without it,
+// "cli" (a command run by the operator).
+func WithSystemVia(ctx context.Context, via string) context.Context {
+	return context.WithValue(ctx, viaKey{}, via)
+}
+
+func systemVia(ctx context.Context) string {
+	if v, ok := ctx.Value(viaKey{}).(string); ok {
+		return v
+	}
+	return "cli"
+}
+
 // isSystem reports whether p is the system identity (no account has it).
 func isSystem(p acl.Principal) bool { return p.System }
 
