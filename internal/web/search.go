@@ -70,11 +70,11 @@ func (s indexSearcher) Search(ctx context.Context, p acl.Principal, q SearchQuer
 	if err != nil {
 		return SearchResult{}, err
 	}
-	out := SearchResult{Total: int(res.Total)}
+	out := SearchResult{Total: int(res.Total), Fuzzy: res.Fuzzy, Suggestion: res.Suggestion, Unmatched: res.Unmatched, Partial: res.Partial}
 	for _, h := range res.Hits {
 		id, _ := strconv.ParseInt(h.ID, 10, 64)
 		hit := SearchHit{ID: id, Path: h.Path, Name: h.Name, Mime: h.Mime, Size: h.Size,
-			Modified: h.Modified, Tags: h.Tags, Score: h.Score, Snippets: h.Snippets}
+			Modified: h.Modified, Tags: h.Tags, Score: h.Score, Snippets: h.Snippets, Missing: h.Missing}
 		if hit.Tags == nil {
 			hit.Tags = []string{}
 		}

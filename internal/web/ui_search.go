@@ -39,6 +39,12 @@ type SearchResult struct {
 	Total  int          `json:"total"`
 	Hits   []SearchHit  `json:"hits"`
 	Facets SearchFacets `json:"facets"`
+	// When the words as typed find fewer than 3 documents (all drawn
+	// from what the caller may read):
+	Fuzzy      bool     `json:"fuzzy,omitempty"`      // some hits match a word with a typo
+	Suggestion string   `json:"suggestion,omitempty"` // "did you mean": the corrected query
+	Unmatched  []string `json:"unmatched,omitempty"`  // words found nowhere, even with a typo
+	Partial    bool     `json:"partial,omitempty"`    // no document has every word; see SearchHit.Missing
 }
 
 // SearchHit is one document found. Snippets are HTML-escaped text where
@@ -53,6 +59,7 @@ type SearchHit struct {
 	Tags     []string  `json:"tags"`
 	Score    float64   `json:"score"`
 	Snippets []string  `json:"snippets"`
+	Missing  []string  `json:"missing,omitempty"` // partial results: the words this document lacks
 }
 
 // SearchFacets counts hits by tag, type family, folder and year.
@@ -124,6 +131,7 @@ type searchView struct {
 	Next      string
 	Filtered  bool
 	Clear     string
+	Suggest   string // link to the corrected query ("did you mean")
 }
 
 type hitView struct {
@@ -195,6 +203,11 @@ func (s *Server) searchPage(c *fiber.Ctx) error {
 		}
 		if q.Page*HitsPerPage < res.Total {
 			v.Next = "/search?" + withPage(q, q.Page+1)
+		}
+		if res.Suggestion != "" {
+			sq := q
+			sq.Q, sq.Page = res.Suggestion, 1
+			v.Suggest = "/search?" + sq.values("", "").Encode()
 		}
 		v.Filtered = q.Tag != "" || q.Type != "" || q.Folder != "" || q.From != "" || q.To != ""
 		v.Clear = "/search?" + url.Values{"q": {q.Q}}.Encode()
