@@ -96,7 +96,7 @@ func osaDistance(a, b string) int {
 type candidate struct {
 	field, term string
 	dist        int
-	df          uint64 // documents holding it, visible or not: only to cap the list
+	df          uint64 // documents holding it, visible or not, when the dictionary says (scorch's fuzzy one gives 0): only orders the list
 }
 
 // candidates returns the terms of the folded content and name fields
