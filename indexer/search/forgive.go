@@ -44,6 +44,11 @@ const (
 	maxSuggestChecks = 5
 )
 
+// fuzzyWithQuery switches typo matching to bleve's FuzzyQuery (one per
+// word and field) instead of our dictionary pass: the alternative
+// measured in docs/search.md, kept for BenchmarkSearchTypos.
+var fuzzyWithQuery = false
+
 // fuzziness is the edit distance a folded term may be matched within:
 // none for short words, numbers and codes (anything but letters), 1 for
 // 5 to 8 letters, 2 above.
@@ -206,10 +211,25 @@ func (ix *Index) forgive(ctx context.Context, sh shards, an *analyzers, c *compi
 		if d == 0 {
 			continue
 		}
+		if fuzzyWithQuery {
+			alts := []query.Query{cl.q}
+			for _, f := range []string{fContent, fName} {
+				fq := query.NewFuzzyQuery(cl.fold[0])
+				fq.SetField(f)
+				fq.SetFuzziness(d)
+				fq.SetBoost(boostFuzzy)
+				alts = append(alts, fq)
+			}
+			expanded[i] = query.NewDisjunctionQuery(alts)
+			fg.fuzzy = true
+			if counts[i] > 0 {
+				continue
+			}
+		}
 		if cands[i], err = sh.candidates(cl.fold[0], d); err != nil {
 			return nil, nil, fg, err
 		}
-		if len(cands[i]) == 0 {
+		if len(cands[i]) == 0 || fuzzyWithQuery {
 			continue
 		}
 		alts := []query.Query{cl.q}
