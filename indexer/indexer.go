@@ -181,6 +181,20 @@ func (x *Indexer) Search(ctx context.Context, p acl.Principal, q search.Query) (
 	return x.ix.Search(ctx, q)
 }
 
+// Suggest completes what p is typing from the names, folders and tags of
+// documents p may read.
+func (x *Indexer) Suggest(ctx context.Context, p acl.Principal, text string, n int) ([]search.Suggestion, error) {
+	all, roots, err := x.repo.ReadableRoots(ctx, p)
+	if err != nil {
+		return nil, err
+	}
+	a := search.Access{All: all}
+	for _, r := range roots {
+		a.Roots = append(a.Roots, repo.FormatID(r))
+	}
+	return x.ix.Suggest(ctx, text, a, n)
+}
+
 // Run follows the journal until ctx is cancelled, after rebuilding a new
 // or outdated index.
 func (x *Indexer) Run(ctx context.Context) {

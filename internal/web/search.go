@@ -106,6 +106,18 @@ func (s indexSearcher) Search(ctx context.Context, p acl.Principal, q SearchQuer
 	return out, nil
 }
 
+func (s indexSearcher) Suggest(ctx context.Context, p acl.Principal, text string) ([]Suggestion, error) {
+	ss, err := s.ix.Suggest(ctx, p, text, MaxSuggestions)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Suggestion, 0, len(ss))
+	for _, x := range ss {
+		out = append(out, Suggestion{Kind: x.Kind, Label: x.Label, Path: x.Path})
+	}
+	return out, nil
+}
+
 func parseDay(v string) (time.Time, error) {
 	if v == "" {
 		return time.Time{}, nil

@@ -165,6 +165,7 @@ func (s *Server) routes() {
 
 	dav.Mount(s.app, dav.New(dav.Options{Repo: s.repo, Auth: s.auth, Config: s.cfg.DAV, Logger: s.log}))
 	api.Get("/search", s.searchAPI)
+	api.Get("/suggest", s.suggestAPI)
 	api.Post("/uploads", s.createUpload)
 	api.Get("/uploads/:id", s.getUpload)
 	api.Put("/uploads/:id", s.putChunk)

@@ -21,6 +21,24 @@ type Searcher interface {
 	Search(ctx context.Context, p acl.Principal, q SearchQuery) (SearchResult, error)
 }
 
+// Suggester completes the search box as the user types (optional: a
+// Searcher that also implements it gets GET /api/v1/suggest). Only names
+// and tags of documents p may read.
+type Suggester interface {
+	Suggest(ctx context.Context, p acl.Principal, text string) ([]Suggestion, error)
+}
+
+// Suggestion is one completion: a file or folder name (with its path) or
+// a tag.
+type Suggestion struct {
+	Kind  string `json:"kind"` // file, folder, tag
+	Label string `json:"label"`
+	Path  string `json:"path,omitempty"`
+}
+
+// MaxSuggestions is how many completions the search box shows.
+const MaxSuggestions = 8
+
 // SearchQuery is what the search page and GET /api/v1/search accept.
 type SearchQuery struct {
 	Q      string `json:"q"`
@@ -235,4 +253,20 @@ func (s *Server) searchAPI(c *fiber.Ctx) error {
 		res.Hits = []SearchHit{}
 	}
 	return c.JSON(res)
+}
+
+// suggestAPI is GET /api/v1/suggest?q=: completions for the search box.
+func (s *Server) suggestAPI(c *fiber.Ctx) error {
+	sg, ok := s.searcher.(Suggester)
+	if !ok {
+		return c.Status(fiber.StatusServiceUnavailable).JSON(apiErrorBody("search_unavailable", "full-text search is not installed on this server yet"))
+	}
+	out, err := sg.Suggest(c.UserContext(), principal(c), c.Query("q"))
+	if err != nil {
+		return err
+	}
+	if out == nil {
+		out = []Suggestion{}
+	}
+	return c.JSON(fiber.Map{"suggestions": out})
 }
