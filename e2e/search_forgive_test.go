@@ -137,6 +137,32 @@ func TestSearchForgives(t *testing.T) {
 		}
 	}
 
+	// Suggestions as you type: only names of readable documents.
+	suggest := func(cl *client, q string) string {
+		var out struct {
+			Suggestions []struct{ Kind, Label, Path string } `json:"suggestions"`
+		}
+		if st := cl.call("GET", "/api/v1/suggest?q="+url.QueryEscape(q), nil, &out); st != 200 {
+			t.Fatalf("suggest %q: %d", q, st)
+		}
+		var s []string
+		for _, x := range out.Suggestions {
+			s = append(s, x.Kind+":"+x.Label+"@"+x.Path)
+		}
+		return strings.Join(s, " | ")
+	}
+	if got := suggest(lea, "budget kerm"); !strings.Contains(got, "file:Budget kermesse.txt@/Public/Budget kermesse.txt") {
+		t.Errorf("member suggestions: %s", got)
+	}
+	if got := suggest(c, "plan-lic"); !strings.Contains(got, "plan-licenciement.txt") {
+		t.Errorf("admin suggestions lack the secret file (the next check proves nothing): %s", got)
+	}
+	for _, q := range []string{"plan-lic", "lic", "dir", "subv"} {
+		if got := suggest(lea, q); strings.Contains(got, "licenciement") || strings.Contains(got, "Direction") {
+			t.Errorf("member suggestions for %q reveal the secret folder: %s", q, got)
+		}
+	}
+
 	// The page: the correction as a link, the notice, struck words, no
 	// doubled ellipsis.
 	page := func(q string) string {
