@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/blevesearch/bleve/v2"
 	"github.com/blevesearch/bleve/v2/search/query"
@@ -37,12 +38,14 @@ const (
 	// Fuzzy terms score far below the word itself; exact matches are put
 	// first anyway (forgive), this orders the fuzzy ones among themselves.
 	boostFuzzy = 0.2
-	// Candidate terms per word: enough for the likely corrections, few
-	// enough that a long word's distance-2 neighbourhood stays cheap.
-	maxFuzzyTerms = 8
 	// Candidates checked for visibility when proposing a correction.
 	maxSuggestChecks = 5
 )
+
+// maxFuzzyTerms is the number of candidate terms per word: enough for the
+// likely corrections, few enough that a long word's distance-2
+// neighbourhood stays cheap. A variable for BenchmarkSearchTypos.
+var maxFuzzyTerms = 16
 
 // fuzzyWithQuery switches typo matching to bleve's FuzzyQuery (one per
 // word and field) instead of our dictionary pass: the alternative
@@ -68,6 +71,8 @@ func fuzziness(term string) int {
 	}
 	return 2
 }
+
+func abs(x int) int { return max(x, -x) }
 
 // osaDistance is the optimal string alignment distance between a and b:
 // Levenshtein plus the swap of two adjacent letters as one edit, the most
@@ -101,7 +106,6 @@ func osaDistance(a, b string) int {
 type candidate struct {
 	field, term string
 	dist        int
-	df          uint64 // documents holding it, visible or not, when the dictionary says (scorch's fuzzy one gives 0): only orders the list
 }
 
 // candidates returns the terms of the folded content and name fields
@@ -148,10 +152,8 @@ func (s shards) candidates(term string, maxDist int) ([]candidate, error) {
 					continue
 				}
 				k := [2]string{field, e.Term}
-				if c := agg[k]; c != nil {
-					c.df += e.Count
-				} else {
-					agg[k] = &candidate{field: field, term: e.Term, dist: dist, df: e.Count}
+				if agg[k] == nil {
+					agg[k] = &candidate{field: field, term: e.Term, dist: dist}
 				}
 			}
 			d.Close()
@@ -162,8 +164,22 @@ func (s shards) candidates(term string, maxDist int) ([]candidate, error) {
 	for _, c := range agg {
 		out = append(out, *c)
 	}
+	// Closest first; on equal distance the likelier slips: the first
+	// letter kept, the same length. (Document frequencies would be a
+	// better guide, but scorch's fuzzy dictionary reports none and the
+	// global ones would let unreadable documents steer the choice.)
+	first, _ := utf8.DecodeRuneInString(term)
+	n := utf8.RuneCountInString(term)
+	likely := func(c candidate) int {
+		r, _ := utf8.DecodeRuneInString(c.term)
+		score := abs(utf8.RuneCountInString(c.term) - n)
+		if r != first {
+			score += 2
+		}
+		return score
+	}
 	slices.SortFunc(out, func(a, b candidate) int {
-		return cmp.Or(cmp.Compare(a.dist, b.dist), cmp.Compare(b.df, a.df),
+		return cmp.Or(cmp.Compare(a.dist, b.dist), cmp.Compare(likely(a), likely(b)),
 			strings.Compare(a.term, b.term), strings.Compare(a.field, b.field))
 	})
 	return out[:min(len(out), maxFuzzyTerms)], nil
