@@ -95,7 +95,7 @@ func BenchmarkSearchTypos(b *testing.B) {
 			want[i] = res.Hits[0].ID
 		}
 	}
-	for _, mode := range []string{"original", "dictionary-8", "dictionary-16", "dictionary-32", "fuzzyquery", "exact"} {
+	for _, mode := range []string{"original", "dictionary-8", "dictionary-16", "fuzzyquery", "exact"} {
 		b.Run(mode, func(b *testing.B) {
 			fuzzyWithQuery = mode == "fuzzyquery"
 			keep := maxFuzzyTerms
