@@ -22,7 +22,8 @@ import (
 // statistics: "this word exists somewhere" must not be observable through
 // the presence or absence of a correction.
 //
-//  1. Typo tolerance: each word long enough (see fuzziness) also matches the index's terms
+//  1. Typo tolerance: each word with fewer than fewHits visible matches
+//     and long enough (see fuzziness) also matches the index's terms
 //     within its edit distance, found by a spelling pass over the term
 //     dictionaries of the folded content and the name. Documents found
 //     only that way come after every exact or stemmed match.
@@ -219,10 +220,7 @@ func (ix *Index) forgive(ctx context.Context, sh shards, an *analyzers, c *compi
 			return nil, nil, fg, err
 		}
 		expanded[i] = cl.q
-		// Every word may be the misspelt one, even a word with many
-		// matches: stemming makes "repoorts" match French "report…"
-		// while "reports" was meant.
-		if len(cl.fold) != 1 {
+		if counts[i] >= fewHits || len(cl.fold) != 1 {
 			continue
 		}
 		d := fuzziness(cl.fold[0])
