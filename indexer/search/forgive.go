@@ -266,6 +266,10 @@ func (ix *Index) forgive(ctx context.Context, sh shards, an *analyzers, c *compi
 		if res, fq, err = ix.widen(ctx, sh, c, q, exact, c.assemble(andQuery(expanded))); err != nil {
 			return nil, nil, fg, err
 		}
+		// Candidates come from the whole dictionary: say "fuzzy" only
+		// when they found visible documents, or the flag would tell that
+		// an unreadable document holds a neighbour of the word.
+		fg.fuzzy = res.Total > exact.Total
 	}
 
 	// Did you mean, and the words that match nothing at all.

@@ -170,6 +170,9 @@ func TestForgivingRespectsPermissions(t *testing.T) {
 		}
 		before := len(texts.readIDs())
 		r := search(t, ix, Query{Text: tc.q, Access: member})
+		if r.Fuzzy != (tc.member != "") {
+			t.Errorf("member %q: fuzzy %v", tc.q, r.Fuzzy)
+		}
 		if slices.Contains(texts.readIDs()[before:], "secret") {
 			t.Errorf("member %q: the secret text was read for snippets", tc.q)
 		}
