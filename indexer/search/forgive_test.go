@@ -155,7 +155,13 @@ func TestForgivingRespectsPermissions(t *testing.T) {
 			Content: "Subversion du quartier : licenciement prévu, confidentiel."},
 	}
 	ix, texts := openTest(t, docs...)
-	member := Access{Roots: []string{"fPub"}}
+	for _, member := range []Access{{Roots: []string{"fPub"}}, {Roots: []string{"root"}, Cuts: map[string][]string{"root": {"fDir"}}}} {
+		forgivingFor(t, ix, texts, member)
+	}
+}
+
+func forgivingFor(t *testing.T, ix *Index, texts *memTexts, member Access) {
+	t.Helper()
 	for _, tc := range []struct {
 		q, admin, member string
 	}{

@@ -57,6 +57,7 @@ func (ix *Index) Suggest(ctx context.Context, text string, access Access, n int)
 	c := compiled{}
 	if !access.All {
 		c.acl = access.Roots
+		c.cuts = cutsOf(c.acl, access)
 	}
 	req := bleve.NewSearchRequestOptions(c.restrict(query.NewDisjunctionQuery(alts)), suggestDocs, 0, false)
 	req.Fields = []string{fMeta}

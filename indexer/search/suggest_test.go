@@ -29,11 +29,25 @@ func TestSuggest(t *testing.T) {
 	if got := labels(admin); !strings.Contains(got, "secrète") || !strings.Contains(got, "annulée") || !strings.Contains(got, "confidentielle") {
 		t.Fatalf("admin suggestions lack the secret ones (the test proves nothing): %s", got)
 	}
-	member, err := ix.Suggest(ctx, "budget kerm", Access{Roots: []string{"pub"}}, 8)
-	if err != nil {
-		t.Fatal(err)
+	// A member granted the public folder, and one granted everything but
+	// a restricted folder.
+	for _, access := range []Access{{Roots: []string{"pub"}}, {Roots: []string{"r"}, Cuts: map[string][]string{"r": {"dir"}}}} {
+		member, err := ix.Suggest(ctx, "budget kerm", access, 8)
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkMemberSuggestions(t, labels(member))
 	}
-	got := labels(member)
+	if s, _ := ix.Suggest(ctx, "kerm", Access{}, 8); len(s) != 0 {
+		t.Errorf("no access: %s", labels(s))
+	}
+	if s, _ := ix.Suggest(ctx, "k", all, 8); len(s) != 0 {
+		t.Errorf("one letter: %s", labels(s))
+	}
+}
+
+func checkMemberSuggestions(t *testing.T, got string) {
+	t.Helper()
 	for _, want := range []string{"file:Budget kermesse.ods@/Public/Budget kermesse.ods", "folder:Kermesses passées@/Public/Kermesses passées", "tag:Kermesse 2026@"} {
 		if !strings.Contains(got, want) {
 			t.Errorf("member suggestions %s lack %s", got, want)
@@ -43,11 +57,5 @@ func TestSuggest(t *testing.T) {
 		if strings.Contains(got, secret) {
 			t.Errorf("member suggestions reveal %q: %s", secret, got)
 		}
-	}
-	if s, _ := ix.Suggest(ctx, "kerm", Access{}, 8); len(s) != 0 {
-		t.Errorf("no access: %s", labels(s))
-	}
-	if s, _ := ix.Suggest(ctx, "k", all, 8); len(s) != 0 {
-		t.Errorf("one letter: %s", labels(s))
 	}
 }
