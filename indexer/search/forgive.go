@@ -38,8 +38,6 @@ const (
 	// Fuzzy terms score far below the word itself; exact matches are put
 	// first anyway (forgive), this orders the fuzzy ones among themselves.
 	boostFuzzy = 0.2
-	// Candidates checked for visibility when proposing a correction.
-	maxSuggestChecks = 5
 )
 
 // maxFuzzyTerms is the number of candidate terms per word: enough for the
@@ -282,7 +280,10 @@ func (ix *Index) forgive(ctx context.Context, sh shards, an *analyzers, c *compi
 		}
 		best, bestN := "", uint64(0)
 		bestDist := 0
-		for _, cd := range cands[i][:min(len(cands[i]), maxSuggestChecks)] {
+		// Every candidate is checked (the list is capped by an order that
+		// ignores visibility: checking only the first few would let
+		// unreadable terms crowd out readable ones).
+		for _, cd := range cands[i] {
 			if best != "" && cd.dist > bestDist {
 				break
 			}
