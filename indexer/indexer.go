@@ -162,23 +162,44 @@ func (x *Indexer) Ready(ctx context.Context) error {
 // Search runs q for principal p; the permission filter is applied inside
 // the index query, so totals and facets only count what p may read.
 func (x *Indexer) Search(ctx context.Context, p acl.Principal, q search.Query) (*search.Result, error) {
-	all, roots, cuts, err := x.repo.ReadableRoots(ctx, p)
+	a, err := x.access(ctx, p)
 	if err != nil {
 		return nil, err
 	}
-	q.Access = search.Access{All: all}
+	q.Access = a
+	return x.ix.Search(ctx, q)
+}
+
+// access is what p may read, as the index's permission filter takes it:
+// granted roots and, below them, the restricted folders p may not open.
+func (x *Indexer) access(ctx context.Context, p acl.Principal) (search.Access, error) {
+	all, roots, cuts, err := x.repo.ReadableRoots(ctx, p)
+	if err != nil {
+		return search.Access{}, err
+	}
+	a := search.Access{All: all}
 	for _, r := range roots {
-		q.Access.Roots = append(q.Access.Roots, repo.FormatID(r))
+		a.Roots = append(a.Roots, repo.FormatID(r))
 	}
 	for r, cs := range cuts {
-		if q.Access.Cuts == nil {
-			q.Access.Cuts = map[string][]string{}
+		if a.Cuts == nil {
+			a.Cuts = map[string][]string{}
 		}
 		for _, c := range cs {
-			q.Access.Cuts[repo.FormatID(r)] = append(q.Access.Cuts[repo.FormatID(r)], repo.FormatID(c))
+			a.Cuts[repo.FormatID(r)] = append(a.Cuts[repo.FormatID(r)], repo.FormatID(c))
 		}
 	}
-	return x.ix.Search(ctx, q)
+	return a, nil
+}
+
+// Suggest completes what p is typing from the names, folders and tags of
+// documents p may read.
+func (x *Indexer) Suggest(ctx context.Context, p acl.Principal, text string, n int) ([]search.Suggestion, error) {
+	a, err := x.access(ctx, p)
+	if err != nil {
+		return nil, err
+	}
+	return x.ix.Suggest(ctx, text, a, n)
 }
 
 // Run follows the journal until ctx is cancelled, after rebuilding a new

@@ -1,6 +1,7 @@
 package search
 
 import (
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -16,6 +17,8 @@ const (
 	boostPath    = 1.0
 	boostStemmed = 1.0
 	boostFolded  = 0.5
+	// A name holding every word of the query gets this on top.
+	boostNameAll = 4.0
 	// Prefixes shorter than this would expand to too many name terms.
 	minPrefixRunes = 3
 )
@@ -26,6 +29,22 @@ type compiled struct {
 	byDate bool
 	marks  *markTerms
 	none   bool // the query cannot match anything (no access)
+
+	// The parts q is assembled from, kept so that the forgiving passes
+	// (forgive.go) can rebuild it with other text clauses.
+	clauses []textClause  // the user's words and phrases, every one required in q
+	filters []query.Query // filters (boost 0), all required
+	mustNot []query.Query
+	nameAll query.Query // optional bonus: a name holding every word
+	acl     []string    // nil: no permission filter
+	cuts    map[string][]string
+}
+
+// textClause is one positive word or phrase of the user's text.
+type textClause struct {
+	raw  string      // as typed
+	q    query.Query // exact and stemmed matches
+	fold []string    // a word's folded terms (none for phrases)
 }
 
 // compile builds the bleve query: a ConjunctionQuery of the user's
@@ -41,24 +60,27 @@ func compile(an *analyzers, q Query) compiled {
 	}
 	p := parseText(q.Text)
 	c := compiled{marks: newMarkTerms()}
-	var must, mustNot []query.Query
-
+	var nameAll []query.Query
 	for _, w := range an.contentWords(p.words) {
-		must = append(must, an.wordQuery(w, true))
+		c.clauses = append(c.clauses, textClause{raw: w, q: an.wordQuery(w, true), fold: terms(an.fold, w)})
 		c.marks.addWord(an, w)
+		nameAll = append(nameAll, fieldTerms(fName, terms(an.name, w), boostNameAll, false))
 	}
 	for _, ph := range p.phrases {
-		must = append(must, phraseQuery(ph))
+		c.clauses = append(c.clauses, textClause{raw: ph, q: phraseQuery(ph)})
 		c.marks.addPhrase(an, ph)
 	}
-	hasText := len(must) > 0
+	hasText := len(c.clauses) > 0
+	if len(nameAll) > 0 && !slices.Contains(nameAll, nil) {
+		c.nameAll = andQuery(nameAll)
+	}
 	for _, w := range p.notWords {
 		if an.hasTokens(w) {
-			mustNot = append(mustNot, an.wordQuery(w, false))
+			c.mustNot = append(c.mustNot, an.wordQuery(w, false))
 		}
 	}
 	for _, ph := range p.notPhrases {
-		mustNot = append(mustNot, phraseQuery(ph))
+		c.mustNot = append(c.mustNot, phraseQuery(ph))
 	}
 
 	// Alternatives (types, folders, authors) are OR-ed within their kind.
@@ -77,38 +99,37 @@ func compile(an *analyzers, q Query) compiled {
 		}
 		switch {
 		case f.neg:
-			mustNot = append(mustNot, tq)
+			c.mustNot = append(c.mustNot, tq)
 		case f.kind == "tag":
-			must = append(must, tq) // every tag is required
+			c.filters = append(c.filters, tq) // every tag is required
 		default:
 			alt[f.kind] = append(alt[f.kind], tq)
 		}
 	}
 	for _, t := range q.Tags {
-		must = append(must, filterTerm(fTagKey, foldKeyword(t)))
+		c.filters = append(c.filters, filterTerm(fTagKey, foldKeyword(t)))
 	}
 	for _, t := range q.Types {
 		alt["type"] = append(alt["type"], filterTerm(fType, typeQueryTerm(t)))
 	}
 	for _, kind := range []string{"type", "folder", "author"} {
 		if qs := alt[kind]; len(qs) > 0 {
-			must = append(must, orQuery(qs))
+			c.filters = append(c.filters, orQuery(qs))
 		}
 	}
 	if q.Folder != "" {
-		must = append(must, filterTerm(fACL, q.Folder))
+		c.filters = append(c.filters, filterTerm(fACL, q.Folder))
 	}
 	if q.Author != "" {
-		must = append(must, filterTerm(fAuthor, strings.ToLower(q.Author)))
+		c.filters = append(c.filters, filterTerm(fAuthor, strings.ToLower(q.Author)))
 	}
 	if !q.From.IsZero() || !q.To.IsZero() {
 		incl, excl := true, false
 		dr := query.NewDateRangeInclusiveQuery(q.From, q.To, &incl, &excl)
 		dr.SetField(fModified)
 		dr.SetBoost(0)
-		must = append(must, dr)
+		c.filters = append(c.filters, dr)
 	}
-	var acl []string // nil: no permission filter
 	if !q.Access.All {
 		seen := map[string]bool{}
 		var roots []string
@@ -121,22 +142,46 @@ func compile(an *analyzers, q Query) compiled {
 		if len(roots) == 0 {
 			return compiled{none: true}
 		}
-		acl = roots
+		c.acl = roots
 	}
+	c.cuts = cutsOf(c.acl, q.Access)
+	var text []query.Query
+	for _, cl := range c.clauses {
+		text = append(text, cl.q)
+	}
+	c.q = c.assemble(andQuery(text))
+	// Without words every score is 0; newest first is the useful order.
+	c.byDate = q.Sort == "date" || !hasText
+	return c
+}
+
+// cutsOf keeps the access's cuts (restricted folders below a root) of
+// the roots in acl.
+func cutsOf(acl []string, a Access) map[string][]string {
 	var cuts map[string][]string
 	for _, r := range acl {
-		if cs := q.Access.Cuts[r]; len(cs) > 0 {
+		if cs := a.Cuts[r]; len(cs) > 0 {
 			if cuts == nil {
 				cuts = map[string][]string{}
 			}
 			cuts[r] = cs
 		}
 	}
+	return cuts
+}
 
+// assemble builds the whole query around text (the user's clauses, nil
+// for none): filters, exclusions, the name bonus and the permission filter.
+func (c *compiled) assemble(text query.Query) query.Query {
+	var must []query.Query
+	if text != nil {
+		must = append(must, text)
+	}
+	must = append(must, c.filters...)
 	var top query.Query
 	switch len(must) {
 	case 0:
-		if acl == nil || len(mustNot) > 0 {
+		if c.acl == nil || len(c.mustNot) > 0 {
 			top = query.NewMatchAllQuery()
 		}
 	case 1:
@@ -144,16 +189,34 @@ func compile(an *analyzers, q Query) compiled {
 	default:
 		top = query.NewConjunctionQuery(must)
 	}
-	if len(mustNot) > 0 {
-		top = query.NewBooleanQuery([]query.Query{top}, nil, mustNot)
+	var should []query.Query
+	if text != nil && c.nameAll != nil {
+		// Optional: it only adds to the score of documents whose name
+		// holds every word, so a file named like the query comes first.
+		should = []query.Query{c.nameAll}
 	}
-	if acl != nil {
-		top = newACLFilterQuery(top, acl, cuts)
+	if len(c.mustNot) > 0 || len(should) > 0 {
+		top = query.NewBooleanQuery([]query.Query{top}, should, c.mustNot)
 	}
-	c.q = top
-	// Without words every score is 0; newest first is the useful order.
-	c.byDate = q.Sort == "date" || !hasText
-	return c
+	return c.restrict(top)
+}
+
+// restrict wraps q in the permission filter, if any.
+func (c *compiled) restrict(q query.Query) query.Query {
+	if c.acl != nil {
+		return newACLFilterQuery(q, c.acl, c.cuts)
+	}
+	return q
+}
+
+func andQuery(qs []query.Query) query.Query {
+	switch len(qs) {
+	case 0:
+		return nil
+	case 1:
+		return qs[0]
+	}
+	return query.NewConjunctionQuery(qs)
 }
 
 // filterTerm is a term query that does not contribute to the score.

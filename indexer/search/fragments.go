@@ -78,7 +78,9 @@ func renderFragment(text []byte, w window, complete bool) string {
 		}
 	}
 	var b strings.Builder
-	if s > 0 {
+	// "…" where the text is cut, unless the text has one there already
+	// (« … … » was reported on the search page).
+	if s > 0 && !hasEllipsis(strings.TrimLeftFunc(string(text[s:min(e, s+16)]), unicode.IsSpace), strings.HasPrefix) {
 		b.WriteString("…")
 	}
 	pos, space := s, false
@@ -111,10 +113,14 @@ func renderFragment(text []byte, w window, complete bool) string {
 		pos = m.end
 	}
 	writeText(e)
-	if e < len(text) || !complete {
+	if (e < len(text) || !complete) && !hasEllipsis(b.String(), strings.HasSuffix) {
 		b.WriteString("…")
 	}
 	return strings.TrimSpace(b.String())
+}
+
+func hasEllipsis(s string, at func(s, affix string) bool) bool {
+	return at(s, "…") || at(s, "...")
 }
 
 // advanceRunes returns the offset n runes after from (or len(text)).

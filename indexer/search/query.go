@@ -44,6 +44,10 @@ type Query struct {
 	Offset int       // hits to skip; at most MaxOffset
 	Limit  int       // hits to return: 0 means DefaultLimit; at most MaxLimit
 	Access Access    // REQUIRED permission filter
+	// Exact turns the forgiving passes off (typo tolerance, "did you
+	// mean", partial matches): only documents with every word as typed
+	// or stemmed.
+	Exact bool
 }
 
 // Access says what the searching user may see. The filter is applied inside

@@ -9,6 +9,7 @@ import (
 
 	"github.com/blevesearch/bleve/v2"
 	bsearch "github.com/blevesearch/bleve/v2/search"
+	"github.com/blevesearch/bleve/v2/search/query"
 )
 
 // ErrInvalidQuery is returned (wrapped) for a Query outside the accepted
@@ -22,6 +23,14 @@ type Result struct {
 	Hits   []Hit
 	Facets Facets
 	Took   time.Duration
+
+	// What the forgiving passes did (forgive.go); only when the words as
+	// typed found fewer than 3 documents, and only from what the user may
+	// see.
+	Fuzzy      bool     // some hits match a word within a small edit distance
+	Suggestion string   // the query with unknown words corrected ("did you mean"), or ""
+	Unmatched  []string // words that match no document, even with a typo
+	Partial    bool     // no document has every word: hits have most of them (see Hit.Missing)
 }
 
 // Hit is one matching document.
@@ -35,6 +44,7 @@ type Hit struct {
 	// HTML-escaped, matches wrapped in <mark>; the text's beginning if the
 	// document matched by name or path only; none without a TextSource.
 	Snippets []string
+	Missing  []string // Result.Partial: the query's words this document lacks
 }
 
 // Search runs q. See Query for the syntax and Access for the permission
@@ -56,18 +66,11 @@ func (ix *Index) Search(ctx context.Context, q Query) (*Result, error) {
 		return &Result{Took: time.Since(start)}, nil
 	}
 	fq := newFacetQuery(c.q, ix.facets)
-	req := bleve.NewSearchRequestOptions(fq, q.Limit, q.Offset, false)
-	req.Fields = []string{fMeta}
-	if c.byDate {
-		// Scores would not be used: skip computing them.
-		req.Score = "none"
-		req.SortByCustom(bsearch.SortOrder{
-			&bsearch.SortField{Field: fModified, Desc: true, Type: bsearch.SortFieldAsDate,
-				Missing: bsearch.SortFieldMissingLast},
-			&bsearch.SortDocID{},
-		})
+	res, err := sh.search(ctx, newRequest(fq, q.Offset, q.Limit, c.byDate))
+	var fg forgiven
+	if err == nil && !q.Exact && len(c.clauses) > 0 && res.Total < fewHits {
+		res, fq, fg, err = ix.forgive(ctx, sh, an, &c, q, res, fq)
 	}
-	res, err := sh.search(ctx, req)
 	// Snippets read the extraction cache, not the index: release it so a
 	// Rebuild swap is not held up by text reading.
 	ix.mu.RUnlock()
@@ -75,13 +78,15 @@ func (ix *Index) Search(ctx context.Context, q Query) (*Result, error) {
 		return nil, fmt.Errorf("searching %q: %w", q.Text, err)
 	}
 
-	out := &Result{Total: res.Total, Facets: fq.facets(), Hits: make([]Hit, 0, len(res.Hits))}
+	out := &Result{Total: res.Total, Facets: fq.facets(), Hits: make([]Hit, 0, len(res.Hits)),
+		Fuzzy: fg.fuzzy, Suggestion: fg.suggestion, Unmatched: fg.unmatched, Partial: fg.partial}
 	langs := make([]string, 0, len(res.Hits))
 	for _, dm := range res.Hits {
 		h, lang, err := hitFrom(dm)
 		if err != nil {
 			return nil, err
 		}
+		h.Missing = fg.missing[h.ID]
 		out.Hits = append(out.Hits, h)
 		langs = append(langs, lang)
 	}
@@ -91,6 +96,23 @@ func (ix *Index) Search(ctx context.Context, q Query) (*Result, error) {
 	}
 	out.Took = time.Since(start)
 	return out, nil
+}
+
+// newRequest asks for a page of hits with their stored fields, by
+// relevance or newest first.
+func newRequest(q query.Query, from, size int, byDate bool) *bleve.SearchRequest {
+	req := bleve.NewSearchRequestOptions(q, size, from, false)
+	req.Fields = []string{fMeta}
+	if byDate {
+		// Scores would not be used: skip computing them.
+		req.Score = "none"
+		req.SortByCustom(bsearch.SortOrder{
+			&bsearch.SortField{Field: fModified, Desc: true, Type: bsearch.SortFieldAsDate,
+				Missing: bsearch.SortFieldMissingLast},
+			&bsearch.SortDocID{},
+		})
+	}
+	return req
 }
 
 func normalise(q *Query) error {

@@ -158,6 +158,11 @@ func TestMakeSnippets(t *testing.T) {
 			words: []string{"reunion"}, contains: []string{"<mark>réunion</mark>"},
 		},
 		{name: "empty text", text: "", words: []string{"budget"}, want: nil},
+		{
+			// The text's own ellipses at the cuts: no second one added.
+			name: "ellipses in the text", text: strings.Repeat("… ", 300) + "budget" + strings.Repeat(" …", 300),
+			words: []string{"budget"}, contains: []string{"<mark>budget</mark>"}, maxFragments: 1,
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -181,6 +186,9 @@ func TestMakeSnippets(t *testing.T) {
 				t.Errorf("%d fragments, want 1..%d", len(got), tt.maxFragments)
 			}
 			for _, s := range got {
+				if strings.Contains(s, "……") || (!strings.Contains(tt.text, "…") && strings.Contains(s, "… …")) {
+					t.Errorf("doubled ellipsis in %q", s)
+				}
 				if !utf8.ValidString(s) {
 					t.Errorf("invalid UTF-8 in %q", s)
 				}

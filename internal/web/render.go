@@ -130,6 +130,7 @@ type page struct {
 	Title string
 	Nav   string // active menu entry
 	Q     string // the search box's text
+	Scope string // a folder page's path: the search box offers to search only there
 	Flash string // a translated confirmation
 	Error string // a translated error
 	Path  string // the current request path, for the language switcher

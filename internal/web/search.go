@@ -70,11 +70,11 @@ func (s indexSearcher) Search(ctx context.Context, p acl.Principal, q SearchQuer
 	if err != nil {
 		return SearchResult{}, err
 	}
-	out := SearchResult{Total: int(res.Total)}
+	out := SearchResult{Total: int(res.Total), Fuzzy: res.Fuzzy, Suggestion: res.Suggestion, Unmatched: res.Unmatched, Partial: res.Partial}
 	for _, h := range res.Hits {
 		id, _ := strconv.ParseInt(h.ID, 10, 64)
 		hit := SearchHit{ID: id, Path: h.Path, Name: h.Name, Mime: h.Mime, Size: h.Size,
-			Modified: h.Modified, Tags: h.Tags, Score: h.Score, Snippets: h.Snippets}
+			Modified: h.Modified, Tags: h.Tags, Score: h.Score, Snippets: h.Snippets, Missing: h.Missing}
 		if hit.Tags == nil {
 			hit.Tags = []string{}
 		}
@@ -102,6 +102,18 @@ func (s indexSearcher) Search(ctx context.Context, p acl.Principal, q SearchQuer
 			continue
 		}
 		out.Facets.Folders = append(out.Facets.Folders, Facet{Term: n.Path, Count: f.Count})
+	}
+	return out, nil
+}
+
+func (s indexSearcher) Suggest(ctx context.Context, p acl.Principal, text string) ([]Suggestion, error) {
+	ss, err := s.ix.Suggest(ctx, p, text, MaxSuggestions)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Suggestion, 0, len(ss))
+	for _, x := range ss {
+		out = append(out, Suggestion{Kind: x.Kind, Label: x.Label, Path: x.Path})
 	}
 	return out, nil
 }

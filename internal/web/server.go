@@ -169,6 +169,7 @@ func (s *Server) routes() {
 	dav.Mount(s.app, drive)
 	s.syncRoutes(drive)
 	api.Get("/search", s.searchAPI)
+	api.Get("/suggest", s.suggestAPI)
 	api.Post("/uploads", s.createUpload)
 	api.Get("/uploads/:id", s.getUpload)
 	api.Put("/uploads/:id", s.putChunk)

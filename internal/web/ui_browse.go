@@ -106,6 +106,7 @@ func (s *Server) browsePage(c *fiber.Ctx) error {
 	pg.Feed = "/api/v1/feeds/all.atom"
 	if dir.Path != "/" {
 		pg.Feed = "/api/v1/feeds/folder/" + escapePath(dir.Path)
+		pg.Scope = dir.Path
 	}
 	d := browseData{Folder: dir, Crumbs: crumbsOf(dir.Path), Rows: kids, CanEdit: dir.Role >= acl.Editor, MaxSize: s.cfg.MaxUpload}
 	if d.Marks, err = s.repo.ChildMarks(c.UserContext(), who, dir, kids); err != nil {

@@ -21,6 +21,24 @@ type Searcher interface {
 	Search(ctx context.Context, p acl.Principal, q SearchQuery) (SearchResult, error)
 }
 
+// Suggester completes the search box as the user types (optional: a
+// Searcher that also implements it gets GET /api/v1/suggest). Only names
+// and tags of documents p may read.
+type Suggester interface {
+	Suggest(ctx context.Context, p acl.Principal, text string) ([]Suggestion, error)
+}
+
+// Suggestion is one completion: a file or folder name (with its path) or
+// a tag.
+type Suggestion struct {
+	Kind  string `json:"kind"` // file, folder, tag
+	Label string `json:"label"`
+	Path  string `json:"path,omitempty"`
+}
+
+// MaxSuggestions is how many completions the search box shows.
+const MaxSuggestions = 8
+
 // SearchQuery is what the search page and GET /api/v1/search accept.
 type SearchQuery struct {
 	Q      string `json:"q"`
@@ -39,6 +57,12 @@ type SearchResult struct {
 	Total  int          `json:"total"`
 	Hits   []SearchHit  `json:"hits"`
 	Facets SearchFacets `json:"facets"`
+	// When the words as typed find fewer than 3 documents (all drawn
+	// from what the caller may read):
+	Fuzzy      bool     `json:"fuzzy,omitempty"`      // some hits match a word with a typo
+	Suggestion string   `json:"suggestion,omitempty"` // "did you mean": the corrected query
+	Unmatched  []string `json:"unmatched,omitempty"`  // words found nowhere, even with a typo
+	Partial    bool     `json:"partial,omitempty"`    // no document has every word; see SearchHit.Missing
 }
 
 // SearchHit is one document found. Snippets are HTML-escaped text where
@@ -53,6 +77,7 @@ type SearchHit struct {
 	Tags     []string  `json:"tags"`
 	Score    float64   `json:"score"`
 	Snippets []string  `json:"snippets"`
+	Missing  []string  `json:"missing,omitempty"` // partial results: the words this document lacks
 }
 
 // SearchFacets counts hits by tag, type family, folder and year.
@@ -124,6 +149,7 @@ type searchView struct {
 	Next      string
 	Filtered  bool
 	Clear     string
+	Suggest   string // link to the corrected query ("did you mean")
 }
 
 type hitView struct {
@@ -196,6 +222,11 @@ func (s *Server) searchPage(c *fiber.Ctx) error {
 		if q.Page*HitsPerPage < res.Total {
 			v.Next = "/search?" + withPage(q, q.Page+1)
 		}
+		if res.Suggestion != "" {
+			sq := q
+			sq.Q, sq.Page = res.Suggestion, 1
+			v.Suggest = "/search?" + sq.values("", "").Encode()
+		}
 		v.Filtered = q.Tag != "" || q.Type != "" || q.Folder != "" || q.From != "" || q.To != ""
 		v.Clear = "/search?" + url.Values{"q": {q.Q}}.Encode()
 	}
@@ -222,4 +253,20 @@ func (s *Server) searchAPI(c *fiber.Ctx) error {
 		res.Hits = []SearchHit{}
 	}
 	return c.JSON(res)
+}
+
+// suggestAPI is GET /api/v1/suggest?q=: completions for the search box.
+func (s *Server) suggestAPI(c *fiber.Ctx) error {
+	sg, ok := s.searcher.(Suggester)
+	if !ok {
+		return c.Status(fiber.StatusServiceUnavailable).JSON(apiErrorBody("search_unavailable", "full-text search is not installed on this server yet"))
+	}
+	out, err := sg.Suggest(c.UserContext(), principal(c), c.Query("q"))
+	if err != nil {
+		return err
+	}
+	if out == nil {
+		out = []Suggestion{}
+	}
+	return c.JSON(fiber.Map{"suggestions": out})
 }

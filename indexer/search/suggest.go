@@ -1,0 +1,112 @@
+package search
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/blevesearch/bleve/v2"
+	"github.com/blevesearch/bleve/v2/search/query"
+)
+
+// Suggestion is one completion offered while typing: a document or
+// folder name (with its path) or a tag.
+type Suggestion struct {
+	Kind  string // "file", "folder" or "tag"
+	Label string // what is shown and put in the search box
+	Path  string // file and folder: where it is
+}
+
+// suggestDocs is how many matching documents the names, folders and tags
+// are taken from.
+const suggestDocs = 50
+
+// Suggest completes the last word of text from the names, folders and
+// tags of documents the user may read (Access as for Search): documents
+// whose name, path or tag has a word starting with it. Everything offered
+// comes from those documents' stored fields, so nothing of a document the
+// user may not read can appear. At most n suggestions, files first.
+func (ix *Index) Suggest(ctx context.Context, text string, access Access, n int) ([]Suggestion, error) {
+	fields := strings.Fields(text)
+	if len(fields) == 0 || n <= 0 || (!access.All && len(access.Roots) == 0) {
+		return nil, nil
+	}
+	ix.mu.RLock()
+	defer ix.mu.RUnlock()
+	if ix.sh == nil {
+		return nil, ErrClosed
+	}
+	word := fields[len(fields)-1]
+	ts := terms(ix.an.name, word)
+	if len(ts) == 0 || utf8.RuneCountInString(ts[len(ts)-1]) < 2 {
+		return nil, nil
+	}
+	prefix := ts[len(ts)-1]
+	var alts []query.Query
+	for _, f := range []string{fName, fPath} {
+		pq := query.NewPrefixQuery(prefix)
+		pq.SetField(f)
+		alts = append(alts, pq)
+	}
+	tq := query.NewPrefixQuery(foldKeyword(word))
+	tq.SetField(fTagKey)
+	alts = append(alts, tq)
+	c := compiled{}
+	if !access.All {
+		c.acl = access.Roots
+		c.cuts = cutsOf(c.acl, access)
+	}
+	req := bleve.NewSearchRequestOptions(c.restrict(query.NewDisjunctionQuery(alts)), suggestDocs, 0, false)
+	req.Fields = []string{fMeta}
+	res, err := ix.sh.search(ctx, req)
+	if err != nil {
+		return nil, fmt.Errorf("suggesting for %q: %w", text, err)
+	}
+	starts := func(s string) bool {
+		for _, t := range terms(ix.an.name, s) {
+			if strings.HasPrefix(t, prefix) {
+				return true
+			}
+		}
+		return false
+	}
+	var files, folders, tags []Suggestion
+	seen := map[string]bool{}
+	add := func(list *[]Suggestion, s Suggestion) {
+		if k := s.Kind + "\x00" + s.Label + "\x00" + s.Path; !seen[k] {
+			seen[k] = true
+			*list = append(*list, s)
+		}
+	}
+	for _, h := range res.Hits {
+		var m meta
+		if err := json.Unmarshal([]byte(fmt.Sprint(h.Fields[fMeta])), &m); err != nil {
+			return nil, fmt.Errorf("decoding stored fields of %s: %w", h.ID, err)
+		}
+		if starts(m.Name) {
+			add(&files, Suggestion{Kind: "file", Label: m.Name, Path: m.Path})
+		}
+		// Folders on the way to a visible document: the user may read
+		// them (a grant on a folder covers its subtree; the path above a
+		// grant is the user's own way in).
+		segs := strings.Split(strings.Trim(m.Path, "/"), "/")
+		for i, seg := range segs[:max(0, len(segs)-1)] {
+			if starts(seg) {
+				add(&folders, Suggestion{Kind: "folder", Label: seg, Path: "/" + strings.Join(segs[:i+1], "/")})
+			}
+		}
+		for _, t := range m.Tags {
+			if strings.HasPrefix(foldKeyword(t), foldKeyword(word)) {
+				add(&tags, Suggestion{Kind: "tag", Label: t})
+			}
+		}
+	}
+	// Files first, but room for two folders and two tags.
+	folders, tags = folders[:min(len(folders), 2)], tags[:min(len(tags), 2)]
+	files = files[:min(len(files), max(0, n-len(folders)-len(tags)))]
+	out := slices.Concat(files, folders, tags)
+	return out[:min(len(out), n)], nil
+}
