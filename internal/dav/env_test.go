@@ -3,20 +3,17 @@ package dav_test
 import (
 	"context"
 	"io"
-	"log/slog"
 	"net"
 	"net/http"
-	"path/filepath"
+	"notreasso/internal/testutil/repotest"
 	"strings"
 	"testing"
 
 	"notreasso/internal/acl"
-	"notreasso/internal/auth"
 	"notreasso/internal/config"
 	"notreasso/internal/meta"
 	"notreasso/internal/repo"
 	"notreasso/internal/web"
-	blobfs "notreasso/storage/fs"
 )
 
 // env is the production HTTP server (internal/web, which mounts the
@@ -27,37 +24,15 @@ type env struct {
 	repo *repo.Service
 }
 
-const password = "correct horse battery"
+const password = repotest.Password
 
 // users: admin; marie, a member (editor everywhere by default); paul, a
 // guest who may only read /Lecture.
 func newEnv(t testing.TB, dav config.DAV) *env {
 	t.Helper()
 	ctx := context.Background()
-	dir := t.TempDir()
-	log := slog.New(slog.DiscardHandler)
-	db, err := meta.Open(ctx, filepath.Join(dir, "meta.db"), log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	blobs, err := blobfs.New(filepath.Join(dir, "blobs"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	rs, err := repo.New(db, blobs, repo.Options{MaxUpload: 1 << 20, Logger: log})
-	if err != nil {
-		t.Fatal(err)
-	}
-	as := auth.New(db, log)
-	for _, u := range []struct {
-		login string
-		role  acl.UserRole
-	}{{"admin", acl.Admin}, {"marie", acl.Member}, {"paul", acl.Guest}} {
-		if _, err := as.CreateUser(ctx, 0, u.login, password, u.role); err != nil {
-			t.Fatal(err)
-		}
-	}
+	x := repotest.New(t, repo.Options{MaxUpload: 1 << 20})
+	dir, log, db, blobs, rs, as := x.Dir, x.Log, x.DB, x.Blobs, x.Repo, x.Auth
 	admin := acl.Principal{UserID: 1, Login: "admin", Role: acl.Admin}
 	n, err := rs.Mkdir(ctx, admin, "/Lecture")
 	if err != nil {

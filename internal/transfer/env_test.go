@@ -3,7 +3,7 @@ package transfer
 import (
 	"context"
 	"io"
-	"log/slog"
+	"notreasso/internal/testutil/repotest"
 	"os"
 	"path/filepath"
 	"testing"
@@ -12,7 +12,6 @@ import (
 	"notreasso/internal/acl"
 	"notreasso/internal/meta"
 	"notreasso/internal/repo"
-	blobfs "notreasso/storage/fs"
 )
 
 // env is a real repository (SQLite file, local blob store) in a temporary
@@ -27,33 +26,8 @@ type env struct {
 
 func newEnv(t testing.TB) *env {
 	t.Helper()
-	ctx := context.Background()
-	dir := t.TempDir()
-	db, err := meta.Open(ctx, filepath.Join(dir, "meta.db"), slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	bs, err := blobfs.New(filepath.Join(dir, "blobs"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	r, err := repo.New(db, bs, repo.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	e := &env{r: r, db: db, dir: dir}
-	for i, u := range []struct {
-		login string
-		role  acl.UserRole
-		p     *acl.Principal
-	}{{"admin", acl.Admin, &e.admin}, {"marie", acl.Member, &e.member}} {
-		if _, err := db.W.Exec(`INSERT INTO users (id, login, role, created_at) VALUES (?, ?, ?, 0)`, i+1, u.login, u.role); err != nil {
-			t.Fatal(err)
-		}
-		*u.p = acl.Principal{UserID: int64(i + 1), Login: u.login, Role: u.role}
-	}
-	return e
+	x := repotest.New(t, repo.Options{})
+	return &env{r: x.Repo, db: x.DB, dir: x.Dir, admin: x.Admin, member: x.Member}
 }
 
 func (e *env) read(t testing.TB, path string) string {

@@ -74,7 +74,7 @@ func TestExport(t *testing.T) {
 	if h := md["export"]; len(h) != 1 || h[0]["format"] != ExportFormat || h[0]["all_versions"] != true {
 		t.Errorf("header %v", h)
 	}
-	if len(md["user"]) != 2 || len(md["group"]) != 1 || md["group"][0]["members"].([]any)[0] != "marie" {
+	if len(md["user"]) != 3 || len(md["group"]) != 1 || md["group"][0]["members"].([]any)[0] != "marie" {
 		t.Errorf("users %v groups %v", md["user"], md["group"])
 	}
 	var pv, bureau map[string]any
