@@ -6,10 +6,9 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"io"
-	"log/slog"
 	"net"
 	"net/http"
-	"path/filepath"
+	"notreasso/internal/testutil/repotest"
 	"strings"
 	"sync"
 	"testing"
@@ -18,11 +17,8 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"notreasso/internal/acl"
-	"notreasso/internal/auth"
 	"notreasso/internal/dav"
-	"notreasso/internal/meta"
 	"notreasso/internal/repo"
-	blobfs "notreasso/storage/fs"
 )
 
 // env is the door on a real repository and accounts, served on loopback.
@@ -35,35 +31,12 @@ type env struct {
 	mu   sync.Mutex
 }
 
-const pw = "mot-de-passe-long"
+const pw = repotest.Password
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
-	ctx := context.Background()
-	dir := t.TempDir()
-	log := slog.New(slog.DiscardHandler)
-	db, err := meta.Open(ctx, filepath.Join(dir, "meta.db"), log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	bs, err := blobfs.New(filepath.Join(dir, "blobs"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	rs, err := repo.New(db, bs, repo.Options{MaxUpload: 1 << 20})
-	if err != nil {
-		t.Fatal(err)
-	}
-	as := auth.New(db, log)
-	for _, u := range []struct {
-		login string
-		role  acl.UserRole
-	}{{"admin", acl.Admin}, {"marie", acl.Member}} {
-		if _, err := as.CreateUser(ctx, 0, u.login, pw, u.role); err != nil {
-			t.Fatal(err)
-		}
-	}
+	x := repotest.New(t, repo.Options{MaxUpload: 1 << 20})
+	log, rs, as := x.Log, x.Repo, x.Auth
 	e := &env{t: t, repo: rs, now: time.Now()}
 	e.h = New(Options{Repo: rs, Auth: as, Passwords: as, Logger: log, Now: e.clock,
 		Drive: dav.New(dav.Options{Repo: rs, Auth: as, Logger: log})})
