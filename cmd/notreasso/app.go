@@ -41,7 +41,6 @@ func (a *app) Close() {
 	}
 	if a.db != nil {
 		a.db.Close()
-		a.log.Debug("database closed")
 	}
 	if a.unlock != nil {
 		a.unlock()

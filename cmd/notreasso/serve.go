@@ -30,7 +30,10 @@ func serveCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			defer a.Close()
+			defer func() {
+				a.Close()
+				a.log.Debug("database closed") // after every job stopped (TestSIGTERMJoinsBackgroundWork)
+			}()
 			return serve(ctx, a)
 		},
 	}
