@@ -80,9 +80,8 @@ func TestS3DownDuringUpload(t *testing.T) {
 	if st, _ := c.put("/existing.bin", old); st != 201 {
 		t.Fatalf("put existing: %d", st)
 	}
-	if st := status(t, srv.URL+"/readyz"); st != 200 {
-		t.Fatalf("readyz before: %d", st)
-	}
+	// A fresh server builds its (empty) search index first: ready soon.
+	waitReady(t, srv, 200, 30*time.Second)
 	const size = 64 << 20
 
 	seeds := map[string]uint64{"/big.bin": 7, "/existing.bin": 8} // different contents: no deduplication
