@@ -36,8 +36,8 @@ func TestWebUIPhoneAndDrive(t *testing.T) {
 	if !strings.Contains(u.text("#phone"), "Android") || !strings.Contains(u.text("#phone"), "iPhone") {
 		t.Errorf("no phone instructions: %q", u.text("#phone"))
 	}
-	if n := browser.Eval[int](u.b, `[...document.querySelectorAll('.cmd button[data-copy]')].filter(b => !b.hidden).length`); n != 4 {
-		t.Errorf("%d copy buttons for the 4 commands", n)
+	if n := browser.Eval[int](u.b, `[...document.querySelectorAll('.cmd button[data-copy]')].filter(b => !b.hidden).length`); n != 5 {
+		t.Errorf("%d copy buttons for the 5 commands (4 drive, 1 sync)", n)
 	}
 	u.b.Do("copy the rclone command", chromedp.Click(`button[data-copy="cmd-rclone"]`))
 	u.b.WaitFor("copied", `document.querySelector('button[data-copy="cmd-rclone"]').textContent.includes('Copié')`)
