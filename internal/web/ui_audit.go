@@ -173,6 +173,11 @@ func detailString(l *Locale, key string, v any) string {
 			if l.Has("urole." + x) {
 				return l.T("urole." + x)
 			}
+		case "kind": // a share link's
+			if x == repo.ShareDropBox {
+				return l.T("share.kind_dropbox")
+			}
+			return l.T("share.kind_viewer")
 		case "expires":
 			if at, err := time.Parse(time.RFC3339, x); err == nil {
 				return l.Date(at)
@@ -195,12 +200,19 @@ func detailString(l *Locale, key string, v any) string {
 		if key == "bytes" || key == "size" {
 			return l.Size(int64(x))
 		}
+		if key == "max_downloads" && x == 0 {
+			return "" // no limit: nothing to say
+		}
 		return strconv.FormatFloat(x, 'f', -1, 64)
 	case bool:
 		if x {
 			return l.T("audit.yes")
 		}
 		return l.T("audit.no")
+	case []any:
+		if key == "nodes" { // a collection's items, by id: how many
+			return strconv.Itoa(len(x))
+		}
 	case nil:
 		return ""
 	}
