@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"net/url"
 	"strings"
 	"testing"
 
@@ -18,6 +19,11 @@ var a11yPages = []struct{ path, shot string }{
 	{"/search?q=rapport", ""}, {"/search?q=introuvable-xyz", "search-none"}, {"/activity", ""}, {"/trash", ""}, {"/drive", ""},
 	{"/account", ""}, {"/admin", ""}, {"/collections", "collections"}, {"/collections/1", "collection"}, {"/tags/ag", "tag"},
 	{"/file/Bureau/absent.txt", "error"},
+	// The sharing and administration pages (TestShare… and TestUI…
+	// photograph them, but for a file's share panel).
+	{"/share/Bureau", ""}, {"/share/Bureau/rapport.pdf", "share-panel-file"},
+	{"/admin/users/lea", ""}, {"/admin/groups", ""}, {"/admin/groups/partenaires", ""},
+	{"/admin/audit", ""}, {"/retention/Bureau", ""},
 }
 
 // TestAccessibility runs axe-core (the npm package, injected into the page)
@@ -46,6 +52,33 @@ func TestAccessibility(t *testing.T) {
 	api.call("POST", "/api/v1/shares", map[string]any{"path": "/Bureau"}, &folderLink)
 	api.call("POST", "/api/v1/shares", map[string]any{"path": "/Bureau", "password": "mot de passe"}, &pwLink)
 	api.call("POST", "/api/v1/shares", map[string]any{"path": "/Bureau", "kind": "dropbox"}, &drop)
+	// An account, a group with a member and a grant, an app password and a
+	// password-reset link, through the pages' own forms.
+	adm := newBrowser(t, srv)
+	if st := adm.login("admin", server.AdminPassword); st != 200 {
+		t.Fatalf("login: %d", st)
+	}
+	for _, f := range []struct {
+		path string
+		v    url.Values
+	}{
+		{"/do/users", url.Values{"login": {"lea"}, "role": {"member"}, "display_name": {"Léa Martin"}, "password": {"un mot de passe"}}},
+		{"/do/admin/groups", url.Values{"name": {"partenaires"}}},
+		{"/do/admin/groups/members", url.Values{"group": {"partenaires"}, "login": {"lea"}}},
+		{"/do/admin/groups/grants", url.Values{"group": {"partenaires"}, "path": {"/Bureau"}, "role": {"viewer"}}},
+		{"/do/app-passwords", url.Values{"name": {"Téléphone"}}},
+		{"/do/admin/users/lea/reset", url.Values{}},
+	} {
+		if st, loc := adm.form(f.path, f.v); st != 303 || strings.Contains(loc, "err=") {
+			t.Fatalf("%s: %d %s", f.path, st, loc)
+		}
+	}
+	_, userPage, _ := adm.do("GET", "/admin/users/lea", nil, map[string]string{"Accept": "text/html"})
+	i := strings.Index(userPage, "/reset/")
+	if i < 0 {
+		t.Fatal("no reset link on the account's page")
+	}
+	resetToken := userPage[i+len("/reset/") : i+len("/reset/")+43]
 
 	for _, lang := range []string{"fr-FR,fr", "en"} {
 		b := browser.Start(t, browser.Options{AcceptLanguage: lang})
@@ -94,6 +127,7 @@ func TestAccessibility(t *testing.T) {
 			}
 			check("/s/"+l.tok, l.shot)
 		}
+		check("/reset/"+resetToken, "")
 		u.login("admin", server.AdminPassword)
 		pages := a11yPages
 		if lang == "en" {

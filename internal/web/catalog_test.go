@@ -96,7 +96,8 @@ func readCatalogues(t *testing.T) map[string]map[string]catMsg {
 type msgUse struct {
 	id     string
 	prefix bool
-	count  bool // called with a "Count": needs plural forms
+	suffix string // "prefix"+value+"suffix": what follows the value
+	count  bool   // called with a "Count": needs plural forms
 	where  string
 }
 
@@ -282,6 +283,12 @@ func goUses(t *testing.T) []msgUse {
 					} else if c, ok := e.(*ast.CallExpr); ok && isSel(c.Fun, "MessageID") {
 						u.id, u.prefix = eventMessage, true
 					} else if b, ok := e.(*ast.BinaryExpr); ok && b.Op == token.ADD {
+						if inner, ok := b.X.(*ast.BinaryExpr); ok && inner.Op == token.ADD {
+							// "prefix" + value + "suffix"
+							if suf, ok := strLit(b.Y); ok {
+								u.suffix, b = suf, inner
+							}
+						}
 						s, ok := strLit(b.X)
 						if !ok {
 							s = "?unresolvable"
@@ -581,6 +588,115 @@ func redirectKeys(t *testing.T, param string) []string {
 	return setKeys(set)
 }
 
+// journalDetails is every detail key the code writes with a journal entry
+// (what the audit log lists as « label: value »): the keys of the string
+// maps and the indexes of details[…] = … in repo's journal and auth's audit
+// and in the functions that call them; a closure's parameter used as the
+// key (set("email", …)) is completed with its callers' literals.
+func journalDetails(t *testing.T) []string {
+	t.Helper()
+	set := map[string]bool{}
+	for _, dir := range []string{"../repo", "../auth"} {
+		_, files := goFiles(t, dir)
+		for _, f := range files {
+			for _, d := range f.Decls {
+				fn, _ := d.(*ast.FuncDecl)
+				if fn == nil || fn.Body == nil {
+					continue
+				}
+				journals := fn.Name.Name == "journal" || fn.Name.Name == "audit"
+				ast.Inspect(fn.Body, func(n ast.Node) bool {
+					if c, ok := n.(*ast.CallExpr); ok && (isSel(c.Fun, "journal") || isSel(c.Fun, "audit")) {
+						journals = true
+					}
+					return true
+				})
+				if !journals {
+					continue
+				}
+				keys := func(e ast.Expr) {
+					vals := literalValues(e, fn, files)
+					if id, ok := e.(*ast.Ident); ok && len(vals) == 0 {
+						vals = closureArgs(fn, id.Name)
+					}
+					for _, v := range vals {
+						set[v] = true
+					}
+				}
+				ast.Inspect(fn.Body, func(n ast.Node) bool {
+					switch n := n.(type) {
+					case *ast.CompositeLit:
+						mt, ok := n.Type.(*ast.MapType)
+						if !ok {
+							return true
+						}
+						if k, _ := mt.Key.(*ast.Ident); k == nil || k.Name != "string" {
+							return true
+						}
+						for _, el := range n.Elts {
+							if kv, ok := el.(*ast.KeyValueExpr); ok {
+								keys(kv.Key)
+							}
+						}
+					case *ast.AssignStmt:
+						for _, l := range n.Lhs {
+							if ix, ok := l.(*ast.IndexExpr); ok {
+								if m, ok := ix.X.(*ast.Ident); ok && (m.Name == "details" || m.Name == "changed") {
+									keys(ix.Index)
+								}
+							}
+						}
+					}
+					return true
+				})
+			}
+		}
+	}
+	for _, k := range []string{"path", "login", "display_name", "rename"} {
+		if !set[k] {
+			t.Fatalf("journal details miss %q (%v): the source scan is broken", k, setKeys(set))
+		}
+	}
+	return setKeys(set)
+}
+
+// closureArgs: name is a parameter of a function literal assigned to a
+// variable in fn; the literal values it is called with there.
+func closureArgs(fn *ast.FuncDecl, name string) []string {
+	var out []string
+	ast.Inspect(fn.Body, func(n ast.Node) bool {
+		as, ok := n.(*ast.AssignStmt)
+		if !ok || len(as.Lhs) != 1 || len(as.Rhs) != 1 {
+			return true
+		}
+		lit, ok := as.Rhs[0].(*ast.FuncLit)
+		v, ok2 := as.Lhs[0].(*ast.Ident)
+		if !ok || !ok2 {
+			return true
+		}
+		pos := 0
+		for _, fld := range lit.Type.Params.List {
+			for _, pn := range fld.Names {
+				if pn.Name == name {
+					ast.Inspect(fn.Body, func(n ast.Node) bool {
+						if c, ok := n.(*ast.CallExpr); ok && len(c.Args) > pos {
+							if f, ok := c.Fun.(*ast.Ident); ok && f.Name == v.Name {
+								if s, ok := strLit(c.Args[pos]); ok {
+									out = append(out, s)
+								}
+							}
+						}
+						return true
+					})
+				}
+				pos++
+			}
+		}
+		return true
+	})
+	return out
+}
+
 // groupableActions reads repo's groupable map (unexported) from its source.
 func groupableActions(t *testing.T) []string {
 	t.Helper()
@@ -613,16 +729,6 @@ func setKeys(m map[string]bool) []string {
 	}
 	sort.Strings(out)
 	return out
-}
-
-// untaught are the prefixes (and, keyed by file, the computed ids) of the
-// pages that landed with the administration and sharing work, whose values
-// dynamicIDs does not know yet: they are not checked. Any other prefix or
-// computed id fails the test until it is taught.
-var untaught = map[string]bool{
-	"audit.k_": true, "audit.": true, "audit.d_": true, "audit.p_": true, "ret.f_": true, "ret.s_": true,
-	"share.role_help.": true, "share.use.": true, "sharepage.": true,
-	"ui_audit.go": true, "ui_retention.go": true, "ui_share.go": true,
 }
 
 // dynamicIDs completes a prefix with every value the code can give it.
@@ -665,10 +771,38 @@ func dynamicIDs(t *testing.T, prefix string) ([]string, error) {
 		vals = extractStates
 	case "err.name_msg_":
 		vals = nameRules(t)
-	default:
-		if _, ok := untaught[prefix]; ok {
-			return nil, nil
+	case "audit.k_":
+		vals = auditKinds
+	case "audit.":
+		acts := journalActions(t)
+		for _, a := range auditWorded {
+			if !slices.Contains(acts, a) {
+				return nil, fmt.Errorf("auditWorded has %q, which nothing journals", a)
+			}
 		}
+		vals = auditWorded
+	case "audit.d_":
+		for _, k := range journalDetails(t) {
+			if !slices.Contains(auditHidden, k) {
+				vals = append(vals, k)
+			}
+		}
+	case "ret.f_":
+		vals = ageFields
+	case "ret.s_":
+		vals = retentionSteps
+	case "share.role_help.":
+		vals = grantRoles
+	case "share.use.":
+		// The share panel's history: the share_… actions (repo.ShareHistory).
+		for _, a := range journalActions(t) {
+			if strings.HasPrefix(a, "share_") {
+				vals = append(vals, a)
+			}
+		}
+	case "sharepage.":
+		vals = sharePageKeys
+	default:
 		return nil, fmt.Errorf("message prefix %q: teach dynamicIDs where its values come from", prefix)
 	}
 	out := make([]string, len(vals))
@@ -702,9 +836,6 @@ func TestMessageCatalogue(t *testing.T) {
 	}
 	needed := map[string]need{}
 	for _, u := range uses {
-		if strings.HasPrefix(u.id, "?") && untaught[strings.Split(filepath.Base(u.where), ":")[0]] {
-			continue
-		}
 		if strings.HasPrefix(u.id, "?") {
 			t.Errorf("%s: a message id the test cannot resolve (%s): use a literal or \"prefix\"+value", u.where, u.id[1:])
 			continue
@@ -715,6 +846,9 @@ func TestMessageCatalogue(t *testing.T) {
 			if ids, err = dynamicIDs(t, u.id); err != nil {
 				t.Errorf("%s: %v", u.where, err)
 				continue
+			}
+			for i := range ids {
+				ids[i] += u.suffix
 			}
 		}
 		for _, id := range ids {

@@ -22,6 +22,23 @@ const auditPage = 50
 // auditKinds are the journal categories the filter offers (repo.Journal).
 var auditKinds = []string{"accounts", "grants", "shares", "files"}
 
+// auditWorded are the journal actions the audit log says in its own words
+// (audit.ACTION, from the administrator's side); the others read as on
+// /activity (act.ACTION).
+var auditWorded = []string{
+	"user_add", "user_update", "user_passwd", "user_logout_all", "user_reset_link", "user_reset_done",
+	"app_password_add", "app_password_revoke",
+	"group_add", "group_rename", "group_delete", "group_member_add", "group_member_remove",
+	"grant_add", "grant_remove",
+	"share_create", "share_revoke", "share_view", "share_download", "share_upload", "share_denied",
+	"retention_rule", "purge_trash", "purge_versions", "set_props", "repair",
+}
+
+// auditHidden are journal details that mean nothing to a reader (internal
+// ids, content hashes): the audit log leaves them out. Every other detail
+// is shown with its label, audit.d_KEY.
+var auditHidden = []string{"ids", "by", "blob", "id", "link", "node", "collection", "holder"}
+
 type auditLine struct {
 	Seq    int64
 	At     time.Time
@@ -112,11 +129,16 @@ func describeEntry(l *Locale, e repo.Entry) auditLine {
 	}
 	kv = append(kv, "Action", e.Action)
 	used := map[string]bool{}
-	text := l.T("audit."+e.Action, kv...)
-	if text == "audit."+e.Action {
-		if text = l.T("act."+e.Action, kv...); text == "act."+e.Action {
-			text = e.Action
-		}
+	// The activity feed's words, unless the audit log has its own (said
+	// from the administrator's side: « a créé le compte marie »).
+	// An action the catalogue does not know (a row from another version)
+	// shows as its name: TestMessageCatalogue checks the code's own.
+	text := e.Action
+	switch {
+	case slices.Contains(auditWorded, e.Action):
+		text = l.T("audit."+e.Action, kv...)
+	case l.Has("act." + e.Action):
+		text = l.T("act."+e.Action, kv...)
 	}
 	for k, v := range data {
 		if v != "" && strings.Contains(text, v) {
@@ -125,12 +147,12 @@ func describeEntry(l *Locale, e repo.Entry) auditLine {
 	}
 	var extra []string
 	for _, k := range sortedKeys(data) {
-		if used[k] || data[k] == "" || k == "ids" || k == "by" {
+		if used[k] || data[k] == "" || slices.Contains(auditHidden, k) {
 			continue
 		}
-		label := l.T("audit.d_" + k)
-		if label == "audit.d_"+k {
-			label = k
+		label := k // a detail from another version
+		if l.Has("audit.d_" + k) {
+			label = l.T("audit.d_" + k)
 		}
 		extra = append(extra, label+": "+data[k])
 	}
@@ -145,11 +167,17 @@ func detailString(l *Locale, key string, v any) string {
 		switch key {
 		case "role", "previous":
 			// Folder roles (viewer…) or account roles (member…).
-			for _, id := range []string{"role." + x, "urole." + x} {
-				if t := l.T(id); t != id {
-					return t
-				}
+			if l.Has("role." + x) {
+				return l.T("role." + x)
 			}
+			if l.Has("urole." + x) {
+				return l.T("urole." + x)
+			}
+		case "kind": // a share link's
+			if x == repo.ShareDropBox {
+				return l.T("share.kind_dropbox")
+			}
+			return l.T("share.kind_viewer")
 		case "expires":
 			if at, err := time.Parse(time.RFC3339, x); err == nil {
 				return l.Date(at)
@@ -161,8 +189,10 @@ func detailString(l *Locale, key string, v any) string {
 				return l.T("audit.p_user", "Name", name)
 			case "group":
 				return l.T("audit.p_group", "Name", name)
-			case "members", "public":
-				return l.T("audit.p_" + kind)
+			case "members":
+				return l.T("audit.p_members")
+			case "public":
+				return l.T("audit.p_public")
 			}
 		}
 		return x
@@ -170,12 +200,19 @@ func detailString(l *Locale, key string, v any) string {
 		if key == "bytes" || key == "size" {
 			return l.Size(int64(x))
 		}
+		if key == "max_downloads" && x == 0 {
+			return "" // no limit: nothing to say
+		}
 		return strconv.FormatFloat(x, 'f', -1, 64)
 	case bool:
 		if x {
 			return l.T("audit.yes")
 		}
 		return l.T("audit.no")
+	case []any:
+		if key == "nodes" { // a collection's items, by id: how many
+			return strconv.Itoa(len(x))
+		}
 	case nil:
 		return ""
 	}

@@ -31,6 +31,10 @@ func TestDescribeEntry(t *testing.T) {
 		{fr, repo.Entry{Action: "user_update", Details: map[string]any{"login": "paul", "disabled": true}},
 			"a modifié le compte paul", "désactivé: oui"},
 		{fr, repo.Entry{Action: "mkdir", Details: map[string]any{"path": "/A"}}, "a créé le dossier /A", ""},
+		{fr, repo.Entry{Action: "share_create", Details: map[string]any{"path": "/Bureau", "kind": "dropbox", "max_downloads": 0.0, "password": false}},
+			"a créé un lien de partage vers /Bureau", "type de lien: Dépôt de fichiers · protégé par mot de passe: non"},
+		{en, repo.Entry{Action: "collection_items", Details: map[string]any{"collection": 3.0, "nodes": []any{4.0, 5.0}}},
+			"changed the items of a collection", "items: 2"},
 		{en, repo.Entry{Action: "something_new", Details: map[string]any{"x": 3.0}}, "something_new", "x: 3"},
 	}
 	for _, tt := range tests {

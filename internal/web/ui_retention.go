@@ -37,6 +37,14 @@ type retentionData struct {
 	Form      policyJSON
 }
 
+// ageFields are the age limits of the rule form, in order, each labelled
+// ret.f_NAME.
+var ageFields = []string{"every_for", "hourly_for", "daily_for", "weekly_for"}
+
+// retentionSteps are the thinning steps after « every version », in order,
+// each said by ret.s_STEP (or ret.s_STEP_forever).
+var retentionSteps = []string{"hourly", "daily", "weekly"}
+
 // ageField is one age limit of the rule form.
 type ageField struct {
 	Name, Value string
@@ -98,10 +106,9 @@ func (s *Server) retentionPage(c *fiber.Ctx) error {
 		def := toPolicyJSON(s.repo.DefaultRetention(), "")
 		d.Form.EveryFor, d.Form.HourlyFor, d.Form.DailyFor, d.Form.WeeklyFor = def.EveryFor, def.HourlyFor, def.DailyFor, def.WeeklyFor
 	}
-	for _, f := range []ageField{{Name: "every_for", Value: d.Form.EveryFor}, {Name: "hourly_for", Value: d.Form.HourlyFor},
-		{Name: "daily_for", Value: d.Form.DailyFor}, {Name: "weekly_for", Value: d.Form.WeeklyFor}} {
-		f.Choices = ageChoices(pg.L, f.Value)
-		d.Fields = append(d.Fields, f)
+	values := map[string]string{"every_for": d.Form.EveryFor, "hourly_for": d.Form.HourlyFor, "daily_for": d.Form.DailyFor, "weekly_for": d.Form.WeeklyFor}
+	for _, name := range ageFields {
+		d.Fields = append(d.Fields, ageField{Name: name, Value: values[name], Choices: ageChoices(pg.L, values[name])})
 	}
 	pg.Data = d
 	return s.render(c, fiber.StatusOK, "retention", pg)
@@ -171,19 +178,18 @@ func policySummary(l *Locale, p retention.Policy) string {
 		parts = append(parts, l.T("ret.s_every", "Age", ageWords(l, p.EveryFor)))
 		reached = p.EveryFor
 	}
-	for _, st := range []struct {
-		limit time.Duration
-		what  string
-	}{{p.HourlyFor, "hourly"}, {p.DailyFor, "daily"}, {p.WeeklyFor, "weekly"}} {
-		if st.limit <= reached {
+	limits := map[string]time.Duration{"hourly": p.HourlyFor, "daily": p.DailyFor, "weekly": p.WeeklyFor}
+	for _, what := range retentionSteps {
+		limit := limits[what]
+		if limit <= reached {
 			continue
 		}
-		if st.limit == retention.Forever {
-			parts = append(parts, l.T("ret.s_"+st.what+"_forever"))
+		if limit == retention.Forever {
+			parts = append(parts, l.T("ret.s_"+what+"_forever"))
 		} else {
-			parts = append(parts, l.T("ret.s_"+st.what, "Age", ageWords(l, st.limit)))
+			parts = append(parts, l.T("ret.s_"+what, "Age", ageWords(l, limit)))
 		}
-		reached = st.limit
+		reached = limit
 	}
 	if reached != retention.Forever {
 		parts = append(parts, l.T("ret.s_nothing_older"))

@@ -113,7 +113,7 @@ func (s *Server) sharePanel(c *fiber.Ctx) error {
 	}
 	pg := s.newPage(c, "browse")
 	d := sharePanelData{Node: n, Crumbs: crumbsOf(n.Path), Manager: n.Role >= acl.Manager, Admin: who.IsAdmin(),
-		Roles: []string{"viewer", "editor", "manager"}}
+		Roles: grantRoles}
 	if d.Why, err = s.repo.Explain(ctx, who, who, n.Path); err != nil {
 		return err
 	}
@@ -342,21 +342,27 @@ func byline(l *Locale, login string, dropped bool, sender string) string {
 // marks are the small icons after a name in a listing, each with its
 // words for screen readers and as a tooltip: restricted, public, shared by
 // link, and a way to the share panel for those who manage the node.
+// grantRoles are the folder roles the share panel offers, each with its
+// role.ROLE name and share.role_help.ROLE words.
+var grantRoles = []string{"viewer", "editor", "manager"}
+
 func (v *views) marks(l *Locale, n repo.Node, all map[int64]repo.Marks) template.HTML {
 	m := all[n.ID]
 	var b strings.Builder
-	add := func(icon, key string) {
-		label := template.HTMLEscapeString(l.T(key))
+	// label is already in words: l.T with a literal id at each call, so
+	// the catalogue test sees every id.
+	add := func(icon, label string) {
+		label = template.HTMLEscapeString(label)
 		fmt.Fprintf(&b, `<span class="mark" title="%s">%s<span class="vh">%s</span></span>`, label, v.icon(icon), label)
 	}
 	if n.Restricted {
-		add("i-lock", "mark.restricted")
+		add("i-lock", l.T("mark.restricted"))
 	}
 	if m.Public {
-		add("i-globe", "mark.public")
+		add("i-globe", l.T("mark.public"))
 	}
 	if m.Linked {
-		add("i-link", "mark.linked")
+		add("i-link", l.T("mark.linked"))
 	}
 	if n.Role >= acl.Manager {
 		label := template.HTMLEscapeString(l.T("share.open_named", "Name", n.Name))
