@@ -4,6 +4,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"notreasso/internal/testutil/tier"
 	"regexp"
 	"strings"
 	"testing"
@@ -209,9 +210,7 @@ func download(t *testing.T, c *client, path string) string {
 // WebDAV says so; an administrator's « Déverrouiller » removes the lock,
 // after which a change through the page works.
 func TestLockUI(t *testing.T) {
-	if !browser.Available() {
-		t.Skip("no Chromium")
-	}
+	tier.Tool(t, browser.ExecPath, "chromium")
 	wd := newWorld(t, server.Options{})
 	wd.mustCall(200, "PATCH", "/api/v1/admin/users/marie", map[string]any{"display_name": "Marie"})
 	wd.mustCall(201, "POST", "/api/v1/folders/Asso", nil)

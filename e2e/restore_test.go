@@ -9,8 +9,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"notreasso/internal/testutil/tier"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -26,10 +26,7 @@ import (
 // manifest) is cut at the size the manifest records, and refused at once
 // when that size is more than the disk has free.
 func TestRestoreRefusesGzipBomb(t *testing.T) {
-	prlimit, err := exec.LookPath("prlimit")
-	if err != nil {
-		t.Skip("prlimit (util-linux) is needed to bound the restore's file sizes")
-	}
+	prlimit := tier.Tool(t, "prlimit", "util-linux")
 	srv := server.Start(t, server.Options{})
 	srv.Stop()
 	if err := os.RemoveAll(srv.Data); err != nil {
