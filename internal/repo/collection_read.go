@@ -45,22 +45,9 @@ func (s *Service) Collections(ctx context.Context, p acl.Principal) ([]Collectio
 	if p.UserID == 0 && !p.System {
 		return nil, nil
 	}
-	rows, err := s.db.R.QueryContext(ctx, `SELECT id FROM collections ORDER BY title, id`)
+	ids, err := queryIDs(ctx, s.db.R, `SELECT id FROM collections ORDER BY title, id`)
 	if err != nil {
 		return nil, fmt.Errorf("list collections: %w", err)
-	}
-	var ids []int64
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			rows.Close()
-			return nil, err
-		}
-		ids = append(ids, id)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, err
 	}
 	var out []Collection
 	for _, id := range ids {

@@ -563,3 +563,22 @@ func (s *Service) CleanupSpool() error {
 	}
 	return nil
 }
+
+// queryIDs runs a query that selects one integer column and returns it,
+// all rows read before the caller runs other queries on the same handle.
+func queryIDs(ctx context.Context, q querier, query string, args ...any) ([]int64, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
+}

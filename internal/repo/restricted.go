@@ -150,22 +150,9 @@ func (s *Service) hiddenRestricted(ctx context.Context, p acl.Principal) ([]any,
 	if p.IsAdmin() {
 		return nil, nil
 	}
-	rows, err := s.db.R.QueryContext(ctx, `SELECT id FROM nodes WHERE restricted <> 0 AND deleted_at IS NULL`)
+	ids, err := queryIDs(ctx, s.db.R, `SELECT id FROM nodes WHERE restricted <> 0 AND deleted_at IS NULL`)
 	if err != nil {
 		return nil, fmt.Errorf("load restricted folders: %w", err)
-	}
-	var ids []int64
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			rows.Close()
-			return nil, err
-		}
-		ids = append(ids, id)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, err
 	}
 	var hidden []any
 	for _, id := range ids {

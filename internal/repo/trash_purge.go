@@ -70,22 +70,9 @@ func (s *Service) EmptyTrash(ctx context.Context, p acl.Principal, olderThan tim
 		q += ` AND deleted_at < ?`
 		args = append(args, olderThan.UnixNano())
 	}
-	rows, err := s.db.R.QueryContext(ctx, q+` ORDER BY deleted_at`, args...)
+	ids, err := queryIDs(ctx, s.db.R, q+` ORDER BY deleted_at`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("list trash: %w", err)
-	}
-	var ids []int64
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			rows.Close()
-			return nil, err
-		}
-		ids = append(ids, id)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, err
 	}
 	var out []TrashPurge
 	for _, id := range ids {
