@@ -42,7 +42,7 @@ func (x *Indexer) ensureText(ctx context.Context, n repo.IndexNode, e repo.Extra
 	e = repo.Extraction{Blob: n.Hash}
 	if !extract.Supported(n.Mime, n.Name) {
 		e.Status, e.Reason = string(extract.StatusUnsupported), "no extractor for "+n.Mime
-		return e, x.repo.PutExtraction(ctx, e)
+		return e, x.repo.Index.PutExtraction(ctx, e)
 	}
 	res, chars, err := x.extract(ctx, n)
 	if err != nil {
@@ -61,7 +61,7 @@ func (x *Indexer) ensureText(ctx context.Context, n repo.IndexNode, e repo.Extra
 		// stands (a write per document would slow a rebuild by a tenth).
 		return prev, nil
 	}
-	return e, x.repo.PutExtraction(ctx, e)
+	return e, x.repo.Index.PutExtraction(ctx, e)
 }
 
 // sameExtraction reports whether two records of one blob say the same.
@@ -103,7 +103,7 @@ func (x *Indexer) extract(ctx context.Context, n repo.IndexNode) (extract.Result
 // localCopy gives a file path holding the blob: the blob itself for the
 // local store, a temporary download otherwise.
 func (x *Indexer) localCopy(ctx context.Context, hash string) (string, func(), error) {
-	content := x.repo.Content()
+	content := x.repo.Index.Content()
 	if p, ok := content.LocalPath(hash); ok {
 		return p, func() {}, nil
 	}

@@ -99,19 +99,19 @@ func Open(ctx context.Context, r *repo.Service, o Options) (*Indexer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open search index: %w", err)
 	}
-	v, err := r.WorkerState(ctx, cursorKey)
+	v, err := r.Index.WorkerState(ctx, cursorKey)
 	if err != nil {
 		x.ix.Close()
 		return nil, err
 	}
 	cur, _ := strconv.ParseInt(v, 10, 64)
-	pending, err := r.WorkerState(ctx, rebuildKey)
+	pending, err := r.Index.WorkerState(ctx, rebuildKey)
 	if err != nil {
 		x.ix.Close()
 		return nil, err
 	}
 	if x.ix.NeedsRebuild() || pending == "1" {
-		if err := r.SetWorkerState(ctx, rebuildKey, "1"); err != nil {
+		if err := r.Index.SetWorkerState(ctx, rebuildKey, "1"); err != nil {
 			x.ix.Close()
 			return nil, err
 		}
@@ -134,7 +134,7 @@ func (x *Indexer) textSource(ctx context.Context, id string) (io.ReadCloser, err
 	if err != nil {
 		return nil, os.ErrNotExist
 	}
-	hash, err := x.repo.CurrentBlob(ctx, nid)
+	hash, err := x.repo.Index.CurrentBlob(ctx, nid)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", os.ErrNotExist, err)
 	}
@@ -173,7 +173,7 @@ func (x *Indexer) Search(ctx context.Context, p acl.Principal, q search.Query) (
 // access is what p may read, as the index's permission filter takes it:
 // granted roots and, below them, the restricted folders p may not open.
 func (x *Indexer) access(ctx context.Context, p acl.Principal) (search.Access, error) {
-	all, roots, cuts, err := x.repo.ReadableRoots(ctx, p)
+	all, roots, cuts, err := x.repo.Index.ReadableRoots(ctx, p)
 	if err != nil {
 		return search.Access{}, err
 	}
@@ -271,7 +271,7 @@ const (
 
 // step applies the next journal entries; it returns how many it consumed.
 func (x *Indexer) step(ctx context.Context) (int, error) {
-	head, err := x.repo.LastJournalSeq(ctx)
+	head, err := x.repo.Index.LastJournalSeq(ctx)
 	if err != nil {
 		return 0, err
 	}
@@ -279,7 +279,7 @@ func (x *Indexer) step(ctx context.Context) (int, error) {
 	if x.metrics.Lag != nil {
 		x.metrics.Lag(x.Lag())
 	}
-	entries, err := x.repo.JournalSince(ctx, x.cursor.Load(), 2000)
+	entries, err := x.repo.Index.JournalSince(ctx, x.cursor.Load(), 2000)
 	if err != nil || len(entries) == 0 {
 		return 0, err
 	}
@@ -306,7 +306,7 @@ func (x *Indexer) step(ctx context.Context) (int, error) {
 		return 0, err
 	}
 	last := entries[len(entries)-1].Seq
-	if err := x.repo.SetWorkerState(ctx, cursorKey, strconv.FormatInt(last, 10)); err != nil {
+	if err := x.repo.Index.SetWorkerState(ctx, cursorKey, strconv.FormatInt(last, 10)); err != nil {
 		return 0, err
 	}
 	x.cursor.Store(last)
@@ -342,7 +342,7 @@ type batch struct {
 }
 
 func (b *batch) addNode(ctx context.Context, id int64) error {
-	files, gone, err := b.x.repo.IndexFiles(ctx, id)
+	files, gone, err := b.x.repo.Index.IndexFiles(ctx, id)
 	if err != nil {
 		return fmt.Errorf("index node %d: %w", id, err)
 	}
@@ -353,7 +353,7 @@ func (b *batch) addNode(ctx context.Context, id int64) error {
 		var e repo.Extraction
 		var ok bool
 		if f.Hash != "" {
-			if e, ok, err = b.x.repo.GetExtraction(ctx, f.Hash); err != nil {
+			if e, ok, err = b.x.repo.Index.GetExtraction(ctx, f.Hash); err != nil {
 				return err
 			}
 		}
@@ -448,7 +448,7 @@ func (x *Indexer) Rebuild(ctx context.Context, progress func(done int)) error {
 	}
 	defer rb.Abort()
 	defer relaxGC(x.heap, x.log)()
-	from, err := x.repo.LastJournalSeq(ctx)
+	from, err := x.repo.Index.LastJournalSeq(ctx)
 	if err != nil {
 		return err
 	}
@@ -459,14 +459,14 @@ func (x *Indexer) Rebuild(ctx context.Context, progress func(done int)) error {
 	}
 	b := &batch{x: x, apply: func(ctx context.Context, docs []search.Document, _ []string) error { return rb.Add(ctx, docs) }}
 	defer b.wait()
-	err = x.repo.AllIndexFiles(ctx, batchDocs, func(files []repo.IndexNode) error {
+	err = x.repo.Index.AllIndexFiles(ctx, batchDocs, func(files []repo.IndexNode) error {
 		hashes := make([]string, 0, len(files))
 		for _, f := range files {
 			if f.Hash != "" {
 				hashes = append(hashes, f.Hash)
 			}
 		}
-		records, err := x.repo.GetExtractions(ctx, hashes)
+		records, err := x.repo.Index.GetExtractions(ctx, hashes)
 		if err != nil {
 			return err
 		}
@@ -494,15 +494,15 @@ func (x *Indexer) Rebuild(ctx context.Context, progress func(done int)) error {
 		return err
 	}
 	x.cursor.Store(from)
-	if err := x.repo.SetWorkerState(ctx, cursorKey, strconv.FormatInt(from, 10)); err != nil {
+	if err := x.repo.Index.SetWorkerState(ctx, cursorKey, strconv.FormatInt(from, 10)); err != nil {
 		return err
 	}
-	return x.repo.SetWorkerState(ctx, rebuildKey, "")
+	return x.repo.Index.SetWorkerState(ctx, rebuildKey, "")
 }
 
 // FileCount returns how many files a rebuild will visit.
 func (x *Indexer) FileCount(ctx context.Context) (int, error) {
 	n := 0
-	err := x.repo.AllFileIDs(ctx, func(int64) error { n++; return nil })
+	err := x.repo.Index.AllFileIDs(ctx, func(int64) error { n++; return nil })
 	return n, err
 }

@@ -51,7 +51,7 @@ journals each repair. It is safe while the server runs.`,
 					return exitError{2, err.Error()}
 				}
 			}
-			rep, err := a.repo.Check(ctx, o)
+			rep, err := a.repo.Maintenance.Check(ctx, o)
 			if err != nil {
 				return exitError{2, fmt.Sprintf("check: %v", err)}
 			}

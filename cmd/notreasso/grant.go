@@ -27,7 +27,7 @@ func grantCmd() *cobra.Command {
 			if err != nil {
 				return "", err
 			}
-			g, err := a.repo.Grant(cmd.Context(), repo.System, args[0], to, role)
+			g, err := a.repo.Access.Grant(cmd.Context(), repo.System, args[0], to, role)
 			return fmt.Sprintf("%s is %s on %s", g.Grantee, g.Role, g.Path), err
 		})
 	remove := groupAction("remove PATH PRINCIPAL [ROLE]", "Remove the grant to PRINCIPAL on PATH (grants on folders above stay)", 0,
@@ -36,7 +36,7 @@ func grantCmd() *cobra.Command {
 			if err != nil {
 				return "", err
 			}
-			return fmt.Sprintf("removed the grant to %s on %s", to, args[0]), a.repo.Revoke(cmd.Context(), repo.System, args[0], to)
+			return fmt.Sprintf("removed the grant to %s on %s", to, args[0]), a.repo.Access.Revoke(cmd.Context(), repo.System, args[0], to)
 		})
 	remove.Args = cobra.RangeArgs(2, 3) // ROLE is accepted, for symmetry with add, and ignored
 	add.Long, remove.Long = principalHelp, principalHelp
@@ -50,7 +50,7 @@ func grantListCmd() *cobra.Command {
 		Short: "List the grants that apply on PATH, inherited ones included",
 		Args:  cobra.ExactArgs(1),
 		RunE: withApp(func(cmd *cobra.Command, args []string, a *app) error {
-			_, gs, err := a.repo.Grants(cmd.Context(), repo.System, args[0])
+			_, gs, err := a.repo.Access.Grants(cmd.Context(), repo.System, args[0])
 			if err != nil {
 				return err
 			}

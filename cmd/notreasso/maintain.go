@@ -55,14 +55,14 @@ func runPurge(ctx context.Context, a *app) error {
 	start := time.Now()
 	expiry, _ := a.cfg.TrashExpiry() // validated at load
 	if expiry != retention.Forever {
-		items, err := a.repo.EmptyTrash(ctx, repo.System, time.Now().Add(-expiry))
+		items, err := a.repo.History.EmptyTrash(ctx, repo.System, time.Now().Add(-expiry))
 		if err != nil {
 			return fmt.Errorf("scheduled trash expiry: %w", err)
 		} else if len(items) > 0 {
 			a.log.Info("trash items expired", "items", len(items), "expiry", retention.FormatAge(expiry))
 		}
 	}
-	rep, err := a.repo.PurgeVersions(ctx, repo.System, repo.PurgeOptions{})
+	rep, err := a.repo.History.PurgeVersions(ctx, repo.System, repo.PurgeOptions{})
 	if err != nil {
 		return fmt.Errorf("scheduled version purge: %w", err)
 	}
@@ -73,7 +73,7 @@ func runPurge(ctx context.Context, a *app) error {
 
 func runGC(ctx context.Context, a *app) error {
 	start := time.Now()
-	rep, err := a.repo.CollectGarbage(ctx, repo.System, repo.GCOptions{Grace: a.cfg.GC.Grace})
+	rep, err := a.repo.Maintenance.CollectGarbage(ctx, repo.System, repo.GCOptions{Grace: a.cfg.GC.Grace})
 	if errors.Is(err, repo.ErrUnavailable) {
 		// Another process (a `notreasso gc` beside the server) holds the
 		// maintenance lock: not a failure, the next run will do it.

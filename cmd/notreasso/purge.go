@@ -43,13 +43,13 @@ freed by the next sweep (notreasso gc).`,
 				default:
 					before = time.Now().Add(-expiry)
 				}
-				items, err := a.repo.EmptyTrash(ctx, repo.System, before)
+				items, err := a.repo.History.EmptyTrash(ctx, repo.System, before)
 				if err != nil {
 					return err
 				}
 				printTrashPurge(out, items, emptyTrash, retention.FormatAge(expiry))
 			}
-			rep, err := a.repo.PurgeVersions(ctx, repo.System, repo.PurgeOptions{DryRun: dryRun, Path: path})
+			rep, err := a.repo.History.PurgeVersions(ctx, repo.System, repo.PurgeOptions{DryRun: dryRun, Path: path})
 			if err != nil {
 				return err
 			}
@@ -109,7 +109,7 @@ so and stops.`,
 			if !cmd.Flags().Changed("grace") {
 				grace = a.cfg.GC.Grace
 			}
-			rep, err := a.repo.CollectGarbage(cmd.Context(), repo.System, repo.GCOptions{Grace: grace, DryRun: dryRun})
+			rep, err := a.repo.Maintenance.CollectGarbage(cmd.Context(), repo.System, repo.GCOptions{Grace: grace, DryRun: dryRun})
 			if err != nil {
 				return err
 			}

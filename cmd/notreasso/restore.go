@@ -121,7 +121,7 @@ func afterRestoreSteps(ctx context.Context, cmd *cobra.Command, cfg config.Confi
 	if err != nil {
 		return err
 	}
-	rep, err := a.repo.Check(ctx, repo.CheckOptions{Quick: true})
+	rep, err := a.repo.Maintenance.Check(ctx, repo.CheckOptions{Quick: true})
 	a.Close()
 	if err != nil {
 		return err

@@ -36,13 +36,13 @@ func retentionListCmd(as *string) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			rules, err := a.repo.RetentionRules(cmd.Context(), p)
+			rules, err := a.repo.History.RetentionRules(cmd.Context(), p)
 			if err != nil {
 				return err
 			}
 			w := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
 			fmt.Fprintln(w, "FOLDER\tRULE\tNOTE\tSET BY")
-			fmt.Fprintf(w, "(default)\t%s\t\t\n", a.repo.DefaultRetention())
+			fmt.Fprintf(w, "(default)\t%s\t\t\n", a.repo.History.DefaultRetention())
 			for _, r := range rules {
 				fmt.Fprintf(w, "%s\t%s\t%s\t%s %s\n", r.Path, r.Policy, r.Note, r.UpdatedBy, r.UpdatedAt.Format("2006-01-02"))
 			}
@@ -61,7 +61,7 @@ func retentionShowCmd(as *string) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			eff, _, err := a.repo.Retention(cmd.Context(), p, args[0])
+			eff, _, err := a.repo.History.Retention(cmd.Context(), p, args[0])
 			if err != nil {
 				return err
 			}
@@ -99,7 +99,7 @@ func retentionSetCmd(as *string) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			pol := a.repo.DefaultRetention()
+			pol := a.repo.History.DefaultRetention()
 			switch {
 			case keepAll && keepLast > 0:
 				return fmt.Errorf("--keep-all and --keep-last exclude each other")
@@ -124,7 +124,7 @@ func retentionSetCmd(as *string) *cobra.Command {
 					}
 				}
 			}
-			eff, err := a.repo.SetRetention(cmd.Context(), p, args[0], pol, note)
+			eff, err := a.repo.History.SetRetention(cmd.Context(), p, args[0], pol, note)
 			if err != nil {
 				return err
 			}
@@ -153,10 +153,10 @@ func retentionClearCmd(as *string) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if err := a.repo.ClearRetention(cmd.Context(), p, args[0]); err != nil {
+			if err := a.repo.History.ClearRetention(cmd.Context(), p, args[0]); err != nil {
 				return err
 			}
-			eff, _, err := a.repo.Retention(cmd.Context(), p, args[0])
+			eff, _, err := a.repo.History.Retention(cmd.Context(), p, args[0])
 			if err != nil {
 				return err
 			}

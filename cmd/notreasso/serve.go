@@ -42,7 +42,7 @@ func serveCmd() *cobra.Command {
 }
 
 func serve(ctx context.Context, a *app) error {
-	if err := a.repo.CleanupSpool(); err != nil {
+	if err := a.repo.Maintenance.CleanupSpool(); err != nil {
 		a.log.Warn("clean spool", "err", err)
 	}
 	if err := bootstrapAdmin(ctx, a); err != nil {

@@ -22,7 +22,7 @@ func spaceCmd() *cobra.Command {
 			if len(args) == 1 {
 				path = args[0]
 			}
-			u, err := a.repo.Space(cmd.Context(), p, path)
+			u, err := a.repo.Tree.Space(cmd.Context(), p, path)
 			if err != nil {
 				return err
 			}

@@ -72,7 +72,7 @@ is rewritten, otherwise the command says what to set. Stop the server first.
 			defer a.Close()
 			// Keep the garbage collector, backups and checks of another
 			// process (a server on another address) out meanwhile.
-			release, err := a.repo.MaintenanceLock(ctx, "storage migrate")
+			release, err := a.repo.Maintenance.MaintenanceLock(ctx, "storage migrate")
 			if err != nil {
 				return fmt.Errorf("%w (is the server running? stop it first)", err)
 			}

@@ -87,7 +87,7 @@ func Backup(ctx context.Context, r *repo.Service, t Target, o Options) (Report, 
 	m := &rep.Manifest
 
 	dbFile := filepath.Join(tmp, "meta.db")
-	if err := r.SnapshotDB(ctx, dbFile); err != nil {
+	if err := r.Maintenance.SnapshotDB(ctx, dbFile); err != nil {
 		return rep, err
 	}
 	if err := scrub(ctx, dbFile); err != nil {
@@ -100,7 +100,7 @@ func Backup(ctx context.Context, r *repo.Service, t Target, o Options) (Report, 
 	if o.OnScan != nil {
 		o.OnScan(len(blobs), m.Bytes)
 	}
-	if err := copyBlobs(ctx, r.Content(), t, blobs, o, &rep); err != nil {
+	if err := copyBlobs(ctx, r.Index.Content(), t, blobs, o, &rep); err != nil {
 		return rep, err
 	}
 	gz := filepath.Join(tmp, m.Snapshot)
@@ -134,7 +134,7 @@ func Backup(ctx context.Context, r *repo.Service, t Target, o Options) (Report, 
 func waitLock(ctx context.Context, r *repo.Service, wait time.Duration) (func(), error) {
 	deadline := time.Now().Add(wait)
 	for {
-		release, err := r.MaintenanceLock(ctx, "backup")
+		release, err := r.Maintenance.MaintenanceLock(ctx, "backup")
 		if err == nil || !errors.Is(err, repo.ErrUnavailable) || time.Now().After(deadline) {
 			return release, err
 		}

@@ -45,7 +45,7 @@ var admin = acl.Principal{UserID: 1, Login: "admin", Role: acl.Admin}
 
 func (in *instance) put(t *testing.T, path, body string) {
 	t.Helper()
-	if _, _, err := in.r.Put(context.Background(), admin, path, strings.NewReader(body), repo.PutOptions{Size: int64(len(body))}); err != nil {
+	if _, _, err := in.r.Tree.Put(context.Background(), admin, path, strings.NewReader(body), repo.PutOptions{Size: int64(len(body))}); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -89,12 +89,12 @@ func TestBackupIncrementalRestore(t *testing.T) {
 	in.db.W.Exec(`INSERT INTO users (id, login, role, created_at) VALUES (1, 'admin', 'admin', 0), (2, 'marie', 'member', 0)`)
 	in.db.W.Exec(`INSERT INTO groups (id, name, created_at) VALUES (1, 'bureau', 0)`)
 	in.db.W.Exec(`INSERT INTO group_members (group_id, user_id) VALUES (1, 2)`)
-	in.r.MkdirAll(ctx, admin, "/Bureau/AG")
+	in.r.Tree.MkdirAll(ctx, admin, "/Bureau/AG")
 	in.put(t, "/Bureau/AG/pv.odt", "pv 1")
 	in.put(t, "/Bureau/AG/pv.odt", "pv 2")
-	in.r.LabelVersion(ctx, admin, "/Bureau/AG/pv.odt", 1, "voté", true)
-	in.r.SetTags(ctx, admin, "/Bureau/AG/pv.odt", []string{"ag"})
-	in.r.SetRetention(ctx, admin, "/Bureau", retention.Policy{KeepAll: true}, "tout garder")
+	in.r.History.LabelVersion(ctx, admin, "/Bureau/AG/pv.odt", 1, "voté", true)
+	in.r.Tree.SetTags(ctx, admin, "/Bureau/AG/pv.odt", []string{"ag"})
+	in.r.History.SetRetention(ctx, admin, "/Bureau", retention.Policy{KeepAll: true}, "tout garder")
 	in.db.W.Exec(`INSERT INTO grants (node_id, principal_kind, principal_id, role, created_at) SELECT id, 'group', 1, 'manager', 0 FROM nodes WHERE name = 'Bureau'`)
 
 	dir, err := OpenDir(filepath.Join(t.TempDir(), "sauvegarde"))
@@ -133,7 +133,7 @@ func TestBackupIncrementalRestore(t *testing.T) {
 	if got := Dump(t, out.db.R); got != want {
 		t.Errorf("restored:\n%s\nwant:\n%s", got, want)
 	}
-	f, err := out.r.Open(ctx, admin, "/Bureau/AG/pv.odt", 1)
+	f, err := out.r.History.Open(ctx, admin, "/Bureau/AG/pv.odt", 1)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -19,13 +19,13 @@ func BenchmarkPropfindDepth1(b *testing.B) {
 	e := newEnv(b, config.DAV{})
 	admin := acl.Principal{UserID: 1, Login: "admin", Role: acl.Admin}
 	ctx := b.Context()
-	if _, err := e.repo.Mkdir(ctx, admin, "/many"); err != nil {
+	if _, err := e.repo.Tree.Mkdir(ctx, admin, "/many"); err != nil {
 		b.Fatal(err)
 	}
 	e.must(b, 201, put("/dav/many/f00000.txt", "hello"))
 	const files = 10000
 	for i := 1; i < files; i++ {
-		if _, err := e.repo.Copy(ctx, admin, "/many/f00000.txt", fmt.Sprintf("/many/f%05d.txt", i), false); err != nil {
+		if _, err := e.repo.Tree.Copy(ctx, admin, "/many/f00000.txt", fmt.Sprintf("/many/f%05d.txt", i), false); err != nil {
 			b.Fatal(err)
 		}
 	}

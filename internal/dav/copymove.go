@@ -48,10 +48,10 @@ func (rq *request) copyMove() error {
 	case isAncestor(dst, rq.path):
 		return fmt.Errorf("%w: the destination contains the source", repo.ErrConflict)
 	}
-	if _, err := rq.h.repo.Stat(rq.ctx, rq.p, rq.path); err != nil {
+	if _, err := rq.h.repo.Tree.Stat(rq.ctx, rq.p, rq.path); err != nil {
 		return err
 	}
-	_, err := rq.h.repo.Stat(rq.ctx, rq.p, dst)
+	_, err := rq.h.repo.Tree.Stat(rq.ctx, rq.p, dst)
 	existed := err == nil
 	if existed && !overwrite {
 		return fmt.Errorf("%s exists and Overwrite is F: %w", dst, repo.ErrPrecondition)
@@ -67,9 +67,9 @@ func (rq *request) copyMove() error {
 	}
 	var n repo.Node
 	if rq.r.Method == "MOVE" {
-		n, err = rq.h.repo.Move(rq.ctx, rq.p, rq.path, dst, overwrite)
+		n, err = rq.h.repo.Tree.Move(rq.ctx, rq.p, rq.path, dst, overwrite)
 	} else {
-		n, err = rq.h.repo.CopyTree(rq.ctx, rq.p, rq.path, dst, repo.CopyOptions{Overwrite: overwrite, Shallow: shallow})
+		n, err = rq.h.repo.DAV.CopyTree(rq.ctx, rq.p, rq.path, dst, repo.CopyOptions{Overwrite: overwrite, Shallow: shallow})
 	}
 	switch {
 	case errors.Is(err, repo.ErrExists):

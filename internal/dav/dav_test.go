@@ -227,7 +227,7 @@ func TestProperties(t *testing.T) {
 	// rclone's owncloud vendor sets it with DAV:lastmodified in Unix seconds.
 	e.must(t, 207, req{user: "admin", method: "PROPPATCH", path: "/dav/rapport%20sans%20extension",
 		body: `<?xml version="1.0"?><D:propertyupdate xmlns:D="DAV:"><D:set><D:prop><lastmodified xmlns="DAV:">1500000000</lastmodified></D:prop></D:set></D:propertyupdate>`})
-	n, err := e.repo.Stat(context.Background(), acl.Principal{UserID: 1, Role: acl.Admin}, "/rapport sans extension")
+	n, err := e.repo.Tree.Stat(context.Background(), acl.Principal{UserID: 1, Role: acl.Admin}, "/rapport sans extension")
 	if err != nil || !n.ModTime.Equal(time.Unix(1500000000, 0)) {
 		t.Errorf("repository mtime %v (%v), want 2017-07-14", n.ModTime, err)
 	}

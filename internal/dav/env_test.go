@@ -34,7 +34,7 @@ func newEnv(t testing.TB, dav config.DAV) *env {
 	x := repotest.New(t, repo.Options{MaxUpload: 1 << 20})
 	dir, log, db, blobs, rs, as := x.Dir, x.Log, x.DB, x.Blobs, x.Repo, x.Auth
 	admin := acl.Principal{UserID: 1, Login: "admin", Role: acl.Admin}
-	n, err := rs.Mkdir(ctx, admin, "/Lecture")
+	n, err := rs.Tree.Mkdir(ctx, admin, "/Lecture")
 	if err != nil {
 		t.Fatal(err)
 	}

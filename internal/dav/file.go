@@ -34,7 +34,7 @@ func (f *file) Stat() (fs.FileInfo, error)         { return fileInfo{f.node}, ni
 
 // DeadProps returns the properties clients stored with PROPPATCH.
 func (f *file) DeadProps() (map[xml.Name]webdav.Property, error) {
-	_, props, err := f.fs.repo.DeadProps(f.ctx, f.fs.p, f.node.Path)
+	_, props, err := f.fs.repo.DAV.DeadProps(f.ctx, f.fs.p, f.node.Path)
 	if err != nil {
 		return nil, f.fs.osErr("props", f.node.Path, err)
 	}
@@ -62,7 +62,7 @@ func (f *file) Patch(patches []webdav.Proppatch) ([]webdav.Propstat, error) {
 			}
 		}
 	}
-	if _, err := f.fs.repo.PatchProps(f.ctx, f.fs.p, f.node.Path, pp); err != nil {
+	if _, err := f.fs.repo.DAV.PatchProps(f.ctx, f.fs.p, f.node.Path, pp); err != nil {
 		return nil, f.fs.osErr("proppatch", f.node.Path, err)
 	}
 	return []webdav.Propstat{ok}, nil

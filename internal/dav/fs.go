@@ -42,7 +42,7 @@ func (f *fileSystem) osErr(op, name string, err error) error {
 }
 
 func (f *fileSystem) Mkdir(ctx context.Context, name string, _ os.FileMode) error {
-	_, err := f.repo.Mkdir(ctx, f.p, name)
+	_, err := f.repo.Tree.Mkdir(ctx, f.p, name)
 	if errors.Is(err, repo.ErrNotFound) {
 		err = fmt.Errorf("mkcol %s: %w", name, errNoParent)
 	}
@@ -57,7 +57,7 @@ func (f *fileSystem) OpenFile(ctx context.Context, name string, flag int, _ os.F
 	if flag&(os.O_CREATE|os.O_TRUNC|os.O_APPEND) != 0 {
 		return nil, f.osErr("open", name, fmt.Errorf("open %s for writing: %w", name, errNotAllowed))
 	}
-	n, err := f.repo.Stat(ctx, f.p, name)
+	n, err := f.repo.Tree.Stat(ctx, f.p, name)
 	if err != nil {
 		return nil, f.osErr("open", name, err)
 	}
@@ -65,16 +65,16 @@ func (f *fileSystem) OpenFile(ctx context.Context, name string, flag int, _ os.F
 }
 
 func (f *fileSystem) RemoveAll(ctx context.Context, name string) error {
-	return f.osErr("remove", name, f.repo.Delete(ctx, f.p, name))
+	return f.osErr("remove", name, f.repo.Tree.Delete(ctx, f.p, name))
 }
 
 func (f *fileSystem) Rename(ctx context.Context, oldName, newName string) error {
-	_, err := f.repo.Move(ctx, f.p, oldName, newName, false)
+	_, err := f.repo.Tree.Move(ctx, f.p, oldName, newName, false)
 	return f.osErr("rename", oldName, err)
 }
 
 func (f *fileSystem) Stat(ctx context.Context, name string) (os.FileInfo, error) {
-	n, err := f.repo.Stat(ctx, f.p, name)
+	n, err := f.repo.Tree.Stat(ctx, f.p, name)
 	if err != nil {
 		return nil, f.osErr("stat", name, err)
 	}

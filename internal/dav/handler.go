@@ -224,7 +224,7 @@ func (rq *request) delegate() {
 	if rq.r.Method == "MKCOL" {
 		// Sync clients read the new folder's id from the response.
 		w.created = func(h http.Header) {
-			if n, err := rq.h.repo.Stat(rq.ctx, rq.p, rq.path); err == nil {
+			if n, err := rq.h.repo.Tree.Stat(rq.ctx, rq.p, rq.path); err == nil {
 				setOCHeaders(h, n)
 			}
 		}

@@ -44,11 +44,11 @@ func (rq *request) lock() error {
 		return fmt.Errorf("%w: LOCK Depth must be 0 or infinity", errBadRequest)
 	}
 	created := false
-	if _, err := rq.h.repo.Stat(rq.ctx, rq.p, rq.path); errors.Is(err, repo.ErrNotFound) {
+	if _, err := rq.h.repo.Tree.Stat(rq.ctx, rq.p, rq.path); errors.Is(err, repo.ErrNotFound) {
 		if err := rq.checkWrite(scope{Path: rq.path, Member: true}); err != nil {
 			return err
 		}
-		if _, _, err := rq.h.repo.Put(rq.ctx, rq.p, rq.path, http.NoBody, repo.PutOptions{Size: 0, IfNoneMatch: true}); err != nil {
+		if _, _, err := rq.h.repo.Tree.Put(rq.ctx, rq.p, rq.path, http.NoBody, repo.PutOptions{Size: 0, IfNoneMatch: true}); err != nil {
 			if errors.Is(err, repo.ErrNotFound) {
 				return fmt.Errorf("lock %s: %w", rq.path, errNoParent)
 			}
@@ -59,7 +59,7 @@ func (rq *request) lock() error {
 		return err
 	}
 	l := repo.Lock{Token: newToken(), Infinite: infinite, Shared: shared, OwnerXML: owner, Expires: time.Now().Add(d)}
-	l, err = rq.h.repo.CreateLock(rq.ctx, rq.p, rq.path, l, func(held []repo.Lock) error {
+	l, err = rq.h.repo.DAV.CreateLock(rq.ctx, rq.p, rq.path, l, func(held []repo.Lock) error {
 		if c := conflicting(held, rq.path, infinite, shared); c != nil {
 			return withCondition(fmt.Errorf("%w: %s is already locked", errLocked, c.Root), "no-conflicting-lock", href(rq.prefix, c.Root, false))
 		}
@@ -83,7 +83,7 @@ func (rq *request) refresh(d time.Duration) error {
 	if !ok {
 		return fmt.Errorf("%w: a LOCK refresh needs the lock token in an If header", errBadRequest)
 	}
-	locks, err := rq.h.repo.Locks(rq.ctx, rq.p)
+	locks, err := rq.h.repo.DAV.Locks(rq.ctx, rq.p)
 	if err != nil {
 		return err
 	}
@@ -92,7 +92,7 @@ func (rq *request) refresh(d time.Duration) error {
 			if l.Token != t || !covers(l, rq.path) {
 				continue
 			}
-			l, err := rq.h.repo.RefreshLock(rq.ctx, rq.p, t, time.Now().Add(d))
+			l, err := rq.h.repo.DAV.RefreshLock(rq.ctx, rq.p, t, time.Now().Add(d))
 			if err != nil {
 				return err
 			}
@@ -109,13 +109,13 @@ func (rq *request) unlock() error {
 		return fmt.Errorf("%w: UNLOCK needs a Lock-Token header", errBadRequest)
 	}
 	t = t[1 : len(t)-1]
-	locks, err := rq.h.repo.Locks(rq.ctx, rq.p)
+	locks, err := rq.h.repo.DAV.Locks(rq.ctx, rq.p)
 	if err != nil {
 		return err
 	}
 	for _, l := range locks {
 		if l.Token == t && covers(l, rq.path) {
-			if err := rq.h.repo.Unlock(rq.ctx, rq.p, t); err != nil {
+			if err := rq.h.repo.DAV.Unlock(rq.ctx, rq.p, t); err != nil {
 				return err
 			}
 			rq.w.WriteHeader(http.StatusNoContent)

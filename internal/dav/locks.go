@@ -53,12 +53,12 @@ func (rq *request) checkWrite(scopes ...scope) error {
 	}
 	rq.ctx = repo.WithLockTokens(rq.ctx, submitted...)
 	rq.r = rq.r.WithContext(rq.ctx) // x/net/webdav hands the request's context to the FileSystem
-	lockErr := rq.h.repo.CheckWrite(rq.ctx, rq.p, nil, scopes...)
+	lockErr := rq.h.repo.Tree.CheckWrite(rq.ctx, rq.p, nil, scopes...)
 	if lockErr != nil && !errors.Is(lockErr, repo.ErrLocked) {
 		return lockErr
 	}
 	if len(lists) > 0 {
-		locks, err := rq.h.repo.Locks(rq.ctx, rq.p)
+		locks, err := rq.h.repo.DAV.Locks(rq.ctx, rq.p)
 		if err != nil {
 			return err
 		}
@@ -94,7 +94,7 @@ func (rq *request) evalIf(lists []ifList, locks []repo.Lock) (bool, error) {
 			} else {
 				e, seen := etags[p]
 				if !seen {
-					n, err := rq.h.repo.Stat(rq.ctx, rq.p, p)
+					n, err := rq.h.repo.Tree.Stat(rq.ctx, rq.p, p)
 					if err == nil {
 						e = etag(n)
 					} else if statusOf(err) != 404 {

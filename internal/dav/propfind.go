@@ -135,18 +135,18 @@ func (rq *request) propfind() error {
 	if err != nil {
 		return err
 	}
-	l, err := rq.h.repo.ListDAV(rq.ctx, rq.p, rq.path, depth, pf.wantsDead())
+	l, err := rq.h.repo.DAV.ListDAV(rq.ctx, rq.p, rq.path, depth, pf.wantsDead())
 	if err != nil {
 		return err
 	}
 	env := &propEnv{prefix: rq.prefix, free: -1}
 	if pf.wants(lockDiscovery) {
-		if env.locks, err = rq.h.repo.Locks(rq.ctx, rq.p); err != nil {
+		if env.locks, err = rq.h.repo.DAV.Locks(rq.ctx, rq.p); err != nil {
 			return err
 		}
 	}
 	if pf.wants(quotaUsed) || pf.wants(quotaFree) {
-		if env.used, env.free, err = rq.h.repo.Usage(rq.ctx, rq.p); err != nil {
+		if env.used, env.free, err = rq.h.repo.DAV.Usage(rq.ctx, rq.p); err != nil {
 			return err
 		}
 	}

@@ -23,7 +23,7 @@ func (rq *request) put() error {
 		// RFC 9110 §14.5: a server that does not support partial PUT must refuse it.
 		return fmt.Errorf("%w: partial PUT (Content-Range) is not supported", errBadRequest)
 	}
-	_, statErr := rq.h.repo.Stat(rq.ctx, rq.p, rq.path)
+	_, statErr := rq.h.repo.Tree.Stat(rq.ctx, rq.p, rq.path)
 	exists := statErr == nil
 	if err := rq.checkWrite(scope{Path: rq.path, Member: !exists}); err != nil {
 		return err
@@ -54,7 +54,7 @@ func (rq *request) put() error {
 		}
 		opts.ModTime = time.Unix(0, int64(sec*1e9))
 	}
-	n, created, err := rq.h.repo.Put(rq.ctx, rq.p, rq.path, body, opts)
+	n, created, err := rq.h.repo.Tree.Put(rq.ctx, rq.p, rq.path, body, opts)
 	if errors.Is(err, repo.ErrNotFound) {
 		err = fmt.Errorf("%w (%w)", errNoParent, err)
 	}
@@ -80,7 +80,7 @@ func (rq *request) put() error {
 // The blob is opened before any header: a missing one is a 500 with a
 // clear message, never an empty file a sync client would copy everywhere.
 func (rq *request) get() error {
-	f, err := rq.h.repo.Open(rq.ctx, rq.p, rq.path, 0)
+	f, err := rq.h.repo.History.Open(rq.ctx, rq.p, rq.path, 0)
 	if errors.Is(err, repo.ErrIsDir) {
 		return rq.index()
 	}
@@ -114,7 +114,7 @@ func (rq *request) get() error {
 
 // index lists a folder for a browser pointed at the drive.
 func (rq *request) index() error {
-	dir, kids, err := rq.h.repo.List(rq.ctx, rq.p, rq.path)
+	dir, kids, err := rq.h.repo.Tree.List(rq.ctx, rq.p, rq.path)
 	if err != nil {
 		return err
 	}

@@ -28,7 +28,7 @@ func (h *Handler) serveVersions(w http.ResponseWriter, r *http.Request, p acl.Pr
 	if kind != "versions" || err != nil {
 		return fmt.Errorf("%w: no such versions collection", repo.ErrNotFound)
 	}
-	n, err := h.repo.StatID(r.Context(), p, id)
+	n, err := h.repo.Tree.StatID(r.Context(), p, id)
 	if err != nil {
 		return err
 	}
@@ -40,7 +40,7 @@ func (h *Handler) serveVersions(w http.ResponseWriter, r *http.Request, p acl.Pr
 		if r.Method != "PROPFIND" {
 			return fmt.Errorf("%w: %s on a versions collection", errMethod, r.Method)
 		}
-		_, vs, err := h.repo.Versions(r.Context(), p, n.Path)
+		_, vs, err := h.repo.History.Versions(r.Context(), p, n.Path)
 		if err != nil {
 			return err
 		}
@@ -64,7 +64,7 @@ func (h *Handler) serveVersions(w http.ResponseWriter, r *http.Request, p acl.Pr
 	}
 	switch r.Method {
 	case http.MethodGet, http.MethodHead:
-		f, err := h.repo.Open(r.Context(), p, n.Path, num)
+		f, err := h.repo.History.Open(r.Context(), p, n.Path, num)
 		if err != nil {
 			return err
 		}
@@ -88,7 +88,7 @@ func (h *Handler) serveVersions(w http.ResponseWriter, r *http.Request, p acl.Pr
 			!strings.Contains(r.Header.Get("Destination"), "/remote.php/dav/versions/"+p.Login+"/restore/") {
 			return fmt.Errorf("%w: a version is restored by a MOVE to …/restore/target", repo.ErrInvalid)
 		}
-		restored, err := h.repo.RestoreVersion(r.Context(), p, n.Path, num)
+		restored, err := h.repo.History.RestoreVersion(r.Context(), p, n.Path, num)
 		if err != nil {
 			return err
 		}
@@ -107,7 +107,7 @@ func (h *Handler) serveTrash(w http.ResponseWriter, r *http.Request, p acl.Princ
 		return fmt.Errorf("%w: no such trash collection", repo.ErrNotFound)
 	}
 	base := "/remote.php/dav/trashbin/" + p.Login + "/trash"
-	items, err := h.repo.Trash(r.Context(), p)
+	items, err := h.repo.History.Trash(r.Context(), p)
 	if err != nil {
 		return err
 	}
@@ -143,7 +143,7 @@ func (h *Handler) serveTrash(w http.ResponseWriter, r *http.Request, p acl.Princ
 		ms.response(trashHref(base, *it), trashProps(*it))
 		return ms.close()
 	case "MOVE":
-		n, err := h.repo.Restore(r.Context(), p, id, "")
+		n, err := h.repo.History.Restore(r.Context(), p, id, "")
 		if err != nil {
 			return err
 		}

@@ -19,7 +19,7 @@ func TestVersionsAndTrash(t *testing.T) {
 			t.Fatalf("PUT: %d", st)
 		}
 	}
-	n, err := e.repo.Stat(context.Background(), acl.SystemPrincipal(), "/budget.txt")
+	n, err := e.repo.Tree.Stat(context.Background(), acl.SystemPrincipal(), "/budget.txt")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -75,7 +75,7 @@ func New(o Options) *Handler {
 	h := &Handler{repo: o.Repo, auth: o.Auth, drive: o.Drive, public: strings.TrimSuffix(o.PublicURL, "/"),
 		log: o.Logger, now: o.Now}
 	h.flows = newFlows(o.Passwords, o.Now)
-	h.uploads = &chunkStore{dir: uploadsDir(o.Repo.SpoolDir()), now: o.Now}
+	h.uploads = &chunkStore{dir: uploadsDir(o.Repo.Maintenance.SpoolDir()), now: o.Now}
 	return h
 }
 

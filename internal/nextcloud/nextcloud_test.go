@@ -157,14 +157,14 @@ func TestChecksumVerified(t *testing.T) {
 	if st != 400 {
 		t.Fatalf("PUT with a wrong checksum: %d, want 400", st)
 	}
-	if _, err := e.repo.Stat(context.Background(), acl.SystemPrincipal(), "/reçu.txt"); err == nil {
+	if _, err := e.repo.Tree.Stat(context.Background(), acl.SystemPrincipal(), "/reçu.txt"); err == nil {
 		t.Fatal("a file whose checksum did not match was kept")
 	}
 	st, _, hdr := e.do("marie", "PUT", f, strings.NewReader("vingt euros"), map[string]string{"OC-Checksum": "SHA1:" + sha1hex("vingt euros"), "X-OC-Mtime": "1600000000"})
 	if st != 201 || hdr.Get("OC-FileId") == "" || hdr.Get("OC-ETag") == "" || hdr.Get("X-OC-Mtime") != "accepted" {
 		t.Fatalf("PUT with the right checksum: %d %v", st, hdr)
 	}
-	n, err := e.repo.Stat(context.Background(), acl.SystemPrincipal(), "/reçu.txt")
+	n, err := e.repo.Tree.Stat(context.Background(), acl.SystemPrincipal(), "/reçu.txt")
 	if err != nil || !n.ModTime.Equal(time.Unix(1600000000, 0)) {
 		t.Fatalf("stored: %v %v", n.ModTime, err)
 	}

@@ -111,7 +111,7 @@ func (h *Handler) ocs(c *fiber.Ctx) error {
 
 func (h *Handler) user(c *fiber.Ctx, p acl.Principal) map[string]any {
 	quota := map[string]any{"free": -3, "used": 0, "total": -3, "relative": 0, "quota": -3}
-	if used, free, err := h.repo.Usage(c.UserContext(), p); err == nil {
+	if used, free, err := h.repo.DAV.Usage(c.UserContext(), p); err == nil {
 		quota["used"] = used
 		if free >= 0 {
 			quota["free"], quota["total"], quota["quota"] = free, used+free, used+free

@@ -196,7 +196,7 @@ func (h *Handler) uploadFolder(w http.ResponseWriter, r *http.Request, p acl.Pri
 			if err != nil {
 				size = -1
 			}
-			if err := h.repo.CheckPut(r.Context(), p, path, size); err != nil {
+			if err := h.repo.Tree.CheckPut(r.Context(), p, path, size); err != nil {
 				return err
 			}
 			dest = path
@@ -292,7 +292,7 @@ func (h *Handler) uploadChunk(w http.ResponseWriter, r *http.Request, p acl.Prin
 				total += c.size
 			}
 		}
-		if err := h.repo.CheckPut(r.Context(), p, string(dest), total); err != nil {
+		if err := h.repo.Tree.CheckPut(r.Context(), p, string(dest), total); err != nil {
 			return err
 		}
 	}
@@ -379,7 +379,7 @@ func (h *Handler) assemble(w http.ResponseWriter, r *http.Request, p acl.Princip
 	if v := r.Header.Get("OC-Checksum"); v != "" {
 		body, opts.Verify = dav.CheckedBody(body, v)
 	}
-	n, created, err := h.repo.Put(r.Context(), p, path, body, opts)
+	n, created, err := h.repo.Tree.Put(r.Context(), p, path, body, opts)
 	if err != nil {
 		if errors.Is(err, dav.ErrChecksum) {
 			os.RemoveAll(dir) // the chunks are wrong: start again

@@ -43,7 +43,7 @@ func TestChunkedUpload(t *testing.T) {
 	if st != 201 || hdr.Get("OC-FileId") == "" {
 		t.Fatalf("MOVE .file: %d %s %v", st, body, hdr)
 	}
-	f, err := e.repo.Open(context.Background(), acl.SystemPrincipal(), "/gros fichier.bin", 0)
+	f, err := e.repo.History.Open(context.Background(), acl.SystemPrincipal(), "/gros fichier.bin", 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -81,10 +81,10 @@ func TestChunkedUpload(t *testing.T) {
 func TestChunkedUploadRefusedEarly(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
-	if _, err := e.repo.Mkdir(ctx, acl.SystemPrincipal(), "/Lecture"); err != nil {
+	if _, err := e.repo.Tree.Mkdir(ctx, acl.SystemPrincipal(), "/Lecture"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.repo.Grant(ctx, acl.SystemPrincipal(), "/", repo.Grantee{Kind: acl.KindMembers}, acl.Viewer); err != nil {
+	if _, err := e.repo.Access.Grant(ctx, acl.SystemPrincipal(), "/", repo.Grantee{Kind: acl.KindMembers}, acl.Viewer); err != nil {
 		t.Fatal(err)
 	}
 	st, _, _ := e.do("marie", "MKCOL", "/remote.php/dav/uploads/marie/x", nil,

@@ -55,7 +55,7 @@ var readerActions = append(slices.Clone(FeedActions), "tag", "label_version")
 // administrators. Places p may not read are never named. The activity
 // page and /api/v1/activity both read it; feeds read the same filter
 // through Feed.
-func (s *Service) Activity(ctx context.Context, p acl.Principal, sc FeedScope, limit int) ([]Event, error) {
+func (s *Activity) Activity(ctx context.Context, p acl.Principal, sc FeedScope, limit int) ([]Event, error) {
 	_, keep, err := s.feedFilter(ctx, p, sc)
 	if err != nil {
 		return nil, err
@@ -72,7 +72,7 @@ func (s *Service) Activity(ctx context.Context, p acl.Principal, sc FeedScope, l
 // and feeds: entries with the given actions (nil: all), on nodes p may read
 // now and keep accepts, newest first. Account events (no node) are read
 // only with accountEvents, and shown to administrators only.
-func (s *Service) events(ctx context.Context, p acl.Principal, keep func(chain) bool, actions []string, accountEvents bool, limit int) ([]FeedEvent, error) {
+func (s *core) events(ctx context.Context, p acl.Principal, keep func(chain) bool, actions []string, accountEvents bool, limit int) ([]FeedEvent, error) {
 	if limit <= 0 {
 		return nil, nil
 	}
@@ -181,7 +181,7 @@ func (s *Service) events(ctx context.Context, p acl.Principal, keep func(chain) 
 }
 
 // mayRead reports whether p can read the node (live or trashed) now.
-func (s *Service) mayRead(ctx context.Context, q querier, p acl.Principal, id int64) (bool, error) {
+func (s *core) mayRead(ctx context.Context, q querier, p acl.Principal, id int64) (bool, error) {
 	c, err := s.chainByID(ctx, q, id)
 	if err != nil {
 		return false, nil // purged or orphaned: nothing to show

@@ -13,12 +13,12 @@ import (
 func TestActivityFilteredByPermission(t *testing.T) {
 	ctx := context.Background()
 	e := newEnv(t)
-	e.s.Mkdir(ctx, e.admin, "/Partenaires")
-	e.s.Mkdir(ctx, e.admin, "/Bureau")
+	e.s.Tree.Mkdir(ctx, e.admin, "/Partenaires")
+	e.s.Tree.Mkdir(ctx, e.admin, "/Bureau")
 	e.put(t, e.admin, "/Partenaires/bilan.txt", "v1")
 	e.put(t, e.admin, "/Partenaires/bilan.txt", "v2")
 	e.put(t, e.member, "/Bureau/secret.txt", "interne")
-	e.s.Delete(ctx, e.member, "/Bureau/secret.txt")
+	e.s.Tree.Delete(ctx, e.member, "/Bureau/secret.txt")
 	var pid int64
 	e.s.db.R.QueryRow(`SELECT id FROM nodes WHERE name = 'Partenaires'`).Scan(&pid)
 	e.s.db.W.Exec(`INSERT INTO grants (node_id, principal_kind, principal_id, role, created_at) VALUES (?, 'user', ?, 'viewer', 0)`, pid, e.guest.UserID)
@@ -44,7 +44,7 @@ func TestActivityFilteredByPermission(t *testing.T) {
 			case "guest":
 				p = e.guest
 			}
-			events, err := e.s.Activity(ctx, p, FeedScope{}, tt.limit)
+			events, err := e.s.Activity.Activity(ctx, p, FeedScope{}, tt.limit)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -62,7 +62,7 @@ func TestActivityFilteredByPermission(t *testing.T) {
 			}
 		})
 	}
-	events, _ := e.s.Activity(ctx, e.guest, FeedScope{}, 1)
+	events, _ := e.s.Activity.Activity(ctx, e.guest, FeedScope{}, 1)
 	if events[0].Path != "/Partenaires/bilan.txt" || events[0].Version != 2 || events[0].Actor != "admin" {
 		t.Errorf("event: %+v", events[0])
 	}
@@ -74,14 +74,14 @@ func TestPutSpooled(t *testing.T) {
 	ctx := context.Background()
 	e := newEnv(t)
 	spool := func(content string) string {
-		f := filepath.Join(e.s.SpoolDir(), "upload-test.part")
+		f := filepath.Join(e.s.Maintenance.SpoolDir(), "upload-test.part")
 		if err := os.WriteFile(f, []byte(content), 0o600); err != nil {
 			t.Fatal(err)
 		}
 		return f
 	}
 	f := spool("%PDF-1.4 contenu")
-	n, created, err := e.s.PutSpooled(ctx, e.member, "/rapport.pdf", f, PutOptions{Size: 16})
+	n, created, err := e.s.Tree.PutSpooled(ctx, e.member, "/rapport.pdf", f, PutOptions{Size: 16})
 	if err != nil || !created || n.Version != 1 || n.Mime != "application/pdf" {
 		t.Fatalf("first: %+v %v %v", n, created, err)
 	}
@@ -91,17 +91,17 @@ func TestPutSpooled(t *testing.T) {
 	if got := e.read(t, e.member, "/rapport.pdf", 0); got != "%PDF-1.4 contenu" {
 		t.Errorf("content %q", got)
 	}
-	n, created, err = e.s.PutSpooled(ctx, e.member, "/rapport.pdf", spool("v2"), PutOptions{Size: 2})
+	n, created, err = e.s.Tree.PutSpooled(ctx, e.member, "/rapport.pdf", spool("v2"), PutOptions{Size: 2})
 	if err != nil || created || n.Version != 2 {
 		t.Fatalf("second: %+v %v %v", n, created, err)
 	}
-	if _, _, err := e.s.PutSpooled(ctx, e.member, "/court.txt", spool("abc"), PutOptions{Size: 10}); !errors.Is(err, ErrIncomplete) {
+	if _, _, err := e.s.Tree.PutSpooled(ctx, e.member, "/court.txt", spool("abc"), PutOptions{Size: 10}); !errors.Is(err, ErrIncomplete) {
 		t.Errorf("short file: %v", err)
 	}
-	if _, _, err := e.s.PutSpooled(ctx, e.guest, "/invité.txt", spool("abc"), PutOptions{Size: 3}); err == nil {
+	if _, _, err := e.s.Tree.PutSpooled(ctx, e.guest, "/invité.txt", spool("abc"), PutOptions{Size: 3}); err == nil {
 		t.Error("guest without rights committed a file")
 	}
-	if err := e.s.CheckPut(ctx, e.member, "/énorme.bin", 2<<30); !errors.Is(err, ErrTooLarge) {
+	if err := e.s.Tree.CheckPut(ctx, e.member, "/énorme.bin", 2<<30); !errors.Is(err, ErrTooLarge) {
 		t.Errorf("CheckPut over the limit: %v", err)
 	}
 	if e.spoolCount(t) != 0 {

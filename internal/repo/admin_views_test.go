@@ -14,14 +14,14 @@ func TestJournalFilters(t *testing.T) {
 	ctx := context.Background()
 	e := newEnv(t)
 	clk := e.withClock(time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC))
-	e.s.Mkdir(ctx, e.admin, "/A")
+	e.s.Tree.Mkdir(ctx, e.admin, "/A")
 	clk.set(time.Date(2026, 3, 2, 12, 0, 0, 0, time.UTC))
 	e.put(t, e.member, "/A/x.txt", "x")
 	clk.set(time.Date(2026, 3, 3, 12, 0, 0, 0, time.UTC))
 	e.put(t, e.admin, "/A/y.txt", "y")
 	count := func(q JournalQuery) int {
 		t.Helper()
-		es, err := e.s.Journal(ctx, e.admin, q)
+		es, err := e.s.Activity.Journal(ctx, e.admin, q)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -40,7 +40,7 @@ func TestJournalFilters(t *testing.T) {
 	if n := count(JournalQuery{Since: day, Actor: "admin"}); n != 1 {
 		t.Errorf("admin's entries since 2 March: %d, want 1", n)
 	}
-	if _, err := e.s.Journal(ctx, e.member, JournalQuery{}); !errors.Is(err, ErrForbidden) {
+	if _, err := e.s.Activity.Journal(ctx, e.member, JournalQuery{}); !errors.Is(err, ErrForbidden) {
 		t.Errorf("a member reads the journal: %v", err)
 	}
 }
@@ -53,26 +53,26 @@ func TestGrantsTo(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, p := range []string{"/Bureau", "/Archives", "/Archives/Vieux"} {
-		e.s.MkdirAll(ctx, e.admin, p)
+		e.s.Tree.MkdirAll(ctx, e.admin, p)
 	}
 	bureau := mustGrantee(t, "group:Bureau")
-	e.s.Grant(ctx, e.admin, "/Bureau", bureau, acl.Editor)
-	e.s.Grant(ctx, e.admin, "/Archives/Vieux", bureau, acl.Viewer)
-	e.s.Grant(ctx, e.admin, "/Archives", mustGrantee(t, "user:marie"), acl.Viewer)
-	gs, err := e.s.GrantsTo(ctx, e.admin, bureau)
+	e.s.Access.Grant(ctx, e.admin, "/Bureau", bureau, acl.Editor)
+	e.s.Access.Grant(ctx, e.admin, "/Archives/Vieux", bureau, acl.Viewer)
+	e.s.Access.Grant(ctx, e.admin, "/Archives", mustGrantee(t, "user:marie"), acl.Viewer)
+	gs, err := e.s.Access.GrantsTo(ctx, e.admin, bureau)
 	if err != nil || len(gs) != 2 || gs[0].Path != "/Archives/Vieux" || gs[0].Role != acl.Viewer || gs[1].Path != "/Bureau" || gs[1].Role != acl.Editor {
 		t.Fatalf("grants to Bureau: %+v %v", gs, err)
 	}
-	if err := e.s.Delete(ctx, e.admin, "/Archives"); err != nil {
+	if err := e.s.Tree.Delete(ctx, e.admin, "/Archives"); err != nil {
 		t.Fatal(err)
 	}
-	if gs, _ := e.s.GrantsTo(ctx, e.admin, bureau); len(gs) != 1 || gs[0].Path != "/Bureau" {
+	if gs, _ := e.s.Access.GrantsTo(ctx, e.admin, bureau); len(gs) != 1 || gs[0].Path != "/Bureau" {
 		t.Errorf("after trashing /Archives: %+v", gs)
 	}
-	if _, err := e.s.GrantsTo(ctx, e.member, bureau); !errors.Is(err, ErrForbidden) {
+	if _, err := e.s.Access.GrantsTo(ctx, e.member, bureau); !errors.Is(err, ErrForbidden) {
 		t.Errorf("a member lists a group's folders: %v", err)
 	}
-	if _, err := e.s.GrantsTo(ctx, e.admin, mustGrantee(t, "group:Nope")); !errors.Is(err, ErrNotFound) {
+	if _, err := e.s.Access.GrantsTo(ctx, e.admin, mustGrantee(t, "group:Nope")); !errors.Is(err, ErrNotFound) {
 		t.Errorf("unknown group: %v", err)
 	}
 }
@@ -83,25 +83,25 @@ func TestKeptVersions(t *testing.T) {
 	ctx := context.Background()
 	e := newEnv(t)
 	clk := e.withClock(time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC))
-	e.s.MkdirAll(ctx, e.admin, "/Statuts/Anciens")
+	e.s.Tree.MkdirAll(ctx, e.admin, "/Statuts/Anciens")
 	for i, p := range []string{"/Statuts/statuts.txt", "/Statuts/statuts.txt", "/Statuts/Anciens/v1.txt", "/Statuts/Anciens/v1.txt", "/Statuts/jeté.txt", "/Statuts/jeté.txt"} {
 		clk.set(clk.now().Add(time.Hour))
 		e.put(t, e.admin, p, p+string(rune('a'+i)))
 	}
-	e.s.LabelVersion(ctx, e.admin, "/Statuts/statuts.txt", 1, "déposée", false)
-	e.s.LabelVersion(ctx, e.admin, "/Statuts/statuts.txt", 2, "", true) // current: not listed
-	e.s.LabelVersion(ctx, e.admin, "/Statuts/Anciens/v1.txt", 1, "", true)
-	e.s.LabelVersion(ctx, e.admin, "/Statuts/jeté.txt", 1, "", true)
-	e.s.Delete(ctx, e.admin, "/Statuts/jeté.txt")
-	kept, err := e.s.KeptVersions(ctx, e.member, "/Statuts", 10)
+	e.s.History.LabelVersion(ctx, e.admin, "/Statuts/statuts.txt", 1, "déposée", false)
+	e.s.History.LabelVersion(ctx, e.admin, "/Statuts/statuts.txt", 2, "", true) // current: not listed
+	e.s.History.LabelVersion(ctx, e.admin, "/Statuts/Anciens/v1.txt", 1, "", true)
+	e.s.History.LabelVersion(ctx, e.admin, "/Statuts/jeté.txt", 1, "", true)
+	e.s.Tree.Delete(ctx, e.admin, "/Statuts/jeté.txt")
+	kept, err := e.s.History.KeptVersions(ctx, e.member, "/Statuts", 10)
 	if err != nil || len(kept) != 2 || kept[0].Path != "/Statuts/Anciens/v1.txt" || !kept[0].Pinned ||
 		kept[1].Path != "/Statuts/statuts.txt" || kept[1].Label != "déposée" || kept[1].Number != 1 {
 		t.Fatalf("kept versions: %+v %v", kept, err)
 	}
-	if kept, _ := e.s.KeptVersions(ctx, e.member, "/Statuts", 1); len(kept) != 1 {
+	if kept, _ := e.s.History.KeptVersions(ctx, e.member, "/Statuts", 1); len(kept) != 1 {
 		t.Errorf("limit 1: %d", len(kept))
 	}
-	if _, err := e.s.KeptVersions(ctx, e.guest, "/Statuts", 10); !errors.Is(err, ErrNotFound) {
+	if _, err := e.s.History.KeptVersions(ctx, e.guest, "/Statuts", 10); !errors.Is(err, ErrNotFound) {
 		t.Errorf("a guest without grants: %v", err)
 	}
 }

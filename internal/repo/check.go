@@ -72,7 +72,7 @@ type CheckOptions struct {
 }
 
 type checker struct {
-	s    *Service
+	s    *Maintenance
 	db   *sql.DB
 	o    CheckOptions
 	mu   sync.Mutex
@@ -87,7 +87,7 @@ func (c *checker) add(f CheckFinding) {
 }
 
 // Run checks the repository behind r.
-func (s *Service) Check(ctx context.Context, o CheckOptions) (CheckReport, error) {
+func (s *Maintenance) Check(ctx context.Context, o CheckOptions) (CheckReport, error) {
 	start := time.Now()
 	if o.Workers <= 0 {
 		o.Workers = 4

@@ -47,7 +47,7 @@ func newCheckEnv(t *testing.T) *checkEnv {
 
 func (e *checkEnv) put(t *testing.T, path, body string) Node {
 	t.Helper()
-	n, _, err := e.r.Put(context.Background(), e.admin, path, strings.NewReader(body), PutOptions{Size: int64(len(body))})
+	n, _, err := e.r.Tree.Put(context.Background(), e.admin, path, strings.NewReader(body), PutOptions{Size: int64(len(body))})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -63,28 +63,28 @@ func busyRepository(t *testing.T, e *checkEnv) {
 			t.Fatal(err)
 		}
 	}
-	must(e.r.MkdirAll(ctx, e.admin, "/A/B"))
+	must(e.r.Tree.MkdirAll(ctx, e.admin, "/A/B"))
 	e.put(t, "/A/B/f.txt", "un")
 	e.put(t, "/A/B/f.txt", "deux")
 	e.put(t, "/A/B/f.txt", "trois")
 	e.put(t, "/A/g.txt", "g")
-	must(e.r.Copy(ctx, e.admin, "/A", "/A copie", false))
-	must(e.r.Move(ctx, e.admin, "/A copie/g.txt", "/g déplacé.txt", false))
-	must(e.r.RestoreVersion(ctx, e.admin, "/A/B/f.txt", 1))
-	must(e.r.SetTags(ctx, e.admin, "/A/B/f.txt", []string{"ag"}))
-	must(nil, e.r.LabelVersion(ctx, e.admin, "/A/B/f.txt", 2, "voté", true))
-	must(nil, e.r.Delete(ctx, e.admin, "/A copie"))
-	must(nil, e.r.Delete(ctx, e.admin, "/g déplacé.txt"))
-	trash, _ := e.r.Trash(ctx, e.admin)
+	must(e.r.Tree.Copy(ctx, e.admin, "/A", "/A copie", false))
+	must(e.r.Tree.Move(ctx, e.admin, "/A copie/g.txt", "/g déplacé.txt", false))
+	must(e.r.History.RestoreVersion(ctx, e.admin, "/A/B/f.txt", 1))
+	must(e.r.Tree.SetTags(ctx, e.admin, "/A/B/f.txt", []string{"ag"}))
+	must(nil, e.r.History.LabelVersion(ctx, e.admin, "/A/B/f.txt", 2, "voté", true))
+	must(nil, e.r.Tree.Delete(ctx, e.admin, "/A copie"))
+	must(nil, e.r.Tree.Delete(ctx, e.admin, "/g déplacé.txt"))
+	trash, _ := e.r.History.Trash(ctx, e.admin)
 	for _, it := range trash {
 		if it.Name == "g déplacé.txt" {
-			must(e.r.Restore(ctx, e.admin, it.ID, ""))
+			must(e.r.History.Restore(ctx, e.admin, it.ID, ""))
 		}
 	}
-	must(e.r.EmptyTrash(ctx, System, time.Time{}))
-	must(e.r.SetRetention(ctx, e.admin, "/A", retention.KeepLast(2), ""))
-	must(e.r.PurgeVersions(ctx, System, PurgeOptions{}))
-	must(e.r.CollectGarbage(ctx, System, GCOptions{}))
+	must(e.r.History.EmptyTrash(ctx, System, time.Time{}))
+	must(e.r.History.SetRetention(ctx, e.admin, "/A", retention.KeepLast(2), ""))
+	must(e.r.History.PurgeVersions(ctx, System, PurgeOptions{}))
+	must(e.r.Maintenance.CollectGarbage(ctx, System, GCOptions{}))
 }
 
 func kinds(rep CheckReport, sev CheckSeverity) map[string]bool {
@@ -100,7 +100,7 @@ func kinds(rep CheckReport, sev CheckSeverity) map[string]bool {
 func TestCleanRepositoryHasNoFindings(t *testing.T) {
 	e := newCheckEnv(t)
 	busyRepository(t, e)
-	rep, err := e.r.Check(context.Background(), CheckOptions{})
+	rep, err := e.r.Maintenance.Check(context.Background(), CheckOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -141,8 +141,8 @@ func TestFindsAndRepairs(t *testing.T) {
 		}, "blob-orphan", CheckNote, false},
 		{"collection interrupted", func(t *testing.T, e *checkEnv) {
 			e.put(t, "/tmp.txt", "éphémère")
-			e.r.Delete(ctx, e.admin, "/tmp.txt")
-			e.r.EmptyTrash(ctx, System, time.Time{})
+			e.r.Tree.Delete(ctx, e.admin, "/tmp.txt")
+			e.r.History.EmptyTrash(ctx, System, time.Time{})
 			e.db.W.Exec(`UPDATE blobs SET state = 'deleting' WHERE size = ?`, len("éphémère"))
 		}, "gc-interrupted", CheckNote, true},
 	}
@@ -158,7 +158,7 @@ func TestFindsAndRepairs(t *testing.T) {
 				return backup.Put(ctx, b.Key, rc, b.Size)
 			})
 			tt.damage(t, e)
-			rep, err := e.r.Check(ctx, CheckOptions{})
+			rep, err := e.r.Maintenance.Check(ctx, CheckOptions{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -168,7 +168,7 @@ func TestFindsAndRepairs(t *testing.T) {
 			if tt.severity == CheckError && rep.Errors() == 0 || tt.severity == CheckNote && rep.Errors() != 0 {
 				t.Errorf("%d errors", rep.Errors())
 			}
-			rep, err = e.r.Check(ctx, CheckOptions{Repair: true, Backup: backup})
+			rep, err = e.r.Maintenance.Check(ctx, CheckOptions{Repair: true, Backup: backup})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -177,7 +177,7 @@ func TestFindsAndRepairs(t *testing.T) {
 				t.Errorf("repaired = %q, want %v", rep.Findings[0].Repaired, tt.repaired)
 			}
 			if tt.repaired {
-				if rep, _ := e.r.Check(ctx, CheckOptions{}); len(rep.Findings) != 0 {
+				if rep, _ := e.r.Maintenance.Check(ctx, CheckOptions{}); len(rep.Findings) != 0 {
 					t.Errorf("after repair: %+v", rep.Findings)
 				}
 			}
@@ -186,7 +186,7 @@ func TestFindsAndRepairs(t *testing.T) {
 }
 
 func (e *checkEnv) blobPath(t *testing.T, path string) string {
-	n, err := e.r.Stat(context.Background(), e.admin, path)
+	n, err := e.r.Tree.Stat(context.Background(), e.admin, path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -200,15 +200,15 @@ func TestReusedNodeID(t *testing.T) {
 	ctx := context.Background()
 	e := newCheckEnv(t)
 	old := e.put(t, "/ancien.txt", "ancien")
-	e.r.Delete(ctx, e.admin, "/ancien.txt")
-	e.r.EmptyTrash(ctx, System, time.Time{})
+	e.r.Tree.Delete(ctx, e.admin, "/ancien.txt")
+	e.r.History.EmptyTrash(ctx, System, time.Time{})
 	n := e.put(t, "/nouveau.txt", "nouveau")
 	// nodes.id is a rowid without AUTOINCREMENT: purging the largest id
 	// makes it the next one. If that ever changes, this test must change.
 	if n.ID != old.ID {
 		t.Fatalf("id not reused (%d, %d): the test's premise no longer holds", old.ID, n.ID)
 	}
-	if rep, err := e.r.Check(ctx, CheckOptions{}); err != nil || rep.Errors() != 0 {
+	if rep, err := e.r.Maintenance.Check(ctx, CheckOptions{}); err != nil || rep.Errors() != 0 {
 		t.Errorf("findings %+v %v", rep.Findings, err)
 	}
 }

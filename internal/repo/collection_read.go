@@ -20,7 +20,7 @@ type Warning struct {
 // Collection returns one collection the caller may see (its audience, its
 // author, administrators), with the items the caller may read and their
 // progress; editors also get warnings.
-func (s *Service) Collection(ctx context.Context, p acl.Principal, id int64) (Collection, error) {
+func (s *Collections) Collection(ctx context.Context, p acl.Principal, id int64) (Collection, error) {
 	c, err := loadCollection(ctx, s.db.R, id)
 	if err != nil {
 		return c, err
@@ -41,7 +41,7 @@ func (s *Service) Collection(ctx context.Context, p acl.Principal, id int64) (Co
 }
 
 // Collections lists those the caller may see, with their progress.
-func (s *Service) Collections(ctx context.Context, p acl.Principal) ([]Collection, error) {
+func (s *Collections) Collections(ctx context.Context, p acl.Principal) ([]Collection, error) {
 	if p.UserID == 0 && !p.System {
 		return nil, nil
 	}
@@ -69,7 +69,7 @@ func (s *Service) Collections(ctx context.Context, p acl.Principal) ([]Collectio
 
 // Welcome returns the first welcome collection meant for p that p has not
 // finished, if any.
-func (s *Service) Welcome(ctx context.Context, p acl.Principal) (*Collection, error) {
+func (s *Collections) Welcome(ctx context.Context, p acl.Principal) (*Collection, error) {
 	all, err := s.Collections(ctx, p)
 	if err != nil {
 		return nil, err
@@ -103,7 +103,7 @@ func (s *Service) Welcome(ctx context.Context, p acl.Principal) (*Collection, er
 
 // DismissWelcome puts a welcome collection away from p's home page; the
 // collection itself stays in the list of collections.
-func (s *Service) DismissWelcome(ctx context.Context, p acl.Principal, id int64) error {
+func (s *Collections) DismissWelcome(ctx context.Context, p acl.Principal, id int64) error {
 	if p.UserID == 0 {
 		return fmt.Errorf("dismiss welcome: %w", ErrForbidden)
 	}
@@ -141,8 +141,8 @@ func collectionItems(ctx context.Context, q querier, id int64) ([]itemRow, error
 }
 
 // readable returns the live node if p has at least the viewer role on it.
-func (s *Service) readable(ctx context.Context, p acl.Principal, id int64) (Node, bool, error) {
-	n, err := s.StatID(ctx, p, id)
+func (s *core) readable(ctx context.Context, p acl.Principal, id int64) (Node, bool, error) {
+	n, err := s.svc.Tree.StatID(ctx, p, id)
 	if errors.Is(err, ErrNotFound) {
 		return Node{}, false, nil
 	}
@@ -152,7 +152,7 @@ func (s *Service) readable(ctx context.Context, p acl.Principal, id int64) (Node
 	return n, n.Role >= acl.Viewer, nil
 }
 
-func (s *Service) fillItems(ctx context.Context, p acl.Principal, c *Collection) error {
+func (s *core) fillItems(ctx context.Context, p acl.Principal, c *Collection) error {
 	rows, err := collectionItems(ctx, s.db.R, c.ID)
 	if err != nil {
 		return err
@@ -196,7 +196,7 @@ func (s *Service) fillItems(ctx context.Context, p acl.Principal, c *Collection)
 }
 
 // audience is every enabled account the collection is meant for.
-func (s *Service) audience(ctx context.Context, c Collection) ([]acl.Principal, error) {
+func (s *core) audience(ctx context.Context, c Collection) ([]acl.Principal, error) {
 	cond := `1 = 0`
 	var args []any
 	if c.Members {
@@ -253,7 +253,7 @@ func userGroups(ctx context.Context, q querier, uid int64) ([]int64, error) {
 }
 
 // warnings lists the items some of the audience may not read.
-func (s *Service) warnings(ctx context.Context, c Collection) ([]Warning, error) {
+func (s *core) warnings(ctx context.Context, c Collection) ([]Warning, error) {
 	people, err := s.audience(ctx, c)
 	if err != nil {
 		return nil, err
@@ -286,7 +286,7 @@ type PersonProgress struct {
 }
 
 // CollectionProgress tells the collection's editors who has read what.
-func (s *Service) CollectionProgress(ctx context.Context, p acl.Principal, id int64) ([]PersonProgress, error) {
+func (s *Collections) CollectionProgress(ctx context.Context, p acl.Principal, id int64) ([]PersonProgress, error) {
 	c, err := s.editable(ctx, s.db.R, p, id)
 	if err != nil {
 		return nil, err
@@ -308,7 +308,7 @@ func (s *Service) CollectionProgress(ctx context.Context, p acl.Principal, id in
 }
 
 // MarkRead sets or clears the caller's read mark on one item.
-func (s *Service) MarkRead(ctx context.Context, p acl.Principal, collection, item int64, read bool) error {
+func (s *Collections) MarkRead(ctx context.Context, p acl.Principal, collection, item int64, read bool) error {
 	c, err := s.Collection(ctx, p, collection)
 	if err != nil {
 		return err
@@ -338,7 +338,7 @@ func (s *Service) MarkRead(ctx context.Context, p acl.Principal, collection, ite
 
 // MarkOpened marks as read, for the caller, every item pointing at the node
 // in the collections meant for them. Opening a document calls it.
-func (s *Service) MarkOpened(ctx context.Context, p acl.Principal, nodeID int64) error {
+func (s *Collections) MarkOpened(ctx context.Context, p acl.Principal, nodeID int64) error {
 	if p.UserID == 0 || p.Share != nil {
 		return nil
 	}

@@ -106,7 +106,7 @@ const (
 )
 
 // CreateCollection makes an empty collection; members and admins may.
-func (s *Service) CreateCollection(ctx context.Context, p acl.Principal, in CollectionInput) (Collection, error) {
+func (s *Collections) CreateCollection(ctx context.Context, p acl.Principal, in CollectionInput) (Collection, error) {
 	if err := mayCreateCollections(p); err != nil {
 		return Collection{}, err
 	}
@@ -166,7 +166,7 @@ func setAudience(ctx context.Context, tx *sql.Tx, id int64, in CollectionInput) 
 }
 
 // UpdateCollection changes the title, description, welcome flag and audience.
-func (s *Service) UpdateCollection(ctx context.Context, p acl.Principal, id int64, in CollectionInput) (Collection, error) {
+func (s *Collections) UpdateCollection(ctx context.Context, p acl.Principal, id int64, in CollectionInput) (Collection, error) {
 	if err := in.clean(); err != nil {
 		return Collection{}, err
 	}
@@ -194,7 +194,7 @@ func (s *Service) UpdateCollection(ctx context.Context, p acl.Principal, id int6
 }
 
 // DeleteCollection removes it with its items and everyone's progress.
-func (s *Service) DeleteCollection(ctx context.Context, p acl.Principal, id int64) error {
+func (s *Collections) DeleteCollection(ctx context.Context, p acl.Principal, id int64) error {
 	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
 		c, err := s.editable(ctx, tx, p, id)
 		if err != nil {
@@ -215,7 +215,7 @@ func (s *Service) DeleteCollection(ctx context.Context, p acl.Principal, id int6
 // everyone's progress. The editor must be able to read what they add;
 // items they cannot read any more (someone else's grant changed) are kept,
 // after the others.
-func (s *Service) SetCollectionItems(ctx context.Context, p acl.Principal, id int64, items []ItemInput) (Collection, error) {
+func (s *Collections) SetCollectionItems(ctx context.Context, p acl.Principal, id int64, items []ItemInput) (Collection, error) {
 	if len(items) > MaxCollectionItems {
 		return Collection{}, fmt.Errorf("%w: a collection holds at most %d items, %d given", ErrInvalid, MaxCollectionItems, len(items))
 	}
@@ -374,7 +374,7 @@ func (c Collection) inAudience(p acl.Principal) bool {
 
 // editable loads the collection if p may change it; others who may see
 // it get ErrForbidden, everyone else ErrNotFound.
-func (s *Service) editable(ctx context.Context, q querier, p acl.Principal, id int64) (Collection, error) {
+func (s *core) editable(ctx context.Context, q querier, p acl.Principal, id int64) (Collection, error) {
 	c, err := loadCollection(ctx, q, id)
 	if err != nil {
 		return c, err

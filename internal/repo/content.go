@@ -41,7 +41,7 @@ func (f *File) Reader(ctx context.Context, off, length int64) (io.ReadCloser, er
 }
 
 // checkIntact refuses a version whose blob was found altered.
-func (s *Service) checkIntact(ctx context.Context, f *File) error {
+func (s *core) checkIntact(ctx context.Context, f *File) error {
 	var at sql.NullInt64
 	err := s.db.R.QueryRowContext(ctx, `SELECT corrupt_at FROM blobs WHERE sha256 = ?`, f.Version.Hash).Scan(&at)
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
@@ -58,7 +58,7 @@ func (s *Service) checkIntact(ctx context.Context, f *File) error {
 
 // contentError turns a failure to open a blob into what doors report. The
 // store's own error (which may name a server path) goes to the log only.
-func (s *Service) contentError(ctx context.Context, f *File, err error) error {
+func (s *core) contentError(ctx context.Context, f *File, err error) error {
 	if ctx.Err() != nil || errors.Is(err, storage.ErrUnavailable) {
 		return fmt.Errorf("read %s version %d: %w", f.Node.Path, f.Version.Number, err)
 	}
@@ -128,7 +128,7 @@ func (v *verifier) corrupt(why string) error {
 	return fmt.Errorf("read %s version %d: %w", f.Node.Path, f.Version.Number, ErrContentCorrupt)
 }
 
-func (s *Service) markCorrupt(ctx context.Context, hash string) error {
+func (s *core) markCorrupt(ctx context.Context, hash string) error {
 	return s.db.Tx(ctx, func(tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, `UPDATE blobs SET corrupt_at = ? WHERE sha256 = ? AND corrupt_at IS NULL`, s.now().UnixNano(), hash)
 		return err
@@ -137,7 +137,7 @@ func (s *Service) markCorrupt(ctx context.Context, hash string) error {
 
 // corruptBlob reports whether the blob is marked corrupt: an upload of the
 // same content then writes it again instead of trusting the stored copy.
-func (s *Service) corruptBlob(ctx context.Context, hash string) bool {
+func (s *core) corruptBlob(ctx context.Context, hash string) bool {
 	var at sql.NullInt64
 	err := s.db.R.QueryRowContext(ctx, `SELECT corrupt_at FROM blobs WHERE sha256 = ?`, hash).Scan(&at)
 	return err == nil && at.Valid
@@ -145,7 +145,7 @@ func (s *Service) corruptBlob(ctx context.Context, hash string) bool {
 
 // replaceCorrupt removes the altered copy before the upload's content is
 // stored under its hash (stores skip keys they already hold).
-func (s *Service) replaceCorrupt(ctx context.Context, hash string) error {
+func (s *core) replaceCorrupt(ctx context.Context, hash string) error {
 	if err := s.blobs.Delete(ctx, hash); err != nil && !errors.Is(err, storage.ErrNotFound) {
 		return fmt.Errorf("remove altered blob %s: %w", hash, err)
 	}
@@ -153,7 +153,7 @@ func (s *Service) replaceCorrupt(ctx context.Context, hash string) error {
 }
 
 // clearCorrupt lifts the mark once the true content is stored again.
-func (s *Service) clearCorrupt(ctx context.Context, hash string) error {
+func (s *core) clearCorrupt(ctx context.Context, hash string) error {
 	return s.db.Tx(ctx, func(tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, `UPDATE blobs SET corrupt_at = NULL WHERE sha256 = ?`, hash)
 		return err

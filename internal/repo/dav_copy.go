@@ -18,7 +18,7 @@ type CopyOptions struct {
 // properties are copied with the nodes, and a shallow copy of a folder
 // (WebDAV Depth: 0) creates it empty. Only metadata is written, in one
 // transaction.
-func (s *Service) CopyTree(ctx context.Context, p acl.Principal, src, dst string, o CopyOptions) (Node, error) {
+func (s *DAV) CopyTree(ctx context.Context, p acl.Principal, src, dst string, o CopyOptions) (Node, error) {
 	dstParent, dstName, err := parentAndName(dst)
 	if err != nil {
 		return Node{}, err
@@ -84,5 +84,5 @@ func (s *Service) CopyTree(ctx context.Context, p acl.Principal, src, dst string
 		return Node{}, fmt.Errorf("copy %s to %s: %w", src, dst, err)
 	}
 	s.notify()
-	return s.StatID(ctx, p, id)
+	return s.svc.Tree.StatID(ctx, p, id)
 }

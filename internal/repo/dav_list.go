@@ -19,10 +19,10 @@ type Listing struct {
 // ListDAV returns the node at path and, if depth is 1 and it is a folder,
 // the children the caller may see. withProps also loads dead properties of
 // the nodes the caller may read.
-func (s *Service) ListDAV(ctx context.Context, p acl.Principal, path string, depth int, withProps bool) (Listing, error) {
+func (s *DAV) ListDAV(ctx context.Context, p acl.Principal, path string, depth int, withProps bool) (Listing, error) {
 	var l Listing
 	var err error
-	if l.Node, err = s.Stat(ctx, p, path); err != nil {
+	if l.Node, err = s.svc.Tree.Stat(ctx, p, path); err != nil {
 		return Listing{}, err
 	}
 	if depth > 0 && l.Node.Dir {

@@ -29,14 +29,14 @@ type Lock struct {
 // Locks returns the locks in force: not expired, and taken on a node that
 // is still live at the locked path (a lock does not follow a move, and dies
 // with a delete, whoever made it).
-func (s *Service) Locks(ctx context.Context, p acl.Principal) ([]Lock, error) {
+func (s *DAV) Locks(ctx context.Context, p acl.Principal) ([]Lock, error) {
 	if p.Anonymous() {
 		return nil, fmt.Errorf("locks: %w", ErrForbidden)
 	}
 	return s.locksIn(ctx, s.db.R)
 }
 
-func (s *Service) locksIn(ctx context.Context, q querier) ([]Lock, error) {
+func (s *core) locksIn(ctx context.Context, q querier) ([]Lock, error) {
 	rows, err := q.QueryContext(ctx, `SELECT token, node_id, root, depth, shared, owner_xml, user_id, created_at, expires_at
 		FROM dav_locks WHERE expires_at > ?`, s.now().UnixNano())
 	if err != nil {
@@ -78,7 +78,7 @@ func (s *Service) locksIn(ctx context.Context, q querier) ([]Lock, error) {
 // able to edit it. check sees the locks in force inside the same
 // transaction and refuses conflicting ones, so two clients can never both
 // obtain an exclusive lock.
-func (s *Service) CreateLock(ctx context.Context, p acl.Principal, path string, l Lock, check func(held []Lock) error) (Lock, error) {
+func (s *DAV) CreateLock(ctx context.Context, p acl.Principal, path string, l Lock, check func(held []Lock) error) (Lock, error) {
 	if p.Anonymous() {
 		return Lock{}, fmt.Errorf("lock %s: %w", path, ErrForbidden)
 	}
@@ -119,7 +119,7 @@ func (s *Service) CreateLock(ctx context.Context, p acl.Principal, path string, 
 
 // RefreshLock moves the expiry of p's lock. ErrNotFound if the lock is no
 // longer in force, ErrForbidden if it is someone else's.
-func (s *Service) RefreshLock(ctx context.Context, p acl.Principal, token string, expires time.Time) (Lock, error) {
+func (s *DAV) RefreshLock(ctx context.Context, p acl.Principal, token string, expires time.Time) (Lock, error) {
 	var out Lock
 	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
 		l, err := s.heldLock(ctx, tx, p, token, false)
@@ -141,7 +141,7 @@ func (s *Service) RefreshLock(ctx context.Context, p acl.Principal, token string
 // Unlock drops a lock: its holder's, or anyone's for an administrator or
 // a manager of the locked node (to unstick a file left locked by a crashed
 // client or by someone away). Breaking someone else's lock is journalled.
-func (s *Service) Unlock(ctx context.Context, p acl.Principal, token string) error {
+func (s *DAV) Unlock(ctx context.Context, p acl.Principal, token string) error {
 	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
 		l, err := s.heldLock(ctx, tx, p, token, true)
 		if err != nil {
@@ -164,7 +164,7 @@ func (s *Service) Unlock(ctx context.Context, p acl.Principal, token string) err
 
 // heldLock finds a lock in force that p holds (or, with breaking, that p
 // may break: administrators, and managers of the locked node).
-func (s *Service) heldLock(ctx context.Context, tx *sql.Tx, p acl.Principal, token string, breaking bool) (Lock, error) {
+func (s *core) heldLock(ctx context.Context, tx *sql.Tx, p acl.Principal, token string, breaking bool) (Lock, error) {
 	held, err := s.locksIn(ctx, tx)
 	if err != nil {
 		return Lock{}, err
@@ -191,7 +191,7 @@ func (s *Service) heldLock(ctx context.Context, tx *sql.Tx, p acl.Principal, tok
 }
 
 // mayBreak reports whether p may drop l though it is someone else's.
-func (s *Service) mayBreak(ctx context.Context, q querier, p acl.Principal, l Lock) (bool, error) {
+func (s *core) mayBreak(ctx context.Context, q querier, p acl.Principal, l Lock) (bool, error) {
 	if p.IsAdmin() {
 		return true, nil
 	}
@@ -217,8 +217,8 @@ type LockInfo struct {
 // LocksOn returns the locks in force that protect the node at path (taken
 // on it, or on a folder above with depth infinity), for someone who may
 // read it.
-func (s *Service) LocksOn(ctx context.Context, p acl.Principal, path string) ([]LockInfo, error) {
-	n, err := s.Stat(ctx, p, path)
+func (s *DAV) LocksOn(ctx context.Context, p acl.Principal, path string) ([]LockInfo, error) {
+	n, err := s.svc.Tree.Stat(ctx, p, path)
 	if err != nil {
 		return nil, err
 	}

@@ -33,8 +33,8 @@ type PropPatch struct {
 }
 
 // DeadProps returns the node at path and its dead properties.
-func (s *Service) DeadProps(ctx context.Context, p acl.Principal, path string) (Node, []DeadProp, error) {
-	n, err := s.Stat(ctx, p, path)
+func (s *DAV) DeadProps(ctx context.Context, p acl.Principal, path string) (Node, []DeadProp, error) {
+	n, err := s.svc.Tree.Stat(ctx, p, path)
 	if err != nil {
 		return Node{}, nil, err
 	}
@@ -49,7 +49,7 @@ func (s *Service) DeadProps(ctx context.Context, p acl.Principal, path string) (
 }
 
 // propsWhere loads dead properties selected by a condition on node_id.
-func (s *Service) propsWhere(ctx context.Context, where string, args ...any) (map[int64][]DeadProp, error) {
+func (s *core) propsWhere(ctx context.Context, where string, args ...any) (map[int64][]DeadProp, error) {
 	rows, err := s.db.R.QueryContext(ctx, `SELECT node_id, space, local, lang, xml FROM dav_props WHERE `+where+
 		` ORDER BY node_id, space, local`, args...)
 	if err != nil {
@@ -73,7 +73,7 @@ func (s *Service) propsWhere(ctx context.Context, where string, args ...any) (ma
 // PatchProps applies a PROPPATCH to the node at path: editors only, all or
 // nothing, journalled. A modification time is applied to the node and its
 // current version, so the web UI, GET and PROPFIND all show it.
-func (s *Service) PatchProps(ctx context.Context, p acl.Principal, path string, pp PropPatch) (Node, error) {
+func (s *DAV) PatchProps(ctx context.Context, p acl.Principal, path string, pp PropPatch) (Node, error) {
 	var id int64
 	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
 		c, err := s.resolve(ctx, tx, path)
@@ -122,5 +122,5 @@ func (s *Service) PatchProps(ctx context.Context, p acl.Principal, path string, 
 		return Node{}, fmt.Errorf("set properties of %s: %w", path, err)
 	}
 	s.notify()
-	return s.StatID(ctx, p, id)
+	return s.svc.Tree.StatID(ctx, p, id)
 }

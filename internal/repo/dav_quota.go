@@ -36,7 +36,7 @@ func roundFree(free int64) int64 {
 // of distinct contents, or the exact free space, would move or not with an
 // upload depending on whether that content already existed somewhere, and
 // tell a guesser that a hidden document holds exactly these bytes.
-func (s *Service) Usage(ctx context.Context, p acl.Principal) (used, free int64, err error) {
+func (s *DAV) Usage(ctx context.Context, p acl.Principal) (used, free int64, err error) {
 	if p.Anonymous() {
 		return 0, 0, fmt.Errorf("usage: %w", ErrForbidden)
 	}

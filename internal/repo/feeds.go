@@ -36,7 +36,7 @@ type FeedEvent struct {
 // Feed returns the title of the scope and its most recent events, newest
 // first, keeping only documents the caller may read now. A folder or
 // collection the caller may not see answers ErrNotFound.
-func (s *Service) Feed(ctx context.Context, p acl.Principal, sc FeedScope, limit int) (string, []FeedEvent, error) {
+func (s *Activity) Feed(ctx context.Context, p acl.Principal, sc FeedScope, limit int) (string, []FeedEvent, error) {
 	title, keep, err := s.feedFilter(ctx, p, sc)
 	if err != nil {
 		return "", nil, err
@@ -48,7 +48,7 @@ func (s *Service) Feed(ctx context.Context, p acl.Principal, sc FeedScope, limit
 // pathShown is where an entry says a document was: a past path in a
 // folder the reader may not read now is not shown (the folder's name would
 // leak), the current path (or nothing) instead.
-func (s *Service) pathShown(ctx context.Context, p acl.Principal, folders map[string]bool, recorded, instead string) (string, error) {
+func (s *core) pathShown(ctx context.Context, p acl.Principal, folders map[string]bool, recorded, instead string) (string, error) {
 	if recorded == "" || recorded == instead {
 		return recorded, nil
 	}
@@ -75,10 +75,10 @@ func (s *Service) pathShown(ctx context.Context, p acl.Principal, folders map[st
 
 // feedFilter checks that p may see the scope and returns its title and a
 // test on a node's chain.
-func (s *Service) feedFilter(ctx context.Context, p acl.Principal, sc FeedScope) (string, func(chain) bool, error) {
+func (s *core) feedFilter(ctx context.Context, p acl.Principal, sc FeedScope) (string, func(chain) bool, error) {
 	switch {
 	case sc.Collection != 0:
-		col, err := s.Collection(ctx, p, sc.Collection)
+		col, err := s.svc.Collections.Collection(ctx, p, sc.Collection)
 		if err != nil {
 			return "", nil, err
 		}
@@ -130,7 +130,7 @@ const feedTokenBytes = 24
 
 // RegenerateFeedToken gives the caller a new private feed token (the old
 // one stops working) and returns it; only its SHA-256 is stored.
-func (s *Service) RegenerateFeedToken(ctx context.Context, p acl.Principal) (string, error) {
+func (s *Activity) RegenerateFeedToken(ctx context.Context, p acl.Principal) (string, error) {
 	if p.UserID == 0 || p.Share != nil {
 		return "", fmt.Errorf("feed tokens are for accounts: %w", ErrForbidden)
 	}
@@ -153,7 +153,7 @@ func (s *Service) RegenerateFeedToken(ctx context.Context, p acl.Principal) (str
 }
 
 // FeedTokenCreated says when the caller's feed token was made (zero: none).
-func (s *Service) FeedTokenCreated(ctx context.Context, p acl.Principal) (time.Time, error) {
+func (s *Activity) FeedTokenCreated(ctx context.Context, p acl.Principal) (time.Time, error) {
 	var at int64
 	err := s.db.R.QueryRowContext(ctx, `SELECT created_at FROM feed_tokens WHERE user_id = ?`, p.UserID).Scan(&at)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -166,7 +166,7 @@ func (s *Service) FeedTokenCreated(ctx context.Context, p acl.Principal) (time.T
 }
 
 // FeedTokenUser returns the account a feed token belongs to.
-func (s *Service) FeedTokenUser(ctx context.Context, token string) (int64, error) {
+func (s *Activity) FeedTokenUser(ctx context.Context, token string) (int64, error) {
 	if len(token) != feedTokenLen {
 		return 0, fmt.Errorf("feed token: %w", ErrNotFound)
 	}

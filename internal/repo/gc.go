@@ -45,7 +45,7 @@ const leaseWait = time.Minute
 
 // leaseBlob is step 1: it records that an upload is about to rely on the
 // blob hash.
-func (s *Service) leaseBlob(ctx context.Context, hash string, size int64) error {
+func (s *core) leaseBlob(ctx context.Context, hash string, size int64) error {
 	deadline := time.Now().Add(leaseWait)
 	for {
 		var state string
@@ -66,7 +66,7 @@ func (s *Service) leaseBlob(ctx context.Context, hash string, size int64) error 
 		}
 		// A sweeper is deleting it. If none holds the lock, the one that
 		// marked it died: finish its work under the lock, then lease afresh.
-		if release, err := s.MaintenanceLock(ctx, "upload"); err == nil {
+		if release, err := s.svc.Maintenance.MaintenanceLock(ctx, "upload"); err == nil {
 			err := s.deleteMarked(ctx, hash)
 			release()
 			if err != nil {
@@ -86,7 +86,7 @@ func (s *Service) leaseBlob(ctx context.Context, hash string, size int64) error 
 }
 
 // useBlob is step 2, inside the transaction that records a version.
-func (s *Service) useBlob(ctx context.Context, tx *sql.Tx, hash string, now time.Time) error {
+func (s *core) useBlob(ctx context.Context, tx *sql.Tx, hash string, now time.Time) error {
 	res, err := tx.ExecContext(ctx, `UPDATE blobs SET last_used_at = ? WHERE sha256 = ? AND state = 'live'`, now.UnixNano(), hash)
 	if err != nil {
 		return fmt.Errorf("record blob: %w", err)
@@ -124,7 +124,7 @@ type gcCandidate struct {
 // CollectGarbage deletes blobs no version refers to and unused for
 // o.Grace. Administrators and System only; one sweep (or backup) at a
 // time across processes, else ErrUnavailable.
-func (s *Service) CollectGarbage(ctx context.Context, p acl.Principal, o GCOptions) (GCReport, error) {
+func (s *Maintenance) CollectGarbage(ctx context.Context, p acl.Principal, o GCOptions) (GCReport, error) {
 	rep := GCReport{DryRun: o.DryRun}
 	if err := needAdmin(p, "collecting unused content"); err != nil {
 		return rep, err
@@ -201,7 +201,7 @@ func (s *Service) CollectGarbage(ctx context.Context, p acl.Principal, o GCOptio
 	return rep, nil
 }
 
-func (s *Service) blobKeys(ctx context.Context, q string) ([]gcCandidate, error) {
+func (s *core) blobKeys(ctx context.Context, q string) ([]gcCandidate, error) {
 	rows, err := s.db.R.QueryContext(ctx, q)
 	if err != nil {
 		return nil, fmt.Errorf("list blobs: %w", err)
@@ -220,7 +220,7 @@ func (s *Service) blobKeys(ctx context.Context, q string) ([]gcCandidate, error)
 
 // markForDeletion is step 3's transaction: it re-checks each candidate and
 // marks those still unused and old enough. With dryRun it only checks.
-func (s *Service) markForDeletion(ctx context.Context, batch []gcCandidate, cutoff int64, dryRun bool) (marked []gcCandidate, young int, err error) {
+func (s *core) markForDeletion(ctx context.Context, batch []gcCandidate, cutoff int64, dryRun bool) (marked []gcCandidate, young int, err error) {
 	err = s.db.Tx(ctx, func(tx *sql.Tx) error {
 		now := s.now().UnixNano()
 		for _, c := range batch {
@@ -257,7 +257,7 @@ func (s *Service) markForDeletion(ctx context.Context, batch []gcCandidate, cuto
 var errDryRun = errors.New("dry run: roll back")
 
 // deleteMarked deletes a 'deleting' blob's object, then its row.
-func (s *Service) deleteMarked(ctx context.Context, key string) error {
+func (s *core) deleteMarked(ctx context.Context, key string) error {
 	if err := s.blobs.Delete(ctx, key); err != nil && !errors.Is(err, storage.ErrNotFound) {
 		return fmt.Errorf("delete blob %s: %w", key, err)
 	}

@@ -37,20 +37,20 @@ func TestTrashPurgeAndCollect(t *testing.T) {
 	ctx := context.Background()
 	e := newEnv(t)
 	clk := e.withClock(time.Date(2026, 5, 1, 10, 0, 0, 0, time.UTC))
-	e.s.MkdirAll(ctx, e.admin, "/Vieux/Sous-dossier")
+	e.s.Tree.MkdirAll(ctx, e.admin, "/Vieux/Sous-dossier")
 	e.put(t, e.member, "/Vieux/Sous-dossier/a.txt", "contenu a v1")
 	e.put(t, e.member, "/Vieux/Sous-dossier/a.txt", "contenu a v2")
 	e.put(t, e.member, "/Vieux/partagé.txt", "contenu partagé")
 	e.put(t, e.member, "/Garder.txt", "contenu partagé") // same content, still live
-	e.s.SetTags(ctx, e.member, "/Vieux/Sous-dossier/a.txt", []string{"ag"})
-	e.s.SetRetention(ctx, e.admin, "/Vieux", retention.Policy{KeepAll: true}, "")
-	if err := e.s.Delete(ctx, e.member, "/Vieux"); err != nil {
+	e.s.Tree.SetTags(ctx, e.member, "/Vieux/Sous-dossier/a.txt", []string{"ag"})
+	e.s.History.SetRetention(ctx, e.admin, "/Vieux", retention.Policy{KeepAll: true}, "")
+	if err := e.s.Tree.Delete(ctx, e.member, "/Vieux"); err != nil {
 		t.Fatal(err)
 	}
 	clk.set(clk.now().Add(10 * 24 * time.Hour))
 	e.put(t, e.member, "/Récent.txt", "récent")
-	e.s.Delete(ctx, e.member, "/Récent.txt")
-	trash, _ := e.s.Trash(ctx, e.admin)
+	e.s.Tree.Delete(ctx, e.member, "/Récent.txt")
+	trash, _ := e.s.History.Trash(ctx, e.admin)
 	if len(trash) != 2 {
 		t.Fatalf("trash: %+v", trash)
 	}
@@ -60,18 +60,18 @@ func TestTrashPurgeAndCollect(t *testing.T) {
 			old = it.ID
 		}
 	}
-	if _, err := e.s.PurgeTrashItem(ctx, e.member, old); !errors.Is(err, ErrForbidden) {
+	if _, err := e.s.History.PurgeTrashItem(ctx, e.member, old); !errors.Is(err, ErrForbidden) {
 		t.Errorf("member (editor) purging a trash item: %v", err)
 	}
-	if _, err := e.s.PurgeTrashItem(ctx, e.guest, old); !errors.Is(err, ErrNotFound) {
+	if _, err := e.s.History.PurgeTrashItem(ctx, e.guest, old); !errors.Is(err, ErrNotFound) {
 		t.Errorf("guest purging a trash item: %v", err)
 	}
-	if _, err := e.s.EmptyTrash(ctx, e.member, time.Time{}); !errors.Is(err, ErrForbidden) {
+	if _, err := e.s.History.EmptyTrash(ctx, e.member, time.Time{}); !errors.Is(err, ErrForbidden) {
 		t.Errorf("member emptying the trash: %v", err)
 	}
 	// Expiry after 30 days: at day 35 only the folder trashed on day 0 goes.
 	clk.set(time.Date(2026, 5, 1, 10, 0, 0, 0, time.UTC).Add(35 * 24 * time.Hour))
-	purged, err := e.s.EmptyTrash(ctx, System, clk.now().Add(-30*24*time.Hour))
+	purged, err := e.s.History.EmptyTrash(ctx, System, clk.now().Add(-30*24*time.Hour))
 	if err != nil || len(purged) != 1 {
 		t.Fatalf("expire trash: %+v %v", purged, err)
 	}
@@ -85,18 +85,18 @@ func TestTrashPurgeAndCollect(t *testing.T) {
 	if left != 0 {
 		t.Errorf("%d rows of the purged folder left", left)
 	}
-	if trash, _ := e.s.Trash(ctx, e.admin); len(trash) != 1 || trash[0].Name != "Récent.txt" {
+	if trash, _ := e.s.History.Trash(ctx, e.admin); len(trash) != 1 || trash[0].Name != "Récent.txt" {
 		t.Errorf("trash after expiry: %+v", trash)
 	}
 	// Collection: the purge is when the content was last referenced, so it
 	// stays for the grace period, then goes; shared and trashed-but-kept
 	// content stays.
-	rep, err := e.s.CollectGarbage(ctx, System, GCOptions{Grace: time.Hour})
+	rep, err := e.s.Maintenance.CollectGarbage(ctx, System, GCOptions{Grace: time.Hour})
 	if err != nil || rep.Deleted != 0 || rep.Young != 2 {
 		t.Fatalf("collect within the grace period: %+v %v", rep, err)
 	}
 	clk.set(clk.now().Add(2 * time.Hour))
-	rep, err = e.s.CollectGarbage(ctx, System, GCOptions{Grace: time.Hour})
+	rep, err = e.s.Maintenance.CollectGarbage(ctx, System, GCOptions{Grace: time.Hour})
 	if err != nil || rep.Deleted != 2 || rep.Unreferenced != 2 {
 		t.Fatalf("collect: %+v %v", rep, err)
 	}
@@ -117,7 +117,7 @@ func TestTrashPurgeAndCollect(t *testing.T) {
 		t.Errorf("journal: %v", actions)
 	}
 	// Emptying everything, as an administrator.
-	if purged, err := e.s.EmptyTrash(ctx, e.admin, time.Time{}); err != nil || len(purged) != 1 {
+	if purged, err := e.s.History.EmptyTrash(ctx, e.admin, time.Time{}); err != nil || len(purged) != 1 {
 		t.Errorf("empty trash: %+v %v", purged, err)
 	}
 }
@@ -137,19 +137,19 @@ func TestCollectOrphansGraceAndLock(t *testing.T) {
 	past := time.Now().Add(-48 * time.Hour)
 	os.Chtimes(p, past, past)
 
-	release, err := e.s.MaintenanceLock(ctx, "backup")
+	release, err := e.s.Maintenance.MaintenanceLock(ctx, "backup")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.s.CollectGarbage(ctx, System, GCOptions{Grace: 24 * time.Hour}); !errors.Is(err, ErrUnavailable) || !strings.Contains(err.Error(), "backup") {
+	if _, err := e.s.Maintenance.CollectGarbage(ctx, System, GCOptions{Grace: 24 * time.Hour}); !errors.Is(err, ErrUnavailable) || !strings.Contains(err.Error(), "backup") {
 		t.Errorf("collection during a backup: %v", err)
 	}
 	release()
-	rep, err := e.s.CollectGarbage(ctx, System, GCOptions{Grace: 24 * time.Hour, DryRun: true})
+	rep, err := e.s.Maintenance.CollectGarbage(ctx, System, GCOptions{Grace: 24 * time.Hour, DryRun: true})
 	if err != nil || rep.Deleted != 1 || rep.Orphans != 2 || rep.Young != 1 || rep.Stored != 3 || !e.hasBlob(t, oldOrphan) {
 		t.Fatalf("dry run: %+v %v", rep, err)
 	}
-	rep, err = e.s.CollectGarbage(ctx, System, GCOptions{Grace: 24 * time.Hour})
+	rep, err = e.s.Maintenance.CollectGarbage(ctx, System, GCOptions{Grace: 24 * time.Hour})
 	if err != nil || rep.Deleted != 1 || e.hasBlob(t, oldOrphan) || !e.hasBlob(t, youngOrphan) || !e.hasBlob(t, "vivant") {
 		t.Fatalf("collect: %+v %v", rep, err)
 	}
@@ -169,15 +169,15 @@ func TestInterruptedCollection(t *testing.T) {
 	e := newEnv(t)
 	for _, c := range []string{"un", "deux"} {
 		e.put(t, e.member, "/"+c, c)
-		e.s.Delete(ctx, e.member, "/"+c)
+		e.s.Tree.Delete(ctx, e.member, "/"+c)
 	}
-	e.s.EmptyTrash(ctx, System, time.Time{})
+	e.s.History.EmptyTrash(ctx, System, time.Time{})
 	e.s.db.W.Exec(`UPDATE blobs SET state = 'deleting', deleting_since = 1`)
 	e.put(t, e.member, "/un-bis", "un")
 	if got := e.read(t, e.member, "/un-bis", 0); got != "un" {
 		t.Fatalf("re-uploaded content reads %q", got)
 	}
-	rep, err := e.s.CollectGarbage(ctx, System, GCOptions{Grace: time.Hour})
+	rep, err := e.s.Maintenance.CollectGarbage(ctx, System, GCOptions{Grace: time.Hour})
 	if err != nil || rep.Resumed != 1 || e.hasBlob(t, "deux") || !e.hasBlob(t, "un") {
 		t.Fatalf("collect: %+v %v", rep, err)
 	}
@@ -229,9 +229,9 @@ func TestCollectWhileUploading(t *testing.T) {
 			for i := range pool {
 				pool[i] = fmt.Sprintf("contenu partagé n°%d ", i) + strings.Repeat("x", i*100)
 				e.put(t, e.member, fmt.Sprintf("/ancien-%d", i), pool[i])
-				e.s.Delete(ctx, e.member, fmt.Sprintf("/ancien-%d", i))
+				e.s.Tree.Delete(ctx, e.member, fmt.Sprintf("/ancien-%d", i))
 			}
-			if _, err := e.s.EmptyTrash(ctx, System, time.Time{}); err != nil {
+			if _, err := e.s.History.EmptyTrash(ctx, System, time.Time{}); err != nil {
 				t.Fatal(err)
 			}
 			e.s.now = time.Now // from here on, real time
@@ -247,7 +247,7 @@ func TestCollectWhileUploading(t *testing.T) {
 					for i := 0; i < 40; i++ {
 						c := pool[r.IntN(len(pool))]
 						path := fmt.Sprintf("/w%d-%d", w, i)
-						_, _, err := e.s.Put(ctx, e.member, path, strings.NewReader(c), PutOptions{Size: int64(len(c))})
+						_, _, err := e.s.Tree.Put(ctx, e.member, path, strings.NewReader(c), PutOptions{Size: int64(len(c))})
 						switch {
 						case err == nil:
 							acked.Store(path, c)
@@ -258,7 +258,7 @@ func TestCollectWhileUploading(t *testing.T) {
 						}
 						if r.IntN(5) != 0 { // most go again, feeding the collector
 							acked.Delete(path)
-							e.s.Delete(ctx, e.member, path)
+							e.s.Tree.Delete(ctx, e.member, path)
 						}
 					}
 				}(w)
@@ -273,8 +273,8 @@ func TestCollectWhileUploading(t *testing.T) {
 						return
 					default:
 					}
-					e.s.EmptyTrash(ctx, System, time.Time{})
-					rep, err := e.s.CollectGarbage(ctx, System, GCOptions{Grace: tt.grace})
+					e.s.History.EmptyTrash(ctx, System, time.Time{})
+					rep, err := e.s.Maintenance.CollectGarbage(ctx, System, GCOptions{Grace: tt.grace})
 					if err != nil && !errors.Is(err, ErrUnavailable) {
 						t.Errorf("collect: %v", err)
 					}

@@ -58,7 +58,7 @@ type GrantInfo struct {
 }
 
 // resolveGrantee finds the id of a user or group.
-func (s *Service) resolveGrantee(ctx context.Context, q querier, g Grantee) (int64, error) {
+func (s *core) resolveGrantee(ctx context.Context, q querier, g Grantee) (int64, error) {
 	var id int64
 	var err error
 	switch g.Kind {
@@ -78,7 +78,7 @@ func (s *Service) resolveGrantee(ctx context.Context, q querier, g Grantee) (int
 }
 
 // grantInfos loads the grants on the nodes of c, root first, with names.
-func (s *Service) grantInfos(ctx context.Context, q querier, c chain) ([]GrantInfo, error) {
+func (s *core) grantInfos(ctx context.Context, q querier, c chain) ([]GrantInfo, error) {
 	ids := c.ids()
 	args := make([]any, len(ids))
 	for i, id := range ids {
@@ -135,7 +135,7 @@ func (s *Service) grantInfos(ctx context.Context, q querier, c chain) ([]GrantIn
 
 // Grants lists the grants that apply at path: on the node itself and,
 // marked inherited, on its ancestors. Managers of the node only.
-func (s *Service) Grants(ctx context.Context, p acl.Principal, path string) (Node, []GrantInfo, error) {
+func (s *Access) Grants(ctx context.Context, p acl.Principal, path string) (Node, []GrantInfo, error) {
 	c, err := s.resolve(ctx, s.db.R, path)
 	if err != nil {
 		return Node{}, nil, err
@@ -153,7 +153,7 @@ func (s *Service) Grants(ctx context.Context, p acl.Principal, path string) (Nod
 
 // Grant gives to a role on the node at path and its subtree, replacing
 // the role it had there. Managers of the node only (admins everywhere).
-func (s *Service) Grant(ctx context.Context, p acl.Principal, path string, to Grantee, role acl.Role) (GrantInfo, error) {
+func (s *Access) Grant(ctx context.Context, p acl.Principal, path string, to Grantee, role acl.Role) (GrantInfo, error) {
 	if role < acl.Viewer || role > acl.Manager {
 		return GrantInfo{}, fmt.Errorf("%w: role %v cannot be granted", ErrInvalidName, role)
 	}
@@ -212,7 +212,7 @@ func (s *Service) Grant(ctx context.Context, p acl.Principal, path string, to Gr
 
 // Revoke removes the grant to `to` on the node at path (not on its
 // ancestors: revoke those where they are). Managers of the node only.
-func (s *Service) Revoke(ctx context.Context, p acl.Principal, path string, to Grantee) error {
+func (s *Access) Revoke(ctx context.Context, p acl.Principal, path string, to Grantee) error {
 	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
 		c, err := s.resolve(ctx, tx, path)
 		if err != nil {
@@ -258,7 +258,7 @@ type Explanation struct {
 // Explain says what role `who` has on the node at path and which grants
 // give it. The node's managers may ask about anyone; anyone may ask about
 // themselves (about what they can see).
-func (s *Service) Explain(ctx context.Context, asker, who acl.Principal, path string) (Explanation, error) {
+func (s *Access) Explain(ctx context.Context, asker, who acl.Principal, path string) (Explanation, error) {
 	c, err := s.resolve(ctx, s.db.R, path)
 	if err != nil {
 		return Explanation{}, err

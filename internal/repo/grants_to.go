@@ -13,7 +13,7 @@ import (
 // GrantsTo lists the grants given to one principal (a group's folders, an
 // account's direct grants), on live nodes, by path. Administrators only:
 // it names folders across the whole tree.
-func (s *Service) GrantsTo(ctx context.Context, p acl.Principal, to Grantee) ([]GrantInfo, error) {
+func (s *Access) GrantsTo(ctx context.Context, p acl.Principal, to Grantee) ([]GrantInfo, error) {
 	if err := needAdmin(p, "listing a principal's grants"); err != nil {
 		return nil, err
 	}

@@ -28,7 +28,7 @@ type JournalEntry struct {
 }
 
 // JournalSince returns up to limit entries after seq, oldest first.
-func (s *Service) JournalSince(ctx context.Context, seq int64, limit int) ([]JournalEntry, error) {
+func (s *Index) JournalSince(ctx context.Context, seq int64, limit int) ([]JournalEntry, error) {
 	rows, err := s.db.R.QueryContext(ctx, `SELECT seq, at, COALESCE(actor, 0), COALESCE(node_id, 0), action, details
 		FROM journal WHERE seq > ? ORDER BY seq LIMIT ?`, seq, limit)
 	if err != nil {
@@ -49,7 +49,7 @@ func (s *Service) JournalSince(ctx context.Context, seq int64, limit int) ([]Jou
 }
 
 // LastJournalSeq is the newest journal sequence number (0 if empty).
-func (s *Service) LastJournalSeq(ctx context.Context) (int64, error) {
+func (s *Index) LastJournalSeq(ctx context.Context) (int64, error) {
 	var seq int64
 	err := s.db.R.QueryRowContext(ctx, `SELECT COALESCE(MAX(seq), 0) FROM journal`).Scan(&seq)
 	return seq, err
@@ -72,7 +72,7 @@ type IndexNode struct {
 // IndexFiles describes the live files at or below node id (the node itself
 // if it is a file) and lists in gone the ids below it that are trashed or no
 // longer exist, which the caller removes from the index.
-func (s *Service) IndexFiles(ctx context.Context, id int64) (files []IndexNode, gone []int64, err error) {
+func (s *Index) IndexFiles(ctx context.Context, id int64) (files []IndexNode, gone []int64, err error) {
 	c, err := s.chainByID(ctx, s.db.R, id)
 	if errors.Is(err, ErrNotFound) {
 		return nil, []int64{id}, nil
@@ -120,7 +120,7 @@ func (s *Service) IndexFiles(ctx context.Context, id int64) (files []IndexNode, 
 }
 
 // subtree returns id and all its descendants (trashed or not).
-func (s *Service) subtree(ctx context.Context, id int64) ([]int64, error) {
+func (s *core) subtree(ctx context.Context, id int64) ([]int64, error) {
 	rows, err := s.db.R.QueryContext(ctx, `WITH RECURSIVE sub(id) AS (
 			SELECT ? UNION ALL SELECT n.id FROM nodes n JOIN sub ON n.parent_id = sub.id
 		) SELECT id FROM sub`, id)
@@ -141,7 +141,7 @@ func (s *Service) subtree(ctx context.Context, id int64) ([]int64, error) {
 
 // AllFileIDs calls fn with the id of every live or trashed file, for a
 // full rebuild of the index.
-func (s *Service) AllFileIDs(ctx context.Context, fn func(id int64) error) error {
+func (s *Index) AllFileIDs(ctx context.Context, fn func(id int64) error) error {
 	rows, err := s.db.R.QueryContext(ctx, `SELECT id FROM nodes WHERE kind = 'file' ORDER BY id`)
 	if err != nil {
 		return fmt.Errorf("list files: %w", err)
@@ -170,7 +170,7 @@ func (s *Service) AllFileIDs(ctx context.Context, fn func(id int64) error) error
 // and none of the nodes between R (excluded) and the document (included)
 // is restricted. cuts[R] lists the restricted folders strictly below R,
 // whose subtrees R's grant does not reach.
-func (s *Service) ReadableRoots(ctx context.Context, p acl.Principal) (all bool, roots []int64, cuts map[int64][]int64, err error) {
+func (s *Index) ReadableRoots(ctx context.Context, p acl.Principal) (all bool, roots []int64, cuts map[int64][]int64, err error) {
 	if p.IsAdmin() {
 		return true, nil, nil, nil
 	}
@@ -221,7 +221,7 @@ func (s *Service) ReadableRoots(ctx context.Context, p acl.Principal) (all bool,
 }
 
 // WorkerState reads a background worker's persisted value ("" if unset).
-func (s *Service) WorkerState(ctx context.Context, name string) (string, error) {
+func (s *Index) WorkerState(ctx context.Context, name string) (string, error) {
 	var v string
 	err := s.db.R.QueryRowContext(ctx, `SELECT value FROM worker_state WHERE name = ?`, name).Scan(&v)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -231,7 +231,7 @@ func (s *Service) WorkerState(ctx context.Context, name string) (string, error) 
 }
 
 // SetWorkerState persists a background worker's value.
-func (s *Service) SetWorkerState(ctx context.Context, name, value string) error {
+func (s *Index) SetWorkerState(ctx context.Context, name, value string) error {
 	_, err := s.db.W.ExecContext(ctx, `INSERT INTO worker_state (name, value) VALUES (?, ?)
 		ON CONFLICT (name) DO UPDATE SET value = excluded.value`, name, value)
 	return err
@@ -250,7 +250,7 @@ type Extraction struct {
 }
 
 // GetExtraction returns the cached extraction of a blob, if any.
-func (s *Service) GetExtraction(ctx context.Context, blob string) (Extraction, bool, error) {
+func (s *Index) GetExtraction(ctx context.Context, blob string) (Extraction, bool, error) {
 	var e Extraction
 	err := s.db.R.QueryRowContext(ctx, `SELECT blob, status, reason, lang, chars, extractor, truncated, attempts FROM extractions WHERE blob = ?`, blob).
 		Scan(&e.Blob, &e.Status, &e.Reason, &e.Lang, &e.Chars, &e.Extractor, &e.Truncated, &e.Attempts)
@@ -261,7 +261,7 @@ func (s *Service) GetExtraction(ctx context.Context, blob string) (Extraction, b
 }
 
 // PutExtraction records an extraction result; a retried failure counts attempts.
-func (s *Service) PutExtraction(ctx context.Context, e Extraction) error {
+func (s *Index) PutExtraction(ctx context.Context, e Extraction) error {
 	_, err := s.db.W.ExecContext(ctx, `INSERT INTO extractions (blob, status, reason, lang, chars, extractor, truncated, attempts, created_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?) ON CONFLICT (blob) DO UPDATE SET status = excluded.status, reason = excluded.reason,
 		lang = excluded.lang, chars = excluded.chars, extractor = excluded.extractor, truncated = excluded.truncated,
@@ -275,7 +275,7 @@ func (s *Service) PutExtraction(ctx context.Context, e Extraction) error {
 
 // CurrentBlob returns the content hash of a file's current version, for
 // readers that already passed a permission check (search snippets).
-func (s *Service) CurrentBlob(ctx context.Context, id int64) (string, error) {
+func (s *Index) CurrentBlob(ctx context.Context, id int64) (string, error) {
 	var h sql.NullString
 	err := s.db.R.QueryRowContext(ctx, `SELECT v.blob FROM nodes n JOIN versions v ON v.id = n.current_version_id WHERE n.id = ?`, id).Scan(&h)
 	if errors.Is(err, sql.ErrNoRows) || !h.Valid {
@@ -300,7 +300,7 @@ type folderInfo struct {
 // three per file. Folders are loaded once (and again if a page holds a
 // file in a folder created since); a change made during the walk may or
 // may not be seen, so callers replay the journal from before the walk.
-func (s *Service) AllIndexFiles(ctx context.Context, pageSize int, fn func([]IndexNode) error) error {
+func (s *Index) AllIndexFiles(ctx context.Context, pageSize int, fn func([]IndexNode) error) error {
 	folders, err := s.loadFolders(ctx)
 	if err != nil {
 		return err
@@ -360,7 +360,7 @@ func (s *Service) AllIndexFiles(ctx context.Context, pageSize int, fn func([]Ind
 	}
 }
 
-func (s *Service) loadFolders(ctx context.Context) (map[int64]folderInfo, error) {
+func (s *core) loadFolders(ctx context.Context) (map[int64]folderInfo, error) {
 	rows, err := s.db.R.QueryContext(ctx, `SELECT id, COALESCE(parent_id, 0), name, deleted_at IS NOT NULL FROM nodes WHERE kind = 'dir'`)
 	if err != nil {
 		return nil, fmt.Errorf("list folders: %w", err)
@@ -404,7 +404,7 @@ func folderChain(folders map[int64]folderInfo, id int64) (ids []int64, names []s
 }
 
 // GetExtractions returns the cached extractions of blobs, by blob.
-func (s *Service) GetExtractions(ctx context.Context, blobs []string) (map[string]Extraction, error) {
+func (s *Index) GetExtractions(ctx context.Context, blobs []string) (map[string]Extraction, error) {
 	out := make(map[string]Extraction, len(blobs))
 	for len(blobs) > 0 {
 		chunk := blobs[:min(len(blobs), 500)]

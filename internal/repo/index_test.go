@@ -12,23 +12,23 @@ func TestExtractionRecord(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
 	n := e.put(t, e.admin, "/big.txt", "du texte")
-	if _, ok, err := e.s.GetExtraction(ctx, n.Hash); ok || err != nil {
+	if _, ok, err := e.s.Index.GetExtraction(ctx, n.Hash); ok || err != nil {
 		t.Fatalf("before extraction: ok=%v err=%v", ok, err)
 	}
 	want := Extraction{Blob: n.Hash, Status: "ok", Lang: "fr", Chars: 10 << 20, Extractor: "text", Truncated: true, Attempts: 1}
-	if err := e.s.PutExtraction(ctx, want); err != nil {
+	if err := e.s.Index.PutExtraction(ctx, want); err != nil {
 		t.Fatal(err)
 	}
-	got, ok, err := e.s.GetExtraction(ctx, n.Hash)
+	got, ok, err := e.s.Index.GetExtraction(ctx, n.Hash)
 	if !ok || err != nil || got != want {
 		t.Fatalf("got %+v (%v, %v), want %+v", got, ok, err, want)
 	}
 	// A new result replaces the old one, flag included, and counts the attempt.
 	want.Status, want.Reason, want.Truncated, want.Attempts = "failed", "timeout", false, 2
-	if err := e.s.PutExtraction(ctx, want); err != nil {
+	if err := e.s.Index.PutExtraction(ctx, want); err != nil {
 		t.Fatal(err)
 	}
-	if got, _, _ := e.s.GetExtraction(ctx, n.Hash); got != want {
+	if got, _, _ := e.s.Index.GetExtraction(ctx, n.Hash); got != want {
 		t.Fatalf("after a retry: got %+v, want %+v", got, want)
 	}
 }
@@ -39,7 +39,7 @@ func TestAllIndexFilesMatchesIndexFiles(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
 	for _, d := range []string{"/Bureau", "/Bureau/2024", "/Archives", "/Archives/Vieux", "/Vide"} {
-		if _, err := e.s.Mkdir(ctx, e.admin, d); err != nil {
+		if _, err := e.s.Tree.Mkdir(ctx, e.admin, d); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -51,24 +51,24 @@ func TestAllIndexFilesMatchesIndexFiles(t *testing.T) {
 		}
 		e.put(t, e.admin, p, content)
 	}
-	if _, err := e.s.SetTags(ctx, e.admin, "/Bureau/2024/budget.txt", []string{"Finances", "AG 2024"}); err != nil {
+	if _, err := e.s.Tree.SetTags(ctx, e.admin, "/Bureau/2024/budget.txt", []string{"Finances", "AG 2024"}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.s.SetTags(ctx, e.admin, "/racine.txt", []string{"accueil"}); err != nil {
+	if _, err := e.s.Tree.SetTags(ctx, e.admin, "/racine.txt", []string{"accueil"}); err != nil {
 		t.Fatal(err)
 	}
 	for _, p := range []string{"/jeté.txt", "/Archives/Vieux"} {
-		if err := e.s.Delete(ctx, e.admin, p); err != nil {
+		if err := e.s.Tree.Delete(ctx, e.admin, p); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if _, err := e.s.Move(ctx, e.admin, "/Bureau/pv.txt", "/Archives/pv-2023.txt", false); err != nil {
+	if _, err := e.s.Tree.Move(ctx, e.admin, "/Bureau/pv.txt", "/Archives/pv-2023.txt", false); err != nil {
 		t.Fatal(err)
 	}
 
 	var want []IndexNode
-	err := e.s.AllFileIDs(ctx, func(id int64) error {
-		files, _, err := e.s.IndexFiles(ctx, id)
+	err := e.s.Index.AllFileIDs(ctx, func(id int64) error {
+		files, _, err := e.s.Index.IndexFiles(ctx, id)
 		want = append(want, files...)
 		return err
 	})
@@ -78,7 +78,7 @@ func TestAllIndexFilesMatchesIndexFiles(t *testing.T) {
 	for _, pageSize := range []int{1, 3, 100} {
 		var got []IndexNode
 		pages := 0
-		err := e.s.AllIndexFiles(ctx, pageSize, func(files []IndexNode) error {
+		err := e.s.Index.AllIndexFiles(ctx, pageSize, func(files []IndexNode) error {
 			if len(files) > pageSize {
 				t.Errorf("page of %d files, want at most %d", len(files), pageSize)
 			}
@@ -97,10 +97,10 @@ func TestAllIndexFilesMatchesIndexFiles(t *testing.T) {
 	// Records of several blobs in one read; unknown blobs are absent.
 	n := want[0]
 	rec := Extraction{Blob: n.Hash, Status: "ok", Lang: "fr", Chars: 7, Extractor: "text", Attempts: 1}
-	if err := e.s.PutExtraction(ctx, rec); err != nil {
+	if err := e.s.Index.PutExtraction(ctx, rec); err != nil {
 		t.Fatal(err)
 	}
-	got, err := e.s.GetExtractions(ctx, []string{n.Hash, want[1].Hash, "0000"})
+	got, err := e.s.Index.GetExtractions(ctx, []string{n.Hash, want[1].Hash, "0000"})
 	if err != nil || len(got) != 1 || got[n.Hash] != rec {
 		t.Fatalf("GetExtractions = %+v, %v; want only %+v", got, err, rec)
 	}

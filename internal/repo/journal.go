@@ -41,7 +41,7 @@ type JournalQuery struct {
 
 // Journal is the audit log: every change to the tree, accounts, grants and
 // share links, and every use of a link. Administrators only.
-func (s *Service) Journal(ctx context.Context, p acl.Principal, q JournalQuery) ([]Entry, error) {
+func (s *Activity) Journal(ctx context.Context, p acl.Principal, q JournalQuery) ([]Entry, error) {
 	if !p.IsAdmin() {
 		return nil, fmt.Errorf("the journal is for administrators: %w", ErrForbidden)
 	}
@@ -88,7 +88,7 @@ func (s *Service) Journal(ctx context.Context, p acl.Principal, q JournalQuery) 
 }
 
 // entries reads journal rows, newest first; limit 0 means all.
-func (s *Service) entries(ctx context.Context, where string, args []any, limit int) ([]Entry, error) {
+func (s *core) entries(ctx context.Context, where string, args []any, limit int) ([]Entry, error) {
 	q := `SELECT j.seq, j.at, COALESCE(u.login, ''), COALESCE(j.node_id, 0), j.action, j.details
 		FROM journal j LEFT JOIN users u ON u.id = j.actor ` + where + ` ORDER BY j.seq DESC`
 	if limit > 0 {

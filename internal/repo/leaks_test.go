@@ -16,10 +16,10 @@ func secretWorld(t *testing.T) *env {
 	ctx := context.Background()
 	e := newEnv(t)
 	mkdirs(t, e, "/Shared", "/Secret")
-	if err := e.s.Revoke(ctx, e.admin, "/", Grantee{Kind: acl.KindMembers}); err != nil {
+	if err := e.s.Access.Revoke(ctx, e.admin, "/", Grantee{Kind: acl.KindMembers}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.s.Grant(ctx, e.admin, "/Shared", Grantee{Kind: acl.KindMembers}, acl.Editor); err != nil {
+	if _, err := e.s.Access.Grant(ctx, e.admin, "/Shared", Grantee{Kind: acl.KindMembers}, acl.Editor); err != nil {
 		t.Fatal(err)
 	}
 	e.put(t, e.admin, "/Secret/plan.txt", "plan secret")
@@ -38,25 +38,25 @@ func TestTagsCountOnlyReadable(t *testing.T) {
 		"/Secret/b.txt":     {"budget"},
 		"/Shared/notes.txt": {"budget"},
 	} {
-		if _, err := e.s.SetTags(ctx, e.admin, path, tags); err != nil {
+		if _, err := e.s.Tree.SetTags(ctx, e.admin, path, tags); err != nil {
 			t.Fatal(err)
 		}
 	}
-	got, err := e.s.Tags(ctx, e.member, "")
+	got, err := e.s.Tags.Tags(ctx, e.member, "")
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(got) != 1 || got[0].Name != "budget" || got[0].Count != 1 {
 		t.Errorf("member's tags: %+v, want only budget ×1", got)
 	}
-	all, err := e.s.Tags(ctx, e.admin, "")
+	all, err := e.s.Tags.Tags(ctx, e.admin, "")
 	if err != nil || len(all) != 2 || all[0].Count != 3 {
 		t.Errorf("admin's tags: %+v %v, want budget ×3 and xylophone", all, err)
 	}
-	if err := e.s.SetTagColor(ctx, e.admin, "xylophone", "#aa0000"); err != nil {
+	if err := e.s.Tags.SetTagColor(ctx, e.admin, "xylophone", "#aa0000"); err != nil {
 		t.Fatal(err)
 	}
-	docs, color, err := e.s.TagDocuments(ctx, e.member, "xylophone")
+	docs, color, err := e.s.Tags.TagDocuments(ctx, e.member, "xylophone")
 	if err != nil || len(docs) != 0 || color != "" {
 		t.Errorf("member's page of a hidden tag: %v %+v colour %q", err, docs, color)
 	}
@@ -69,7 +69,7 @@ func TestUsageIsNoDedupeOracle(t *testing.T) {
 	e := secretWorld(t)
 	used := func(p acl.Principal) int64 {
 		t.Helper()
-		u, _, err := e.s.Usage(ctx, p)
+		u, _, err := e.s.DAV.Usage(ctx, p)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -89,7 +89,7 @@ func TestUsageIsNoDedupeOracle(t *testing.T) {
 	if used(e.admin) != admin {
 		t.Error("the admin's usage moved with the member's upload")
 	}
-	if _, free, _ := e.s.Usage(ctx, e.member); free > 0 && free%(64<<20) != 0 {
+	if _, free, _ := e.s.DAV.Usage(ctx, e.member); free > 0 && free%(64<<20) != 0 {
 		t.Errorf("free space %d is exact, want whole units", free)
 	}
 	for in, want := range map[int64]int64{-1: -1, 0: 0, 100 << 20: 64 << 20, 5<<30 + 12345: 5 << 30, 3<<30 + 100<<20: 3<<30 + 64<<20} {
@@ -103,11 +103,11 @@ func TestUsageIsNoDedupeOracle(t *testing.T) {
 func TestCollectionItemErrorsNameNothing(t *testing.T) {
 	ctx := context.Background()
 	e := secretWorld(t)
-	secret, err := e.s.Stat(ctx, e.admin, "/Secret/plan.txt")
+	secret, err := e.s.Tree.Stat(ctx, e.admin, "/Secret/plan.txt")
 	if err != nil {
 		t.Fatal(err)
 	}
-	col, err := e.s.CreateCollection(ctx, e.member, CollectionInput{Title: "Accueil", Members: true})
+	col, err := e.s.Collections.CreateCollection(ctx, e.member, CollectionInput{Title: "Accueil", Members: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -117,7 +117,7 @@ func TestCollectionItemErrorsNameNothing(t *testing.T) {
 		{{Path: "/Shared/notes.txt"}, {NodeID: secret.ID}},
 		{{Path: "/Secret/plan.txt/x"}},
 	} {
-		_, err := e.s.SetCollectionItems(ctx, e.member, col.ID, in)
+		_, err := e.s.Collections.SetCollectionItems(ctx, e.member, col.ID, in)
 		if !errors.Is(err, ErrNotFound) {
 			t.Errorf("%+v: %v, want not found", in, err)
 			continue
@@ -136,13 +136,13 @@ func TestActivityNamesNoHiddenPlace(t *testing.T) {
 	ctx := context.Background()
 	e := secretWorld(t)
 	e.put(t, e.admin, "/Secret/xylo-codename.txt", "x")
-	if _, err := e.s.Move(ctx, e.admin, "/Secret/xylo-codename.txt", "/Shared/codename.txt", false); err != nil {
+	if _, err := e.s.Tree.Move(ctx, e.admin, "/Secret/xylo-codename.txt", "/Shared/codename.txt", false); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.s.Copy(ctx, e.admin, "/Secret/plan.txt", "/Shared/plan-copie.txt", false); err != nil {
+	if _, err := e.s.Tree.Copy(ctx, e.admin, "/Secret/plan.txt", "/Shared/plan-copie.txt", false); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.s.Grant(ctx, e.admin, "/Shared", Grantee{Kind: acl.KindUser, Name: "paul"}, acl.Viewer); err != nil {
+	if _, err := e.s.Access.Grant(ctx, e.admin, "/Shared", Grantee{Kind: acl.KindUser, Name: "paul"}, acl.Viewer); err != nil {
 		t.Fatal(err)
 	}
 	for _, who := range []struct {
@@ -150,7 +150,7 @@ func TestActivityNamesNoHiddenPlace(t *testing.T) {
 		p    acl.Principal
 	}{{"member", e.member}, {"guest", e.guest}} {
 		for _, sc := range []FeedScope{{}, {Folder: "/Shared"}} {
-			evs, err := e.s.Activity(ctx, who.p, sc, 100)
+			evs, err := e.s.Activity.Activity(ctx, who.p, sc, 100)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -174,7 +174,7 @@ func TestActivityNamesNoHiddenPlace(t *testing.T) {
 			}
 		}
 	}
-	evs, err := e.s.Activity(ctx, e.admin, FeedScope{}, 100)
+	evs, err := e.s.Activity.Activity(ctx, e.admin, FeedScope{}, 100)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -197,20 +197,20 @@ func TestActivityNamesNoHiddenPlace(t *testing.T) {
 func TestPublicEditorIsForAdmins(t *testing.T) {
 	ctx := context.Background()
 	e := secretWorld(t)
-	if _, err := e.s.Grant(ctx, e.admin, "/Shared", Grantee{Kind: acl.KindUser, Name: "marie"}, acl.Manager); err != nil {
+	if _, err := e.s.Access.Grant(ctx, e.admin, "/Shared", Grantee{Kind: acl.KindUser, Name: "marie"}, acl.Manager); err != nil {
 		t.Fatal(err)
 	}
 	public := Grantee{Kind: acl.KindPublic}
 	for _, role := range []acl.Role{acl.Editor, acl.Manager} {
-		_, err := e.s.Grant(ctx, e.member, "/Shared", public, role)
+		_, err := e.s.Access.Grant(ctx, e.member, "/Shared", public, role)
 		if !errors.Is(err, ErrForbidden) || !strings.Contains(err.Error(), "administrator") {
 			t.Errorf("manager gives public %v: %v, want a refusal saying administrators may", role, err)
 		}
 	}
-	if _, err := e.s.Grant(ctx, e.member, "/Shared", public, acl.Viewer); err != nil {
+	if _, err := e.s.Access.Grant(ctx, e.member, "/Shared", public, acl.Viewer); err != nil {
 		t.Errorf("manager gives public viewer: %v", err)
 	}
-	if _, err := e.s.Grant(ctx, e.admin, "/Shared", public, acl.Editor); err != nil {
+	if _, err := e.s.Access.Grant(ctx, e.admin, "/Shared", public, acl.Editor); err != nil {
 		t.Errorf("admin gives public editor: %v", err)
 	}
 	var role string
@@ -229,10 +229,10 @@ func TestReadableSetMatchesMayRead(t *testing.T) {
 	mkdirs(t, e, "/Shared/Sous", "/Secret/Partagé")
 	e.put(t, e.admin, "/Secret/Partagé/x.txt", "x")
 	e.put(t, e.admin, "/Shared/Sous/y.txt", "y")
-	if _, err := e.s.Grant(ctx, e.admin, "/Secret/Partagé", Grantee{Kind: acl.KindUser, Name: "paul"}, acl.Viewer); err != nil {
+	if _, err := e.s.Access.Grant(ctx, e.admin, "/Secret/Partagé", Grantee{Kind: acl.KindUser, Name: "paul"}, acl.Viewer); err != nil {
 		t.Fatal(err)
 	}
-	if err := e.s.Delete(ctx, e.admin, "/Shared/Sous/y.txt"); err != nil {
+	if err := e.s.Tree.Delete(ctx, e.admin, "/Shared/Sous/y.txt"); err != nil {
 		t.Fatal(err)
 	}
 	var ids []int64

@@ -100,14 +100,14 @@ func LockTokens(ctx context.Context) []string {
 // CheckWrite reports whether p, submitting tokens, may now make a write
 // touching scopes: nil, or a *LockedError (ErrLocked). Doors call it before
 // reading a body; the write itself checks again in its transaction.
-func (s *Service) CheckWrite(ctx context.Context, p acl.Principal, tokens []string, scopes ...LockScope) error {
+func (s *Tree) CheckWrite(ctx context.Context, p acl.Principal, tokens []string, scopes ...LockScope) error {
 	return s.checkLocks(WithLockTokens(ctx, tokens...), s.db.R, p, scopes...)
 }
 
 // CheckWriteNode is CheckWrite for a change to the node with this id and
 // what is below it (overwrite, delete, move away), for doors that name
 // nodes by id. A node p may not read answers ErrNotFound, naming nothing.
-func (s *Service) CheckWriteNode(ctx context.Context, p acl.Principal, id int64, tokens []string) error {
+func (s *Tree) CheckWriteNode(ctx context.Context, p acl.Principal, id int64, tokens []string) error {
 	c, err := s.chainByID(ctx, s.db.R, id)
 	if err == nil && !c.live() {
 		err = ErrNotFound
@@ -129,7 +129,7 @@ func (s *Service) CheckWriteNode(ctx context.Context, p acl.Principal, id int64,
 // any of them and p does not hold it (its token in ctx, and its owner).
 // Any holder of a shared lock may write (RFC 4918 §6.2): one of the shared
 // locks on the resource is enough.
-func (s *Service) checkLocks(ctx context.Context, q querier, p acl.Principal, scopes ...LockScope) error {
+func (s *core) checkLocks(ctx context.Context, q querier, p acl.Principal, scopes ...LockScope) error {
 	locks, err := s.locksIn(ctx, q)
 	if err != nil || len(locks) == 0 {
 		return err
@@ -152,7 +152,7 @@ func (s *Service) checkLocks(ctx context.Context, q querier, p acl.Principal, sc
 
 // lockedError describes l to p: the holder's name and the expiry always,
 // the locked path only if p may see it.
-func (s *Service) lockedError(ctx context.Context, q querier, p acl.Principal, l Lock) error {
+func (s *core) lockedError(ctx context.Context, q querier, p acl.Principal, l Lock) error {
 	e := &LockedError{Holder: s.displayName(ctx, q, l.UserID), Until: l.Expires}
 	if c, err := s.chainByID(ctx, q, l.NodeID); err == nil {
 		if role, err := s.roleOn(ctx, q, p, c); err == nil && role >= acl.Viewer {
@@ -164,7 +164,7 @@ func (s *Service) lockedError(ctx context.Context, q querier, p acl.Principal, l
 
 // displayName is how a person is named to others: their display name, or
 // their login.
-func (s *Service) displayName(ctx context.Context, q querier, userID int64) string {
+func (s *core) displayName(ctx context.Context, q querier, userID int64) string {
 	var login, name string
 	if err := q.QueryRowContext(ctx, `SELECT login, display_name FROM users WHERE id = ?`, userID).Scan(&login, &name); err != nil {
 		return "?"

@@ -24,7 +24,7 @@ const blobLock = "blobs"
 // MaintenanceLock takes the blob-maintenance lock for job (e.g. "backup")
 // across processes, or returns ErrUnavailable naming who holds it. The lock
 // is renewed in the background until release is called.
-func (s *Service) MaintenanceLock(ctx context.Context, job string) (release func(), err error) {
+func (s *Maintenance) MaintenanceLock(ctx context.Context, job string) (release func(), err error) {
 	token := make([]byte, 6)
 	rand.Read(token)
 	host, _ := os.Hostname()

@@ -293,7 +293,7 @@ func caseFoldPattern(name string) string {
 // CheckNewName's rules unless the name is kept (the node's own name, on a
 // move or a copy that keeps it), and no live sibling but self whose name
 // differs only by case. The sibling is named only to who may read it.
-func (s *Service) admitName(ctx context.Context, q querier, p acl.Principal, parent int64, name, kept string, self int64) error {
+func (s *core) admitName(ctx context.Context, q querier, p acl.Principal, parent int64, name, kept string, self int64) error {
 	if name != kept {
 		if _, err := CheckNewName(name); err != nil {
 			return err

@@ -85,29 +85,29 @@ func TestCheckNewName(t *testing.T) {
 func TestNewNamesFollowPortableRules(t *testing.T) {
 	ctx := context.Background()
 	e := newEnv(t)
-	if _, err := e.s.Mkdir(ctx, e.member, "/d"); err != nil {
+	if _, err := e.s.Tree.Mkdir(ctx, e.member, "/d"); err != nil {
 		t.Fatal(err)
 	}
 	e.put(t, e.member, "/d/Rapport.txt", "r")
 	e.put(t, e.member, "/d/École.txt", "é")
 	e.put(t, e.member, "/d/Éléments d'intérêt généré.txt", "128 ways to write it: the scan") // past lowerKeys' 64
 	src := e.put(t, e.member, "/src.txt", "s")
-	if _, err := e.s.Mkdir(ctx, e.member, "/Dossier"); err != nil {
+	if _, err := e.s.Tree.Mkdir(ctx, e.member, "/Dossier"); err != nil {
 		t.Fatal(err)
 	}
 	trashed := e.put(t, e.member, "/jeté.txt", "j")
-	if err := e.s.Delete(ctx, e.member, "/jeté.txt"); err != nil {
+	if err := e.s.Tree.Delete(ctx, e.member, "/jeté.txt"); err != nil {
 		t.Fatal(err)
 	}
 	ops := map[string]func(path string) error{
 		"put": func(p string) error {
-			_, _, err := e.s.Put(ctx, e.member, p, strings.NewReader("x"), PutOptions{Size: 1})
+			_, _, err := e.s.Tree.Put(ctx, e.member, p, strings.NewReader("x"), PutOptions{Size: 1})
 			return err
 		},
-		"mkdir":   func(p string) error { _, err := e.s.Mkdir(ctx, e.member, p); return err },
-		"move":    func(p string) error { _, err := e.s.Move(ctx, e.member, "/src.txt", p, false); return err },
-		"copy":    func(p string) error { _, err := e.s.Copy(ctx, e.member, "/src.txt", p, false); return err },
-		"restore": func(p string) error { _, err := e.s.Restore(ctx, e.member, trashed.ID, p); return err },
+		"mkdir":   func(p string) error { _, err := e.s.Tree.Mkdir(ctx, e.member, p); return err },
+		"move":    func(p string) error { _, err := e.s.Tree.Move(ctx, e.member, "/src.txt", p, false); return err },
+		"copy":    func(p string) error { _, err := e.s.Tree.Copy(ctx, e.member, "/src.txt", p, false); return err },
+		"restore": func(p string) error { _, err := e.s.History.Restore(ctx, e.member, trashed.ID, p); return err },
 	}
 	bad := map[string]string{"/d/NUL.txt": RuleDevice, "/d/a:b.txt": RuleCharacter, "/d/fin.": RuleTrailing,
 		"/d/facture\u202Efdp.exe": RuleInvisible, "/d/rapport.txt": RuleCase, "/d/RAPPORT.TXT": RuleCase, "/dossier": RuleCase,
@@ -125,11 +125,11 @@ func TestNewNamesFollowPortableRules(t *testing.T) {
 			}
 		}
 	}
-	if _, err := e.s.Stat(ctx, e.member, "/src.txt"); err != nil || src.ID == 0 {
+	if _, err := e.s.Tree.Stat(ctx, e.member, "/src.txt"); err != nil || src.ID == 0 {
 		t.Fatalf("source moved by a refused move: %v", err)
 	}
 	// Renaming a file to another case of its own name is fine.
-	if _, err := e.s.Move(ctx, e.member, "/d/Rapport.txt", "/d/rapport.txt", false); err != nil {
+	if _, err := e.s.Tree.Move(ctx, e.member, "/d/Rapport.txt", "/d/rapport.txt", false); err != nil {
 		t.Errorf("case-only rename of a file: %v", err)
 	}
 	// A name from before the rules: reachable, overwritable, movable and
@@ -137,16 +137,16 @@ func TestNewNamesFollowPortableRules(t *testing.T) {
 	if _, err := e.s.db.W.Exec(`UPDATE nodes SET name = 'CON' WHERE id = ?`, src.ID); err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := e.s.Put(ctx, e.member, "/CON", strings.NewReader("v2"), PutOptions{Size: 2}); err != nil {
+	if _, _, err := e.s.Tree.Put(ctx, e.member, "/CON", strings.NewReader("v2"), PutOptions{Size: 2}); err != nil {
 		t.Errorf("overwrite of an old name: %v", err)
 	}
-	if _, err := e.s.Move(ctx, e.member, "/CON", "/Dossier/CON", false); err != nil {
+	if _, err := e.s.Tree.Move(ctx, e.member, "/CON", "/Dossier/CON", false); err != nil {
 		t.Errorf("move keeping an old name: %v", err)
 	}
-	if _, err := e.s.Copy(ctx, e.member, "/Dossier/CON", "/CON", false); err != nil {
+	if _, err := e.s.Tree.Copy(ctx, e.member, "/Dossier/CON", "/CON", false); err != nil {
 		t.Errorf("copy keeping an old name: %v", err)
 	}
-	if _, err := e.s.Move(ctx, e.member, "/CON", "/Dossier/AUX", false); !errors.Is(err, ErrInvalidName) {
+	if _, err := e.s.Tree.Move(ctx, e.member, "/CON", "/Dossier/AUX", false); !errors.Is(err, ErrInvalidName) {
 		t.Errorf("rename to another reserved name: %v", err)
 	}
 }
@@ -183,25 +183,25 @@ func TestPortableNamePassesTheRules(t *testing.T) {
 func TestDropBoxNames(t *testing.T) {
 	ctx := context.Background()
 	e := newEnv(t)
-	if _, err := e.s.MkdirAll(ctx, e.admin, "/Dépôt"); err != nil {
+	if _, err := e.s.Tree.MkdirAll(ctx, e.admin, "/Dépôt"); err != nil {
 		t.Fatal(err)
 	}
 	e.put(t, e.admin, "/Dépôt/Reçu.pdf", "premier")
-	_, token, err := e.s.CreateShare(ctx, e.admin, "/Dépôt", ShareOptions{Kind: ShareDropBox})
+	_, token, err := e.s.Shares.CreateShare(ctx, e.admin, "/Dépôt", ShareOptions{Kind: ShareDropBox})
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, _, err := e.s.ShareAccess(ctx, token, "", nil)
+	p, _, err := e.s.Shares.ShareAccess(ctx, token, "", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := e.s.ShareDrop(ctx, p, "NUL.pdf", strings.NewReader("x"), 1); !errors.Is(err, ErrInvalidName) {
+	if err := e.s.Shares.ShareDrop(ctx, p, "NUL.pdf", strings.NewReader("x"), 1); !errors.Is(err, ErrInvalidName) {
 		t.Errorf("drop of NUL.pdf: %v", err)
 	}
-	if err := e.s.ShareDrop(ctx, p, "reçu.pdf", strings.NewReader("second"), 6); err != nil {
+	if err := e.s.Shares.ShareDrop(ctx, p, "reçu.pdf", strings.NewReader("second"), 6); err != nil {
 		t.Fatalf("drop of a case twin: %v", err)
 	}
-	_, kids, err := e.s.List(ctx, e.admin, "/Dépôt")
+	_, kids, err := e.s.Tree.List(ctx, e.admin, "/Dépôt")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -220,7 +220,7 @@ func TestDropBoxNames(t *testing.T) {
 func BenchmarkMkdirBeside10000Files(b *testing.B) {
 	ctx := context.Background()
 	e := newEnv(b)
-	dir, err := e.s.Mkdir(ctx, e.admin, "/Grand")
+	dir, err := e.s.Tree.Mkdir(ctx, e.admin, "/Grand")
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -235,11 +235,11 @@ func BenchmarkMkdirBeside10000Files(b *testing.B) {
 	i := 0
 	for b.Loop() {
 		i++
-		if _, err := e.s.Mkdir(ctx, e.admin, fmt.Sprintf("/Grand/scan_%05d_dossier", i)); err != nil {
+		if _, err := e.s.Tree.Mkdir(ctx, e.admin, fmt.Sprintf("/Grand/scan_%05d_dossier", i)); err != nil {
 			b.Fatal(err)
 		}
 	}
-	if _, err := e.s.Mkdir(ctx, e.admin, "/Grand/SCAN_00042.PDF"); !errors.Is(err, ErrInvalidName) {
+	if _, err := e.s.Tree.Mkdir(ctx, e.admin, "/Grand/SCAN_00042.PDF"); !errors.Is(err, ErrInvalidName) {
 		b.Errorf("case twin among 10 000 accepted: %v", err)
 	}
 }

@@ -22,7 +22,7 @@ type KeptVersion struct {
 
 // KeptVersions lists the pinned or labelled older versions of the live
 // files under path that the caller may read, newest first, at most limit.
-func (s *Service) KeptVersions(ctx context.Context, p acl.Principal, path string, limit int) ([]KeptVersion, error) {
+func (s *History) KeptVersions(ctx context.Context, p acl.Principal, path string, limit int) ([]KeptVersion, error) {
 	c, err := s.resolve(ctx, s.db.R, path)
 	if err != nil {
 		return nil, err

@@ -37,7 +37,7 @@ type ExportedGrant struct {
 }
 
 // ExportPrincipals reads accounts, groups and grants for an administrator.
-func (s *Service) ExportPrincipals(ctx context.Context, p acl.Principal) (Principals, error) {
+func (s *Maintenance) ExportPrincipals(ctx context.Context, p acl.Principal) (Principals, error) {
 	var out Principals
 	if !p.IsAdmin() {
 		return out, fmt.Errorf("export accounts and grants: %w", acl.ErrForbidden)

@@ -50,7 +50,7 @@ type PurgeReport struct {
 // ("purge_versions") per file. Current, pinned and labelled versions are
 // never removed. Their content stays in the blob store until the garbage
 // collector finds it unused. Administrators and System only.
-func (s *Service) PurgeVersions(ctx context.Context, p acl.Principal, o PurgeOptions) (PurgeReport, error) {
+func (s *History) PurgeVersions(ctx context.Context, p acl.Principal, o PurgeOptions) (PurgeReport, error) {
 	rep := PurgeReport{DryRun: o.DryRun}
 	if err := needAdmin(p, "purging versions"); err != nil {
 		return rep, err
@@ -108,7 +108,7 @@ func (s *Service) PurgeVersions(ctx context.Context, p acl.Principal, o PurgeOpt
 	return rep, nil
 }
 
-func (s *Service) multiVersionFiles(ctx context.Context) ([]int64, error) {
+func (s *core) multiVersionFiles(ctx context.Context) ([]int64, error) {
 	rows, err := s.db.R.QueryContext(ctx, `SELECT node_id FROM versions GROUP BY node_id HAVING count(*) > 1 ORDER BY node_id`)
 	if err != nil {
 		return nil, fmt.Errorf("list files with versions: %w", err)
@@ -132,7 +132,7 @@ type policyVersion struct {
 }
 
 // planPurge decides, for the file at the end of c, which versions go.
-func (s *Service) planPurge(ctx context.Context, q querier, c chain, rules map[int64]RetentionRule) (PurgedFile, error) {
+func (s *core) planPurge(ctx context.Context, q querier, c chain, rules map[int64]RetentionRule) (PurgedFile, error) {
 	f := c.last()
 	rule := s.nearestRule(c, rules)
 	pf := PurgedFile{NodeID: f.id, Path: c.path(), Rule: rule.Policy.String(), RulePath: rule.Path}
@@ -172,7 +172,7 @@ func (s *Service) planPurge(ctx context.Context, q querier, c chain, rules map[i
 
 // purgeFile removes, in one transaction, the versions of node id that its
 // rule does not keep, and journals them.
-func (s *Service) purgeFile(ctx context.Context, p acl.Principal, id int64) (PurgedFile, error) {
+func (s *core) purgeFile(ctx context.Context, p acl.Principal, id int64) (PurgedFile, error) {
 	var pf PurgedFile
 	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
 		c, err := s.chainByID(ctx, tx, id)

@@ -79,7 +79,7 @@ func (w *progressWriter) Write(p []byte) (int, error) {
 
 // startStream asks the store to upload the spool file while it is being
 // written, when the store can and the size is known; nil otherwise.
-func (s *Service) startStream(ctx context.Context, path string, size int64) storage.StreamPut {
+func (s *core) startStream(ctx context.Context, path string, size int64) storage.StreamPut {
 	sp, ok := s.blobs.(storage.StreamPutter)
 	if !ok || size <= 0 {
 		return nil
@@ -96,7 +96,7 @@ func (s *Service) startStream(ctx context.Context, path string, size int64) stor
 // spool copies r into a temporary file while hashing it and keeping its
 // first bytes for MIME detection: one pass, one write. A store that can
 // (S3) uploads the file while it is written; the caller releases sp.
-func (s *Service) spool(ctx context.Context, r io.Reader, size int64, name string) (*spooled, error) {
+func (s *core) spool(ctx context.Context, r io.Reader, size int64, name string) (*spooled, error) {
 	if size >= 0 && s.opts.MaxUpload > 0 && size > s.opts.MaxUpload {
 		return nil, fmt.Errorf("%w: %d bytes announced, the limit is %d", ErrTooLarge, size, s.opts.MaxUpload)
 	}
@@ -228,7 +228,7 @@ func (h *headBuffer) Write(p []byte) (int, error) {
 
 // storeBlob makes the spooled content durable in the blob store. With the
 // local store the spool file is renamed into place; otherwise it is streamed.
-func (s *Service) storeBlob(ctx context.Context, sp *spooled) error {
+func (s *core) storeBlob(ctx context.Context, sp *spooled) error {
 	// Lease before storing: the store skips content it already holds, and
 	// the collector must not delete it meanwhile (see gc.go).
 	if err := s.leaseBlob(ctx, sp.hash, sp.size); err != nil {
@@ -257,7 +257,7 @@ func (s *Service) storeBlob(ctx context.Context, sp *spooled) error {
 	return err
 }
 
-func (s *Service) putBlob(ctx context.Context, sp *spooled) error {
+func (s *core) putBlob(ctx context.Context, sp *spooled) error {
 	if sp.stream != nil {
 		if err := sp.stream.Commit(ctx, sp.hash); err != nil {
 			return fmt.Errorf("store blob %s: %w", sp.hash, err)
@@ -282,7 +282,7 @@ func (s *Service) putBlob(ctx context.Context, sp *spooled) error {
 }
 
 // collecting reports whether the blob's row is gone or marked for deletion.
-func (s *Service) collecting(ctx context.Context, hash string) bool {
+func (s *core) collecting(ctx context.Context, hash string) bool {
 	var state string
 	err := s.db.R.QueryRowContext(ctx, `SELECT state FROM blobs WHERE sha256 = ?`, hash).Scan(&state)
 	return err != nil || state != "live"
@@ -291,7 +291,7 @@ func (s *Service) collecting(ctx context.Context, hash string) bool {
 // Put stores the content of r as the file at path: a new file, or a new
 // version of an existing one. Nothing is recorded unless the whole body
 // arrived and was stored. The bool reports whether the file was created.
-func (s *Service) Put(ctx context.Context, p acl.Principal, path string, r io.Reader, o PutOptions) (Node, bool, error) {
+func (s *Tree) Put(ctx context.Context, p acl.Principal, path string, r io.Reader, o PutOptions) (Node, bool, error) {
 	parentPath, name, err := parentAndName(path)
 	if err != nil {
 		return Node{}, false, err
@@ -320,7 +320,7 @@ func (s *Service) Put(ctx context.Context, p acl.Principal, path string, r io.Re
 
 // checkPut checks rights before anything else, so that what the path is
 // (a folder, a file) stays hidden from who may not see it.
-func (s *Service) checkPut(ctx context.Context, p acl.Principal, parentPath, name string) error {
+func (s *core) checkPut(ctx context.Context, p acl.Principal, parentPath, name string) error {
 	pc, err := s.resolve(ctx, s.db.R, parentPath)
 	if err != nil {
 		return err
@@ -350,7 +350,7 @@ func (s *Service) checkPut(ctx context.Context, p acl.Principal, parentPath, nam
 	return s.checkLocks(ctx, s.db.R, p, LockScope{Path: JoinPath(append(namesOf(pc), name)), Member: len(c) == len(pc)})
 }
 
-func (s *Service) commitPut(ctx context.Context, p acl.Principal, parentPath, name string, sp *spooled, o PutOptions) (Node, bool, error) {
+func (s *core) commitPut(ctx context.Context, p acl.Principal, parentPath, name string, sp *spooled, o PutOptions) (Node, bool, error) {
 	mtime := o.ModTime
 	if mtime.IsZero() {
 		mtime = s.now()
@@ -407,21 +407,21 @@ func (s *Service) commitPut(ctx context.Context, p acl.Principal, parentPath, na
 		return Node{}, false, fmt.Errorf("upload %s: %w", JoinPath(append(mustSplit(parentPath), name)), err)
 	}
 	s.notify()
-	n, err := s.StatID(ctx, p, id)
+	n, err := s.svc.Tree.StatID(ctx, p, id)
 	return n, created, err
 }
 
 // insertFile creates the file name in the folder at the end of pc, with
 // the spooled content as its first version. The caller checked rights and
 // that the name is free.
-func (s *Service) insertFile(ctx context.Context, tx *sql.Tx, p acl.Principal, pc chain, name string, sp *spooled, mtime time.Time) (int64, error) {
+func (s *core) insertFile(ctx context.Context, tx *sql.Tx, p acl.Principal, pc chain, name string, sp *spooled, mtime time.Time) (int64, error) {
 	id, _, err := s.writeVersion(ctx, tx, p, pc, row{}, name, sp, mtime)
 	return id, err
 }
 
 // writeVersion records the spooled content as a new file (cur.id == 0) or
 // a new version of cur, in the folder at the end of pc, and journals it.
-func (s *Service) writeVersion(ctx context.Context, tx *sql.Tx, p acl.Principal, pc chain, cur row, name string, sp *spooled, mtime time.Time) (int64, bool, error) {
+func (s *core) writeVersion(ctx context.Context, tx *sql.Tx, p acl.Principal, pc chain, cur row, name string, sp *spooled, mtime time.Time) (int64, bool, error) {
 	now := s.now()
 	path := JoinPath(append(namesOf(pc), name))
 	if err := s.useBlob(ctx, tx, sp.hash, now); err != nil {

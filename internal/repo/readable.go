@@ -17,7 +17,7 @@ const readableBatch = 400
 // their grants are loaded a few hundred nodes per query instead of two
 // queries per node, and each node's role comes from roleIn, the rule
 // roleOn applies.
-func (s *Service) readableSet(ctx context.Context, p acl.Principal, ids []int64) (map[int64]bool, error) {
+func (s *core) readableSet(ctx context.Context, p acl.Principal, ids []int64) (map[int64]bool, error) {
 	out := make(map[int64]bool, len(ids))
 	for start := 0; start < len(ids); start += readableBatch {
 		batch := ids[start:min(start+readableBatch, len(ids))]
@@ -61,7 +61,7 @@ func (s *Service) readableSet(ctx context.Context, p acl.Principal, ids []int64)
 
 // chainsByID loads the chains of several nodes (see chainByID); nodes
 // without a complete chain up to the root are left out.
-func (s *Service) chainsByID(ctx context.Context, q querier, ids []int64) (map[int64]chain, error) {
+func (s *core) chainsByID(ctx context.Context, q querier, ids []int64) (map[int64]chain, error) {
 	if len(ids) == 0 {
 		return nil, nil
 	}

@@ -20,7 +20,7 @@ import (
 // RepairCurrentVersion points a file whose current version is missing (or
 // belongs to another file) at its newest version. Administrators and
 // System only.
-func (s *Service) RepairCurrentVersion(ctx context.Context, p acl.Principal, nodeID int64) (int, error) {
+func (s *Maintenance) RepairCurrentVersion(ctx context.Context, p acl.Principal, nodeID int64) (int, error) {
 	if err := needAdmin(p, "repairing a file"); err != nil {
 		return 0, err
 	}
@@ -53,7 +53,7 @@ func (s *Service) RepairCurrentVersion(ctx context.Context, p acl.Principal, nod
 
 // ResumeSweep finishes the deletions an interrupted sweep left
 // ('deleting' rows), under the maintenance lock. Administrators and System.
-func (s *Service) ResumeSweep(ctx context.Context, p acl.Principal) (int, error) {
+func (s *Maintenance) ResumeSweep(ctx context.Context, p acl.Principal) (int, error) {
 	if err := needAdmin(p, "collecting unused content"); err != nil {
 		return 0, err
 	}
@@ -77,7 +77,7 @@ func (s *Service) ResumeSweep(ctx context.Context, p acl.Principal) (int, error)
 // RestoreBlob writes the content of a recorded blob again (from a backup)
 // when the store lost it or holds something else under its key. r must
 // deliver exactly size bytes hashing to key, or nothing is stored.
-func (s *Service) RestoreBlob(ctx context.Context, p acl.Principal, key string, r io.Reader, size int64) error {
+func (s *Maintenance) RestoreBlob(ctx context.Context, p acl.Principal, key string, r io.Reader, size int64) error {
 	if err := needAdmin(p, "restoring content"); err != nil {
 		return err
 	}

@@ -81,8 +81,12 @@ type Options struct {
 	Location  *time.Location
 }
 
-// Service is the repository.
-type Service struct {
+// core is the one transaction core every focused service shares: the
+// database, the blob store, the clock and the statement cache. Unexported
+// helpers live on it; svc reaches a sibling service when one operation is
+// made of another (a copy is a put, a restore is a move).
+type core struct {
+	svc     *Service
 	db      *meta.DB
 	blobs   storage.BlobStore
 	opts    Options
@@ -111,14 +115,11 @@ func New(db *meta.DB, blobs storage.BlobStore, opts Options) (*Service, error) {
 	if err := os.MkdirAll(opts.SpoolDir, 0o750); err != nil {
 		return nil, fmt.Errorf("create spool directory: %w", err)
 	}
-	return &Service{db: db, blobs: blobs, opts: opts, log: opts.Logger, now: opts.Now, changed: make(chan struct{}, 1)}, nil
+	c := &core{db: db, blobs: blobs, opts: opts, log: opts.Logger, now: opts.Now, changed: make(chan struct{}, 1)}
+	return newService(c), nil
 }
 
-// Changed is signalled (without blocking, coalesced) after each committed
-// change, so followers of the journal need not poll tightly.
-func (s *Service) Changed() <-chan struct{} { return s.changed }
-
-func (s *Service) notify() {
+func (s *core) notify() {
 	select {
 	case s.changed <- struct{}{}:
 	default:
@@ -128,7 +129,7 @@ func (s *Service) notify() {
 // Content is the stored content, read-only, for readers inside the server
 // that check nothing per person: the indexer's extraction and backups.
 // Only the repository writes or deletes content.
-func (s *Service) Content() ContentReader { return contentReader{s.blobs} }
+func (s *Index) Content() ContentReader { return contentReader{s.blobs} }
 
 // ContentReader reads stored content by its hash.
 type ContentReader interface {
@@ -161,7 +162,7 @@ func (c contentReader) LocalPath(key string) (string, bool) {
 
 // SnapshotDB writes a consistent copy of the metadata database to path (a
 // new file), while the server keeps running: the first step of a backup.
-func (s *Service) SnapshotDB(ctx context.Context, path string) error {
+func (s *Maintenance) SnapshotDB(ctx context.Context, path string) error {
 	if _, err := s.db.R.ExecContext(ctx, `VACUUM INTO ?`, path); err != nil {
 		return fmt.Errorf("snapshot the database: %w", err)
 	}
@@ -169,7 +170,7 @@ func (s *Service) SnapshotDB(ctx context.Context, path string) error {
 }
 
 // SpoolDir is where partial uploads live until committed.
-func (s *Service) SpoolDir() string { return s.opts.SpoolDir }
+func (s *Maintenance) SpoolDir() string { return s.opts.SpoolDir }
 
 type querier interface {
 	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
@@ -271,7 +272,7 @@ func namesOf(c chain) []string {
 }
 
 // chainByID loads a node and its ancestors, root first, trashed or not.
-func (s *Service) chainByID(ctx context.Context, q querier, id int64) (chain, error) {
+func (s *core) chainByID(ctx context.Context, q querier, id int64) (chain, error) {
 	rows, err := s.query(ctx, q, `WITH RECURSIVE anc(id, depth) AS (
 			SELECT id, 0 FROM nodes WHERE id = ?
 			UNION ALL SELECT n.parent_id, anc.depth + 1 FROM nodes n JOIN anc ON n.id = anc.id WHERE n.parent_id IS NOT NULL
@@ -298,7 +299,7 @@ func (s *Service) chainByID(ctx context.Context, q querier, id int64) (chain, er
 }
 
 // grantsOn returns the grants on the given nodes.
-func (s *Service) grantsOn(ctx context.Context, q querier, ids []int64) ([]acl.Grant, error) {
+func (s *core) grantsOn(ctx context.Context, q querier, ids []int64) ([]acl.Grant, error) {
 	if len(ids) == 0 {
 		return nil, nil
 	}
@@ -333,7 +334,7 @@ func placeholders(n int) string {
 }
 
 // roleOn is p's effective role on the last node of c.
-func (s *Service) roleOn(ctx context.Context, q querier, p acl.Principal, c chain) (acl.Role, error) {
+func (s *core) roleOn(ctx context.Context, q querier, p acl.Principal, c chain) (acl.Role, error) {
 	if p.IsAdmin() || p.Share != nil {
 		return roleIn(p, c, nil), nil
 	}
@@ -369,14 +370,14 @@ func roleIn(p acl.Principal, c chain, grants []acl.Grant) acl.Role {
 // traversable reports whether p, without a role on the node, may still see
 // it because something below it is granted to p (a partner granted
 // /Subventions/2026/Fondation must be able to walk down to it).
-func (s *Service) traversable(ctx context.Context, q querier, p acl.Principal, nodeID int64) (bool, error) {
+func (s *core) traversable(ctx context.Context, q querier, p acl.Principal, nodeID int64) (bool, error) {
 	set, err := s.traversalSet(ctx, q, p)
 	return set[nodeID], err
 }
 
 // traversalSet is the set of ancestors of the nodes granted to p. A link
 // holder walks nowhere outside the link.
-func (s *Service) traversalSet(ctx context.Context, q querier, p acl.Principal) (map[int64]bool, error) {
+func (s *core) traversalSet(ctx context.Context, q querier, p acl.Principal) (map[int64]bool, error) {
 	if p.Share != nil {
 		return map[int64]bool{}, nil
 	}
@@ -428,7 +429,7 @@ func grantCondition(p acl.Principal) (string, []any) {
 // need returns the caller's role on the node of c, or an error if it is
 // below min. A caller who may not even read gets ErrNotFound, so guessing
 // paths reveals nothing.
-func (s *Service) need(ctx context.Context, q querier, p acl.Principal, c chain, min acl.Role) (acl.Role, error) {
+func (s *core) need(ctx context.Context, q querier, p acl.Principal, c chain, min acl.Role) (acl.Role, error) {
 	role, err := s.roleOn(ctx, q, p, c)
 	if err != nil {
 		return acl.None, err
@@ -451,7 +452,7 @@ func (s *Service) need(ctx context.Context, q querier, p acl.Principal, c chain,
 // journal appends an entry in the caller's transaction. Changes made
 // through a share link or the command line say so, since they have no
 // actor.
-func (s *Service) journal(ctx context.Context, tx querier, p acl.Principal, nodeID int64, action string, details map[string]any) error {
+func (s *core) journal(ctx context.Context, tx querier, p acl.Principal, nodeID int64, action string, details map[string]any) error {
 	if details == nil {
 		details = map[string]any{}
 	}
@@ -508,7 +509,7 @@ func actorArg(p acl.Principal) any {
 // touch marks a folder as changed: its last change, and the change
 // counter of it and every ancestor, so that their ETags move (a sync
 // client learns from the root alone that something changed below).
-func (s *Service) touch(ctx context.Context, tx querier, p acl.Principal, id int64) error {
+func (s *core) touch(ctx context.Context, tx querier, p acl.Principal, id int64) error {
 	if _, err := tx.ExecContext(ctx, `UPDATE nodes SET updated_at = ?, updated_by = ?, updated_via = ? WHERE id = ?`, s.now().UnixNano(), actorArg(p), viaArg(p), id); err != nil {
 		return fmt.Errorf("mark folder %d changed: %w", id, err)
 	}
@@ -521,7 +522,7 @@ func (s *Service) touch(ctx context.Context, tx querier, p acl.Principal, id int
 }
 
 // tagsOf loads the tags of the given nodes.
-func (s *Service) tagsOf(ctx context.Context, q querier, where string, args ...any) (map[int64][]string, error) {
+func (s *core) tagsOf(ctx context.Context, q querier, where string, args ...any) (map[int64][]string, error) {
 	rows, err := s.query(ctx, q, `SELECT nt.node_id, t.name FROM node_tags nt JOIN tags t ON t.id = nt.tag_id WHERE `+where+` ORDER BY t.name`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("load tags: %w", err)
@@ -551,7 +552,7 @@ func parentAndName(p string) (string, string, error) {
 }
 
 // CleanupSpool removes spool files left by a crash. Called at start-up.
-func (s *Service) CleanupSpool() error {
+func (s *Maintenance) CleanupSpool() error {
 	entries, err := os.ReadDir(s.opts.SpoolDir)
 	if err != nil {
 		return err

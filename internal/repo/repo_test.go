@@ -63,7 +63,7 @@ func newEnv(t testing.TB) *env {
 
 func (e *env) put(t testing.TB, p acl.Principal, path, content string) Node {
 	t.Helper()
-	n, _, err := e.s.Put(context.Background(), p, path, strings.NewReader(content), PutOptions{Size: int64(len(content))})
+	n, _, err := e.s.Tree.Put(context.Background(), p, path, strings.NewReader(content), PutOptions{Size: int64(len(content))})
 	if err != nil {
 		t.Fatalf("put %s: %v", path, err)
 	}
@@ -72,7 +72,7 @@ func (e *env) put(t testing.TB, p acl.Principal, path, content string) Node {
 
 func (e *env) read(t *testing.T, p acl.Principal, path string, version int) string {
 	t.Helper()
-	f, err := e.s.Open(context.Background(), p, path, version)
+	f, err := e.s.History.Open(context.Background(), p, path, version)
 	if err != nil {
 		t.Fatalf("open %s v%d: %v", path, version, err)
 	}
@@ -92,7 +92,7 @@ func (e *env) blobCount(t *testing.T) int {
 }
 
 func (e *env) spoolCount(t *testing.T) int {
-	entries, _ := os.ReadDir(e.s.SpoolDir())
+	entries, _ := os.ReadDir(e.s.Maintenance.SpoolDir())
 	return len(entries)
 }
 
@@ -100,7 +100,7 @@ func TestVersionsRestoreTrash(t *testing.T) {
 	ctx := context.Background()
 	e := newEnv(t)
 	u := e.member
-	if _, err := e.s.Mkdir(ctx, u, "/Bureau"); err != nil {
+	if _, err := e.s.Tree.Mkdir(ctx, u, "/Bureau"); err != nil {
 		t.Fatal(err)
 	}
 	e.put(t, u, "/Bureau/pv.txt", "version un")
@@ -109,14 +109,14 @@ func TestVersionsRestoreTrash(t *testing.T) {
 	if n.Version != 3 {
 		t.Fatalf("version = %d, want 3", n.Version)
 	}
-	_, vs, err := e.s.Versions(ctx, u, "/Bureau/pv.txt")
+	_, vs, err := e.s.History.Versions(ctx, u, "/Bureau/pv.txt")
 	if err != nil || len(vs) != 3 || !vs[0].Current || vs[0].Number != 3 {
 		t.Fatalf("versions: %+v %v", vs, err)
 	}
 	if got := e.read(t, u, "/Bureau/pv.txt", 1); got != "version un" {
 		t.Errorf("version 1 = %q", got)
 	}
-	n, err = e.s.RestoreVersion(ctx, u, "/Bureau/pv.txt", 1)
+	n, err = e.s.History.RestoreVersion(ctx, u, "/Bureau/pv.txt", 1)
 	if err != nil || n.Version != 4 {
 		t.Fatalf("restore version: %+v %v", n, err)
 	}
@@ -128,17 +128,17 @@ func TestVersionsRestoreTrash(t *testing.T) {
 		t.Errorf("hash/etag = %s/%s", n.Hash, n.ETag())
 	}
 
-	if err := e.s.Delete(ctx, u, "/Bureau"); err != nil {
+	if err := e.s.Tree.Delete(ctx, u, "/Bureau"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.s.Stat(ctx, u, "/Bureau/pv.txt"); !errors.Is(err, ErrNotFound) {
+	if _, err := e.s.Tree.Stat(ctx, u, "/Bureau/pv.txt"); !errors.Is(err, ErrNotFound) {
 		t.Errorf("stat in trashed folder: %v", err)
 	}
-	trash, err := e.s.Trash(ctx, u)
+	trash, err := e.s.History.Trash(ctx, u)
 	if err != nil || len(trash) != 1 || trash[0].OriginalPath != "/Bureau" {
 		t.Fatalf("trash: %+v %v", trash, err)
 	}
-	if _, err := e.s.Restore(ctx, u, trash[0].ID, ""); err != nil {
+	if _, err := e.s.History.Restore(ctx, u, trash[0].ID, ""); err != nil {
 		t.Fatal(err)
 	}
 	if got := e.read(t, u, "/Bureau/pv.txt", 0); got != "version un" {
@@ -161,13 +161,13 @@ func TestRestoreWhenNameTaken(t *testing.T) {
 	ctx := context.Background()
 	e := newEnv(t)
 	e.put(t, e.member, "/a.txt", "ancien")
-	e.s.Delete(ctx, e.member, "/a.txt")
+	e.s.Tree.Delete(ctx, e.member, "/a.txt")
 	e.put(t, e.member, "/a.txt", "nouveau")
-	trash, _ := e.s.Trash(ctx, e.member)
-	if _, err := e.s.Restore(ctx, e.member, trash[0].ID, ""); !errors.Is(err, ErrExists) {
+	trash, _ := e.s.History.Trash(ctx, e.member)
+	if _, err := e.s.History.Restore(ctx, e.member, trash[0].ID, ""); !errors.Is(err, ErrExists) {
 		t.Fatalf("restore onto a taken name: %v", err)
 	}
-	if _, err := e.s.Restore(ctx, e.member, trash[0].ID, "/a (restauré).txt"); err != nil {
+	if _, err := e.s.History.Restore(ctx, e.member, trash[0].ID, "/a (restauré).txt"); err != nil {
 		t.Fatal(err)
 	}
 	if got := e.read(t, e.member, "/a (restauré).txt", 0); got != "ancien" {
@@ -182,7 +182,7 @@ func TestDedup(t *testing.T) {
 	e := newEnv(t)
 	e.put(t, e.member, "/un.txt", "même contenu")
 	e.put(t, e.member, "/deux.txt", "même contenu")
-	if _, err := e.s.Copy(context.Background(), e.member, "/un.txt", "/trois.txt", false); err != nil {
+	if _, err := e.s.Tree.Copy(context.Background(), e.member, "/un.txt", "/trois.txt", false); err != nil {
 		t.Fatal(err)
 	}
 	if n := e.blobCount(t); n != 1 {
@@ -233,11 +233,11 @@ func TestBrokenUploadLeavesNothing(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, _, err := e.s.Put(ctx, e.member, "/doc.txt", tt.r, PutOptions{Size: tt.size})
+			_, _, err := e.s.Tree.Put(ctx, e.member, "/doc.txt", tt.r, PutOptions{Size: tt.size})
 			if !errors.Is(err, tt.want) {
 				t.Fatalf("err = %v, want %v", err, tt.want)
 			}
-			n, _ := e.s.Stat(ctx, e.member, "/doc.txt")
+			n, _ := e.s.Tree.Stat(ctx, e.member, "/doc.txt")
 			if n.Version != 1 || e.read(t, e.member, "/doc.txt", 0) != "old" {
 				t.Errorf("file changed: %+v", n)
 			}
@@ -246,11 +246,11 @@ func TestBrokenUploadLeavesNothing(t *testing.T) {
 			}
 		})
 	}
-	_, _, err := e.s.Put(ctx, e.member, "/new.txt", &failingReader{n: 100}, PutOptions{Size: 200})
+	_, _, err := e.s.Tree.Put(ctx, e.member, "/new.txt", &failingReader{n: 100}, PutOptions{Size: 200})
 	if !errors.Is(err, ErrIncomplete) {
 		t.Fatal(err)
 	}
-	if _, err := e.s.Stat(ctx, e.member, "/new.txt"); !errors.Is(err, ErrNotFound) {
+	if _, err := e.s.Tree.Stat(ctx, e.member, "/new.txt"); !errors.Is(err, ErrNotFound) {
 		t.Errorf("a failed first upload left a node: %v", err)
 	}
 }
@@ -259,7 +259,7 @@ func TestTooLarge(t *testing.T) {
 	e := newEnv(t)
 	e.s.opts.MaxUpload = 10
 	for _, size := range []int64{11, -1} {
-		_, _, err := e.s.Put(context.Background(), e.member, "/big", strings.NewReader(strings.Repeat("x", 11)), PutOptions{Size: size})
+		_, _, err := e.s.Tree.Put(context.Background(), e.member, "/big", strings.NewReader(strings.Repeat("x", 11)), PutOptions{Size: size})
 		if !errors.Is(err, ErrTooLarge) {
 			t.Errorf("size %d: %v", size, err)
 		}
@@ -272,17 +272,17 @@ func TestTooLarge(t *testing.T) {
 func TestBadNamesChangeNothing(t *testing.T) {
 	ctx := context.Background()
 	e := newEnv(t)
-	e.s.Mkdir(ctx, e.member, "/ok")
+	e.s.Tree.Mkdir(ctx, e.member, "/ok")
 	long := strings.Repeat("n", 300)
 	bad := []string{"/ok/../etc", "/..", "/ok/a\x00b", "/" + long, "/ok/" + long + "/x", "/ok/./x", "/", "/ok/\x01"}
 	ops := map[string]func(p string) error{
 		"put": func(p string) error {
-			_, _, err := e.s.Put(ctx, e.member, p, strings.NewReader("x"), PutOptions{Size: 1})
+			_, _, err := e.s.Tree.Put(ctx, e.member, p, strings.NewReader("x"), PutOptions{Size: 1})
 			return err
 		},
-		"mkdir": func(p string) error { _, err := e.s.Mkdir(ctx, e.member, p); return err },
-		"move":  func(p string) error { _, err := e.s.Move(ctx, e.member, "/ok", p, false); return err },
-		"copy":  func(p string) error { _, err := e.s.Copy(ctx, e.member, "/ok", p, false); return err },
+		"mkdir": func(p string) error { _, err := e.s.Tree.Mkdir(ctx, e.member, p); return err },
+		"move":  func(p string) error { _, err := e.s.Tree.Move(ctx, e.member, "/ok", p, false); return err },
+		"copy":  func(p string) error { _, err := e.s.Tree.Copy(ctx, e.member, "/ok", p, false); return err },
 	}
 	var before int
 	e.s.db.R.QueryRow(`SELECT count(*) FROM nodes`).Scan(&before)
@@ -311,7 +311,7 @@ func TestBadNamesChangeNothing(t *testing.T) {
 func TestNFDNamesNormalised(t *testing.T) {
 	e := newEnv(t)
 	e.put(t, e.member, "/Re\u0301union.txt", "x")
-	if _, err := e.s.Stat(context.Background(), e.member, "/Réunion.txt"); err != nil {
+	if _, err := e.s.Tree.Stat(context.Background(), e.member, "/Réunion.txt"); err != nil {
 		t.Errorf("NFC lookup of an NFD upload: %v", err)
 	}
 }
@@ -326,7 +326,7 @@ func TestConcurrentWritersBothKept(t *testing.T) {
 		go func(i int) {
 			defer wg.Done()
 			body := bytes.Repeat([]byte(fmt.Sprint(i)), 1<<16)
-			_, _, err := e.s.Put(context.Background(), e.member, "/same.txt", bytes.NewReader(body), PutOptions{Size: int64(len(body))})
+			_, _, err := e.s.Tree.Put(context.Background(), e.member, "/same.txt", bytes.NewReader(body), PutOptions{Size: int64(len(body))})
 			errs <- err
 		}(i)
 	}
@@ -337,7 +337,7 @@ func TestConcurrentWritersBothKept(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	_, vs, err := e.s.Versions(context.Background(), e.member, "/same.txt")
+	_, vs, err := e.s.History.Versions(context.Background(), e.member, "/same.txt")
 	if err != nil || len(vs) != n {
 		t.Fatalf("%d versions, want %d (%v)", len(vs), n, err)
 	}
@@ -347,46 +347,46 @@ func TestMoveCopy(t *testing.T) {
 	ctx := context.Background()
 	e := newEnv(t)
 	u := e.member
-	e.s.MkdirAll(ctx, u, "/A/B")
+	e.s.Tree.MkdirAll(ctx, u, "/A/B")
 	e.put(t, u, "/A/B/f.txt", "contenu")
-	e.s.SetTags(ctx, u, "/A/B/f.txt", []string{"Statuts", "AG"})
-	if _, err := e.s.Move(ctx, u, "/A", "/A/B/C", false); !errors.Is(err, ErrConflict) {
+	e.s.Tree.SetTags(ctx, u, "/A/B/f.txt", []string{"Statuts", "AG"})
+	if _, err := e.s.Tree.Move(ctx, u, "/A", "/A/B/C", false); !errors.Is(err, ErrConflict) {
 		t.Errorf("move into itself: %v", err)
 	}
-	if _, err := e.s.Copy(ctx, u, "/A", "/A/B/C", false); !errors.Is(err, ErrConflict) {
+	if _, err := e.s.Tree.Copy(ctx, u, "/A", "/A/B/C", false); !errors.Is(err, ErrConflict) {
 		t.Errorf("copy into itself: %v", err)
 	}
-	if _, err := e.s.Copy(ctx, u, "/A", "/A2", false); err != nil {
+	if _, err := e.s.Tree.Copy(ctx, u, "/A", "/A2", false); err != nil {
 		t.Fatal(err)
 	}
 	if got := e.read(t, u, "/A2/B/f.txt", 0); got != "contenu" {
 		t.Errorf("copy = %q", got)
 	}
-	n, err := e.s.Move(ctx, u, "/A/B/f.txt", "/A/g.txt", false)
+	n, err := e.s.Tree.Move(ctx, u, "/A/B/f.txt", "/A/g.txt", false)
 	if err != nil || n.Path != "/A/g.txt" || strings.Join(n.Tags, ",") != "ag,statuts" {
 		t.Fatalf("move: %+v %v", n, err)
 	}
 	e.put(t, u, "/A/h.txt", "autre")
-	if _, err := e.s.Move(ctx, u, "/A/g.txt", "/A/h.txt", false); !errors.Is(err, ErrExists) {
+	if _, err := e.s.Tree.Move(ctx, u, "/A/g.txt", "/A/h.txt", false); !errors.Is(err, ErrExists) {
 		t.Errorf("move onto existing without overwrite: %v", err)
 	}
-	if _, err := e.s.Move(ctx, u, "/A/g.txt", "/A/h.txt", true); err != nil {
+	if _, err := e.s.Tree.Move(ctx, u, "/A/g.txt", "/A/h.txt", true); err != nil {
 		t.Fatal(err)
 	}
 	if got := e.read(t, u, "/A/h.txt", 0); got != "contenu" {
 		t.Errorf("overwritten = %q", got)
 	}
-	trash, _ := e.s.Trash(ctx, u)
+	trash, _ := e.s.History.Trash(ctx, u)
 	if len(trash) != 1 || trash[0].Name != "h.txt" {
 		t.Errorf("overwritten file not in trash: %+v", trash)
 	}
-	if _, err := e.s.Mkdir(ctx, u, "/A2"); !errors.Is(err, ErrExists) {
+	if _, err := e.s.Tree.Mkdir(ctx, u, "/A2"); !errors.Is(err, ErrExists) {
 		t.Errorf("mkdir existing: %v", err)
 	}
-	if _, err := e.s.Mkdir(ctx, u, "/nope/x"); !errors.Is(err, ErrNotFound) {
+	if _, err := e.s.Tree.Mkdir(ctx, u, "/nope/x"); !errors.Is(err, ErrNotFound) {
 		t.Errorf("mkdir without parent: %v", err)
 	}
-	if _, err := e.s.Mkdir(ctx, u, "/A/h.txt/x"); !errors.Is(err, ErrNotDir) {
+	if _, err := e.s.Tree.Mkdir(ctx, u, "/A/h.txt/x"); !errors.Is(err, ErrNotDir) {
 		t.Errorf("mkdir under a file: %v", err)
 	}
 }
@@ -396,41 +396,41 @@ func TestPermissionsAdminMemberGuest(t *testing.T) {
 	e := newEnv(t)
 	e.put(t, e.member, "/a.txt", "x")
 	// A guest has no grant: the file does not exist for them.
-	if _, err := e.s.Stat(ctx, e.guest, "/a.txt"); !errors.Is(err, ErrNotFound) {
+	if _, err := e.s.Tree.Stat(ctx, e.guest, "/a.txt"); !errors.Is(err, ErrNotFound) {
 		t.Errorf("guest stat: %v", err)
 	}
-	if _, _, err := e.s.Put(ctx, e.guest, "/b.txt", strings.NewReader("x"), PutOptions{Size: 1}); err == nil {
+	if _, _, err := e.s.Tree.Put(ctx, e.guest, "/b.txt", strings.NewReader("x"), PutOptions{Size: 1}); err == nil {
 		t.Error("guest upload accepted")
 	}
-	if _, err := e.s.Stat(ctx, acl.Principal{}, "/a.txt"); !errors.Is(err, ErrNotFound) {
+	if _, err := e.s.Tree.Stat(ctx, acl.Principal{}, "/a.txt"); !errors.Is(err, ErrNotFound) {
 		t.Errorf("anonymous stat: %v", err)
 	}
 	// A viewer grant on a subfolder lets the guest walk down to it and read, not write.
-	e.s.Mkdir(ctx, e.admin, "/Partenaires")
-	e.s.Mkdir(ctx, e.admin, "/Partenaires/Fondation")
-	e.s.Mkdir(ctx, e.admin, "/Partenaires/Autre")
+	e.s.Tree.Mkdir(ctx, e.admin, "/Partenaires")
+	e.s.Tree.Mkdir(ctx, e.admin, "/Partenaires/Fondation")
+	e.s.Tree.Mkdir(ctx, e.admin, "/Partenaires/Autre")
 	e.put(t, e.admin, "/Partenaires/Fondation/bilan.txt", "bilan")
 	var fid int64
 	e.s.db.R.QueryRow(`SELECT id FROM nodes WHERE name = 'Fondation'`).Scan(&fid)
 	e.s.db.W.Exec(`INSERT INTO grants (node_id, principal_kind, principal_id, role, created_at) VALUES (?, 'user', ?, 'viewer', 0)`, fid, e.guest.UserID)
-	_, kids, err := e.s.List(ctx, e.guest, "/")
+	_, kids, err := e.s.Tree.List(ctx, e.guest, "/")
 	if err != nil || len(kids) != 1 || kids[0].Name != "Partenaires" {
 		t.Fatalf("guest root listing: %+v %v", kids, err)
 	}
-	_, kids, _ = e.s.List(ctx, e.guest, "/Partenaires")
+	_, kids, _ = e.s.Tree.List(ctx, e.guest, "/Partenaires")
 	if len(kids) != 1 || kids[0].Name != "Fondation" {
 		t.Errorf("guest sees %+v", kids)
 	}
 	if got := e.read(t, e.guest, "/Partenaires/Fondation/bilan.txt", 0); got != "bilan" {
 		t.Errorf("guest read %q", got)
 	}
-	if _, _, err := e.s.Put(ctx, e.guest, "/Partenaires/Fondation/x.txt", strings.NewReader("x"), PutOptions{Size: 1}); !errors.Is(err, ErrForbidden) {
+	if _, _, err := e.s.Tree.Put(ctx, e.guest, "/Partenaires/Fondation/x.txt", strings.NewReader("x"), PutOptions{Size: 1}); !errors.Is(err, ErrForbidden) {
 		t.Errorf("viewer upload: %v", err)
 	}
-	if _, err := e.s.Open(ctx, e.guest, "/Partenaires/Autre", 0); !errors.Is(err, ErrNotFound) {
+	if _, err := e.s.History.Open(ctx, e.guest, "/Partenaires/Autre", 0); !errors.Is(err, ErrNotFound) {
 		t.Errorf("guest open sibling: %v", err)
 	}
-	if err := e.s.Delete(ctx, e.guest, "/Partenaires/Fondation/bilan.txt"); !errors.Is(err, ErrForbidden) {
+	if err := e.s.Tree.Delete(ctx, e.guest, "/Partenaires/Fondation/bilan.txt"); !errors.Is(err, ErrForbidden) {
 		t.Errorf("viewer delete: %v", err)
 	}
 }

@@ -12,7 +12,7 @@ import (
 // file. The error names the whole path asked for, never the part that
 // exists: a caller who may not read it must not learn where it stops. The walk is one recursive query whatever the depth:
 // uploads resolve paths several times, and each query costs a parse.
-func (s *Service) resolve(ctx context.Context, q querier, p string) (chain, error) {
+func (s *core) resolve(ctx context.Context, q querier, p string) (chain, error) {
 	names, err := SplitPath(p)
 	if err != nil {
 		return nil, err

@@ -17,7 +17,7 @@ import (
 // folder from above is copied onto it, in the same transaction, so whoever
 // restricts a folder (and the other managers) can still open it and undo
 // it. It returns the folder as the caller now sees it.
-func (s *Service) SetRestricted(ctx context.Context, p acl.Principal, path string, on bool) (Node, error) {
+func (s *Tree) SetRestricted(ctx context.Context, p acl.Principal, path string, on bool) (Node, error) {
 	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
 		c, err := s.resolve(ctx, tx, path)
 		if err != nil {
@@ -69,7 +69,7 @@ func (s *Service) SetRestricted(ctx context.Context, p acl.Principal, path strin
 // keepManagers copies onto the last node of c the manager grants that
 // reach it from above, where it has no grant of its own to the same
 // principal, and returns who they are for.
-func (s *Service) keepManagers(ctx context.Context, tx *sql.Tx, p acl.Principal, c chain) ([]string, error) {
+func (s *core) keepManagers(ctx context.Context, tx *sql.Tx, p acl.Principal, c chain) ([]string, error) {
 	gs, err := s.grantInfos(ctx, tx, c)
 	if err != nil {
 		return nil, err
@@ -105,7 +105,7 @@ type Marks struct {
 
 // ChildMarks returns the marks of the children of the folder dir, as p
 // listed them (kids, with p's role on each).
-func (s *Service) ChildMarks(ctx context.Context, p acl.Principal, dir Node, kids []Node) (map[int64]Marks, error) {
+func (s *Tree) ChildMarks(ctx context.Context, p acl.Principal, dir Node, kids []Node) (map[int64]Marks, error) {
 	out := map[int64]Marks{}
 	if len(kids) == 0 {
 		return out, nil
@@ -146,7 +146,7 @@ func (s *Service) ChildMarks(ctx context.Context, p acl.Principal, dir Node, kid
 
 // hiddenRestricted returns the ids of the live restricted folders p may
 // not read (none for admins).
-func (s *Service) hiddenRestricted(ctx context.Context, p acl.Principal) ([]any, error) {
+func (s *core) hiddenRestricted(ctx context.Context, p acl.Principal) ([]any, error) {
 	if p.IsAdmin() {
 		return nil, nil
 	}

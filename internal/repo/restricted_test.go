@@ -24,30 +24,30 @@ func TestRestrictedFolder(t *testing.T) {
 		t.Fatal(err)
 	}
 	jeanne := acl.Principal{UserID: 4, Login: "jeanne", Role: acl.Member, Groups: []int64{10}}
-	e.s.MkdirAll(ctx, e.admin, "/Bureau (privé)/PV")
+	e.s.Tree.MkdirAll(ctx, e.admin, "/Bureau (privé)/PV")
 	e.put(t, e.admin, "/Bureau (privé)/PV/pv.txt", "secret")
 	e.put(t, e.admin, "/ouvert.txt", "ouvert")
 	// paul (a guest) manages / : his grant must be kept on the folder.
-	if _, err := e.s.Grant(ctx, e.admin, "/", mustGrantee(t, "user:paul"), acl.Manager); err != nil {
+	if _, err := e.s.Access.Grant(ctx, e.admin, "/", mustGrantee(t, "user:paul"), acl.Manager); err != nil {
 		t.Fatal(err)
 	}
 	// A member (editor) may not restrict.
-	if _, err := e.s.SetRestricted(ctx, e.member, "/Bureau (privé)", true); !errors.Is(err, ErrForbidden) {
+	if _, err := e.s.Tree.SetRestricted(ctx, e.member, "/Bureau (privé)", true); !errors.Is(err, ErrForbidden) {
 		t.Fatalf("member restricted: %v", err)
 	}
-	if _, err := e.s.Grant(ctx, e.admin, "/Bureau (privé)", mustGrantee(t, "group:Bureau"), acl.Editor); err != nil {
+	if _, err := e.s.Access.Grant(ctx, e.admin, "/Bureau (privé)", mustGrantee(t, "group:Bureau"), acl.Editor); err != nil {
 		t.Fatal(err)
 	}
-	n, err := e.s.SetRestricted(ctx, e.admin, "/Bureau (privé)", true)
+	n, err := e.s.Tree.SetRestricted(ctx, e.admin, "/Bureau (privé)", true)
 	if err != nil || !n.Restricted {
 		t.Fatalf("restrict: %+v %v", n, err)
 	}
-	if _, err := e.s.SetRestricted(ctx, e.admin, "/ouvert.txt", true); !errors.Is(err, ErrNotDir) {
+	if _, err := e.s.Tree.SetRestricted(ctx, e.admin, "/ouvert.txt", true); !errors.Is(err, ErrNotDir) {
 		t.Errorf("restrict a file: %v", err)
 	}
 
 	names := func(p acl.Principal, path string) []string {
-		_, kids, err := e.s.List(ctx, p, path)
+		_, kids, err := e.s.Tree.List(ctx, p, path)
 		if err != nil {
 			t.Fatalf("list %s as %s: %v", path, p.Login, err)
 		}
@@ -60,10 +60,10 @@ func TestRestrictedFolder(t *testing.T) {
 	if got := names(e.member, "/"); slices.Contains(got, "Bureau (privé)") || !slices.Contains(got, "ouvert.txt") {
 		t.Errorf("member lists / as %v", got)
 	}
-	if _, err := e.s.Stat(ctx, e.member, "/Bureau (privé)/PV/pv.txt"); !errors.Is(err, ErrNotFound) {
+	if _, err := e.s.Tree.Stat(ctx, e.member, "/Bureau (privé)/PV/pv.txt"); !errors.Is(err, ErrNotFound) {
 		t.Errorf("member stats a file under the restricted folder: %v", err)
 	}
-	if _, err := e.s.Open(ctx, e.member, "/Bureau (privé)/PV/pv.txt", 0); !errors.Is(err, ErrNotFound) {
+	if _, err := e.s.History.Open(ctx, e.member, "/Bureau (privé)/PV/pv.txt", 0); !errors.Is(err, ErrNotFound) {
 		t.Errorf("member opens a file under the restricted folder: %v", err)
 	}
 	for _, p := range []acl.Principal{jeanne, e.admin, e.guest} {
@@ -76,20 +76,20 @@ func TestRestrictedFolder(t *testing.T) {
 	}
 	// Jeanne edits (group:Bureau editor); the member cannot write into it.
 	e.put(t, jeanne, "/Bureau (privé)/PV/pv2.txt", "deux")
-	if _, err := e.s.Mkdir(ctx, e.member, "/Bureau (privé)/x"); !errors.Is(err, ErrNotFound) {
+	if _, err := e.s.Tree.Mkdir(ctx, e.member, "/Bureau (privé)/x"); !errors.Is(err, ErrNotFound) {
 		t.Errorf("member mkdir inside: %v", err)
 	}
 
 	// Why: the member's "members editor on /" is shown blocked, not counted.
-	ex, err := e.s.Explain(ctx, e.admin, e.member, "/Bureau (privé)/PV")
+	ex, err := e.s.Access.Explain(ctx, e.admin, e.member, "/Bureau (privé)/PV")
 	if err != nil || ex.Role != acl.None || len(ex.Because) != 0 || ex.RestrictedAt != "/Bureau (privé)" {
 		t.Errorf("explain member: %+v %v", ex, err)
 	}
-	ex, err = e.s.Explain(ctx, e.admin, jeanne, "/Bureau (privé)/PV")
+	ex, err = e.s.Access.Explain(ctx, e.admin, jeanne, "/Bureau (privé)/PV")
 	if err != nil || ex.Role != acl.Editor || len(ex.Because) != 1 || ex.Because[0].Path != "/Bureau (privé)" {
 		t.Errorf("explain jeanne: %+v %v", ex, err)
 	}
-	_, gs, err := e.s.Grants(ctx, e.admin, "/Bureau (privé)")
+	_, gs, err := e.s.Access.Grants(ctx, e.admin, "/Bureau (privé)")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -107,29 +107,29 @@ func TestRestrictedFolder(t *testing.T) {
 	}
 
 	// Search's filter: the grants on / do not reach the restricted subtree.
-	_, roots, cuts, err := e.s.ReadableRoots(ctx, e.member)
+	_, roots, cuts, err := e.s.Index.ReadableRoots(ctx, e.member)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !slices.Contains(roots, RootID) || len(cuts[RootID]) != 1 {
 		t.Errorf("member roots %v cuts %v", roots, cuts)
 	}
-	_, roots, cuts, _ = e.s.ReadableRoots(ctx, jeanne)
+	_, roots, cuts, _ = e.s.Index.ReadableRoots(ctx, jeanne)
 	if len(roots) != 2 || len(cuts[RootID]) != 1 {
 		t.Errorf("jeanne roots %v cuts %v", roots, cuts)
 	}
 
 	// A share link on / does not reach into the restricted folder; one on
 	// the folder itself does.
-	_, tok, err := e.s.CreateShare(ctx, e.admin, "/", ShareOptions{Kind: ShareViewer})
+	_, tok, err := e.s.Shares.CreateShare(ctx, e.admin, "/", ShareOptions{Kind: ShareViewer})
 	if err != nil {
 		t.Fatal(err)
 	}
-	lp, _, err := e.s.ShareAccess(ctx, tok, "", nil)
+	lp, _, err := e.s.Shares.ShareAccess(ctx, tok, "", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, kids, err := e.s.ShareList(ctx, lp, "/")
+	_, kids, err := e.s.Shares.ShareList(ctx, lp, "/")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -138,27 +138,27 @@ func TestRestrictedFolder(t *testing.T) {
 			t.Errorf("a link on / lists the restricted folder")
 		}
 	}
-	if _, err := e.s.ShareOpen(ctx, lp, "/Bureau (privé)/PV/pv.txt", false); !errors.Is(err, ErrNotFound) {
+	if _, err := e.s.Shares.ShareOpen(ctx, lp, "/Bureau (privé)/PV/pv.txt", false); !errors.Is(err, ErrNotFound) {
 		t.Errorf("a link on / opens inside the restricted folder: %v", err)
 	}
-	_, tok, _ = e.s.CreateShare(ctx, e.admin, "/Bureau (privé)", ShareOptions{Kind: ShareViewer})
-	lp, _, _ = e.s.ShareAccess(ctx, tok, "", nil)
-	if _, err := e.s.ShareOpen(ctx, lp, "/PV/pv.txt", false); err != nil {
+	_, tok, _ = e.s.Shares.CreateShare(ctx, e.admin, "/Bureau (privé)", ShareOptions{Kind: ShareViewer})
+	lp, _, _ = e.s.Shares.ShareAccess(ctx, tok, "", nil)
+	if _, err := e.s.Shares.ShareOpen(ctx, lp, "/PV/pv.txt", false); err != nil {
 		t.Errorf("a link on the restricted folder: %v", err)
 	}
 
 	// Tag counts: the member does not count what is inside.
-	if _, err := e.s.SetTags(ctx, e.admin, "/Bureau (privé)/PV/pv.txt", []string{"ag"}); err != nil {
+	if _, err := e.s.Tree.SetTags(ctx, e.admin, "/Bureau (privé)/PV/pv.txt", []string{"ag"}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.s.SetTags(ctx, e.admin, "/ouvert.txt", []string{"ag"}); err != nil {
+	if _, err := e.s.Tree.SetTags(ctx, e.admin, "/ouvert.txt", []string{"ag"}); err != nil {
 		t.Fatal(err)
 	}
 	for _, tc := range []struct {
 		p    acl.Principal
 		want int
 	}{{e.member, 1}, {jeanne, 2}, {e.admin, 2}} {
-		tags, err := e.s.Tags(ctx, tc.p, "")
+		tags, err := e.s.Tags.Tags(ctx, tc.p, "")
 		if err != nil || len(tags) != 1 || tags[0].Count != tc.want {
 			t.Errorf("%s: tags %+v %v, want ag×%d", tc.p.Login, tags, err, tc.want)
 		}
@@ -169,14 +169,14 @@ func TestRestrictedFolder(t *testing.T) {
 		p     acl.Principal
 		files int64
 	}{{e.member, 1}, {jeanne, 3}, {e.admin, 3}} {
-		u, err := e.s.Space(ctx, tc.p, "/")
+		u, err := e.s.Tree.Space(ctx, tc.p, "/")
 		if err != nil || int64(u.Files) != tc.files {
 			t.Errorf("%s: space %+v %v, want %d files", tc.p.Login, u, err, tc.files)
 		}
 	}
 
 	// Activity: the member sees nothing of what happened inside.
-	evs, err := e.s.Activity(ctx, e.member, FeedScope{}, 100)
+	evs, err := e.s.Activity.Activity(ctx, e.member, FeedScope{}, 100)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -189,10 +189,10 @@ func TestRestrictedFolder(t *testing.T) {
 	// A document moved out of the restricted folder: the member sees the
 	// move, not where it came from, and not its old name there.
 	e.put(t, jeanne, "/Bureau (privé)/PV/compte rendu secret.txt", "à publier")
-	if _, err := e.s.Move(ctx, jeanne, "/Bureau (privé)/PV/compte rendu secret.txt", "/publié.txt", false); err != nil {
+	if _, err := e.s.Tree.Move(ctx, jeanne, "/Bureau (privé)/PV/compte rendu secret.txt", "/publié.txt", false); err != nil {
 		t.Fatal(err)
 	}
-	evs, err = e.s.Activity(ctx, e.member, FeedScope{}, 100)
+	evs, err = e.s.Activity.Activity(ctx, e.member, FeedScope{}, 100)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -208,7 +208,7 @@ func TestRestrictedFolder(t *testing.T) {
 	}
 
 	// Turning it off gives the folder back to members.
-	if _, err := e.s.SetRestricted(ctx, e.admin, "/Bureau (privé)", false); err != nil {
+	if _, err := e.s.Tree.SetRestricted(ctx, e.admin, "/Bureau (privé)", false); err != nil {
 		t.Fatal(err)
 	}
 	if got := e.read(t, e.member, "/Bureau (privé)/PV/pv.txt", 0); got != "secret" {
@@ -221,31 +221,31 @@ func TestRestrictedFolder(t *testing.T) {
 func TestDropBoxSender(t *testing.T) {
 	ctx := context.Background()
 	e := newEnv(t)
-	e.s.MkdirAll(ctx, e.admin, "/Reçus")
-	_, tok, err := e.s.CreateShare(ctx, e.admin, "/Reçus", ShareOptions{Kind: ShareDropBox})
+	e.s.Tree.MkdirAll(ctx, e.admin, "/Reçus")
+	_, tok, err := e.s.Shares.CreateShare(ctx, e.admin, "/Reçus", ShareOptions{Kind: ShareDropBox})
 	if err != nil {
 		t.Fatal(err)
 	}
-	lp, _, err := e.s.ShareAccess(ctx, tok, "", nil)
+	lp, _, err := e.s.Shares.ShareAccess(ctx, tok, "", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	lp.Share.Sender = "Jeanne"
-	if err := e.s.ShareDrop(ctx, lp, "reçu.txt", stringsReader("12 €"), -1); err != nil {
+	if err := e.s.Shares.ShareDrop(ctx, lp, "reçu.txt", stringsReader("12 €"), -1); err != nil {
 		t.Fatal(err)
 	}
-	dir, kids, err := e.s.List(ctx, e.admin, "/Reçus")
+	dir, kids, err := e.s.Tree.List(ctx, e.admin, "/Reçus")
 	if err != nil || len(kids) != 1 {
 		t.Fatalf("list: %v %v", kids, err)
 	}
 	if !dir.Dropped || dir.DroppedBy != "Jeanne" || !kids[0].Dropped || kids[0].DroppedBy != "Jeanne" {
 		t.Errorf("folder by %q/%v, file by %q/%v", dir.DroppedBy, dir.Dropped, kids[0].DroppedBy, kids[0].Dropped)
 	}
-	_, vs, err := e.s.Versions(ctx, e.admin, "/Reçus/reçu.txt")
+	_, vs, err := e.s.History.Versions(ctx, e.admin, "/Reçus/reçu.txt")
 	if err != nil || len(vs) != 1 || vs[0].DroppedBy != "Jeanne" {
 		t.Errorf("versions %+v %v", vs, err)
 	}
-	evs, _ := e.s.Activity(ctx, e.admin, FeedScope{}, 10)
+	evs, _ := e.s.Activity.Activity(ctx, e.admin, FeedScope{}, 10)
 	found := false
 	for _, ev := range evs {
 		found = found || (ev.Action == "create" && ev.Dropped && ev.Sender == "Jeanne")
@@ -255,7 +255,7 @@ func TestDropBoxSender(t *testing.T) {
 	}
 	// The next change by an account takes the name back.
 	e.put(t, e.admin, "/Reçus/autre.txt", "x")
-	if dir, _, _ := e.s.List(ctx, e.admin, "/Reçus"); dir.Dropped || dir.UpdatedBy != "admin" {
+	if dir, _, _ := e.s.Tree.List(ctx, e.admin, "/Reçus"); dir.Dropped || dir.UpdatedBy != "admin" {
 		t.Errorf("folder after an account's change: %q %v", dir.UpdatedBy, dir.Dropped)
 	}
 }
@@ -266,17 +266,17 @@ func stringsReader(s string) *strings.Reader { return strings.NewReader(s) }
 func TestPublicEditorAdminsOnly(t *testing.T) {
 	ctx := context.Background()
 	e := newEnv(t)
-	e.s.MkdirAll(ctx, e.admin, "/Public")
-	if _, err := e.s.Grant(ctx, e.admin, "/Public", mustGrantee(t, "user:marie"), acl.Manager); err != nil {
+	e.s.Tree.MkdirAll(ctx, e.admin, "/Public")
+	if _, err := e.s.Access.Grant(ctx, e.admin, "/Public", mustGrantee(t, "user:marie"), acl.Manager); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.s.Grant(ctx, e.member, "/Public", mustGrantee(t, "public"), acl.Editor); !errors.Is(err, ErrForbidden) {
+	if _, err := e.s.Access.Grant(ctx, e.member, "/Public", mustGrantee(t, "public"), acl.Editor); !errors.Is(err, ErrForbidden) {
 		t.Errorf("a manager gave the public editor: %v", err)
 	}
-	if _, err := e.s.Grant(ctx, e.member, "/Public", mustGrantee(t, "public"), acl.Viewer); err != nil {
+	if _, err := e.s.Access.Grant(ctx, e.member, "/Public", mustGrantee(t, "public"), acl.Viewer); err != nil {
 		t.Errorf("a manager made a folder public: %v", err)
 	}
-	if _, err := e.s.Grant(ctx, e.admin, "/Public", mustGrantee(t, "public"), acl.Editor); err != nil {
+	if _, err := e.s.Access.Grant(ctx, e.admin, "/Public", mustGrantee(t, "public"), acl.Editor); err != nil {
 		t.Errorf("an admin gave the public editor: %v", err)
 	}
 }
@@ -292,18 +292,18 @@ func BenchmarkReadableRoots(b *testing.B) {
 			for i := range 100 {
 				for j := range 20 {
 					p := fmt.Sprintf("/A%03d/B%02d", i, j)
-					if _, err := e.s.MkdirAll(ctx, e.admin, p); err != nil {
+					if _, err := e.s.Tree.MkdirAll(ctx, e.admin, p); err != nil {
 						b.Fatal(err)
 					}
 					if j == 0 && i%5 == 0 && restricted > 0 {
-						if _, err := e.s.SetRestricted(ctx, e.admin, p, true); err != nil {
+						if _, err := e.s.Tree.SetRestricted(ctx, e.admin, p, true); err != nil {
 							b.Fatal(err)
 						}
 					}
 				}
 			}
 			for b.Loop() {
-				if _, _, cuts, err := e.s.ReadableRoots(ctx, e.member); err != nil || len(cuts[RootID]) != restricted {
+				if _, _, cuts, err := e.s.Index.ReadableRoots(ctx, e.member); err != nil || len(cuts[RootID]) != restricted {
 					b.Fatalf("cuts %v %v", cuts, err)
 				}
 			}

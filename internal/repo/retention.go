@@ -29,14 +29,14 @@ type RetentionRule struct {
 func (r RetentionRule) IsDefault() bool { return r.NodeID == 0 }
 
 // DefaultRetention is the policy where no folder rule applies.
-func (s *Service) DefaultRetention() retention.Policy {
+func (s *History) DefaultRetention() retention.Policy {
 	if s.opts.Retention != nil {
 		return *s.opts.Retention
 	}
 	return retention.Default()
 }
 
-func (s *Service) location() *time.Location {
+func (s *core) location() *time.Location {
 	if s.opts.Location != nil {
 		return s.opts.Location
 	}
@@ -46,7 +46,7 @@ func (s *Service) location() *time.Location {
 // Retention returns the rule that applies at path (set there, on an
 // ancestor, or the default) and the rule set on path itself, if any.
 // Anyone who may read the node may read its rule.
-func (s *Service) Retention(ctx context.Context, p acl.Principal, path string) (effective RetentionRule, own *RetentionRule, err error) {
+func (s *History) Retention(ctx context.Context, p acl.Principal, path string) (effective RetentionRule, own *RetentionRule, err error) {
 	c, err := s.resolve(ctx, s.db.R, path)
 	if err != nil {
 		return RetentionRule{}, nil, err
@@ -66,14 +66,14 @@ func (s *Service) Retention(ctx context.Context, p acl.Principal, path string) (
 }
 
 // nearestRule picks the rule of the deepest node of c that has one.
-func (s *Service) nearestRule(c chain, rules map[int64]RetentionRule) RetentionRule {
+func (s *core) nearestRule(c chain, rules map[int64]RetentionRule) RetentionRule {
 	for i := len(c) - 1; i >= 0; i-- {
 		if r, ok := rules[c[i].id]; ok {
 			r.Path = chain(c[:i+1]).path()
 			return r
 		}
 	}
-	return RetentionRule{Policy: s.DefaultRetention(), Note: "default"}
+	return RetentionRule{Policy: s.svc.History.DefaultRetention(), Note: "default"}
 }
 
 const ruleCols = `r.node_id, r.keep_all, r.max_versions, r.every_for, r.hourly_for, r.daily_for, r.weekly_for, r.note, r.updated_at, COALESCE(u.login, '')`
@@ -88,7 +88,7 @@ func scanRule(sc interface{ Scan(...any) error }) (RetentionRule, error) {
 }
 
 // rulesOn loads the rules set on the given nodes (all rules if ids is nil).
-func (s *Service) rulesOn(ctx context.Context, q querier, ids []int64) (map[int64]RetentionRule, error) {
+func (s *core) rulesOn(ctx context.Context, q querier, ids []int64) (map[int64]RetentionRule, error) {
 	query := `SELECT ` + ruleCols + ` FROM retention_rules r LEFT JOIN users u ON u.id = r.updated_by`
 	var args []any
 	if ids != nil {
@@ -118,7 +118,7 @@ func (s *Service) rulesOn(ctx context.Context, q querier, ids []int64) (map[int6
 
 // RetentionRules lists every rule set on a live node the caller may read,
 // for an overview page.
-func (s *Service) RetentionRules(ctx context.Context, p acl.Principal) ([]RetentionRule, error) {
+func (s *History) RetentionRules(ctx context.Context, p acl.Principal) ([]RetentionRule, error) {
 	rules, err := s.rulesOn(ctx, s.db.R, nil)
 	if err != nil {
 		return nil, err
@@ -148,7 +148,7 @@ func sortRules(rs []RetentionRule) {
 // SetRetention sets the rule on path (a folder, or a single file). Only
 // managers of the node and administrators may: a rule decides what is
 // deleted for everyone below.
-func (s *Service) SetRetention(ctx context.Context, p acl.Principal, path string, pol retention.Policy, note string) (RetentionRule, error) {
+func (s *History) SetRetention(ctx context.Context, p acl.Principal, path string, pol retention.Policy, note string) (RetentionRule, error) {
 	if err := pol.Validate(); err != nil {
 		return RetentionRule{}, fmt.Errorf("%w: %v", ErrInvalid, err)
 	}
@@ -183,7 +183,7 @@ func (s *Service) SetRetention(ctx context.Context, p acl.Principal, path string
 
 // ClearRetention removes the rule set on path; the node then follows its
 // parent's rule. ErrNotFound if there was none.
-func (s *Service) ClearRetention(ctx context.Context, p acl.Principal, path string) error {
+func (s *History) ClearRetention(ctx context.Context, p acl.Principal, path string) error {
 	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
 		c, err := s.resolve(ctx, tx, path)
 		if err != nil {

@@ -40,7 +40,7 @@ func (e *env) withClock(start time.Time) *clock {
 // versionTimes lists a file's remaining versions: number → creation time.
 func (e *env) versionTimes(t *testing.T, path string) map[int]time.Time {
 	t.Helper()
-	_, vs, err := e.s.Versions(context.Background(), e.admin, path)
+	_, vs, err := e.s.History.Versions(context.Background(), e.admin, path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -97,14 +97,14 @@ func TestRetention500SavesOver90Days(t *testing.T) {
 	start := time.Date(2026, 3, 2, 8, 0, 0, 0, time.UTC)
 	clk := e.withClock(start)
 	for _, dir := range []string{"/Brouillons", "/Statuts"} {
-		if _, err := e.s.Mkdir(ctx, e.admin, dir); err != nil {
+		if _, err := e.s.Tree.Mkdir(ctx, e.admin, dir); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if _, err := e.s.SetRetention(ctx, e.admin, "/Brouillons", retention.KeepLast(10), "brouillons : les 10 dernières"); err != nil {
+	if _, err := e.s.History.SetRetention(ctx, e.admin, "/Brouillons", retention.KeepLast(10), "brouillons : les 10 dernières"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.s.SetRetention(ctx, e.admin, "/Statuts", retention.Policy{KeepAll: true}, "statuts : tout garder"); err != nil {
+	if _, err := e.s.History.SetRetention(ctx, e.admin, "/Statuts", retention.Policy{KeepAll: true}, "statuts : tout garder"); err != nil {
 		t.Fatal(err)
 	}
 	files := []string{"/Budget 2026.ods", "/Brouillons/lettre.odt", "/Statuts/statuts.odt"}
@@ -131,7 +131,7 @@ func TestRetention500SavesOver90Days(t *testing.T) {
 		now := start.Add(time.Duration(float64(t0.Sub(start)) * scale))
 		for !nextPurge.After(now) {
 			clk.set(nextPurge)
-			rep, err := e.s.PurgeVersions(ctx, System, PurgeOptions{})
+			rep, err := e.s.History.PurgeVersions(ctx, System, PurgeOptions{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -148,16 +148,16 @@ func TestRetention500SavesOver90Days(t *testing.T) {
 		saves[n] = now
 		if n == 120 || n == 333 { // voted versions
 			pinned[n] = true
-			if err := e.s.LabelVersion(ctx, e.member, files[0], n, fmt.Sprintf("voté par l'AG (enregistrement %d)", n), true); err != nil {
+			if err := e.s.History.LabelVersion(ctx, e.member, files[0], n, fmt.Sprintf("voté par l'AG (enregistrement %d)", n), true); err != nil {
 				t.Fatal(err)
 			}
-			if err := e.s.LabelVersion(ctx, e.member, files[1], n, "", true); err != nil {
+			if err := e.s.History.LabelVersion(ctx, e.member, files[1], n, "", true); err != nil {
 				t.Fatal(err)
 			}
 		}
 	}
 	clk.set(end)
-	rep, err := e.s.PurgeVersions(ctx, System, PurgeOptions{})
+	rep, err := e.s.History.PurgeVersions(ctx, System, PurgeOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -235,7 +235,7 @@ func countOf(s, sub string) int {
 func TestRetentionRulesPermissionsAndInheritance(t *testing.T) {
 	ctx := context.Background()
 	e := newEnv(t)
-	e.s.MkdirAll(ctx, e.admin, "/AG/2026")
+	e.s.Tree.MkdirAll(ctx, e.admin, "/AG/2026")
 	e.put(t, e.member, "/AG/2026/pv.odt", "pv")
 	keepAll := retention.Policy{KeepAll: true}
 	tests := []struct {
@@ -243,17 +243,20 @@ func TestRetentionRulesPermissionsAndInheritance(t *testing.T) {
 		run  func() error
 		want error
 	}{
-		{"member (editor) may not set a rule", func() error { _, err := e.s.SetRetention(ctx, e.member, "/AG", keepAll, ""); return err }, ErrForbidden},
-		{"guest without grant sees nothing", func() error { _, err := e.s.SetRetention(ctx, e.guest, "/AG", keepAll, ""); return err }, ErrNotFound},
+		{"member (editor) may not set a rule", func() error { _, err := e.s.History.SetRetention(ctx, e.member, "/AG", keepAll, ""); return err }, ErrForbidden},
+		{"guest without grant sees nothing", func() error { _, err := e.s.History.SetRetention(ctx, e.guest, "/AG", keepAll, ""); return err }, ErrNotFound},
 		{"invalid policy refused", func() error {
-			_, err := e.s.SetRetention(ctx, e.admin, "/AG", retention.Policy{MaxVersions: -2}, "")
+			_, err := e.s.History.SetRetention(ctx, e.admin, "/AG", retention.Policy{MaxVersions: -2}, "")
 			return err
 		}, ErrInvalid},
-		{"admin sets a rule", func() error { _, err := e.s.SetRetention(ctx, e.admin, "/AG", keepAll, "AG : tout garder"); return err }, nil},
-		{"clearing a rule that does not exist", func() error { return e.s.ClearRetention(ctx, e.admin, "/AG/2026") }, ErrNotFound},
-		{"member may not clear", func() error { return e.s.ClearRetention(ctx, e.member, "/AG") }, ErrForbidden},
-		{"member may not purge", func() error { _, err := e.s.PurgeVersions(ctx, e.member, PurgeOptions{}); return err }, ErrForbidden},
-		{"member may not collect", func() error { _, err := e.s.CollectGarbage(ctx, e.member, GCOptions{}); return err }, ErrForbidden},
+		{"admin sets a rule", func() error {
+			_, err := e.s.History.SetRetention(ctx, e.admin, "/AG", keepAll, "AG : tout garder")
+			return err
+		}, nil},
+		{"clearing a rule that does not exist", func() error { return e.s.History.ClearRetention(ctx, e.admin, "/AG/2026") }, ErrNotFound},
+		{"member may not clear", func() error { return e.s.History.ClearRetention(ctx, e.member, "/AG") }, ErrForbidden},
+		{"member may not purge", func() error { _, err := e.s.History.PurgeVersions(ctx, e.member, PurgeOptions{}); return err }, ErrForbidden},
+		{"member may not collect", func() error { _, err := e.s.Maintenance.CollectGarbage(ctx, e.member, GCOptions{}); return err }, ErrForbidden},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -262,20 +265,20 @@ func TestRetentionRulesPermissionsAndInheritance(t *testing.T) {
 			}
 		})
 	}
-	eff, own, err := e.s.Retention(ctx, e.member, "/AG/2026/pv.odt")
+	eff, own, err := e.s.History.Retention(ctx, e.member, "/AG/2026/pv.odt")
 	if err != nil || !eff.Policy.KeepAll || eff.Path != "/AG" || own != nil || eff.Note != "AG : tout garder" || eff.UpdatedBy != "admin" {
 		t.Fatalf("effective rule below /AG: %+v own=%v err=%v", eff, own, err)
 	}
-	if eff, _, _ := e.s.Retention(ctx, e.member, "/"); !eff.IsDefault() || eff.Policy != retention.Default() {
+	if eff, _, _ := e.s.History.Retention(ctx, e.member, "/"); !eff.IsDefault() || eff.Policy != retention.Default() {
 		t.Errorf("root follows %+v, want the default", eff)
 	}
-	if rules, _ := e.s.RetentionRules(ctx, e.member); len(rules) != 1 || rules[0].Path != "/AG" {
+	if rules, _ := e.s.History.RetentionRules(ctx, e.member); len(rules) != 1 || rules[0].Path != "/AG" {
 		t.Errorf("rules: %+v", rules)
 	}
-	if err := e.s.ClearRetention(ctx, e.admin, "/AG"); err != nil {
+	if err := e.s.History.ClearRetention(ctx, e.admin, "/AG"); err != nil {
 		t.Fatal(err)
 	}
-	if eff, _, _ := e.s.Retention(ctx, e.member, "/AG/2026/pv.odt"); !eff.IsDefault() {
+	if eff, _, _ := e.s.History.Retention(ctx, e.member, "/AG/2026/pv.odt"); !eff.IsDefault() {
 		t.Errorf("after clearing, the file follows %+v", eff)
 	}
 }
@@ -286,22 +289,22 @@ func TestPurgeDryRunAndScope(t *testing.T) {
 	ctx := context.Background()
 	e := newEnv(t)
 	clk := e.withClock(time.Date(2026, 1, 5, 9, 0, 0, 0, time.UTC))
-	e.s.Mkdir(ctx, e.admin, "/A")
-	e.s.Mkdir(ctx, e.admin, "/B")
+	e.s.Tree.Mkdir(ctx, e.admin, "/A")
+	e.s.Tree.Mkdir(ctx, e.admin, "/B")
 	for i := 0; i < 5; i++ {
 		e.put(t, e.member, "/A/f.txt", fmt.Sprint("a", i))
 		e.put(t, e.member, "/B/f.txt", fmt.Sprint("b", i))
 		clk.set(clk.now().Add(time.Minute))
 	}
 	clk.set(clk.now().Add(3 * time.Hour)) // the five saves now share one past hour
-	rep, err := e.s.PurgeVersions(ctx, e.admin, PurgeOptions{DryRun: true})
+	rep, err := e.s.History.PurgeVersions(ctx, e.admin, PurgeOptions{DryRun: true})
 	if err != nil || rep.Versions != 8 || len(rep.Files) != 2 || rep.Files[0].Removed[0].Reason != retention.Thinned {
 		t.Fatalf("dry run: %+v %v", rep, err)
 	}
 	if n := len(e.versionTimes(t, "/A/f.txt")); n != 5 {
 		t.Errorf("dry run removed versions: %d left", n)
 	}
-	rep, err = e.s.PurgeVersions(ctx, e.admin, PurgeOptions{Path: "/A"})
+	rep, err = e.s.History.PurgeVersions(ctx, e.admin, PurgeOptions{Path: "/A"})
 	if err != nil || rep.Versions != 4 || rep.Examined != 1 {
 		t.Fatalf("purge of /A: %+v %v", rep, err)
 	}

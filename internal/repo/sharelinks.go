@@ -25,7 +25,7 @@ import (
 // none), and returns the principal the link holder acts as. Unknown tokens
 // are ErrNotFound; revoked, expired or used-up links ErrExpired; a missing
 // or wrong password ErrNeedPassword.
-func (s *Service) ShareAccess(ctx context.Context, token, password string, unlocked func(linkID int64) bool) (acl.Principal, Share, error) {
+func (s *Shares) ShareAccess(ctx context.Context, token, password string, unlocked func(linkID int64) bool) (acl.Principal, Share, error) {
 	if !ValidShareToken(token) {
 		return acl.Principal{}, Share{}, fmt.Errorf("share link: %w", ErrNotFound)
 	}
@@ -62,7 +62,7 @@ func (s *Service) ShareAccess(ctx context.Context, token, password string, unloc
 
 // shareUse journals a use of a link, best effort: a failed journal write
 // must not turn a download into an error.
-func (s *Service) shareUse(ctx context.Context, p acl.Principal, action string, details map[string]any) {
+func (s *core) shareUse(ctx context.Context, p acl.Principal, action string, details map[string]any) {
 	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
 		if _, err := tx.ExecContext(ctx, `UPDATE share_links SET last_used_at = ? WHERE id = ?`, s.now().UnixNano(), p.Share.LinkID); err != nil {
 			return err
@@ -75,7 +75,7 @@ func (s *Service) shareUse(ctx context.Context, p acl.Principal, action string, 
 }
 
 // shareRoot is the linked node's chain, which must be live.
-func (s *Service) shareRoot(ctx context.Context, q querier, p acl.Principal) (chain, error) {
+func (s *core) shareRoot(ctx context.Context, q querier, p acl.Principal) (chain, error) {
 	if p.Share == nil {
 		return nil, fmt.Errorf("not a share link: %w", ErrForbidden)
 	}
@@ -88,7 +88,7 @@ func (s *Service) shareRoot(ctx context.Context, q querier, p acl.Principal) (ch
 
 // ShareName is the linked node's name, for page titles: the one name a
 // link holder may know, drop boxes included.
-func (s *Service) ShareName(ctx context.Context, p acl.Principal) (string, error) {
+func (s *Shares) ShareName(ctx context.Context, p acl.Principal) (string, error) {
 	root, err := s.shareRoot(ctx, s.db.R, p)
 	if err != nil {
 		return "", err
@@ -123,7 +123,7 @@ func relative(root chain, n Node) Node {
 }
 
 // ShareStat returns the node at rel inside the link.
-func (s *Service) ShareStat(ctx context.Context, p acl.Principal, rel string) (Node, error) {
+func (s *Shares) ShareStat(ctx context.Context, p acl.Principal, rel string) (Node, error) {
 	root, err := s.shareRoot(ctx, s.db.R, p)
 	if err != nil {
 		return Node{}, err
@@ -132,7 +132,7 @@ func (s *Service) ShareStat(ctx context.Context, p acl.Principal, rel string) (N
 	if err != nil {
 		return Node{}, err
 	}
-	n, err := s.Stat(ctx, p, abs)
+	n, err := s.svc.Tree.Stat(ctx, p, abs)
 	if err != nil {
 		return Node{}, hideAbove(err, rel)
 	}
@@ -152,7 +152,7 @@ func hideAbove(err error, rel string) error {
 }
 
 // ShareList lists the folder at rel inside the link, and journals the visit.
-func (s *Service) ShareList(ctx context.Context, p acl.Principal, rel string) (Node, []Node, error) {
+func (s *Shares) ShareList(ctx context.Context, p acl.Principal, rel string) (Node, []Node, error) {
 	root, err := s.shareRoot(ctx, s.db.R, p)
 	if err != nil {
 		return Node{}, nil, err
@@ -161,7 +161,7 @@ func (s *Service) ShareList(ctx context.Context, p acl.Principal, rel string) (N
 	if err != nil {
 		return Node{}, nil, err
 	}
-	dir, kids, err := s.List(ctx, p, abs)
+	dir, kids, err := s.svc.Tree.List(ctx, p, abs)
 	if err != nil {
 		return Node{}, nil, hideAbove(err, rel)
 	}
@@ -176,7 +176,7 @@ func (s *Service) ShareList(ctx context.Context, p acl.Principal, rel string) (N
 // ShareOpen opens the file at rel inside the link. With count set (a
 // download starting at its first byte) it uses up one of the link's
 // downloads, refusing with ErrExpired when none are left, and journals it.
-func (s *Service) ShareOpen(ctx context.Context, p acl.Principal, rel string, count bool) (*File, error) {
+func (s *Shares) ShareOpen(ctx context.Context, p acl.Principal, rel string, count bool) (*File, error) {
 	root, err := s.shareRoot(ctx, s.db.R, p)
 	if err != nil {
 		return nil, err
@@ -185,7 +185,7 @@ func (s *Service) ShareOpen(ctx context.Context, p acl.Principal, rel string, co
 	if err != nil {
 		return nil, err
 	}
-	f, err := s.Open(ctx, p, abs, 0)
+	f, err := s.svc.History.Open(ctx, p, abs, 0)
 	if err != nil {
 		return nil, hideAbove(err, rel)
 	}
@@ -221,7 +221,7 @@ func (s *Service) ShareOpen(ctx context.Context, p acl.Principal, rel string, co
 // ShareDrop stores an upload sent through a drop-box link into the linked
 // folder. It never overwrites nor reveals anything: a taken name gets a
 // free variant ("reçu (2).pdf") that is not told to the sender.
-func (s *Service) ShareDrop(ctx context.Context, p acl.Principal, name string, r io.Reader, size int64) error {
+func (s *Shares) ShareDrop(ctx context.Context, p acl.Principal, name string, r io.Reader, size int64) error {
 	if p.Share == nil || !p.Share.DropBox {
 		return fmt.Errorf("this link does not accept uploads: %w", ErrForbidden)
 	}
@@ -284,7 +284,7 @@ func (s *Service) ShareDrop(ctx context.Context, p acl.Principal, name string, r
 
 // freeName returns name, or the first "base (n).ext" not taken by a live
 // node in the folder.
-func (s *Service) freeName(ctx context.Context, tx querier, parent int64, name string) (string, error) {
+func (s *core) freeName(ctx context.Context, tx querier, parent int64, name string) (string, error) {
 	base, ext := splitExt(name)
 	rows, err := tx.QueryContext(ctx, `SELECT name FROM nodes WHERE parent_id = ? AND deleted_at IS NULL AND (name LIKE ? ESCAPE '\' OR name LIKE ? ESCAPE '\')`,
 		parent, caseFoldPattern(name), likePrefix(truncateName(base, len(" (99999)"+ext))+" ("))

@@ -125,7 +125,7 @@ func (sh *Share) withNode(c chain) {
 
 // CreateShare makes a share link to the node at path and returns it with
 // its token (shown once). Managers of the node only; drop boxes are folders.
-func (s *Service) CreateShare(ctx context.Context, p acl.Principal, path string, o ShareOptions) (Share, string, error) {
+func (s *Shares) CreateShare(ctx context.Context, p acl.Principal, path string, o ShareOptions) (Share, string, error) {
 	o.Label = strings.TrimSpace(o.Label)
 	switch {
 	case o.Kind != ShareViewer && o.Kind != ShareDropBox:
@@ -186,7 +186,7 @@ func (s *Service) CreateShare(ctx context.Context, p acl.Principal, path string,
 	return sh, token, err
 }
 
-func (s *Service) shareByID(ctx context.Context, q querier, id int64) (Share, error) {
+func (s *core) shareByID(ctx context.Context, q querier, id int64) (Share, error) {
 	sh, err := scanShare(q.QueryRowContext(ctx, `SELECT `+shareCols+shareFrom+`WHERE s.id = ?`, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return Share{}, fmt.Errorf("share link %d: %w", id, ErrNotFound)
@@ -204,7 +204,7 @@ func (s *Service) shareByID(ctx context.Context, q querier, id int64) (Share, er
 
 // Shares lists the links the caller manages (all of them for admins),
 // newest first; with path set, only the links to that node.
-func (s *Service) Shares(ctx context.Context, p acl.Principal, path string) ([]Share, error) {
+func (s *Shares) Shares(ctx context.Context, p acl.Principal, path string) ([]Share, error) {
 	where, args := ``, []any{}
 	if path != "" {
 		c, err := s.resolve(ctx, s.db.R, path)
@@ -251,7 +251,7 @@ func (s *Service) Shares(ctx context.Context, p acl.Principal, path string) ([]S
 }
 
 // ShareByID returns one link, for its managers.
-func (s *Service) ShareByID(ctx context.Context, p acl.Principal, id int64) (Share, error) {
+func (s *Shares) ShareByID(ctx context.Context, p acl.Principal, id int64) (Share, error) {
 	sh, err := s.shareByID(ctx, s.db.R, id)
 	if err != nil {
 		return Share{}, err
@@ -264,7 +264,7 @@ func (s *Service) ShareByID(ctx context.Context, p acl.Principal, id int64) (Sha
 
 // manages checks that p manages the link's node; anyone else learns
 // nothing about it.
-func (s *Service) manages(ctx context.Context, q querier, p acl.Principal, sh Share) error {
+func (s *core) manages(ctx context.Context, q querier, p acl.Principal, sh Share) error {
 	c, err := s.chainByID(ctx, q, sh.NodeID)
 	if err != nil {
 		return err
@@ -278,7 +278,7 @@ func (s *Service) manages(ctx context.Context, q querier, p acl.Principal, sh Sh
 }
 
 // RevokeShare ends a link at once. Managers of its node only.
-func (s *Service) RevokeShare(ctx context.Context, p acl.Principal, id int64) error {
+func (s *Shares) RevokeShare(ctx context.Context, p acl.Principal, id int64) error {
 	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
 		sh, err := s.shareByID(ctx, tx, id)
 		if err != nil {
@@ -304,7 +304,7 @@ func (s *Service) RevokeShare(ctx context.Context, p acl.Principal, id int64) er
 
 // ShareHistory is the link's journal: creation, uses, refusals, revocation,
 // newest first. Managers of its node only.
-func (s *Service) ShareHistory(ctx context.Context, p acl.Principal, id int64, limit int) ([]Entry, error) {
+func (s *Shares) ShareHistory(ctx context.Context, p acl.Principal, id int64, limit int) ([]Entry, error) {
 	sh, err := s.ShareByID(ctx, p, id)
 	if err != nil {
 		return nil, err

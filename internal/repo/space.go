@@ -28,7 +28,7 @@ type SpaceUsage struct {
 
 // Space reports the room taken at path; for a folder, also per child.
 // Anyone who may read the node may see it (grants cover whole subtrees).
-func (s *Service) Space(ctx context.Context, p acl.Principal, path string) (SpaceUsage, error) {
+func (s *Tree) Space(ctx context.Context, p acl.Principal, path string) (SpaceUsage, error) {
 	c, err := s.resolve(ctx, s.db.R, path)
 	if err != nil {
 		return SpaceUsage{}, err

@@ -16,7 +16,7 @@ import (
 // CheckPut reports whether p may store a file of size bytes (-1: unknown)
 // at path, before any byte is sent: resumable uploads ask at their start,
 // so a refused gigabyte is never transferred.
-func (s *Service) CheckPut(ctx context.Context, p acl.Principal, path string, size int64) error {
+func (s *Tree) CheckPut(ctx context.Context, p acl.Principal, path string, size int64) error {
 	parentPath, name, err := parentAndName(path)
 	if err != nil {
 		return err
@@ -32,7 +32,7 @@ func (s *Service) CheckPut(ctx context.Context, p acl.Principal, path string, si
 // would: rights checked again, hashed in one read, stored (renamed into a
 // local store when file is in SpoolDir), recorded in one transaction. The
 // file is consumed: it is gone afterwards, whatever the outcome.
-func (s *Service) PutSpooled(ctx context.Context, p acl.Principal, path, file string, o PutOptions) (Node, bool, error) {
+func (s *Tree) PutSpooled(ctx context.Context, p acl.Principal, path, file string, o PutOptions) (Node, bool, error) {
 	defer os.Remove(file)
 	parentPath, name, err := parentAndName(path)
 	if err != nil {

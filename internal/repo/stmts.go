@@ -27,7 +27,7 @@ const maxCachedStmts = 256
 
 // query runs a read query through a cached prepared statement: on the read
 // pool, or inside a write transaction (which always runs on s.db.W).
-func (s *Service) query(ctx context.Context, q querier, query string, args ...any) (*sql.Rows, error) {
+func (s *core) query(ctx context.Context, q querier, query string, args ...any) (*sql.Rows, error) {
 	switch q := q.(type) {
 	case *sql.DB:
 		if st := s.prepared(q, query, true); st != nil {
@@ -46,7 +46,7 @@ func (s *Service) query(ctx context.Context, q querier, query string, args ...an
 // prepared returns the cached statement. If it is missing, it is prepared
 // now (wait) or in the background, and nil is returned meanwhile; nil too
 // if it cannot be cached, and the caller then runs the query directly.
-func (s *Service) prepared(db *sql.DB, query string, wait bool) *sql.Stmt {
+func (s *core) prepared(db *sql.DB, query string, wait bool) *sql.Stmt {
 	k := stmtKey{db, query}
 	c := &s.stmts
 	c.mu.Lock()

@@ -33,7 +33,7 @@ func CleanTag(t string) (string, error) {
 const MaxTags = 100
 
 // SetTags replaces the node's tags.
-func (s *Service) SetTags(ctx context.Context, p acl.Principal, path string, tags []string) (Node, error) {
+func (s *Tree) SetTags(ctx context.Context, p acl.Principal, path string, tags []string) (Node, error) {
 	if len(tags) > MaxTags {
 		return Node{}, fmt.Errorf("%w: at most %d tags per file, %d given", ErrInvalid, MaxTags, len(tags))
 	}
@@ -90,7 +90,7 @@ type TagCount struct {
 // tag used only where p may not read does not appear, and unreadable
 // documents are not counted: both would tell what hidden folders hold.
 // Guests and visitors get none.
-func (s *Service) Tags(ctx context.Context, p acl.Principal, prefix string) ([]TagCount, error) {
+func (s *Tags) Tags(ctx context.Context, p acl.Principal, prefix string) ([]TagCount, error) {
 	if p.Role != acl.Member && !p.IsAdmin() {
 		return nil, nil
 	}

@@ -14,20 +14,20 @@ func BenchmarkTagsForMember(b *testing.B) {
 	e := newEnv(b)
 	for d := 0; d < 20; d++ {
 		dir := fmt.Sprintf("/D%02d", d)
-		if _, err := e.s.Mkdir(ctx, e.admin, dir); err != nil {
+		if _, err := e.s.Tree.Mkdir(ctx, e.admin, dir); err != nil {
 			b.Fatal(err)
 		}
 		for f := 0; f < 100; f++ {
 			p := fmt.Sprintf("%s/f%03d.txt", dir, f)
 			e.put(b, e.admin, p, p)
-			if _, err := e.s.SetTags(ctx, e.admin, p, []string{"budget", fmt.Sprintf("t%d", f%7)}); err != nil {
+			if _, err := e.s.Tree.SetTags(ctx, e.admin, p, []string{"budget", fmt.Sprintf("t%d", f%7)}); err != nil {
 				b.Fatal(err)
 			}
 		}
 	}
 	b.ResetTimer()
 	for b.Loop() {
-		ts, err := e.s.Tags(ctx, e.member, "")
+		ts, err := e.s.Tags.Tags(ctx, e.member, "")
 		if err != nil || len(ts) != 8 || ts[0].Count != 2000 {
 			b.Fatalf("%+v %v", ts, err)
 		}

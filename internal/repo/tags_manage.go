@@ -14,7 +14,7 @@ import (
 
 // TagDocuments returns the live documents carrying the tag that p may
 // read, by path, and the tag's colour.
-func (s *Service) TagDocuments(ctx context.Context, p acl.Principal, tag string) ([]Node, string, error) {
+func (s *Tags) TagDocuments(ctx context.Context, p acl.Principal, tag string) ([]Node, string, error) {
 	tag, err := CleanTag(tag)
 	if err != nil {
 		return nil, "", err
@@ -71,7 +71,7 @@ var colorRE = regexp.MustCompile(`^(#[0-9a-fA-F]{6})?$`)
 
 // SetTagColor sets a tag's colour (#rrggbb, or empty for none). Tags are
 // shared by everyone: only administrators change them.
-func (s *Service) SetTagColor(ctx context.Context, p acl.Principal, tag, color string) error {
+func (s *Tags) SetTagColor(ctx context.Context, p acl.Principal, tag, color string) error {
 	if err := needAdmin(p, "change a tag"); err != nil {
 		return err
 	}
@@ -97,7 +97,7 @@ func (s *Service) SetTagColor(ctx context.Context, p acl.Principal, tag, color s
 // RenameTag renames a tag on every document; into an existing tag's name,
 // it merges the two. Only administrators may. Each document whose tags
 // changed gets a "tag" journal entry, so the search index follows.
-func (s *Service) RenameTag(ctx context.Context, p acl.Principal, from, to string) error {
+func (s *Tags) RenameTag(ctx context.Context, p acl.Principal, from, to string) error {
 	if err := needAdmin(p, "rename a tag"); err != nil {
 		return err
 	}

@@ -17,7 +17,7 @@ type TrashItem struct {
 }
 
 // Trash lists the trashed nodes the caller could edit where they were.
-func (s *Service) Trash(ctx context.Context, p acl.Principal) ([]TrashItem, error) {
+func (s *History) Trash(ctx context.Context, p acl.Principal) ([]TrashItem, error) {
 	rows, err := s.db.R.QueryContext(ctx, `SELECT `+rowCols+`, COALESCE(d.login, '')`+rowFrom+
 		`LEFT JOIN users d ON d.id = n.deleted_by WHERE n.deleted_at IS NOT NULL ORDER BY n.deleted_at DESC`)
 	if err != nil {
@@ -62,7 +62,7 @@ func (s *Service) Trash(ctx context.Context, p acl.Principal) ([]TrashItem, erro
 // Restore brings a trashed node back. With to empty it returns to its
 // original place; if that name is taken by then, the caller must choose
 // another path (ErrExists says so).
-func (s *Service) Restore(ctx context.Context, p acl.Principal, id int64, to string) (Node, error) {
+func (s *History) Restore(ctx context.Context, p acl.Principal, id int64, to string) (Node, error) {
 	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
 		// Errors name the id only: guessing ids reveals no names.
 		c, err := s.chainByID(ctx, tx, id)
@@ -132,5 +132,5 @@ func (s *Service) Restore(ctx context.Context, p acl.Principal, id int64, to str
 		return Node{}, fmt.Errorf("restore trash item %d: %w", id, err)
 	}
 	s.notify()
-	return s.StatID(ctx, p, id)
+	return s.svc.Tree.StatID(ctx, p, id)
 }

@@ -25,7 +25,7 @@ type TrashPurge struct {
 // the manager role where the item was (or an administrator): unlike moving
 // to the trash, this cannot be undone. The content stays in the blob store
 // until the garbage collector finds it unused.
-func (s *Service) PurgeTrashItem(ctx context.Context, p acl.Principal, id int64) (TrashPurge, error) {
+func (s *History) PurgeTrashItem(ctx context.Context, p acl.Principal, id int64) (TrashPurge, error) {
 	var tp TrashPurge
 	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
 		c, err := s.chainByID(ctx, tx, id)
@@ -60,7 +60,7 @@ func (s *Service) PurgeTrashItem(ctx context.Context, p acl.Principal, id int64)
 // EmptyTrash deletes for good every trash item moved there before
 // olderThan (everything if olderThan is zero). Administrators and System
 // only; the server calls it on its schedule with the configured expiry.
-func (s *Service) EmptyTrash(ctx context.Context, p acl.Principal, olderThan time.Time) ([]TrashPurge, error) {
+func (s *History) EmptyTrash(ctx context.Context, p acl.Principal, olderThan time.Time) ([]TrashPurge, error) {
 	if err := needAdmin(p, "emptying the trash"); err != nil {
 		return nil, err
 	}
@@ -90,7 +90,7 @@ func (s *Service) EmptyTrash(ctx context.Context, p acl.Principal, olderThan tim
 
 // purgeSubtree deletes the node at the end of c and everything below it,
 // with their versions, tags, grants and rules, and journals it.
-func (s *Service) purgeSubtree(ctx context.Context, tx *sql.Tx, p acl.Principal, c chain, action string) (TrashPurge, error) {
+func (s *core) purgeSubtree(ctx context.Context, tx *sql.Tx, p acl.Principal, c chain, action string) (TrashPurge, error) {
 	top := c.last()
 	tp := TrashPurge{ID: top.id, Path: c.path()}
 	rows, err := tx.QueryContext(ctx, `WITH RECURSIVE sub(id, depth) AS (

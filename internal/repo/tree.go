@@ -11,7 +11,7 @@ import (
 )
 
 // Stat returns the node at path if the caller may see it.
-func (s *Service) Stat(ctx context.Context, p acl.Principal, path string) (Node, error) {
+func (s *Tree) Stat(ctx context.Context, p acl.Principal, path string) (Node, error) {
 	c, err := s.resolve(ctx, s.db.R, path)
 	if err != nil {
 		return Node{}, err
@@ -21,7 +21,7 @@ func (s *Service) Stat(ctx context.Context, p acl.Principal, path string) (Node,
 
 // StatID returns the live node with this id if the caller may see it.
 // Errors name the id only: guessing ids reveals no names.
-func (s *Service) StatID(ctx context.Context, p acl.Principal, id int64) (Node, error) {
+func (s *Tree) StatID(ctx context.Context, p acl.Principal, id int64) (Node, error) {
 	c, err := s.chainByID(ctx, s.db.R, id)
 	if errors.Is(err, ErrNotFound) || (err == nil && !c.live()) {
 		return Node{}, fmt.Errorf("node %d: %w", id, ErrNotFound)
@@ -36,7 +36,7 @@ func (s *Service) StatID(ctx context.Context, p acl.Principal, id int64) (Node, 
 	return n, err
 }
 
-func (s *Service) statChain(ctx context.Context, p acl.Principal, c chain) (Node, error) {
+func (s *core) statChain(ctx context.Context, p acl.Principal, c chain) (Node, error) {
 	role, err := s.need(ctx, s.db.R, p, c, acl.Viewer)
 	if err != nil && role == acl.None && !errors.Is(err, ErrForbidden) {
 		return Node{}, err
@@ -53,7 +53,7 @@ func (s *Service) statChain(ctx context.Context, p acl.Principal, c chain) (Node
 
 // List returns the children of the folder at path that the caller may see,
 // sorted by name (folders first).
-func (s *Service) List(ctx context.Context, p acl.Principal, path string) (Node, []Node, error) {
+func (s *Tree) List(ctx context.Context, p acl.Principal, path string) (Node, []Node, error) {
 	c, err := s.resolve(ctx, s.db.R, path)
 	if err != nil {
 		return Node{}, nil, err
@@ -80,7 +80,7 @@ const childCols = `n.id, n.name, n.kind = 'dir', n.mtime, n.created_at, n.update
 // children returns the children of dir (as Stat returned it for p) that p
 // may see, sorted by name, folders first. full adds tags, author and
 // version numbers; without it one query reads what WebDAV shows.
-func (s *Service) children(ctx context.Context, p acl.Principal, dir Node, full bool) ([]Node, error) {
+func (s *core) children(ctx context.Context, p acl.Principal, dir Node, full bool) ([]Node, error) {
 	q := `SELECT ` + rowCols + rowFrom + `WHERE n.parent_id = ? AND n.deleted_at IS NULL`
 	if !full {
 		q = `SELECT ` + childCols + `WHERE n.parent_id = ? AND n.deleted_at IS NULL`
@@ -167,7 +167,7 @@ func (s *Service) children(ctx context.Context, p acl.Principal, dir Node, full 
 }
 
 // childGrants returns, for children of dir granted directly to p, the role.
-func (s *Service) childGrants(ctx context.Context, p acl.Principal, dir int64) (map[int64]acl.Role, error) {
+func (s *core) childGrants(ctx context.Context, p acl.Principal, dir int64) (map[int64]acl.Role, error) {
 	cond, args := grantCondition(p)
 	rows, err := s.db.R.QueryContext(ctx, `SELECT g.node_id, g.role FROM grants g JOIN nodes n ON n.id = g.node_id
 		WHERE n.parent_id = ? AND (`+cond+`)`, append([]any{dir}, args...)...)
@@ -191,7 +191,7 @@ func (s *Service) childGrants(ctx context.Context, p acl.Principal, dir int64) (
 }
 
 // Mkdir creates a folder. The parent must exist.
-func (s *Service) Mkdir(ctx context.Context, p acl.Principal, path string) (Node, error) {
+func (s *Tree) Mkdir(ctx context.Context, p acl.Principal, path string) (Node, error) {
 	parentPath, name, err := parentAndName(path)
 	if err != nil {
 		return Node{}, err
@@ -239,7 +239,7 @@ func (s *Service) Mkdir(ctx context.Context, p acl.Principal, path string) (Node
 }
 
 // MkdirAll creates a folder and any missing parents.
-func (s *Service) MkdirAll(ctx context.Context, p acl.Principal, path string) (Node, error) {
+func (s *Tree) MkdirAll(ctx context.Context, p acl.Principal, path string) (Node, error) {
 	names, err := SplitPath(path)
 	if err != nil {
 		return Node{}, err
@@ -264,7 +264,7 @@ func (s *Service) MkdirAll(ctx context.Context, p acl.Principal, path string) (N
 }
 
 // Delete moves the node (and its subtree) to the trash.
-func (s *Service) Delete(ctx context.Context, p acl.Principal, path string) error {
+func (s *Tree) Delete(ctx context.Context, p acl.Principal, path string) error {
 	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
 		c, err := s.resolve(ctx, tx, path)
 		if err != nil {
@@ -288,7 +288,7 @@ func (s *Service) Delete(ctx context.Context, p acl.Principal, path string) erro
 	return nil
 }
 
-func (s *Service) trashNode(ctx context.Context, tx *sql.Tx, p acl.Principal, c chain) error {
+func (s *core) trashNode(ctx context.Context, tx *sql.Tx, p acl.Principal, c chain) error {
 	now := s.now().UnixNano()
 	if _, err := tx.ExecContext(ctx, `UPDATE nodes SET deleted_at = ?, deleted_by = ? WHERE id = ?`, now, actorArg(p), c.last().id); err != nil {
 		return fmt.Errorf("move %s to the trash: %w", c.path(), err)
@@ -302,7 +302,7 @@ func (s *Service) trashNode(ctx context.Context, tx *sql.Tx, p acl.Principal, c 
 // Move renames or moves src to dst. If dst exists and overwrite is set, the
 // existing node goes to the trash first (never lost); otherwise ErrExists.
 // Moves are metadata only, whatever the size of the subtree.
-func (s *Service) Move(ctx context.Context, p acl.Principal, src, dst string, overwrite bool) (Node, error) {
+func (s *Tree) Move(ctx context.Context, p acl.Principal, src, dst string, overwrite bool) (Node, error) {
 	dstParent, dstName, err := parentAndName(dst)
 	if err != nil {
 		return Node{}, err
@@ -358,7 +358,7 @@ func (s *Service) Move(ctx context.Context, p acl.Principal, src, dst string, ov
 // prepareTarget resolves the destination folder of a move or copy, checks
 // rights there and clears the target name (trashing what is there when
 // overwrite is set). self is the source node id: moving onto itself is fine.
-func (s *Service) prepareTarget(ctx context.Context, tx *sql.Tx, p acl.Principal, parent, name string, overwrite bool, self int64) (chain, error) {
+func (s *core) prepareTarget(ctx context.Context, tx *sql.Tx, p acl.Principal, parent, name string, overwrite bool, self int64) (chain, error) {
 	dc, err := s.resolve(ctx, tx, parent)
 	if err != nil {
 		return nil, err
@@ -393,11 +393,11 @@ func (s *Service) prepareTarget(ctx context.Context, tx *sql.Tx, p acl.Principal
 // Copy copies src (a file or a whole folder) to dst. Only metadata is
 // written: the copies share their blobs with the originals. Each copied file
 // starts with one version, the source's current one.
-func (s *Service) Copy(ctx context.Context, p acl.Principal, src, dst string, overwrite bool) (Node, error) {
-	return s.CopyTree(ctx, p, src, dst, CopyOptions{Overwrite: overwrite})
+func (s *Tree) Copy(ctx context.Context, p acl.Principal, src, dst string, overwrite bool) (Node, error) {
+	return s.svc.DAV.CopyTree(ctx, p, src, dst, CopyOptions{Overwrite: overwrite})
 }
 
-func (s *Service) copyNode(ctx context.Context, tx *sql.Tx, p acl.Principal, src row, parent int64, name string) (int64, error) {
+func (s *core) copyNode(ctx context.Context, tx *sql.Tx, p acl.Principal, src row, parent int64, name string) (int64, error) {
 	now := s.now().UnixNano()
 	kind := "file"
 	if src.dir {

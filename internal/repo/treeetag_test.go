@@ -17,7 +17,7 @@ func TestFolderETagPropagates(t *testing.T) {
 	e := newEnv(t)
 	a := e.admin
 	for _, d := range []string{"/A", "/A/B", "/A/B/C", "/D"} {
-		if _, err := e.s.Mkdir(ctx, a, d); err != nil {
+		if _, err := e.s.Tree.Mkdir(ctx, a, d); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -25,7 +25,7 @@ func TestFolderETagPropagates(t *testing.T) {
 	etags := func() map[string]string {
 		out := map[string]string{}
 		for _, p := range []string{"/", "/A", "/A/B", "/A/B/C", "/D"} {
-			n, err := e.s.Stat(ctx, a, p)
+			n, err := e.s.Tree.Stat(ctx, a, p)
 			if errors.Is(err, ErrNotFound) {
 				continue
 			}
@@ -37,7 +37,7 @@ func TestFolderETagPropagates(t *testing.T) {
 		// A listing's children carry the same ETags as Stat gives them
 		// (a client learns them from its parent's PROPFIND).
 		for _, dir := range []string{"/", "/A", "/A/B", "/D"} {
-			l, err := e.s.ListDAV(ctx, a, dir, 1, false)
+			l, err := e.s.DAV.ListDAV(ctx, a, dir, 1, false)
 			if errors.Is(err, ErrNotFound) {
 				continue
 			}
@@ -73,21 +73,21 @@ func TestFolderETagPropagates(t *testing.T) {
 	s1 := check("nothing", s0)
 	e.put(t, a, "/A/B/C/note.txt", "deux")
 	s2 := check("edit deep", s1, "/", "/A", "/A/B", "/A/B/C")
-	if _, err := e.s.Move(ctx, a, "/A/B/C", "/D/C", false); err != nil {
+	if _, err := e.s.Tree.Move(ctx, a, "/A/B/C", "/D/C", false); err != nil {
 		t.Fatal(err)
 	}
 	s3 := check("move", s2, "/", "/A", "/A/B", "/D")
-	moved, err := e.s.Stat(ctx, a, "/D/C/note.txt")
+	moved, err := e.s.Tree.Stat(ctx, a, "/D/C/note.txt")
 	if err != nil || moved.ID != f.ID {
 		t.Fatalf("moved file: %v, id %d want %d", err, moved.ID, f.ID)
 	}
-	if err := e.s.Delete(ctx, a, "/D/C/note.txt"); err != nil {
+	if err := e.s.Tree.Delete(ctx, a, "/D/C/note.txt"); err != nil {
 		t.Fatal(err)
 	}
 	check("delete", s3, "/", "/D")
 	// A refused change moves nothing.
 	s4 := etags()
-	_, _, err = e.s.Put(ctx, e.guest, "/A/x.txt", bytes.NewReader([]byte("x")), PutOptions{Size: 1})
+	_, _, err = e.s.Tree.Put(ctx, e.guest, "/A/x.txt", bytes.NewReader([]byte("x")), PutOptions{Size: 1})
 	if err == nil || !(errors.Is(err, ErrForbidden) || errors.Is(err, ErrNotFound)) {
 		t.Fatalf("guest put: %v", err)
 	}
@@ -103,17 +103,17 @@ func TestListingChildOwnGrant(t *testing.T) {
 	ctx := context.Background()
 	e := newEnv(t)
 	for _, d := range []string{"/Lecture", "/Lecture/Travail"} {
-		if _, err := e.s.Mkdir(ctx, e.admin, d); err != nil {
+		if _, err := e.s.Tree.Mkdir(ctx, e.admin, d); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if _, err := e.s.Grant(ctx, e.admin, "/Lecture", Grantee{Kind: "user", Name: "paul"}, acl.Viewer); err != nil {
+	if _, err := e.s.Access.Grant(ctx, e.admin, "/Lecture", Grantee{Kind: "user", Name: "paul"}, acl.Viewer); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.s.Grant(ctx, e.admin, "/Lecture/Travail", Grantee{Kind: "user", Name: "paul"}, acl.Editor); err != nil {
+	if _, err := e.s.Access.Grant(ctx, e.admin, "/Lecture/Travail", Grantee{Kind: "user", Name: "paul"}, acl.Editor); err != nil {
 		t.Fatal(err)
 	}
-	l, err := e.s.ListDAV(ctx, e.guest, "/Lecture", 1, false)
+	l, err := e.s.DAV.ListDAV(ctx, e.guest, "/Lecture", 1, false)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -34,13 +34,13 @@ type Version struct {
 type File struct {
 	Node    Node
 	Version Version
-	s       *Service
+	s       *core
 }
 
 // Open checks that the caller may read the file at path and returns a handle
 // on its current version (number 0) or on the given version.
-func (s *Service) Open(ctx context.Context, p acl.Principal, path string, number int) (*File, error) {
-	n, err := s.Stat(ctx, p, path)
+func (s *History) Open(ctx context.Context, p acl.Principal, path string, number int) (*File, error) {
+	n, err := s.svc.Tree.Stat(ctx, p, path)
 	if err != nil {
 		return nil, err
 	}
@@ -48,15 +48,15 @@ func (s *Service) Open(ctx context.Context, p acl.Principal, path string, number
 }
 
 // OpenID is Open by node id.
-func (s *Service) OpenID(ctx context.Context, p acl.Principal, id int64, number int) (*File, error) {
-	n, err := s.StatID(ctx, p, id)
+func (s *History) OpenID(ctx context.Context, p acl.Principal, id int64, number int) (*File, error) {
+	n, err := s.svc.Tree.StatID(ctx, p, id)
 	if err != nil {
 		return nil, err
 	}
 	return s.openNode(ctx, n, number)
 }
 
-func (s *Service) openNode(ctx context.Context, n Node, number int) (*File, error) {
+func (s *core) openNode(ctx context.Context, n Node, number int) (*File, error) {
 	if n.Role < acl.Viewer {
 		return nil, fmt.Errorf("%s: %w", n.Path, ErrNotFound)
 	}
@@ -71,8 +71,8 @@ func (s *Service) openNode(ctx context.Context, n Node, number int) (*File, erro
 }
 
 // Versions lists a file's versions, newest first.
-func (s *Service) Versions(ctx context.Context, p acl.Principal, path string) (Node, []Version, error) {
-	n, err := s.Stat(ctx, p, path)
+func (s *History) Versions(ctx context.Context, p acl.Principal, path string) (Node, []Version, error) {
+	n, err := s.svc.Tree.Stat(ctx, p, path)
 	if err != nil {
 		return Node{}, nil, err
 	}
@@ -88,7 +88,7 @@ func (s *Service) Versions(ctx context.Context, p acl.Principal, path string) (N
 
 // versions loads the current version (number 0), one version (number > 0)
 // or all of them (number < 0), newest first.
-func (s *Service) versions(ctx context.Context, n Node, number int) ([]Version, error) {
+func (s *core) versions(ctx context.Context, n Node, number int) ([]Version, error) {
 	q := `SELECT v.id, v.node_id, v.number, v.blob, v.size, v.mime, COALESCE(u.login, ''), v.created_at, v.mtime, v.label, v.pinned, v.author_via
 		FROM versions v LEFT JOIN users u ON u.id = v.author WHERE v.node_id = ?`
 	args := []any{n.ID}
@@ -129,7 +129,7 @@ func (s *Service) versions(ctx context.Context, n Node, number int) ([]Version, 
 
 // RestoreVersion makes an old version current again by adding it as a new
 // version, so the history keeps what was current before.
-func (s *Service) RestoreVersion(ctx context.Context, p acl.Principal, path string, number int) (Node, error) {
+func (s *History) RestoreVersion(ctx context.Context, p acl.Principal, path string, number int) (Node, error) {
 	var id int64
 	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
 		c, err := s.resolve(ctx, tx, path)
@@ -174,12 +174,12 @@ func (s *Service) RestoreVersion(ctx context.Context, p acl.Principal, path stri
 		return Node{}, fmt.Errorf("restore %s version %d: %w", path, number, err)
 	}
 	s.notify()
-	return s.StatID(ctx, p, id)
+	return s.svc.Tree.StatID(ctx, p, id)
 }
 
 // LabelVersion sets a version's label and pin (pinned versions are never
 // purged by retention).
-func (s *Service) LabelVersion(ctx context.Context, p acl.Principal, path string, number int, label string, pinned bool) error {
+func (s *History) LabelVersion(ctx context.Context, p acl.Principal, path string, number int, label string, pinned bool) error {
 	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
 		c, err := s.resolve(ctx, tx, path)
 		if err != nil {

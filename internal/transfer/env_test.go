@@ -32,7 +32,7 @@ func newEnv(t testing.TB) *env {
 
 func (e *env) read(t testing.TB, path string) string {
 	t.Helper()
-	f, err := e.r.Open(context.Background(), e.admin, path, 0)
+	f, err := e.r.History.Open(context.Background(), e.admin, path, 0)
 	if err != nil {
 		t.Fatalf("open %s: %v", path, err)
 	}

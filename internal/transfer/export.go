@@ -56,7 +56,7 @@ func Export(ctx context.Context, r *repo.Service, dst string, o ExportOptions) (
 	if ents, err := os.ReadDir(dst); err == nil && len(ents) > 0 {
 		return ExportReport{}, fmt.Errorf("export to %s: the folder is not empty", dst)
 	}
-	top, err := r.Stat(ctx, o.As, o.From)
+	top, err := r.Tree.Stat(ctx, o.As, o.From)
 	if err != nil {
 		return ExportReport{}, fmt.Errorf("export %s: %w", o.From, err)
 	}
@@ -119,7 +119,7 @@ func (ex *exporter) emit(v any) error {
 // walk lists the tree below n, folders before their content, and the
 // bytes of the current versions.
 func (ex *exporter) walk(ctx context.Context, n repo.Node, out []repo.Node) ([]repo.Node, int64, error) {
-	_, kids, err := ex.r.List(ctx, ex.o.As, n.Path)
+	_, kids, err := ex.r.Tree.List(ctx, ex.o.As, n.Path)
 	if err != nil {
 		return nil, 0, fmt.Errorf("list %s: %w", n.Path, err)
 	}
@@ -177,7 +177,7 @@ func (ex *exporter) node(ctx context.Context, n repo.Node) error {
 	}
 	ex.rep.Files++
 	rec.Type, rec.Size, rec.Hash, rec.Mime, rec.File = "file", n.Size, n.Hash, n.Mime, path.Join("files", rel)
-	_, vs, err := ex.r.Versions(ctx, ex.o.As, n.Path)
+	_, vs, err := ex.r.History.Versions(ctx, ex.o.As, n.Path)
 	if err != nil {
 		return fmt.Errorf("export %s: %w", n.Path, err)
 	}
@@ -203,7 +203,7 @@ func (ex *exporter) node(ctx context.Context, n repo.Node) error {
 
 // write copies one version to file, checking its hash, and sets its time.
 func (ex *exporter) write(ctx context.Context, p string, number int, file string, mtime time.Time, hash string) error {
-	f, err := ex.r.Open(ctx, ex.o.As, p, number)
+	f, err := ex.r.History.Open(ctx, ex.o.As, p, number)
 	if err != nil {
 		return fmt.Errorf("export %s version %d: %w", p, number, err)
 	}

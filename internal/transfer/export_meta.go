@@ -90,7 +90,7 @@ func (ex *exporter) header(ctx context.Context, top repo.Node) error {
 		By: ex.o.As.Login, AllVersions: ex.o.AllVersions, Layout: layout}); err != nil {
 		return err
 	}
-	rules, err := ex.r.RetentionRules(ctx, ex.o.As)
+	rules, err := ex.r.History.RetentionRules(ctx, ex.o.As)
 	if err != nil {
 		return err
 	}
@@ -101,7 +101,7 @@ func (ex *exporter) header(ctx context.Context, top repo.Node) error {
 	if !ex.o.As.IsAdmin() {
 		return ex.emit(nodeJSON{Type: "folder", Path: top.Path, Modified: top.ModTime, Tags: top.Tags})
 	}
-	pr, err := ex.r.ExportPrincipals(ctx, ex.o.As)
+	pr, err := ex.r.Maintenance.ExportPrincipals(ctx, ex.o.As)
 	if err != nil {
 		return err
 	}
@@ -131,7 +131,7 @@ func (ex *exporter) header(ctx context.Context, top repo.Node) error {
 func (ex *exporter) inherited(ctx context.Context, top repo.Node) []grantJSON {
 	var out []grantJSON
 	for p := top.Path; ; p = parentOf(p) {
-		if n, err := ex.r.Stat(ctx, ex.o.As, p); err == nil {
+		if n, err := ex.r.Tree.Stat(ctx, ex.o.As, p); err == nil {
 			out = append(out, ex.grants[n.ID]...)
 		}
 		if p == "/" {

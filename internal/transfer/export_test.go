@@ -38,16 +38,16 @@ func TestExport(t *testing.T) {
 	ctx := context.Background()
 	e := newEnv(t)
 	mt := time.Date(2025, 9, 1, 8, 0, 0, 0, time.UTC)
-	e.r.MkdirAll(ctx, e.admin, "/Bureau/PV")
+	e.r.Tree.MkdirAll(ctx, e.admin, "/Bureau/PV")
 	for i, body := range []string{"pv v1", "pv v2", "pv v3"} {
-		if _, _, err := e.r.Put(ctx, e.member, "/Bureau/PV/pv.odt", strings.NewReader(body), repo.PutOptions{Size: int64(len(body)), ModTime: mt.Add(time.Duration(i) * time.Hour)}); err != nil {
+		if _, _, err := e.r.Tree.Put(ctx, e.member, "/Bureau/PV/pv.odt", strings.NewReader(body), repo.PutOptions{Size: int64(len(body)), ModTime: mt.Add(time.Duration(i) * time.Hour)}); err != nil {
 			t.Fatal(err)
 		}
 	}
-	e.r.LabelVersion(ctx, e.member, "/Bureau/PV/pv.odt", 2, "voté par l'AG du 2026-06-12", true)
-	e.r.SetTags(ctx, e.member, "/Bureau/PV/pv.odt", []string{"AG", "2026"})
-	e.r.SetRetention(ctx, e.admin, "/Bureau/PV", retention.Policy{KeepAll: true}, "PV : tout garder")
-	e.r.Put(ctx, e.member, "/racine.txt", strings.NewReader("à la racine"), repo.PutOptions{Size: int64(len("à la racine"))})
+	e.r.History.LabelVersion(ctx, e.member, "/Bureau/PV/pv.odt", 2, "voté par l'AG du 2026-06-12", true)
+	e.r.Tree.SetTags(ctx, e.member, "/Bureau/PV/pv.odt", []string{"AG", "2026"})
+	e.r.History.SetRetention(ctx, e.admin, "/Bureau/PV", retention.Policy{KeepAll: true}, "PV : tout garder")
+	e.r.Tree.Put(ctx, e.member, "/racine.txt", strings.NewReader("à la racine"), repo.PutOptions{Size: int64(len("à la racine"))})
 	e.db.W.Exec(`INSERT INTO groups (id, name, created_at) VALUES (7, 'bureau', 0)`)
 	e.db.W.Exec(`INSERT INTO group_members (group_id, user_id) VALUES (7, 2)`)
 	e.db.W.Exec(`INSERT INTO grants (node_id, principal_kind, principal_id, role, created_at) SELECT id, 'group', 7, 'manager', 0 FROM nodes WHERE name = 'Bureau'`)
@@ -129,7 +129,7 @@ func TestExport(t *testing.T) {
 func TestExportRefusesCorruptContent(t *testing.T) {
 	ctx := context.Background()
 	e := newEnv(t)
-	n, _, err := e.r.Put(ctx, e.admin, "/reçu.pdf", strings.NewReader("reçu original"), repo.PutOptions{Size: int64(len("reçu original"))})
+	n, _, err := e.r.Tree.Put(ctx, e.admin, "/reçu.pdf", strings.NewReader("reçu original"), repo.PutOptions{Size: int64(len("reçu original"))})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -75,7 +75,7 @@ func Import(ctx context.Context, r *repo.Service, src string, o ImportOptions) (
 	if o.Workers <= 0 {
 		o.Workers = 4
 	}
-	into, err := r.MkdirAll(ctx, o.As, o.Into)
+	into, err := r.Tree.MkdirAll(ctx, o.As, o.Into)
 	if err != nil {
 		return ImportReport{}, fmt.Errorf("import into %s: %w", o.Into, err)
 	}
@@ -142,7 +142,7 @@ func (im *importer) mkdirs(ctx context.Context, sc scanResult) ([]entry, error) 
 			failed[d.dest] = true
 			continue
 		}
-		_, err := im.repo.Mkdir(ctx, im.o.As, d.dest)
+		_, err := im.repo.Tree.Mkdir(ctx, im.o.As, d.dest)
 		if err == nil {
 			fl := &folderList{files: map[string]repo.Node{}}
 			fl.once.Do(func() {})
@@ -151,7 +151,7 @@ func (im *importer) mkdirs(ctx context.Context, sc scanResult) ([]entry, error) 
 		}
 		switch {
 		case errors.Is(err, repo.ErrExists):
-			if n, serr := im.repo.Stat(ctx, im.o.As, d.dest); serr == nil && !n.Dir {
+			if n, serr := im.repo.Tree.Stat(ctx, im.o.As, d.dest); serr == nil && !n.Dir {
 				failed[d.dest] = true
 				im.skip(d, "a file with this name is already in %s: folder and its content left out", parentOf(d.dest))
 			}
@@ -183,7 +183,7 @@ func (im *importer) existing(ctx context.Context, e entry) (repo.Node, bool, err
 	dir := parentOf(e.dest)
 	fl := im.folders[dir] // filled before the workers start; read-only since
 	fl.once.Do(func() {
-		_, kids, err := im.repo.List(ctx, im.o.As, dir)
+		_, kids, err := im.repo.Tree.List(ctx, im.o.As, dir)
 		fl.files, fl.err = map[string]repo.Node{}, err
 		for _, k := range kids {
 			fl.files[k.Name] = k
@@ -288,7 +288,7 @@ func (im *importer) one(ctx context.Context, e entry) error {
 		return nil
 	}
 	defer f.Close()
-	n, created, err := im.repo.Put(ctx, im.o.As, e.dest, f, repo.PutOptions{Size: e.size, ModTime: e.mtime})
+	n, created, err := im.repo.Tree.Put(ctx, im.o.As, e.dest, f, repo.PutOptions{Size: e.size, ModTime: e.mtime})
 	switch {
 	case err == nil:
 	case ctx.Err() != nil:

@@ -35,7 +35,7 @@ func TestImportFilesSwappedAfterScan(t *testing.T) {
 	// Already in the repository with the same size: the import hashes the
 	// source to compare, and that read must be guarded too.
 	writeFile(t, root, "compare.txt", "0123456789abcdefghi", mt)
-	if _, _, err := e.r.Put(ctx, e.admin, "/compare.txt", strings.NewReader("ABCDEFGHIJKLMNOPQRS"), repo.PutOptions{Size: 19}); err != nil {
+	if _, _, err := e.r.Tree.Put(ctx, e.admin, "/compare.txt", strings.NewReader("ABCDEFGHIJKLMNOPQRS"), repo.PutOptions{Size: 19}); err != nil {
 		t.Fatal(err)
 	}
 
@@ -82,7 +82,7 @@ func TestImportFilesSwappedAfterScan(t *testing.T) {
 		t.Errorf("/ok.txt = %q", got)
 	}
 	for _, p := range []string{"/lien-dehors.txt", "/lien-dedans.txt", "/tube.txt", "/dossier/note.txt"} {
-		if n, err := e.r.Stat(ctx, e.admin, p); err == nil && !n.Dir {
+		if n, err := e.r.Tree.Stat(ctx, e.admin, p); err == nil && !n.Dir {
 			t.Errorf("%s imported (%d bytes, %s): a file swapped after the scan was read", p, n.Size, n.Hash[:12])
 		}
 	}

@@ -84,10 +84,10 @@ func TestImportScatteredTree(t *testing.T) {
 			t.Errorf("%s = %q, want %q", path, got, want)
 		}
 	}
-	if n, err := e.r.Stat(ctx, e.admin, "/Clé USB/Compta/2019/bilan.ods"); err != nil || !n.ModTime.Equal(mt) || n.UpdatedBy != "marie" {
+	if n, err := e.r.Tree.Stat(ctx, e.admin, "/Clé USB/Compta/2019/bilan.ods"); err != nil || !n.ModTime.Equal(mt) || n.UpdatedBy != "marie" {
 		t.Errorf("modification time or author not kept: %+v %v", n, err)
 	}
-	if n, err := e.r.Stat(ctx, e.admin, "/Clé USB/Vide"); err != nil || !n.Dir {
+	if n, err := e.r.Tree.Stat(ctx, e.admin, "/Clé USB/Vide"); err != nil || !n.Dir {
 		t.Errorf("empty folder: %+v %v", n, err)
 	}
 	wantSkipped := map[string]string{"AG/.DS_Store": "system file", "AG/~$lettre.docx": "system file", "Photos/énorme.mov": "too large",
@@ -133,7 +133,7 @@ func TestImportScatteredTree(t *testing.T) {
 	if err != nil || fourth.Updated != 1 || fourth.Unchanged != 5 {
 		t.Errorf("import after a change: %+v %v", fourth, err)
 	}
-	if n, _ := e.r.Stat(ctx, e.admin, "/Clé USB/Compta/Résumé.txt"); n.Version != 2 {
+	if n, _ := e.r.Tree.Stat(ctx, e.admin, "/Clé USB/Compta/Résumé.txt"); n.Version != 2 {
 		t.Errorf("changed file at version %d, want 2", n.Version)
 	}
 }

@@ -346,7 +346,7 @@ func (s *Server) adminAudit(c *fiber.Ctx) error {
 			return fmt.Errorf("%w: limit must be a number", errBadRequest)
 		}
 	}
-	es, err := s.repo.Journal(c.UserContext(), principal(c), q)
+	es, err := s.repo.Activity.Journal(c.UserContext(), principal(c), q)
 	if err != nil {
 		return err
 	}

@@ -92,7 +92,7 @@ func (s *Server) listCollections(c *fiber.Ctx) error {
 	if err := requireUser(c); err != nil {
 		return err
 	}
-	cs, err := s.repo.Collections(c.UserContext(), principal(c))
+	cs, err := s.repo.Collections.Collections(c.UserContext(), principal(c))
 	if err != nil {
 		return err
 	}
@@ -138,7 +138,7 @@ func (s *Server) createCollection(c *fiber.Ctx) error {
 	}
 	in := repo.CollectionInput{Members: true}
 	req.apply(&in)
-	col, err := s.repo.CreateCollection(c.UserContext(), principal(c), in)
+	col, err := s.repo.Collections.CreateCollection(c.UserContext(), principal(c), in)
 	if err != nil {
 		return err
 	}
@@ -150,7 +150,7 @@ func (s *Server) getCollection(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	col, err := s.repo.Collection(c.UserContext(), principal(c), id)
+	col, err := s.repo.Collections.Collection(c.UserContext(), principal(c), id)
 	if err != nil {
 		return err
 	}
@@ -162,7 +162,7 @@ func (s *Server) updateCollection(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	col, err := s.repo.Collection(c.UserContext(), principal(c), id)
+	col, err := s.repo.Collections.Collection(c.UserContext(), principal(c), id)
 	if err != nil {
 		return err
 	}
@@ -172,7 +172,7 @@ func (s *Server) updateCollection(c *fiber.Ctx) error {
 	}
 	in := repo.CollectionInput{Title: col.Title, Description: col.Description, Welcome: col.Welcome, Members: col.Members, Groups: col.Groups}
 	req.apply(&in)
-	if col, err = s.repo.UpdateCollection(c.UserContext(), principal(c), id, in); err != nil {
+	if col, err = s.repo.Collections.UpdateCollection(c.UserContext(), principal(c), id, in); err != nil {
 		return err
 	}
 	return c.JSON(toCollectionJSON(col))
@@ -183,7 +183,7 @@ func (s *Server) deleteCollection(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if err := s.repo.DeleteCollection(c.UserContext(), principal(c), id); err != nil {
+	if err := s.repo.Collections.DeleteCollection(c.UserContext(), principal(c), id); err != nil {
 		return err
 	}
 	return c.SendStatus(fiber.StatusNoContent)
@@ -208,7 +208,7 @@ func (s *Server) setCollectionItems(c *fiber.Ctx) error {
 	for i, it := range req.Items {
 		items[i] = repo.ItemInput{Path: it.Path, NodeID: it.NodeID, Note: it.Note}
 	}
-	col, err := s.repo.SetCollectionItems(c.UserContext(), principal(c), id, items)
+	col, err := s.repo.Collections.SetCollectionItems(c.UserContext(), principal(c), id, items)
 	if err != nil {
 		return err
 	}
@@ -231,10 +231,10 @@ func (s *Server) markItemRead(c *fiber.Ctx) error {
 		return err
 	}
 	read := req.Read == nil || *req.Read
-	if err := s.repo.MarkRead(c.UserContext(), principal(c), id, item, read); err != nil {
+	if err := s.repo.Collections.MarkRead(c.UserContext(), principal(c), id, item, read); err != nil {
 		return err
 	}
-	col, err := s.repo.Collection(c.UserContext(), principal(c), id)
+	col, err := s.repo.Collections.Collection(c.UserContext(), principal(c), id)
 	if err != nil {
 		return err
 	}
@@ -246,7 +246,7 @@ func (s *Server) collectionProgress(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	people, err := s.repo.CollectionProgress(c.UserContext(), principal(c), id)
+	people, err := s.repo.Collections.CollectionProgress(c.UserContext(), principal(c), id)
 	if err != nil {
 		return err
 	}
@@ -267,7 +267,7 @@ func (s *Server) welcome(c *fiber.Ctx) error {
 	if err := requireUser(c); err != nil {
 		return err
 	}
-	w, err := s.repo.Welcome(c.UserContext(), principal(c))
+	w, err := s.repo.Collections.Welcome(c.UserContext(), principal(c))
 	if err != nil {
 		return err
 	}

@@ -56,7 +56,7 @@ func (s *Server) listGrants(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	n, gs, err := s.repo.Grants(c.UserContext(), principal(c), p)
+	n, gs, err := s.repo.Access.Grants(c.UserContext(), principal(c), p)
 	if err != nil {
 		return err
 	}
@@ -83,7 +83,7 @@ func (s *Server) addGrant(c *fiber.Ctx) error {
 	if err != nil {
 		return fmt.Errorf("%w: %v", errBadRequest, err)
 	}
-	g, err := s.repo.Grant(c.UserContext(), principal(c), p, to, role)
+	g, err := s.repo.Access.Grant(c.UserContext(), principal(c), p, to, role)
 	if err != nil {
 		return err
 	}
@@ -100,7 +100,7 @@ func (s *Server) removeGrant(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if err := s.repo.Revoke(c.UserContext(), principal(c), p, to); err != nil {
+	if err := s.repo.Access.Revoke(c.UserContext(), principal(c), p, to); err != nil {
 		return err
 	}
 	return c.SendStatus(fiber.StatusNoContent)
@@ -127,7 +127,7 @@ func (s *Server) explain(c *fiber.Ctx) error {
 	case asker.Anonymous():
 		name = "anonymous"
 	}
-	ex, err := s.repo.Explain(c.UserContext(), asker, who, path)
+	ex, err := s.repo.Access.Explain(c.UserContext(), asker, who, path)
 	if err != nil {
 		return err
 	}
@@ -208,7 +208,7 @@ func (s *Server) statByID(c *fiber.Ctx) error {
 	if err != nil {
 		return fmt.Errorf("node %q: %w", c.Params("id"), repo.ErrNotFound)
 	}
-	n, err := s.repo.StatID(c.UserContext(), principal(c), id)
+	n, err := s.repo.Tree.StatID(c.UserContext(), principal(c), id)
 	if err != nil {
 		return err
 	}
@@ -231,7 +231,7 @@ func (s *Server) setRestricted(c *fiber.Ctx) error {
 	if req.Restricted == nil {
 		return fmt.Errorf("%w: say {\"restricted\": true} or false", errBadRequest)
 	}
-	n, err := s.repo.SetRestricted(c.UserContext(), principal(c), p, *req.Restricted)
+	n, err := s.repo.Tree.SetRestricted(c.UserContext(), principal(c), p, *req.Restricted)
 	if err != nil {
 		return err
 	}

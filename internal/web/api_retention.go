@@ -107,7 +107,7 @@ func (s *Server) getRetention(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	eff, own, err := s.repo.Retention(c.UserContext(), principal(c), p)
+	eff, own, err := s.repo.History.Retention(c.UserContext(), principal(c), p)
 	if err != nil {
 		return err
 	}
@@ -127,11 +127,11 @@ func (s *Server) setRetention(c *fiber.Ctx) error {
 	if err := readJSON(c, &req); err != nil {
 		return err
 	}
-	pol, err := req.policy(s.repo.DefaultRetention())
+	pol, err := req.policy(s.repo.History.DefaultRetention())
 	if err != nil {
 		return err
 	}
-	eff, err := s.repo.SetRetention(c.UserContext(), principal(c), p, pol, req.Note)
+	eff, err := s.repo.History.SetRetention(c.UserContext(), principal(c), p, pol, req.Note)
 	if err != nil {
 		return err
 	}
@@ -143,7 +143,7 @@ func (s *Server) clearRetention(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if err := s.repo.ClearRetention(c.UserContext(), principal(c), p); err != nil {
+	if err := s.repo.History.ClearRetention(c.UserContext(), principal(c), p); err != nil {
 		return err
 	}
 	return c.SendStatus(fiber.StatusNoContent)
@@ -153,11 +153,11 @@ func (s *Server) retentionRules(c *fiber.Ctx) error {
 	if err := requireUser(c); err != nil {
 		return err
 	}
-	rules, err := s.repo.RetentionRules(c.UserContext(), principal(c))
+	rules, err := s.repo.History.RetentionRules(c.UserContext(), principal(c))
 	if err != nil {
 		return err
 	}
-	out := []ruleJSON{toRuleJSON(repo.RetentionRule{Policy: s.repo.DefaultRetention(), Note: "default"})}
+	out := []ruleJSON{toRuleJSON(repo.RetentionRule{Policy: s.repo.History.DefaultRetention(), Note: "default"})}
 	for _, r := range rules {
 		out = append(out, toRuleJSON(r))
 	}
@@ -193,7 +193,7 @@ func (s *Server) space(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	u, err := s.repo.Space(c.UserContext(), principal(c), p)
+	u, err := s.repo.Tree.Space(c.UserContext(), principal(c), p)
 	if err != nil {
 		return err
 	}
@@ -213,7 +213,7 @@ func (s *Server) purgeTrashItem(c *fiber.Ctx) error {
 	if err != nil {
 		return repo.ErrNotFound
 	}
-	tp, err := s.repo.PurgeTrashItem(c.UserContext(), principal(c), id)
+	tp, err := s.repo.History.PurgeTrashItem(c.UserContext(), principal(c), id)
 	if err != nil {
 		return err
 	}
@@ -221,7 +221,7 @@ func (s *Server) purgeTrashItem(c *fiber.Ctx) error {
 }
 
 func (s *Server) emptyTrash(c *fiber.Ctx) error {
-	items, err := s.repo.EmptyTrash(c.UserContext(), principal(c), time.Time{})
+	items, err := s.repo.History.EmptyTrash(c.UserContext(), principal(c), time.Time{})
 	if err != nil {
 		return err
 	}
@@ -247,7 +247,7 @@ func (s *Server) adminPurge(c *fiber.Ctx) error {
 	if !req.DryRun && req.Path == "" {
 		expiry, _ := s.cfg.TrashExpiry()
 		if expiry != retention.Forever {
-			items, err := s.repo.EmptyTrash(ctx, p, time.Now().Add(-expiry))
+			items, err := s.repo.History.EmptyTrash(ctx, p, time.Now().Add(-expiry))
 			if err != nil {
 				return err
 			}
@@ -256,7 +256,7 @@ func (s *Server) adminPurge(c *fiber.Ctx) error {
 			}
 		}
 	}
-	rep, err := s.repo.PurgeVersions(ctx, p, repo.PurgeOptions{DryRun: req.DryRun, Path: req.Path})
+	rep, err := s.repo.History.PurgeVersions(ctx, p, repo.PurgeOptions{DryRun: req.DryRun, Path: req.Path})
 	if err != nil {
 		return err
 	}
@@ -291,7 +291,7 @@ func (s *Server) adminGC(c *fiber.Ctx) error {
 	if err := readOptionalJSON(c, &req); err != nil {
 		return err
 	}
-	rep, err := s.repo.CollectGarbage(c.UserContext(), principal(c), repo.GCOptions{Grace: s.cfg.GC.Grace, DryRun: req.DryRun})
+	rep, err := s.repo.Maintenance.CollectGarbage(c.UserContext(), principal(c), repo.GCOptions{Grace: s.cfg.GC.Grace, DryRun: req.DryRun})
 	if err != nil {
 		return err
 	}

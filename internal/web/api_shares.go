@@ -84,7 +84,7 @@ func (s *Server) createShare(c *fiber.Ctx) error {
 		}
 		o.ExpiresAt = t
 	}
-	sh, token, err := s.repo.CreateShare(c.UserContext(), principal(c), req.Path, o)
+	sh, token, err := s.repo.Shares.CreateShare(c.UserContext(), principal(c), req.Path, o)
 	if err != nil {
 		return err
 	}
@@ -99,7 +99,7 @@ func (s *Server) listShares(c *fiber.Ctx) error {
 	if err := requireUser(c); err != nil {
 		return err
 	}
-	shs, err := s.repo.Shares(c.UserContext(), principal(c), c.Query("path"))
+	shs, err := s.repo.Shares.Shares(c.UserContext(), principal(c), c.Query("path"))
 	if err != nil {
 		return err
 	}
@@ -127,11 +127,11 @@ func (s *Server) getShare(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	sh, err := s.repo.ShareByID(c.UserContext(), principal(c), id)
+	sh, err := s.repo.Shares.ShareByID(c.UserContext(), principal(c), id)
 	if err != nil {
 		return err
 	}
-	hist, err := s.repo.ShareHistory(c.UserContext(), principal(c), id, 200)
+	hist, err := s.repo.Shares.ShareHistory(c.UserContext(), principal(c), id, 200)
 	if err != nil {
 		return err
 	}
@@ -146,7 +146,7 @@ func (s *Server) revokeShare(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if err := s.repo.RevokeShare(c.UserContext(), principal(c), id); err != nil {
+	if err := s.repo.Shares.RevokeShare(c.UserContext(), principal(c), id); err != nil {
 		return err
 	}
 	return c.SendStatus(fiber.StatusNoContent)

@@ -47,7 +47,7 @@ func (s *Server) feedPrincipal(c *fiber.Ctx) (acl.Principal, error) {
 	if tok == "" {
 		return principal(c), nil
 	}
-	uid, err := s.repo.FeedTokenUser(c.UserContext(), tok)
+	uid, err := s.repo.Activity.FeedTokenUser(c.UserContext(), tok)
 	if err != nil {
 		return acl.Principal{}, err
 	}
@@ -78,7 +78,7 @@ func (s *Server) writeFeed(c *fiber.Ctx, scope func(*fiber.Ctx) (repo.FeedScope,
 	if err != nil {
 		return err
 	}
-	title, events, err := s.repo.Feed(c.UserContext(), p, sc, feedLimit)
+	title, events, err := s.repo.Activity.Feed(c.UserContext(), p, sc, feedLimit)
 	if err != nil {
 		return err
 	}
@@ -171,7 +171,7 @@ func (s *Server) feedTokenInfo(c *fiber.Ctx) error {
 	if err := requireUser(c); err != nil {
 		return err
 	}
-	at, err := s.repo.FeedTokenCreated(c.UserContext(), principal(c))
+	at, err := s.repo.Activity.FeedTokenCreated(c.UserContext(), principal(c))
 	if err != nil {
 		return err
 	}
@@ -187,7 +187,7 @@ func (s *Server) regenerateFeedToken(c *fiber.Ctx) error {
 	if err := requireUser(c); err != nil {
 		return err
 	}
-	tok, err := s.repo.RegenerateFeedToken(c.UserContext(), principal(c))
+	tok, err := s.repo.Activity.RegenerateFeedToken(c.UserContext(), principal(c))
 	if err != nil {
 		return err
 	}

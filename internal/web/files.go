@@ -96,7 +96,7 @@ func (s *Server) list(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	dir, kids, err := s.repo.List(c.UserContext(), principal(c), p)
+	dir, kids, err := s.repo.Tree.List(c.UserContext(), principal(c), p)
 	if err != nil {
 		return err
 	}
@@ -112,14 +112,14 @@ func (s *Server) stat(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	n, err := s.repo.Stat(c.UserContext(), principal(c), p)
+	n, err := s.repo.Tree.Stat(c.UserContext(), principal(c), p)
 	if err != nil {
 		return err
 	}
 	out := toJSON(n)
 	if !n.Dir && n.Hash != "" {
 		// The extraction status tells people why a document is not found by its text.
-		e, ok, err := s.repo.GetExtraction(c.UserContext(), n.Hash)
+		e, ok, err := s.repo.Index.GetExtraction(c.UserContext(), n.Hash)
 		if err != nil {
 			return err
 		}
@@ -138,9 +138,9 @@ func (s *Server) mkdir(c *fiber.Ctx) error {
 	}
 	var n repo.Node
 	if c.Query("parents") != "" {
-		n, err = s.repo.MkdirAll(c.UserContext(), principal(c), p)
+		n, err = s.repo.Tree.MkdirAll(c.UserContext(), principal(c), p)
 	} else {
-		n, err = s.repo.Mkdir(c.UserContext(), principal(c), p)
+		n, err = s.repo.Tree.Mkdir(c.UserContext(), principal(c), p)
 	}
 	if err != nil {
 		return err
@@ -172,7 +172,7 @@ func (s *Server) upload(c *fiber.Ctx) error {
 		opts.ModTime = time.Unix(0, int64(sec*1e9))
 	}
 	before := s.currentVersion(c, p)
-	n, created, err := s.repo.Put(c.UserContext(), principal(c), p, body, opts)
+	n, created, err := s.repo.Tree.Put(c.UserContext(), principal(c), p, body, opts)
 	if err != nil {
 		return err
 	}
@@ -190,7 +190,7 @@ func (s *Server) upload(c *fiber.Ctx) error {
 // upload (0 if none), to tell the uploader when identical bytes added no
 // version.
 func (s *Server) currentVersion(c *fiber.Ctx, path string) int {
-	n, err := s.repo.Stat(c.UserContext(), principal(c), path)
+	n, err := s.repo.Tree.Stat(c.UserContext(), principal(c), path)
 	if err != nil || n.Dir {
 		return 0
 	}
@@ -220,7 +220,7 @@ func (s *Server) download(c *fiber.Ctx) error {
 			return fmt.Errorf("%w: version must be a positive number", errBadRequest)
 		}
 	}
-	f, err := s.repo.Open(c.UserContext(), principal(c), p, version)
+	f, err := s.repo.History.Open(c.UserContext(), principal(c), p, version)
 	if err != nil {
 		return err
 	}
@@ -343,7 +343,7 @@ func (s *Server) remove(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if err := s.repo.Delete(c.UserContext(), principal(c), p); err != nil {
+	if err := s.repo.Tree.Delete(c.UserContext(), principal(c), p); err != nil {
 		return err
 	}
 	return c.SendStatus(fiber.StatusNoContent)
@@ -360,7 +360,7 @@ func (s *Server) move(c *fiber.Ctx) error {
 	if err := readJSON(c, &req); err != nil {
 		return err
 	}
-	n, err := s.repo.Move(c.UserContext(), principal(c), req.From, req.To, req.Overwrite)
+	n, err := s.repo.Tree.Move(c.UserContext(), principal(c), req.From, req.To, req.Overwrite)
 	if err != nil {
 		return err
 	}
@@ -372,7 +372,7 @@ func (s *Server) copy(c *fiber.Ctx) error {
 	if err := readJSON(c, &req); err != nil {
 		return err
 	}
-	n, err := s.repo.Copy(c.UserContext(), principal(c), req.From, req.To, req.Overwrite)
+	n, err := s.repo.Tree.Copy(c.UserContext(), principal(c), req.From, req.To, req.Overwrite)
 	if err != nil {
 		return err
 	}

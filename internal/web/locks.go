@@ -56,7 +56,7 @@ func (s *Server) locksAPI(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	ls, err := s.repo.LocksOn(c.UserContext(), principal(c), p)
+	ls, err := s.repo.DAV.LocksOn(c.UserContext(), principal(c), p)
 	if err != nil {
 		return err
 	}
@@ -87,13 +87,13 @@ func (s *Server) doUnlock(c *fiber.Ctx) error {
 // unlock drops the lock with this token if it protects the document at p
 // (someone who may not read p learns nothing: not found).
 func (s *Server) unlock(c *fiber.Ctx, p, token string) error {
-	ls, err := s.repo.LocksOn(c.UserContext(), principal(c), p)
+	ls, err := s.repo.DAV.LocksOn(c.UserContext(), principal(c), p)
 	if err != nil {
 		return err
 	}
 	for _, l := range ls {
 		if l.Token == token {
-			return s.repo.Unlock(c.UserContext(), principal(c), token)
+			return s.repo.DAV.Unlock(c.UserContext(), principal(c), token)
 		}
 	}
 	return fmt.Errorf("no such lock on %s: %w", p, repo.ErrNotFound)
@@ -139,7 +139,7 @@ func backLocked(c *fiber.Ctx, le *repo.LockedError) error {
 // lockedFlash is the error sentence of a page reached by backLocked.
 func (s *Server) lockedFlash(c *fiber.Ctx, l *Locale) string {
 	if p := c.Query("locked"); p != "" {
-		if ls, err := s.repo.LocksOn(c.UserContext(), principal(c), p); err == nil && len(ls) > 0 {
+		if ls, err := s.repo.DAV.LocksOn(c.UserContext(), principal(c), p); err == nil && len(ls) > 0 {
 			return lockSentence(l, ls[0].Holder, ls[0].Expires)
 		}
 	}
@@ -166,7 +166,7 @@ type fileLock struct {
 
 // fileLocks are the locks shown on the file page of p.
 func (s *Server) fileLocks(c *fiber.Ctx, l *Locale, p string) ([]fileLock, error) {
-	ls, err := s.repo.LocksOn(c.UserContext(), principal(c), p)
+	ls, err := s.repo.DAV.LocksOn(c.UserContext(), principal(c), p)
 	if err != nil {
 		return nil, err
 	}

@@ -44,9 +44,9 @@ func (s indexSearcher) Search(ctx context.Context, p acl.Principal, q SearchQuer
 		var n repo.Node
 		var err error
 		if id, perr := strconv.ParseInt(q.Folder, 10, 64); perr == nil {
-			n, err = s.repo.StatID(ctx, p, id)
+			n, err = s.repo.Tree.StatID(ctx, p, id)
 		} else {
-			n, err = s.repo.Stat(ctx, p, q.Folder)
+			n, err = s.repo.Tree.Stat(ctx, p, q.Folder)
 		}
 		if err != nil {
 			return SearchResult{}, err
@@ -97,7 +97,7 @@ func (s indexSearcher) Search(ctx context.Context, p acl.Principal, q SearchQuer
 		if err != nil {
 			continue
 		}
-		n, err := s.repo.StatID(ctx, p, id)
+		n, err := s.repo.Tree.StatID(ctx, p, id)
 		if err != nil {
 			continue
 		}

@@ -70,7 +70,7 @@ func (s *Server) linkHolder(c *fiber.Ctx, password string) (acl.Principal, repo.
 			return acl.Principal{}, repo.Share{}, &auth.ThrottledError{RetryAfter: wait}
 		}
 	}
-	p, sh, err := s.repo.ShareAccess(c.UserContext(), token, password, unlocked)
+	p, sh, err := s.repo.Shares.ShareAccess(c.UserContext(), token, password, unlocked)
 	switch {
 	case password != "" && errors.Is(err, repo.ErrNeedPassword):
 		s.auth.Throttle().Fail(ip, key)
@@ -176,7 +176,7 @@ func (s *Server) shareHome(c *fiber.Ctx) error {
 		return s.shareError(c, sh, err)
 	}
 	if sh.Kind == repo.ShareDropBox {
-		root, err := s.repo.ShareName(c.UserContext(), p)
+		root, err := s.repo.Shares.ShareName(c.UserContext(), p)
 		if err != nil {
 			return s.shareError(c, sh, err)
 		}
@@ -184,7 +184,7 @@ func (s *Server) shareHome(c *fiber.Ctx) error {
 		pg.Action = "/s/" + pg.Token + "/upload?_csrf=" + url.QueryEscape(pg.CSRF)
 		return s.renderShare(c, fiber.StatusOK, "share_dropbox", pg)
 	}
-	n, err := s.repo.ShareStat(c.UserContext(), p, "/")
+	n, err := s.repo.Shares.ShareStat(c.UserContext(), p, "/")
 	if err != nil {
 		return s.shareError(c, sh, err)
 	}
@@ -211,7 +211,7 @@ func (s *Server) shareFilePage(c *fiber.Ctx, p acl.Principal, sh repo.Share, n r
 	case kind == "image" && n.Mime != "image/svg+xml" && sh.MaxDownloads == 0:
 		pg.Image = true
 	case kind == "text":
-		f, err := s.repo.ShareOpen(c.UserContext(), p, rel, false)
+		f, err := s.repo.Shares.ShareOpen(c.UserContext(), p, rel, false)
 		if err != nil {
 			return s.shareError(c, sh, err)
 		}
@@ -242,11 +242,11 @@ func (s *Server) shareBrowse(c *fiber.Ctx) error {
 }
 
 func (s *Server) shareListing(c *fiber.Ctx, p acl.Principal, sh repo.Share, rel string) error {
-	dir, kids, err := s.repo.ShareList(c.UserContext(), p, rel)
+	dir, kids, err := s.repo.Shares.ShareList(c.UserContext(), p, rel)
 	if err != nil {
 		return s.shareError(c, sh, err)
 	}
-	root, err := s.repo.ShareStat(c.UserContext(), p, "/")
+	root, err := s.repo.Shares.ShareStat(c.UserContext(), p, "/")
 	if err != nil {
 		return s.shareError(c, sh, err)
 	}
@@ -294,7 +294,7 @@ func (s *Server) shareFile(c *fiber.Ctx) error {
 	}
 	if rel != "/" && c.Query("download") == "" && c.Get(fiber.HeaderRange) == "" && strings.Contains(c.Get(fiber.HeaderAccept), "text/html") {
 		// A file opened from the folder's page: its own page, with a preview.
-		n, err := s.repo.ShareStat(c.UserContext(), p, rel)
+		n, err := s.repo.Shares.ShareStat(c.UserContext(), p, rel)
 		if err != nil {
 			return s.shareError(c, sh, err)
 		}
@@ -304,7 +304,7 @@ func (s *Server) shareFile(c *fiber.Ctx) error {
 	}
 	rng := c.Get(fiber.HeaderRange)
 	count := c.Method() == fiber.MethodGet && (rng == "" || strings.HasPrefix(rng, "bytes=0-"))
-	f, err := s.repo.ShareOpen(c.UserContext(), p, rel, count)
+	f, err := s.repo.Shares.ShareOpen(c.UserContext(), p, rel, count)
 	if err != nil {
 		return s.shareError(c, sh, err)
 	}
@@ -377,7 +377,7 @@ func (s *Server) shareUpload(c *fiber.Ctx) error {
 			continue
 		}
 		name := part.FileName()
-		if err := s.repo.ShareDrop(c.UserContext(), p, name, part, -1); err != nil {
+		if err := s.repo.Shares.ShareDrop(c.UserContext(), p, name, part, -1); err != nil {
 			return s.shareError(c, sh, err)
 		}
 		received = append(received, name)

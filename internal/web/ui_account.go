@@ -34,7 +34,7 @@ func (s *Server) doFeedToken(c *fiber.Ctx) error {
 	if principal(c).Anonymous() {
 		return loginRedirect(c)
 	}
-	tok, err := s.repo.RegenerateFeedToken(c.UserContext(), principal(c))
+	tok, err := s.repo.Activity.RegenerateFeedToken(c.UserContext(), principal(c))
 	if err != nil {
 		return err
 	}
@@ -55,7 +55,7 @@ func (s *Server) renderAccount(c *fiber.Ctx, feedToken string) error {
 	}
 	pg := s.newPage(c, "account")
 	pg.Title = pg.L.T("account.title")
-	created, err := s.repo.FeedTokenCreated(c.UserContext(), p)
+	created, err := s.repo.Activity.FeedTokenCreated(c.UserContext(), p)
 	if err != nil {
 		return err
 	}

@@ -81,7 +81,7 @@ func (s *Server) doMkdir(c *fiber.Ctx) error {
 	if k := badName(name); k != "" {
 		return back(c, "err", k)
 	}
-	_, err := s.repo.Mkdir(c.UserContext(), principal(c), joinChild(parent, name))
+	_, err := s.repo.Tree.Mkdir(c.UserContext(), principal(c), joinChild(parent, name))
 	return done(c, err, "mkdir")
 }
 
@@ -101,7 +101,7 @@ func (s *Server) doRename(c *fiber.Ctx) error {
 	if name == paths[0][strings.LastIndex(paths[0], "/")+1:] {
 		return back(c, "err", "same_name")
 	}
-	_, err = s.repo.Move(c.UserContext(), principal(c), paths[0], joinChild(parentPath(paths[0]), name), false)
+	_, err = s.repo.Tree.Move(c.UserContext(), principal(c), paths[0], joinChild(parentPath(paths[0]), name), false)
 	return done(c, err, "renamed")
 }
 
@@ -131,9 +131,9 @@ func (s *Server) doTransfer(copy bool) fiber.Handler {
 			to := joinChild(dest, p[strings.LastIndex(p, "/")+1:])
 			var err error
 			if copy {
-				_, err = s.repo.Copy(c.UserContext(), principal(c), p, to, false)
+				_, err = s.repo.Tree.Copy(c.UserContext(), principal(c), p, to, false)
 			} else {
-				_, err = s.repo.Move(c.UserContext(), principal(c), p, to, false)
+				_, err = s.repo.Tree.Move(c.UserContext(), principal(c), p, to, false)
 			}
 			if err != nil {
 				return done(c, err, "")
@@ -158,7 +158,7 @@ func (s *Server) doDelete(c *fiber.Ctx) error {
 		return back(c, "err", "pick_some")
 	}
 	for _, p := range paths {
-		if err := s.repo.Delete(c.UserContext(), principal(c), p); err != nil {
+		if err := s.repo.Tree.Delete(c.UserContext(), principal(c), p); err != nil {
 			return done(c, err, "")
 		}
 	}
@@ -173,7 +173,7 @@ func (s *Server) doTags(c *fiber.Ctx) error {
 	if err != nil {
 		return done(c, err, "")
 	}
-	_, err = s.repo.SetTags(c.UserContext(), principal(c), c.FormValue("path"), tags)
+	_, err = s.repo.Tree.SetTags(c.UserContext(), principal(c), c.FormValue("path"), tags)
 	return done(c, err, "tagged")
 }
 
@@ -182,7 +182,7 @@ func (s *Server) doRestoreVersion(c *fiber.Ctx) error {
 	if err != nil {
 		return back(c, "err", "invalid")
 	}
-	_, err = s.repo.RestoreVersion(c.UserContext(), principal(c), c.FormValue("path"), v)
+	_, err = s.repo.History.RestoreVersion(c.UserContext(), principal(c), c.FormValue("path"), v)
 	return done(c, err, "version_restored")
 }
 
@@ -191,7 +191,7 @@ func (s *Server) doLabelVersion(c *fiber.Ctx) error {
 	if err != nil {
 		return back(c, "err", "invalid")
 	}
-	err = s.repo.LabelVersion(c.UserContext(), principal(c), c.FormValue("path"), v,
+	err = s.repo.History.LabelVersion(c.UserContext(), principal(c), c.FormValue("path"), v,
 		strings.TrimSpace(c.FormValue("label")), c.FormValue("pinned") != "")
 	return done(c, err, "version_labelled")
 }
@@ -201,6 +201,6 @@ func (s *Server) doRestoreTrash(c *fiber.Ctx) error {
 	if err != nil {
 		return back(c, "err", "invalid")
 	}
-	_, err = s.repo.Restore(c.UserContext(), principal(c), id, strings.TrimSpace(c.FormValue("to")))
+	_, err = s.repo.History.Restore(c.UserContext(), principal(c), id, strings.TrimSpace(c.FormValue("to")))
 	return done(c, err, "restored")
 }

@@ -22,7 +22,7 @@ func (s *Server) activityPage(c *fiber.Ctx) error {
 	if folder == "/" {
 		folder = ""
 	}
-	events, err := s.repo.Activity(c.UserContext(), principal(c), repo.FeedScope{Folder: folder}, activityLimit)
+	events, err := s.repo.Activity.Activity(c.UserContext(), principal(c), repo.FeedScope{Folder: folder}, activityLimit)
 	if err != nil {
 		return err
 	}
@@ -70,7 +70,7 @@ func (s *Server) activityAPI(c *fiber.Ctx) error {
 	if limit < 1 || limit > 1000 {
 		limit = 100
 	}
-	events, err := s.repo.Activity(c.UserContext(), principal(c), sc, limit)
+	events, err := s.repo.Activity.Activity(c.UserContext(), principal(c), sc, limit)
 	if err != nil {
 		return err
 	}

@@ -82,7 +82,7 @@ func (s *Server) auditPage(c *fiber.Ctx) error {
 	} else {
 		d.To = ""
 	}
-	es, err := s.repo.Journal(c.UserContext(), principal(c), q)
+	es, err := s.repo.Activity.Journal(c.UserContext(), principal(c), q)
 	if err != nil {
 		return err
 	}

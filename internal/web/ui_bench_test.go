@@ -77,12 +77,12 @@ func benchServer(b testing.TB) string {
 	}
 	p := acl.Principal{UserID: u.ID, Login: u.Login, Role: acl.Admin}
 	for folder, n := range map[string]int{"/Grand dossier": 1000, "/Bureau": 20} {
-		if _, err := r.Mkdir(ctx, p, folder); err != nil {
+		if _, err := r.Tree.Mkdir(ctx, p, folder); err != nil {
 			b.Fatal(err)
 		}
 		for i := range n {
 			body := fmt.Sprintf("document %d\n", i)
-			if _, _, err := r.Put(ctx, p, fmt.Sprintf("%s/Compte rendu %04d.txt", folder, i), strings.NewReader(body), repo.PutOptions{Size: int64(len(body))}); err != nil {
+			if _, _, err := r.Tree.Put(ctx, p, fmt.Sprintf("%s/Compte rendu %04d.txt", folder, i), strings.NewReader(body), repo.PutOptions{Size: int64(len(body))}); err != nil {
 				b.Fatal(err)
 			}
 		}

@@ -84,7 +84,7 @@ func (s *Server) browsePage(c *fiber.Ctx) error {
 		return err
 	}
 	who := principal(c)
-	dir, kids, err := s.repo.List(c.UserContext(), who, p)
+	dir, kids, err := s.repo.Tree.List(c.UserContext(), who, p)
 	switch {
 	case errors.Is(err, repo.ErrNotDir):
 		return c.Redirect("/file/"+escapePath(p), fiber.StatusSeeOther)
@@ -109,7 +109,7 @@ func (s *Server) browsePage(c *fiber.Ctx) error {
 		pg.Scope = dir.Path
 	}
 	d := browseData{Folder: dir, Crumbs: crumbsOf(dir.Path), Rows: kids, CanEdit: dir.Role >= acl.Editor, MaxSize: s.cfg.MaxUpload}
-	if d.Marks, err = s.repo.ChildMarks(c.UserContext(), who, dir, kids); err != nil {
+	if d.Marks, err = s.repo.Tree.ChildMarks(c.UserContext(), who, dir, kids); err != nil {
 		return err
 	}
 	for _, k := range kids {
@@ -133,13 +133,13 @@ func (s *Server) browsePage(c *fiber.Ctx) error {
 		col.URL = "?" + q.Encode()
 		d.Columns = append(d.Columns, col)
 	}
-	if err := s.repo.MarkOpened(c.UserContext(), who, dir.ID); err != nil {
+	if err := s.repo.Collections.MarkOpened(c.UserContext(), who, dir.ID); err != nil {
 		return err
 	}
 	pg.Title = dir.Name
 	if dir.Path == "/" {
 		pg.Title = pg.L.T("browse.root")
-		if d.Welcome, err = s.repo.Welcome(c.UserContext(), who); err != nil {
+		if d.Welcome, err = s.repo.Collections.Welcome(c.UserContext(), who); err != nil {
 			return err
 		}
 	}

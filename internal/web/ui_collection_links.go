@@ -28,7 +28,7 @@ func (s *Server) trail(ctx context.Context, c *fiber.Ctx, nodeID int64) *collect
 	if err != nil || id <= 0 {
 		return nil
 	}
-	col, err := s.repo.Collection(ctx, principal(c), id)
+	col, err := s.repo.Collections.Collection(ctx, principal(c), id)
 	if err != nil {
 		return nil
 	}
@@ -46,7 +46,7 @@ func (s *Server) trail(ctx context.Context, c *fiber.Ctx, nodeID int64) *collect
 
 // editableCollections are those p may add a file to.
 func (s *Server) editableCollections(ctx context.Context, c *fiber.Ctx) ([]repo.Collection, error) {
-	all, err := s.repo.Collections(ctx, principal(c))
+	all, err := s.repo.Collections.Collections(ctx, principal(c))
 	if err != nil {
 		return nil, err
 	}
@@ -66,7 +66,7 @@ func (s *Server) doAddToCollection(c *fiber.Ctx) error {
 	if err != nil {
 		return back(c, "err", "pick_collection")
 	}
-	col, err := s.repo.Collection(c.UserContext(), principal(c), id)
+	col, err := s.repo.Collections.Collection(c.UserContext(), principal(c), id)
 	if err != nil {
 		return done(c, err, "")
 	}
@@ -75,7 +75,7 @@ func (s *Server) doAddToCollection(c *fiber.Ctx) error {
 		items = append(items, repo.ItemInput{NodeID: it.NodeID, Note: it.Note})
 	}
 	items = append(items, repo.ItemInput{Path: c.FormValue("path"), Note: c.FormValue("note")})
-	_, err = s.repo.SetCollectionItems(c.UserContext(), principal(c), id, items)
+	_, err = s.repo.Collections.SetCollectionItems(c.UserContext(), principal(c), id, items)
 	return done(c, err, "added_to_collection")
 }
 
@@ -86,5 +86,5 @@ func (s *Server) doDismissWelcome(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return done(c, s.repo.DismissWelcome(c.UserContext(), principal(c), id), "welcome_dismissed")
+	return done(c, s.repo.Collections.DismissWelcome(c.UserContext(), principal(c), id), "welcome_dismissed")
 }

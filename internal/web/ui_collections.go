@@ -81,7 +81,7 @@ func (s *Server) collectionsPage(c *fiber.Ctx) error {
 	if who.Anonymous() {
 		return loginRedirect(c)
 	}
-	cs, err := s.repo.Collections(c.UserContext(), who)
+	cs, err := s.repo.Collections.Collections(c.UserContext(), who)
 	if err != nil {
 		return err
 	}
@@ -104,7 +104,7 @@ func (s *Server) collectionPage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	col, err := s.repo.Collection(c.UserContext(), who, id)
+	col, err := s.repo.Collections.Collection(c.UserContext(), who, id)
 	if err != nil {
 		return err
 	}
@@ -119,7 +119,7 @@ func (s *Server) collectionPage(c *fiber.Ctx) error {
 		d.Description = template.HTML(sanitizer.SanitizeBytes(buf.Bytes()))
 	}
 	if col.CanEdit {
-		if d.People, err = s.repo.CollectionProgress(c.UserContext(), who, id); err != nil {
+		if d.People, err = s.repo.Collections.CollectionProgress(c.UserContext(), who, id); err != nil {
 			return err
 		}
 	}
@@ -143,7 +143,7 @@ func (s *Server) doCreateCollection(c *fiber.Ctx) error {
 	if err != nil {
 		return done(c, err, "")
 	}
-	col, err := s.repo.CreateCollection(c.UserContext(), principal(c), in)
+	col, err := s.repo.Collections.CreateCollection(c.UserContext(), principal(c), in)
 	if err == nil {
 		return c.Redirect(fmt.Sprintf("/collections/%d?ok=collection_saved", col.ID), fiber.StatusSeeOther)
 	}
@@ -153,7 +153,7 @@ func (s *Server) doCreateCollection(c *fiber.Ctx) error {
 	// The form comes back as it was sent, with what to change: nothing typed
 	// is lost.
 	who := principal(c)
-	cs, lerr := s.repo.Collections(c.UserContext(), who)
+	cs, lerr := s.repo.Collections.Collections(c.UserContext(), who)
 	if lerr != nil {
 		return lerr
 	}
@@ -190,7 +190,7 @@ func (s *Server) doUpdateCollection(c *fiber.Ctx) error {
 	if err != nil {
 		return done(c, err, "")
 	}
-	_, err = s.repo.UpdateCollection(c.UserContext(), principal(c), id, in)
+	_, err = s.repo.Collections.UpdateCollection(c.UserContext(), principal(c), id, in)
 	if err != nil {
 		if choices, lerr := s.groupChoices(c.UserContext(), nil); lerr == nil && len(unknownGroups(choices, in.Groups)) > 0 {
 			return back(c, "err", "unknown_group")
@@ -204,7 +204,7 @@ func (s *Server) doDeleteCollection(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if err := s.repo.DeleteCollection(c.UserContext(), principal(c), id); err != nil {
+	if err := s.repo.Collections.DeleteCollection(c.UserContext(), principal(c), id); err != nil {
 		return done(c, err, "")
 	}
 	return c.Redirect("/collections?ok=collection_deleted", fiber.StatusSeeOther)
@@ -216,7 +216,7 @@ func (s *Server) editItems(c *fiber.Ctx, change func([]repo.ItemInput, int) ([]r
 	if err != nil {
 		return err
 	}
-	col, err := s.repo.Collection(c.UserContext(), principal(c), id)
+	col, err := s.repo.Collections.Collection(c.UserContext(), principal(c), id)
 	if err != nil {
 		return done(c, err, "")
 	}
@@ -232,7 +232,7 @@ func (s *Server) editItems(c *fiber.Ctx, change func([]repo.ItemInput, int) ([]r
 	if items, err = change(items, at); err != nil {
 		return done(c, err, "")
 	}
-	_, err = s.repo.SetCollectionItems(c.UserContext(), principal(c), id, items)
+	_, err = s.repo.Collections.SetCollectionItems(c.UserContext(), principal(c), id, items)
 	return done(c, err, "collection_saved")
 }
 
@@ -271,6 +271,6 @@ func (s *Server) doMarkRead(c *fiber.Ctx) error {
 		return err
 	}
 	item, _ := strconv.ParseInt(c.FormValue("item"), 10, 64)
-	err = s.repo.MarkRead(c.UserContext(), principal(c), id, item, c.FormValue("read") != "")
+	err = s.repo.Collections.MarkRead(c.UserContext(), principal(c), id, item, c.FormValue("read") != "")
 	return done(c, err, "progress_saved")
 }

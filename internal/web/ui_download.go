@@ -25,7 +25,7 @@ func (s *Server) zipFolder(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	n, err := s.repo.Stat(c.UserContext(), principal(c), p)
+	n, err := s.repo.Tree.Stat(c.UserContext(), principal(c), p)
 	if err != nil {
 		return err
 	}
@@ -91,7 +91,7 @@ func (c closeFunc) Close() error { c.close(); return nil }
 
 // zipAdd writes a file, or a folder and its content, under name.
 func (s *Server) zipAdd(ctx context.Context, zw *zip.Writer, who acl.Principal, p, name string) error {
-	n, err := s.repo.Stat(ctx, who, p)
+	n, err := s.repo.Tree.Stat(ctx, who, p)
 	if err != nil {
 		return err
 	}
@@ -101,7 +101,7 @@ func (s *Server) zipAdd(ctx context.Context, zw *zip.Writer, who acl.Principal, 
 		} else if _, err := zw.CreateHeader(&zip.FileHeader{Name: name + "/", Modified: n.ModTime}); err != nil {
 			return err
 		}
-		_, kids, err := s.repo.List(ctx, who, n.Path)
+		_, kids, err := s.repo.Tree.List(ctx, who, n.Path)
 		if err != nil {
 			return err
 		}
@@ -116,7 +116,7 @@ func (s *Server) zipAdd(ctx context.Context, zw *zip.Writer, who acl.Principal, 
 		}
 		return nil
 	}
-	f, err := s.repo.Open(ctx, who, p, 0)
+	f, err := s.repo.History.Open(ctx, who, p, 0)
 	if err != nil {
 		return err
 	}
@@ -148,7 +148,7 @@ func (s *Server) preview(c *fiber.Ctx) error {
 		return err
 	}
 	version, _ := strconv.Atoi(c.Query("version"))
-	f, err := s.repo.Open(c.UserContext(), principal(c), p, max(version, 0))
+	f, err := s.repo.History.Open(c.UserContext(), principal(c), p, max(version, 0))
 	if err != nil {
 		return err
 	}

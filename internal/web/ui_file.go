@@ -60,7 +60,7 @@ func (s *Server) filePage(c *fiber.Ctx) error {
 		return err
 	}
 	who := principal(c)
-	n, vs, err := s.repo.Versions(c.UserContext(), who, p)
+	n, vs, err := s.repo.History.Versions(c.UserContext(), who, p)
 	switch {
 	case errors.Is(err, repo.ErrIsDir):
 		return c.Redirect("/browse/"+escapePath(p), fiber.StatusSeeOther)
@@ -69,7 +69,7 @@ func (s *Server) filePage(c *fiber.Ctx) error {
 	case err != nil:
 		return err
 	}
-	if err := s.repo.MarkOpened(c.UserContext(), who, n.ID); err != nil {
+	if err := s.repo.Collections.MarkOpened(c.UserContext(), who, n.ID); err != nil {
 		return err
 	}
 	d := filePage{File: n, Crumbs: crumbsOf(n.Path), Versions: vs, CanEdit: n.Role >= acl.Editor,
@@ -147,7 +147,7 @@ func (s *Server) fillPreview(ctx context.Context, who acl.Principal, d *filePage
 }
 
 func (s *Server) readText(ctx context.Context, who acl.Principal, p string) (string, bool, error) {
-	f, err := s.repo.Open(ctx, who, p, 0)
+	f, err := s.repo.History.Open(ctx, who, p, 0)
 	if err != nil {
 		return "", false, err
 	}

@@ -33,7 +33,7 @@ func (s *Server) fileType(ctx context.Context, n repo.Node) (fileType, error) {
 		ft.Extract = "off"
 		return ft, nil
 	}
-	e, ok, err := s.repo.GetExtraction(ctx, n.Hash)
+	e, ok, err := s.repo.Index.GetExtraction(ctx, n.Hash)
 	if err != nil {
 		return ft, err
 	}

@@ -31,7 +31,7 @@ func (s *Server) groupsPage(c *fiber.Ctx) error {
 	}
 	rows := make([]row, len(groups))
 	for i, g := range groups {
-		gs, err := s.repo.GrantsTo(c.UserContext(), principal(c), repo.Grantee{Kind: acl.KindGroup, Name: g.Name})
+		gs, err := s.repo.Access.GrantsTo(c.UserContext(), principal(c), repo.Grantee{Kind: acl.KindGroup, Name: g.Name})
 		if err != nil {
 			return err
 		}
@@ -76,7 +76,7 @@ func (s *Server) groupPage(c *fiber.Ctx) error {
 		u := byLogin[m]
 		members[i] = memberRow{m, u.DisplayName, u.Disabled}
 	}
-	grants, err := s.repo.GrantsTo(ctx, principal(c), repo.Grantee{Kind: acl.KindGroup, Name: g.Name})
+	grants, err := s.repo.Access.GrantsTo(ctx, principal(c), repo.Grantee{Kind: acl.KindGroup, Name: g.Name})
 	if err != nil {
 		return err
 	}
@@ -184,7 +184,7 @@ func memberLogin(v string) string {
 // and the ones just below them (at most 300).
 func (s *Server) folderChoices(c *fiber.Ctx) ([]string, error) {
 	ctx, p := c.UserContext(), principal(c)
-	_, top, err := s.repo.List(ctx, p, "/")
+	_, top, err := s.repo.Tree.List(ctx, p, "/")
 	if err != nil {
 		return nil, err
 	}
@@ -194,7 +194,7 @@ func (s *Server) folderChoices(c *fiber.Ctx) ([]string, error) {
 			continue
 		}
 		out = append(out, n.Path)
-		_, kids, err := s.repo.List(ctx, p, n.Path)
+		_, kids, err := s.repo.Tree.List(ctx, p, n.Path)
 		if err != nil {
 			return nil, err
 		}
@@ -218,12 +218,12 @@ func (s *Server) groupGrantForm(c *fiber.Ctx) error {
 	path := "/" + strings.Trim(strings.TrimSpace(c.FormValue("path")), "/")
 	who := repo.Grantee{Kind: acl.KindGroup, Name: group}
 	if c.FormValue("remove") != "" {
-		return doneTo(c, to, s.repo.Revoke(c.UserContext(), principal(c), path, who), "grant_removed")
+		return doneTo(c, to, s.repo.Access.Revoke(c.UserContext(), principal(c), path, who), "grant_removed")
 	}
 	role, err := acl.ParseRole(c.FormValue("role"))
 	if err != nil || role < acl.Viewer {
 		return redirectMsg(c, to, "err", "invalid")
 	}
-	_, err = s.repo.Grant(c.UserContext(), principal(c), path, who, role)
+	_, err = s.repo.Access.Grant(c.UserContext(), principal(c), path, who, role)
 	return doneTo(c, to, err, "grant_added")
 }

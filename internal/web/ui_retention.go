@@ -62,19 +62,19 @@ func (s *Server) retentionPage(c *fiber.Ctx) error {
 	}
 	ctx, p := c.UserContext(), principal(c)
 	path := "/" + strings.Trim(decodedParam(c), "/")
-	n, err := s.repo.Stat(ctx, p, path)
+	n, err := s.repo.Tree.Stat(ctx, p, path)
 	if err != nil {
 		return err
 	}
-	eff, own, err := s.repo.Retention(ctx, p, path)
+	eff, own, err := s.repo.History.Retention(ctx, p, path)
 	if err != nil {
 		return err
 	}
-	space, err := s.repo.Space(ctx, p, path)
+	space, err := s.repo.Tree.Space(ctx, p, path)
 	if err != nil {
 		return err
 	}
-	kept, err := s.repo.KeptVersions(ctx, p, path, 100)
+	kept, err := s.repo.History.KeptVersions(ctx, p, path, 100)
 	if err != nil {
 		return err
 	}
@@ -86,7 +86,7 @@ func (s *Server) retentionPage(c *fiber.Ctx) error {
 		d.OwnText = policySummary(pg.L, own.Policy)
 	}
 	if path == "/" {
-		rules, err := s.repo.RetentionRules(ctx, p)
+		rules, err := s.repo.History.RetentionRules(ctx, p)
 		if err != nil {
 			return err
 		}
@@ -103,7 +103,7 @@ func (s *Server) retentionPage(c *fiber.Ctx) error {
 		d.Mode = "inherit"
 	}
 	if d.Form.Keep != "schedule" {
-		def := toPolicyJSON(s.repo.DefaultRetention(), "")
+		def := toPolicyJSON(s.repo.History.DefaultRetention(), "")
 		d.Form.EveryFor, d.Form.HourlyFor, d.Form.DailyFor, d.Form.WeeklyFor = def.EveryFor, def.HourlyFor, def.DailyFor, def.WeeklyFor
 	}
 	values := map[string]string{"every_for": d.Form.EveryFor, "hourly_for": d.Form.HourlyFor, "daily_for": d.Form.DailyFor, "weekly_for": d.Form.WeeklyFor}
@@ -209,7 +209,7 @@ func (s *Server) setRetentionForm(c *fiber.Ctx) error {
 	to := "/retention/" + escapePath(path)
 	mode := c.FormValue("mode")
 	if mode == "inherit" {
-		err := s.repo.ClearRetention(ctx, p, path)
+		err := s.repo.History.ClearRetention(ctx, p, path)
 		if errors.Is(err, repo.ErrNotFound) {
 			err = nil // had none: already inherits
 		}
@@ -221,11 +221,11 @@ func (s *Server) setRetentionForm(c *fiber.Ctx) error {
 	if mode == "last" && max < 1 {
 		return redirectMsg(c, to, "err", "retention_max")
 	}
-	pol, err := req.policy(s.repo.DefaultRetention())
+	pol, err := req.policy(s.repo.History.DefaultRetention())
 	if err != nil {
 		return redirectMsg(c, to, "err", "invalid")
 	}
-	_, err = s.repo.SetRetention(ctx, p, path, pol, strings.TrimSpace(c.FormValue("note")))
+	_, err = s.repo.History.SetRetention(ctx, p, path, pol, strings.TrimSpace(c.FormValue("note")))
 	return doneTo(c, to, err, "retention_saved")
 }
 
@@ -241,7 +241,7 @@ func (s *Server) trashPage(c *fiber.Ctx) error {
 		return loginRedirect(c)
 	}
 	ctx, p := c.UserContext(), principal(c)
-	items, err := s.repo.Trash(ctx, p)
+	items, err := s.repo.History.Trash(ctx, p)
 	if err != nil {
 		return err
 	}
@@ -257,7 +257,7 @@ func (s *Server) trashPage(c *fiber.Ctx) error {
 	}
 	var bytes int64
 	if p.IsAdmin() {
-		u, err := s.repo.Space(ctx, p, "/")
+		u, err := s.repo.Tree.Space(ctx, p, "/")
 		if err != nil {
 			return err
 		}
@@ -288,7 +288,7 @@ func (s *Server) purgeTrashForm(c *fiber.Ctx) error {
 	if err != nil {
 		return redirectMsg(c, "/trash", "err", "not_found")
 	}
-	_, err = s.repo.PurgeTrashItem(c.UserContext(), principal(c), id)
+	_, err = s.repo.History.PurgeTrashItem(c.UserContext(), principal(c), id)
 	return doneTo(c, "/trash", err, "purged")
 }
 
@@ -300,10 +300,10 @@ func (s *Server) emptyTrashForm(c *fiber.Ctx) error {
 	}
 	ctx, p := c.UserContext(), principal(c)
 	if p.IsAdmin() {
-		_, err := s.repo.EmptyTrash(ctx, p, time.Time{})
+		_, err := s.repo.History.EmptyTrash(ctx, p, time.Time{})
 		return doneTo(c, "/trash", err, "trash_emptied")
 	}
-	items, err := s.repo.Trash(ctx, p)
+	items, err := s.repo.History.Trash(ctx, p)
 	if err != nil {
 		return err
 	}
@@ -312,7 +312,7 @@ func (s *Server) emptyTrashForm(c *fiber.Ctx) error {
 			continue
 		}
 		// An item inside another one went with it.
-		if _, err := s.repo.PurgeTrashItem(ctx, p, it.ID); err != nil && !errors.Is(err, repo.ErrNotFound) {
+		if _, err := s.repo.History.PurgeTrashItem(ctx, p, it.ID); err != nil && !errors.Is(err, repo.ErrNotFound) {
 			return doneTo(c, "/trash", err, "")
 		}
 	}

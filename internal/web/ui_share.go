@@ -107,20 +107,20 @@ func (s *Server) sharePanel(c *fiber.Ctx) error {
 		return err
 	}
 	ctx := c.UserContext()
-	n, err := s.repo.Stat(ctx, who, path)
+	n, err := s.repo.Tree.Stat(ctx, who, path)
 	if err != nil {
 		return err
 	}
 	pg := s.newPage(c, "browse")
 	d := sharePanelData{Node: n, Crumbs: crumbsOf(n.Path), Manager: n.Role >= acl.Manager, Admin: who.IsAdmin(),
 		Roles: grantRoles}
-	if d.Why, err = s.repo.Explain(ctx, who, who, n.Path); err != nil {
+	if d.Why, err = s.repo.Access.Explain(ctx, who, who, n.Path); err != nil {
 		return err
 	}
 	d.Because = grantRows(d.Why.Because, pg.L)
 	d.Restricted = d.Why.RestrictedAt
 	if d.Manager {
-		_, gs, err := s.repo.Grants(ctx, who, n.Path)
+		_, gs, err := s.repo.Access.Grants(ctx, who, n.Path)
 		if err != nil {
 			return err
 		}
@@ -136,14 +136,14 @@ func (s *Server) sharePanel(c *fiber.Ctx) error {
 				return err
 			}
 		}
-		links, err := s.repo.Shares(ctx, who, n.Path)
+		links, err := s.repo.Shares.Shares(ctx, who, n.Path)
 		if err != nil {
 			return err
 		}
 		now := time.Now()
 		for _, l := range links {
 			row := shareLinkRow{Share: l, Active: l.Active(now)}
-			if row.History, err = s.repo.ShareHistory(ctx, who, l.ID, 20); err != nil {
+			if row.History, err = s.repo.Shares.ShareHistory(ctx, who, l.ID, 20); err != nil {
 				return err
 			}
 			d.Links = append(d.Links, row)
@@ -228,7 +228,7 @@ func (s *Server) doShareGrant(c *fiber.Ctx) error {
 	if err != nil {
 		return done(c, fmt.Errorf("%w: %v", repo.ErrInvalidName, err), "")
 	}
-	_, err = s.repo.Grant(c.UserContext(), principal(c), c.FormValue("path"), to, role)
+	_, err = s.repo.Access.Grant(c.UserContext(), principal(c), c.FormValue("path"), to, role)
 	return done(c, err, "share_granted")
 }
 
@@ -237,7 +237,7 @@ func (s *Server) doShareRevoke(c *fiber.Ctx) error {
 	if err != nil {
 		return done(c, err, "")
 	}
-	return done(c, s.repo.Revoke(c.UserContext(), principal(c), c.FormValue("path"), to), "share_revoked")
+	return done(c, s.repo.Access.Revoke(c.UserContext(), principal(c), c.FormValue("path"), to), "share_revoked")
 }
 
 // doShareRestrict turns « accès restreint » on or off. With a group (the
@@ -252,11 +252,11 @@ func (s *Server) doShareRestrict(c *fiber.Ctx) error {
 		if err != nil {
 			role = acl.Editor
 		}
-		if _, err := s.repo.Grant(ctx, who, path, repo.Grantee{Kind: acl.KindGroup, Name: g}, role); err != nil {
+		if _, err := s.repo.Access.Grant(ctx, who, path, repo.Grantee{Kind: acl.KindGroup, Name: g}, role); err != nil {
 			return done(c, err, "")
 		}
 	}
-	_, err := s.repo.SetRestricted(ctx, who, path, on)
+	_, err := s.repo.Tree.SetRestricted(ctx, who, path, on)
 	if on {
 		return done(c, err, "share_restricted")
 	}
@@ -267,13 +267,13 @@ func (s *Server) doSharePublic(c *fiber.Ctx) error {
 	ctx, who, path := c.UserContext(), principal(c), c.FormValue("path")
 	pub := repo.Grantee{Kind: acl.KindPublic}
 	if c.FormValue("public") == "0" {
-		return done(c, s.repo.Revoke(ctx, who, path, pub), "share_private")
+		return done(c, s.repo.Access.Revoke(ctx, who, path, pub), "share_private")
 	}
 	role := acl.Viewer
 	if r, err := acl.ParseRole(c.FormValue("role")); err == nil {
 		role = r
 	}
-	_, err := s.repo.Grant(ctx, who, path, pub, role)
+	_, err := s.repo.Access.Grant(ctx, who, path, pub, role)
 	return done(c, err, "share_public")
 }
 
@@ -311,7 +311,7 @@ func (s *Server) doShareLink(c *fiber.Ctx) error {
 		}
 		o.ExpiresAt = day.AddDate(0, 0, 1)
 	}
-	_, token, err := s.repo.CreateShare(c.UserContext(), principal(c), c.FormValue("path"), o)
+	_, token, err := s.repo.Shares.CreateShare(c.UserContext(), principal(c), c.FormValue("path"), o)
 	if err != nil {
 		return done(c, err, "")
 	}
@@ -324,7 +324,7 @@ func (s *Server) doShareLinkRevoke(c *fiber.Ctx) error {
 	if err != nil {
 		return done(c, errors.Join(repo.ErrNotFound, err), "")
 	}
-	return done(c, s.repo.RevokeShare(c.UserContext(), principal(c), id), "share_link_revoked")
+	return done(c, s.repo.Shares.RevokeShare(c.UserContext(), principal(c), id), "share_link_revoked")
 }
 
 // byline says who made a change: the account's login, or the name a
@@ -387,7 +387,7 @@ func (s *Server) askWhy(c *fiber.Ctx, d *sharePanelData, login string, l *Locale
 	if err != nil {
 		return err
 	}
-	ex, err := s.repo.Explain(ctx, principal(c), p, d.Node.Path)
+	ex, err := s.repo.Access.Explain(ctx, principal(c), p, d.Node.Path)
 	if err != nil {
 		return err
 	}

@@ -33,7 +33,7 @@ func (s *Server) tagAPI(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	docs, color, err := s.repo.TagDocuments(c.UserContext(), principal(c), tag)
+	docs, color, err := s.repo.Tags.TagDocuments(c.UserContext(), principal(c), tag)
 	if err != nil {
 		return err
 	}
@@ -59,19 +59,19 @@ func (s *Server) patchTag(c *fiber.Ctx) error {
 		return err
 	}
 	if req.Color != nil {
-		if err := s.repo.SetTagColor(c.UserContext(), principal(c), tag, *req.Color); err != nil {
+		if err := s.repo.Tags.SetTagColor(c.UserContext(), principal(c), tag, *req.Color); err != nil {
 			return err
 		}
 	}
 	if req.Name != nil {
-		if err := s.repo.RenameTag(c.UserContext(), principal(c), tag, *req.Name); err != nil {
+		if err := s.repo.Tags.RenameTag(c.UserContext(), principal(c), tag, *req.Name); err != nil {
 			return err
 		}
 		if tag, err = repo.CleanTag(*req.Name); err != nil {
 			return err
 		}
 	}
-	docs, color, err := s.repo.TagDocuments(c.UserContext(), principal(c), tag)
+	docs, color, err := s.repo.Tags.TagDocuments(c.UserContext(), principal(c), tag)
 	if err != nil {
 		return err
 	}
@@ -96,7 +96,7 @@ func (s *Server) tagPage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	docs, color, err := s.repo.TagDocuments(c.UserContext(), principal(c), tag)
+	docs, color, err := s.repo.Tags.TagDocuments(c.UserContext(), principal(c), tag)
 	if err != nil {
 		return err
 	}
@@ -109,7 +109,7 @@ func (s *Server) tagPage(c *fiber.Ctx) error {
 
 func (s *Server) doTagRename(c *fiber.Ctx) error {
 	from, to := c.FormValue("tag"), strings.TrimSpace(c.FormValue("name"))
-	if err := s.repo.RenameTag(c.UserContext(), principal(c), from, to); err != nil {
+	if err := s.repo.Tags.RenameTag(c.UserContext(), principal(c), from, to); err != nil {
 		return done(c, err, "")
 	}
 	clean, _ := repo.CleanTag(to)
@@ -117,5 +117,5 @@ func (s *Server) doTagRename(c *fiber.Ctx) error {
 }
 
 func (s *Server) doTagColor(c *fiber.Ctx) error {
-	return done(c, s.repo.SetTagColor(c.UserContext(), principal(c), c.FormValue("tag"), c.FormValue("color")), "tag_saved")
+	return done(c, s.repo.Tags.SetTagColor(c.UserContext(), principal(c), c.FormValue("tag"), c.FormValue("color")), "tag_saved")
 }

@@ -160,7 +160,7 @@ func (s *Server) createUpload(c *fiber.Ctx) error {
 	if req.Size < 0 {
 		return fmt.Errorf("%w: size must be known", errBadRequest)
 	}
-	if err := s.repo.CheckPut(c.UserContext(), principal(c), req.Path, req.Size); err != nil {
+	if err := s.repo.Tree.CheckPut(c.UserContext(), principal(c), req.Path, req.Size); err != nil {
 		return err
 	}
 	var raw [16]byte
@@ -260,7 +260,7 @@ func (s *Server) commitUpload(c *fiber.Ctx) error {
 	}
 	before := s.currentVersion(c, m.Path)
 	// PutSpooled consumes the part file whatever happens; the upload is over.
-	n, created, err := s.repo.PutSpooled(c.UserContext(), principal(c), m.Path, s.uploads.part(m.ID), opts)
+	n, created, err := s.repo.Tree.PutSpooled(c.UserContext(), principal(c), m.Path, s.uploads.part(m.ID), opts)
 	s.uploads.forget(m.ID)
 	if err != nil {
 		return err

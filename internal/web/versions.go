@@ -27,7 +27,7 @@ func (s *Server) versions(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	n, vs, err := s.repo.Versions(c.UserContext(), principal(c), p)
+	n, vs, err := s.repo.History.Versions(c.UserContext(), principal(c), p)
 	if err != nil {
 		return err
 	}
@@ -46,7 +46,7 @@ func (s *Server) restoreVersion(c *fiber.Ctx) error {
 	if err := readJSON(c, &req); err != nil {
 		return err
 	}
-	n, err := s.repo.RestoreVersion(c.UserContext(), principal(c), req.Path, req.Version)
+	n, err := s.repo.History.RestoreVersion(c.UserContext(), principal(c), req.Path, req.Version)
 	if err != nil {
 		return err
 	}
@@ -66,7 +66,7 @@ func (s *Server) labelVersion(c *fiber.Ctx) error {
 	if err := readJSON(c, &req); err != nil {
 		return err
 	}
-	if err := s.repo.LabelVersion(c.UserContext(), principal(c), p, req.Version, req.Label, req.Pinned); err != nil {
+	if err := s.repo.History.LabelVersion(c.UserContext(), principal(c), p, req.Version, req.Label, req.Pinned); err != nil {
 		return err
 	}
 	return c.SendStatus(fiber.StatusNoContent)
@@ -83,7 +83,7 @@ func (s *Server) trash(c *fiber.Ctx) error {
 	if err := requireUser(c); err != nil {
 		return err
 	}
-	items, err := s.repo.Trash(c.UserContext(), principal(c))
+	items, err := s.repo.History.Trash(c.UserContext(), principal(c))
 	if err != nil {
 		return err
 	}
@@ -109,7 +109,7 @@ func (s *Server) restoreTrash(c *fiber.Ctx) error {
 			return err
 		}
 	}
-	n, err := s.repo.Restore(c.UserContext(), principal(c), id, req.To)
+	n, err := s.repo.History.Restore(c.UserContext(), principal(c), id, req.To)
 	if err != nil {
 		return err
 	}
@@ -117,7 +117,7 @@ func (s *Server) restoreTrash(c *fiber.Ctx) error {
 }
 
 func (s *Server) tags(c *fiber.Ctx) error {
-	ts, err := s.repo.Tags(c.UserContext(), principal(c), c.Query("prefix"))
+	ts, err := s.repo.Tags.Tags(c.UserContext(), principal(c), c.Query("prefix"))
 	if err != nil {
 		return err
 	}
@@ -144,7 +144,7 @@ func (s *Server) setTags(c *fiber.Ctx) error {
 	if err := readJSON(c, &req); err != nil {
 		return err
 	}
-	n, err := s.repo.SetTags(c.UserContext(), principal(c), p, req.Tags)
+	n, err := s.repo.Tree.SetTags(c.UserContext(), principal(c), p, req.Tags)
 	if err != nil {
 		return err
 	}

@@ -1,0 +1,108 @@
+package repo
+
+// Service is the repository, reached through focused services that share one
+// transaction core. Each service's methods take ctx and the acting
+// principal, check permissions, and write metadata and the journal in one
+// transaction before reporting success; what differs is the part of the
+// model they own:
+//
+//   - Tree: folders and files as they are now — read, list, create, write,
+//     move, copy, delete, tag, restrict; the write checks (locks, quota).
+//   - History: a document's past — versions, the trash, retention rules and
+//     the purges they decide.
+//   - Access: grants — who may do what where, and why.
+//   - Shares: share links and what a link holder may see or drop.
+//   - Collections: curated collections and the welcome path for newcomers.
+//   - Tags: the tag catalogue (counts, colours, renames, tagged documents).
+//   - Activity: the journal as people read it — activity, feeds, feed tokens.
+//   - DAV: what WebDAV alone needs — locks, dead properties, quota, Depth
+//     listings and tree copies.
+//   - Index: what the search indexer reads and records — the journal since a
+//     sequence, files to index, extractions, content.
+//   - Maintenance: the operator's side — consistency check, the sweep of
+//     unreferenced blobs, repairs, snapshots and principal exports.
+//
+// The zero value is not usable; build one with New.
+type Service struct {
+	*core
+
+	Tree        *Tree
+	History     *History
+	Access      *Access
+	Shares      *Shares
+	Collections *Collections
+	Tags        *Tags
+	Activity    *Activity
+	DAV         *DAV
+	Index       *Index
+	Maintenance *Maintenance
+}
+
+// Tree: folders and files as they are now. Paths are slash-separated,
+// relative to the root; names follow the portable naming rules (names.go).
+// Writes refuse with ErrLocked when another holder's WebDAV lock covers the
+// node, and with ErrQuota past the space limit.
+type Tree struct{ *core }
+
+// History: versions of documents, the trash and retention. Every save is a
+// version; a delete moves to the trash; only retention and explicit purges
+// remove content, and never the current version.
+type History struct{ *core }
+
+// Access: grants of roles to principals on folders and files, and the
+// explanation of a principal's effective role.
+type Access struct{ *core }
+
+// Shares: share links (read, upload-only drop boxes), their history, and the
+// reads and drops a link holder makes. Link holders act as the anonymous
+// principal scoped to the link's node.
+type Shares struct{ *core }
+
+// Collections: curated, ordered lists of documents for onboarding, and each
+// reader's progress through them. A reader only ever sees the items they may
+// read.
+type Collections struct{ *core }
+
+// Tags: the tag catalogue across documents, filtered by what the reader may
+// read.
+type Tags struct{ *core }
+
+// Activity: the journal as people read it — the activity page, Atom feeds
+// and their tokens. Entries about nodes the reader may not read never appear.
+type Activity struct{ *core }
+
+// DAV: locks, dead properties, quota and listings in the shapes WebDAV
+// needs. Locks are honoured by every door (see CheckWrite).
+type DAV struct{ *core }
+
+// Index: the search indexer's view of the repository — the journal since a
+// sequence, the files to (re)index, extractions cached by content hash, and
+// read-only access to content.
+type Index struct{ *core }
+
+// Maintenance: the operator's side — consistency check, the sweep of
+// unreferenced blobs, repairs after a crash, database snapshots for backups
+// and exports of principals for transfers.
+type Maintenance struct{ *core }
+
+func newService(c *core) *Service {
+	s := &Service{
+		core:        c,
+		Tree:        &Tree{c},
+		History:     &History{c},
+		Access:      &Access{c},
+		Shares:      &Shares{c},
+		Collections: &Collections{c},
+		Tags:        &Tags{c},
+		Activity:    &Activity{c},
+		DAV:         &DAV{c},
+		Index:       &Index{c},
+		Maintenance: &Maintenance{c},
+	}
+	c.svc = s
+	return s
+}
+
+// Changed is signalled (without blocking, coalesced) after each committed
+// change, so followers of the journal need not poll tightly.
+func (s *Service) Changed() <-chan struct{} { return s.changed }
