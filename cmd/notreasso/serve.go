@@ -71,7 +71,13 @@ func serve(ctx context.Context, a *app) error {
 		{Name: "sessions.sweep", Every: time.Hour, First: time.Hour,
 			Run: auth.NewSessionStorage(a.db).Sweep},
 	}
-	js = append(js, srv.Jobs()...)
+	js = append(js, jobs.Job{Name: "uploads.sweep", Every: 10 * time.Minute, Run: func(ctx context.Context) error {
+		n, err := a.repo.Uploads.Sweep(ctx)
+		if n > 0 {
+			a.log.Info("expired abandoned uploads", "count", n)
+		}
+		return err
+	}})
 	js = append(js, maintenanceJobs(a)...)
 	if j, ok := recoverStagedJob(a); ok {
 		js = append(js, j)

@@ -13,7 +13,6 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -51,17 +50,13 @@ type Options struct {
 
 // Handler serves the sync clients' endpoints.
 type Handler struct {
-	repo    *repo.Service
-	auth    Authenticator
-	drive   *dav.Handler
-	public  string
-	log     *slog.Logger
-	now     func() time.Time
-	flows   *Flows
-	uploads *chunkStore
-
-	sweepMu   sync.Mutex
-	lastSweep time.Time
+	repo   *repo.Service
+	auth   Authenticator
+	drive  *dav.Handler
+	public string
+	log    *slog.Logger
+	now    func() time.Time
+	flows  *Flows
 }
 
 // New builds the handler.
@@ -75,7 +70,6 @@ func New(o Options) *Handler {
 	h := &Handler{repo: o.Repo, auth: o.Auth, drive: o.Drive, public: strings.TrimSuffix(o.PublicURL, "/"),
 		log: o.Logger, now: o.Now}
 	h.flows = newFlows(o.Passwords, o.Now)
-	h.uploads = &chunkStore{dir: uploadsDir(o.Repo.Maintenance.SpoolDir()), now: o.Now}
 	return h
 }
 

@@ -2,8 +2,6 @@ package nextcloud
 
 import (
 	"context"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -109,31 +107,5 @@ func TestChunkedUploadRefusedEarly(t *testing.T) {
 	}
 	if st, _, _ := e.do("admin", "PUT", "/remote.php/dav/uploads/admin/y/2", strings.NewReader(strings.Repeat("x", 10_000)), nil); st != 413 {
 		t.Errorf("chunk crossing the limit: %d, want 413", st)
-	}
-}
-
-// Upload folders idle for over 24 h are removed, others kept.
-func TestStaleUploadsSwept(t *testing.T) {
-	e := newEnv(t)
-	for _, id := range []string{"vieux", "recent"} {
-		if st, _, _ := e.do("admin", "MKCOL", "/remote.php/dav/uploads/admin/"+id, nil, nil); st != 201 {
-			t.Fatalf("MKCOL %s: %d", id, st)
-		}
-	}
-	dirs, _ := filepath.Glob(filepath.Join(e.h.uploads.dir, "*", "*"))
-	if len(dirs) != 2 {
-		t.Fatalf("upload folders: %v", dirs)
-	}
-	e.advance(25 * time.Hour)
-	now := e.clock()
-	for _, d := range dirs {
-		if filepath.Base(d) == "recent" {
-			os.Chtimes(d, now.Add(-time.Hour), now.Add(-time.Hour))
-		}
-	}
-	e.h.SweepUploads()
-	left, _ := filepath.Glob(filepath.Join(e.h.uploads.dir, "*", "*"))
-	if len(left) != 1 || filepath.Base(left[0]) != "recent" {
-		t.Errorf("after the sweep: %v", left)
 	}
 }

@@ -558,8 +558,12 @@ func (s *Maintenance) CleanupSpool() error {
 		return err
 	}
 	for _, e := range entries {
-		if strings.HasPrefix(e.Name(), spoolPrefix) {
-			os.Remove(filepath.Join(s.opts.SpoolDir, e.Name()))
+		switch name := e.Name(); {
+		case strings.HasPrefix(name, spoolPrefix):
+			os.Remove(filepath.Join(s.opts.SpoolDir, name))
+		case name == "sync-uploads" || strings.HasPrefix(name, "upload-"):
+			// Resumable uploads as releases before Uploads kept them.
+			os.RemoveAll(filepath.Join(s.opts.SpoolDir, name))
 		}
 	}
 	return nil

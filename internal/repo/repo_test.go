@@ -13,7 +13,9 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"notreasso/internal/acl"
 	"notreasso/internal/meta"
@@ -28,7 +30,11 @@ type env struct {
 	admin  acl.Principal
 	member acl.Principal
 	guest  acl.Principal
+	shift  atomic.Int64 // nanoseconds added to the wall clock the service reads
 }
+
+// advance moves the service's clock forward.
+func (e *env) advance(d time.Duration) { e.shift.Add(int64(d)) }
 
 func newEnv(t testing.TB) *env {
 	t.Helper()
@@ -43,11 +49,12 @@ func newEnv(t testing.TB) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := New(db, bs, Options{MaxUpload: 1 << 30})
+	e := &env{blobs: bs, dir: dir}
+	s, err := New(db, bs, Options{MaxUpload: 1 << 30, Now: func() time.Time { return time.Now().Add(time.Duration(e.shift.Load())) }})
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := &env{s: s, blobs: bs, dir: dir}
+	e.s = s
 	for i, u := range []struct {
 		login string
 		role  acl.UserRole

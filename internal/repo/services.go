@@ -19,6 +19,8 @@ package repo
 //     listings and tree copies.
 //   - Index: what the search indexer reads and records — the journal since a
 //     sequence, files to index, extractions, content.
+//   - Uploads: resumable uploads, appended or in numbered parts, committed
+//     as one Put — the web UI's and the sync apps' large files alike.
 //   - Maintenance: the operator's side — consistency check, the sweep of
 //     unreferenced blobs, repairs, snapshots and principal exports.
 //
@@ -36,6 +38,7 @@ type Service struct {
 	DAV         *DAV
 	Index       *Index
 	Maintenance *Maintenance
+	Uploads     *Uploads
 }
 
 // Tree: folders and files as they are now. Paths are slash-separated,
@@ -98,6 +101,7 @@ func newService(c *core) *Service {
 		DAV:         &DAV{c},
 		Index:       &Index{c},
 		Maintenance: &Maintenance{c},
+		Uploads:     &Uploads{core: c, busy: map[string]bool{}},
 	}
 	c.svc = s
 	return s

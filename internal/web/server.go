@@ -61,7 +61,6 @@ type Server struct {
 	views    *views             // the web UI
 	searcher Searcher
 	texts    TextSource
-	uploads  *uploads
 	csrfSign csrfSigner // see csrf.go
 	// uploadRoutes take file bodies without http.body_limit (limits.go).
 	uploadRoutes []uploadRoute
@@ -81,7 +80,7 @@ var methods = append(append([]string{}, fiber.DefaultMethods...),
 // panics.
 func New(d Deps) *Server {
 	s := &Server{cfg: d.Config, db: d.DB, repo: d.Repo, auth: d.Auth, blobs: d.Blobs, log: d.Logger, version: d.Version,
-		searcher: d.Searcher, texts: d.Texts, uploads: &uploads{dir: d.Repo.Maintenance.SpoolDir(), locks: map[string]*sync.Mutex{}}}
+		searcher: d.Searcher, texts: d.Texts}
 	// Validated by config.Load; an error here leaves no proxy trusted.
 	s.proxies, _ = d.Config.TrustedProxyPrefixes()
 	v, err := loadViews()

@@ -19,7 +19,6 @@ func (s *Server) syncRoutes(drive *dav.Handler) {
 	}
 	s.sync = nextcloud.New(nextcloud.Options{Repo: s.repo, Auth: s.auth, Passwords: s.auth, Drive: drive,
 		PublicURL: base, Logger: s.log})
-	s.sync.SweepUploads()
 	// File bodies (whole files and chunks) stream without http.body_limit.
 	for _, p := range []string{"/remote.php/dav/files/**", "/remote.php/webdav/**", "/remote.php/dav/uploads/**"} {
 		s.AcceptUploads(fiber.MethodPut, p)

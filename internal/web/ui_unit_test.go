@@ -1,9 +1,6 @@
 package web
 
 import (
-	"os"
-	"path/filepath"
-	"sync"
 	"testing"
 	"time"
 
@@ -81,25 +78,3 @@ func TestPickLanguageAndHelpers(t *testing.T) {
 	}
 }
 
-// Abandoned uploads expire; recent ones stay.
-func TestUploadSweep(t *testing.T) {
-	u := &uploads{dir: t.TempDir(), locks: map[string]*sync.Mutex{}}
-	old, fresh := "0123456789abcdef0123456789abcdef", "fedcba9876543210fedcba9876543210"
-	for _, id := range []string{old, fresh} {
-		os.WriteFile(u.part(id), []byte("x"), 0o600)
-		os.WriteFile(u.meta(id), []byte("{}"), 0o600)
-	}
-	past := time.Now().Add(-uploadTTL - time.Hour)
-	os.Chtimes(u.part(old), past, past)
-	os.Chtimes(u.meta(old), past, past)
-	if n := u.sweep(time.Now()); n != 1 {
-		t.Fatalf("swept %d, want 1", n)
-	}
-	for id, want := range map[string]bool{old: false, fresh: true} {
-		for _, f := range []string{u.part(id), u.meta(id)} {
-			if _, err := os.Stat(f); (err == nil) != want {
-				t.Errorf("%s exists=%v, want %v", filepath.Base(f), err == nil, want)
-			}
-		}
-	}
-}
