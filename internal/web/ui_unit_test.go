@@ -77,4 +77,3 @@ func TestPickLanguageAndHelpers(t *testing.T) {
 		}
 	}
 }
-
