@@ -8,7 +8,6 @@ import (
 	"crypto/sha256"
 	"database/sql"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -142,13 +141,7 @@ func (s *Service) update(ctx context.Context, actor int64, login, action, q stri
 }
 
 func (s *Service) audit(ctx context.Context, tx *sql.Tx, actor int64, action string, details map[string]any) error {
-	b, _ := json.Marshal(details)
-	var a any
-	if actor != 0 {
-		a = actor
-	}
-	_, err := tx.ExecContext(ctx, `INSERT INTO journal (at, actor, action, details) VALUES (?, ?, ?, ?)`, s.now().UnixNano(), a, action, string(b))
-	return err
+	return meta.AppendJournal(ctx, tx, meta.JournalEntry{At: s.now(), Actor: actor, Action: action, Details: details})
 }
 
 const userCols = `id, login, display_name, email, role, lang, disabled, created_at, app_passwords_only`

@@ -166,11 +166,10 @@ func (s *Service) DeleteGroup(ctx context.Context, actor int64, name string) err
 		if err != nil {
 			return err
 		}
-		res, err := tx.ExecContext(ctx, `DELETE FROM grants WHERE principal_kind = 'group' AND principal_id = ?`, id)
+		grants, err := meta.DropGrantsTo(ctx, tx, "group", id)
 		if err != nil {
-			return fmt.Errorf("delete grants of group %s: %w", name, err)
+			return fmt.Errorf("delete group %s: %w", name, err)
 		}
-		grants, _ := res.RowsAffected()
 		if _, err := tx.ExecContext(ctx, `DELETE FROM groups WHERE id = ?`, id); err != nil {
 			return fmt.Errorf("delete group %s: %w", name, err)
 		}

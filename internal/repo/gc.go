@@ -3,9 +3,9 @@ package repo
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
+	"notreasso/internal/meta"
 	"time"
 
 	"notreasso/internal/acl"
@@ -191,11 +191,10 @@ func (s *Maintenance) CollectGarbage(ctx context.Context, p acl.Principal, o GCO
 		}
 	}
 	if !o.DryRun && rep.Deleted+rep.Resumed > 0 {
-		b, _ := json.Marshal(map[string]any{"deleted": rep.Deleted, "bytes": rep.Bytes, "resumed": rep.Resumed,
-			"grace": o.Grace.String(), "by": byWhom(p)})
-		if _, err := s.db.W.ExecContext(ctx, `INSERT INTO journal (at, actor, node_id, action, details) VALUES (?, ?, NULL, 'gc', ?)`,
-			s.now().UnixNano(), actorArg(p), string(b)); err != nil {
-			return rep, fmt.Errorf("journal gc: %w", err)
+		if err := meta.AppendJournal(ctx, s.db.W, meta.JournalEntry{At: s.now(), Actor: p.UserID, Action: "gc",
+			Details: map[string]any{"deleted": rep.Deleted, "bytes": rep.Bytes, "resumed": rep.Resumed,
+				"grace": o.Grace.String(), "by": byWhom(p)}}); err != nil {
+			return rep, err
 		}
 	}
 	return rep, nil

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"hash"
 	"io"
+	"notreasso/internal/meta"
 
 	"notreasso/internal/acl"
 	"notreasso/storage"
@@ -100,9 +101,8 @@ func (s *Maintenance) RestoreBlob(ctx context.Context, p acl.Principal, key stri
 	if err := s.clearCorrupt(ctx, key); err != nil {
 		return fmt.Errorf("restore blob %s: %w", key, err)
 	}
-	_, err := s.db.W.ExecContext(ctx, `INSERT INTO journal (at, actor, node_id, action, details) VALUES (?, ?, NULL, 'repair', ?)`,
-		s.now().UnixNano(), actorArg(p), fmt.Sprintf(`{"what":"blob","blob":%q,"by":%q}`, key, byWhom(p)))
-	return err
+	return meta.AppendJournal(ctx, s.db.W, meta.JournalEntry{At: s.now(), Actor: p.UserID, Action: "repair",
+		Details: map[string]any{"what": "blob", "blob": key, "by": byWhom(p)}})
 }
 
 // ErrHashMismatch is returned by a VerifyingReader whose content does not

@@ -7,7 +7,6 @@ package repo
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -468,19 +467,7 @@ func (s *core) journal(ctx context.Context, tx querier, p acl.Principal, nodeID 
 	if p.System {
 		details["via"] = systemVia(ctx)
 	}
-	b, err := json.Marshal(details)
-	if err != nil {
-		return fmt.Errorf("journal %s: %w", action, err)
-	}
-	var actor any
-	if p.UserID != 0 {
-		actor = p.UserID
-	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO journal (at, actor, node_id, action, details) VALUES (?, ?, ?, ?, ?)`,
-		s.now().UnixNano(), actor, nodeID, action, string(b)); err != nil {
-		return fmt.Errorf("journal %s: %w", action, err)
-	}
-	return nil
+	return meta.AppendJournal(ctx, tx, meta.JournalEntry{At: s.now(), Actor: p.UserID, NodeID: nodeID, Action: action, Details: details})
 }
 
 // viaArg is what nodes.updated_via and versions.author_via record for p:
