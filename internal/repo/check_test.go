@@ -2,7 +2,6 @@ package repo
 
 import (
 	"context"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -26,23 +25,8 @@ type checkEnv struct {
 
 func newCheckEnv(t *testing.T) *checkEnv {
 	t.Helper()
-	ctx := context.Background()
-	dir := t.TempDir()
-	db, err := meta.Open(ctx, filepath.Join(dir, "meta.db"), slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	bs, err := blobfs.New(filepath.Join(dir, "blobs"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	r, err := New(db, bs, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	db.W.Exec(`INSERT INTO users (id, login, role, created_at) VALUES (1, 'admin', 'admin', 0)`)
-	return &checkEnv{r: r, db: db, blobs: bs, dir: dir, admin: acl.Principal{UserID: 1, Login: "admin", Role: acl.Admin}}
+	e := newEnv(t)
+	return &checkEnv{r: e.s, db: e.s.db, blobs: e.blobs, dir: e.dir, admin: e.admin}
 }
 
 func (e *checkEnv) put(t *testing.T, path, body string) Node {

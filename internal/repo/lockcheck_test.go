@@ -19,10 +19,7 @@ func TestEveryWriteHonoursLocks(t *testing.T) {
 	if _, err := e.s.db.W.Exec(`UPDATE users SET display_name = 'Marie Curie' WHERE id = ?`, e.member.UserID); err != nil {
 		t.Fatal(err)
 	}
-	other := acl.Principal{UserID: 4, Login: "jean", Role: acl.Member}
-	if _, err := e.s.db.W.Exec(`INSERT INTO users (id, login, role, created_at) VALUES (4, 'jean', 'member', 0)`); err != nil {
-		t.Fatal(err)
-	}
+	other := e.addUser(t, "jean", acl.Member)
 	until := time.Now().Add(time.Hour).Truncate(time.Second)
 	setup := func(t *testing.T) {
 		t.Helper()
@@ -165,11 +162,8 @@ func TestBreakingLocks(t *testing.T) {
 	e := newEnv(t)
 	mkdirs(t, e, "/Asso")
 	e.put(t, e.admin, "/Asso/doc.txt", "x")
-	if _, err := e.s.db.W.Exec(`INSERT INTO users (id, login, role, created_at) VALUES (4, 'jean', 'member', 0), (5, 'lise', 'member', 0)`); err != nil {
-		t.Fatal(err)
-	}
-	jean := acl.Principal{UserID: 4, Login: "jean", Role: acl.Member}
-	lise := acl.Principal{UserID: 5, Login: "lise", Role: acl.Member}
+	jean := e.addUser(t, "jean", acl.Member)
+	lise := e.addUser(t, "lise", acl.Member)
 	if _, err := e.s.Access.Grant(ctx, e.admin, "/Asso", Grantee{Kind: acl.KindUser, Name: "lise"}, acl.Manager); err != nil {
 		t.Fatal(err)
 	}

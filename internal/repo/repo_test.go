@@ -33,6 +33,19 @@ type env struct {
 	shift  atomic.Int64 // nanoseconds added to the wall clock the service reads
 }
 
+// addUser makes an account the repository can name: the one place this
+// package's tests write accounts. Without a password — the repository only
+// needs ids and roles, and hashing one per test would cost seconds (the
+// tests outside this package make theirs through auth, see repotest).
+func (e *env) addUser(t testing.TB, login string, role acl.UserRole) acl.Principal {
+	t.Helper()
+	var id int64
+	if err := e.s.db.W.QueryRow(`INSERT INTO users (login, role, created_at) VALUES (?, ?, 0) RETURNING id`, login, string(role)).Scan(&id); err != nil {
+		t.Fatalf("add account %s: %v", login, err)
+	}
+	return acl.Principal{UserID: id, Login: login, Role: role}
+}
+
 // advance moves the service's clock forward.
 func (e *env) advance(d time.Duration) { e.shift.Add(int64(d)) }
 
@@ -55,16 +68,9 @@ func newEnv(t testing.TB) *env {
 		t.Fatal(err)
 	}
 	e.s = s
-	for i, u := range []struct {
-		login string
-		role  acl.UserRole
-		p     *acl.Principal
-	}{{"admin", acl.Admin, &e.admin}, {"marie", acl.Member, &e.member}, {"paul", acl.Guest, &e.guest}} {
-		if _, err := db.W.Exec(`INSERT INTO users (id, login, role, created_at) VALUES (?, ?, ?, 0)`, i+1, u.login, u.role); err != nil {
-			t.Fatal(err)
-		}
-		*u.p = acl.Principal{UserID: int64(i + 1), Login: u.login, Role: u.role}
-	}
+	e.admin = e.addUser(t, "admin", acl.Admin)
+	e.member = e.addUser(t, "marie", acl.Member)
+	e.guest = e.addUser(t, "paul", acl.Guest)
 	return e
 }
 

@@ -20,10 +20,8 @@ func TestRestrictedFolder(t *testing.T) {
 	if _, err := e.s.db.W.Exec(`INSERT INTO groups (id, name, created_at) VALUES (10, 'Bureau', 0)`); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.s.db.W.Exec(`INSERT INTO users (id, login, role, created_at) VALUES (4, 'jeanne', 'member', 0)`); err != nil {
-		t.Fatal(err)
-	}
-	jeanne := acl.Principal{UserID: 4, Login: "jeanne", Role: acl.Member, Groups: []int64{10}}
+	jeanne := e.addUser(t, "jeanne", acl.Member)
+	jeanne.Groups = []int64{10}
 	e.s.Tree.MkdirAll(ctx, e.admin, "/Bureau (privé)/PV")
 	e.put(t, e.admin, "/Bureau (privé)/PV/pv.txt", "secret")
 	e.put(t, e.admin, "/ouvert.txt", "ouvert")
