@@ -71,9 +71,9 @@ func TestShutdownLetsUploadsFinish(t *testing.T) {
 	}()
 	chunk := strings.Repeat("x", 1<<20)
 	io.WriteString(pw, chunk)
-	time.Sleep(300 * time.Millisecond)
+	waitMetric(t, srv, "notreasso_uploads_in_flight", nil, func(v float64) bool { return v >= 1 })
 	srv.Cmd.Process.Signal(syscall.SIGTERM)
-	time.Sleep(300 * time.Millisecond)
+	waitOutput(t, srv, "shutting down")
 	for i := 0; i < 3; i++ {
 		io.WriteString(pw, chunk)
 	}
@@ -108,7 +108,7 @@ func TestShutdownCutsStalledUploads(t *testing.T) {
 	req.ContentLength = 4 << 20
 	go http.DefaultClient.Do(req)
 	io.WriteString(pw, strings.Repeat("x", 1<<20))
-	time.Sleep(300 * time.Millisecond)
+	waitMetric(t, srv, "notreasso_uploads_in_flight", nil, func(v float64) bool { return v >= 1 })
 	srv.Cmd.Process.Signal(syscall.SIGTERM)
 	select {
 	case <-srv.Exited():
@@ -160,4 +160,16 @@ func TestDataDirectoryIsLocked(t *testing.T) {
 	}
 	srv.Restart()
 	waitFound(t, admin(t, srv), "cadenas", "/pv-verrou.txt")
+}
+
+// waitOutput waits until the server's log says what.
+func waitOutput(t *testing.T, srv *server.Server, what string) {
+	t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	for !strings.Contains(srv.Output(), what) {
+		if time.Now().After(deadline) {
+			t.Fatalf("the server never logged %q", what)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 }

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"notreasso/internal/testutil/server"
 )
@@ -117,6 +118,24 @@ func blobFile(t *testing.T, wd *world, path string) (string, string) {
 func metric(t *testing.T, srv *server.Server, name string, labels map[string]string) float64 {
 	v, _ := value(scrape(t, srv), name, labels)
 	return v
+}
+
+// waitMetric polls /metrics until the series satisfies ok: tests wait for
+// what the server reports (an upload arrived, a job ran) instead of
+// sleeping for a guess that a loaded machine outlasts.
+func waitMetric(t *testing.T, srv *server.Server, name string, labels map[string]string, ok func(float64) bool) {
+	t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		v, _ := value(scrape(t, srv), name, labels)
+		if ok(v) {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s%v is still %v after 60 s", name, labels, v)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 }
 
 // A missing blob is an error on every contentDoor: 5xx, a message without any

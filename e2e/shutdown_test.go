@@ -50,7 +50,10 @@ func TestSIGTERMJoinsBackgroundWork(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	time.Sleep(1500 * time.Millisecond) // let a purge and a collection start
+	// Purges and sweeps run every second from now on.
+	for _, job := range []string{"maintenance.purge", "maintenance.gc"} {
+		waitMetric(t, srv, "notreasso_job_duration_seconds", map[string]string{"job": job}, func(v float64) bool { return v >= 1 })
+	}
 	stop := make(chan struct{})
 	var wg sync.WaitGroup
 	for w := range 4 {
@@ -68,7 +71,7 @@ func TestSIGTERMJoinsBackgroundWork(t *testing.T) {
 			}
 		})
 	}
-	time.Sleep(300 * time.Millisecond)
+	waitMetric(t, srv, "notreasso_uploads_in_flight", nil, func(v float64) bool { return v >= 1 })
 	srv.Stop()
 	close(stop)
 	wg.Wait()
