@@ -13,9 +13,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
-	"time"
 
 	"notreasso/internal/acl"
 	"notreasso/internal/meta"
@@ -30,7 +28,6 @@ type env struct {
 	admin  acl.Principal
 	member acl.Principal
 	guest  acl.Principal
-	shift  atomic.Int64 // nanoseconds added to the wall clock the service reads
 }
 
 // addUser makes an account the repository can name: the one place this
@@ -46,9 +43,6 @@ func (e *env) addUser(t testing.TB, login string, role acl.UserRole) acl.Princip
 	return acl.Principal{UserID: id, Login: login, Role: role}
 }
 
-// advance moves the service's clock forward.
-func (e *env) advance(d time.Duration) { e.shift.Add(int64(d)) }
-
 func newEnv(t testing.TB) *env {
 	t.Helper()
 	ctx := context.Background()
@@ -63,7 +57,7 @@ func newEnv(t testing.TB) *env {
 		t.Fatal(err)
 	}
 	e := &env{blobs: bs, dir: dir}
-	s, err := New(db, bs, Options{MaxUpload: 1 << 30, Now: func() time.Time { return time.Now().Add(time.Duration(e.shift.Load())) }})
+	s, err := New(db, bs, Options{MaxUpload: 1 << 30})
 	if err != nil {
 		t.Fatal(err)
 	}

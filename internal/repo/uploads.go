@@ -466,15 +466,15 @@ func (s *Uploads) Sweep(ctx context.Context) (int, error) {
 			if ctx.Err() != nil {
 				return n, ctx.Err()
 			}
+			// Activity is the record's creation and its parts' times, all
+			// on the repository's clock; a damaged upload goes by its
+			// folder's time.
 			u, err := s.read(up.Name(), filepath.Join(base, up.Name()))
 			last := u.Updated
 			if err != nil {
 				if fi, err := up.Info(); err == nil {
 					last = fi.ModTime()
 				}
-			}
-			if fi, err := up.Info(); err == nil && fi.ModTime().After(last) {
-				last = fi.ModTime()
 			}
 			if last.Before(limit) {
 				s.remove(filepath.Join(base, up.Name()))

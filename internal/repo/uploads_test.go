@@ -149,20 +149,21 @@ func TestUploadRefusedEarly(t *testing.T) {
 // Uploads idle for longer than UploadIdle go; active ones stay.
 func TestUploadSweep(t *testing.T) {
 	e := newEnv(t)
+	clk := e.withClock(time.Date(2026, 3, 2, 8, 0, 0, 0, time.UTC))
 	ctx := context.Background()
 	for _, id := range []string{"vieux", "recent"} {
 		if _, err := e.s.Uploads.Create(ctx, e.admin, UploadSpec{ID: id, Size: -1}); err != nil {
 			t.Fatal(err)
 		}
 	}
-	e.advance(UploadIdle - time.Hour)
+	clk.set(clk.now().Add(UploadIdle - time.Hour))
 	if err := e.s.Uploads.PutPart(ctx, e.admin, "recent", "1", strings.NewReader("x"), 1); err != nil {
 		t.Fatal(err)
 	}
 	if n, err := e.s.Uploads.Sweep(ctx); n != 0 || err != nil {
 		t.Fatalf("swept %d (%v) before any upload was idle a day", n, err)
 	}
-	e.advance(2 * time.Hour)
+	clk.set(clk.now().Add(2 * time.Hour))
 	if n, err := e.s.Uploads.Sweep(ctx); n != 1 || err != nil {
 		t.Fatalf("swept %d (%v), want 1", n, err)
 	}
