@@ -187,7 +187,8 @@ func newBrowserAdmin(t *testing.T, srv *server.Server) *cookieClient {
 }
 
 // An administrator's app password cannot set anyone's password or e-mail
-// (its own included): that would turn a device password into the account.
+// (its own included), create an account, change a role or re-enable an
+// account: that would turn a device password into an account.
 func TestAdminAppPasswordCannotResetPasswords(t *testing.T) {
 	wd := newWorld(t, server.Options{})
 	adm := newBrowserAdmin(t, wd.srv)
@@ -205,6 +206,29 @@ func TestAdminAppPasswordCannotResetPasswords(t *testing.T) {
 		}
 		if st := device.call("PATCH", "/api/v1/admin/users/"+login, map[string]any{"email": "voleur@example.org"}, nil); st != 403 {
 			t.Errorf("e-mail of %s set with an admin app password: %d", login, st)
+		}
+	}
+	for _, r := range []struct {
+		method, path string
+		body         any
+	}{
+		{"POST", "/api/v1/admin/users", map[string]any{"login": "complice", "password": "choisi-par-le-voleur", "role": "admin"}},
+		{"POST", "/api/v1/admin/users", map[string]any{"login": "complice2"}},
+		{"PATCH", "/api/v1/admin/users/marie", map[string]any{"role": "admin"}},
+		{"PATCH", "/api/v1/admin/users/marie", map[string]any{"disabled": false}},
+	} {
+		if st := device.call(r.method, r.path, r.body, nil); st != 403 {
+			t.Errorf("%s %s %v with an admin app password: %d, want 403", r.method, r.path, r.body, st)
+		}
+	}
+	var list struct{ Users []struct{ Login, Role string } }
+	wd.admin.call("GET", "/api/v1/admin/users", nil, &list)
+	if len(list.Users) == 0 {
+		t.Fatal("no accounts listed")
+	}
+	for _, u := range list.Users {
+		if strings.HasPrefix(u.Login, "complice") || (u.Login == "marie" && u.Role != "member") {
+			t.Errorf("account changed by an app password: %+v", u)
 		}
 	}
 	if st := device.call("PATCH", "/api/v1/admin/users/marie", map[string]any{"display_name": "Marie C."}, nil); st != 200 {

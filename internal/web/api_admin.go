@@ -116,6 +116,11 @@ func (s *Server) adminUser(c *fiber.Ctx) error {
 // adminCreateUser creates an account; without a password in the request,
 // one is generated and answered once.
 func (s *Server) adminCreateUser(c *fiber.Ctx) error {
+	// A new account is a new way in, with a password the caller knows:
+	// not with an administrator's app password (a device's secret).
+	if err := refuseAppPassword(c); err != nil {
+		return err
+	}
 	var req struct {
 		Login       string       `json:"login"`
 		Password    string       `json:"password"`
@@ -161,9 +166,9 @@ func (s *Server) adminUpdateUser(c *fiber.Ctx) error {
 		return err
 	}
 	login := loginParam(c)
-	if req.Password != nil || req.Email != nil {
-		// A password or an e-mail address opens an account: not with an
-		// administrator's app password.
+	if req.Password != nil || req.Email != nil || req.Role != nil || req.Disabled != nil {
+		// A password or an e-mail address opens an account, a role or
+		// re-enabling widens one: not with an administrator's app password.
 		if err := refuseAppPassword(c); err != nil {
 			return err
 		}
