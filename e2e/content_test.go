@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"archive/zip"
 	"bytes"
 	"io"
 	"net/http"
@@ -167,6 +168,53 @@ func TestMissingContentIsAnError(t *testing.T) {
 	}
 	if !strings.Contains(wd.srv.Output(), "file content missing or unreadable") {
 		t.Error("the missing content was not logged")
+	}
+}
+
+// A folder's zip with a file whose content is missing is still a whole,
+// valid archive: every other file complete, the missing one left out and
+// named in a note in the reader's language — never a download cut midway.
+func TestZipLeavesOutMissingContent(t *testing.T) {
+	t.Parallel()
+	wd := newWorld(t, server.Options{})
+	wd.mustCall(201, "POST", "/api/v1/folders/Docs", nil)
+	wd.put("/Docs/perdu.pdf", "%PDF-1.4 le bilan de l'année")
+	wd.put("/Docs/statuts.txt", "Article 1")
+	wd.put("/Docs/zz-budget.csv", "a;b")
+	blob, _ := blobFile(t, wd, "/Docs/perdu.pdf")
+	if err := os.Remove(blob); err != nil {
+		t.Fatal(err)
+	}
+	for lang, note := range map[string]string{"fr": "LISEZ-MOI - fichiers manquants.txt", "en": "README - missing files.txt"} {
+		resp := wd.admin.do("GET", "/zip/Docs", nil, map[string]string{"Accept-Language": lang})
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		zr, err := zip.NewReader(bytes.NewReader(body), int64(len(body)))
+		if resp.StatusCode != 200 || err != nil {
+			t.Fatalf("%s: zip %d, %v", lang, resp.StatusCode, err)
+		}
+		got := map[string]string{}
+		for _, f := range zr.File {
+			rc, err := f.Open()
+			if err != nil {
+				t.Fatalf("%s: %s: %v", lang, f.Name, err)
+			}
+			b, err := io.ReadAll(rc)
+			rc.Close()
+			if err != nil {
+				t.Fatalf("%s: %s: %v", lang, f.Name, err)
+			}
+			got[f.Name] = string(b)
+		}
+		if got["Docs/statuts.txt"] != "Article 1" || got["Docs/zz-budget.csv"] != "a;b" {
+			t.Errorf("%s: the readable files: %v", lang, keys(got))
+		}
+		if _, ok := got["Docs/perdu.pdf"]; ok {
+			t.Errorf("%s: the missing file has an entry", lang)
+		}
+		if n := got[note]; !strings.Contains(n, "Docs/perdu.pdf") {
+			t.Errorf("%s: note %q: %q (entries %v)", lang, note, n, keys(got))
+		}
 	}
 }
 

@@ -2,7 +2,9 @@ package web
 
 import (
 	"archive/zip"
+	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"mime"
@@ -54,17 +56,27 @@ func (s *Server) zipSelection(c *fiber.Ctx) error {
 
 func (s *Server) sendZip(c *fiber.Ctx, filename string, paths []string) error {
 	who := principal(c)
+	l := s.views.cat.locale(pickLanguage(c))
 	// The request context ends when the handler returns; the writer
 	// outlives it, so it gets its own, cancelled when the stream closes.
 	ctx, cancel := context.WithCancel(context.Background())
 	pr, pw := io.Pipe()
 	go func() {
 		defer cancel()
-		zw := zip.NewWriter(pw)
+		zw := &zipper{Writer: zip.NewWriter(pw)}
 		var err error
 		for _, p := range paths {
 			if err = s.zipAdd(ctx, zw, who, p, p[strings.LastIndex(p, "/")+1:]); err != nil {
 				break
+			}
+		}
+		if err == nil && len(zw.missing) > 0 {
+			// Files whose content could not be read are left out, and
+			// the archive says which rather than ending mid-way.
+			s.log.Warn("zip download without unreadable files", "files", len(zw.missing), "user", who.Login)
+			var w io.Writer
+			if w, err = zw.Create(l.T("zip.missing_name")); err == nil {
+				_, err = io.WriteString(w, l.T("zip.missing_note", "Count", len(zw.missing))+"\r\n\r\n"+strings.Join(zw.missing, "\r\n")+"\r\n")
 			}
 		}
 		if err == nil {
@@ -89,9 +101,18 @@ type closeFunc struct {
 
 func (c closeFunc) Close() error { c.close(); return nil }
 
+// zipper is an archive being written, with the files left out of it.
+type zipper struct {
+	*zip.Writer
+	missing []string // names in the archive of files whose content could not be read
+}
+
 // zipAdd writes a file, or a folder and its content, under name.
-func (s *Server) zipAdd(ctx context.Context, zw *zip.Writer, who acl.Principal, p, name string) error {
+func (s *Server) zipAdd(ctx context.Context, zw *zipper, who acl.Principal, p, name string) error {
 	n, err := s.repo.Tree.Stat(ctx, who, p)
+	if errors.Is(err, repo.ErrNotFound) {
+		return nil // gone since the folder was listed (or never readable)
+	}
 	if err != nil {
 		return err
 	}
@@ -124,16 +145,31 @@ func (s *Server) zipAdd(ctx context.Context, zw *zip.Writer, who acl.Principal, 
 	if k := kindOf(n.Mime, n.Name); k == "image" || k == "archive" || k == "audio" || k == "video" || k == "pdf" || strings.Contains(n.Mime, "openxml") || strings.Contains(n.Mime, "opendocument") {
 		method = zip.Store // already compressed
 	}
+	// The content is opened and its first bytes read before its entry is
+	// written: a missing or damaged file is left out and named in a note,
+	// not a cut in the middle of the archive.
+	rc, err := f.Reader(ctx, 0, -1)
+	if err != nil {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		zw.missing = append(zw.missing, name)
+		return nil
+	}
+	defer rc.Close()
+	br := bufio.NewReader(rc)
+	if _, err := br.Peek(1); err != nil && err != io.EOF {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		zw.missing = append(zw.missing, name)
+		return nil
+	}
 	w, err := zw.CreateHeader(&zip.FileHeader{Name: name, Method: method, Modified: n.ModTime})
 	if err != nil {
 		return err
 	}
-	rc, err := f.Reader(ctx, 0, -1)
-	if err != nil {
-		return err
-	}
-	defer rc.Close()
-	if _, err := io.Copy(w, rc); err != nil {
+	if _, err := io.Copy(w, br); err != nil {
 		return fmt.Errorf("zip %s: %w", p, err)
 	}
 	return nil
