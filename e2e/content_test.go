@@ -166,6 +166,19 @@ func TestMissingContentIsAnError(t *testing.T) {
 	if after := metric(t, wd.srv, "notreasso_content_errors_total", map[string]string{"kind": "missing"}); after < before+float64(len(doors)) {
 		t.Errorf("content_errors_total{kind=missing}: %v → %v, want +%d", before, after, len(doors))
 	}
+	// HEAD answers what GET would: no 200 promising bytes that are gone.
+	for _, u := range []string{"/api/v1/files/Docs/perdu.pdf", "/dav/Docs/perdu.pdf", "/remote.php/dav/files/admin/Docs/perdu.pdf"} {
+		r, _ := http.NewRequest("HEAD", wd.srv.URL+u, nil)
+		r.SetBasicAuth(wd.admin.user, wd.admin.pass)
+		resp, err := http.DefaultClient.Do(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode < 500 || resp.Header.Get("ETag") != "" {
+			t.Errorf("HEAD %s of missing content: %d, ETag %q", u, resp.StatusCode, resp.Header.Get("ETag"))
+		}
+	}
 	if !strings.Contains(wd.srv.Output(), "file content missing or unreadable") {
 		t.Error("the missing content was not logged")
 	}

@@ -93,6 +93,8 @@ func (rq *request) get() error {
 		if err := br.open(0); err != nil {
 			return err
 		}
+	} else if err := f.Check(rq.ctx); err != nil {
+		return err // HEAD answers what GET would
 	}
 	h := rq.w.Header()
 	h.Set("ETag", `"`+f.Version.Hash+`"`)

@@ -68,16 +68,23 @@ func (h *Handler) serveVersions(w http.ResponseWriter, r *http.Request, p acl.Pr
 		if err != nil {
 			return err
 		}
+		// The content is opened (or, for HEAD, checked) before any header
+		// is set: a missing one is an error, not a promise of bytes.
+		var rc io.ReadCloser
+		if r.Method == http.MethodHead {
+			err = f.Check(r.Context())
+		} else {
+			rc, err = f.Reader(r.Context(), 0, f.Version.Size)
+		}
+		if err != nil {
+			return err
+		}
 		w.Header().Set("Content-Type", f.Version.Mime)
 		w.Header().Set("Content-Length", strconv.FormatInt(f.Version.Size, 10))
 		w.Header().Set("ETag", `"`+f.Version.Hash+`"`)
 		w.Header().Set("Content-Security-Policy", "sandbox; default-src 'none'")
-		if r.Method == http.MethodHead {
+		if rc == nil {
 			return nil
-		}
-		rc, err := f.Reader(r.Context(), 0, f.Version.Size)
-		if err != nil {
-			return err
 		}
 		defer rc.Close()
 		_, err = io.Copy(w, rc)

@@ -40,6 +40,24 @@ func (f *File) Reader(ctx context.Context, off, length int64) (io.ReadCloser, er
 	return &verifier{rc: rc, f: f, h: sha256.New()}, nil
 }
 
+// Check says whether the version's content can be served, without
+// reading it: what a HEAD request answers must match what a GET would.
+// Its errors are Reader's.
+func (f *File) Check(ctx context.Context) error {
+	s, v := f.s, f.Version
+	if err := s.checkIntact(ctx, f); err != nil {
+		return err
+	}
+	info, err := s.blobs.Stat(ctx, v.Hash)
+	if err == nil && info.Size != v.Size {
+		err = fmt.Errorf("stored size %d, recorded %d", info.Size, v.Size)
+	}
+	if err != nil {
+		return s.contentError(ctx, f, err)
+	}
+	return nil
+}
+
 // checkIntact refuses a version whose blob was found altered.
 func (s *core) checkIntact(ctx context.Context, f *File) error {
 	var at sql.NullInt64

@@ -260,7 +260,13 @@ func (s *Server) sendFile(c *fiber.Ctx, f *repo.File, h serving.Headers) error {
 		off, length, ranged = o, l, true
 	}
 	var rc io.ReadCloser
-	if c.Method() != fiber.MethodHead && !notModified {
+	switch {
+	case notModified:
+	case c.Method() == fiber.MethodHead:
+		if err := f.Check(c.UserContext()); err != nil {
+			return err
+		}
+	default:
 		var err error
 		if rc, err = f.Reader(c.UserContext(), off, length); err != nil {
 			return err
