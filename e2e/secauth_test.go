@@ -221,7 +221,9 @@ func TestAdminAppPasswordCannotResetPasswords(t *testing.T) {
 			t.Errorf("%s %s %v with an admin app password: %d, want 403", r.method, r.path, r.body, st)
 		}
 	}
-	var list struct{ Users []struct{ Login, Role string } }
+	var list struct {
+		Users []struct{ Login, Role string }
+	}
 	wd.admin.call("GET", "/api/v1/admin/users", nil, &list)
 	if len(list.Users) == 0 {
 		t.Fatal("no accounts listed")
