@@ -59,12 +59,6 @@ func (e *env) clock() time.Time {
 	return e.now
 }
 
-func (e *env) advance(d time.Duration) {
-	e.mu.Lock()
-	e.now = e.now.Add(d)
-	e.mu.Unlock()
-}
-
 // do sends a request as login (none if empty) and returns status and body.
 func (e *env) do(login, method, path string, body io.Reader, hdr map[string]string) (int, string, http.Header) {
 	e.t.Helper()
