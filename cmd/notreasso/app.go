@@ -86,7 +86,11 @@ func openAppConfig(ctx context.Context, cfg config.Config) (*app, error) {
 	if err := os.MkdirAll(cfg.Data, 0o750); err != nil {
 		return nil, fmt.Errorf("create data directory: %w", err)
 	}
-	if a.db, err = meta.Open(ctx, filepath.Join(cfg.Data, "meta.db"), a.log); err != nil {
+	var dbOpts []meta.Option
+	if cfg.Durability == "power" {
+		dbOpts = append(dbOpts, meta.SyncCommits())
+	}
+	if a.db, err = meta.Open(ctx, filepath.Join(cfg.Data, "meta.db"), a.log, dbOpts...); err != nil {
 		return nil, err
 	}
 	if a.blobs, err = openBlobStore(ctx, cfg, a.log); err != nil {
@@ -118,6 +122,9 @@ func openBlobStore(ctx context.Context, cfg config.Config, log *slog.Logger) (st
 		b, err := blobfs.New(filepath.Join(cfg.Data, "blobs"))
 		if err != nil {
 			return nil, err
+		}
+		if cfg.Durability == "power" {
+			b.SyncWrites()
 		}
 		return metrics.ObserveStore(b, "fs"), nil
 	case "s3":

@@ -51,6 +51,9 @@ func OpenDir(root string) (*Dir, error) {
 	if err != nil {
 		return nil, fmt.Errorf("backup directory %s: %w", root, err)
 	}
+	// A backup is often taken to a disk unplugged right after: every blob
+	// is on the disk when the backup says it is done.
+	bs.SyncWrites()
 	if err := os.MkdirAll(filepath.Join(root, "meta"), 0o750); err != nil {
 		return nil, fmt.Errorf("backup directory %s: %w", root, err)
 	}

@@ -151,14 +151,10 @@ func (s *core) spool(ctx context.Context, r io.Reader, size int64, name string) 
 	case s.opts.MaxUpload > 0 && n > s.opts.MaxUpload:
 		return nil, fmt.Errorf("%w: the limit is %d bytes", ErrTooLarge, s.opts.MaxUpload)
 	}
-	// The spool becomes the blob (renamed into a local store, or read by
-	// Put) and must survive a crash; a streamed one is only a buffer for
-	// the upload, which is durable in the store when Commit returns.
-	if stream == nil {
-		if err := f.Sync(); err != nil {
-			return nil, fmt.Errorf("sync spool file: %w", err)
-		}
-	}
+	// No flush here: the spool becomes the blob (renamed into a local
+	// store, which flushes it if configured to survive power cuts, or read
+	// by another store's Put), and what is written survives the process
+	// dying without one.
 	if err := f.Close(); err != nil {
 		return nil, fmt.Errorf("close spool file: %w", err)
 	}

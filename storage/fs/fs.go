@@ -1,7 +1,9 @@
 // Package fs stores blobs on local disk, in sharded directories
 // (root/ab/cd/abcd…) so no directory grows past a few thousand entries.
-// Writes are atomic: a temporary file in root/tmp is written, fsynced and
-// renamed into place.
+// Writes are atomic: a temporary file in root/tmp is written and renamed
+// into place. A blob written this way survives the process dying (the
+// operating system holds it); SyncWrites also flushes it and its folder to
+// the disk before a write returns, so it survives a power cut.
 package fs
 
 import (
@@ -22,6 +24,7 @@ import (
 type Store struct {
 	root string
 	tmp  string
+	sync bool
 }
 
 // New opens (creating if needed) a store rooted at dir.
@@ -32,6 +35,10 @@ func New(dir string) (*Store, error) {
 	}
 	return s, nil
 }
+
+// SyncWrites makes every write flush the blob and its folder to the disk
+// before it returns (configuration: durability power). Call it before use.
+func (s *Store) SyncWrites() { s.sync = true }
 
 // TempDir is where spool files should be created so that PutFile can rename
 // them into place instead of copying.
@@ -70,7 +77,7 @@ func (s *Store) Put(ctx context.Context, key string, r io.Reader, size int64) er
 	if err == nil && n != size {
 		err = fmt.Errorf("%w: got %d bytes, want %d", storage.ErrSizeMismatch, n, size)
 	}
-	if err == nil {
+	if err == nil && s.sync {
 		err = f.Sync()
 	}
 	if cerr := f.Close(); err == nil {
@@ -95,7 +102,21 @@ func (s *Store) PutFile(ctx context.Context, key, path string) error {
 	if _, err := os.Stat(s.path(key)); err == nil {
 		return nil
 	}
+	if s.sync {
+		if err := syncFile(path); err != nil {
+			return fmt.Errorf("put blob %s: %w", key, err)
+		}
+	}
 	return s.install(key, path)
+}
+
+func syncFile(path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	return f.Sync()
 }
 
 func (s *Store) install(key, tmp string) error {
@@ -110,9 +131,15 @@ func (s *Store) install(key, tmp string) error {
 	if err := os.Rename(tmp, dst); err != nil {
 		return fmt.Errorf("put blob %s: %w", key, err)
 	}
-	if d, err := os.Open(filepath.Dir(dst)); err == nil {
-		d.Sync()
-		d.Close()
+	if !s.sync {
+		return nil
+	}
+	// The rename is durable once the folder holding the new name is; a
+	// new shard folder's own entry is in its parent.
+	for _, dir := range []string{filepath.Dir(dst), filepath.Dir(filepath.Dir(dst))} {
+		if err := syncFile(dir); err != nil {
+			return fmt.Errorf("put blob %s: sync folder: %w", key, err)
+		}
 	}
 	return nil
 }
