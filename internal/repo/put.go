@@ -27,6 +27,10 @@ const spoolPrefix = "spool-"
 // copyBuffers are the spool's read buffers.
 var copyBuffers = sync.Pool{New: func() any { b := make([]byte, 256<<10); return &b }}
 
+// precheckAbove is the announced size above which Put checks rights
+// before reading the body.
+const precheckAbove = 256 << 10
+
 // sniffLen is how many leading bytes are kept for MIME detection.
 const sniffLen = 3072
 
@@ -293,9 +297,14 @@ func (s *Tree) Put(ctx context.Context, p acl.Principal, path string, r io.Reade
 		return Node{}, false, err
 	}
 	full := JoinPath(append(mustSplit(parentPath), name))
-	// Check rights before reading a byte, so a refused upload costs nothing.
-	if err := s.checkPut(ctx, p, parentPath, name); err != nil {
-		return Node{}, false, notFoundAs(full, err)
+	// Check rights before reading a byte, so a refused upload costs
+	// nothing. A small body is read first: the transaction checks the
+	// same again, and for the thousands of small files of a sync app's
+	// first run, checking twice costs more than reading a refused body.
+	if o.Size < 0 || o.Size > precheckAbove {
+		if err := s.checkPut(ctx, p, parentPath, name); err != nil {
+			return Node{}, false, notFoundAs(full, err)
+		}
 	}
 	sp, err := s.spool(ctx, r, o.Size, name)
 	if err != nil {

@@ -121,14 +121,18 @@ func syncFile(path string) error {
 
 func (s *Store) install(key, tmp string) error {
 	dst := s.path(key)
-	if err := os.MkdirAll(filepath.Dir(dst), 0o750); err != nil {
-		return fmt.Errorf("put blob %s: %w", key, err)
-	}
 	// Blobs are read-only once stored: nothing may rewrite a content hash.
 	if err := os.Chmod(tmp, 0o440); err != nil {
 		return fmt.Errorf("put blob %s: %w", key, err)
 	}
-	if err := os.Rename(tmp, dst); err != nil {
+	// The shard folder exists but for the first blobs: rename first.
+	err := os.Rename(tmp, dst)
+	if errors.Is(err, iofs.ErrNotExist) {
+		if err = os.MkdirAll(filepath.Dir(dst), 0o750); err == nil {
+			err = os.Rename(tmp, dst)
+		}
+	}
+	if err != nil {
 		return fmt.Errorf("put blob %s: %w", key, err)
 	}
 	if !s.sync {
