@@ -370,7 +370,7 @@ func (s *core) commitPut(ctx context.Context, p acl.Principal, parentPath, name 
 		}
 		path := JoinPath(append(namesOf(pc), name))
 		var cur row
-		c, err := s.resolve(ctx, tx, path)
+		c, err := s.childOf(ctx, tx, pc, name)
 		switch {
 		case errors.Is(err, ErrNotFound):
 			if _, err := s.need(ctx, tx, p, pc, acl.Editor); err != nil {
