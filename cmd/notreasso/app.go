@@ -119,12 +119,13 @@ func openAppConfig(ctx context.Context, cfg config.Config) (*app, error) {
 func openBlobStore(ctx context.Context, cfg config.Config, log *slog.Logger) (storage.BlobStore, error) {
 	switch cfg.Storage.Backend {
 	case "fs":
-		b, err := blobfs.New(filepath.Join(cfg.Data, "blobs"))
+		var opts []blobfs.Option
+		if cfg.Durability == "power" {
+			opts = append(opts, blobfs.SyncWrites())
+		}
+		b, err := blobfs.New(filepath.Join(cfg.Data, "blobs"), opts...)
 		if err != nil {
 			return nil, err
-		}
-		if cfg.Durability == "power" {
-			b.SyncWrites()
 		}
 		return metrics.ObserveStore(b, "fs"), nil
 	case "s3":

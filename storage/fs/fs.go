@@ -28,17 +28,23 @@ type Store struct {
 }
 
 // New opens (creating if needed) a store rooted at dir.
-func New(dir string) (*Store, error) {
+func New(dir string, opts ...Option) (*Store, error) {
 	s := &Store{root: dir, tmp: filepath.Join(dir, "tmp")}
+	for _, o := range opts {
+		o(s)
+	}
 	if err := os.MkdirAll(s.tmp, 0o750); err != nil {
 		return nil, fmt.Errorf("create blob store %s: %w", dir, err)
 	}
 	return s, nil
 }
 
+// Option qualifies New.
+type Option func(*Store)
+
 // SyncWrites makes every write flush the blob and its folder to the disk
-// before it returns (configuration: durability power). Call it before use.
-func (s *Store) SyncWrites() { s.sync = true }
+// before it returns (configuration: durability power).
+func SyncWrites() Option { return func(s *Store) { s.sync = true } }
 
 // TempDir is where spool files should be created so that PutFile can rename
 // them into place instead of copying.
