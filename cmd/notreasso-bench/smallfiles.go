@@ -56,6 +56,7 @@ func smallSet(round int) []smallFile {
 // smallRun is one server's time for one round.
 type smallRun struct {
 	put, propfind, del, total time.Duration
+	cpu                       time.Duration // the server's CPU time, background work included
 	conns                     int
 }
 
@@ -151,6 +152,7 @@ func (b *bench) smallFiles(ctx context.Context) *section {
 	type server struct {
 		name, base, user, pass string
 		settle                 func(context.Context) error
+		proc                   *proc
 		runs                   []smallRun
 	}
 	srv, err := startNotreasso(ctx, b, "small", filepath.Join(b.dir, "small"))
@@ -159,14 +161,14 @@ func (b *bench) smallFiles(ctx context.Context) *section {
 		return s
 	}
 	defer srv.stop()
-	servers := []*server{{name: "Notre Asso", base: srv.URL + "/dav", user: "admin", pass: adminPassword, settle: srv.indexed}}
+	servers := []*server{{name: "Notre Asso", base: srv.URL + "/dav", user: "admin", pass: adminPassword, settle: srv.indexed, proc: srv.proc}}
 	ap, apURL, err := startApache(ctx, filepath.Join(b.dir, "apache"), "bench", adminPassword)
 	if err != nil {
 		s.Skipped = "failed: Apache mod_dav: " + err.Error()
 		return s
 	}
 	defer ap.stop()
-	servers = append(servers, &server{name: "Apache", base: apURL, user: "bench", pass: adminPassword})
+	servers = append(servers, &server{name: "Apache", base: apURL, user: "bench", pass: adminPassword, proc: ap})
 	// The stricter setting, for the price of a flush per upload.
 	strict, err := startNotreasso(ctx, b, "small-power", filepath.Join(b.dir, "small-power"), "NOTREASSO_DURABILITY=power")
 	if err != nil {
@@ -174,7 +176,7 @@ func (b *bench) smallFiles(ctx context.Context) *section {
 		return s
 	}
 	defer strict.stop()
-	servers = append(servers, &server{name: "Notre Asso (durability power)", base: strict.URL + "/dav", user: "admin", pass: adminPassword, settle: strict.indexed})
+	servers = append(servers, &server{name: "Notre Asso (durability power)", base: strict.URL + "/dav", user: "admin", pass: adminPassword, settle: strict.indexed, proc: strict.proc})
 	if rclone, err := exec.LookPath(b.rclone); err == nil {
 		addr, err := freeAddr()
 		if err != nil {
@@ -194,7 +196,7 @@ func (b *bench) smallFiles(ctx context.Context) *section {
 			s.Skipped = "failed: " + err.Error()
 			return s
 		}
-		servers = append(servers, &server{name: "rclone", base: "http://" + addr, user: "bench", pass: adminPassword})
+		servers = append(servers, &server{name: "rclone", base: "http://" + addr, user: "bench", pass: adminPassword, proc: rp})
 	}
 	var size int64
 	for round := range rounds + 1 { // round 0 warms every server up, not counted
@@ -214,11 +216,30 @@ func (b *bench) smallFiles(ctx context.Context) *section {
 				}
 			}
 			exec.Command("sync").Run()
+			cpu0, err := sv.proc.cpuTime()
+			if err != nil {
+				s.Skipped = "failed: " + err.Error()
+				return s
+			}
 			run, err := smallWorkload(ctx, sv.base, sv.user, sv.pass, fmt.Sprintf("petits %d", round), files)
 			if err != nil {
 				s.Skipped = fmt.Sprintf("failed on %s: %v", sv.name, err)
 				return s
 			}
+			// The CPU the round cost, including what it left to do in the
+			// background (Notre Asso indexes the text files).
+			if sv.settle != nil {
+				if err := sv.settle(ctx); err != nil {
+					s.Skipped = "failed: " + err.Error()
+					return s
+				}
+			}
+			cpu1, err := sv.proc.cpuTime()
+			if err != nil {
+				s.Skipped = "failed: " + err.Error()
+				return s
+			}
+			run.cpu = cpu1 - cpu0
 			if run.conns != 1 {
 				s.Skipped = fmt.Sprintf("failed on %s: the client opened %d connections, want 1 kept alive", sv.name, run.conns)
 				return s
@@ -256,6 +277,13 @@ func (b *bench) smallFiles(ctx context.Context) *section {
 	if len(servers) > 3 {
 		s.add("Notre Asso ÷ rclone", fmt.Sprintf("%.2f×", med(n, total).Seconds()/med(servers[3], total).Seconds()), "ratio of the medians above")
 	}
+	line = line[:0]
+	for _, sv := range servers {
+		line = append(line, fmt.Sprintf("%s %s", sv.name, ms(med(sv, func(r smallRun) time.Duration { return r.cpu }))))
+	}
+	cpuN, cpuA := med(n, func(r smallRun) time.Duration { return r.cpu }), med(a, func(r smallRun) time.Duration { return r.cpu })
+	s.add("server CPU time per round (median)", strings.Join(line, " · "),
+		fmt.Sprintf("user + system time of the server's processes (all of Apache's), from before the round until its background work is done; less swayed by other load than wall time; Notre Asso ÷ Apache %.1f×", cpuN.Seconds()/cpuA.Seconds()))
 	for _, ph := range []struct {
 		name string
 		f    func(smallRun) time.Duration
