@@ -16,7 +16,7 @@ import (
 
 // maxConnStmts bounds one connection's statements; queries built with a
 // variable number of placeholders make a few variants each.
-const maxConnStmts = 512
+const maxConnStmts = 256
 
 // cachingConnector opens SQLite connections that keep their statements.
 type cachingConnector struct {
