@@ -164,8 +164,8 @@ func TestSyncNextcloud(t *testing.T) {
 		syncMove(t, adm, "/Comptes rendus 2024", "/Procès-verbaux")
 		syncMove(t, adm, "/Événements/Fête d'hiver", "/Fête d'hiver")
 		reqs = nc.run()
-		if g := reqs.count("GET", "/remote.php/"); g != 0 {
-			t.Errorf("%d downloads after server renames:\n%s", g, reqs)
+		if g, p := reqs.count("GET", "/remote.php/"), reqs.count("PUT", ""); g != 0 || p != 0 {
+			t.Errorf("%d downloads and %d uploads after server renames:\n%s", g, p, reqs)
 		}
 		if _, err := os.Stat(nc.local("Procès-verbaux/réunion d'équipe n°0008.txt")); err != nil {
 			t.Errorf("server rename not applied: %v", err)

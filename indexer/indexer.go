@@ -45,9 +45,18 @@ type Options struct {
 	Limits extract.Limits // extraction limits
 	// BuildHeap is the heap budget of builds from scratch (see relaxGC); 0: Go's defaults.
 	BuildHeap int64
-	Logger    *slog.Logger
-	Hooks     Hooks
+	// Settle is how long the indexer lets changes gather before indexing
+	// them, so that a burst (a sync app's first run: thousands of small
+	// uploads) becomes a few batches instead of one index commit, with its
+	// disk flushes, per file. 0: DefaultSettle; negative: none.
+	Settle time.Duration
+	Logger *slog.Logger
+	Hooks  Hooks
 }
+
+// DefaultSettle is Options.Settle's default: short enough that a document
+// is searchable within a second of its upload.
+const DefaultSettle = 300 * time.Millisecond
 
 // Indexer follows the journal into the search index.
 type Indexer struct {
@@ -58,6 +67,7 @@ type Indexer struct {
 	tmp     string
 	limits  extract.Limits
 	heap    int64
+	settle  time.Duration
 	log     *slog.Logger
 	metrics hooks
 
@@ -89,7 +99,10 @@ func Open(ctx context.Context, r *repo.Service, o Options) (*Indexer, error) {
 		}
 		o.Exe = exe
 	}
-	x := &Indexer{repo: r, exe: o.Exe, limits: o.Limits, heap: o.BuildHeap, log: o.Logger.With("component", "indexer"), metrics: hooks(o.Hooks)}
+	if o.Settle == 0 {
+		o.Settle = DefaultSettle
+	}
+	x := &Indexer{repo: r, exe: o.Exe, limits: o.Limits, heap: o.BuildHeap, settle: max(o.Settle, 0), log: o.Logger.With("component", "indexer"), metrics: hooks(o.Hooks)}
 	var err error
 	if x.texts, err = newTextStore(filepath.Join(o.Dir, "text")); err != nil {
 		return nil, err
@@ -239,15 +252,20 @@ func (x *Indexer) Run(ctx context.Context) {
 			continue
 		}
 		backoff = time.Second
-		if n > 0 {
-			continue
+		if n >= stepEntries {
+			continue // a backlog: no need to let changes gather
 		}
-		x.ready.Store(true)
-		select {
-		case <-ctx.Done():
+		if n == 0 {
+			x.ready.Store(true)
+			select {
+			case <-ctx.Done():
+				return
+			case <-x.repo.Changed():
+			case <-time.After(5 * time.Second): // changes made by other processes (CLI)
+			}
+		}
+		if x.settle > 0 && !sleep(ctx, x.settle) {
 			return
-		case <-x.repo.Changed():
-		case <-time.After(5 * time.Second): // changes made by other processes (CLI)
 		}
 	}
 }
@@ -270,6 +288,9 @@ const (
 )
 
 // step applies the next journal entries; it returns how many it consumed.
+// stepEntries is how many journal entries one step reads at most.
+const stepEntries = 2000
+
 func (x *Indexer) step(ctx context.Context) (int, error) {
 	head, err := x.repo.Index.LastJournalSeq(ctx)
 	if err != nil {
@@ -279,7 +300,7 @@ func (x *Indexer) step(ctx context.Context) (int, error) {
 	if x.metrics.Lag != nil {
 		x.metrics.Lag(x.Lag())
 	}
-	entries, err := x.repo.Index.JournalSince(ctx, x.cursor.Load(), 2000)
+	entries, err := x.repo.Index.JournalSince(ctx, x.cursor.Load(), stepEntries)
 	if err != nil || len(entries) == 0 {
 		return 0, err
 	}

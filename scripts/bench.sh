@@ -6,7 +6,7 @@
 #
 # Usage: scripts/bench.sh            # full: 1 GiB, 10 000 files, 100 000 documents (< 30 min)
 #        scripts/bench.sh --quick    # 256 MiB, 2 000 files, 10 000 documents (< 5 min)
-#        scripts/bench.sh --only api-fs,api-s3   # some sections (api-fs, api-s3, dav, docs)
+#        scripts/bench.sh --only api-fs,api-s3   # some sections (api-fs, api-s3, dav, small, docs, sync)
 # BENCH_DIR sets the work directory (default .bench in the repository, on the
 # data disk rather than a RAM-backed /tmp); it is removed at the end.
 set -euo pipefail
@@ -20,6 +20,19 @@ if ! command -v rclone >/dev/null 2>&1; then
 	export DEBIAN_FRONTEND=noninteractive
 	$SUDO apt-get update -qq
 	$SUDO apt-get install -y -qq --no-install-recommends rclone
+fi
+# Apache mod_dav (small-files comparison) and the Nextcloud desktop app's
+# command-line client (sync section), when missing.
+want=()
+[ -x /usr/sbin/apache2 ] || want+=(apache2)
+command -v nextcloudcmd >/dev/null 2>&1 || want+=(nextcloud-desktop-cmd)
+if [ "${#want[@]}" -gt 0 ]; then
+	echo "bench: installing ${want[*]} (Debian packages) to compare against"
+	SUDO=""
+	if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
+	export DEBIAN_FRONTEND=noninteractive
+	$SUDO apt-get update -qq
+	$SUDO apt-get install -y -qq --no-install-recommends "${want[@]}"
 fi
 scripts/tools.sh
 make --no-print-directory build

@@ -145,3 +145,39 @@ func freeAddr() (string, error) {
 	defer l.Close()
 	return l.Addr().String(), nil
 }
+
+// clockTicks is Linux's USER_HZ, the unit of /proc/PID/stat's times.
+const clockTicks = 100
+
+// cpuTime is the CPU time (user and system) used so far by the process and
+// every process of its group (Apache's workers are children): less swayed
+// by the machine's other load than wall time.
+func (p *proc) cpuTime() (time.Duration, error) {
+	pgid := p.cmd.Process.Pid
+	entries, err := os.ReadDir("/proc")
+	if err != nil {
+		return 0, err
+	}
+	var ticks int64
+	for _, e := range entries {
+		if e.Name()[0] < '0' || e.Name()[0] > '9' {
+			continue
+		}
+		b, err := os.ReadFile("/proc/" + e.Name() + "/stat")
+		if err != nil {
+			continue // gone meanwhile
+		}
+		// Fields after the command name, which may hold spaces: state,
+		// ppid, pgrp, …, utime (14th field of the line), stime (15th).
+		i := strings.LastIndexByte(string(b), ')')
+		f := strings.Fields(string(b[i+1:]))
+		if len(f) < 13 || f[2] != fmt.Sprint(pgid) {
+			continue
+		}
+		var u, s int64
+		fmt.Sscan(f[11], &u)
+		fmt.Sscan(f[12], &s)
+		ticks += u + s
+	}
+	return time.Duration(ticks) * time.Second / clockTicks, nil
+}

@@ -86,7 +86,11 @@ func openAppConfig(ctx context.Context, cfg config.Config) (*app, error) {
 	if err := os.MkdirAll(cfg.Data, 0o750); err != nil {
 		return nil, fmt.Errorf("create data directory: %w", err)
 	}
-	if a.db, err = meta.Open(ctx, filepath.Join(cfg.Data, "meta.db"), a.log); err != nil {
+	var dbOpts []meta.Option
+	if cfg.Durability == "power" {
+		dbOpts = append(dbOpts, meta.SyncCommits())
+	}
+	if a.db, err = meta.Open(ctx, filepath.Join(cfg.Data, "meta.db"), a.log, dbOpts...); err != nil {
 		return nil, err
 	}
 	if a.blobs, err = openBlobStore(ctx, cfg, a.log); err != nil {
@@ -115,7 +119,11 @@ func openAppConfig(ctx context.Context, cfg config.Config) (*app, error) {
 func openBlobStore(ctx context.Context, cfg config.Config, log *slog.Logger) (storage.BlobStore, error) {
 	switch cfg.Storage.Backend {
 	case "fs":
-		b, err := blobfs.New(filepath.Join(cfg.Data, "blobs"))
+		var opts []blobfs.Option
+		if cfg.Durability == "power" {
+			opts = append(opts, blobfs.SyncWrites())
+		}
+		b, err := blobfs.New(filepath.Join(cfg.Data, "blobs"), opts...)
 		if err != nil {
 			return nil, err
 		}

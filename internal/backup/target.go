@@ -47,7 +47,9 @@ type Dir struct {
 
 // OpenDir opens (creating if needed) a backup directory.
 func OpenDir(root string) (*Dir, error) {
-	bs, err := blobfs.New(filepath.Join(root, "blobs"))
+	// A backup is often taken to a disk unplugged right after: every blob
+	// is on the disk when the backup says it is done.
+	bs, err := blobfs.New(filepath.Join(root, "blobs"), blobfs.SyncWrites())
 	if err != nil {
 		return nil, fmt.Errorf("backup directory %s: %w", root, err)
 	}

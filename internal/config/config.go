@@ -33,6 +33,13 @@ type Config struct {
 	MaxUpload int64 `koanf:"max_upload"`
 	// ShutdownGrace is how long requests in flight may run after SIGTERM.
 	ShutdownGrace time.Duration `koanf:"shutdown_grace"`
+	// Durability is what an acknowledged upload survives: "process" (the
+	// default: the server process dying, killed or crashed; the operating
+	// system writes the data out on its own schedule) or "power" (a power
+	// cut too: every upload's content and database commit are flushed to
+	// the disk before the answer, which costs a disk flush per upload).
+	// See docs/operations.md.
+	Durability string `koanf:"durability"`
 	// TrustedProxies lists the reverse proxies (addresses or CIDR ranges)
 	// whose X-Forwarded-For header gives the client address, for login
 	// throttling and logs. Empty: the TCP peer is the client.
@@ -157,6 +164,7 @@ func Default() Config {
 		Addr:          "127.0.0.1:8080",
 		MaxUpload:     20 << 30,
 		ShutdownGrace: 30 * time.Second,
+		Durability:    "process",
 		Log:           Log{Level: "info", Format: "text"},
 		Storage:       Storage{Backend: "fs", S3: S3{Region: "us-east-1", TLS: true}},
 		Session:       Session{Lifetime: 30 * 24 * time.Hour, Secure: "auto"},
@@ -263,6 +271,11 @@ func (c *Config) validate() error {
 		}
 	default:
 		return fmt.Errorf("config: storage.backend %q is neither fs nor s3", c.Storage.Backend)
+	}
+	switch c.Durability {
+	case "process", "power":
+	default:
+		return fmt.Errorf("config: durability %q is neither process nor power", c.Durability)
 	}
 	switch c.DAV.OSJunk {
 	case "store", "discard", "refuse":

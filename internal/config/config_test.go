@@ -43,13 +43,14 @@ func TestValidate(t *testing.T) {
 		{"NOTREASSO_STORAGE_BACKEND=ftp"},
 		{"NOTREASSO_STORAGE_BACKEND=s3"},
 		{"NOTREASSO_LOG_FORMAT=xml"},
+		{"NOTREASSO_DURABILITY=fsync"},
 	} {
 		if _, err := Load(nil, env); err == nil {
 			t.Errorf("%v accepted", env)
 		}
 	}
 	c, err := Load(nil, nil)
-	if err != nil || c.PublicURL() != "http://127.0.0.1:8080" || c.SecureCookies() {
+	if err != nil || c.PublicURL() != "http://127.0.0.1:8080" || c.SecureCookies() || c.Durability != "process" {
 		t.Errorf("defaults: %+v %v", c, err)
 	}
 }

@@ -15,6 +15,10 @@ import (
 	"notreasso/internal/serving"
 )
 
+// smallPut is the announced size up to which a PUT without conditions is
+// checked only by repo.Put's transaction.
+const smallPut = 256 << 10
+
 // put stores the body as a new version with repo.Put: spooled while its
 // hash is computed, committed only once complete. A PUT cut off halfway
 // leaves the previous version current and nothing half-written.
@@ -23,16 +27,23 @@ func (rq *request) put() error {
 		// RFC 9110 §14.5: a server that does not support partial PUT must refuse it.
 		return fmt.Errorf("%w: partial PUT (Content-Range) is not supported", errBadRequest)
 	}
-	_, statErr := rq.h.repo.Tree.Stat(rq.ctx, rq.p, rq.path)
-	exists := statErr == nil
-	if err := rq.checkWrite(scope{Path: rq.path, Member: !exists}); err != nil {
-		return err
-	}
 	size := rq.r.ContentLength
 	if size < 0 {
 		// macOS Finder sends chunked bodies and announces their length here.
 		if n, err := strconv.ParseInt(rq.r.Header.Get("X-Expected-Entity-Length"), 10, 64); err == nil && n >= 0 {
 			size = n
+		}
+	}
+	// Locks are checked before the body is read, so a refused upload costs
+	// nothing. A small body without conditions skips that: repo.Put checks
+	// the same locks in its transaction, and a sync app's thousands of
+	// small files would pay for every check twice.
+	exists := false
+	if size < 0 || size > smallPut || rq.r.Header.Get("If") != "" || rq.r.Header.Get("If-Match") != "" {
+		_, statErr := rq.h.repo.Tree.Stat(rq.ctx, rq.p, rq.path)
+		exists = statErr == nil
+		if err := rq.checkWrite(scope{Path: rq.path, Member: !exists}); err != nil {
+			return err
 		}
 	}
 	opts := repo.PutOptions{Size: size, IfNoneMatch: rq.r.Header.Get("If-None-Match") == "*"}

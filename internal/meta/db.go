@@ -16,7 +16,7 @@ import (
 	"time"
 
 	"github.com/pressly/goose/v3"
-	_ "modernc.org/sqlite" // registers the "sqlite" driver
+	"modernc.org/sqlite" // also registers the "sqlite" driver other packages open
 )
 
 //go:embed migrations/*.sql
@@ -31,29 +31,42 @@ type DB struct {
 	path string
 }
 
+// Option qualifies Open.
+type Option func(*options)
+
+type options struct{ syncCommits bool }
+
+// SyncCommits flushes the write-ahead log to the disk at every commit
+// (synchronous FULL), so a committed transaction survives a power cut.
+// Without it (synchronous NORMAL) a commit survives the process dying,
+// and a power cut can only lose the last commits, never consistency.
+func SyncCommits() Option { return func(o *options) { o.syncCommits = true } }
+
 // Open opens (creating if needed) the SQLite database at path and applies
 // pending migrations.
-func Open(ctx context.Context, path string, logger *slog.Logger) (*DB, error) {
+func Open(ctx context.Context, path string, logger *slog.Logger, opts ...Option) (*DB, error) {
+	var o options
+	for _, f := range opts {
+		f(&o)
+	}
+	synchronous := "synchronous(NORMAL)"
+	if o.syncCommits {
+		synchronous = "synchronous(FULL)"
+	}
 	pragmas := url.Values{}
-	for _, p := range []string{"journal_mode(WAL)", "foreign_keys(1)", "busy_timeout(10000)", "synchronous(NORMAL)"} {
+	for _, p := range []string{"journal_mode(WAL)", "foreign_keys(1)", "busy_timeout(10000)", synchronous} {
 		pragmas.Add("_pragma", p)
 	}
 	wdsn := "file:" + path + "?" + pragmas.Encode() + "&_txlock=immediate"
-	w, err := sql.Open("sqlite", wdsn)
-	if err != nil {
-		return nil, fmt.Errorf("open database %s: %w", path, err)
-	}
+	drv := &sqlite.Driver{}
+	w := sql.OpenDB(cachingConnector{dsn: wdsn, drv: drv})
 	w.SetMaxOpenConns(1)
 	w.SetConnMaxIdleTime(0)
 	if err := w.PingContext(ctx); err != nil {
 		w.Close()
 		return nil, fmt.Errorf("open database %s: %w", path, err)
 	}
-	r, err := sql.Open("sqlite", "file:"+path+"?"+pragmas.Encode())
-	if err != nil {
-		w.Close()
-		return nil, fmt.Errorf("open database %s: %w", path, err)
-	}
+	r := sql.OpenDB(cachingConnector{dsn: "file:" + path + "?" + pragmas.Encode(), drv: drv})
 	r.SetMaxOpenConns(max(4, runtime.NumCPU()*2))
 	db := &DB{W: w, R: r, path: path}
 	if err := db.migrate(ctx, logger); err != nil {

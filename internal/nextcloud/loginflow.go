@@ -38,6 +38,9 @@ var ErrNoFlow = errors.New("this connection request is unknown or has expired; s
 type FlowInfo struct {
 	App    string // e.g. « Nextcloud (bureau) »
 	Device string // e.g. « Linux »
+	// Redirect: a Login Flow v1 (mobile apps), answered by a redirect to
+	// the app (Take, AppRedirect) instead of a poll.
+	Redirect bool
 }
 
 type flow struct {

@@ -68,11 +68,11 @@ const desktop = "Mozilla/5.0 (Linux) mirall/3.7.3 (Nextcloud, debian-6.1.0 Clien
 
 func TestDescribe(t *testing.T) {
 	for ua, want := range map[string]FlowInfo{
-		desktop: {"Nextcloud (ordinateur)", "Linux"},
-		"Mozilla/5.0 (Android) Nextcloud-android/3.25.0":                     {"Nextcloud Android", "Android"},
-		"Mozilla/5.0 (iOS) Nextcloud-iOS/4.9.0":                              {"Nextcloud iOS", "iOS"},
-		"Mozilla/5.0 (Windows) mirall/2.11.1 (ownCloud, windows-10.0.19045)": {"ownCloud", "Windows"},
-		"": {"?", "?"},
+		desktop: {App: "Nextcloud (ordinateur)", Device: "Linux"},
+		"Mozilla/5.0 (Android) Nextcloud-android/3.25.0":                     {App: "Nextcloud Android", Device: "Android"},
+		"Mozilla/5.0 (iOS) Nextcloud-iOS/4.9.0":                              {App: "Nextcloud iOS", Device: "iOS"},
+		"Mozilla/5.0 (Windows) mirall/2.11.1 (ownCloud, windows-10.0.19045)": {App: "ownCloud", Device: "Windows"},
+		"": {App: "?", Device: "?"},
 	} {
 		if got := describe(ua); got != want {
 			t.Errorf("describe(%q) = %+v, want %+v", ua, got, want)

@@ -88,6 +88,7 @@ func Mount(r fiber.Router, h *Handler) {
 		r.Post(base, h.startFlow)
 		r.Post(base+"/poll", h.pollFlow)
 	}
+	r.Get(FlowV1Path, h.startFlowV1)
 	// Avatars are optional for the apps: a clean 404, no login page.
 	r.All("/index.php/avatar/*", notFound)
 	r.All("/avatar/*", notFound)

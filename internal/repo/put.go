@@ -27,6 +27,10 @@ const spoolPrefix = "spool-"
 // copyBuffers are the spool's read buffers.
 var copyBuffers = sync.Pool{New: func() any { b := make([]byte, 256<<10); return &b }}
 
+// precheckAbove is the announced size above which Put checks rights
+// before reading the body.
+const precheckAbove = 256 << 10
+
 // sniffLen is how many leading bytes are kept for MIME detection.
 const sniffLen = 3072
 
@@ -151,14 +155,10 @@ func (s *core) spool(ctx context.Context, r io.Reader, size int64, name string) 
 	case s.opts.MaxUpload > 0 && n > s.opts.MaxUpload:
 		return nil, fmt.Errorf("%w: the limit is %d bytes", ErrTooLarge, s.opts.MaxUpload)
 	}
-	// The spool becomes the blob (renamed into a local store, or read by
-	// Put) and must survive a crash; a streamed one is only a buffer for
-	// the upload, which is durable in the store when Commit returns.
-	if stream == nil {
-		if err := f.Sync(); err != nil {
-			return nil, fmt.Errorf("sync spool file: %w", err)
-		}
-	}
+	// No flush here: the spool becomes the blob (renamed into a local
+	// store, which flushes it if configured to survive power cuts, or read
+	// by another store's Put), and what is written survives the process
+	// dying without one.
 	if err := f.Close(); err != nil {
 		return nil, fmt.Errorf("close spool file: %w", err)
 	}
@@ -297,9 +297,14 @@ func (s *Tree) Put(ctx context.Context, p acl.Principal, path string, r io.Reade
 		return Node{}, false, err
 	}
 	full := JoinPath(append(mustSplit(parentPath), name))
-	// Check rights before reading a byte, so a refused upload costs nothing.
-	if err := s.checkPut(ctx, p, parentPath, name); err != nil {
-		return Node{}, false, notFoundAs(full, err)
+	// Check rights before reading a byte, so a refused upload costs
+	// nothing. A small body is read first: the transaction checks the
+	// same again, and for the thousands of small files of a sync app's
+	// first run, checking twice costs more than reading a refused body.
+	if o.Size < 0 || o.Size > precheckAbove {
+		if err := s.checkPut(ctx, p, parentPath, name); err != nil {
+			return Node{}, false, notFoundAs(full, err)
+		}
 	}
 	sp, err := s.spool(ctx, r, o.Size, name)
 	if err != nil {
@@ -365,7 +370,7 @@ func (s *core) commitPut(ctx context.Context, p acl.Principal, parentPath, name 
 		}
 		path := JoinPath(append(namesOf(pc), name))
 		var cur row
-		c, err := s.resolve(ctx, tx, path)
+		c, err := s.childOf(ctx, tx, pc, name)
 		switch {
 		case errors.Is(err, ErrNotFound):
 			if _, err := s.need(ctx, tx, p, pc, acl.Editor); err != nil {

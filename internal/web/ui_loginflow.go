@@ -11,7 +11,8 @@ import (
 )
 
 // syncRoutes mounts the door of the Nextcloud and ownCloud apps, and the
-// page where a person confirms an app's Login Flow v2.
+// page where a person confirms an app's Login Flow (v2 for the desktop
+// apps, v1 for the mobile apps).
 func (s *Server) syncRoutes(drive *dav.Handler) {
 	base := ""
 	if s.cfg.BaseURL != "" {
@@ -72,6 +73,14 @@ func (s *Server) loginFlowAnswer(c *fiber.Ctx) error {
 			return err
 		}
 		d.Done = !d.Gone
+		if d.Done && info.Redirect {
+			// Login Flow v1: the app's web view catches this redirect.
+			if login, secret, ok := s.sync.Flows().Take(d.Token); ok {
+				c.Set(fiber.HeaderCacheControl, "no-store")
+				return c.Redirect(s.sync.AppRedirect(c, login, secret), fiber.StatusSeeOther)
+			}
+			d.Done, d.Gone = false, true
+		}
 	default:
 		s.sync.Flows().Deny(d.Token)
 		d.Denied = true

@@ -1,7 +1,9 @@
 // Package fs stores blobs on local disk, in sharded directories
 // (root/ab/cd/abcd…) so no directory grows past a few thousand entries.
-// Writes are atomic: a temporary file in root/tmp is written, fsynced and
-// renamed into place.
+// Writes are atomic: a temporary file in root/tmp is written and renamed
+// into place. A blob written this way survives the process dying (the
+// operating system holds it); SyncWrites also flushes it and its folder to
+// the disk before a write returns, so it survives a power cut.
 package fs
 
 import (
@@ -22,16 +24,27 @@ import (
 type Store struct {
 	root string
 	tmp  string
+	sync bool
 }
 
 // New opens (creating if needed) a store rooted at dir.
-func New(dir string) (*Store, error) {
+func New(dir string, opts ...Option) (*Store, error) {
 	s := &Store{root: dir, tmp: filepath.Join(dir, "tmp")}
+	for _, o := range opts {
+		o(s)
+	}
 	if err := os.MkdirAll(s.tmp, 0o750); err != nil {
 		return nil, fmt.Errorf("create blob store %s: %w", dir, err)
 	}
 	return s, nil
 }
+
+// Option qualifies New.
+type Option func(*Store)
+
+// SyncWrites makes every write flush the blob and its folder to the disk
+// before it returns (configuration: durability power).
+func SyncWrites() Option { return func(s *Store) { s.sync = true } }
 
 // TempDir is where spool files should be created so that PutFile can rename
 // them into place instead of copying.
@@ -70,7 +83,7 @@ func (s *Store) Put(ctx context.Context, key string, r io.Reader, size int64) er
 	if err == nil && n != size {
 		err = fmt.Errorf("%w: got %d bytes, want %d", storage.ErrSizeMismatch, n, size)
 	}
-	if err == nil {
+	if err == nil && s.sync {
 		err = f.Sync()
 	}
 	if cerr := f.Close(); err == nil {
@@ -95,24 +108,48 @@ func (s *Store) PutFile(ctx context.Context, key, path string) error {
 	if _, err := os.Stat(s.path(key)); err == nil {
 		return nil
 	}
+	if s.sync {
+		if err := syncFile(path); err != nil {
+			return fmt.Errorf("put blob %s: %w", key, err)
+		}
+	}
 	return s.install(key, path)
+}
+
+func syncFile(path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	return f.Sync()
 }
 
 func (s *Store) install(key, tmp string) error {
 	dst := s.path(key)
-	if err := os.MkdirAll(filepath.Dir(dst), 0o750); err != nil {
-		return fmt.Errorf("put blob %s: %w", key, err)
-	}
 	// Blobs are read-only once stored: nothing may rewrite a content hash.
 	if err := os.Chmod(tmp, 0o440); err != nil {
 		return fmt.Errorf("put blob %s: %w", key, err)
 	}
-	if err := os.Rename(tmp, dst); err != nil {
+	// The shard folder exists but for the first blobs: rename first.
+	err := os.Rename(tmp, dst)
+	if errors.Is(err, iofs.ErrNotExist) {
+		if err = os.MkdirAll(filepath.Dir(dst), 0o750); err == nil {
+			err = os.Rename(tmp, dst)
+		}
+	}
+	if err != nil {
 		return fmt.Errorf("put blob %s: %w", key, err)
 	}
-	if d, err := os.Open(filepath.Dir(dst)); err == nil {
-		d.Sync()
-		d.Close()
+	if !s.sync {
+		return nil
+	}
+	// The rename is durable once the folder holding the new name is; a
+	// new shard folder's own entry is in its parent.
+	for _, dir := range []string{filepath.Dir(dst), filepath.Dir(filepath.Dir(dst))} {
+		if err := syncFile(dir); err != nil {
+			return fmt.Errorf("put blob %s: sync folder: %w", key, err)
+		}
 	}
 	return nil
 }

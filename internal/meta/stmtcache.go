@@ -1,0 +1,192 @@
+package meta
+
+import (
+	"context"
+	"database/sql/driver"
+	"errors"
+
+	"modernc.org/sqlite"
+)
+
+// SQLite parses a statement every time it is prepared, and for the short
+// queries every request runs (path walks, grants, the inserts of an
+// upload) parsing costs more than running. database/sql prepares afresh
+// for every Exec and Query, so each connection keeps its statements,
+// prepared once, keyed by their text.
+
+// maxConnStmts bounds one connection's statements; queries built with a
+// variable number of placeholders make a few variants each.
+const maxConnStmts = 256
+
+// cachingConnector opens SQLite connections that keep their statements.
+type cachingConnector struct {
+	dsn string
+	drv *sqlite.Driver
+}
+
+func (c cachingConnector) Connect(context.Context) (driver.Conn, error) {
+	conn, err := c.drv.Open(c.dsn)
+	if err != nil {
+		return nil, err
+	}
+	return &cachingConn{Conn: conn, stmts: map[string]*cachedStmt{}}, nil
+}
+
+func (c cachingConnector) Driver() driver.Driver { return c.drv }
+
+// connFull is what the SQLite driver's connections offer beyond driver.Conn.
+type connFull interface {
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.ExecerContext
+	driver.QueryerContext
+	driver.Pinger
+	driver.SessionResetter
+	driver.Validator
+}
+
+// cachingConn runs Exec and Query through prepared statements it keeps.
+// database/sql uses a connection from one goroutine at a time, so the
+// map needs no lock.
+type cachingConn struct {
+	driver.Conn
+	stmts map[string]*cachedStmt
+}
+
+type cachedStmt struct {
+	st   driver.Stmt
+	busy bool // rows of this statement are open: a nested use prepares its own
+}
+
+func (c *cachingConn) full() (connFull, error) {
+	f, ok := c.Conn.(connFull)
+	if !ok {
+		return nil, errors.New("meta: the SQLite driver's connection lacks a context method")
+	}
+	return f, nil
+}
+
+// stmt returns the statement for query, prepared now if needed; nil if it
+// is busy (the caller runs the query uncached).
+func (c *cachingConn) stmt(ctx context.Context, query string) (*cachedStmt, error) {
+	if cs, ok := c.stmts[query]; ok {
+		if cs.busy {
+			return nil, nil
+		}
+		return cs, nil
+	}
+	if len(c.stmts) >= maxConnStmts {
+		return nil, nil
+	}
+	f, err := c.full()
+	if err != nil {
+		return nil, err
+	}
+	st, err := f.PrepareContext(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	cs := &cachedStmt{st: st}
+	c.stmts[query] = cs
+	return cs, nil
+}
+
+func (c *cachingConn) ExecContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Result, error) {
+	f, err := c.full()
+	if err != nil {
+		return nil, err
+	}
+	if len(args) == 0 {
+		// Scripts (migrations), PRAGMAs and transaction control: rare,
+		// and a script is not one statement.
+		return f.ExecContext(ctx, query, args)
+	}
+	cs, err := c.stmt(ctx, query)
+	if err != nil || cs == nil {
+		return f.ExecContext(ctx, query, args)
+	}
+	return cs.st.(driver.StmtExecContext).ExecContext(ctx, args)
+}
+
+func (c *cachingConn) QueryContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Rows, error) {
+	f, err := c.full()
+	if err != nil {
+		return nil, err
+	}
+	cs, err := c.stmt(ctx, query)
+	if err != nil || cs == nil {
+		return f.QueryContext(ctx, query, args)
+	}
+	rows, err := cs.st.(driver.StmtQueryContext).QueryContext(ctx, args)
+	if err != nil {
+		return nil, err
+	}
+	cs.busy = true
+	return &cachedRows{Rows: rows, cs: cs}, nil
+}
+
+func (c *cachingConn) PrepareContext(ctx context.Context, query string) (driver.Stmt, error) {
+	f, err := c.full()
+	if err != nil {
+		return nil, err
+	}
+	return f.PrepareContext(ctx, query)
+}
+
+func (c *cachingConn) BeginTx(ctx context.Context, opts driver.TxOptions) (driver.Tx, error) {
+	f, err := c.full()
+	if err != nil {
+		return nil, err
+	}
+	return f.BeginTx(ctx, opts)
+}
+
+func (c *cachingConn) Ping(ctx context.Context) error {
+	f, err := c.full()
+	if err != nil {
+		return err
+	}
+	return f.Ping(ctx)
+}
+
+func (c *cachingConn) ResetSession(ctx context.Context) error {
+	f, err := c.full()
+	if err != nil {
+		return err
+	}
+	return f.ResetSession(ctx)
+}
+
+func (c *cachingConn) IsValid() bool {
+	f, err := c.full()
+	return err == nil && f.IsValid()
+}
+
+func (c *cachingConn) Close() error {
+	var errs []error
+	for _, cs := range c.stmts {
+		errs = append(errs, cs.st.Close())
+	}
+	c.stmts = nil
+	return errors.Join(append(errs, c.Conn.Close())...)
+}
+
+// cachedRows gives the statement back when the rows are closed.
+type cachedRows struct {
+	driver.Rows
+	cs *cachedStmt
+}
+
+func (r *cachedRows) Close() error {
+	r.cs.busy = false
+	return r.Rows.Close()
+}
+
+// The SQLite rows' optional column-type methods, for Scan.
+func (r *cachedRows) ColumnTypeDatabaseTypeName(i int) string {
+	if t, ok := r.Rows.(driver.RowsColumnTypeDatabaseTypeName); ok {
+		return t.ColumnTypeDatabaseTypeName(i)
+	}
+	return ""
+}
