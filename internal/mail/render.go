@@ -196,3 +196,28 @@ func (l *Locale) Href(g repo.EventGroup) string {
 	}
 	return pageFor(g.Path, g.Action == "mkdir")
 }
+
+// groupShown is how many documents of a group a digest names.
+const groupShown = 10
+
+// FileLink is one document of a group, as a digest lists it.
+type FileLink struct{ Name, Href string }
+
+// Files are the first documents of a group of several (none for one).
+func (l *Locale) Files(g repo.EventGroup) []FileLink {
+	if g.Count < 2 {
+		return nil
+	}
+	var out []FileLink
+	for _, p := range g.Paths[:min(len(g.Paths), groupShown)] {
+		f := FileLink{Name: baseName(p)}
+		if g.Action != "delete" {
+			f.Href = pageFor(p, g.Action == "mkdir")
+		}
+		out = append(out, f)
+	}
+	return out
+}
+
+// More is how many documents of a group Files leaves out.
+func (l *Locale) More(g repo.EventGroup) int { return max(0, len(g.Paths)-groupShown) }
