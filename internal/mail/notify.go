@@ -2,6 +2,7 @@ package mail
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/url"
 	"strings"
@@ -14,9 +15,10 @@ import (
 //	err := mailer.Notify(ctx, mail.Recipient{UserID: u.ID, Email: u.Email, Lang: u.Lang},
 //		mail.TermEnding{Role: "Trésorier·e", Ends: end, Key: fmt.Sprint(termID)})
 type Mailer struct {
-	Outbox *Outbox
-	r      *Renderer
-	tokens *Tokens
+	Outbox  *Outbox
+	r       *Renderer
+	tokens  *Tokens
+	follows *Follows // preferences: shares and drops may be turned off
 }
 
 // NewMailer returns a mailer queueing into out, rendering with r and
@@ -82,11 +84,12 @@ type Shared struct {
 	Role string // viewer, editor or manager
 }
 
-// Dropped: a visitor dropped a file through the person's drop-box link.
+// Dropped: a visitor dropped files through the person's drop-box link.
 type Dropped struct {
-	Path   string // the file, which the recipient may read
-	Sender string // the name the visitor gave ("" if none)
-	Link   string // the link's label or folder, to tell several apart
+	Folder string   // the drop box's folder, which the recipient may read
+	Names  []string // the files' names as sent
+	Sender string   // the name the visitor gave ("" if none)
+	Link   string   // the link's label or folder, to tell several apart
 }
 
 // TermEnding: the person's term of office ends soon (to the holder), or a
@@ -111,7 +114,7 @@ func (n Shared) describe(Recipient) (string, []any, string) {
 	return "share", []any{"By", n.By, "Name", baseName(n.Path)}, ""
 }
 func (n Dropped) describe(Recipient) (string, []any, string) {
-	return "drop", []any{"Name", baseName(n.Path)}, ""
+	return "drop", []any{"Count", len(n.Names), "Name", baseName(n.Folder)}, ""
 }
 func (n TermEnding) describe(to Recipient) (string, []any, string) {
 	dedup := ""
@@ -141,6 +144,15 @@ type noticeData struct {
 // and address links are sent whatever the person's preferences; shares
 // and drops only if the person has not turned them off (ShareNotices).
 func (m *Mailer) Notify(ctx context.Context, to Recipient, n Notice) error {
+	if to.Email == "" {
+		return nil // nobody to write to: the notice is dropped, not an error
+	}
+	if err := m.wanted(ctx, to, n); err != nil {
+		if err == errUnwanted {
+			return nil
+		}
+		return err
+	}
 	kind, subject, dedup := n.describe(to)
 	base := m.r.base
 	var link, why, unsub string
@@ -155,7 +167,7 @@ func (m *Mailer) Notify(ctx context.Context, to Recipient, n Notice) error {
 		link, why = base+pageFor(n.Path, n.Dir), "share"
 		unsub = m.unsubscribeURL(to.UserID, ScopeShares)
 	case Dropped:
-		link, why = base+pageFor(n.Path, false), "drop"
+		link, why = base+pageFor(n.Folder, true), "drop"
 		unsub = m.unsubscribeURL(to.UserID, ScopeDrops)
 	case TermEnding:
 		link, why = base+"/account", "term_end"
@@ -172,6 +184,31 @@ func (m *Mailer) Notify(ctx context.Context, to Recipient, n Notice) error {
 	}
 	_, err = m.Outbox.Enqueue(ctx, msg)
 	return err
+}
+
+var errUnwanted = errors.New("the person turned this notice off")
+
+// wanted checks the person's preferences for notices they may turn off.
+func (m *Mailer) wanted(ctx context.Context, to Recipient, n Notice) error {
+	if m.follows == nil || to.UserID == 0 {
+		return nil
+	}
+	switch n.(type) {
+	case Shared, Dropped:
+	default:
+		return nil
+	}
+	p, err := m.follows.Prefs(ctx, to.UserID)
+	if err != nil {
+		return err
+	}
+	if _, ok := n.(Shared); ok && !p.NotifyShares {
+		return errUnwanted
+	}
+	if _, ok := n.(Dropped); ok && !p.NotifyDrops {
+		return errUnwanted
+	}
+	return nil
 }
 
 func (m *Mailer) unsubscribeURL(uid int64, scope string) string {
