@@ -1,0 +1,252 @@
+package e2e
+
+import (
+	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"notreasso/internal/testutil/browser"
+	"notreasso/internal/testutil/server"
+	"notreasso/internal/testutil/smtpserver"
+)
+
+// Outgoing mail through the real binary and a real SMTP relay on
+// loopback (STARTTLS, login; the password read from a file): invitations,
+// forgotten passwords, share notices with one-click unsubscribe, and the
+// queue across an outage of the relay and a restart of the server.
+
+// mailServer starts a relay and a server that sends through it.
+func mailServer(t *testing.T, extra ...string) (*server.Server, *smtpserver.Server) {
+	t.Helper()
+	relay := smtpserver.Start(t)
+	pw := filepath.Join(t.TempDir(), "smtp-password")
+	if err := os.WriteFile(pw, []byte(smtpserver.Password+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	env := append([]string{
+		"NOTREASSO_MAIL_HOST=" + relay.Host,
+		"NOTREASSO_MAIL_PORT=" + strconv.Itoa(relay.Port),
+		"NOTREASSO_MAIL_SECURITY=starttls",
+		"NOTREASSO_MAIL_USERNAME=" + smtpserver.Login,
+		"NOTREASSO_MAIL_PASSWORD_FILE=" + pw,
+		"NOTREASSO_MAIL_CA_FILE=" + relay.CAFile,
+		"NOTREASSO_MAIL_FROM=Les Amis du Canal <asso@canal.example>",
+		"NOTREASSO_SITE_NAME=Les Amis du Canal",
+	}, extra...)
+	return server.Start(t, server.Options{Env: env}), relay
+}
+
+var linkRE = regexp.MustCompile(`https?://[^\s"<>]+/(reset|account/email|mail/unsubscribe)/[A-Za-z0-9_.\-]+`)
+
+// linkIn finds the action link of a message, and checks the HTML part
+// carries the same one.
+func linkIn(t *testing.T, m smtpserver.Message, kind string) string {
+	t.Helper()
+	for _, l := range linkRE.FindAllString(m.Text, -1) {
+		if strings.Contains(l, "/"+kind+"/") {
+			if !strings.Contains(m.HTML, `href="`+l+`"`) {
+				t.Errorf("the HTML part lacks the link %s", l)
+			}
+			return l
+		}
+	}
+	t.Fatalf("no /%s/ link in:\n%s", kind, m.Text)
+	return ""
+}
+
+// The admin creates an account with an address and no password; the
+// person receives the invitation (French, text and HTML, over TLS),
+// chooses a password in the browser from the link, and logs in.
+func TestMailInvitation(t *testing.T) {
+	srv, relay := mailServer(t)
+	u := &ui{t: t, b: browser.Start(t, browser.Options{AcceptLanguage: "fr-FR,fr"}), base: srv.URL, shots: screenshotDir(t)}
+	u.login("admin", server.AdminPassword)
+	u.open("/admin", "#nu-login")
+	u.b.Do("fill the new account", chromedp.SendKeys("#nu-login", "camille"), chromedp.SendKeys("#nu-name", "Camille Claudel"),
+		chromedp.SendKeys("#nu-email", "camille@canal.example"))
+	u.b.Navigates("create", chromedp.Submit("#nu-login"))
+	u.clean("account created")
+	if got := u.text(".flash.ok"); !strings.Contains(got, "invitation envoyée par e-mail") {
+		t.Errorf("after creating: %q", got)
+	}
+	m := relay.Wait(1, 30*time.Second)[0]
+	if len(m.To) != 1 || m.To[0] != "camille@canal.example" || !m.TLS {
+		t.Fatalf("invitation to %v (TLS %v)", m.To, m.TLS)
+	}
+	if s := m.Subject(); !strings.Contains(s, "Les Amis du Canal") || !strings.Contains(s, "votre compte") {
+		t.Errorf("subject %q", s)
+	}
+	if !strings.Contains(m.Text, "Camille Claudel") || !strings.Contains(m.Text, "camille") || m.Header.Get("List-Unsubscribe") != "" {
+		t.Errorf("invitation text:\n%s", m.Text)
+	}
+	if !strings.Contains(m.Header.Get("From"), "asso@canal.example") {
+		t.Errorf("From: %s", m.Header.Get("From"))
+	}
+	link := linkIn(t, m, "reset")
+	if !strings.HasPrefix(link, srv.URL+"/reset/") {
+		t.Fatalf("link %s is not on the server's public URL %s", link, srv.URL)
+	}
+
+	c := &ui{t: t, b: browser.Start(t, browser.Options{AcceptLanguage: "fr-FR,fr"}), base: srv.URL, shots: u.shots}
+	c.b.Do("open the invitation", chromedp.Navigate(link), chromedp.WaitVisible("#new"))
+	c.clean("invitation page")
+	const pw = "la vie au bord du canal"
+	c.b.Do("choose", chromedp.SendKeys("#new", pw), chromedp.SendKeys("#again", pw))
+	c.b.Navigates("save", chromedp.Click("#reset-submit"))
+	c.b.Do("log in", chromedp.WaitVisible("#login"), chromedp.SendKeys("#login", "camille"), chromedp.SendKeys("#password", pw))
+	c.b.Navigates("submit login", chromedp.Submit("#password"))
+	c.open("/account", "#me-h")
+	if got := c.text("#me-h"); got != "camille" {
+		t.Fatalf("logged in as %q", got)
+	}
+	c.b.Do("the link again", chromedp.Navigate(link), chromedp.WaitVisible("#reset-invalid"))
+}
+
+// « Mot de passe oublié ? »: the same answer for a known address and an
+// unknown one; a mail only for the known one, and one per ten minutes;
+// the link sets a new password once.
+func TestMailForgottenPassword(t *testing.T) {
+	srv, relay := mailServer(t)
+	api := admin(t, srv)
+	mustAPI(t, api, 201, "POST", "/api/v1/admin/users", map[string]any{"login": "jeanne", "password": userPassword, "role": "member",
+		"display_name": "Jeanne Barret", "email": "jeanne@canal.example"})
+
+	b := &ui{t: t, b: browser.Start(t, browser.Options{AcceptLanguage: "fr-FR,fr"}), base: srv.URL, shots: screenshotDir(t)}
+	ask := func(who string) string {
+		b.open("/login", "#forgot-link")
+		b.b.Navigates("forgot", chromedp.Click("#forgot-link"))
+		b.b.Do("type", chromedp.WaitVisible("#who"), chromedp.SendKeys("#who", who))
+		b.b.Navigates("ask", chromedp.Click("#forgot-submit"))
+		b.clean("asked")
+		return b.text("#forgot-sent")
+	}
+	unknown := ask("personne@canal.example")
+	known := ask("Jeanne@Canal.example")
+	if unknown == "" || unknown != known {
+		t.Errorf("answers differ: unknown %q, known %q", unknown, known)
+	}
+	m := relay.Wait(1, 30*time.Second)[0]
+	if m.To[0] != "jeanne@canal.example" {
+		t.Fatalf("reset mail to %v", m.To)
+	}
+	ask("jeanne") // by login, a minute later: no second mail within ten minutes
+	time.Sleep(2 * time.Second)
+	if n := len(relay.Messages()); n != 1 {
+		t.Errorf("%d mails after asking twice and once for nobody, want 1", n)
+	}
+	link := linkIn(t, m, "reset")
+	const pw = "un tout nouveau secret"
+	b.b.Do("open", chromedp.Navigate(link), chromedp.WaitVisible("#new"), chromedp.SendKeys("#new", pw), chromedp.SendKeys("#again", pw))
+	b.b.Navigates("save", chromedp.Click("#reset-submit"))
+	if st := newClient(t, srv, "jeanne", pw).call("GET", "/api/v1/me", nil, nil); st != 200 {
+		t.Errorf("new password: %d", st)
+	}
+	if st := newClient(t, srv, "jeanne", userPassword).call("GET", "/api/v1/me", nil, nil); st != 401 {
+		t.Errorf("old password still works: %d", st)
+	}
+	b.b.Do("the link again", chromedp.Navigate(link), chromedp.WaitVisible("#reset-invalid"))
+}
+
+// A share notice carries List-Unsubscribe (+ one-click POST): the
+// unsubscribe page works without logging in, and so does the mail
+// program's POST; afterwards no notice is sent.
+func TestMailUnsubscribeWithoutLogin(t *testing.T) {
+	srv, relay := mailServer(t)
+	api := admin(t, srv)
+	mustAPI(t, api, 201, "POST", "/api/v1/admin/users", map[string]any{"login": "marie", "password": userPassword, "role": "guest",
+		"email": "marie@canal.example"})
+	for _, f := range []string{"Bureau", "Comptes", "Archives"} {
+		mustAPI(t, api, 201, "POST", "/api/v1/folders/"+f, nil)
+	}
+	mustAPI(t, api, 200, "POST", "/api/v1/grants/Bureau", map[string]any{"principal": "user:marie", "role": "viewer"})
+	m := relay.Wait(1, 30*time.Second)[0]
+	if !strings.Contains(m.Subject(), "Bureau") || !strings.Contains(m.Text, srv.URL+"/browse/Bureau") {
+		t.Fatalf("share notice: %s\n%s", m.Subject(), m.Text)
+	}
+	lu := m.Header.Get("List-Unsubscribe")
+	if m.Header.Get("List-Unsubscribe-Post") != "List-Unsubscribe=One-Click" || !strings.HasPrefix(lu, "<"+srv.URL+"/mail/unsubscribe/") {
+		t.Fatalf("unsubscribe headers: %q", lu)
+	}
+	unsub := strings.Trim(lu, "<>")
+
+	// A browser that never logged in: the page, one button, done.
+	v := &ui{t: t, b: browser.Start(t, browser.Options{AcceptLanguage: "fr-FR,fr"}), base: srv.URL, shots: screenshotDir(t)}
+	v.b.Do("open the link", chromedp.Navigate(unsub), chromedp.WaitVisible("#unsub-submit"))
+	v.clean("unsubscribe page")
+	if got := v.text("main"); !strings.Contains(got, "marie") {
+		t.Errorf("page: %q", got)
+	}
+	v.b.Navigates("unsubscribe", chromedp.Click("#unsub-submit"))
+	if !strings.Contains(v.text("#unsub-done"), "C’est fait") {
+		t.Errorf("after the button: %q", v.text("main"))
+	}
+	mustAPI(t, api, 200, "POST", "/api/v1/grants/Comptes", map[string]any{"principal": "user:marie", "role": "viewer"})
+
+	// A forged token is refused; the mail program's one-click POST works.
+	resp, err := http.Post(strings.Replace(unsub, "/unsubscribe/", "/unsubscribe/x", 1), "application/x-www-form-urlencoded", strings.NewReader("List-Unsubscribe=One-Click"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 404 {
+		t.Errorf("forged token: %d", resp.StatusCode)
+	}
+	resp, err = http.Post(unsub, "application/x-www-form-urlencoded", strings.NewReader("List-Unsubscribe=One-Click"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Errorf("one-click POST: %d", resp.StatusCode)
+	}
+	mustAPI(t, api, 200, "POST", "/api/v1/grants/Archives", map[string]any{"principal": "user:marie", "role": "viewer"})
+	time.Sleep(2 * time.Second) // the sender would have sent them by now
+	if n := len(relay.Messages()); n != 1 {
+		t.Errorf("%d messages after unsubscribing, want only the first", n)
+	}
+}
+
+// The relay is down when a notice is queued; the server is stopped and
+// started again; the relay comes back: the notice arrives, once.
+func TestMailQueueSurvivesOutageAndRestart(t *testing.T) {
+	srv, relay := mailServer(t, "NOTREASSO_MAIL_RETRY_MIN=1s", "NOTREASSO_MAIL_RETRY_MAX=2s")
+	api := admin(t, srv)
+	mustAPI(t, api, 201, "POST", "/api/v1/admin/users", map[string]any{"login": "marie", "password": userPassword, "role": "guest",
+		"email": "marie@canal.example"})
+	mustAPI(t, api, 201, "POST", "/api/v1/folders/Bureau", nil)
+	mustAPI(t, api, 201, "POST", "/api/v1/folders/Comptes", nil)
+	relay.Stop()
+	mustAPI(t, api, 200, "POST", "/api/v1/grants/Bureau", map[string]any{"principal": "user:marie", "role": "viewer"})
+	deadline := time.Now().Add(20 * time.Second)
+	for !strings.Contains(srv.Output(), "mail not delivered") {
+		if time.Now().After(deadline) {
+			t.Fatalf("no failed attempt logged:\n%s", srv.Output())
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	srv.Stop()
+	relay.Restart()
+	srv.Restart()
+	api = admin(t, srv)
+	mustAPI(t, api, 200, "POST", "/api/v1/grants/Comptes", map[string]any{"principal": "user:marie", "role": "viewer"})
+	msgs := relay.Wait(2, 30*time.Second)
+	time.Sleep(3 * time.Second) // more than the retry time: a duplicate would be here
+	msgs = relay.Messages()
+	if len(msgs) != 2 {
+		t.Fatalf("%d messages, want 2 (one per share)", len(msgs))
+	}
+	subjects := msgs[0].Subject() + " | " + msgs[1].Subject()
+	if !strings.Contains(subjects, "Bureau") || !strings.Contains(subjects, "Comptes") {
+		t.Errorf("subjects: %s", subjects)
+	}
+	if msgs[0].Header.Get("Message-Id") == msgs[1].Header.Get("Message-Id") {
+		t.Errorf("two messages share a Message-ID")
+	}
+}
