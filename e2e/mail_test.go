@@ -94,6 +94,16 @@ func TestMailInvitation(t *testing.T) {
 		t.Fatalf("link %s is not on the server's public URL %s", link, srv.URL)
 	}
 
+	// The admin page shows the relay and the message, sent.
+	u.open("/admin/mail", "#queue")
+	if got := u.text("#mail-recent"); !strings.Contains(got, "camille@canal.example") || !strings.Contains(got, "envoyé le") {
+		t.Errorf("admin mail page: %q", got)
+	}
+	if got := u.text("#relay-host"); got != relay.Addr() {
+		t.Errorf("relay shown as %q", got)
+	}
+	u.screenshot("admin-mail")
+
 	c := &ui{t: t, b: browser.Start(t, browser.Options{AcceptLanguage: "fr-FR,fr"}), base: srv.URL, shots: u.shots}
 	c.b.Do("open the invitation", chromedp.Navigate(link), chromedp.WaitVisible("#new"))
 	c.clean("invitation page")
@@ -127,6 +137,8 @@ func TestMailForgottenPassword(t *testing.T) {
 		b.clean("asked")
 		return b.text("#forgot-sent")
 	}
+	b.open("/forgot", "#who")
+	b.screenshot("forgot")
 	unknown := ask("personne@canal.example")
 	known := ask("Jeanne@Canal.example")
 	if unknown == "" || unknown != known {
@@ -183,6 +195,7 @@ func TestMailUnsubscribeWithoutLogin(t *testing.T) {
 	if got := v.text("main"); !strings.Contains(got, "marie") {
 		t.Errorf("page: %q", got)
 	}
+	v.screenshot("unsubscribe")
 	v.b.Navigates("unsubscribe", chromedp.Click("#unsub-submit"))
 	if !strings.Contains(v.text("#unsub-done"), "C’est fait") {
 		t.Errorf("after the button: %q", v.text("main"))
@@ -211,6 +224,31 @@ func TestMailUnsubscribeWithoutLogin(t *testing.T) {
 	if n := len(relay.Messages()); n != 1 {
 		t.Errorf("%d messages after unsubscribing, want only the first", n)
 	}
+
+	// Marie logs in: « Suivre par e-mail » on a folder, then « Mon compte »
+	// lists it, and shows the choices the links turned off.
+	mu := &ui{t: t, b: browser.Start(t, browser.Options{AcceptLanguage: "fr-FR,fr"}), base: srv.URL, shots: v.shots}
+	mu.login("marie", userPassword)
+	mu.open("/browse/Bureau", "#follow-btn")
+	mu.b.Navigates("follow", chromedp.Click("#follow-btn"))
+	mu.clean("followed")
+	if !strings.Contains(mu.text("#follow-form"), "Vous suivez ceci") {
+		t.Errorf("after following: %q", mu.text("#follow-form"))
+	}
+	mu.open("/account#mail", "#follow-list")
+	if got := mu.text("#follow-list"); !strings.Contains(got, "/Bureau") {
+		t.Errorf("follows: %q", got)
+	}
+	if browser.Eval[bool](mu.b, `document.querySelector('input[name=shares]').checked`) {
+		t.Error("share notices still ticked after unsubscribing")
+	}
+	mu.b.Do("daily", chromedp.Click(`input[name=digest][value=daily]`))
+	mu.b.Navigates("save", chromedp.Click("#save-mail-prefs"))
+	if !browser.Eval[bool](mu.b, `document.querySelector('input[name=digest][value=daily]').checked`) {
+		t.Error("daily digest not saved")
+	}
+	mu.b.Do("to the section", chromedp.Navigate(srv.URL+"/account#mail"), chromedp.WaitVisible("#follow-list"))
+	mu.screenshot("account-mail")
 }
 
 // The relay is down when a notice is queued; the server is stopped and
