@@ -288,3 +288,54 @@ func TestMailQueueSurvivesOutageAndRestart(t *testing.T) {
 		t.Errorf("two messages share a Message-ID")
 	}
 }
+
+// A visitor drops files through marie's drop-box link: marie is told,
+// with the names sent and a link to the folder. A group share tells each
+// member with an address, in their own language.
+func TestMailDropAndGroupShareNotices(t *testing.T) {
+	srv, relay := mailServer(t)
+	api := admin(t, srv)
+	for _, u := range []struct{ login, email, lang string }{{"marie", "marie@canal.example", "fr"}, {"tom", "tom@canal.example", "en"}, {"zoe", "", "fr"}} {
+		mustAPI(t, api, 201, "POST", "/api/v1/admin/users", map[string]any{"login": u.login, "password": userPassword, "role": "member",
+			"email": u.email, "lang": u.lang})
+	}
+	mustAPI(t, api, 201, "POST", "/api/v1/folders/Re%C3%A7us", nil)
+	mustAPI(t, api, 200, "POST", "/api/v1/grants/Re%C3%A7us", map[string]any{"principal": "user:marie", "role": "manager"})
+	relay.Wait(1, 30*time.Second) // that grant's notice
+	marie := newClient(t, srv, "marie", userPassword)
+	var out map[string]any
+	if st := marie.call("POST", "/api/v1/shares", map[string]any{"path": "/Reçus", "kind": "dropbox", "label": "adhérents"}, &out); st != 201 {
+		t.Fatalf("marie's drop box: %d %v", st, out)
+	}
+	b := newBrowser(t, srv)
+	b.do("GET", "/s/"+out["token"].(string)+"/", nil, nil)
+	if st, page := b.upload("/s/"+out["token"].(string)+"/upload", map[string]string{"reçu janvier.pdf": "20 €", "reçu février.pdf": "20 €"}); st != 303 {
+		t.Fatalf("drop: %d %s", st, page)
+	}
+	m := relay.Wait(2, 30*time.Second)[1]
+	if m.To[0] != "marie@canal.example" || !strings.Contains(m.Subject(), "2 fichiers déposés") ||
+		!strings.Contains(m.Text, "reçu janvier.pdf") || !strings.Contains(m.Text, "adhérents") || !strings.Contains(m.Text, srv.URL+"/browse/Re%C3%A7us") {
+		t.Errorf("drop notice to %v: %s\n%s", m.To, m.Subject(), m.Text)
+	}
+
+	mustAPI(t, api, 201, "POST", "/api/v1/admin/groups", map[string]any{"name": "Bureau"})
+	for _, l := range []string{"marie", "tom", "zoe"} {
+		if st := api.call("PUT", "/api/v1/admin/groups/Bureau/members/"+l, nil, nil); st >= 300 {
+			t.Fatalf("add %s to Bureau: %d", l, st)
+		}
+	}
+	mustAPI(t, api, 201, "POST", "/api/v1/folders/CA", nil)
+	mustAPI(t, api, 200, "POST", "/api/v1/grants/CA", map[string]any{"principal": "group:Bureau", "role": "editor"})
+	relay.Wait(4, 30*time.Second)
+	time.Sleep(time.Second)
+	if msgs := relay.Messages(); len(msgs) != 4 {
+		t.Fatalf("%d messages, want a grant, the drop and two share notices (zoe has no address)", len(msgs))
+	}
+	tom := relay.To("tom@canal.example")
+	if len(tom) != 1 || !strings.Contains(tom[0].Subject(), "shared") || !strings.Contains(tom[0].Text, "to edit") {
+		t.Errorf("tom's notice (English): %v", tom)
+	}
+	if fr := relay.To("marie@canal.example"); len(fr) != 3 || !strings.Contains(fr[2].Text, "en modification") {
+		t.Errorf("marie's notices: %d", len(fr))
+	}
+}
