@@ -121,6 +121,8 @@ func (o *Outbox) messageID() string {
 	return "<" + hex.EncodeToString(b) + "@" + o.host + ">"
 }
 
+var errTaken = errors.New("mail: claimed by another sender")
+
 // queued is a row being delivered.
 type queued struct {
 	Message
@@ -149,9 +151,22 @@ func (o *Outbox) claim(ctx context.Context, lease time.Duration) (queued, bool, 
 			return err
 		}
 		q.Attempts++
-		_, err = tx.ExecContext(ctx, `UPDATE mail_outbox SET claimed_at = ?, attempts = ? WHERE id = ?`, now.UnixNano(), q.Attempts, q.ID)
-		return err
+		// Conditional, so that of two nodes that read the same row (on
+		// PostgreSQL, whose transactions do not serialise like SQLite's
+		// single writer), only one takes it.
+		res, err := tx.ExecContext(ctx, `UPDATE mail_outbox SET claimed_at = ?, attempts = ? WHERE id = ? AND sent_at IS NULL
+			AND (claimed_at IS NULL OR claimed_at <= ?)`, now.UnixNano(), q.Attempts, q.ID, now.Add(-lease).UnixNano())
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil || n != 1 {
+			return errTaken
+		}
+		return nil
 	})
+	if errors.Is(err, errTaken) {
+		return o.claim(ctx, lease) // another sender took it: the next one
+	}
 	if errors.Is(err, sql.ErrNoRows) {
 		return queued{}, false, nil
 	}

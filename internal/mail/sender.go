@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync/atomic"
 	"time"
 
 	"notreasso/internal/config"
@@ -44,6 +45,7 @@ type Sender struct {
 
 	pauseUntil time.Time // after a connection failure
 	pauses     int
+	resume     atomic.Bool // RetryNow: end the pause
 }
 
 // NewSender returns the sender of out through relay. A nil clock is the
@@ -99,6 +101,9 @@ func (s *Sender) run(ctx context.Context) error {
 		case <-ctx.Done():
 			return nil
 		case <-s.out.wake:
+			if s.resume.Swap(false) {
+				s.pauses, s.pauseUntil = 0, time.Time{}
+			}
 			if s.pauseUntil.After(s.clock.Now()) {
 				// Enqueued while the relay is down: wait out the pause.
 				select {
@@ -201,4 +206,12 @@ func (s *Sender) backoff(n int) time.Duration {
 		d *= 2
 	}
 	return min(d, s.cfg.RetryMax)
+}
+
+// RetryNow makes every waiting or abandoned message due at once and ends
+// a pause after connection failures: the admin page's « Réessayer
+// maintenant », once the relay is back.
+func (s *Sender) RetryNow(ctx context.Context) (int64, error) {
+	s.resume.Store(true)
+	return s.out.RetryNow(ctx)
 }

@@ -132,7 +132,7 @@ func (s *Server) adminMailRetryForm(c *fiber.Ctx) error {
 	if err := s.adminOnly(c); err != nil {
 		return err
 	}
-	_, err := s.mail.Outbox.RetryNow(c.UserContext())
+	_, err := s.mail.Sender.RetryNow(c.UserContext())
 	return doneTo(c, "/admin/mail", err, "mail_retry")
 }
 
