@@ -178,9 +178,12 @@ func (o *Outbox) claim(ctx context.Context, lease time.Duration) (queued, bool, 
 	return q, true, nil
 }
 
-// markSent records a delivery the relay accepted.
+// markSent records a delivery the relay accepted. The bodies go: they
+// are not needed any more, and an invitation's or a password message's
+// holds a live link (the tokens are otherwise kept only as hashes).
 func (o *Outbox) markSent(ctx context.Context, id int64) error {
-	_, err := o.db.W.ExecContext(ctx, `UPDATE mail_outbox SET sent_at = ?, claimed_at = NULL, last_error = '' WHERE id = ?`, o.clock.Now().UnixNano(), id)
+	_, err := o.db.W.ExecContext(ctx, `UPDATE mail_outbox SET sent_at = ?, claimed_at = NULL, last_error = '', text_body = '', html_body = '', payload = ''
+		WHERE id = ?`, o.clock.Now().UnixNano(), id)
 	if err != nil {
 		return fmt.Errorf("mark mail %d sent: %w", id, err)
 	}

@@ -174,6 +174,11 @@ func TestQueueSurvivesOutageAndRestart(t *testing.T) {
 	if st.Waiting != 0 || st.Sent != 5 {
 		t.Errorf("final stats %+v", st)
 	}
+	var kept int
+	b.db.R.QueryRowContext(ctx, `SELECT count(*) FROM mail_outbox WHERE text_body <> '' OR html_body <> ''`).Scan(&kept)
+	if kept != 0 {
+		t.Errorf("%d sent messages keep their bodies (and the links in them)", kept)
+	}
 }
 
 // Backoff doubles from retry_min to retry_max, and a message older than
