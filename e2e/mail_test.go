@@ -117,6 +117,19 @@ func TestMailInvitation(t *testing.T) {
 		t.Fatalf("logged in as %q", got)
 	}
 	c.b.Do("the link again", chromedp.Navigate(link), chromedp.WaitVisible("#reset-invalid"))
+
+	// The same through the API; an invitation without an address is refused.
+	api := admin(t, srv)
+	mustAPI(t, api, 400, "POST", "/api/v1/admin/users", map[string]any{"login": "sans-adresse", "invite": true})
+	var out map[string]any
+	if st := api.call("POST", "/api/v1/admin/users", map[string]any{"login": "dora", "email": "dora@canal.example", "lang": "en", "invite": true}, &out); st != 201 || out["invited"] != true || out["password"] != nil {
+		t.Fatalf("API invitation: %d %v", st, out)
+	}
+	d := relay.Wait(2, 30*time.Second)[1]
+	if d.To[0] != "dora@canal.example" || !strings.Contains(d.Subject(), "your account is waiting") {
+		t.Errorf("API invitation (English): %v %s", d.To, d.Subject())
+	}
+	linkIn(t, d, "reset")
 }
 
 // « Mot de passe oublié ? »: the same answer for a known address and an
