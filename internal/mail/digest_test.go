@@ -95,6 +95,19 @@ func TestDigestListsOnlyWhatTheReaderMayRead(t *testing.T) {
 	if err := d.follows.Follow(ctx, d.Member.UserID, FollowFolder, strconv.FormatInt(asso.ID, 10)); err != nil {
 		t.Fatal(err)
 	}
+	// paul, a guest with no grant, follows the whole repository: he may
+	// read nothing, so he gets no digest.
+	root, err := d.Repo.Stat(ctx, d.Admin, "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	pmail := "paul@example.org"
+	if _, err := d.Auth.UpdateUser(ctx, 0, "paul", auth.UserChanges{Email: &pmail}); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.follows.Follow(ctx, d.Guest.UserID, FollowFolder, strconv.FormatInt(root.ID, 10)); err != nil {
+		t.Fatal(err)
+	}
 	d.put(t, "Association/AG/avant.pdf") // Sunday 22 Feb, 09:00: before the period
 
 	d.clock.Add(48 * time.Hour) // Tuesday 24 Feb: inside the period (Mon 23 07:00 → Mon 2 Mar 07:00)
@@ -116,8 +129,8 @@ func TestDigestListsOnlyWhatTheReaderMayRead(t *testing.T) {
 		t.Fatalf("sent %d (%v)", sent, err)
 	}
 	msgs := d.relay.To("marie@example.org")
-	if len(msgs) != 1 {
-		t.Fatalf("marie got %d messages", len(msgs))
+	if len(msgs) != 1 || len(d.relay.To(pmail)) != 0 {
+		t.Fatalf("marie got %d messages, paul %d", len(msgs), len(d.relay.To(pmail)))
 	}
 	m := msgs[0]
 	for _, part := range []struct{ name, body string }{{"text", m.Text}, {"html", m.HTML}} {
@@ -257,5 +270,43 @@ func TestNoticesRenderInBothLanguages(t *testing.T) {
 				t.Errorf("%s %s: the text part is HTML-escaped:\n%s", lang, kind, out.Text)
 			}
 		}
+	}
+}
+
+// The digest speaks the reader's language: English for an account set so.
+func TestDigestInEnglish(t *testing.T) {
+	ctx := context.Background()
+	d := newDigestEnv(t)
+	en := "en"
+	if _, err := d.Auth.UpdateUser(ctx, 0, "marie", auth.UserChanges{Lang: &en}); err != nil {
+		t.Fatal(err)
+	}
+	docs := d.mkdir(t, "Docs")
+	if err := d.follows.Follow(ctx, d.Member.UserID, FollowFolder, strconv.FormatInt(docs.ID, 10)); err != nil {
+		t.Fatal(err)
+	}
+	d.clock.Add(48 * time.Hour)
+	for i := range 2 {
+		d.put(t, "Docs/minutes-"+strconv.Itoa(i)+".pdf")
+	}
+	d.clock.Add(7 * 24 * time.Hour)
+	if n, err := d.digests.Queue(ctx); n != 1 || err != nil {
+		t.Fatalf("queued %d (%v)", n, err)
+	}
+	d.sender.Drain(ctx)
+	m := d.relay.To("marie@example.org")
+	if len(m) != 1 {
+		t.Fatalf("%d digests", len(m))
+	}
+	for _, want := range []string{"Hello marie,", "Folder: /Docs", "added 2 files to /Docs", "minutes-1.pdf", "Unsubscribe: https://docs.asso.example/mail/unsubscribe/"} {
+		if !strings.Contains(m[0].Text, want) {
+			t.Errorf("English digest lacks %q:\n%s", want, m[0].Text)
+		}
+	}
+	if s := m[0].Subject(); s != "Les Amis du Canal: 2 changes in what you follow" {
+		t.Errorf("subject %q", s)
+	}
+	if !strings.Contains(m[0].HTML, `<html lang="en">`) {
+		t.Error("the HTML part is not marked English")
 	}
 }

@@ -11,13 +11,17 @@ import (
 // digestLimit bounds how many changes one digest section lists.
 const digestLimit = 200
 
-// FolderPath is where a folder is now, by id, if p may read it: a
-// follow (by id) keeps its folder across renames and moves. A folder in
-// the trash, gone, or hidden from p answers ErrNotFound.
+// FolderPath is where a folder is now, by id, if p may read it (the root
+// always: following it is following every document p may read): a follow
+// (by id) keeps its folder across renames and moves. A folder in the
+// trash, gone, or hidden from p answers ErrNotFound.
 func (s *Service) FolderPath(ctx context.Context, p acl.Principal, id int64) (string, error) {
 	c, err := s.chainByID(ctx, s.db.R, id)
 	if err != nil || !c.live() || !c.last().dir {
 		return "", fmt.Errorf("folder %d: %w", id, ErrNotFound)
+	}
+	if len(c) == 1 {
+		return "/", nil // the whole repository: Changes filters each document
 	}
 	role, err := s.roleOn(ctx, s.db.R, p, c)
 	if err != nil {

@@ -77,6 +77,12 @@ func (s *Server) followKey(ctx context.Context, p acl.Principal, kind, target st
 		if !n.Dir {
 			return "", repo.ErrNotDir
 		}
+		// A folder seen only on the way to a deeper grant is not
+		// followed, but the whole repository is (what it tells is
+		// filtered document by document).
+		if n.Role < acl.Viewer && n.Path != "/" {
+			return "", repo.ErrNotFound
+		}
 		return strconv.FormatInt(n.ID, 10), nil
 	case notice.FollowTag:
 		return repo.CleanTag(target)
@@ -236,7 +242,7 @@ func (s *Server) notifyGrant(ctx context.Context, by acl.Principal, path string,
 		// Told only what they can open now (a restricted folder below the
 		// grant, a grant on a trashed node: nothing to say).
 		n, err := s.repo.Tree.Stat(ctx, p, path)
-		if err != nil {
+		if err != nil || n.Role < acl.Viewer {
 			continue
 		}
 		s.notify(ctx, recipient(u), notice.Shared{By: name, Path: n.Path, Dir: n.Dir, Role: role.String()})
@@ -254,7 +260,7 @@ func (s *Server) notifyDrop(ctx context.Context, sh repo.Share, sender string, n
 		return
 	}
 	n, err := s.repo.Tree.Stat(ctx, p, sh.Path)
-	if err != nil {
+	if err != nil || n.Role < acl.Viewer {
 		return
 	}
 	label := sh.Label
