@@ -287,9 +287,9 @@ func TestMailQueueSurvivesOutageAndRestart(t *testing.T) {
 	srv.Restart()
 	api = admin(t, srv)
 	mustAPI(t, api, 200, "POST", "/api/v1/grants/Comptes", map[string]any{"principal": "user:marie", "role": "viewer"})
-	msgs := relay.Wait(2, 30*time.Second)
+	relay.Wait(2, 30*time.Second)
 	time.Sleep(3 * time.Second) // more than the retry time: a duplicate would be here
-	msgs = relay.Messages()
+	msgs := relay.Messages()
 	if len(msgs) != 2 {
 		t.Fatalf("%d messages, want 2 (one per share)", len(msgs))
 	}

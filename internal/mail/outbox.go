@@ -16,7 +16,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"sync"
 	"time"
 
 	"notreasso/internal/meta"
@@ -53,8 +52,7 @@ type Outbox struct {
 	clock Clock
 	host  string // for Message-IDs: the public host name
 
-	wakeMu sync.Mutex
-	wake   chan struct{} // signalled by Enqueue, read by the sender job
+	wake chan struct{} // signalled by Enqueue, read by the sender job
 }
 
 // NewOutbox returns the outbox in db. host names the server in
