@@ -43,6 +43,22 @@ func mailServer(t *testing.T, extra ...string) (*server.Server, *smtpserver.Serv
 	return server.Start(t, server.Options{Env: env}), relay
 }
 
+// sentinel grants a folder to someone with an address and waits for
+// that notice: the queue is first in, first out, so anything queued
+// before it has arrived by then. Absence is checked without sleeping.
+func sentinel(t *testing.T, api *client, relay *smtpserver.Server, login, folder string) {
+	t.Helper()
+	n := len(relay.Messages())
+	mustAPI(t, api, 201, "POST", "/api/v1/folders/"+folder, nil)
+	mustAPI(t, api, 200, "POST", "/api/v1/grants/"+folder, map[string]any{"principal": "user:" + login, "role": "viewer"})
+	for _, m := range relay.Wait(n+1, 30*time.Second)[n:] {
+		if strings.Contains(m.Subject(), folder) {
+			return
+		}
+	}
+	t.Fatalf("the sentinel notice about %s did not arrive last", folder)
+}
+
 var linkRE = regexp.MustCompile(`https?://[^\s"<>]+/(reset|account/email|mail/unsubscribe)/[A-Za-z0-9_.\-]+`)
 
 // linkIn finds the action link of a message, and checks the HTML part
@@ -162,9 +178,9 @@ func TestMailForgottenPassword(t *testing.T) {
 		t.Fatalf("reset mail to %v", m.To)
 	}
 	ask("jeanne") // by login, a minute later: no second mail within ten minutes
-	time.Sleep(2 * time.Second)
-	if n := len(relay.Messages()); n != 1 {
-		t.Errorf("%d mails after asking twice and once for nobody, want 1", n)
+	sentinel(t, api, relay, "jeanne", "Sentinelle")
+	if n := len(relay.Messages()); n != 2 {
+		t.Errorf("%d mails after asking twice and once for nobody (and the sentinel), want 2", n)
 	}
 	link := linkIn(t, m, "reset")
 	const pw = "un tout nouveau secret"
@@ -185,8 +201,10 @@ func TestMailForgottenPassword(t *testing.T) {
 func TestMailUnsubscribeWithoutLogin(t *testing.T) {
 	srv, relay := mailServer(t)
 	api := admin(t, srv)
-	mustAPI(t, api, 201, "POST", "/api/v1/admin/users", map[string]any{"login": "marie", "password": userPassword, "role": "guest",
-		"email": "marie@canal.example"})
+	for _, l := range []string{"marie", "tom"} {
+		mustAPI(t, api, 201, "POST", "/api/v1/admin/users", map[string]any{"login": l, "password": userPassword, "role": "guest",
+			"email": l + "@canal.example"})
+	}
 	for _, f := range []string{"Bureau", "Comptes", "Archives"} {
 		mustAPI(t, api, 201, "POST", "/api/v1/folders/"+f, nil)
 	}
@@ -233,9 +251,9 @@ func TestMailUnsubscribeWithoutLogin(t *testing.T) {
 		t.Errorf("one-click POST: %d", resp.StatusCode)
 	}
 	mustAPI(t, api, 200, "POST", "/api/v1/grants/Archives", map[string]any{"principal": "user:marie", "role": "viewer"})
-	time.Sleep(2 * time.Second) // the sender would have sent them by now
-	if n := len(relay.Messages()); n != 1 {
-		t.Errorf("%d messages after unsubscribing, want only the first", n)
+	sentinel(t, api, relay, "tom", "Sentinelle")
+	if n := len(relay.To("marie@canal.example")); n != 1 {
+		t.Errorf("marie got %d messages after unsubscribing, want only the first", n)
 	}
 
 	// Marie logs in: « Suivre par e-mail » on a folder, then « Mon compte »
@@ -288,10 +306,10 @@ func TestMailQueueSurvivesOutageAndRestart(t *testing.T) {
 	api = admin(t, srv)
 	mustAPI(t, api, 200, "POST", "/api/v1/grants/Comptes", map[string]any{"principal": "user:marie", "role": "viewer"})
 	relay.Wait(2, 30*time.Second)
-	time.Sleep(3 * time.Second) // more than the retry time: a duplicate would be here
+	sentinel(t, api, relay, "marie", "Sentinelle")
 	msgs := relay.Messages()
-	if len(msgs) != 2 {
-		t.Fatalf("%d messages, want 2 (one per share)", len(msgs))
+	if len(msgs) != 3 {
+		t.Fatalf("%d messages, want 3 (one per share)", len(msgs))
 	}
 	subjects := msgs[0].Subject() + " | " + msgs[1].Subject()
 	if !strings.Contains(subjects, "Bureau") || !strings.Contains(subjects, "Comptes") {
@@ -340,13 +358,13 @@ func TestMailDropAndGroupShareNotices(t *testing.T) {
 	mustAPI(t, api, 201, "POST", "/api/v1/folders/CA", nil)
 	mustAPI(t, api, 200, "POST", "/api/v1/grants/CA", map[string]any{"principal": "group:Bureau", "role": "editor"})
 	relay.Wait(4, 30*time.Second)
-	time.Sleep(time.Second)
-	if msgs := relay.Messages(); len(msgs) != 4 {
-		t.Fatalf("%d messages, want a grant, the drop and two share notices (zoe has no address)", len(msgs))
+	sentinel(t, api, relay, "tom", "Sentinelle")
+	if msgs := relay.Messages(); len(msgs) != 5 {
+		t.Fatalf("%d messages, want a grant, the drop, two share notices (zoe has no address) and the sentinel", len(msgs))
 	}
-	tom := relay.To("tom@canal.example")
-	if len(tom) != 1 || !strings.Contains(tom[0].Subject(), "shared") || !strings.Contains(tom[0].Text, "to edit") {
-		t.Errorf("tom's notice (English): %v", tom)
+	tom := relay.To("tom@canal.example") // the group share, then the sentinel
+	if len(tom) != 2 || !strings.Contains(tom[0].Subject(), "shared “CA”") || !strings.Contains(tom[0].Text, "to edit") {
+		t.Errorf("tom's notices: %d; the first (English): %s\n%s", len(tom), tom[0].Subject(), tom[0].Text)
 	}
 	if fr := relay.To("marie@canal.example"); len(fr) != 3 || !strings.Contains(fr[2].Text, "en modification") {
 		t.Errorf("marie's notices: %d", len(fr))
