@@ -172,7 +172,7 @@ func (d *Digests) sections(ctx context.Context, uid int64, p digestPayload) ([]S
 		if err != nil {
 			return nil, err
 		}
-		title, evs, err := d.repo.Changes(ctx, pr, sc, since, until)
+		title, evs, err := d.repo.Activity.Changes(ctx, pr, sc, since, until)
 		if errors.Is(err, repo.ErrNotFound) || errors.Is(err, repo.ErrNotDir) {
 			continue
 		}
@@ -195,7 +195,7 @@ func (d *Digests) scope(ctx context.Context, p acl.Principal, f Follow) (repo.Fe
 		if err != nil {
 			return repo.FeedScope{}, "", repo.ErrNotFound
 		}
-		path, err := d.repo.FolderPath(ctx, p, id)
+		path, err := d.repo.Activity.FolderPath(ctx, p, id)
 		if err != nil {
 			return repo.FeedScope{}, "", err
 		}

@@ -27,7 +27,7 @@ func TestDigestEmailScreenshot(t *testing.T) {
 	for _, p := range []string{"Association/AG 2026", "Association/Comptes", "Association/Photos"} {
 		d.mkdir(t, p)
 	}
-	if _, err := d.Repo.Grant(ctx, d.Admin, "/Association", repo.Grantee{Kind: acl.KindUser, Name: "paul"}, acl.Editor); err != nil {
+	if _, err := d.Repo.Access.Grant(ctx, d.Admin, "/Association", repo.Grantee{Kind: acl.KindUser, Name: "paul"}, acl.Editor); err != nil {
 		t.Fatal(err)
 	}
 	if err := d.follows.Follow(ctx, d.Member.UserID, FollowFolder, strconv.FormatInt(asso.ID, 10)); err != nil {
@@ -38,7 +38,7 @@ func TestDigestEmailScreenshot(t *testing.T) {
 	}
 	d.clock.Add(48 * time.Hour)
 	put := func(who acl.Principal, p string) {
-		if _, _, err := d.Repo.Put(ctx, who, p, strings.NewReader("contenu "+p+time.Now().String()), repo.PutOptions{Size: -1}); err != nil {
+		if _, _, err := d.Repo.Tree.Put(ctx, who, p, strings.NewReader("contenu "+p+time.Now().String()), repo.PutOptions{Size: -1}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -50,7 +50,7 @@ func TestDigestEmailScreenshot(t *testing.T) {
 	put(d.Guest, "Association/Comptes/budget-2026.ods")
 	d.clock.Add(3 * time.Hour)
 	put(d.Guest, "Association/Comptes/budget-2026.ods")
-	if _, err := d.Repo.SetTags(ctx, d.Guest, "/Association/Comptes/budget-2026.ods", []string{"compta"}); err != nil {
+	if _, err := d.Repo.Tree.SetTags(ctx, d.Guest, "/Association/Comptes/budget-2026.ods", []string{"compta"}); err != nil {
 		t.Fatal(err)
 	}
 	d.clock.Add(20 * time.Hour)

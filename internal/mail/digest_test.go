@@ -62,14 +62,14 @@ func newDigestEnv(t *testing.T) *digestEnv {
 
 func (d *digestEnv) put(t *testing.T, path string) {
 	t.Helper()
-	if _, _, err := d.Repo.Put(context.Background(), d.Admin, path, strings.NewReader("contenu de "+path), repo.PutOptions{Size: -1}); err != nil {
+	if _, _, err := d.Repo.Tree.Put(context.Background(), d.Admin, path, strings.NewReader("contenu de "+path), repo.PutOptions{Size: -1}); err != nil {
 		t.Fatalf("put %s: %v", path, err)
 	}
 }
 
 func (d *digestEnv) mkdir(t *testing.T, path string) repo.Node {
 	t.Helper()
-	n, err := d.Repo.MkdirAll(context.Background(), d.Admin, path)
+	n, err := d.Repo.Tree.MkdirAll(context.Background(), d.Admin, path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -89,7 +89,7 @@ func TestDigestListsOnlyWhatTheReaderMayRead(t *testing.T) {
 	d.mkdir(t, "Association/Bureau")
 	d.mkdir(t, "Association/AG")
 	d.mkdir(t, "Ailleurs")
-	if _, err := d.Repo.SetRestricted(ctx, d.Admin, "Association/Bureau", true); err != nil {
+	if _, err := d.Repo.Tree.SetRestricted(ctx, d.Admin, "Association/Bureau", true); err != nil {
 		t.Fatal(err)
 	}
 	if err := d.follows.Follow(ctx, d.Member.UserID, FollowFolder, strconv.FormatInt(asso.ID, 10)); err != nil {
@@ -97,7 +97,7 @@ func TestDigestListsOnlyWhatTheReaderMayRead(t *testing.T) {
 	}
 	// paul, a guest with no grant, follows the whole repository: he may
 	// read nothing, so he gets no digest.
-	root, err := d.Repo.Stat(ctx, d.Admin, "/")
+	root, err := d.Repo.Tree.Stat(ctx, d.Admin, "/")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -168,7 +168,7 @@ func TestDigestListsOnlyWhatTheReaderMayRead(t *testing.T) {
 	if n, err := d.digests.Queue(ctx); n != 1 || err != nil {
 		t.Fatalf("second week queued %d (%v)", n, err)
 	}
-	if _, err := d.Repo.SetRestricted(ctx, d.Admin, "Association/AG", true); err != nil {
+	if _, err := d.Repo.Tree.SetRestricted(ctx, d.Admin, "Association/AG", true); err != nil {
 		t.Fatal(err)
 	}
 	// apres.pdf (07:30 last Monday) and cachee.pdf are both in AG now hidden.
@@ -183,7 +183,7 @@ func TestDigestDailyTagAndUnsubscribe(t *testing.T) {
 	d := newDigestEnv(t)
 	d.mkdir(t, "Docs")
 	d.mkdir(t, "Secret")
-	if _, err := d.Repo.SetRestricted(ctx, d.Admin, "Secret", true); err != nil {
+	if _, err := d.Repo.Tree.SetRestricted(ctx, d.Admin, "Secret", true); err != nil {
 		t.Fatal(err)
 	}
 	uid := d.Member.UserID
@@ -197,7 +197,7 @@ func TestDigestDailyTagAndUnsubscribe(t *testing.T) {
 	d.put(t, "Docs/facture.pdf")
 	d.put(t, "Secret/facture-secrete.pdf")
 	for _, p := range []string{"Docs/facture.pdf", "Secret/facture-secrete.pdf"} {
-		if _, err := d.Repo.SetTags(ctx, d.Admin, p, []string{"compta"}); err != nil {
+		if _, err := d.Repo.Tree.SetTags(ctx, d.Admin, p, []string{"compta"}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -219,7 +219,7 @@ func TestDigestDailyTagAndUnsubscribe(t *testing.T) {
 		t.Fatal(err)
 	}
 	d.put(t, "Docs/facture2.pdf")
-	d.Repo.SetTags(ctx, d.Admin, "Docs/facture2.pdf", []string{"compta"})
+	d.Repo.Tree.SetTags(ctx, d.Admin, "Docs/facture2.pdf", []string{"compta"})
 	d.clock.Add(24 * time.Hour)
 	if n, _ := d.digests.Queue(ctx); n != 0 {
 		t.Errorf("an unsubscribed person got a digest queued")

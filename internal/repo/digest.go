@@ -15,7 +15,7 @@ const digestLimit = 200
 // always: following it is following every document p may read): a follow
 // (by id) keeps its folder across renames and moves. A folder in the
 // trash, gone, or hidden from p answers ErrNotFound.
-func (s *Service) FolderPath(ctx context.Context, p acl.Principal, id int64) (string, error) {
+func (s *Activity) FolderPath(ctx context.Context, p acl.Principal, id int64) (string, error) {
 	c, err := s.chainByID(ctx, s.db.R, id)
 	if err != nil || !c.live() || !c.last().dir {
 		return "", fmt.Errorf("folder %d: %w", id, ErrNotFound)
@@ -37,7 +37,7 @@ func (s *Service) FolderPath(ctx context.Context, p acl.Principal, id int64) (st
 // newest first, as Feed shows them: only documents p may read now, the
 // time the digest is made, and no place p may not read is named. A scope
 // p may no longer see answers ErrNotFound.
-func (s *Service) Changes(ctx context.Context, p acl.Principal, sc FeedScope, since, until time.Time) (string, []FeedEvent, error) {
+func (s *Activity) Changes(ctx context.Context, p acl.Principal, sc FeedScope, since, until time.Time) (string, []FeedEvent, error) {
 	title, keep, err := s.feedFilter(ctx, p, sc)
 	if err != nil {
 		return "", nil, err

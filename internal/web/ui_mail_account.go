@@ -168,7 +168,7 @@ func (s *Server) accountMailData(ctx context.Context, p acl.Principal) (*account
 		switch f.Kind {
 		case notice.FollowFolder:
 			id, _ := strconv.ParseInt(f.Target, 10, 64)
-			path, err := s.repo.FolderPath(ctx, p, id)
+			path, err := s.repo.Activity.FolderPath(ctx, p, id)
 			if err != nil {
 				d.Hidden++
 				continue
