@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"context"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -317,6 +318,20 @@ func TestMailQueueSurvivesOutageAndRestart(t *testing.T) {
 	}
 	if msgs[0].Header.Get("Message-Id") == msgs[1].Header.Get("Message-Id") {
 		t.Errorf("two messages share a Message-ID")
+	}
+
+	// The command line reads the same queue, and queues a test message
+	// that the running server picks up (it polls for other processes' mail).
+	ctx := context.Background()
+	out, err := srv.Run(ctx, nil, "mail", "status")
+	if err != nil || !strings.Contains(out, "waiting 0, sent 3, abandoned 0") || !strings.Contains(out, "marie@canal.example") {
+		t.Errorf("mail status: %v\n%s", err, out)
+	}
+	if out, err := srv.Run(ctx, nil, "mail", "test", "tresorier@canal.example"); err != nil {
+		t.Fatalf("mail test: %v\n%s", err, out)
+	}
+	if m := relay.Wait(4, 60*time.Second)[3]; m.To[0] != "tresorier@canal.example" || !strings.Contains(m.Subject(), "e-mail de test") {
+		t.Errorf("the CLI's test message: %v %s", m.To, m.Subject())
 	}
 }
 

@@ -20,7 +20,7 @@ const claimLease = 10 * time.Minute
 
 // pollEvery bounds how long the sender sleeps when nothing wakes it (a
 // message enqueued by another node, a retry time reached).
-const pollEvery = time.Minute
+const pollEvery = 15 * time.Second
 
 // Sender is the job that drains the outbox through the relay.
 //
