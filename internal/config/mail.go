@@ -86,5 +86,10 @@ func (m Mail) validate() error {
 			return err
 		}
 	}
+	if m.CAFile != "" {
+		if _, err := os.Stat(m.CAFile); err != nil {
+			return fmt.Errorf("config: mail.ca_file: %w", err)
+		}
+	}
 	return nil
 }
