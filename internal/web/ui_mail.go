@@ -22,21 +22,35 @@ import (
 // Handlers only queue messages (notice.Mailer.Notify → one INSERT); the
 // mail.send job delivers them.
 
+// errNoMail answers the mail routes when outgoing mail could not start
+// (its error is in the log).
+var errNoMail = errors.New("outgoing mail is not available on this server")
+
+// needMail wraps a mail route: it stops when outgoing mail could not start.
+func (s *Server) needMail(h fiber.Handler) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		if s.mail == nil {
+			return errNoMail
+		}
+		return h(c)
+	}
+}
+
 func (s *Server) uiMailRoutes(page, post func(string, fiber.Handler)) {
-	page("/admin/mail", s.adminMailPage)
-	post("/do/admin/mail/test", s.adminMailTestForm)
-	post("/do/admin/mail/retry", s.adminMailRetryForm)
+	page("/admin/mail", s.needMail(s.adminMailPage))
+	post("/do/admin/mail/test", s.needMail(s.adminMailTestForm))
+	post("/do/admin/mail/retry", s.needMail(s.adminMailRetryForm))
 	page("/forgot", s.forgotPage)
 	post("/forgot", s.forgotForm)
 	page("/account/email/:token", s.emailConfirmPage)
 	post("/account/email/:token", s.emailConfirmForm)
-	post("/do/follow", s.followForm)
-	post("/do/mail-prefs", s.mailPrefsForm)
-	page("/mail/unsubscribe/:token", s.unsubscribePage)
+	post("/do/follow", s.needMail(s.followForm))
+	post("/do/mail-prefs", s.needMail(s.mailPrefsForm))
+	page("/mail/unsubscribe/:token", s.needMail(s.unsubscribePage))
 	// RFC 8058 one-click: mail programs POST here from their servers, with
 	// no cookie and no CSRF token. The signed token is the whole
 	// authority, and all it can do is turn one kind of mail off.
-	s.app.Post("/mail/unsubscribe/:token", s.unsubscribeForm)
+	s.app.Post("/mail/unsubscribe/:token", s.needMail(s.unsubscribeForm))
 }
 
 // MailJobs are outgoing mail's jobs (the sender and the digest maker).
@@ -83,9 +97,6 @@ func (s *Server) adminMailPage(c *fiber.Ctx) error {
 	if err := s.adminOnly(c); err != nil {
 		return err
 	}
-	if s.mail == nil {
-		return errors.New("outgoing mail is not available")
-	}
 	ctx := c.UserContext()
 	st, err := s.mail.Outbox.Stats(ctx)
 	if err != nil {
@@ -123,7 +134,7 @@ func (s *Server) adminMailTestForm(c *fiber.Ctx) error {
 	}
 	ctx := c.UserContext()
 	me, _ := s.auth.UserByID(ctx, principal(c).UserID)
-	err := s.mail.Mailer.Notify(ctx, notice.Recipient{Email: to, Lang: s.newPage(c, "").L.Tag.String(), Name: me.DisplayName, Login: me.Login},
+	err := s.mail.Mailer.Notify(ctx, notice.Recipient{Email: to, Lang: pickLanguage(c).String(), Name: me.DisplayName, Login: me.Login},
 		notice.Test{By: s.actorName(ctx, principal(c))})
 	return doneTo(c, "/admin/mail", err, "mail_test_queued")
 }
@@ -277,9 +288,6 @@ func (s *Server) unsubscribePage(c *fiber.Ctx) error {
 // unsubscribeForm turns the mail off, for the page's button and for mail
 // programs' one-click POST alike.
 func (s *Server) unsubscribeForm(c *fiber.Ctx) error {
-	if s.mail == nil {
-		return fiber.ErrNotFound
-	}
 	uid, scope, err := s.mail.Tokens.Verify(c.Params("token"))
 	if err != nil {
 		return c.Status(fiber.StatusNotFound).SendString("unknown unsubscribe link")
@@ -288,7 +296,7 @@ func (s *Server) unsubscribeForm(c *fiber.Ctx) error {
 		return err
 	}
 	s.log.Info("unsubscribed", "user", uid, "scope", scope)
-	if c.Get("List-Unsubscribe") != "" || strings.Contains(string(c.Body()), "List-Unsubscribe=One-Click") {
+	if strings.Contains(string(c.Body()), "List-Unsubscribe=One-Click") {
 		return c.SendStatus(fiber.StatusOK) // a mail program: no page to show
 	}
 	return c.Redirect("/mail/unsubscribe/"+c.Params("token")+"?done=1", fiber.StatusSeeOther)
