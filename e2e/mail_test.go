@@ -385,3 +385,36 @@ func TestMailDropAndGroupShareNotices(t *testing.T) {
 		t.Errorf("marie's notices: %d", len(fr))
 	}
 }
+
+// A new address in « Mon compte » takes effect only through the link
+// mailed to it; until then the old one stays, and the page says so.
+func TestMailAddressChange(t *testing.T) {
+	srv, relay := mailServer(t)
+	api := admin(t, srv)
+	mustAPI(t, api, 201, "POST", "/api/v1/admin/users", map[string]any{"login": "jeanne", "password": userPassword, "role": "member",
+		"email": "jeanne@ancienne.example"})
+	u := &ui{t: t, b: browser.Start(t, browser.Options{AcceptLanguage: "fr-FR,fr"}), base: srv.URL, shots: screenshotDir(t)}
+	u.login("jeanne", userPassword)
+	u.open("/account", "#my-email")
+	u.b.Do("new address", chromedp.SetValue("#my-email", "jeanne@nouvelle.example"))
+	u.b.Navigates("save", chromedp.Submit("#my-email"))
+	u.clean("address asked")
+	if !strings.Contains(u.text(".flash.ok"), "lien de confirmation") || !strings.Contains(u.text("#email-pending"), "jeanne@nouvelle.example") {
+		t.Errorf("after asking: %q / %q", u.text(".flash.ok"), u.text("#email-pending"))
+	}
+	if v := browser.Eval[string](u.b, `document.getElementById('my-email').value`); v != "jeanne@ancienne.example" {
+		t.Errorf("the address changed before confirmation: %q", v)
+	}
+	m := relay.Wait(1, 30*time.Second)[0]
+	if m.To[0] != "jeanne@nouvelle.example" {
+		t.Fatalf("confirmation sent to %v", m.To)
+	}
+	link := linkIn(t, m, "account/email")
+	u.b.Do("open the link", chromedp.Navigate(link), chromedp.WaitVisible("#email-confirm"))
+	u.clean("confirmation page")
+	u.b.Navigates("confirm", chromedp.Click("#email-confirm"))
+	if v := browser.Eval[string](u.b, `document.getElementById('my-email').value`); v != "jeanne@nouvelle.example" {
+		t.Errorf("after confirming, the address is %q", v)
+	}
+	u.b.Do("the link again", chromedp.Navigate(link), chromedp.WaitVisible("#email-invalid"))
+}
