@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -333,5 +334,37 @@ func TestEnqueueDedup(t *testing.T) {
 	}
 	if _, err := out.Enqueue(ctx, Message{Kind: "x"}); err != ErrNoAddress {
 		t.Errorf("no address: %v", err)
+	}
+}
+
+// The roles feature calls Notify(TermEnding) every day of the last 30:
+// the person gets one reminder per term; an account without an address
+// is skipped without error.
+func TestTermEndingQueuedOnce(t *testing.T) {
+	ctx := context.Background()
+	db, err := meta.Open(ctx, filepath.Join(t.TempDir(), "meta.db"), slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	r, err := NewRenderer("https://docs.asso.example", "Les Amis du Canal")
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := NewOutbox(db, "docs.asso.example", nil)
+	m := NewMailer(out, r, NewTokens([]byte("k")))
+	to := Recipient{Login: "marie", Email: "marie@example.org", Lang: "fr"}
+	ends := time.Date(2026, 6, 30, 0, 0, 0, 0, time.Local)
+	for range 3 {
+		if err := m.Notify(ctx, to, TermEnding{Role: "Trésorière", Ends: ends, Key: "42"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := m.Notify(ctx, Recipient{Login: "paul"}, TermEnding{Role: "Président", Ends: ends, Key: "43"}); err != nil {
+		t.Fatalf("no address: %v", err)
+	}
+	recent, err := out.Recent(ctx, 10)
+	if err != nil || len(recent) != 1 || recent[0].Kind != "term_end" || !strings.Contains(recent[0].Subject, "Trésorière") {
+		t.Fatalf("queued: %+v %v", recent, err)
 	}
 }
