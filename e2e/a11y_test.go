@@ -23,7 +23,7 @@ var a11yPages = []struct{ path, shot string }{
 	// photograph them, but for a file's share panel).
 	{"/share/Bureau", ""}, {"/share/Bureau/rapport.pdf", "share-panel-file"},
 	{"/admin/users/lea", ""}, {"/admin/groups", ""}, {"/admin/groups/partenaires", ""},
-	{"/admin/audit", ""}, {"/retention/Bureau", ""},
+	{"/admin/audit", ""}, {"/retention/Bureau", ""}, {"/admin/mail", ""},
 }
 
 // TestAccessibility runs axe-core (the npm package, injected into the page)
@@ -128,6 +128,7 @@ func TestAccessibility(t *testing.T) {
 			check("/s/"+l.tok, l.shot)
 		}
 		check("/reset/"+resetToken, "")
+		check("/forgot", "")
 		u.login("admin", server.AdminPassword)
 		pages := a11yPages
 		if lang == "en" {

@@ -147,6 +147,18 @@ var leakProbes = []leakProbe{
 		st, b, _ := newBrowser(t, lw.srv).do("GET", "/s/"+tok+"/browse/", nil, nil)
 		return st, b
 	}, sees: map[string][]string{"link holder": {"codename.txt"}}},
+	{name: "follow by e-mail, then « Mon compte »", run: func(t *testing.T, lw *leakWorld, w who) (int, string) {
+		form := map[string]string{"Content-Type": "application/x-www-form-urlencoded"}
+		for _, target := range []string{"/Secret", "/Shared"} {
+			st, b := body(w, "POST", "/do/follow", "kind=folder&on=1&back=/account&target="+target, form)
+			if st >= 500 || strings.Contains(b, "Secret") && w.name != "admin" {
+				return st, b
+			}
+		}
+		st, b := htmlGet(w, "/account")
+		_, shared := htmlGet(w, "/browse/Shared")
+		return st, b + shared
+	}, sees: map[string][]string{"admin": {"/Secret", "/Shared", "follow-form"}, "member": {"/Shared", "follow-list"}}},
 }
 
 func newLeakWorld(t *testing.T) *leakWorld {

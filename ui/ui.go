@@ -9,9 +9,10 @@ import (
 	"html/template"
 )
 
-// FS is the embedded tree: templates/*.html, static/…, i18n/*.toml.
+// FS is the embedded tree: templates/*.html, static/…, i18n/*.toml, and
+// mail/ (the e-mail templates, read by internal/mail).
 //
-//go:embed templates static i18n
+//go:embed templates static i18n mail
 var FS embed.FS
 
 // ShareTemplates parses the share-link pages (templates/share_*.html):

@@ -78,6 +78,7 @@ func serve(ctx context.Context, a *app) error {
 		}
 		return err
 	}})
+	js = append(js, srv.MailJobs()...) // the mail sender and the digests
 	js = append(js, maintenanceJobs(a)...)
 	if j, ok := recoverStagedJob(a); ok {
 		js = append(js, j)

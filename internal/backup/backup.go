@@ -152,16 +152,19 @@ type blobRef struct {
 }
 
 // scrub removes from the snapshot what must not outlive this instance:
-// browser sessions (a restored one would log its holder in) and the
-// instance's signing keys. secure_delete overwrites the freed pages, so
-// nothing of them stays in the file.
+// browser sessions (a restored one would log its holder in), the
+// instance's signing keys, and queued e-mails that carry a password or
+// address link (their tokens, kept only as hashes elsewhere, are in the
+// message). secure_delete overwrites the freed pages, so nothing of them
+// stays in the file.
 func scrub(ctx context.Context, dbFile string) error {
 	db, err := sql.Open("sqlite", "file:"+dbFile+"?_pragma=secure_delete(1)")
 	if err != nil {
 		return fmt.Errorf("scrub the snapshot: %w", err)
 	}
 	defer db.Close()
-	for _, q := range []string{`DELETE FROM sessions`, `DELETE FROM server_keys`} {
+	for _, q := range []string{`DELETE FROM sessions`, `DELETE FROM server_keys`,
+		`DELETE FROM mail_outbox WHERE kind IN ('invitation', 'reset', 'email_change')`} {
 		if _, err := db.ExecContext(ctx, q); err != nil {
 			return fmt.Errorf("scrub the snapshot: %s: %w", q, err)
 		}

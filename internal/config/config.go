@@ -58,6 +58,7 @@ type Config struct {
 	Trash     Trash     `koanf:"trash"`
 	GC        GC        `koanf:"gc"`
 	Site      Site      `koanf:"site"`
+	Mail      Mail      `koanf:"mail"` // see mail.go
 }
 
 // Site is how the association appears on its pages, share-link pages
@@ -178,6 +179,7 @@ func Default() Config {
 		Trash:          Trash{Expiry: "30d"},
 		GC:             GC{Interval: 24 * time.Hour, Grace: 24 * time.Hour},
 		Site:           Site{Name: "Notre Asso"},
+		Mail:           defaultMail(),
 	}
 }
 
@@ -291,6 +293,9 @@ func (c *Config) validate() error {
 		return fmt.Errorf("config: log.format %q is neither text nor json", c.Log.Format)
 	}
 	if _, err := c.TrustedProxyPrefixes(); err != nil {
+		return err
+	}
+	if err := c.Mail.validate(); err != nil {
 		return err
 	}
 	return c.validateRetention()

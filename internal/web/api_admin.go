@@ -11,6 +11,7 @@ import (
 
 	"notreasso/internal/acl"
 	"notreasso/internal/auth"
+	notice "notreasso/internal/mail"
 	"notreasso/internal/repo"
 )
 
@@ -128,9 +129,15 @@ func (s *Server) adminCreateUser(c *fiber.Ctx) error {
 		DisplayName string       `json:"display_name"`
 		Email       string       `json:"email"`
 		Lang        string       `json:"lang"`
+		// Invite mails the person a link to choose their password (with
+		// an e-mail address, no password and a configured relay).
+		Invite bool `json:"invite"`
 	}
 	if err := readJSON(c, &req); err != nil {
 		return err
+	}
+	if req.Invite && (req.Password != "" || req.Email == "" || !s.mailReady()) {
+		return fmt.Errorf("%w: an invitation needs an e-mail address, no password, and a configured mail relay", errBadRequest)
 	}
 	generated := req.Password == ""
 	if generated {
@@ -145,6 +152,18 @@ func (s *Server) adminCreateUser(c *fiber.Ctx) error {
 		return err
 	}
 	out := fiber.Map{"user": toUserJSON(u, nil)}
+	if req.Invite {
+		ctx := c.UserContext()
+		token, exp, err := s.auth.CreateResetLink(ctx, actor(c), u.Login, auth.ResetLinkTTL)
+		if err != nil {
+			return err
+		}
+		if err := s.mail.Mailer.Notify(ctx, recipient(u), notice.Invitation{By: s.actorName(ctx, principal(c)), Login: u.Login, Token: token, Expires: exp}); err != nil {
+			return err
+		}
+		out["invited"] = true
+		return c.Status(fiber.StatusCreated).JSON(out) // the random password stays unknown
+	}
 	if generated {
 		out["password"] = req.Password
 		c.Set(fiber.HeaderCacheControl, "no-store")

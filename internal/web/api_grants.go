@@ -87,6 +87,7 @@ func (s *Server) addGrant(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	s.notifyGrant(c.UserContext(), principal(c), p, to, role)
 	return c.JSON(toGrantJSON(g))
 }
 

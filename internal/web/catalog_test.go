@@ -3,6 +3,7 @@ package web
 import (
 	"fmt"
 	"io/fs"
+	notice "notreasso/internal/mail"
 	"path"
 	"slices"
 	"sort"
@@ -264,6 +265,14 @@ func dynamicIDs(t *testing.T, prefix string) ([]string, error) {
 		vals = nameRules(t)
 	case "audit.k_":
 		vals = auditKinds
+	case "mail.digest.kind.":
+		vals = notice.FollowKinds
+	case "mailadm.kind.":
+		vals = notice.Kinds
+	case "mailadm.sec.":
+		vals = notice.Securities
+	case "unsub.done.", "unsub.what.":
+		vals = notice.Scopes
 	case "audit.":
 		acts := journalActions(t)
 		for _, a := range auditWorded {

@@ -55,6 +55,8 @@ func TestRedactPath(t *testing.T) {
 		"/s/1aJp-gDDc4CVKWeeRNK5OySt":             "/s/1aJp…",
 		"/api/v1/files/s/x":                       "/api/v1/files/s/x",
 		"/reset/Xk2pQ9rT7vW1yZ3bN5mL8cF0hJ4gD6sA": "/reset/Xk2p…",
+		"/account/email/Xk2pQ9rT7vW1yZ3bN5mL8c":   "/account/email/Xk2p…",
+		"/mail/unsubscribe/Mi5kaWdlc3Q.CgqCaRZc":  "/mail/unsubscribe/Mi5k…",
 	} {
 		if got := redactPath(in); got != want {
 			t.Errorf("redactPath(%q) = %q, want %q", in, got, want)

@@ -180,10 +180,11 @@ func logAttrs(c *fiber.Ctx) []any {
 		slog.Any("request_id", c.Locals("requestid")), slog.String("ip", clientIPOf(c))}
 }
 
-// redactPath keeps share-link and password-reset tokens out of the logs:
-// whoever reads logs must not be able to use the links.
+// redactPath keeps share-link, password-reset, address-confirmation and
+// unsubscribe tokens out of the logs: whoever reads logs must not be able
+// to use the links.
 func redactPath(p string) string {
-	for _, prefix := range []string{"/s/", "/reset/"} {
+	for _, prefix := range []string{"/s/", "/reset/", "/account/email/", "/mail/unsubscribe/"} {
 		rest, ok := strings.CutPrefix(p, prefix)
 		if !ok {
 			continue

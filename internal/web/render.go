@@ -137,7 +137,9 @@ type page struct {
 	Base  string // public URL
 	Admin bool
 	Feed  string // the Atom feed of what the page shows, for <link rel="alternate">
-	Data  any
+	// Follow is the « Suivre par e-mail » button of a page with a feed.
+	Follow *followBox
+	Data   any
 }
 
 // newPage fills what every page needs from the request.
@@ -172,6 +174,9 @@ func (s *Server) render(c *fiber.Ctx, status int, name string, pg *page) error {
 	t, ok := s.views.pages[name]
 	if !ok {
 		return fmt.Errorf("no template %q", name)
+	}
+	if pg.Feed != "" && pg.Follow == nil {
+		pg.Follow = s.followOf(c, pg.Feed)
 	}
 	var buf bytes.Buffer
 	if err := t.ExecuteTemplate(&buf, "layout", pg); err != nil {

@@ -23,6 +23,7 @@ import (
 	"notreasso/internal/auth"
 	"notreasso/internal/config"
 	"notreasso/internal/dav"
+	notice "notreasso/internal/mail"
 	"notreasso/internal/meta"
 	"notreasso/internal/nextcloud"
 	"notreasso/internal/repo"
@@ -43,6 +44,8 @@ type Deps struct {
 	Searcher Searcher
 	// Texts gives extracted text for office previews; nil until then.
 	Texts TextSource
+	// Mail is outgoing mail; nil builds it from Config.
+	Mail *notice.Service
 }
 
 // Server is the Fiber application and its collaborators.
@@ -65,6 +68,7 @@ type Server struct {
 	// uploadRoutes take file bodies without http.body_limit (limits.go).
 	uploadRoutes []uploadRoute
 	sync         *nextcloud.Handler // the Nextcloud/ownCloud apps' door
+	mail         *notice.Service    // outgoing mail; nil if it could not start
 
 	readyMu      sync.Mutex
 	readyChecks  []readyCheck
@@ -88,6 +92,14 @@ func New(d Deps) *Server {
 		panic(fmt.Sprintf("load the web UI: %v", err))
 	}
 	s.views = v
+	s.mail = d.Mail
+	if s.mail == nil {
+		m, err := notice.New(context.Background(), notice.Options{DB: d.DB, Repo: d.Repo, Auth: d.Auth, Config: d.Config, Logger: d.Logger})
+		if err != nil {
+			d.Logger.Error("outgoing mail unavailable", "err", err)
+		}
+		s.mail = m
+	}
 	s.pages = template.Must(ui.ShareTemplates(template.FuncMap{"asset": v.asset, "icon": v.icon}))
 	v.cat.missing = func(lang, id string, err error) {
 		s.log.Error("message missing from the catalogue", "lang", lang, "id", id, "err", err)

@@ -389,6 +389,7 @@ func (s *Server) shareUpload(c *fiber.Ctx) error {
 		pg.Error = pg.Message
 		return s.renderShare(c, fiber.StatusBadRequest, "share_message", pg)
 	}
+	s.notifyDrop(c.UserContext(), sh, p.Share.Sender, received)
 	// Post/redirect/get: reloading the thanks page must not send the
 	// files again. The names sent wait in the session for that page.
 	sess, err := s.sessions.Get(c)

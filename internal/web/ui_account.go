@@ -15,6 +15,7 @@ type accountData struct {
 	FeedCreated time.Time
 	FeedToken   string // just made: shown once
 	Apps        appPasswordsData
+	Mail        *accountMail // nil when outgoing mail is unavailable
 }
 
 func (s *Server) accountPage(c *fiber.Ctx) error {
@@ -63,7 +64,11 @@ func (s *Server) renderAccount(c *fiber.Ctx, feedToken string) error {
 	if err != nil {
 		return err
 	}
-	pg.Data = accountData{User: u, Lang: pg.L.Tag.String(), FeedCreated: created, FeedToken: feedToken, Apps: apps}
+	mailData, err := s.accountMailData(c.UserContext(), p)
+	if err != nil {
+		return err
+	}
+	pg.Data = accountData{User: u, Lang: pg.L.Tag.String(), FeedCreated: created, FeedToken: feedToken, Apps: apps, Mail: mailData}
 	c.Set(fiber.HeaderCacheControl, "no-store")
 	return s.render(c, fiber.StatusOK, "account", pg)
 }

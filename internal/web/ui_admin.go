@@ -11,6 +11,7 @@ import (
 
 	"notreasso/internal/acl"
 	"notreasso/internal/auth"
+	notice "notreasso/internal/mail"
 	"notreasso/internal/pwhash"
 )
 
@@ -127,12 +128,21 @@ func (s *Server) adminCreateUserForm(c *fiber.Ctx) error {
 	case !invite:
 		return back(c, "ok", "user_created")
 	}
-	token, _, err := s.auth.CreateResetLink(ctx, principal(c).UserID, login, auth.ResetLinkTTL)
+	token, exp, err := s.auth.CreateResetLink(ctx, principal(c).UserID, login, auth.ResetLinkTTL)
 	if err != nil {
 		return err
 	}
 	if err := s.keepOnce(c, "reset:"+login, token); err != nil {
 		return err
+	}
+	if u, err := s.auth.UserByLogin(ctx, login); err == nil && u.Email != "" && s.mailReady() {
+		// The invitation goes by e-mail; the link is shown too, once, in
+		// case the address is wrong or the mail is slow.
+		err := s.mail.Mailer.Notify(ctx, recipient(u), notice.Invitation{By: s.actorName(ctx, principal(c)), Login: login, Token: token, Expires: exp})
+		if err != nil {
+			return err
+		}
+		return c.Redirect(userURL(login)+"?ok=user_invited_mail#reset", fiber.StatusSeeOther)
 	}
 	return c.Redirect(userURL(login)+"?ok=user_invited#reset", fiber.StatusSeeOther)
 }
@@ -235,10 +245,23 @@ func (s *Server) adminResetLinkForm(c *fiber.Ctx) error {
 	if err := s.adminOnly(c); err != nil {
 		return err
 	}
-	login := loginParam(c)
-	token, _, err := s.auth.CreateResetLink(c.UserContext(), principal(c).UserID, login, auth.ResetLinkTTL)
+	login, ctx := loginParam(c), c.UserContext()
+	token, exp, err := s.auth.CreateResetLink(ctx, principal(c).UserID, login, auth.ResetLinkTTL)
 	if err != nil {
 		return err
+	}
+	if c.FormValue("mail") != "" {
+		u, err := s.auth.UserByLogin(ctx, login)
+		if err != nil {
+			return err
+		}
+		if u.Email == "" || !s.mailReady() {
+			return redirectMsg(c, userURL(login), "err", "no_email")
+		}
+		if err := s.mail.Mailer.Notify(ctx, recipient(u), notice.PasswordReset{Login: login, Token: token, Expires: exp}); err != nil {
+			return err
+		}
+		return c.Redirect(userURL(login)+"?ok=reset_mailed#reset", fiber.StatusSeeOther)
 	}
 	if err := s.keepOnce(c, "reset:"+login, token); err != nil {
 		return err
@@ -340,6 +363,21 @@ func (s *Server) profileForm(c *fiber.Ctx) error {
 			return redirectMsg(c, "/account", "err", "bad_email")
 		}
 	}
-	_, err := s.auth.UpdateUser(c.UserContext(), p.UserID, p.Login, auth.UserChanges{DisplayName: &display, Email: &email})
+	u, err := s.auth.UserByID(c.UserContext(), p.UserID)
+	if err != nil {
+		return err
+	}
+	confirm, err := s.changeOwnEmail(c, u, email)
+	if err != nil {
+		return doneTo(c, "/account", err, "")
+	}
+	ch := auth.UserChanges{DisplayName: &display, Email: &email}
+	if confirm {
+		ch.Email = nil // changed when the link sent to it is opened
+	}
+	_, err = s.auth.UpdateUser(c.UserContext(), p.UserID, p.Login, ch)
+	if confirm && err == nil {
+		return redirectMsg(c, "/account", "ok", "email_confirm_sent")
+	}
 	return doneTo(c, "/account", err, "profile_saved")
 }

@@ -225,5 +225,8 @@ func (s *Server) groupGrantForm(c *fiber.Ctx) error {
 		return redirectMsg(c, to, "err", "invalid")
 	}
 	_, err = s.repo.Access.Grant(c.UserContext(), principal(c), path, who, role)
+	if err == nil {
+		s.notifyGrant(c.UserContext(), principal(c), path, who, role)
+	}
 	return doneTo(c, to, err, "grant_added")
 }

@@ -229,6 +229,9 @@ func (s *Server) doShareGrant(c *fiber.Ctx) error {
 		return done(c, fmt.Errorf("%w: %v", repo.ErrInvalidName, err), "")
 	}
 	_, err = s.repo.Access.Grant(c.UserContext(), principal(c), c.FormValue("path"), to, role)
+	if err == nil {
+		s.notifyGrant(c.UserContext(), principal(c), c.FormValue("path"), to, role)
+	}
 	return done(c, err, "share_granted")
 }
 
@@ -247,16 +250,21 @@ func (s *Server) doShareRestrict(c *fiber.Ctx) error {
 	ctx, who, path := c.UserContext(), principal(c), c.FormValue("path")
 	on := c.FormValue("restricted") != "0"
 	// "-": restrict without giving it to a group (only who is listed).
+	var granted *repo.Grantee
+	role := acl.Editor
 	if g := strings.TrimSpace(c.FormValue("group")); on && g != "" && g != "-" {
-		role, err := acl.ParseRole(c.FormValue("role"))
-		if err != nil {
-			role = acl.Editor
+		if r, err := acl.ParseRole(c.FormValue("role")); err == nil {
+			role = r
 		}
 		if _, err := s.repo.Access.Grant(ctx, who, path, repo.Grantee{Kind: acl.KindGroup, Name: g}, role); err != nil {
 			return done(c, err, "")
 		}
+		granted = &repo.Grantee{Kind: acl.KindGroup, Name: g}
 	}
 	_, err := s.repo.Tree.SetRestricted(ctx, who, path, on)
+	if err == nil && granted != nil {
+		s.notifyGrant(ctx, who, path, *granted, role)
+	}
 	if on {
 		return done(c, err, "share_restricted")
 	}
