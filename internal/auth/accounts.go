@@ -297,17 +297,8 @@ func (s *Service) PrincipalOf(ctx context.Context, login string) (acl.Principal,
 		return acl.Principal{}, User{}, err
 	}
 	p := acl.Principal{UserID: u.ID, Login: u.Login, Role: u.Role}
-	rows, err := s.db.R.QueryContext(ctx, `SELECT group_id FROM group_members WHERE user_id = ?`, u.ID)
-	if err != nil {
-		return acl.Principal{}, User{}, fmt.Errorf("groups of %s: %w", login, err)
+	if err := s.memberships(ctx, &p); err != nil {
+		return acl.Principal{}, User{}, err
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var g int64
-		if err := rows.Scan(&g); err != nil {
-			return acl.Principal{}, User{}, err
-		}
-		p.Groups = append(p.Groups, g)
-	}
-	return p, u, rows.Err()
+	return p, u, nil
 }

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"time"
 
 	"notreasso/internal/acl"
 )
@@ -231,8 +232,18 @@ func (s *core) audience(ctx context.Context, c Collection) ([]acl.Principal, err
 		if out[i].Groups, err = userGroups(ctx, s.db.R, out[i].UserID); err != nil {
 			return nil, err
 		}
+		if out[i].Offices, err = heldOffices(ctx, s.db.R, out[i].UserID, s.now()); err != nil {
+			return nil, err
+		}
 	}
 	return out, nil
+}
+
+// heldOffices are the roles user uid holds a term for at now (auth makes
+// the principals of requests; this is for the audiences repo reasons about).
+func heldOffices(ctx context.Context, q querier, uid int64, now time.Time) ([]int64, error) {
+	return queryIDs(ctx, q, `SELECT DISTINCT t.role_id FROM terms t JOIN roles r ON r.id = t.role_id AND r.deleted_at IS NULL
+		WHERE t.user_id = ? AND t.start_at <= ? AND (t.end_at IS NULL OR t.end_at > ?)`, uid, now.UnixNano(), now.UnixNano())
 }
 
 func userGroups(ctx context.Context, q querier, uid int64) ([]int64, error) {

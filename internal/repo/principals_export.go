@@ -30,8 +30,8 @@ type ExportedGroup struct {
 	Members []string
 }
 
-// ExportedGrant gives Role to To: "user:LOGIN", "group:NAME", "members" or
-// "public".
+// ExportedGrant gives Role to To: "user:LOGIN", "group:NAME", "role:NAME",
+// "members" or "public".
 type ExportedGrant struct {
 	To, Role string
 }
@@ -78,9 +78,10 @@ func (s *Maintenance) ExportPrincipals(ctx context.Context, p acl.Principal) (Pr
 		}
 	}
 	rows.Close()
-	rows, err = db.QueryContext(ctx, `SELECT g.node_id, g.principal_kind, COALESCE(u.login, gr.name, ''), g.role FROM grants g
+	rows, err = db.QueryContext(ctx, `SELECT g.node_id, g.principal_kind, COALESCE(u.login, gr.name, ro.name, ''), g.role FROM grants g
 		LEFT JOIN users u ON g.principal_kind = 'user' AND u.id = g.principal_id
-		LEFT JOIN groups gr ON g.principal_kind = 'group' AND gr.id = g.principal_id ORDER BY g.node_id, g.id`)
+		LEFT JOIN groups gr ON g.principal_kind = 'group' AND gr.id = g.principal_id
+		LEFT JOIN roles ro ON g.principal_kind = 'role' AND ro.id = g.principal_id ORDER BY g.node_id, g.id`)
 	if err != nil {
 		return out, fmt.Errorf("export grants: %w", err)
 	}
@@ -93,7 +94,7 @@ func (s *Maintenance) ExportPrincipals(ctx context.Context, p acl.Principal) (Pr
 			return out, fmt.Errorf("export grants: %w", err)
 		}
 		to := kind
-		if kind == "user" || kind == "group" {
+		if kind == "user" || kind == "group" || kind == "role" {
 			to += ":" + who
 		}
 		out.Grants[id] = append(out.Grants[id], ExportedGrant{To: to, Role: role})
