@@ -234,3 +234,51 @@ func TestOffices(t *testing.T) {
 		t.Errorf("unknown role: %v", err)
 	}
 }
+
+type notes struct {
+	got  []string
+	fail error
+}
+
+func (n *notes) TermEnding(ctx context.Context, t auth.Term, days int) error {
+	if n.fail != nil {
+		return n.fail
+	}
+	n.got = append(n.got, t.Login+":"+t.Office+":"+time.Duration(days).String())
+	return nil
+}
+
+// The reminder goes out once, within 30 days of the end; a failed hand-over
+// is tried again at the next pass.
+func TestTermReminders(t *testing.T) {
+	ctx := context.Background()
+	e, c := termEnv(t)
+	if _, err := e.Auth.AddTerm(ctx, 0, auth.TermInput{Office: "treasurer", Login: "marie", Start: day("2026-01-01"), End: day("2026-06-14")}); err != nil {
+		t.Fatal(err)
+	}
+	n := &notes{}
+	c.Set(day("2026-05-01"))
+	if k, err := e.Auth.RemindTermsEnding(ctx, n); err != nil || k != 0 {
+		t.Fatalf("44 days before: %d %v", k, err)
+	}
+	c.Set(day("2026-05-20"))
+	n.fail = errors.New("mail queue down")
+	if _, err := e.Auth.RemindTermsEnding(ctx, n); err == nil {
+		t.Fatal("a failing notifier went unnoticed")
+	}
+	n.fail = nil
+	if k, err := e.Auth.RemindTermsEnding(ctx, n); err != nil || k != 1 || len(n.got) != 1 || n.got[0] != "marie:Trésorier·e:25ns" {
+		t.Fatalf("25 days before: %d %v %v", k, err, n.got)
+	}
+	if k, err := e.Auth.RemindTermsEnding(ctx, n); err != nil || k != 0 {
+		t.Fatalf("again: %d %v", k, err)
+	}
+	// Extending the term re-arms its reminder.
+	ts, _ := e.Auth.Terms(ctx, auth.TermFilter{})
+	if _, err := e.Auth.SetTermEnd(ctx, 0, ts[0].ID, day("2026-06-16")); err != nil {
+		t.Fatal(err)
+	}
+	if k, _ := e.Auth.RemindTermsEnding(ctx, n); k != 1 {
+		t.Fatalf("after the end moved: %d", k)
+	}
+}
