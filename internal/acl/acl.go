@@ -145,7 +145,7 @@ type PrincipalKind string
 const (
 	KindUser    PrincipalKind = "user"
 	KindGroup   PrincipalKind = "group"
-	KindRole    PrincipalKind = "role" // whoever holds a term of office for the role now
+	KindRole    PrincipalKind = "role"    // whoever holds a term of office for the role now
 	KindMembers PrincipalKind = "members" // every admin and member, not guests
 	KindPublic  PrincipalKind = "public"  // anyone, logged in or not
 )
