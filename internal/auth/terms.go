@@ -3,6 +3,8 @@ package auth
 import (
 	"context"
 	"database/sql"
+	"encoding/csv"
+	"io"
 	"errors"
 	"fmt"
 	"strings"
@@ -361,4 +363,26 @@ func (s *Service) ClaimReminder(ctx context.Context, t Term, days int) (bool, er
 func (s *Service) ReleaseReminder(ctx context.Context, id int64) error {
 	_, err := s.db.W.ExecContext(ctx, `UPDATE terms SET reminded_at = NULL WHERE id = ?`, id)
 	return err
+}
+
+// WriteRegisterCSV writes the register as a spreadsheet opens it: UTF-8
+// with a byte-order mark, one term a line, dates as YYYY-MM-DD in loc.
+// doc names a term's minutes for the reader ("" to leave them out).
+func WriteRegisterCSV(w io.Writer, ts []Term, now time.Time, loc *time.Location, doc func(Term) string) error {
+	if _, err := io.WriteString(w, "\ufeff"); err != nil {
+		return err
+	}
+	cw := csv.NewWriter(w)
+	cw.Write([]string{"role", "holder", "login", "start", "end", "state", "decision", "decision_document"})
+	day := func(t time.Time) string {
+		if t.IsZero() {
+			return ""
+		}
+		return t.In(loc).Format("2006-01-02")
+	}
+	for _, t := range ts {
+		cw.Write([]string{t.Office, t.Holder(), t.Login, day(t.Start), day(t.End), string(t.StateAt(now)), t.Decision, doc(t)})
+	}
+	cw.Flush()
+	return cw.Error()
 }

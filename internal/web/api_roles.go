@@ -2,7 +2,6 @@ package web
 
 import (
 	"context"
-	"encoding/csv"
 	"fmt"
 	"strconv"
 	"strings"
@@ -57,7 +56,7 @@ type termJSON struct {
 	Decision string    `json:"decision,omitempty"`
 	// DecisionDocument is the path of the minutes that elected them, only
 	// for a reader who may read it.
-	DecisionDocument string `json:"decision_document,omitempty"`
+	DecisionDocument string    `json:"decision_document,omitempty"`
 	Created          time.Time `json:"created"`
 	CreatedBy        string    `json:"created_by,omitempty"`
 }
@@ -236,23 +235,9 @@ func (s *Server) termsCSV(c *fiber.Ctx) error {
 	c.Set(fiber.HeaderContentType, "text/csv; charset=utf-8")
 	c.Set(fiber.HeaderContentDisposition, `attachment; filename="mandats.csv"`)
 	c.Set(fiber.HeaderCacheControl, "no-store")
-	w := csv.NewWriter(c.Response().BodyWriter())
-	c.Response().BodyWriter().Write([]byte("\ufeff"))
-	w.Write([]string{"role", "holder", "login", "start", "end", "state", "decision", "decision_document"})
-	now := s.auth.Now()
-	for _, t := range ts {
-		end := ""
-		if !t.End.IsZero() {
-			end = csvDay(t.End)
-		}
-		w.Write([]string{t.Office, t.Holder(), t.Login, csvDay(t.Start), end, string(t.StateAt(now)), t.Decision, s.decisionPath(ctx, p, t)})
-	}
-	w.Flush()
-	return w.Error()
+	return auth.WriteRegisterCSV(c.Response().BodyWriter(), ts, s.auth.Now(), time.Local,
+		func(t auth.Term) string { return s.decisionPath(ctx, p, t) })
 }
-
-// csvDay is a date in the server's time zone.
-func csvDay(t time.Time) string { return t.In(time.Local).Format("2006-01-02") }
 
 type termRequest struct {
 	Role     string  `json:"role"`
