@@ -46,6 +46,10 @@ type termRow struct {
 	Soon     bool   // current and ending within auth.ReminderDays
 	DaysLeft int
 	EndInput string // the end as a date field's value
+	// Predecessor: on the holder's own page, the term of whoever held the
+	// role before them (0: none), for the handover page.
+	Predecessor     int64
+	PredecessorName string
 }
 
 func (s *Server) termRows(ctx context.Context, p acl.Principal, l *Locale, ts []auth.Term) []termRow {

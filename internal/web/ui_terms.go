@@ -37,7 +37,23 @@ func (s *Server) myTerms(c *fiber.Ctx, l *Locale) ([]termRow, error) {
 	if err != nil {
 		return nil, err
 	}
-	return s.termRows(c.UserContext(), p, l, ts), nil
+	rows := s.termRows(c.UserContext(), p, l, ts)
+	for i, r := range rows {
+		if r.State != string(auth.TermCurrent) {
+			continue
+		}
+		others, err := s.auth.Terms(c.UserContext(), auth.TermFilter{OfficeID: r.OfficeID})
+		if err != nil {
+			return nil, err
+		}
+		for _, o := range others { // most recent start first
+			if o.UserID != p.UserID && o.UserID != 0 && !o.Start.After(r.Start) {
+				rows[i].Predecessor, rows[i].PredecessorName = o.ID, o.Holder()
+				break
+			}
+		}
+	}
+	return rows, nil
 }
 
 // handoverData is what handover.html shows: the predecessor's term, what
