@@ -33,6 +33,16 @@ func TestRolesUI(t *testing.T) {
 	} {
 		wd.mustCall(201, "POST", "/api/v1/admin/terms", tm)
 	}
+	// What Léa made as treasurer, for the handover page: a link and a drop
+	// box on « Comptes », and a collection.
+	wd.mustCall(200, "POST", "/api/v1/grants/Comptes", map[string]any{"principal": "user:lea", "role": "manager"})
+	lea := wd.users["lea"]
+	for _, l := range []map[string]any{{"path": "/Comptes", "label": "pour le commissaire aux comptes"}, {"path": "/Comptes", "kind": "dropbox", "label": "factures"}} {
+		if st := lea.call("POST", "/api/v1/shares", l, nil); st != 201 {
+			t.Fatalf("léa's link: %d", st)
+		}
+	}
+	wd.mustCall(204, "DELETE", "/api/v1/grants/Comptes?principal=user:lea", nil)
 	// Paul, a guest, may not read the minutes: his own terms do not name them.
 	st, mine := raw(wd.users["paul"], "GET", "/api/v1/me/terms")
 	if st != 200 || !strings.Contains(mine, "AG du 10 juin 2023") || strings.Contains(mine, "pv-ag") {
@@ -129,6 +139,7 @@ func TestRolesUI(t *testing.T) {
 	for _, p := range pages {
 		check(p.path, p.ready, p.shot)
 	}
+	u.open("/admin/terms", "#register")
 	if got := u.text("#register"); !strings.Contains(got, "AG du 12 juin 2021") || !strings.Contains(got, "terminé") {
 		t.Errorf("the register: %q", got)
 	}
