@@ -91,7 +91,7 @@ func termCmd() *cobra.Command {
 				}
 			}
 			if doc != "" {
-				n, err := a.repo.Stat(ctx, repo.System, doc)
+				n, err := a.repo.Tree.Stat(ctx, repo.System, doc)
 				if err != nil {
 					return "", fmt.Errorf("--decision-doc: %w", err)
 				}
@@ -175,7 +175,7 @@ func docPath(ctx context.Context, a *app, t auth.Term) string {
 	if t.DecisionNode == 0 {
 		return ""
 	}
-	n, err := a.repo.StatID(ctx, acl.SystemPrincipal(), t.DecisionNode)
+	n, err := a.repo.Tree.StatID(ctx, acl.SystemPrincipal(), t.DecisionNode)
 	if err != nil {
 		return ""
 	}

@@ -223,11 +223,10 @@ func (s *Service) DeleteOffice(ctx context.Context, actor int64, name string) er
 			return err
 		}
 		now := s.now().UnixNano()
-		res, err := tx.ExecContext(ctx, `DELETE FROM grants WHERE principal_kind = 'role' AND principal_id = ?`, id)
+		grants, err := meta.DropGrantsTo(ctx, tx, "role", id)
 		if err != nil {
-			return fmt.Errorf("delete grants of role %s: %w", name, err)
+			return fmt.Errorf("delete role %s: %w", name, err)
 		}
-		grants, _ := res.RowsAffected()
 		if _, err := tx.ExecContext(ctx, `UPDATE terms SET end_at = ? WHERE role_id = ? AND (end_at IS NULL OR end_at > ?)`, now, id, now); err != nil {
 			return fmt.Errorf("end the terms of role %s: %w", name, err)
 		}

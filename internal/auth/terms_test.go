@@ -40,17 +40,17 @@ func termEnv(t *testing.T) (*repotest.Env, *clock) {
 	c := &clock{now: day("2026-01-01")}
 	e := repotest.New(t, repo.Options{Now: c.Now})
 	e.Auth.SetClock(c.Now)
-	if _, err := e.Repo.MkdirAll(ctx, e.Admin, "/Comptes"); err != nil {
+	if _, err := e.Repo.Tree.MkdirAll(ctx, e.Admin, "/Comptes"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.Repo.SetRestricted(ctx, e.Admin, "/Comptes", true); err != nil {
+	if _, err := e.Repo.Tree.SetRestricted(ctx, e.Admin, "/Comptes", true); err != nil {
 		t.Fatal(err)
 	}
 	to, err := repo.ParseGrantee("role:treasurer")
 	if err != nil {
 		t.Fatal(err)
 	}
-	g, err := e.Repo.Grant(ctx, e.Admin, "/Comptes", to, acl.Viewer)
+	g, err := e.Repo.Access.Grant(ctx, e.Admin, "/Comptes", to, acl.Viewer)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -69,12 +69,12 @@ func canRead(t *testing.T, e *repotest.Env, login string) bool {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, statErr := e.Repo.Stat(ctx, p, "/Comptes")
-	all, roots, _, err := e.Repo.ReadableRoots(ctx, p)
+	_, statErr := e.Repo.Tree.Stat(ctx, p, "/Comptes")
+	all, roots, _, err := e.Repo.Index.ReadableRoots(ctx, p)
 	if err != nil {
 		t.Fatal(err)
 	}
-	comptes, _ := e.Repo.Stat(ctx, e.Admin, "/Comptes")
+	comptes, _ := e.Repo.Tree.Stat(ctx, e.Admin, "/Comptes")
 	inSearch := all || slices.Contains(roots, comptes.ID)
 	if (statErr == nil) != inSearch {
 		t.Fatalf("%s: stat says %v, the search filter %v", login, statErr, inSearch)
@@ -165,7 +165,7 @@ func TestTermEndKeepsOtherRights(t *testing.T) {
 		t.Fatal(err)
 	}
 	to, _ := repo.ParseGrantee("group:Bureau")
-	if _, err := e.Repo.Grant(ctx, e.Admin, "/Comptes", to, acl.Viewer); err != nil {
+	if _, err := e.Repo.Access.Grant(ctx, e.Admin, "/Comptes", to, acl.Viewer); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := e.Auth.AddTerm(ctx, 0, auth.TermInput{Office: "treasurer", Login: "paul", Start: day("2025-01-01"), End: day("2026-03-01")}); err != nil {

@@ -86,7 +86,7 @@ func (s *core) resolveGrantee(ctx context.Context, q querier, g Grantee) (int64,
 
 // canonical names a role by its name even when it was asked for by its
 // seeded key ("role:treasurer"), so the journal says what people read.
-func (s *Service) canonical(ctx context.Context, q querier, g Grantee, id int64) (Grantee, error) {
+func (s *core) canonical(ctx context.Context, q querier, g Grantee, id int64) (Grantee, error) {
 	if g.Kind != acl.KindRole {
 		return g, nil
 	}

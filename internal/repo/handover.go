@@ -31,11 +31,11 @@ type HandoverCollection struct {
 
 // Succeeds reports whether p may take over what person `from` made: p is
 // an administrator, or holds now a role that `from` held (or holds).
-func (s *Service) Succeeds(ctx context.Context, p acl.Principal, from int64) (bool, error) {
+func (s *Shares) Succeeds(ctx context.Context, p acl.Principal, from int64) (bool, error) {
 	return s.succeeds(ctx, s.db.R, p, from)
 }
 
-func (s *Service) succeeds(ctx context.Context, q querier, p acl.Principal, from int64) (bool, error) {
+func (s *core) succeeds(ctx context.Context, q querier, p acl.Principal, from int64) (bool, error) {
 	if p.IsAdmin() {
 		return true, nil
 	}
@@ -57,7 +57,7 @@ func (s *Service) succeeds(ctx context.Context, q querier, p acl.Principal, from
 // HandoverOf lists what person `from` created, for their successor (see
 // Succeeds): links on nodes p manages (the others counted), and
 // collections.
-func (s *Service) HandoverOf(ctx context.Context, p acl.Principal, from int64) (Handover, error) {
+func (s *Shares) HandoverOf(ctx context.Context, p acl.Principal, from int64) (Handover, error) {
 	var h Handover
 	ok, err := s.Succeeds(ctx, p, from)
 	if err != nil {
@@ -119,7 +119,7 @@ func (s *Service) HandoverOf(ctx context.Context, p acl.Principal, from int64) (
 // TransferShare records `to` as the one responsible for a link (« garder
 // le lien »). Managers of the link's node who succeed its maker (or
 // administrators), to an account that exists.
-func (s *Service) TransferShare(ctx context.Context, p acl.Principal, id, to int64) error {
+func (s *Shares) TransferShare(ctx context.Context, p acl.Principal, id, to int64) error {
 	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
 		sh, err := s.shareByID(ctx, tx, id)
 		if err != nil {
@@ -155,7 +155,7 @@ func (s *Service) TransferShare(ctx context.Context, p acl.Principal, id, to int
 // TransferCollection makes `to` the author of a collection (who may then
 // change or delete it). Administrators, or a successor of its author
 // taking it for themselves.
-func (s *Service) TransferCollection(ctx context.Context, p acl.Principal, id, to int64) error {
+func (s *Collections) TransferCollection(ctx context.Context, p acl.Principal, id, to int64) error {
 	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
 		c, err := loadCollection(ctx, tx, id)
 		if err != nil {

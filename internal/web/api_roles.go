@@ -66,7 +66,7 @@ func (s *Server) decisionPath(ctx context.Context, p acl.Principal, t auth.Term)
 	if t.DecisionNode == 0 {
 		return ""
 	}
-	n, err := s.repo.StatID(ctx, p, t.DecisionNode)
+	n, err := s.repo.Tree.StatID(ctx, p, t.DecisionNode)
 	if err != nil || n.Role < acl.Viewer {
 		return ""
 	}
@@ -142,7 +142,7 @@ func (s *Server) apiRole(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	gs, err := s.repo.GrantsTo(ctx, principal(c), repo.Grantee{Kind: acl.KindRole, Name: o.Name})
+	gs, err := s.repo.Access.GrantsTo(ctx, principal(c), repo.Grantee{Kind: acl.KindRole, Name: o.Name})
 	if err != nil {
 		return err
 	}
@@ -269,7 +269,7 @@ func (s *Server) decisionNode(ctx context.Context, p acl.Principal, path string)
 	if path == "" {
 		return 0, nil
 	}
-	n, err := s.repo.Stat(ctx, p, path)
+	n, err := s.repo.Tree.Stat(ctx, p, path)
 	if err != nil {
 		return 0, fmt.Errorf("the decision's document: %w", err)
 	}

@@ -132,7 +132,7 @@ func (s *Server) rolesPage(c *fiber.Ctx) error {
 				r.Upcoming = append(r.Upcoming, t)
 			}
 		}
-		gs, err := s.repo.GrantsTo(ctx, p, repo.Grantee{Kind: acl.KindRole, Name: o.Name})
+		gs, err := s.repo.Access.GrantsTo(ctx, p, repo.Grantee{Kind: acl.KindRole, Name: o.Name})
 		if err != nil {
 			return err
 		}
@@ -184,7 +184,7 @@ func (s *Server) rolePage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	grants, err := s.repo.GrantsTo(ctx, p, repo.Grantee{Kind: acl.KindRole, Name: o.Name})
+	grants, err := s.repo.Access.GrantsTo(ctx, p, repo.Grantee{Kind: acl.KindRole, Name: o.Name})
 	if err != nil {
 		return err
 	}
@@ -249,13 +249,13 @@ func (s *Server) roleGrantForm(c *fiber.Ctx) error {
 	path := "/" + strings.Trim(strings.TrimSpace(c.FormValue("path")), "/")
 	who := repo.Grantee{Kind: acl.KindRole, Name: name}
 	if c.FormValue("remove") != "" {
-		return doneTo(c, to, s.repo.Revoke(c.UserContext(), principal(c), path, who), "role_ungranted")
+		return doneTo(c, to, s.repo.Access.Revoke(c.UserContext(), principal(c), path, who), "role_ungranted")
 	}
 	level, err := acl.ParseRole(c.FormValue("level"))
 	if err != nil {
 		return redirectMsg(c, to, "err", "invalid")
 	}
-	_, err = s.repo.Grant(c.UserContext(), principal(c), path, who, level)
+	_, err = s.repo.Access.Grant(c.UserContext(), principal(c), path, who, level)
 	return doneTo(c, to, err, "role_granted")
 }
 

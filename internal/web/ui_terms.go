@@ -103,7 +103,7 @@ func (s *Server) handoverPage(c *fiber.Ctx) error {
 	d := handoverData{Admin: p.IsAdmin(), Back: pg.Path}
 	d.Term = s.termRows(ctx, p, pg.L, []auth.Term{t})[0]
 	if t.UserID != 0 {
-		if d.H, err = s.repo.HandoverOf(ctx, p, t.UserID); err != nil {
+		if d.H, err = s.repo.Shares.HandoverOf(ctx, p, t.UserID); err != nil {
 			return err
 		}
 	}
@@ -149,13 +149,13 @@ func (s *Server) handoverLinkForm(c *fiber.Ctx) error {
 		return done(c, fmt.Errorf("link: %w", repo.ErrNotFound), "")
 	}
 	if c.FormValue("keep") == "" {
-		return done(c, s.repo.RevokeShare(c.UserContext(), p, id), "handover_revoked")
+		return done(c, s.repo.Shares.RevokeShare(c.UserContext(), p, id), "handover_revoked")
 	}
 	to, err := s.handoverTo(c)
 	if err != nil {
 		return done(c, err, "")
 	}
-	return done(c, s.repo.TransferShare(c.UserContext(), p, id, to), "handover_kept")
+	return done(c, s.repo.Shares.TransferShare(c.UserContext(), p, id, to), "handover_kept")
 }
 
 // handoverCollectionForm keeps (keep=1) a predecessor's collection, or
@@ -173,11 +173,11 @@ func (s *Server) handoverCollectionForm(c *fiber.Ctx) error {
 		if !p.IsAdmin() {
 			return done(c, fmt.Errorf("deleting someone else's collection: %w", acl.ErrForbidden), "")
 		}
-		return done(c, s.repo.DeleteCollection(c.UserContext(), p, id), "handover_revoked")
+		return done(c, s.repo.Collections.DeleteCollection(c.UserContext(), p, id), "handover_revoked")
 	}
 	to, err := s.handoverTo(c)
 	if err != nil {
 		return done(c, err, "")
 	}
-	return done(c, s.repo.TransferCollection(c.UserContext(), p, id, to), "handover_kept")
+	return done(c, s.repo.Collections.TransferCollection(c.UserContext(), p, id, to), "handover_kept")
 }
