@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
@@ -201,5 +202,43 @@ func TestTermReminderNotice(t *testing.T) {
 	}
 	if n != 1 {
 		t.Errorf("%d term_reminder journal entries, want 1: %+v", n, j.Entries)
+	}
+}
+
+// The command line: roles, terms and grants to a role, beside the server.
+func TestRoleCommands(t *testing.T) {
+	wd := newWorld(t, server.Options{})
+	wd.mustCall(201, "POST", "/api/v1/folders/Sécurité", nil)
+	ctx := context.Background()
+	run := func(want string, args ...string) {
+		t.Helper()
+		out, err := wd.srv.Run(ctx, nil, args...)
+		if err != nil || !strings.Contains(out, want) {
+			t.Errorf("notreasso %s: %v\n%s", strings.Join(args, " "), err, out)
+		}
+	}
+	run("created role Référent·e sécurité", "role", "add", "Référent·e sécurité", "--description", "Suit les consignes")
+	run("Référent·e sécurité is viewer on /Sécurité", "grant", "add", "/Sécurité", "role:Référent·e sécurité", "viewer")
+	run("lea is Référent·e sécurité from 2020-01-01", "term", "add", "Référent·e sécurité", "lea", "--start", "2020-01-01", "--decision", "CA du 1er janvier 2020")
+	run("lea", "role", "list")
+	if st := wd.users["lea"].call("GET", "/api/v1/list/S%C3%A9curit%C3%A9", nil, nil); st != 200 {
+		t.Errorf("lea, safety officer, lists the folder: %d", st)
+	}
+	var reg struct {
+		Terms []struct {
+			ID int64 `json:"id"`
+		} `json:"terms"`
+	}
+	wd.admin.call("GET", "/api/v1/admin/terms?login=lea", nil, &reg)
+	if len(reg.Terms) != 1 {
+		t.Fatalf("lea's terms: %+v", reg)
+	}
+	run("until", "term", "end", fmt.Sprint(reg.Terms[0].ID)) // ends today
+	if st := wd.users["lea"].call("GET", "/api/v1/list/S%C3%A9curit%C3%A9", nil, nil); st != 404 {
+		t.Errorf("lea, whose term ended today, lists the folder: %d", st)
+	}
+	run("CA du 1er janvier 2020", "term", "list", "Référent·e sécurité")
+	if out, err := wd.srv.Run(ctx, nil, "term", "add", "Inconnu", "lea"); err == nil {
+		t.Errorf("a term for an unknown role: %s", out)
 	}
 }
