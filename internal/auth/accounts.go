@@ -173,6 +173,12 @@ func (s *Service) UpdateUser(ctx context.Context, actor int64, login string, ch 
 			next.DisplayName, next.Email, next.Lang, string(next.Role), next.Disabled, next.AppPasswordsOnly, u.ID); err != nil {
 			return fmt.Errorf("update %s: %w", login, err)
 		}
+		if next.DisplayName != u.DisplayName && next.DisplayName != "" {
+			// The register keeps the name people knew, even if the account goes.
+			if _, err := tx.ExecContext(ctx, `UPDATE terms SET holder_name = ? WHERE user_id = ?`, next.DisplayName, u.ID); err != nil {
+				return fmt.Errorf("update %s's name in the register: %w", login, err)
+			}
+		}
 		changed["login"] = login
 		return s.audit(ctx, tx, actor, "user_update", changed)
 	})
