@@ -238,6 +238,35 @@ func TestRoleCommands(t *testing.T) {
 		t.Errorf("lea, whose term ended today, lists the folder: %d", st)
 	}
 	run("CA du 1er janvier 2020", "term", "list", "Référent·e sécurité")
+
+	// The same through the API: rename (grants and terms follow), delete
+	// (grants go, the register keeps the terms).
+	wd.mustCall(200, "PATCH", "/api/v1/admin/roles/R%C3%A9f%C3%A9rent%C2%B7e%20s%C3%A9curit%C3%A9", map[string]any{"name": "Sécurité"})
+	role := wd.mustCall(200, "GET", "/api/v1/admin/roles/S%C3%A9curit%C3%A9", nil)
+	if gs := role["grants"].([]any); len(gs) != 1 || gs[0].(map[string]any)["principal"] != "role:Sécurité" || len(role["terms"].([]any)) != 1 {
+		t.Errorf("the renamed role: %v", role)
+	}
+	wd.mustCall(201, "POST", "/api/v1/admin/roles", map[string]any{"name": "Trésorier·e adjoint·e", "description": "Seconde la trésorière"})
+	if st := wd.admin.call("POST", "/api/v1/admin/roles", map[string]any{"name": "Trésorier·e adjoint·e"}, nil); st != 409 {
+		t.Errorf("a second role of that name: %d", st)
+	}
+	wd.mustCall(204, "DELETE", "/api/v1/admin/roles/S%C3%A9curit%C3%A9", nil)
+	var grants struct {
+		Grants []struct{ Principal string } `json:"grants"`
+	}
+	wd.admin.call("GET", "/api/v1/grants/S%C3%A9curit%C3%A9", nil, &grants)
+	for _, g := range grants.Grants {
+		if strings.HasPrefix(g.Principal, "role:") {
+			t.Errorf("a grant to the deleted role stayed: %+v", grants)
+		}
+	}
+	wd.admin.call("GET", "/api/v1/admin/terms?login=lea", nil, &reg)
+	if len(reg.Terms) != 1 {
+		t.Errorf("the register lost the deleted role's term: %+v", reg)
+	}
+	if st := wd.users["marie"].call("GET", "/api/v1/admin/roles", nil, nil); st != 403 {
+		t.Errorf("a member lists the roles API: %d", st)
+	}
 	if out, err := wd.srv.Run(ctx, nil, "term", "add", "Inconnu", "lea"); err == nil {
 		t.Errorf("a term for an unknown role: %s", out)
 	}
