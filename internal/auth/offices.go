@@ -213,8 +213,9 @@ func (s *Service) UpdateOffice(ctx context.Context, actor int64, name, newName, 
 	return s.OfficeByID(ctx, id)
 }
 
-// DeleteOffice removes a role from use: every grant to it goes (so a role
-// created later can never inherit them) and its open terms end now. The
+// DeleteOffice removes a role from use: every grant to it and its place in
+// collection audiences go (so a role created later can never inherit
+// them) and its open terms end now. The
 // role's row and its terms stay, so the register keeps who held it.
 func (s *Service) DeleteOffice(ctx context.Context, actor int64, name string) error {
 	return s.db.Tx(ctx, func(tx *sql.Tx) error {
@@ -226,6 +227,9 @@ func (s *Service) DeleteOffice(ctx context.Context, actor int64, name string) er
 		grants, err := meta.DropGrantsTo(ctx, tx, "role", id)
 		if err != nil {
 			return fmt.Errorf("delete role %s: %w", name, err)
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM collection_audience WHERE principal_kind = 'role' AND principal_id = ?`, id); err != nil {
+			return fmt.Errorf("delete role %s from collection audiences: %w", name, err)
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE terms SET end_at = ? WHERE role_id = ? AND (end_at IS NULL OR end_at > ?)`, now, id, now); err != nil {
 			return fmt.Errorf("end the terms of role %s: %w", name, err)

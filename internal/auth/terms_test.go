@@ -290,3 +290,49 @@ func TestTermReminders(t *testing.T) {
 		t.Fatalf("after the end moved: %d", k)
 	}
 }
+
+// A collection meant for a role reaches whoever holds it, for their term.
+func TestCollectionForARole(t *testing.T) {
+	ctx := context.Background()
+	e, c := termEnv(t)
+	col, err := e.Repo.Collections.CreateCollection(ctx, e.Admin, repo.CollectionInput{Title: "Clôture des comptes", Roles: []string{"Trésorier·e"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(col.Roles) != 1 || col.Roles[0] != "Trésorier·e" || col.Members {
+		t.Fatalf("audience: %+v", col)
+	}
+	if _, err := e.Auth.AddTerm(ctx, 0, auth.TermInput{Office: "treasurer", Login: "paul", Start: day("2026-02-01"), End: day("2026-06-14")}); err != nil {
+		t.Fatal(err)
+	}
+	sees := func() bool {
+		p, _, err := e.Auth.PrincipalOf(ctx, "paul")
+		if err != nil {
+			t.Fatal(err)
+		}
+		cs, err := e.Repo.Collections.Collections(ctx, p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(cs) == 1 && cs[0].ID == col.ID
+	}
+	for _, step := range []struct {
+		at   time.Time
+		want bool
+	}{{day("2026-01-31"), false}, {day("2026-03-01"), true}, {day("2026-06-14"), false}} {
+		c.Set(step.at)
+		if got := sees(); got != step.want {
+			t.Errorf("at %s paul sees the collection: %v, want %v", step.at, got, step.want)
+		}
+	}
+	if _, err := e.Repo.Collections.CreateCollection(ctx, e.Admin, repo.CollectionInput{Title: "x", Roles: []string{"Inconnu"}}); !errors.Is(err, repo.ErrInvalid) {
+		t.Errorf("an unknown role in the audience: %v", err)
+	}
+	// Deleting the role takes it out of the audience.
+	if err := e.Auth.DeleteOffice(ctx, 0, "treasurer"); err != nil {
+		t.Fatal(err)
+	}
+	if col, err = e.Repo.Collections.Collection(ctx, e.Admin, col.ID); err != nil || len(col.Roles) != 0 {
+		t.Errorf("after the role was deleted: %+v %v", col.Roles, err)
+	}
+}

@@ -209,6 +209,14 @@ func (s *core) audience(ctx context.Context, c Collection) ([]acl.Principal, err
 			args = append(args, g)
 		}
 	}
+	if len(c.roleIDs) > 0 {
+		now := s.now().UnixNano()
+		cond += ` OR u.id IN (SELECT t.user_id FROM terms t WHERE t.start_at <= ? AND (t.end_at IS NULL OR t.end_at > ?) AND t.role_id IN (` + placeholders(len(c.roleIDs)) + `))`
+		args = append(args, now, now)
+		for _, r := range c.roleIDs {
+			args = append(args, r)
+		}
+	}
 	rows, err := s.db.R.QueryContext(ctx, `SELECT u.id, u.login, u.role FROM users u WHERE u.disabled = 0 AND (`+cond+`) ORDER BY u.login`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("audience of collection %d: %w", c.ID, err)

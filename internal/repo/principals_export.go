@@ -15,8 +15,8 @@ import (
 type Principals struct {
 	Users  []ExportedUser
 	Groups []ExportedGroup
-	Roles  []ExportedRole // the association's roles, deleted ones included (the register names them)
-	Terms  []ExportedTerm // the register of terms of office, by role, oldest first
+	Roles  []ExportedRole            // the association's roles, deleted ones included (the register names them)
+	Terms  []ExportedTerm            // the register of terms of office, by role, oldest first
 	Grants map[int64][]ExportedGrant // node id → its grants, in the order given
 }
 
