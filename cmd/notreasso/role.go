@@ -11,6 +11,7 @@ import (
 
 	"notreasso/internal/acl"
 	"notreasso/internal/auth"
+	"notreasso/internal/mail"
 	"notreasso/internal/repo"
 )
 
@@ -164,7 +165,15 @@ func termCmd() *cobra.Command {
 			}),
 		groupAction("remind", fmt.Sprintf("Remind now of the terms ending within %d days (the server does it hourly)", auth.ReminderDays), 0,
 			func(a *app, cmd *cobra.Command, args []string) (string, error) {
-				n, err := a.auth.RemindTermsEnding(cmd.Context(), auth.LogTermNotifier{Log: a.log})
+				// Through the mail queue like the server's job: a reminder
+				// claimed here is not sent again by the server.
+				var notifier auth.TermNotifier = auth.LogTermNotifier{Log: a.log}
+				if m, err := openMail(cmd, a); err == nil {
+					notifier = mail.TermReminders{Mailer: m.Mailer, Auth: a.auth}
+				} else {
+					a.log.Warn("outgoing mail unavailable: reminders are only logged", "err", err)
+				}
+				n, err := a.auth.RemindTermsEnding(cmd.Context(), notifier)
 				return fmt.Sprintf("%d reminder(s)", n), err
 			}),
 	)
