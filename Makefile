@@ -51,7 +51,7 @@ bench-quick: build tools
 	scripts/bench.sh --quick $(BENCH_ARGS)
 ## screenshots: rerun the browser tests that photograph pages (every page, at 1280 and 360 px) into docs/screenshots
 screenshots:
-	NOTREASSO_SCREENSHOTS=$(CURDIR)/docs/screenshots $(GO) test -count=1 -run 'TestWebUI$$|TestSearchPageWithBackend|TestShare(RestrictToGroup|LinkWithPassword|DropBox)$$|TestUI(Groups|AppPasswordRclone|RetentionAndTrash|PasswordReset)$$|TestAccessibility|TestCollectionWelcomeUI|TestWebUIPhoneAndDrive|TestMail(Invitation|ForgottenPassword|UnsubscribeWithoutLogin)$$|TestDigestEmailScreenshot' ./e2e ./internal/web ./internal/mail
+	NOTREASSO_SCREENSHOTS=$(CURDIR)/docs/screenshots $(GO) test -count=1 -run 'TestWebUI$$|TestSearchPageWithBackend|TestShare(RestrictToGroup|LinkWithPassword|DropBox)$$|TestUI(Groups|AppPasswordRclone|RetentionAndTrash|PasswordReset)$$|TestAccessibility|TestCollectionWelcomeUI|TestWebUIPhoneAndDrive|TestMail(Invitation|ForgottenPassword|UnsubscribeWithoutLogin)$$|TestDigestEmailScreenshot|TestRolesUI' ./e2e ./internal/web ./internal/mail
 
 clean:
 	rm -rf bin

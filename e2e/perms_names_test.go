@@ -26,6 +26,7 @@ type leakWorld struct {
 	secretID   int64  // /Secret/plan.txt
 	collection int64  // a collection made by marie
 	token      string // a viewer link to /Shared
+	marieTerm  int64  // her ended term as secretary, elected by minutes in /Secret
 }
 
 // secretNames must never reach anyone but administrators.
@@ -139,6 +140,24 @@ var leakProbes = []leakProbe{
 	{name: "node by id", run: func(t *testing.T, lw *leakWorld, w who) (int, string) {
 		return body(w, "GET", fmt.Sprintf("/api/v1/nodes/%d", lw.secretID), "", nil)
 	}},
+	// Terms of office: the minutes that elected someone are named only to
+	// who may read them.
+	{name: "my terms API", run: func(t *testing.T, lw *leakWorld, w who) (int, string) {
+		return body(w, "GET", "/api/v1/me/terms", "", nil)
+	}, sees: map[string][]string{"member": {"Secrétaire", "AG secrète"}, "guest": {"Président·e"}}},
+	{name: "account page", run: func(t *testing.T, lw *leakWorld, w who) (int, string) { return htmlGet(w, "/account") },
+		sees: map[string][]string{"member": {"Mes rôles", "AG secrète"}, "group member": {"Passation avec marie"}}},
+	{name: "register API", run: func(t *testing.T, lw *leakWorld, w who) (int, string) {
+		return body(w, "GET", "/api/v1/admin/terms", "", nil)
+	}, sees: map[string][]string{"admin": {"/Secret/plan.txt"}}},
+	{name: "register CSV", run: func(t *testing.T, lw *leakWorld, w who) (int, string) {
+		return body(w, "GET", "/api/v1/admin/terms.csv", "", nil)
+	}, sees: map[string][]string{"admin": {"/Secret/plan.txt"}}},
+	{name: "register page", run: func(t *testing.T, lw *leakWorld, w who) (int, string) { return htmlGet(w, "/admin/terms") },
+		sees: map[string][]string{"admin": {"/Secret/plan.txt"}}},
+	{name: "handover page", run: func(t *testing.T, lw *leakWorld, w who) (int, string) {
+		return htmlGet(w, fmt.Sprintf("/handover/%d", lw.marieTerm))
+	}, sees: map[string][]string{"group member": {"Accueil"}, "admin": {"Accueil"}}},
 	{name: "share link folder", run: func(t *testing.T, lw *leakWorld, w who) (int, string) {
 		tok := "AAAAAAAAAAAAAAAAAAAAAAAA"
 		if w.token != "" {
@@ -188,6 +207,12 @@ func newLeakWorld(t *testing.T) *leakWorld {
 		t.Fatalf("create collection: %d", st)
 	}
 	lw.collection = col.ID
+	doc := "/Secret/plan.txt"
+	term := wd.mustCall(201, "POST", "/api/v1/admin/terms", map[string]any{"role": "secretary", "login": "marie",
+		"start": "2020-01-01", "end": "2021-01-01", "decision": "AG secrète", "decision_document": doc})
+	lw.marieTerm = int64(term["id"].(float64))
+	wd.mustCall(201, "POST", "/api/v1/admin/terms", map[string]any{"role": "secretary", "login": "lea", "start": "2021-01-01", "decision_document": doc})
+	wd.mustCall(201, "POST", "/api/v1/admin/terms", map[string]any{"role": "president", "login": "paul", "start": "2021-01-01", "decision_document": doc})
 	lw.token, _ = wd.share(map[string]any{"path": "/Shared", "kind": "viewer"})
 	// A blob lost from the store.
 	var lost node

@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"notreasso/internal/auth"
+	"notreasso/internal/clock"
 	"notreasso/internal/config"
 	"notreasso/internal/meta"
 	"notreasso/internal/metrics"
@@ -97,7 +98,10 @@ func openAppConfig(ctx context.Context, cfg config.Config) (*app, error) {
 		a.Close()
 		return nil, err
 	}
-	opts := repo.Options{MaxUpload: cfg.MaxUpload, Logger: a.log}
+	// One clock for the repository and the accounts: the rights a term of
+	// office gives end when the repository's time says so.
+	now := clock.FromEnv(a.log)
+	opts := repo.Options{MaxUpload: cfg.MaxUpload, Logger: a.log, Now: now}
 	if err := retentionOptions(cfg, &opts); err != nil {
 		a.Close()
 		return nil, err
@@ -110,6 +114,7 @@ func openAppConfig(ctx context.Context, cfg config.Config) (*app, error) {
 		return nil, err
 	}
 	a.auth = auth.New(a.db, a.log)
+	a.auth.SetClock(now)
 	a.auth.SetAppPasswordsOnly(cfg.Auth.AppPasswordsOnly)
 	return a, nil
 }

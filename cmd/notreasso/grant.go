@@ -10,7 +10,8 @@ import (
 	"notreasso/internal/repo"
 )
 
-const principalHelp = `PRINCIPAL is user:LOGIN (or just LOGIN), group:NAME, members (every
+const principalHelp = `PRINCIPAL is user:LOGIN (or just LOGIN), group:NAME, role:NAME (whoever
+holds the role now, see notreasso role), members (every
 member and administrator, not guests) or public (anyone, without logging in).
 ROLE is viewer (read), editor (read, write, delete to the trash) or manager
 (editor, plus grants and share links). A grant covers the whole subtree.`

@@ -70,6 +70,7 @@ func serve(ctx context.Context, a *app) error {
 		{Name: "indexer", Run: func(ctx context.Context) error { idx.Run(ctx); return nil }},
 		{Name: "sessions.sweep", Every: time.Hour, First: time.Hour,
 			Run: auth.NewSessionStorage(a.db).Sweep},
+		termRemindersJob(a, srv.TermNotifier()),
 	}
 	js = append(js, jobs.Job{Name: "uploads.sweep", Every: 10 * time.Minute, Run: func(ctx context.Context) error {
 		n, err := a.repo.Uploads.Sweep(ctx)
@@ -138,4 +139,14 @@ func recoverStagedJob(a *app) (jobs.Job, bool) {
 		}
 		return nil
 	}}, true
+}
+
+// termRemindersJob reminds holders and administrators of the terms of
+// office ending within auth.ReminderDays, at start and then hourly,
+// through n (e-mail, see web.Server.TermNotifier).
+func termRemindersJob(a *app, n auth.TermNotifier) jobs.Job {
+	return jobs.Job{Name: "terms.remind", Every: time.Hour, Run: func(ctx context.Context) error {
+		_, err := a.auth.RemindTermsEnding(ctx, n)
+		return err
+	}}
 }

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"notreasso/internal/errkind"
 	"slices"
+	"time"
 )
 
 // ErrForbidden means the principal may see the node but not do this to it.
@@ -66,6 +67,14 @@ type Principal struct {
 	Login  string
 	Role   UserRole
 	Groups []int64
+	// Offices are the roles (« Trésorier·e ») p holds a term of office for
+	// at the moment the principal was made; see Until.
+	Offices []int64
+	// Until is when p's offices next change (a term ends or one begins);
+	// zero if none is scheduled. Whatever keeps a principal or something
+	// computed from it (a visible set, a search filter) must not use it at
+	// or after Until: the rights a term gave end at its date.
+	Until time.Time
 	// System is the command line run by whoever holds the data directory:
 	// an administrator without an account (journalled with no actor).
 	System bool
@@ -136,6 +145,7 @@ type PrincipalKind string
 const (
 	KindUser    PrincipalKind = "user"
 	KindGroup   PrincipalKind = "group"
+	KindRole    PrincipalKind = "role"    // whoever holds a term of office for the role now
 	KindMembers PrincipalKind = "members" // every admin and member, not guests
 	KindPublic  PrincipalKind = "public"  // anyone, logged in or not
 )
@@ -145,7 +155,7 @@ type Grant struct {
 	ID     int64
 	NodeID int64
 	Kind   PrincipalKind
-	Who    int64 // user or group id; 0 for members and public
+	Who    int64 // user, group or role id; 0 for members and public
 	Role   Role
 }
 
@@ -164,6 +174,8 @@ func (g Grant) Matches(p Principal) bool {
 		return !p.Anonymous() && g.Who == p.UserID
 	case KindGroup:
 		return !p.Anonymous() && slices.Contains(p.Groups, g.Who)
+	case KindRole:
+		return !p.Anonymous() && slices.Contains(p.Offices, g.Who)
 	}
 	return false
 }

@@ -173,6 +173,12 @@ func (s *Service) UpdateUser(ctx context.Context, actor int64, login string, ch 
 			next.DisplayName, next.Email, next.Lang, string(next.Role), next.Disabled, next.AppPasswordsOnly, u.ID); err != nil {
 			return fmt.Errorf("update %s: %w", login, err)
 		}
+		if next.DisplayName != u.DisplayName && next.DisplayName != "" {
+			// The register keeps the name people knew, even if the account goes.
+			if _, err := tx.ExecContext(ctx, `UPDATE terms SET holder_name = ? WHERE user_id = ?`, next.DisplayName, u.ID); err != nil {
+				return fmt.Errorf("update %s's name in the register: %w", login, err)
+			}
+		}
 		changed["login"] = login
 		return s.audit(ctx, tx, actor, "user_update", changed)
 	})
@@ -297,17 +303,8 @@ func (s *Service) PrincipalOf(ctx context.Context, login string) (acl.Principal,
 		return acl.Principal{}, User{}, err
 	}
 	p := acl.Principal{UserID: u.ID, Login: u.Login, Role: u.Role}
-	rows, err := s.db.R.QueryContext(ctx, `SELECT group_id FROM group_members WHERE user_id = ?`, u.ID)
-	if err != nil {
-		return acl.Principal{}, User{}, fmt.Errorf("groups of %s: %w", login, err)
+	if err := s.memberships(ctx, &p); err != nil {
+		return acl.Principal{}, User{}, err
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var g int64
-		if err := rows.Scan(&g); err != nil {
-			return acl.Principal{}, User{}, err
-		}
-		p.Groups = append(p.Groups, g)
-	}
-	return p, u, rows.Err()
+	return p, u, nil
 }

@@ -200,17 +200,33 @@ func (s *Service) Principal(ctx context.Context, id int64) (acl.Principal, error
 		return acl.Principal{}, fmt.Errorf("%s is disabled: %w", u.Login, ErrBadCredentials)
 	}
 	p := acl.Principal{UserID: u.ID, Login: u.Login, Role: u.Role}
-	rows, err := s.db.R.QueryContext(ctx, `SELECT group_id FROM group_members WHERE user_id = ?`, id)
-	if err != nil {
+	if err := s.memberships(ctx, &p); err != nil {
 		return acl.Principal{}, err
+	}
+	return p, nil
+}
+
+// memberships fills in the groups p is in and the roles p holds a term
+// for now (by the service's clock), and when the roles next change.
+func (s *Service) memberships(ctx context.Context, p *acl.Principal) error {
+	rows, err := s.db.R.QueryContext(ctx, `SELECT group_id FROM group_members WHERE user_id = ?`, p.UserID)
+	if err != nil {
+		return fmt.Errorf("groups of %s: %w", p.Login, err)
 	}
 	defer rows.Close()
 	for rows.Next() {
 		var g int64
-		rows.Scan(&g)
+		if err := rows.Scan(&g); err != nil {
+			return fmt.Errorf("groups of %s: %w", p.Login, err)
+		}
 		p.Groups = append(p.Groups, g)
 	}
-	return p, rows.Err()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("groups of %s: %w", p.Login, err)
+	}
+	rows.Close()
+	p.Offices, p.Until, err = offices(ctx, s.db.R, p.UserID, s.now())
+	return err
 }
 
 // Device is who an HTTP Basic request acts for, and with which secret.

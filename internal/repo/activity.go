@@ -108,6 +108,7 @@ func (s *core) events(ctx context.Context, p acl.Principal, keep func(chain) boo
 			Title   string  `json:"title"`
 			Tag     string  `json:"tag"`
 			Group   string  `json:"group"`
+			Office  string  `json:"office"`
 			Version int     `json:"version"`
 			Sender  *string `json:"sender"`
 		}
@@ -117,7 +118,7 @@ func (s *core) events(ctx context.Context, p acl.Principal, keep func(chain) boo
 			e.Sender, e.Dropped = *d.Sender, true
 		}
 		if e.NodeID == 0 {
-			e.Path = firstNonEmpty(d.Login, d.Title, d.Tag, d.Group)
+			e.Path = firstNonEmpty(d.Login, d.Title, d.Tag, d.Group, d.Office)
 		}
 		all = append(all, e)
 	}

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"time"
 
 	"notreasso/internal/acl"
 )
@@ -208,6 +209,14 @@ func (s *core) audience(ctx context.Context, c Collection) ([]acl.Principal, err
 			args = append(args, g)
 		}
 	}
+	if len(c.roleIDs) > 0 {
+		now := s.now().UnixNano()
+		cond += ` OR u.id IN (SELECT t.user_id FROM terms t WHERE t.start_at <= ? AND (t.end_at IS NULL OR t.end_at > ?) AND t.role_id IN (` + placeholders(len(c.roleIDs)) + `))`
+		args = append(args, now, now)
+		for _, r := range c.roleIDs {
+			args = append(args, r)
+		}
+	}
 	rows, err := s.db.R.QueryContext(ctx, `SELECT u.id, u.login, u.role FROM users u WHERE u.disabled = 0 AND (`+cond+`) ORDER BY u.login`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("audience of collection %d: %w", c.ID, err)
@@ -231,8 +240,18 @@ func (s *core) audience(ctx context.Context, c Collection) ([]acl.Principal, err
 		if out[i].Groups, err = userGroups(ctx, s.db.R, out[i].UserID); err != nil {
 			return nil, err
 		}
+		if out[i].Offices, err = heldOffices(ctx, s.db.R, out[i].UserID, s.now()); err != nil {
+			return nil, err
+		}
 	}
 	return out, nil
+}
+
+// heldOffices are the roles user uid holds a term for at now (auth makes
+// the principals of requests; this is for the audiences repo reasons about).
+func heldOffices(ctx context.Context, q querier, uid int64, now time.Time) ([]int64, error) {
+	return queryIDs(ctx, q, `SELECT DISTINCT t.role_id FROM terms t JOIN roles r ON r.id = t.role_id AND r.deleted_at IS NULL
+		WHERE t.user_id = ? AND t.start_at <= ? AND (t.end_at IS NULL OR t.end_at > ?)`, uid, now.UnixNano(), now.UnixNano())
 }
 
 func userGroups(ctx context.Context, q querier, uid int64) ([]int64, error) {

@@ -28,6 +28,8 @@ type Collection struct {
 	Members     bool     // the audience is every member
 	Groups      []string // or these groups
 	groupIDs    []int64
+	Roles       []string // or whoever holds these roles now
+	roleIDs     []int64
 	Items       []Item // only those the caller may read, in order
 	CanEdit     bool   // the caller created it or is an administrator
 	Read        int    // how many of Items the caller has read
@@ -65,6 +67,7 @@ type CollectionInput struct {
 	Welcome     bool
 	Members     bool
 	Groups      []string // group names
+	Roles       []string // role names (whoever holds the role now)
 }
 
 // ItemInput is one item as the editor orders it: a path, or a node id.
@@ -86,14 +89,14 @@ func (in *CollectionInput) clean() error {
 	if in.Title == "" || len(in.Title) > 200 {
 		return fmt.Errorf("%w: a title has 1 to 200 bytes", ErrInvalid)
 	}
-	if len(in.Groups) > MaxAudienceGroups {
-		return fmt.Errorf("%w: a collection is shown to at most %d groups", ErrInvalid, MaxAudienceGroups)
+	if len(in.Groups) > MaxAudienceGroups || len(in.Roles) > MaxAudienceGroups {
+		return fmt.Errorf("%w: a collection is shown to at most %d groups and %d roles", ErrInvalid, MaxAudienceGroups, MaxAudienceGroups)
 	}
 	if len(in.Description) > 64<<10 {
 		return fmt.Errorf("%w: the description is over 64 KiB", ErrInvalid)
 	}
-	if !in.Members && len(in.Groups) == 0 {
-		return fmt.Errorf("%w: choose an audience: members or groups", ErrInvalid)
+	if !in.Members && len(in.Groups) == 0 && len(in.Roles) == 0 {
+		return fmt.Errorf("%w: choose an audience: members, groups or roles", ErrInvalid)
 	}
 	return nil
 }
@@ -159,6 +162,20 @@ func setAudience(ctx context.Context, tx *sql.Tx, id int64, in CollectionInput) 
 		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO collection_audience (collection_id, principal_kind, principal_id)
 			VALUES (?, 'group', ?) ON CONFLICT DO NOTHING`, id, gid); err != nil {
+			return err
+		}
+	}
+	for _, r := range in.Roles {
+		var rid int64
+		err := tx.QueryRowContext(ctx, `SELECT id FROM roles WHERE deleted_at IS NULL AND name = ?`, strings.TrimSpace(r)).Scan(&rid)
+		if errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("%w: no role %q", ErrInvalid, r)
+		}
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO collection_audience (collection_id, principal_kind, principal_id)
+			VALUES (?, 'role', ?) ON CONFLICT DO NOTHING`, id, rid); err != nil {
 			return err
 		}
 	}
@@ -331,8 +348,10 @@ func loadCollection(ctx context.Context, q querier, id int64) (Collection, error
 		return c, fmt.Errorf("load collection %d: %w", id, err)
 	}
 	c.CreatedAt, c.UpdatedAt, c.createdByID = meta.Time(created), meta.Time(updated), by.Int64
-	rows, err := q.QueryContext(ctx, `SELECT a.principal_kind, a.principal_id, COALESCE(g.name, '') FROM collection_audience a
-		LEFT JOIN groups g ON a.principal_kind = 'group' AND g.id = a.principal_id WHERE a.collection_id = ? ORDER BY g.name`, id)
+	rows, err := q.QueryContext(ctx, `SELECT a.principal_kind, a.principal_id, COALESCE(g.name, r.name, '') FROM collection_audience a
+		LEFT JOIN groups g ON a.principal_kind = 'group' AND g.id = a.principal_id
+		LEFT JOIN roles r ON a.principal_kind = 'role' AND r.id = a.principal_id
+		WHERE a.collection_id = ? ORDER BY a.principal_kind, COALESCE(g.name, r.name, '')`, id)
 	if err != nil {
 		return c, fmt.Errorf("load collection %d: %w", id, err)
 	}
@@ -343,9 +362,12 @@ func loadCollection(ctx context.Context, q querier, id int64) (Collection, error
 		if err := rows.Scan(&kind, &gid, &name); err != nil {
 			return c, err
 		}
-		if kind == "members" {
+		switch kind {
+		case "members":
 			c.Members = true
-		} else {
+		case "role":
+			c.Roles, c.roleIDs = append(c.Roles, name), append(c.roleIDs, gid)
+		default:
 			c.Groups, c.groupIDs = append(c.Groups, name), append(c.groupIDs, gid)
 		}
 	}
@@ -366,6 +388,11 @@ func (c Collection) inAudience(p acl.Principal) bool {
 	}
 	for _, g := range c.groupIDs {
 		if slices.Contains(p.Groups, g) {
+			return true
+		}
+	}
+	for _, r := range c.roleIDs {
+		if slices.Contains(p.Offices, r) {
 			return true
 		}
 	}

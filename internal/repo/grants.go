@@ -10,15 +10,18 @@ import (
 	"strings"
 	"time"
 
+	"golang.org/x/text/unicode/norm"
+
 	"notreasso/internal/acl"
 	"notreasso/internal/meta"
 )
 
 // Grantee names who a grant is for, as people write it: "user:marie",
-// "group:Bureau", "members", "public" (a bare word is a login).
+// "group:Bureau", "role:Trésorier·e" (a role's name, or the key of a seeded
+// role: "role:treasurer"), "members", "public" (a bare word is a login).
 type Grantee struct {
 	Kind acl.PrincipalKind
-	Name string // login or group name; empty for members and public
+	Name string // login, group or role name; empty for members and public
 }
 
 func (g Grantee) String() string {
@@ -28,8 +31,8 @@ func (g Grantee) String() string {
 	return string(g.Kind) + ":" + g.Name
 }
 
-// ParseGrantee reads "user:LOGIN", "group:NAME", "members", "public" or a
-// bare LOGIN.
+// ParseGrantee reads "user:LOGIN", "group:NAME", "role:NAME", "members",
+// "public" or a bare LOGIN.
 func ParseGrantee(s string) (Grantee, error) {
 	s = strings.TrimSpace(s)
 	kind, name, found := strings.Cut(s, ":")
@@ -38,10 +41,10 @@ func ParseGrantee(s string) (Grantee, error) {
 		return Grantee{Kind: acl.PrincipalKind(s)}, nil
 	case !found && s != "":
 		return Grantee{Kind: acl.KindUser, Name: s}, nil
-	case found && (kind == "user" || kind == "group") && strings.TrimSpace(name) != "":
-		return Grantee{Kind: acl.PrincipalKind(kind), Name: strings.TrimSpace(name)}, nil
+	case found && (kind == "user" || kind == "group" || kind == "role") && strings.TrimSpace(name) != "":
+		return Grantee{Kind: acl.PrincipalKind(kind), Name: norm.NFC.String(strings.TrimSpace(name))}, nil
 	}
-	return Grantee{}, fmt.Errorf("%w: %q is not a principal (user:LOGIN, group:NAME, members or public)", ErrInvalidName, s)
+	return Grantee{}, fmt.Errorf("%w: %q is not a principal (user:LOGIN, group:NAME, role:NAME, members or public)", ErrInvalidName, s)
 }
 
 // GrantInfo is a grant as shown to managers.
@@ -68,6 +71,10 @@ func (s *core) resolveGrantee(ctx context.Context, q querier, g Grantee) (int64,
 		err = q.QueryRowContext(ctx, `SELECT id FROM users WHERE login = ?`, g.Name).Scan(&id)
 	case acl.KindGroup:
 		err = q.QueryRowContext(ctx, `SELECT id FROM groups WHERE name = ?`, g.Name).Scan(&id)
+	case acl.KindRole:
+		// A seeded role answers to its key too, whatever it is called now.
+		err = q.QueryRowContext(ctx, `SELECT id FROM roles WHERE deleted_at IS NULL AND (name = ? OR seed_key = ?)
+			ORDER BY CASE WHEN name = ? THEN 0 ELSE 1 END LIMIT 1`, g.Name, g.Name, g.Name).Scan(&id)
 	default:
 		return 0, fmt.Errorf("%w: unknown principal kind %q", ErrInvalidName, g.Kind)
 	}
@@ -75,6 +82,18 @@ func (s *core) resolveGrantee(ctx context.Context, q querier, g Grantee) (int64,
 		return 0, fmt.Errorf("%s: %w", g, ErrNotFound)
 	}
 	return id, err
+}
+
+// canonical names a role by its name even when it was asked for by its
+// seeded key ("role:treasurer"), so the journal says what people read.
+func (s *core) canonical(ctx context.Context, q querier, g Grantee, id int64) (Grantee, error) {
+	if g.Kind != acl.KindRole {
+		return g, nil
+	}
+	if err := q.QueryRowContext(ctx, `SELECT name FROM roles WHERE id = ?`, id).Scan(&g.Name); err != nil {
+		return g, fmt.Errorf("read role %d: %w", id, err)
+	}
+	return g, nil
 }
 
 // grantInfos loads the grants on the nodes of c, root first, with names.
@@ -85,10 +104,11 @@ func (s *core) grantInfos(ctx context.Context, q querier, c chain) ([]GrantInfo,
 		args[i] = id
 	}
 	rows, err := q.QueryContext(ctx, `SELECT g.id, g.node_id, g.principal_kind, g.principal_id, g.role, g.created_at,
-			COALESCE(u.login, gr.name, ''), COALESCE(c.login, '')
+			COALESCE(u.login, gr.name, ro.name, ''), COALESCE(c.login, '')
 		FROM grants g
 		LEFT JOIN users u ON g.principal_kind = 'user' AND u.id = g.principal_id
 		LEFT JOIN groups gr ON g.principal_kind = 'group' AND gr.id = g.principal_id
+		LEFT JOIN roles ro ON g.principal_kind = 'role' AND ro.id = g.principal_id
 		LEFT JOIN users c ON c.id = g.created_by
 		WHERE g.node_id IN (`+placeholders(len(ids))+`)`, args...)
 	if err != nil {
@@ -158,6 +178,7 @@ func (s *Access) Grant(ctx context.Context, p acl.Principal, path string, to Gra
 		return GrantInfo{}, fmt.Errorf("%w: role %v cannot be granted", ErrInvalidName, role)
 	}
 	var out GrantInfo
+	var who int64
 	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
 		c, err := s.resolve(ctx, tx, path)
 		if err != nil {
@@ -171,8 +192,11 @@ func (s *Access) Grant(ctx context.Context, p acl.Principal, path string, to Gra
 			// and delete here: an instance-wide decision.
 			return fmt.Errorf("only an administrator may let visitors without an account change %s (public %s): %w", c.path(), role, ErrForbidden)
 		}
-		who, err := s.resolveGrantee(ctx, tx, to)
+		who, err = s.resolveGrantee(ctx, tx, to)
 		if err != nil {
+			return err
+		}
+		if to, err = s.canonical(ctx, tx, to, who); err != nil {
 			return err
 		}
 		node := c.last().id
@@ -203,7 +227,7 @@ func (s *Access) Grant(ctx context.Context, p acl.Principal, path string, to Gra
 	s.notify()
 	_, gs, err := s.Grants(ctx, p, path)
 	for _, g := range gs {
-		if !g.Inherited && g.Grantee == to {
+		if !g.Inherited && g.Kind == to.Kind && g.Who == who { // a role may be named by its key
 			out = g
 		}
 	}
@@ -223,6 +247,9 @@ func (s *Access) Revoke(ctx context.Context, p acl.Principal, path string, to Gr
 		}
 		who, err := s.resolveGrantee(ctx, tx, to)
 		if err != nil {
+			return err
+		}
+		if to, err = s.canonical(ctx, tx, to, who); err != nil {
 			return err
 		}
 		var role string

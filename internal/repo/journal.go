@@ -24,7 +24,7 @@ type Entry struct {
 
 // Audit categories: journal actions by prefix.
 var auditPrefixes = map[string][]string{
-	"accounts": {"user_", "group_", "app_password_"},
+	"accounts": {"user_", "group_", "app_password_", "role_", "term_"},
 	"grants":   {"grant_"},
 	"shares":   {"share_"},
 }

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"notreasso/internal/acl"
+	"notreasso/internal/meta"
 )
 
 // Principals is everything that decides who sees what, as an export or a
@@ -14,7 +15,22 @@ import (
 type Principals struct {
 	Users  []ExportedUser
 	Groups []ExportedGroup
+	Roles  []ExportedRole            // the association's roles, deleted ones included (the register names them)
+	Terms  []ExportedTerm            // the register of terms of office, by role, oldest first
 	Grants map[int64][]ExportedGrant // node id → its grants, in the order given
+}
+
+// ExportedRole is a role of the association (« Trésorier·e »).
+type ExportedRole struct {
+	Name, Description string
+	Deleted           bool
+}
+
+// ExportedTerm is one term of office: Login held Role from Start until End
+// (zero: open-ended), elected by Decision.
+type ExportedTerm struct {
+	Role, Login, Holder, Decision string
+	Start, End                    time.Time
 }
 
 // ExportedUser is an account, without any secret.
@@ -30,8 +46,8 @@ type ExportedGroup struct {
 	Members []string
 }
 
-// ExportedGrant gives Role to To: "user:LOGIN", "group:NAME", "members" or
-// "public".
+// ExportedGrant gives Role to To: "user:LOGIN", "group:NAME", "role:NAME",
+// "members" or "public".
 type ExportedGrant struct {
 	To, Role string
 }
@@ -78,9 +94,13 @@ func (s *Maintenance) ExportPrincipals(ctx context.Context, p acl.Principal) (Pr
 		}
 	}
 	rows.Close()
-	rows, err = db.QueryContext(ctx, `SELECT g.node_id, g.principal_kind, COALESCE(u.login, gr.name, ''), g.role FROM grants g
+	if err := exportOffices(ctx, db, &out); err != nil {
+		return out, err
+	}
+	rows, err = db.QueryContext(ctx, `SELECT g.node_id, g.principal_kind, COALESCE(u.login, gr.name, ro.name, ''), g.role FROM grants g
 		LEFT JOIN users u ON g.principal_kind = 'user' AND u.id = g.principal_id
-		LEFT JOIN groups gr ON g.principal_kind = 'group' AND gr.id = g.principal_id ORDER BY g.node_id, g.id`)
+		LEFT JOIN groups gr ON g.principal_kind = 'group' AND gr.id = g.principal_id
+		LEFT JOIN roles ro ON g.principal_kind = 'role' AND ro.id = g.principal_id ORDER BY g.node_id, g.id`)
 	if err != nil {
 		return out, fmt.Errorf("export grants: %w", err)
 	}
@@ -93,10 +113,44 @@ func (s *Maintenance) ExportPrincipals(ctx context.Context, p acl.Principal) (Pr
 			return out, fmt.Errorf("export grants: %w", err)
 		}
 		to := kind
-		if kind == "user" || kind == "group" {
+		if kind == "user" || kind == "group" || kind == "role" {
 			to += ":" + who
 		}
 		out.Grants[id] = append(out.Grants[id], ExportedGrant{To: to, Role: role})
 	}
 	return out, rows.Err()
+}
+
+// exportOffices reads the roles and the register of terms.
+func exportOffices(ctx context.Context, db querier, out *Principals) error {
+	rows, err := db.QueryContext(ctx, `SELECT name, description, deleted_at IS NOT NULL FROM roles ORDER BY id`)
+	if err != nil {
+		return fmt.Errorf("export roles: %w", err)
+	}
+	for rows.Next() {
+		var r ExportedRole
+		if err := rows.Scan(&r.Name, &r.Description, &r.Deleted); err != nil {
+			rows.Close()
+			return fmt.Errorf("export roles: %w", err)
+		}
+		out.Roles = append(out.Roles, r)
+	}
+	rows.Close()
+	rows, err = db.QueryContext(ctx, `SELECT r.name, t.holder_login, COALESCE(NULLIF(u.display_name, ''), t.holder_name), t.decision,
+			t.start_at, COALESCE(t.end_at, 0)
+		FROM terms t JOIN roles r ON r.id = t.role_id LEFT JOIN users u ON u.id = t.user_id ORDER BY r.id, t.start_at, t.id`)
+	if err != nil {
+		return fmt.Errorf("export terms: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var t ExportedTerm
+		var start, end int64
+		if err := rows.Scan(&t.Role, &t.Login, &t.Holder, &t.Decision, &start, &end); err != nil {
+			return fmt.Errorf("export terms: %w", err)
+		}
+		t.Start, t.End = meta.Time(start), meta.Time(end)
+		out.Terms = append(out.Terms, t)
+	}
+	return rows.Err()
 }

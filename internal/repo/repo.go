@@ -422,6 +422,12 @@ func grantCondition(p acl.Principal) (string, []any) {
 			args = append(args, g)
 		}
 	}
+	if len(p.Offices) > 0 {
+		cond += ` OR (g.principal_kind = 'role' AND g.principal_id IN (` + placeholders(len(p.Offices)) + `))`
+		for _, r := range p.Offices {
+			args = append(args, r)
+		}
+	}
 	return cond, args
 }
 

@@ -35,6 +35,24 @@ type groupJSON struct {
 	Members []string `json:"members"`
 }
 
+type roleJSON struct {
+	Type        string `json:"type"` // "role"
+	Name        string `json:"name"`
+	Description string `json:"description,omitempty"`
+	Deleted     bool   `json:"deleted,omitempty"`
+}
+
+// termJSON is one line of the register of terms of office.
+type termJSON struct {
+	Type     string    `json:"type"` // "term"
+	Role     string    `json:"role"`
+	Login    string    `json:"login"`
+	Holder   string    `json:"holder,omitempty"`
+	Start    time.Time `json:"start"`
+	End      time.Time `json:"end,omitzero"`
+	Decision string    `json:"decision,omitempty"`
+}
+
 type grantJSON struct {
 	To   string `json:"to"` // "user:marie", "group:bureau", "members", "public"
 	Role string `json:"role"`
@@ -113,6 +131,16 @@ func (ex *exporter) header(ctx context.Context, top repo.Node) error {
 	}
 	for _, g := range pr.Groups {
 		if err := ex.emit(groupJSON{Type: "group", Name: g.Name, Members: g.Members}); err != nil {
+			return err
+		}
+	}
+	for _, r := range pr.Roles {
+		if err := ex.emit(roleJSON{Type: "role", Name: r.Name, Description: r.Description, Deleted: r.Deleted}); err != nil {
+			return err
+		}
+	}
+	for _, t := range pr.Terms {
+		if err := ex.emit(termJSON{Type: "term", Role: t.Role, Login: t.Login, Holder: t.Holder, Start: t.Start, End: t.End, Decision: t.Decision}); err != nil {
 			return err
 		}
 	}

@@ -51,6 +51,10 @@ func TestExport(t *testing.T) {
 	e.db.W.Exec(`INSERT INTO groups (id, name, created_at) VALUES (7, 'bureau', 0)`)
 	e.db.W.Exec(`INSERT INTO group_members (group_id, user_id) VALUES (7, 2)`)
 	e.db.W.Exec(`INSERT INTO grants (node_id, principal_kind, principal_id, role, created_at) SELECT id, 'group', 7, 'manager', 0 FROM nodes WHERE name = 'Bureau'`)
+	if _, err := e.db.W.Exec(`INSERT INTO terms (role_id, user_id, holder_login, start_at, created_at) SELECT id, 2, 'marie', ?, 0 FROM roles WHERE seed_key = 'treasurer'`,
+		time.Date(2025, 6, 14, 0, 0, 0, 0, time.UTC).UnixNano()); err != nil {
+		t.Fatal(err)
+	}
 
 	dst := filepath.Join(t.TempDir(), "export")
 	rep, err := Export(ctx, e.r, dst, ExportOptions{As: e.admin, AllVersions: true})
@@ -76,6 +80,10 @@ func TestExport(t *testing.T) {
 	}
 	if len(md["user"]) != 3 || len(md["group"]) != 1 || md["group"][0]["members"].([]any)[0] != "marie" {
 		t.Errorf("users %v groups %v", md["user"], md["group"])
+	}
+	if len(md["role"]) != 5 || len(md["term"]) != 1 || md["term"][0]["role"] != "Trésorier·e" || md["term"][0]["login"] != "marie" ||
+		md["term"][0]["start"] != "2025-06-14T00:00:00Z" || md["term"][0]["end"] != nil {
+		t.Errorf("roles %v terms %v", md["role"], md["term"])
 	}
 	var pv, bureau map[string]any
 	for _, n := range append(md["file"], md["folder"]...) {

@@ -59,14 +59,18 @@ type collectionJSON struct {
 type audienceJSON struct {
 	Members bool     `json:"members"`
 	Groups  []string `json:"groups"`
+	Roles   []string `json:"roles"` // whoever holds these roles now
 }
 
 func toCollectionJSON(c repo.Collection) collectionJSON {
 	out := collectionJSON{ID: c.ID, Title: c.Title, Description: c.Description, Welcome: c.Welcome,
-		Audience: audienceJSON{c.Members, c.Groups}, Created: c.CreatedAt, CreatedBy: c.CreatedBy, Updated: c.UpdatedAt,
+		Audience: audienceJSON{c.Members, c.Groups, c.Roles}, Created: c.CreatedAt, CreatedBy: c.CreatedBy, Updated: c.UpdatedAt,
 		CanEdit: c.CanEdit, Items: []itemJSON{}, Read: c.Read, Total: len(c.Items), Finished: c.Finished()}
 	if out.Audience.Groups == nil {
 		out.Audience.Groups = []string{}
+	}
+	if out.Audience.Roles == nil {
+		out.Audience.Roles = []string{}
 	}
 	for _, it := range c.Items {
 		out.Items = append(out.Items, itemJSON{it.ID, it.Position, it.Note, it.Read, toJSON(it.Node)})
@@ -110,6 +114,7 @@ type collectionRequest struct {
 	Audience    *struct {
 		Members bool     `json:"members"`
 		Groups  []string `json:"groups"`
+		Roles   []string `json:"roles"`
 	} `json:"audience"`
 }
 
@@ -124,7 +129,7 @@ func (r collectionRequest) apply(in *repo.CollectionInput) {
 		in.Welcome = *r.Welcome
 	}
 	if r.Audience != nil {
-		in.Members, in.Groups = r.Audience.Members, r.Audience.Groups
+		in.Members, in.Groups, in.Roles = r.Audience.Members, r.Audience.Groups, r.Audience.Roles
 	}
 }
 
@@ -170,7 +175,7 @@ func (s *Server) updateCollection(c *fiber.Ctx) error {
 	if err := readJSON(c, &req); err != nil {
 		return err
 	}
-	in := repo.CollectionInput{Title: col.Title, Description: col.Description, Welcome: col.Welcome, Members: col.Members, Groups: col.Groups}
+	in := repo.CollectionInput{Title: col.Title, Description: col.Description, Welcome: col.Welcome, Members: col.Members, Groups: col.Groups, Roles: col.Roles}
 	req.apply(&in)
 	if col, err = s.repo.Collections.UpdateCollection(c.UserContext(), principal(c), id, in); err != nil {
 		return err

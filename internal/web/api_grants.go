@@ -29,7 +29,7 @@ func (s *Server) grantRoutes(api fiber.Router) {
 type grantJSON struct {
 	ID        int64     `json:"id"`
 	Path      string    `json:"path"`
-	Principal string    `json:"principal"` // user:LOGIN, group:NAME, members, public
+	Principal string    `json:"principal"` // user:LOGIN, group:NAME, role:NAME, members, public
 	Kind      string    `json:"kind"`
 	Name      string    `json:"name,omitempty"`
 	Role      string    `json:"role"`
@@ -91,7 +91,7 @@ func (s *Server) addGrant(c *fiber.Ctx) error {
 	return c.JSON(toGrantJSON(g))
 }
 
-// removeGrant takes ?principal=user:marie (or group:…, members, public).
+// removeGrant takes ?principal=user:marie (or group:…, role:…, members, public).
 func (s *Server) removeGrant(c *fiber.Ctx) error {
 	p, err := pathParam(c)
 	if err != nil {
@@ -166,7 +166,7 @@ func summary(who string, role acl.Role, ex repo.Explanation, disabled bool) stri
 	return out
 }
 
-// principals lists accounts and groups to pick from when granting. Not for
+// principals lists accounts, groups and roles to pick from when granting. Not for
 // guests: they must not learn who else has an account.
 func (s *Server) principals(c *fiber.Ctx) error {
 	if err := requireUser(c); err != nil {
@@ -188,7 +188,11 @@ func (s *Server) principals(c *fiber.Ctx) error {
 		Login       string `json:"login"`
 		DisplayName string `json:"display_name"`
 	}
-	us, gs := []userRef{}, []string{}
+	offices, err := s.auth.Offices(c.UserContext())
+	if err != nil {
+		return err
+	}
+	us, gs, rs := []userRef{}, []string{}, []string{}
 	for _, u := range users {
 		if !u.Disabled && (strings.Contains(strings.ToLower(u.Login), q) || strings.Contains(strings.ToLower(u.DisplayName), q)) && len(us) < 50 {
 			us = append(us, userRef{u.Login, u.DisplayName})
@@ -199,7 +203,12 @@ func (s *Server) principals(c *fiber.Ctx) error {
 			gs = append(gs, g.Name)
 		}
 	}
-	return c.JSON(fiber.Map{"users": us, "groups": gs})
+	for _, o := range offices {
+		if (strings.Contains(strings.ToLower(o.Name), q) || strings.Contains(o.SeedKey, q)) && len(rs) < 50 {
+			rs = append(rs, o.Name)
+		}
+	}
+	return c.JSON(fiber.Map{"users": us, "groups": gs, "roles": rs})
 }
 
 // statByID is a node by id (permalinks). Unreadable and missing ids get

@@ -14,6 +14,7 @@ import (
 	"github.com/BurntSushi/toml"
 
 	"notreasso/internal/acl"
+	"notreasso/internal/auth"
 	"notreasso/internal/filetype"
 	"notreasso/internal/repo"
 	"notreasso/ui"
@@ -263,6 +264,12 @@ func dynamicIDs(t *testing.T, prefix string) ([]string, error) {
 		vals = extractStates
 	case "err.name_msg_":
 		vals = nameRules(t)
+	case "roles.seed.":
+		for _, o := range auth.SeededOffices {
+			vals = append(vals, o.Key)
+		}
+	case "roles.state.":
+		vals = []string{string(auth.TermUpcoming), string(auth.TermCurrent), string(auth.TermEnded)}
 	case "audit.k_":
 		vals = auditKinds
 	case "mail.digest.kind.":

@@ -172,6 +172,7 @@ func (s *Server) routes() {
 	api.Put("/tags/*", s.setTags)
 	s.accountRoutes(api)
 	s.adminRoutes(api)
+	s.roleRoutes(api)
 	s.grantRoutes(api)
 	s.shareRoutes(api)
 	s.sharePages()

@@ -16,6 +16,7 @@ type accountData struct {
 	FeedToken   string // just made: shown once
 	Apps        appPasswordsData
 	Mail        *accountMail // nil when outgoing mail is unavailable
+	Terms       []termRow    // « Mes rôles »
 }
 
 func (s *Server) accountPage(c *fiber.Ctx) error {
@@ -68,7 +69,11 @@ func (s *Server) renderAccount(c *fiber.Ctx, feedToken string) error {
 	if err != nil {
 		return err
 	}
-	pg.Data = accountData{User: u, Lang: pg.L.Tag.String(), FeedCreated: created, FeedToken: feedToken, Apps: apps, Mail: mailData}
+	terms, err := s.myTerms(c, pg.L)
+	if err != nil {
+		return err
+	}
+	pg.Data = accountData{User: u, Lang: pg.L.Tag.String(), FeedCreated: created, FeedToken: feedToken, Apps: apps, Mail: mailData, Terms: terms}
 	c.Set(fiber.HeaderCacheControl, "no-store")
 	return s.render(c, fiber.StatusOK, "account", pg)
 }

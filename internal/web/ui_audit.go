@@ -32,6 +32,8 @@ var auditWorded = []string{
 	"grant_add", "grant_remove",
 	"share_create", "share_revoke", "share_view", "share_download", "share_upload", "share_denied",
 	"retention_rule", "purge_trash", "purge_versions", "set_props", "repair",
+	"role_add", "role_update", "role_delete", "term_add", "term_end", "term_delete", "term_reminder",
+	"share_transfer", "collection_transfer",
 }
 
 // auditHidden are journal details that mean nothing to a reader (internal
@@ -182,6 +184,10 @@ func detailString(l *Locale, key string, v any) string {
 			if at, err := time.Parse(time.RFC3339, x); err == nil {
 				return l.Date(at)
 			}
+		case "start", "end", "previous_end": // a term of office's dates
+			if at, err := time.Parse(time.RFC3339, x); err == nil {
+				return l.Day(at)
+			}
 		case "principal":
 			kind, name, _ := strings.Cut(x, ":")
 			switch kind {
@@ -189,6 +195,8 @@ func detailString(l *Locale, key string, v any) string {
 				return l.T("audit.p_user", "Name", name)
 			case "group":
 				return l.T("audit.p_group", "Name", name)
+			case "role":
+				return l.T("audit.p_role", "Name", officeLabel(l, name))
 			case "members":
 				return l.T("audit.p_members")
 			case "public":

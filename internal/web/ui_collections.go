@@ -25,13 +25,15 @@ type collectionsData struct {
 	CanCreate   bool
 	C           *repo.Collection // none: the creation form is empty
 	Choices     []groupChoice    // the audience's groups to pick from
+	RoleChoices []groupChoice    // and its roles
 	Open        bool             // the creation form is shown again, with an error
 }
 
-// groupChoice is one existing group in an audience picker.
+// groupChoice is one existing group (or role) in an audience picker.
 type groupChoice struct {
-	Name string
-	On   bool
+	Name  string
+	Label string // a role's name in the reader's words
+	On    bool
 }
 
 type collectionData struct {
@@ -41,6 +43,7 @@ type collectionData struct {
 	Next        *repo.Item
 	People      []repo.PersonProgress
 	Choices     []groupChoice
+	RoleChoices []groupChoice
 }
 
 // groupChoices lists the existing groups, those of the audience ticked;
@@ -53,6 +56,20 @@ func (s *Server) groupChoices(ctx context.Context, on []string) ([]groupChoice, 
 	out := make([]groupChoice, len(gs))
 	for i, g := range gs {
 		out[i] = groupChoice{Name: g.Name, On: slices.Contains(on, g.Name)}
+	}
+	return out, nil
+}
+
+// roleChoices lists the roles for an audience picker, those of the
+// audience ticked.
+func (s *Server) roleChoices(ctx context.Context, l *Locale, on []string) ([]groupChoice, error) {
+	os, err := s.auth.Offices(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("list roles: %w", err)
+	}
+	out := make([]groupChoice, len(os))
+	for i, o := range os {
+		out[i] = groupChoice{Name: o.Name, Label: officeLabel(l, o.Name), On: slices.Contains(on, o.Name)}
 	}
 	return out, nil
 }
@@ -91,7 +108,11 @@ func (s *Server) collectionsPage(c *fiber.Ctx) error {
 	}
 	pg := s.newPage(c, "collections")
 	pg.Title = pg.L.T("coll.title")
-	pg.Data = collectionsData{Collections: cs, CanCreate: who.IsAdmin() || who.Role == "member", Choices: choices}
+	roles, err := s.roleChoices(c.UserContext(), pg.L, nil)
+	if err != nil {
+		return err
+	}
+	pg.Data = collectionsData{Collections: cs, CanCreate: who.IsAdmin() || who.Role == "member", Choices: choices, RoleChoices: roles}
 	return s.render(c, fiber.StatusOK, "collections", pg)
 }
 
@@ -113,6 +134,7 @@ func (s *Server) collectionPage(c *fiber.Ctx) error {
 		if d.Choices, err = s.groupChoices(c.UserContext(), col.Groups); err != nil {
 			return err
 		}
+
 	}
 	var buf bytes.Buffer
 	if err := markdown.Convert([]byte(col.Description), &buf); err == nil {
@@ -124,6 +146,11 @@ func (s *Server) collectionPage(c *fiber.Ctx) error {
 		}
 	}
 	pg := s.newPage(c, "collections")
+	if col.CanEdit {
+		if d.RoleChoices, err = s.roleChoices(c.UserContext(), pg.L, col.Roles); err != nil {
+			return err
+		}
+	}
 	pg.Title = col.Title
 	pg.Feed = fmt.Sprintf("/api/v1/feeds/collection/%d", id)
 	pg.Data = d
@@ -134,8 +161,12 @@ func (s *Server) collectionPage(c *fiber.Ctx) error {
 // boxes (one "groups" value each, capped like every form list).
 func collectionForm(c *fiber.Ctx) (repo.CollectionInput, error) {
 	groups, err := formValues(c, "groups")
+	if err != nil {
+		return repo.CollectionInput{}, err
+	}
+	roles, err := formValues(c, "roles")
 	return repo.CollectionInput{Title: c.FormValue("title"), Description: c.FormValue("description"),
-		Welcome: c.FormValue("welcome") != "", Members: c.FormValue("members") != "", Groups: groups}, err
+		Welcome: c.FormValue("welcome") != "", Members: c.FormValue("members") != "", Groups: groups, Roles: roles}, err
 }
 
 func (s *Server) doCreateCollection(c *fiber.Ctx) error {
@@ -165,7 +196,11 @@ func (s *Server) doCreateCollection(c *fiber.Ctx) error {
 	pg.Title = pg.L.T("coll.title")
 	pg.Error = s.collectionError(pg.L, err, choices, in.Groups)
 	draft := &repo.Collection{Title: in.Title, Description: in.Description, Welcome: in.Welcome, Members: in.Members}
-	pg.Data = collectionsData{Collections: cs, CanCreate: true, C: draft, Choices: choices, Open: true}
+	roles, lerr := s.roleChoices(c.UserContext(), pg.L, in.Roles)
+	if lerr != nil {
+		return lerr
+	}
+	pg.Data = collectionsData{Collections: cs, CanCreate: true, C: draft, Choices: choices, RoleChoices: roles, Open: true}
 	return s.render(c, fiber.StatusUnprocessableEntity, "collections", pg)
 }
 

@@ -61,6 +61,16 @@ func (s *Server) MailJobs() []jobs.Job {
 	return s.mail.Jobs()
 }
 
+// TermNotifier is where the end-of-term reminders go (the terms.remind
+// job): e-mail to the holder and the administrators, or only the log when
+// outgoing mail could not start.
+func (s *Server) TermNotifier() auth.TermNotifier {
+	if s.mail == nil {
+		return auth.LogTermNotifier{Log: s.log}
+	}
+	return notice.TermReminders{Mailer: s.mail.Mailer, Auth: s.auth}
+}
+
 // Mail is the server's outgoing mail (for the CLI and tests).
 func (s *Server) Mail() *notice.Service { return s.mail }
 

@@ -60,6 +60,7 @@ func (s *Server) uiRoutes() {
 	post("/do/collections/:id/read", s.doMarkRead)
 	s.uiAdminRoutes(page, post)
 	s.uiMailRoutes(page, post)
+	s.uiRoleRoutes(page, post)
 	post("/do/collections/:id/dismiss", s.doDismissWelcome)
 	post("/do/collection-add", s.doAddToCollection)
 }

@@ -47,6 +47,7 @@ type sharePanelData struct {
 	Roles      []string
 	Public     bool // a public grant on the node itself
 	Groups     []string
+	Offices    []officeChoice // the association's roles (« Trésorier·e »)
 	Users      []auth.User
 	Suggested  string // the group whose name the folder's name contains
 	Links      []shareLinkRow
@@ -79,8 +80,39 @@ func granteeLabel(g repo.Grantee, l *Locale) string {
 		return l.T("share.public")
 	case acl.KindGroup:
 		return l.T("share.group", "Name", g.Name)
+	case acl.KindRole:
+		return l.T("roles.principal", "Name", officeLabel(l, g.Name))
 	}
 	return g.Name
+}
+
+// officeChoice is a role as a form offers it: its name (what the form
+// sends) and how the reader reads it.
+type officeChoice struct {
+	Name, Label string
+}
+
+// officeLabel is a role's name for the reader: a seeded role that kept
+// its seeded name is said in the reader's language.
+func officeLabel(l *Locale, name string) string {
+	for _, so := range auth.SeededOffices {
+		if so.Name == name {
+			return l.T("roles.seed." + so.Key)
+		}
+	}
+	return name
+}
+
+func (s *Server) officeChoices(c *fiber.Ctx, l *Locale) ([]officeChoice, error) {
+	os, err := s.auth.Offices(c.UserContext())
+	if err != nil {
+		return nil, err
+	}
+	out := make([]officeChoice, len(os))
+	for i, o := range os {
+		out[i] = officeChoice{o.Name, officeLabel(l, o.Name)}
+	}
+	return out, nil
 }
 
 func grantRows(gs []repo.GrantInfo, l *Locale) []grantRow {
@@ -128,7 +160,7 @@ func (s *Server) sharePanel(c *fiber.Ctx) error {
 		for _, g := range gs {
 			d.Public = d.Public || (!g.Inherited && g.Kind == acl.KindPublic)
 		}
-		if err := s.shareChoices(c, &d); err != nil {
+		if err := s.shareChoices(c, &d, pg.L); err != nil {
 			return err
 		}
 		if login := strings.TrimSpace(c.Query("who")); login != "" {
@@ -170,7 +202,7 @@ func nodeTitle(n repo.Node, l *Locale) string {
 
 // shareChoices lists the people and groups a manager may pick from (the
 // datalist of the add form); guests managing a folder get no directory.
-func (s *Server) shareChoices(c *fiber.Ctx, d *sharePanelData) error {
+func (s *Server) shareChoices(c *fiber.Ctx, d *sharePanelData, l *Locale) error {
 	who := principal(c)
 	if !who.IsAdmin() && who.Role != acl.Member {
 		return nil
@@ -186,6 +218,9 @@ func (s *Server) shareChoices(c *fiber.Ctx, d *sharePanelData) error {
 			d.Suggested = g.Name
 		}
 	}
+	if d.Offices, err = s.officeChoices(c, l); err != nil {
+		return err
+	}
 	users, err := s.auth.Users(c.UserContext())
 	if err != nil {
 		return err
@@ -198,8 +233,8 @@ func (s *Server) shareChoices(c *fiber.Ctx, d *sharePanelData) error {
 	return nil
 }
 
-// granteeOf reads the « person or group » field: "group:NAME",
-// "user:LOGIN", a bare login, or a group's name as the datalist offers it.
+// granteeOf reads the « person, group or role » field: "group:NAME",
+// "role:NAME", "user:LOGIN", a bare login, or a group's or role's name.
 func (s *Server) granteeOf(c *fiber.Ctx, v string) (repo.Grantee, error) {
 	v = strings.TrimSpace(v)
 	if v == "" {
@@ -213,6 +248,9 @@ func (s *Server) granteeOf(c *fiber.Ctx, v string) (repo.Grantee, error) {
 						return repo.Grantee{Kind: acl.KindGroup, Name: g.Name}, nil
 					}
 				}
+			}
+			if o, err := s.auth.OfficeByName(c.UserContext(), v); err == nil {
+				return repo.Grantee{Kind: acl.KindRole, Name: o.Name}, nil
 			}
 		}
 	}
@@ -256,7 +294,11 @@ func (s *Server) doShareRestrict(c *fiber.Ctx) error {
 		if r, err := acl.ParseRole(c.FormValue("role")); err == nil {
 			role = r
 		}
-		if _, err := s.repo.Access.Grant(ctx, who, path, repo.Grantee{Kind: acl.KindGroup, Name: g}, role); err != nil {
+		to := repo.Grantee{Kind: acl.KindGroup, Name: g}
+		if name, ok := strings.CutPrefix(g, "role:"); ok { // a role, offered beside the groups
+			to = repo.Grantee{Kind: acl.KindRole, Name: name}
+		}
+		if _, err := s.repo.Access.Grant(ctx, who, path, to, role); err != nil {
 			return done(c, err, "")
 		}
 		granted = &repo.Grantee{Kind: acl.KindGroup, Name: g}

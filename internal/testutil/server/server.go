@@ -27,35 +27,51 @@ import (
 // AdminPassword is the administrator password of every test server.
 const AdminPassword = "admin-test-password"
 
-var (
-	buildOnce sync.Once
-	binPath   string
-	buildErr  error
-)
+// build is one build of cmd/notreasso, made once per test process.
+type build struct {
+	once sync.Once
+	path string
+	err  error
+}
+
+var release, testClock build
 
 // Binary builds cmd/notreasso once and returns its path.
 func Binary(t testing.TB) string {
 	t.Helper()
+	return release.get(t)
+}
+
+// TestClockBinary is cmd/notreasso built with the testclock tag: its clock
+// reads the file named by NOTREASSO_TEST_CLOCK_FILE (see internal/clock).
+// Release builds never have the tag.
+func TestClockBinary(t testing.TB) string {
+	t.Helper()
+	return testClock.get(t, "-tags", "testclock")
+}
+
+func (b *build) get(t testing.TB, flags ...string) string {
+	t.Helper()
 	tier.External(t, "the real notreasso binary")
-	buildOnce.Do(func() {
+	b.once.Do(func() {
 		_, file, _, _ := runtime.Caller(0)
 		root := filepath.Join(filepath.Dir(file), "..", "..", "..")
 		dir, err := os.MkdirTemp("", "notreasso-bin-")
 		if err != nil {
-			buildErr = err
+			b.err = err
 			return
 		}
-		binPath = filepath.Join(dir, "notreasso")
-		cmd := exec.Command("go", "build", "-o", binPath, "./cmd/notreasso")
+		b.path = filepath.Join(dir, "notreasso")
+		cmd := exec.Command("go", append(append([]string{"build"}, flags...), "-o", b.path, "./cmd/notreasso")...)
 		cmd.Dir = root
 		if out, err := cmd.CombinedOutput(); err != nil {
-			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
+			b.err = fmt.Errorf("go build: %v\n%s", err, out)
 		}
 	})
-	if buildErr != nil {
-		t.Fatal(buildErr)
+	if b.err != nil {
+		t.Fatal(b.err)
 	}
-	return binPath
+	return b.path
 }
 
 // Options tunes a test server.
@@ -63,6 +79,9 @@ type Options struct {
 	Backend string   // "fs" (default) or "s3": a real versitygw process
 	Env     []string // extra NOTREASSO_… settings
 	Data    string   // data directory; a fresh temporary one if empty
+	// Clock runs the testclock build, whose time the test sets with
+	// SetClock (until then, the wall clock).
+	Clock bool
 }
 
 // Server is a running notreasso process.
@@ -73,17 +92,39 @@ type Server struct {
 	Cmd  *exec.Cmd
 	Out  *bytes.Buffer // stdout + stderr
 
-	t    testing.TB
-	args []string
-	env  []string
-	done chan struct{}
+	t     testing.TB
+	args  []string
+	env   []string
+	done  chan struct{}
+	bin   string
+	clock string // the test clock's file, with Options.Clock
+}
+
+// SetClock moves the server's clock (Options.Clock) to at; it goes on
+// from there. CLI commands started with Run or Command read it too.
+func (s *Server) SetClock(at time.Time) {
+	s.t.Helper()
+	if s.clock == "" {
+		s.t.Fatal("SetClock needs server.Options{Clock: true}")
+	}
+	tmp := s.clock + ".tmp"
+	if err := os.WriteFile(tmp, []byte(at.Format(time.RFC3339Nano)), 0o600); err != nil {
+		s.t.Fatal(err)
+	}
+	if err := os.Rename(tmp, s.clock); err != nil {
+		s.t.Fatal(err)
+	}
 }
 
 // Start runs `notreasso serve` and waits until /healthz answers. The
 // process is stopped at the end of the test.
 func Start(t testing.TB, o Options) *Server {
 	t.Helper()
-	Binary(t) // build before starting anything else
+	if o.Clock { // build before starting anything else
+		TestClockBinary(t)
+	} else {
+		Binary(t)
+	}
 	data := o.Data
 	if data == "" {
 		data = t.TempDir()
@@ -98,6 +139,12 @@ func Start(t testing.TB, o Options) *Server {
 			"NOTREASSO_STORAGE_S3_SECRET_KEY="+s.S3.SecretKey, "NOTREASSO_STORAGE_S3_TLS=false",
 			"NOTREASSO_STORAGE_S3_PATH_STYLE=true", "NOTREASSO_STORAGE_S3_CREATE_BUCKET=true",
 			"NOTREASSO_STORAGE_S3_REGION="+s3server.Region)
+	}
+	s.bin = Binary(t)
+	if o.Clock {
+		s.bin = TestClockBinary(t)
+		s.clock = filepath.Join(t.TempDir(), "clock")
+		s.env = append(s.env, "NOTREASSO_TEST_CLOCK_FILE="+s.clock)
 	}
 	s.env = append(s.env, o.Env...)
 	s.args = []string{"serve", "--data", data, "--addr", fmt.Sprintf("127.0.0.1:%d", port)}
@@ -114,7 +161,7 @@ func Start(t testing.TB, o Options) *Server {
 
 func (s *Server) start() {
 	s.t.Helper()
-	s.Cmd = exec.Command(Binary(s.t), s.args...)
+	s.Cmd = exec.Command(s.bin, s.args...)
 	s.Cmd.Env = s.env
 	s.Cmd.Stdout, s.Cmd.Stderr = syncWriter{s.Out}, syncWriter{s.Out}
 	if err := s.Cmd.Start(); err != nil {
@@ -190,7 +237,7 @@ func (s *Server) PeakRSS() int64 {
 
 // Run runs a CLI subcommand against this server's data directory.
 func (s *Server) Run(ctx context.Context, stdin io.Reader, args ...string) (string, error) {
-	cmd := exec.CommandContext(ctx, Binary(s.t), append(args, "--data", s.Data)...)
+	cmd := exec.CommandContext(ctx, s.bin, append(args, "--data", s.Data)...)
 	cmd.Env = s.env
 	cmd.Stdin = stdin
 	out, err := cmd.CombinedOutput()
@@ -201,7 +248,7 @@ func (s *Server) Run(ctx context.Context, stdin io.Reader, args ...string) (stri
 // server's data directory and storage, for tests that run one alongside
 // the server or kill it midway.
 func (s *Server) Command(ctx context.Context, args ...string) *exec.Cmd {
-	cmd := exec.CommandContext(ctx, Binary(s.t), append(args, "--data", s.Data)...)
+	cmd := exec.CommandContext(ctx, s.bin, append(args, "--data", s.Data)...)
 	cmd.Env = s.env
 	return cmd
 }
