@@ -131,3 +131,38 @@ func (e boolEncoder) Encode(value any, buf []byte) ([]byte, error) {
 	}
 	return append(buf, n), nil
 }
+
+// SyncIDs moves every id sequence past the highest id in its table, after
+// rows were written with their ids given (a copy from another database, a
+// test's fixture): SQLite takes the next id from the table itself,
+// PostgreSQL from a sequence that such inserts do not advance.
+func (db *DB) SyncIDs(ctx context.Context) error {
+	if db.dialect != Postgres {
+		return nil
+	}
+	rows, err := db.R.QueryContext(ctx, `SELECT table_name, column_name FROM information_schema.columns
+		WHERE table_schema = current_schema() AND is_identity = 'YES'`)
+	if err != nil {
+		return fmt.Errorf("list id sequences: %w", err)
+	}
+	var cols [][2]string
+	for rows.Next() {
+		var t, c string
+		if err := rows.Scan(&t, &c); err != nil {
+			rows.Close()
+			return fmt.Errorf("list id sequences: %w", err)
+		}
+		cols = append(cols, [2]string{t, c})
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("list id sequences: %w", err)
+	}
+	for _, tc := range cols {
+		q := fmt.Sprintf(`SELECT setval(pg_get_serial_sequence('%[1]s', '%[2]s'), COALESCE(max(%[2]s), 0) + 1, false) FROM %[1]s`, tc[0], tc[1])
+		if _, err := db.W.ExecContext(ctx, q); err != nil {
+			return fmt.Errorf("move the id sequence of %s: %w", tc[0], err)
+		}
+	}
+	return nil
+}

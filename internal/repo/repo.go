@@ -501,7 +501,7 @@ func (s *core) touch(ctx context.Context, tx querier, p acl.Principal, id int64)
 		return fmt.Errorf("mark folder %d changed: %w", id, err)
 	}
 	if _, err := tx.ExecContext(ctx, `UPDATE nodes SET tree_seq = tree_seq + 1 WHERE id IN (WITH RECURSIVE anc(id) AS (
-			SELECT ? UNION ALL SELECT n.parent_id FROM nodes n JOIN anc ON n.id = anc.id WHERE n.parent_id IS NOT NULL
+			SELECT CAST(? AS BIGINT) UNION ALL SELECT n.parent_id FROM nodes n JOIN anc ON n.id = anc.id WHERE n.parent_id IS NOT NULL
 		) SELECT id FROM anc)`, id); err != nil {
 		return fmt.Errorf("mark folder %d's ancestors changed: %w", id, err)
 	}

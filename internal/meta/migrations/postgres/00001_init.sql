@@ -149,11 +149,13 @@ CREATE TRIGGER journal_in_order BEFORE INSERT ON journal
 
 -- SQLite's json_each over a JSON array of strings, as the repository's
 -- queries use it (a path's names, the ways of writing a name): key is the
--- 0-based position, value the element.
+-- 0-based position, value the element; anything but an array (Go's nil
+-- slice is null) has no elements.
 -- +goose StatementBegin
 CREATE FUNCTION json_each(j TEXT) RETURNS TABLE (key BIGINT, value TEXT)
 LANGUAGE sql IMMUTABLE STRICT AS $$
-    SELECT (t.ord - 1)::BIGINT, t.v COLLATE "C" FROM json_array_elements_text(j::json) WITH ORDINALITY AS t(v, ord)
+    SELECT (t.ord - 1)::BIGINT, t.v COLLATE "C" FROM json_array_elements_text(
+        CASE WHEN json_typeof(j::json) = 'array' THEN j::json ELSE '[]'::json END) WITH ORDINALITY AS t(v, ord)
 $$;
 -- +goose StatementEnd
 
