@@ -97,6 +97,7 @@ func openAppConfig(ctx context.Context, cfg config.Config) (*app, error) {
 	if a.db, err = meta.Open(ctx, dsn, a.log, dbOpts...); err != nil {
 		return nil, err
 	}
+	a.log.Debug("metadata database open", "dialect", a.db.Dialect(), "database", a.db.Name())
 	if a.blobs, err = openBlobStore(ctx, cfg, a.log); err != nil {
 		a.Close()
 		return nil, err

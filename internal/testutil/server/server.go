@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"notreasso/internal/testutil/s3server"
+	"notreasso/internal/testutil/testdb"
 )
 
 // AdminPassword is the administrator password of every test server.
@@ -63,7 +64,15 @@ type Options struct {
 	Backend string   // "fs" (default) or "s3": a real versitygw process
 	Env     []string // extra NOTREASSO_… settings
 	Data    string   // data directory; a fresh temporary one if empty
+	// Database is the database.url (a postgres:// URL). Empty: SQLite in
+	// Data, or, under NOTREASSO_TEST_DB=postgres, a fresh PostgreSQL
+	// database (testdb), the same one again when Data is given again.
+	Database string
 }
+
+// databases remembers the PostgreSQL database made for each data
+// directory, so a server started again on the same data finds its own.
+var databases sync.Map
 
 // Server is a running notreasso process.
 type Server struct {
@@ -98,6 +107,18 @@ func Start(t testing.TB, o Options) *Server {
 			"NOTREASSO_STORAGE_S3_SECRET_KEY="+s.S3.SecretKey, "NOTREASSO_STORAGE_S3_TLS=false",
 			"NOTREASSO_STORAGE_S3_PATH_STYLE=true", "NOTREASSO_STORAGE_S3_CREATE_BUCKET=true",
 			"NOTREASSO_STORAGE_S3_REGION="+s3server.Region)
+	}
+	db := o.Database
+	if db == "" && testdb.Postgres() {
+		if u, ok := databases.Load(data); ok {
+			db = u.(string)
+		} else {
+			db = testdb.NewPostgres(t)
+			databases.Store(data, db)
+		}
+	}
+	if db != "" {
+		s.env = append(s.env, "NOTREASSO_DATABASE_URL="+db)
 	}
 	s.env = append(s.env, o.Env...)
 	s.args = []string{"serve", "--data", data, "--addr", fmt.Sprintf("127.0.0.1:%d", port)}
