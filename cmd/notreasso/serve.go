@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"notreasso/internal/meta"
 	"notreasso/internal/pwhash"
 	"notreasso/internal/repo"
 	"os"
@@ -79,6 +80,12 @@ func serve(ctx context.Context, a *app) error {
 		return err
 	}})
 	js = append(js, srv.MailJobs()...) // the mail sender and the digests
+	if a.db.Dialect() == meta.Postgres {
+		// Another server's change wakes this one's indexer at once.
+		js = append(js, jobs.Job{Name: "journal.listen", Run: func(ctx context.Context) error {
+			return a.db.Listen(ctx, a.repo.ExternalChange)
+		}})
+	}
 	js = append(js, maintenanceJobs(a)...)
 	if j, ok := recoverStagedJob(a); ok {
 		js = append(js, j)

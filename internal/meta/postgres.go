@@ -40,7 +40,7 @@ func openPostgres(ctx context.Context, url string) (*DB, error) {
 	r := sql.OpenDB(conn)
 	r.SetMaxOpenConns(16)
 	r.SetMaxIdleConns(8)
-	db := &DB{W: w, R: r, path: redact(cfg), dialect: Postgres}
+	db := &DB{W: w, R: r, path: redact(cfg), dialect: Postgres, pgcfg: cfg}
 	if err := w.PingContext(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("connect to %s: %w", db.path, err)
