@@ -113,6 +113,9 @@ func bootstrapAdmin(ctx context.Context, a *app) error {
 		pw = pwhash.Random()
 	}
 	if _, err := a.auth.CreateUser(ctx, 0, "admin", pw, acl.Admin); err != nil {
+		if n, _ := a.auth.Count(ctx); n > 0 {
+			return nil // another server sharing the database created it first
+		}
 		return fmt.Errorf("create the administrator: %w", err)
 	}
 	if printed {

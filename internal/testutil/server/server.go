@@ -62,6 +62,9 @@ func Binary(t testing.TB) string {
 // Options tunes a test server.
 type Options struct {
 	Backend string   // "fs" (default) or "s3": a real versitygw process
+	// S3 is the versitygw to use with the s3 backend (several servers
+	// sharing one bucket); a new one if nil.
+	S3 *s3server.Server
 	Env     []string // extra NOTREASSO_… settings
 	Data    string   // data directory; a fresh temporary one if empty
 	// Database is the database.url (a postgres:// URL). Empty: SQLite in
@@ -101,7 +104,9 @@ func Start(t testing.TB, o Options) *Server {
 	s := &Server{URL: fmt.Sprintf("http://127.0.0.1:%d", port), Data: data, t: t}
 	s.env = append(os.Environ(), "NOTREASSO_ADMIN_PASSWORD="+AdminPassword, "NOTREASSO_LOG_LEVEL=debug")
 	if o.Backend == "s3" {
-		s.S3 = s3server.New(t)
+		if s.S3 = o.S3; s.S3 == nil {
+			s.S3 = s3server.New(t)
+		}
 		s.env = append(s.env, "NOTREASSO_STORAGE_BACKEND=s3", "NOTREASSO_STORAGE_S3_ENDPOINT="+s.S3.Endpoint,
 			"NOTREASSO_STORAGE_S3_BUCKET=notreasso", "NOTREASSO_STORAGE_S3_ACCESS_KEY="+s.S3.AccessKey,
 			"NOTREASSO_STORAGE_S3_SECRET_KEY="+s.S3.SecretKey, "NOTREASSO_STORAGE_S3_TLS=false",
