@@ -61,12 +61,12 @@ func Binary(t testing.TB) string {
 
 // Options tunes a test server.
 type Options struct {
-	Backend string   // "fs" (default) or "s3": a real versitygw process
+	Backend string // "fs" (default) or "s3": a real versitygw process
 	// S3 is the versitygw to use with the s3 backend (several servers
 	// sharing one bucket); a new one if nil.
-	S3 *s3server.Server
-	Env     []string // extra NOTREASSO_… settings
-	Data    string   // data directory; a fresh temporary one if empty
+	S3   *s3server.Server
+	Env  []string // extra NOTREASSO_… settings
+	Data string   // data directory; a fresh temporary one if empty
 	// Database is the database.url (a postgres:// URL). Empty: SQLite in
 	// Data, or, under NOTREASSO_TEST_DB=postgres, a fresh PostgreSQL
 	// database (testdb), the same one again when Data is given again.
