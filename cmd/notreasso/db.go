@@ -92,7 +92,7 @@ docs/scaling.md.`,
 			if err != nil {
 				return err
 			}
-			check, err := r.Check(ctx, repo.CheckOptions{Quick: true})
+			check, err := r.Maintenance.Check(ctx, repo.CheckOptions{Quick: true})
 			if err != nil {
 				return fmt.Errorf("check the copy: %w", err)
 			}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"notreasso/internal/meta"
+	"notreasso/internal/metrics"
 	"notreasso/internal/pwhash"
 	"notreasso/internal/repo"
 	"os"
@@ -80,6 +81,7 @@ func serve(ctx context.Context, a *app) error {
 		return err
 	}})
 	js = append(js, srv.MailJobs()...) // the mail sender and the digests
+	metrics.ObserveDB(a.db.R, a.db.W)
 	if a.db.Dialect() == meta.Postgres {
 		// Another server's change wakes this one's indexer at once.
 		js = append(js, jobs.Job{Name: "journal.listen", Run: func(ctx context.Context) error {
