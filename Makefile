@@ -11,7 +11,7 @@ LDFLAGS := -s -w -X main.version=$(VERSION)
 # the whole run well under 20 minutes on 2 cores.
 TEST_TIMEOUT ?= 18m
 
-.PHONY: run build test test-short lint bench bench-quick tools clean screenshots
+.PHONY: run build test test-postgres test-short lint bench bench-quick tools clean screenshots
 
 ## build: compile the static binary into bin/
 build:
@@ -25,10 +25,22 @@ run: build
 tools:
 	scripts/tools.sh
 
-## test: lint, then every test — unit, end-to-end against the real binary, S3 against a real server
+## test: lint, then every test — unit, end-to-end against the real binary, S3 against a real server — then the PostgreSQL pass
 test: tools lint
 	$(GO) test -timeout $(TEST_TIMEOUT) ./...
 	scripts/fuzz.sh
+	$(MAKE) test-postgres
+
+# The suites that run a second time on PostgreSQL (a throwaway cluster the
+# tests start, see internal/testutil/testdb): the repository, accounts, the
+# API and WebDAV (litmus included), in-process and against the real binary.
+PG_PACKAGES := ./internal/meta ./internal/repo ./internal/auth ./internal/web ./internal/dav ./internal/nextcloud ./internal/transfer ./internal/mail
+PG_E2E      := TestVersionsRestoreAndTrash|TestIdenticalContentStoredOnce|TestDisconnectHalfwayLeavesNothing|TestBadNamesRefused|TestDownloadRangesAndConditionals|TestMoveCopyTags|TestDAV|TestLocksHeldAcrossDoors|TestPermissionMatrix|TestGuessingRevealsNothing|TestNoNameLeaks|TestResumableUpload|TestZipAndPreview|TestFormsNeedCSRF|TestDropBox|TestViewerLink|TestPublicFolder|TestFeeds|TestCollectionKeepsMovedDocuments|TestBruteForceThrottled|TestSessionsAndCSRF|TestAppPasswords|TestSearch
+
+## test-postgres: the repository, account, API and WebDAV suites on PostgreSQL
+test-postgres:
+	NOTREASSO_TEST_DB=postgres $(GO) test -count=1 -timeout $(TEST_TIMEOUT) $(PG_PACKAGES)
+	NOTREASSO_TEST_DB=postgres $(GO) test -count=1 -timeout $(TEST_TIMEOUT) -run '^($(PG_E2E))' ./e2e
 
 ## test-short: the hermetic tier — no server, browser or external tool; under a minute
 test-short:

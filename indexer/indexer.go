@@ -6,6 +6,10 @@ package indexer
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"io/fs"
 
 	"fmt"
 	"io"
@@ -76,6 +80,11 @@ type Indexer struct {
 	ready   atomic.Bool  // caught up at least once
 	rebuild atomic.Bool  // the index is new or outdated: Run rebuilds it first
 	built   atomic.Int64 // documents indexed so far by that rebuild
+
+	// cursorKey and rebuildKey name this index's state in worker_state:
+	// servers sharing a database each keep their own index, so each has
+	// its own cursor (see nodeKeys).
+	cursorKey, rebuildKey string
 }
 
 const (
@@ -112,19 +121,23 @@ func Open(ctx context.Context, r *repo.Service, o Options) (*Indexer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open search index: %w", err)
 	}
-	v, err := r.Index.WorkerState(ctx, cursorKey)
+	if err := x.nodeKeys(ctx, o.Dir); err != nil {
+		x.ix.Close()
+		return nil, err
+	}
+	v, err := r.Index.WorkerState(ctx, x.cursorKey)
 	if err != nil {
 		x.ix.Close()
 		return nil, err
 	}
 	cur, _ := strconv.ParseInt(v, 10, 64)
-	pending, err := r.Index.WorkerState(ctx, rebuildKey)
+	pending, err := r.Index.WorkerState(ctx, x.rebuildKey)
 	if err != nil {
 		x.ix.Close()
 		return nil, err
 	}
 	if x.ix.NeedsRebuild() || pending == "1" {
-		if err := r.Index.SetWorkerState(ctx, rebuildKey, "1"); err != nil {
+		if err := r.Index.SetWorkerState(ctx, x.rebuildKey, "1"); err != nil {
 			x.ix.Close()
 			return nil, err
 		}
@@ -136,6 +149,42 @@ func Open(ctx context.Context, r *repo.Service, o Options) (*Indexer, error) {
 	}
 	x.cursor.Store(cur)
 	return x, nil
+}
+
+// nodeKeys picks this index's worker_state keys: "indexer.cursor@ID",
+// where ID is a random name kept in the data directory (node-id), made
+// once. An installation from before keeps using its unsuffixed keys, moved
+// over the first time: they were this data directory's.
+func (x *Indexer) nodeKeys(ctx context.Context, dir string) error {
+	file := filepath.Join(dir, "node-id")
+	b, err := os.ReadFile(file)
+	if errors.Is(err, fs.ErrNotExist) {
+		id := make([]byte, 8)
+		rand.Read(id)
+		b = []byte(hex.EncodeToString(id))
+		if err := os.WriteFile(file, b, 0o640); err != nil {
+			return fmt.Errorf("name this server's index: %w", err)
+		}
+	} else if err != nil {
+		return fmt.Errorf("read this server's index name: %w", err)
+	}
+	id := strings.TrimSpace(string(b))
+	x.cursorKey, x.rebuildKey = cursorKey+"@"+id, rebuildKey+"@"+id
+	if v, err := x.repo.Index.WorkerState(ctx, x.cursorKey); err != nil || v != "" {
+		return err
+	}
+	old, err := x.repo.Index.WorkerState(ctx, cursorKey)
+	if err != nil || old == "" {
+		return err
+	}
+	if err := x.repo.Index.SetWorkerState(ctx, x.cursorKey, old); err != nil {
+		return err
+	}
+	pending, err := x.repo.Index.WorkerState(ctx, rebuildKey)
+	if err != nil {
+		return err
+	}
+	return x.repo.Index.SetWorkerState(ctx, x.rebuildKey, pending)
 }
 
 // Close closes the index.
@@ -327,7 +376,7 @@ func (x *Indexer) step(ctx context.Context) (int, error) {
 		return 0, err
 	}
 	last := entries[len(entries)-1].Seq
-	if err := x.repo.Index.SetWorkerState(ctx, cursorKey, strconv.FormatInt(last, 10)); err != nil {
+	if err := x.repo.Index.SetWorkerState(ctx, x.cursorKey, strconv.FormatInt(last, 10)); err != nil {
 		return 0, err
 	}
 	x.cursor.Store(last)
@@ -515,10 +564,10 @@ func (x *Indexer) Rebuild(ctx context.Context, progress func(done int)) error {
 		return err
 	}
 	x.cursor.Store(from)
-	if err := x.repo.Index.SetWorkerState(ctx, cursorKey, strconv.FormatInt(from, 10)); err != nil {
+	if err := x.repo.Index.SetWorkerState(ctx, x.cursorKey, strconv.FormatInt(from, 10)); err != nil {
 		return err
 	}
-	return x.repo.Index.SetWorkerState(ctx, rebuildKey, "")
+	return x.repo.Index.SetWorkerState(ctx, x.rebuildKey, "")
 }
 
 // FileCount returns how many files a rebuild will visit.

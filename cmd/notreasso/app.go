@@ -91,9 +91,14 @@ func openAppConfig(ctx context.Context, cfg config.Config) (*app, error) {
 	if cfg.Durability == "power" {
 		dbOpts = append(dbOpts, meta.SyncCommits())
 	}
-	if a.db, err = meta.Open(ctx, filepath.Join(cfg.Data, "meta.db"), a.log, dbOpts...); err != nil {
+	dsn, err := cfg.DatabaseDSN()
+	if err != nil {
 		return nil, err
 	}
+	if a.db, err = meta.Open(ctx, dsn, a.log, dbOpts...); err != nil {
+		return nil, err
+	}
+	a.log.Debug("metadata database open", "dialect", a.db.Dialect(), "database", a.db.Name())
 	if a.blobs, err = openBlobStore(ctx, cfg, a.log); err != nil {
 		a.Close()
 		return nil, err

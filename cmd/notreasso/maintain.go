@@ -39,16 +39,29 @@ func maintenanceJobs(a *app) []jobs.Job {
 	var js []jobs.Job
 	if every := a.cfg.Retention.Interval; every > 0 {
 		js = append(js, jobs.Job{Name: "maintenance.purge", Every: every, First: min(every, time.Minute),
-			Run: func(ctx context.Context) error { return runPurge(ctx, a) }})
+			Run: oncePerCluster(a, "maintenance.purge", every, runPurge)})
 	}
 	if every := a.cfg.GC.Interval; every > 0 {
 		js = append(js, jobs.Job{Name: "maintenance.gc", Every: every, First: min(every, 5*time.Minute),
-			Run: func(ctx context.Context) error { return runGC(ctx, a) }})
+			Run: oncePerCluster(a, "maintenance.gc", every, runGC)})
 	}
 	if len(js) == 0 {
 		a.log.Info("scheduled purge and sweep are off")
 	}
 	return js
+}
+
+// oncePerCluster runs a maintenance job under a lease (meta.DB.Lease): when
+// several servers share one PostgreSQL database, one of them runs it per
+// period, and another takes over if that one dies.
+func oncePerCluster(a *app, name string, every time.Duration, run func(context.Context, *app) error) func(context.Context) error {
+	return func(ctx context.Context) error {
+		ran, err := a.db.Lease(ctx, name, every, time.Now, func(ctx context.Context) error { return run(ctx, a) })
+		if err == nil && !ran {
+			a.log.Info("maintenance left to another server", "job", name)
+		}
+		return err
+	}
 }
 
 func runPurge(ctx context.Context, a *app) error {

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"notreasso/internal/meta"
+	"notreasso/internal/metrics"
 	"notreasso/internal/pwhash"
 	"notreasso/internal/repo"
 	"os"
@@ -80,6 +82,13 @@ func serve(ctx context.Context, a *app) error {
 		return err
 	}})
 	js = append(js, srv.MailJobs()...) // the mail sender and the digests
+	metrics.ObserveDB(a.db.R, a.db.W)
+	if a.db.Dialect() == meta.Postgres {
+		// Another server's change wakes this one's indexer at once.
+		js = append(js, jobs.Job{Name: "journal.listen", Run: func(ctx context.Context) error {
+			return a.db.Listen(ctx, a.repo.ExternalChange)
+		}})
+	}
 	js = append(js, maintenanceJobs(a)...)
 	if j, ok := recoverStagedJob(a); ok {
 		js = append(js, j)
@@ -107,6 +116,9 @@ func bootstrapAdmin(ctx context.Context, a *app) error {
 		pw = pwhash.Random()
 	}
 	if _, err := a.auth.CreateUser(ctx, 0, "admin", pw, acl.Admin); err != nil {
+		if n, _ := a.auth.Count(ctx); n > 0 {
+			return nil // another server sharing the database created it first
+		}
 		return fmt.Errorf("create the administrator: %w", err)
 	}
 	if printed {

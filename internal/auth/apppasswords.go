@@ -77,12 +77,10 @@ func (s *Service) CreateAppPassword(ctx context.Context, actor, userID int64, na
 		if err := tx.QueryRowContext(ctx, `SELECT login FROM users WHERE id = ?`, userID).Scan(&login); err != nil {
 			return fmt.Errorf("user %d: %w", userID, ErrNoUser)
 		}
-		res, err := tx.ExecContext(ctx, `INSERT INTO app_passwords (user_id, name, hash, created_at) VALUES (?, ?, ?, ?)`,
-			userID, name, hashSecret(secret), ap.CreatedAt.UnixNano())
-		if err != nil {
+		if err := tx.QueryRowContext(ctx, `INSERT INTO app_passwords (user_id, name, hash, created_at) VALUES (?, ?, ?, ?) RETURNING id`,
+			userID, name, hashSecret(secret), ap.CreatedAt.UnixNano()).Scan(&ap.ID); err != nil {
 			return fmt.Errorf("create app password: %w", err)
 		}
-		ap.ID, _ = res.LastInsertId()
 		return s.audit(ctx, tx, actor, "app_password_add", map[string]any{"login": login, "name": name, "id": ap.ID})
 	})
 	if err != nil {

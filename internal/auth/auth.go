@@ -83,6 +83,9 @@ func New(db *meta.DB, logger *slog.Logger) *Service {
 	s := &Service{db: db, log: logger, now: time.Now, cache: map[[32]byte]verified{}}
 	// One clock for the service and its throttle, so tests control both.
 	s.throttle = NewThrottle(func() time.Time { return s.now() })
+	if db.Dialect() == meta.Postgres {
+		s.throttle.shared, s.throttle.logger = db, logger
+	}
 	return s
 }
 

@@ -5,8 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"notreasso/internal/pwhash"
-	"os"
-	"path/filepath"
+	"notreasso/internal/testutil/testdb"
 	"testing"
 	"time"
 
@@ -16,7 +15,7 @@ import (
 
 func newService(t *testing.T) *Service {
 	t.Helper()
-	db, err := meta.Open(context.Background(), filepath.Join(t.TempDir(), "meta.db"), slog.New(slog.DiscardHandler))
+	db, err := meta.Open(context.Background(), testdb.DSN(t, t.TempDir()), slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -93,5 +92,5 @@ func TestAccounts(t *testing.T) {
 // reason that is not its own. TestHashSlotsBounded sets its own wait.
 func TestMain(m *testing.M) {
 	pwhash.QueueWait = 2 * time.Minute
-	os.Exit(m.Run())
+	testdb.Main(m)
 }

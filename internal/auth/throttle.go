@@ -3,9 +3,12 @@ package auth
 import (
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/netip"
 	"sync"
 	"time"
+
+	"notreasso/internal/meta"
 )
 
 // ErrThrottled means too many recent failed attempts: the caller must wait
@@ -57,9 +60,13 @@ const (
 
 // Throttle counts failed logins and answers how long a new attempt must
 // wait. It never sleeps: callers answer 429 with Retry-After at once, so a
-// flood costs no goroutines and no password hashes. State is in memory: a
-// restart forgives everyone, which is acceptable for delays this short.
+// flood costs no goroutines and no password hashes. With SQLite the state
+// is in memory (a restart forgives everyone, acceptable for delays this
+// short); with PostgreSQL it is in the database (throttle_shared.go), so
+// the servers of a cluster count one attacker's attempts together.
 type Throttle struct {
+	shared  *meta.DB
+	logger  *slog.Logger
 	mu      sync.Mutex
 	now     func() time.Time
 	strikes map[string]*strike
@@ -83,6 +90,13 @@ func NewThrottle(now func() time.Time) *Throttle {
 	return &Throttle{now: now, strikes: map[string]*strike{}, known: map[string]time.Time{}}
 }
 
+func (t *Throttle) log() *slog.Logger {
+	if t.logger == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return t.logger
+}
+
 // ipKey groups IPv6 addresses by /64 (one subscriber's allocation), so a
 // single attacker cannot rotate through addresses.
 func ipKey(ip string) string {
@@ -102,6 +116,9 @@ func ipKey(ip string) string {
 // zero means go ahead.
 func (t *Throttle) Wait(ip, account string) time.Duration {
 	ip = ipKey(ip)
+	if t.shared != nil {
+		return t.waitShared(ip, account)
+	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	now := t.now()
@@ -122,6 +139,10 @@ func (t *Throttle) left(key string, now time.Time) time.Duration {
 // Fail records a failed attempt.
 func (t *Throttle) Fail(ip, account string) {
 	ip = ipKey(ip)
+	if t.shared != nil {
+		t.failShared(ip, account)
+		return
+	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	now := t.now()
@@ -135,10 +156,13 @@ func (t *Throttle) Fail(ip, account string) {
 
 // bump counts one failure under key; with ip set, only distinct IPs count.
 func (t *Throttle) bump(key string, r rule, now time.Time, ip string) {
-	s := t.strikes[key]
+	t.strikes[key] = r.count(t.strikes[key], now, ip)
+}
+
+// count adds one failure to s (nil: none yet) and returns it.
+func (r rule) count(s *strike, now time.Time, ip string) *strike {
 	if s == nil || now.Sub(s.last) > r.forget {
 		s = &strike{}
-		t.strikes[key] = s
 	}
 	s.last = now
 	if ip != "" {
@@ -146,7 +170,7 @@ func (t *Throttle) bump(key string, r rule, now time.Time, ip string) {
 			s.ips = map[string]struct{}{}
 		}
 		if _, seen := s.ips[ip]; seen {
-			return
+			return s
 		}
 		s.ips[ip] = struct{}{}
 	}
@@ -158,12 +182,17 @@ func (t *Throttle) bump(key string, r rule, now time.Time, ip string) {
 		}
 		s.until = now.Add(d)
 	}
+	return s
 }
 
 // Succeed records a successful login: that account's counter for this IP
 // restarts, and the IP is remembered as the account's own.
 func (t *Throttle) Succeed(ip, account string) {
 	ip = ipKey(ip)
+	if t.shared != nil {
+		t.succeedShared(ip, account)
+		return
+	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	delete(t.strikes, "acct-ip|"+account+"|"+ip)

@@ -7,6 +7,7 @@ package config
 import (
 	"fmt"
 	"net/netip"
+	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -45,14 +46,15 @@ type Config struct {
 	// throttling and logs. Empty: the TCP peer is the client.
 	TrustedProxies []string `koanf:"trusted_proxies"`
 
-	Log     Log     `koanf:"log"`
-	Storage Storage `koanf:"storage"`
-	Session Session `koanf:"session"`
-	Auth    Auth    `koanf:"auth"`
-	Extract Extract `koanf:"extract"`
-	Index   Index   `koanf:"index"`
-	DAV     DAV     `koanf:"dav"`
-	HTTP    HTTP    `koanf:"http"`
+	Log      Log      `koanf:"log"`
+	Database Database `koanf:"database"`
+	Storage  Storage  `koanf:"storage"`
+	Session  Session  `koanf:"session"`
+	Auth     Auth     `koanf:"auth"`
+	Extract  Extract  `koanf:"extract"`
+	Index    Index    `koanf:"index"`
+	DAV      DAV      `koanf:"dav"`
+	HTTP     HTTP     `koanf:"http"`
 
 	Retention Retention `koanf:"retention"` // see retention.go
 	Trash     Trash     `koanf:"trash"`
@@ -95,6 +97,36 @@ type Index struct {
 type Log struct {
 	Level  string `koanf:"level"`  // debug, info, warn, error
 	Format string `koanf:"format"` // text or json
+}
+
+// Database selects the metadata store: SQLite in Data/meta.db by default,
+// or a PostgreSQL database shared by several servers (docs/scaling.md).
+type Database struct {
+	// URL is postgres://USER:PASSWORD@HOST:PORT/NAME?sslmode=…; empty for SQLite.
+	URL string `koanf:"url"`
+	// URLFile is a file holding the URL (a password stays out of the
+	// configuration file and the environment); exclusive with URL.
+	URLFile string `koanf:"url_file"`
+}
+
+// DatabaseDSN is what meta.Open takes: the PostgreSQL URL, read from
+// Database.URLFile if set, or the SQLite file under Data.
+func (c Config) DatabaseDSN() (string, error) {
+	u := c.Database.URL
+	if c.Database.URLFile != "" {
+		b, err := os.ReadFile(c.Database.URLFile)
+		if err != nil {
+			return "", fmt.Errorf("config: database.url_file: %w", err)
+		}
+		u = strings.TrimSpace(string(b))
+	}
+	if u == "" {
+		return filepath.Join(c.Data, "meta.db"), nil
+	}
+	if !strings.HasPrefix(u, "postgres://") && !strings.HasPrefix(u, "postgresql://") {
+		return "", fmt.Errorf("config: database.url must be a postgres:// URL (leave it empty for SQLite in the data directory)")
+	}
+	return u, nil
 }
 
 // Storage selects where blobs live.
@@ -265,6 +297,14 @@ func (c *Config) validate() error {
 		return fmt.Errorf("config: data directory: %w", err)
 	}
 	c.Data = abs
+	if c.Database.URL != "" && c.Database.URLFile != "" {
+		return fmt.Errorf("config: set database.url or database.url_file, not both")
+	}
+	if c.Database.URL != "" {
+		if _, err := c.DatabaseDSN(); err != nil {
+			return err
+		}
+	}
 	switch c.Storage.Backend {
 	case "fs":
 	case "s3":

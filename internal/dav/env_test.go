@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/http"
 	"notreasso/internal/testutil/repotest"
+	"notreasso/internal/testutil/testdb"
 	"strings"
 	"testing"
 
@@ -111,3 +112,5 @@ func propfind(path, depth, props string) req {
 	return req{user: "admin", method: "PROPFIND", path: path, hdr: map[string]string{"Depth": depth},
 		body: `<?xml version="1.0"?><D:propfind xmlns:D="DAV:" xmlns:oc="http://owncloud.org/ns"><D:prop>` + props + `</D:prop></D:propfind>`}
 }
+
+func TestMain(m *testing.M) { testdb.Main(m) }

@@ -1,6 +1,8 @@
 // Package meta is the SQL store of Notre Asso: the tree, versions, tags,
-// users, grants and the journal. SQLite (pure Go, no cgo) by default; the SQL
-// is kept portable so PostgreSQL can follow.
+// users, grants and the journal. SQLite (pure Go, no cgo) by default, or
+// PostgreSQL (pgx) for several servers sharing one database. The SQL of the
+// packages above is one text for both: what differs between the two
+// dialects lives here (rebind.go, the migrations of each).
 package meta
 
 import (
@@ -15,20 +17,44 @@ import (
 	"runtime"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/pressly/goose/v3"
+	"github.com/pressly/goose/v3/lock"
 	"modernc.org/sqlite" // also registers the "sqlite" driver other packages open
 )
 
-//go:embed migrations/*.sql
+// The SQLite migrations are migrations/*.sql; their PostgreSQL
+// counterparts, with the same version numbers, migrations/postgres/*.sql.
+//
+//go:embed migrations/*.sql migrations/postgres/*.sql
 var migrations embed.FS
+
+// Dialect is the SQL database behind a DB.
+type Dialect int
+
+const (
+	SQLite Dialect = iota
+	Postgres
+)
+
+func (d Dialect) String() string {
+	if d == Postgres {
+		return "postgres"
+	}
+	return "sqlite"
+}
 
 // DB holds one write connection and a pool of read connections. SQLite
 // allows a single writer; funnelling writes through one connection turns
 // lock contention into a queue instead of SQLITE_BUSY errors.
+// On PostgreSQL both are pools, and write transactions queue on an
+// advisory lock instead (see WriteLockKey).
 type DB struct {
-	W    *sql.DB
-	R    *sql.DB
-	path string
+	W       *sql.DB
+	R       *sql.DB
+	path    string
+	dialect Dialect
+	pgcfg   *pgx.ConnConfig // PostgreSQL: for the connection that listens
 }
 
 // Option qualifies Open.
@@ -42,9 +68,26 @@ type options struct{ syncCommits bool }
 // and a power cut can only lose the last commits, never consistency.
 func SyncCommits() Option { return func(o *options) { o.syncCommits = true } }
 
-// Open opens (creating if needed) the SQLite database at path and applies
-// pending migrations.
-func Open(ctx context.Context, path string, logger *slog.Logger, opts ...Option) (*DB, error) {
+// Open opens the database and applies pending migrations: dsn is a
+// postgres:// URL, or else the path of a SQLite file (created if needed).
+// The options concern SQLite only (PostgreSQL's durability is its server's
+// configuration).
+func Open(ctx context.Context, dsn string, logger *slog.Logger, opts ...Option) (*DB, error) {
+	if IsPostgres(dsn) {
+		db, err := openPostgres(ctx, dsn)
+		if err != nil {
+			return nil, err
+		}
+		if err := db.migrate(ctx, logger); err != nil {
+			db.Close()
+			return nil, err
+		}
+		return db, nil
+	}
+	return openSQLite(ctx, dsn, logger, opts...)
+}
+
+func openSQLite(ctx context.Context, path string, logger *slog.Logger, opts ...Option) (*DB, error) {
 	var o options
 	for _, f := range opts {
 		f(&o)
@@ -76,12 +119,57 @@ func Open(ctx context.Context, path string, logger *slog.Logger, opts ...Option)
 	return db, nil
 }
 
-func (db *DB) migrate(ctx context.Context, logger *slog.Logger) error {
-	sub, err := fs.Sub(migrations, "migrations")
-	if err != nil {
-		return err
+// Dialect says which database this is, for the few callers whose work
+// differs in kind (a snapshot, a size on disk), not in SQL spelling.
+func (db *DB) Dialect() Dialect { return db.dialect }
+
+// Name is the database file, or the PostgreSQL URL without its password.
+func (db *DB) Name() string { return db.path }
+
+// Migrations are the dialect's ordered migration files.
+func Migrations(d Dialect) fs.FS {
+	dir := "migrations"
+	if d == Postgres {
+		dir = "migrations/postgres"
 	}
-	p, err := goose.NewProvider(goose.DialectSQLite3, db.W, sub)
+	sub, err := fs.Sub(migrations, dir)
+	if err != nil {
+		panic(err) // embedded: cannot fail
+	}
+	return noSubdirs{sub}
+}
+
+// noSubdirs hides migrations/postgres from the SQLite set.
+type noSubdirs struct{ fs.FS }
+
+func (f noSubdirs) ReadDir(name string) ([]fs.DirEntry, error) {
+	all, err := fs.ReadDir(f.FS, name)
+	var files []fs.DirEntry
+	for _, e := range all {
+		if !e.IsDir() {
+			files = append(files, e)
+		}
+	}
+	return files, err
+}
+
+// Provider is goose's migration runner for db's dialect.
+func (db *DB) Provider(opts ...goose.ProviderOption) (*goose.Provider, error) {
+	dialect := goose.DialectSQLite3
+	if db.dialect == Postgres {
+		dialect = goose.DialectPostgres
+		// Two servers starting together: one migrates, the other waits.
+		locker, err := lock.NewPostgresSessionLocker()
+		if err != nil {
+			return nil, err
+		}
+		opts = append(opts, goose.WithSessionLocker(locker))
+	}
+	return goose.NewProvider(dialect, db.W, Migrations(db.dialect), opts...)
+}
+
+func (db *DB) migrate(ctx context.Context, logger *slog.Logger) error {
+	p, err := db.Provider()
 	if err != nil {
 		return fmt.Errorf("prepare migrations: %w", err)
 	}
@@ -110,6 +198,12 @@ func (db *DB) Tx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	tx, err := db.W.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin transaction: %w", err)
+	}
+	if db.dialect == Postgres {
+		if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(?)`, WriteLockKey); err != nil {
+			tx.Rollback()
+			return fmt.Errorf("take the write lock: %w", err)
+		}
 	}
 	if err := fn(tx); err != nil {
 		tx.Rollback()

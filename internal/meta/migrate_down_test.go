@@ -2,12 +2,9 @@ package meta
 
 import (
 	"context"
-	"io/fs"
 	"log/slog"
 	"path/filepath"
 	"testing"
-
-	"github.com/pressly/goose/v3"
 )
 
 // Every migration can be rolled back to the first one and applied again,
@@ -22,8 +19,7 @@ func TestMigrationsDownAndUp(t *testing.T) {
 	if _, err := db.W.ExecContext(ctx, `INSERT INTO blobs (sha256, size, created_at) VALUES ('abcdef0123456789', 3, 42)`); err != nil {
 		t.Fatal(err)
 	}
-	sub, _ := fs.Sub(migrations, "migrations")
-	p, err := goose.NewProvider(goose.DialectSQLite3, db.W, sub)
+	p, err := db.Provider()
 	if err != nil {
 		t.Fatal(err)
 	}

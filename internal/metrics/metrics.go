@@ -10,6 +10,7 @@
 package metrics
 
 import (
+	"database/sql"
 	"net/http"
 	"strings"
 
@@ -143,4 +144,11 @@ func init() {
 // Handler serves the registry in the Prometheus text format.
 func Handler() http.Handler {
 	return promhttp.HandlerFor(Registry, promhttp.HandlerOpts{Registry: Registry})
+}
+
+// ObserveDB adds the database pools' statistics (open, in use, idle
+// connections, waits) as go_sql_* series labelled db_name="read" and
+// "write": with PostgreSQL, a pool exhausted under load shows there.
+func ObserveDB(read, write *sql.DB) {
+	Registry.MustRegister(collectors.NewDBStatsCollector(read, "read"), collectors.NewDBStatsCollector(write, "write"))
 }

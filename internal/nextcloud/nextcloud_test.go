@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"notreasso/internal/testutil/repotest"
+	"notreasso/internal/testutil/testdb"
 	"strings"
 	"sync"
 	"testing"
@@ -185,3 +186,5 @@ func TestPropfindSyncProperties(t *testing.T) {
 		}
 	}
 }
+
+func TestMain(m *testing.M) { testdb.Main(m) }

@@ -11,8 +11,10 @@ type journalDetails struct {
 	Path    string  `json:"path"`
 	Version int     `json:"version"`
 	Blob    string  `json:"blob"`
-	IDs     []int64 `json:"ids"`   // purge_trash: every node removed
-	Nodes   int64   `json:"nodes"` // copy: nodes created, ids from the entry's node on
+	IDs     []int64 `json:"ids"` // purge_trash: every node removed
+	// copy: how many nodes were created, ids from the entry's node on (a
+	// collection's items are a list of ids under the same name: ignored).
+	Nodes   json.RawMessage `json:"nodes"`
 	Removed []struct {
 		Version int `json:"version"`
 	} `json:"removed"` // purge_versions
@@ -117,8 +119,9 @@ func (c *checker) journal(ctx context.Context) error {
 			s.created = true
 		case "copy":
 			s.created, s.copied, s.lastContent = true, true, ""
-			if d.Nodes > 0 {
-				copies = append(copies, [2]int64{id, id + d.Nodes})
+			var made int64
+			if json.Unmarshal(d.Nodes, &made) == nil && made > 0 {
+				copies = append(copies, [2]int64{id, id + made})
 			}
 		case "move":
 			s.moved = true

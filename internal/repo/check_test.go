@@ -187,6 +187,9 @@ func TestReusedNodeID(t *testing.T) {
 	e.r.Tree.Delete(ctx, e.admin, "/ancien.txt")
 	e.r.History.EmptyTrash(ctx, System, time.Time{})
 	n := e.put(t, "/nouveau.txt", "nouveau")
+	if e.db.Dialect() == meta.Postgres {
+		t.Skip("PostgreSQL's ids come from a sequence: it never gives an id twice")
+	}
 	// nodes.id is a rowid without AUTOINCREMENT: purging the largest id
 	// makes it the next one. If that ever changes, this test must change.
 	if n.ID != old.ID {

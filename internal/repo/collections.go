@@ -123,12 +123,8 @@ func (s *Collections) CreateCollection(ctx context.Context, p acl.Principal, in 
 		if in.Welcome {
 			since = now
 		}
-		res, err := tx.ExecContext(ctx, `INSERT INTO collections (title, description, welcome, welcome_since, created_at, created_by, updated_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?)`, in.Title, in.Description, in.Welcome, since, now, actorArg(p), now)
-		if err != nil {
-			return err
-		}
-		if id, err = res.LastInsertId(); err != nil {
+		if err := tx.QueryRowContext(ctx, `INSERT INTO collections (title, description, welcome, welcome_since, created_at, created_by, updated_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`, in.Title, in.Description, in.Welcome, since, now, actorArg(p), now).Scan(&id); err != nil {
 			return err
 		}
 		if err := setAudience(ctx, tx, id, in); err != nil {
@@ -290,7 +286,7 @@ func (s *Collections) SetCollectionItems(ctx context.Context, p acl.Principal, i
 			note, set := notes[nid]
 			if _, err := tx.ExecContext(ctx, `INSERT INTO collection_items (collection_id, node_id, position, note) VALUES (?, ?, ?, ?)
 				ON CONFLICT (collection_id, node_id) DO UPDATE SET position = excluded.position,
-				note = CASE WHEN ? THEN excluded.note ELSE note END`, id, nid, pos, note, set); err != nil {
+				note = CASE WHEN ? THEN excluded.note ELSE collection_items.note END`, id, nid, pos, note, set); err != nil {
 				return err
 			}
 		}

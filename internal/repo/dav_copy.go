@@ -46,19 +46,17 @@ func (s *DAV) CopyTree(ctx context.Context, p acl.Principal, src, dst string, o 
 		}
 		if o.Shallow && sc.last().dir {
 			now := s.now().UnixNano()
-			res, err := tx.ExecContext(ctx, `INSERT INTO nodes (parent_id, name, kind, mtime, created_at, created_by, updated_at, updated_by)
-				VALUES (?, ?, 'dir', ?, ?, ?, ?, ?)`, dc.last().id, dstName, sc.last().mtime, now, actorArg(p), now, actorArg(p))
-			if err != nil {
+			if err := tx.QueryRowContext(ctx, `INSERT INTO nodes (parent_id, name, kind, mtime, created_at, created_by, updated_at, updated_by)
+				VALUES (?, ?, 'dir', ?, ?, ?, ?, ?) RETURNING id`, dc.last().id, dstName, sc.last().mtime, now, actorArg(p), now, actorArg(p)).Scan(&id); err != nil {
 				return fmt.Errorf("copy %s: %w", sc.path(), err)
 			}
-			id, _ = res.LastInsertId()
 		} else if id, err = s.copyNode(ctx, tx, p, sc.last(), dc.last().id, dstName); err != nil {
 			return err
 		}
 		// Pair each source node with its copy by name, level by level, and
 		// copy their properties in one statement.
 		if _, err := tx.ExecContext(ctx, `WITH RECURSIVE pairs(src, dst) AS (
-				SELECT ?, ?
+				SELECT CAST(? AS BIGINT), CAST(? AS BIGINT)
 				UNION ALL
 				SELECT s.id, d.id FROM pairs
 				JOIN nodes s ON s.parent_id = pairs.src AND s.deleted_at IS NULL

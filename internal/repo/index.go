@@ -122,7 +122,7 @@ func (s *Index) IndexFiles(ctx context.Context, id int64) (files []IndexNode, go
 // subtree returns id and all its descendants (trashed or not).
 func (s *core) subtree(ctx context.Context, id int64) ([]int64, error) {
 	rows, err := s.db.R.QueryContext(ctx, `WITH RECURSIVE sub(id) AS (
-			SELECT ? UNION ALL SELECT n.id FROM nodes n JOIN sub ON n.parent_id = sub.id
+			SELECT CAST(? AS BIGINT) UNION ALL SELECT n.id FROM nodes n JOIN sub ON n.parent_id = sub.id
 		) SELECT id FROM sub`, id)
 	if err != nil {
 		return nil, fmt.Errorf("walk subtree of %d: %w", id, err)

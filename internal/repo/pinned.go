@@ -31,10 +31,10 @@ func (s *History) KeptVersions(ctx context.Context, p acl.Principal, path string
 		return nil, err
 	}
 	rows, err := s.db.R.QueryContext(ctx, `WITH RECURSIVE sub(id) AS (
-			SELECT ? UNION ALL SELECT n.id FROM nodes n JOIN sub ON n.parent_id = sub.id WHERE n.deleted_at IS NULL
+			SELECT CAST(? AS BIGINT) UNION ALL SELECT n.id FROM nodes n JOIN sub ON n.parent_id = sub.id WHERE n.deleted_at IS NULL
 		) SELECT v.node_id, v.number, v.label, v.pinned, v.size, v.created_at
 		FROM versions v JOIN sub ON v.node_id = sub.id JOIN nodes n ON n.id = v.node_id
-		WHERE v.id <> n.current_version_id AND (v.pinned OR v.label <> '') ORDER BY v.created_at DESC`, c.last().id)
+		WHERE v.id <> n.current_version_id AND (v.pinned <> 0 OR v.label <> '') ORDER BY v.created_at DESC`, c.last().id)
 	if err != nil {
 		return nil, fmt.Errorf("kept versions under %s: %w", c.path(), err)
 	}

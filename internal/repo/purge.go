@@ -136,7 +136,7 @@ func (s *core) planPurge(ctx context.Context, q querier, c chain, rules map[int6
 	f := c.last()
 	rule := s.nearestRule(c, rules)
 	pf := PurgedFile{NodeID: f.id, Path: c.path(), Rule: rule.Policy.String(), RulePath: rule.Path}
-	rows, err := q.QueryContext(ctx, `SELECT id, number, size, created_at, pinned OR label <> '' FROM versions WHERE node_id = ?`, f.id)
+	rows, err := q.QueryContext(ctx, `SELECT id, number, size, created_at, pinned <> 0 OR label <> '' FROM versions WHERE node_id = ?`, f.id)
 	if err != nil {
 		return pf, fmt.Errorf("versions of %s: %w", pf.Path, err)
 	}

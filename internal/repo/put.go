@@ -435,12 +435,10 @@ func (s *core) writeVersion(ctx context.Context, tx *sql.Tx, p acl.Principal, pc
 	var id int64
 	created := false
 	if cur.id == 0 {
-		res, err := tx.ExecContext(ctx, `INSERT INTO nodes (parent_id, name, kind, mtime, created_at, created_by, updated_at, updated_by, updated_via)
-			VALUES (?, ?, 'file', ?, ?, ?, ?, ?, ?)`, pc.last().id, name, mtime.UnixNano(), now.UnixNano(), actorArg(p), now.UnixNano(), actorArg(p), viaArg(p))
-		if err != nil {
+		if err := tx.QueryRowContext(ctx, `INSERT INTO nodes (parent_id, name, kind, mtime, created_at, created_by, updated_at, updated_by, updated_via)
+			VALUES (?, ?, 'file', ?, ?, ?, ?, ?, ?) RETURNING id`, pc.last().id, name, mtime.UnixNano(), now.UnixNano(), actorArg(p), now.UnixNano(), actorArg(p), viaArg(p)).Scan(&id); err != nil {
 			return 0, false, fmt.Errorf("create %s: %w", path, err)
 		}
-		id, _ = res.LastInsertId()
 		created = true
 	} else {
 		id = cur.id
@@ -457,12 +455,11 @@ func (s *core) writeVersion(ctx context.Context, tx *sql.Tx, p acl.Principal, pc
 			return 0, false, err
 		}
 	}
-	res, err := tx.ExecContext(ctx, `INSERT INTO versions (node_id, number, blob, size, mime, author, created_at, mtime, author_via)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, id, num, sp.hash, sp.size, sp.mime, actorArg(p), now.UnixNano(), mtime.UnixNano(), viaArg(p))
-	if err != nil {
+	var vid int64
+	if err := tx.QueryRowContext(ctx, `INSERT INTO versions (node_id, number, blob, size, mime, author, created_at, mtime, author_via)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`, id, num, sp.hash, sp.size, sp.mime, actorArg(p), now.UnixNano(), mtime.UnixNano(), viaArg(p)).Scan(&vid); err != nil {
 		return 0, false, fmt.Errorf("record version of %s: %w", path, err)
 	}
-	vid, _ := res.LastInsertId()
 	if _, err := tx.ExecContext(ctx, `UPDATE nodes SET current_version_id = ?, mtime = ?, updated_at = ?, updated_by = ?, updated_via = ? WHERE id = ?`,
 		vid, mtime.UnixNano(), now.UnixNano(), actorArg(p), viaArg(p), id); err != nil {
 		return 0, false, err

@@ -162,6 +162,9 @@ func (c contentReader) LocalPath(key string) (string, bool) {
 // SnapshotDB writes a consistent copy of the metadata database to path (a
 // new file), while the server keeps running: the first step of a backup.
 func (s *Maintenance) SnapshotDB(ctx context.Context, path string) error {
+	if s.db.Dialect() == meta.Postgres {
+		return fmt.Errorf("snapshot the database: %w: on PostgreSQL, back the metadata up with pg_dump (docs/scaling.md)", ErrUnavailable)
+	}
 	if _, err := s.db.R.ExecContext(ctx, `VACUUM INTO ?`, path); err != nil {
 		return fmt.Errorf("snapshot the database: %w", err)
 	}
@@ -507,7 +510,7 @@ func (s *core) touch(ctx context.Context, tx querier, p acl.Principal, id int64)
 		return fmt.Errorf("mark folder %d changed: %w", id, err)
 	}
 	if _, err := tx.ExecContext(ctx, `UPDATE nodes SET tree_seq = tree_seq + 1 WHERE id IN (WITH RECURSIVE anc(id) AS (
-			SELECT ? UNION ALL SELECT n.parent_id FROM nodes n JOIN anc ON n.id = anc.id WHERE n.parent_id IS NOT NULL
+			SELECT CAST(? AS BIGINT) UNION ALL SELECT n.parent_id FROM nodes n JOIN anc ON n.id = anc.id WHERE n.parent_id IS NOT NULL
 		) SELECT id FROM anc)`, id); err != nil {
 		return fmt.Errorf("mark folder %d's ancestors changed: %w", id, err)
 	}

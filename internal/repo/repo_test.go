@@ -17,6 +17,7 @@ import (
 
 	"notreasso/internal/acl"
 	"notreasso/internal/meta"
+	"notreasso/internal/testutil/testdb"
 	"notreasso/storage"
 	blobfs "notreasso/storage/fs"
 )
@@ -47,7 +48,7 @@ func newEnv(t testing.TB) *env {
 	t.Helper()
 	ctx := context.Background()
 	dir := t.TempDir()
-	db, err := meta.Open(ctx, filepath.Join(dir, "meta.db"), slog.New(slog.DiscardHandler))
+	db, err := meta.Open(ctx, testdb.DSN(t, dir), slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -67,6 +68,8 @@ func newEnv(t testing.TB) *env {
 	e.guest = e.addUser(t, "paul", acl.Guest)
 	return e
 }
+
+func TestMain(m *testing.M) { testdb.Main(m) }
 
 func (e *env) put(t testing.TB, p acl.Principal, path, content string) Node {
 	t.Helper()

@@ -24,7 +24,7 @@ func (s *core) resolve(ctx context.Context, q querier, p string) (chain, error) 
 	// The name is looked up by a scalar subquery so that SQLite searches
 	// the (parent_id, name) index instead of scanning a folder's children.
 	rows, err := s.query(ctx, q, `WITH RECURSIVE walk(i, id) AS (
-			SELECT -1, ?2
+			SELECT -1, CAST(?2 AS BIGINT)
 			UNION ALL SELECT walk.i + 1, n.id FROM walk JOIN nodes n ON n.parent_id = walk.id
 				AND n.name = (SELECT value FROM json_each(?1) WHERE key = walk.i + 1) AND n.deleted_at IS NULL
 		) SELECT `+rowCols+rowFrom+` JOIN walk ON walk.id = n.id ORDER BY walk.i`, string(list), RootID)

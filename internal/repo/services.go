@@ -110,3 +110,7 @@ func newService(c *core) *Service {
 // Changed is signalled (without blocking, coalesced) after each committed
 // change, so followers of the journal need not poll tightly.
 func (s *Service) Changed() <-chan struct{} { return s.changed }
+
+// ExternalChange wakes the followers of Changed when another server
+// committed a change (meta.DB.Listen on PostgreSQL).
+func (s *Service) ExternalChange() { s.notify() }

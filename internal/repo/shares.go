@@ -166,13 +166,11 @@ func (s *Shares) CreateShare(ctx context.Context, p acl.Principal, path string, 
 		if !o.ExpiresAt.IsZero() {
 			expires = o.ExpiresAt.UnixNano()
 		}
-		res, err := tx.ExecContext(ctx, `INSERT INTO share_links (token_hash, node_id, kind, label, password_hash, expires_at, max_downloads, created_at, created_by)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, hashToken(token), c.last().id, o.Kind, o.Label, pwHash, expires, o.MaxDownloads,
-			s.now().UnixNano(), actorArg(p))
-		if err != nil {
+		if err := tx.QueryRowContext(ctx, `INSERT INTO share_links (token_hash, node_id, kind, label, password_hash, expires_at, max_downloads, created_at, created_by)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`, hashToken(token), c.last().id, o.Kind, o.Label, pwHash, expires, o.MaxDownloads,
+			s.now().UnixNano(), actorArg(p)).Scan(&id); err != nil {
 			return fmt.Errorf("create share link: %w", err)
 		}
-		id, _ = res.LastInsertId()
 		details := map[string]any{"path": c.path(), "link": id, "kind": o.Kind, "password": pwHash != "", "max_downloads": o.MaxDownloads, "label": o.Label}
 		if !o.ExpiresAt.IsZero() {
 			details["expires"] = o.ExpiresAt.UTC()

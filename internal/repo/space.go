@@ -50,16 +50,16 @@ func (s *Tree) Space(ctx context.Context, p acl.Principal, path string) (SpaceUs
 	}
 	// One pass over the live subtree, each node tagged with the child of
 	// top it lies under (top itself for a file).
-	args := append(append(append(append([]any{top.id}, skipArgs...), skipArgs...), top.id), top.id, top.id)
+	args := append(append(append([]any{top.id}, skipArgs...), skipArgs...), top.id, top.id)
 	rows, err := s.db.R.QueryContext(ctx, `WITH RECURSIVE sub(id, under) AS (
 			SELECT n.id, n.id FROM nodes n WHERE n.parent_id = ? AND n.deleted_at IS NULL`+skip+`
 			UNION ALL SELECT n.id, sub.under FROM nodes n JOIN sub ON n.parent_id = sub.id WHERE n.deleted_at IS NULL`+skip+`
-		), scope(id, under) AS (SELECT id, under FROM sub UNION ALL SELECT ?, ?)
+		), scope(id, under) AS (SELECT id, under FROM sub UNION ALL SELECT CAST(? AS BIGINT), CAST(? AS BIGINT))
 		SELECT scope.under, count(DISTINCT v.node_id), count(v.id),
 			COALESCE(sum(CASE WHEN v.id = n.current_version_id THEN v.size END), 0),
 			COALESCE(sum(CASE WHEN v.id <> n.current_version_id THEN v.size END), 0),
-			count(CASE WHEN v.id <> n.current_version_id AND (v.pinned OR v.label <> '') THEN 1 END),
-			COALESCE(sum(CASE WHEN v.id <> n.current_version_id AND (v.pinned OR v.label <> '') THEN v.size END), 0)
+			count(CASE WHEN v.id <> n.current_version_id AND (v.pinned <> 0 OR v.label <> '') THEN 1 END),
+			COALESCE(sum(CASE WHEN v.id <> n.current_version_id AND (v.pinned <> 0 OR v.label <> '') THEN v.size END), 0)
 		FROM scope JOIN nodes n ON n.id = scope.id JOIN versions v ON v.node_id = n.id GROUP BY scope.under`,
 		args...)
 	if err != nil {
@@ -86,7 +86,7 @@ func (s *Tree) Space(ctx context.Context, p acl.Principal, path string) (SpaceUs
 		return u, err
 	}
 	if err := s.db.R.QueryRowContext(ctx, `WITH RECURSIVE sub(id) AS (
-			SELECT ? UNION ALL SELECT n.id FROM nodes n JOIN sub ON n.parent_id = sub.id WHERE n.deleted_at IS NULL`+skip+`
+			SELECT CAST(? AS BIGINT) UNION ALL SELECT n.id FROM nodes n JOIN sub ON n.parent_id = sub.id WHERE n.deleted_at IS NULL`+skip+`
 		) SELECT COALESCE(sum(size), 0) FROM blobs WHERE sha256 IN (SELECT v.blob FROM versions v JOIN sub ON v.node_id = sub.id)`,
 		append([]any{top.id}, skipArgs...)...).Scan(&u.StoredBytes); err != nil {
 		return u, fmt.Errorf("space used by %s: %w", u.Path, err)

@@ -65,7 +65,7 @@ func (s *Tree) SetTags(ctx context.Context, p acl.Principal, path string, tags [
 			if _, err := tx.ExecContext(ctx, `INSERT INTO tags (name) VALUES (?) ON CONFLICT (name) DO NOTHING`, t); err != nil {
 				return fmt.Errorf("create tag %q: %w", t, err)
 			}
-			if _, err := tx.ExecContext(ctx, `INSERT INTO node_tags (node_id, tag_id) SELECT ?, id FROM tags WHERE name = ?`, id, t); err != nil {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO node_tags (node_id, tag_id) SELECT CAST(? AS BIGINT), id FROM tags WHERE name = ?`, id, t); err != nil {
 				return fmt.Errorf("tag %s: %w", c.path(), err)
 			}
 		}

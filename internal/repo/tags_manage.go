@@ -144,7 +144,7 @@ func (s *Tags) RenameTag(ctx context.Context, p acl.Principal, from, to string) 
 		case err != nil:
 			return err
 		default:
-			if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO node_tags (node_id, tag_id) SELECT node_id, ? FROM node_tags WHERE tag_id = ?`, toID, fromID); err != nil {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO node_tags (node_id, tag_id) SELECT node_id, CAST(? AS BIGINT) FROM node_tags WHERE tag_id = ? ON CONFLICT DO NOTHING`, toID, fromID); err != nil {
 				return err
 			}
 			if _, err := tx.ExecContext(ctx, `DELETE FROM node_tags WHERE tag_id = ?`, fromID); err != nil {

@@ -94,7 +94,7 @@ func (s *core) purgeSubtree(ctx context.Context, tx *sql.Tx, p acl.Principal, c 
 	top := c.last()
 	tp := TrashPurge{ID: top.id, Path: c.path()}
 	rows, err := tx.QueryContext(ctx, `WITH RECURSIVE sub(id, depth) AS (
-			SELECT ?, 0 UNION ALL SELECT n.id, sub.depth + 1 FROM nodes n JOIN sub ON n.parent_id = sub.id
+			SELECT CAST(? AS BIGINT), 0 UNION ALL SELECT n.id, sub.depth + 1 FROM nodes n JOIN sub ON n.parent_id = sub.id
 		) SELECT sub.id, n.kind = 'file' FROM sub JOIN nodes n ON n.id = sub.id ORDER BY sub.depth DESC`, top.id)
 	if err != nil {
 		return tp, fmt.Errorf("list %s: %w", tp.Path, err)

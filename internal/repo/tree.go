@@ -220,12 +220,10 @@ func (s *Tree) Mkdir(ctx context.Context, p acl.Principal, path string) (Node, e
 			return err
 		}
 		now := s.now().UnixNano()
-		res, err := tx.ExecContext(ctx, `INSERT INTO nodes (parent_id, name, kind, mtime, created_at, created_by, updated_at, updated_by)
-			VALUES (?, ?, 'dir', ?, ?, ?, ?, ?)`, pc.last().id, name, now, now, actorArg(p), now, actorArg(p))
-		if err != nil {
+		if err := tx.QueryRowContext(ctx, `INSERT INTO nodes (parent_id, name, kind, mtime, created_at, created_by, updated_at, updated_by)
+			VALUES (?, ?, 'dir', ?, ?, ?, ?, ?) RETURNING id`, pc.last().id, name, now, now, actorArg(p), now, actorArg(p)).Scan(&id); err != nil {
 			return fmt.Errorf("create folder %s: %w", full, err)
 		}
-		id, _ = res.LastInsertId()
 		if err := s.touch(ctx, tx, p, pc.last().id); err != nil {
 			return err
 		}
@@ -403,23 +401,21 @@ func (s *core) copyNode(ctx context.Context, tx *sql.Tx, p acl.Principal, src ro
 	if src.dir {
 		kind = "dir"
 	}
-	res, err := tx.ExecContext(ctx, `INSERT INTO nodes (parent_id, name, kind, mtime, created_at, created_by, updated_at, updated_by)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, parent, name, kind, src.mtime, now, actorArg(p), now, actorArg(p))
-	if err != nil {
+	var id int64
+	if err := tx.QueryRowContext(ctx, `INSERT INTO nodes (parent_id, name, kind, mtime, created_at, created_by, updated_at, updated_by)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`, parent, name, kind, src.mtime, now, actorArg(p), now, actorArg(p)).Scan(&id); err != nil {
 		return 0, fmt.Errorf("copy %s: %w", name, err)
 	}
-	id, _ := res.LastInsertId()
-	if _, err := tx.ExecContext(ctx, `INSERT INTO node_tags (node_id, tag_id) SELECT ?, tag_id FROM node_tags WHERE node_id = ?`, id, src.id); err != nil {
+	if _, err := tx.ExecContext(ctx, `INSERT INTO node_tags (node_id, tag_id) SELECT CAST(? AS BIGINT), tag_id FROM node_tags WHERE node_id = ?`, id, src.id); err != nil {
 		return 0, err
 	}
 	if !src.dir {
-		res, err := tx.ExecContext(ctx, `INSERT INTO versions (node_id, number, blob, size, mime, author, created_at, mtime)
-			SELECT ?, 1, blob, size, mime, author, ?, mtime FROM versions WHERE id = ?`, id, now, src.verID.Int64)
-		if err != nil {
+		var vid int64
+		if err := tx.QueryRowContext(ctx, `INSERT INTO versions (node_id, number, blob, size, mime, author, created_at, mtime)
+			SELECT CAST(? AS BIGINT), 1, blob, size, mime, author, CAST(? AS BIGINT), mtime FROM versions WHERE id = ? RETURNING id`, id, now, src.verID.Int64).Scan(&vid); err != nil {
 			return 0, fmt.Errorf("copy %s: %w", name, err)
 		}
-		vid, _ := res.LastInsertId()
-		_, err = tx.ExecContext(ctx, `UPDATE nodes SET current_version_id = ? WHERE id = ?`, vid, id)
+		_, err := tx.ExecContext(ctx, `UPDATE nodes SET current_version_id = ? WHERE id = ?`, vid, id)
 		return id, err
 	}
 	rows, err := tx.QueryContext(ctx, `SELECT `+rowCols+rowFrom+`WHERE n.parent_id = ? AND n.deleted_at IS NULL`, src.id)

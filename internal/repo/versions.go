@@ -154,13 +154,12 @@ func (s *History) RestoreVersion(ctx context.Context, p acl.Principal, path stri
 			return err
 		}
 		now := s.now().UnixNano()
-		res, err := tx.ExecContext(ctx, `INSERT INTO versions (node_id, number, blob, size, mime, author, created_at, mtime)
+		var vid int64
+		if err := tx.QueryRowContext(ctx, `INSERT INTO versions (node_id, number, blob, size, mime, author, created_at, mtime)
 			SELECT node_id, (SELECT MAX(number) + 1 FROM versions WHERE node_id = ?), blob, size, mime, ?, ?, ?
-			FROM versions WHERE node_id = ? AND number = ?`, id, actorArg(p), now, now, id, number)
-		if err != nil {
+			FROM versions WHERE node_id = ? AND number = ? RETURNING id`, id, actorArg(p), now, now, id, number).Scan(&vid); err != nil {
 			return fmt.Errorf("restore version %d of %s: %w", number, c.path(), err)
 		}
-		vid, _ := res.LastInsertId()
 		if _, err := tx.ExecContext(ctx, `UPDATE nodes SET current_version_id = ?, mtime = ?, updated_at = ?, updated_by = ? WHERE id = ?`,
 			vid, now, now, actorArg(p), id); err != nil {
 			return err

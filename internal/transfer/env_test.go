@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"notreasso/internal/testutil/repotest"
+	"notreasso/internal/testutil/testdb"
 	"os"
 	"path/filepath"
 	"testing"
@@ -68,3 +69,5 @@ func writeFile(t testing.TB, root, rel, content string, mtime time.Time) {
 		t.Fatal(err)
 	}
 }
+
+func TestMain(m *testing.M) { testdb.Main(m) }

@@ -16,6 +16,7 @@ import (
 	"notreasso/internal/config"
 	"notreasso/internal/meta"
 	"notreasso/internal/repo"
+	"notreasso/internal/testutil/testdb"
 	blobfs "notreasso/storage/fs"
 )
 
@@ -25,7 +26,7 @@ func newTestServer(t *testing.T, logs *bytes.Buffer) *Server {
 	ctx := context.Background()
 	dir := t.TempDir()
 	log := slog.New(LogHandler(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
-	db, err := meta.Open(ctx, filepath.Join(dir, "meta.db"), log)
+	db, err := meta.Open(ctx, testdb.DSN(t, dir), log)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -122,3 +123,5 @@ func TestRequestIDInLogs(t *testing.T) {
 		t.Errorf("context request id not logged: %s", logs.String())
 	}
 }
+
+func TestMain(m *testing.M) { testdb.Main(m) }

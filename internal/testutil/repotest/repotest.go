@@ -1,5 +1,6 @@
 // Package repotest is the repository fixture the tests outside
-// internal/repo share: a real SQLite database and local blob store in a
+// internal/repo share: a real database (SQLite, or PostgreSQL under
+// NOTREASSO_TEST_DB=postgres: see testdb) and local blob store in a
 // temporary directory, the repository and account services over them, and
 // three accounts made through the account service (no raw SQL): admin,
 // marie (a member) and paul (a guest), all with Password.
@@ -18,6 +19,7 @@ import (
 	"notreasso/internal/auth"
 	"notreasso/internal/meta"
 	"notreasso/internal/repo"
+	"notreasso/internal/testutil/testdb"
 	blobfs "notreasso/storage/fs"
 )
 
@@ -46,7 +48,7 @@ func New(t testing.TB, o repo.Options) *Env {
 		e.Log = slog.New(slog.DiscardHandler)
 		o.Logger = e.Log
 	}
-	db, err := meta.Open(ctx, filepath.Join(e.Dir, "meta.db"), e.Log)
+	db, err := meta.Open(ctx, testdb.DSN(t, e.Dir), e.Log)
 	if err != nil {
 		t.Fatal(err)
 	}

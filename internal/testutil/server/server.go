@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"notreasso/internal/testutil/s3server"
+	"notreasso/internal/testutil/testdb"
 )
 
 // AdminPassword is the administrator password of every test server.
@@ -76,13 +77,24 @@ func (b *build) get(t testing.TB, flags ...string) string {
 
 // Options tunes a test server.
 type Options struct {
-	Backend string   // "fs" (default) or "s3": a real versitygw process
-	Env     []string // extra NOTREASSO_… settings
-	Data    string   // data directory; a fresh temporary one if empty
+	Backend string // "fs" (default) or "s3": a real versitygw process
+	// S3 is the versitygw to use with the s3 backend (several servers
+	// sharing one bucket); a new one if nil.
+	S3   *s3server.Server
+	Env  []string // extra NOTREASSO_… settings
+	Data string   // data directory; a fresh temporary one if empty
+	// Database is the database.url (a postgres:// URL). Empty: SQLite in
+	// Data, or, under NOTREASSO_TEST_DB=postgres, a fresh PostgreSQL
+	// database (testdb), the same one again when Data is given again.
+	Database string
 	// Clock runs the testclock build, whose time the test sets with
 	// SetClock (until then, the wall clock).
 	Clock bool
 }
+
+// databases remembers the PostgreSQL database made for each data
+// directory, so a server started again on the same data finds its own.
+var databases sync.Map
 
 // Server is a running notreasso process.
 type Server struct {
@@ -133,7 +145,9 @@ func Start(t testing.TB, o Options) *Server {
 	s := &Server{URL: fmt.Sprintf("http://127.0.0.1:%d", port), Data: data, t: t}
 	s.env = append(os.Environ(), "NOTREASSO_ADMIN_PASSWORD="+AdminPassword, "NOTREASSO_LOG_LEVEL=debug")
 	if o.Backend == "s3" {
-		s.S3 = s3server.New(t)
+		if s.S3 = o.S3; s.S3 == nil {
+			s.S3 = s3server.New(t)
+		}
 		s.env = append(s.env, "NOTREASSO_STORAGE_BACKEND=s3", "NOTREASSO_STORAGE_S3_ENDPOINT="+s.S3.Endpoint,
 			"NOTREASSO_STORAGE_S3_BUCKET=notreasso", "NOTREASSO_STORAGE_S3_ACCESS_KEY="+s.S3.AccessKey,
 			"NOTREASSO_STORAGE_S3_SECRET_KEY="+s.S3.SecretKey, "NOTREASSO_STORAGE_S3_TLS=false",
@@ -145,6 +159,18 @@ func Start(t testing.TB, o Options) *Server {
 		s.bin = TestClockBinary(t)
 		s.clock = filepath.Join(t.TempDir(), "clock")
 		s.env = append(s.env, "NOTREASSO_TEST_CLOCK_FILE="+s.clock)
+	}
+	db := o.Database
+	if db == "" && testdb.Postgres() {
+		if u, ok := databases.Load(data); ok {
+			db = u.(string)
+		} else {
+			db = testdb.NewPostgres(t)
+			databases.Store(data, db)
+		}
+	}
+	if db != "" {
+		s.env = append(s.env, "NOTREASSO_DATABASE_URL="+db)
 	}
 	s.env = append(s.env, o.Env...)
 	s.args = []string{"serve", "--data", data, "--addr", fmt.Sprintf("127.0.0.1:%d", port)}
