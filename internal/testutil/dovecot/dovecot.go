@@ -1,0 +1,268 @@
+// Package dovecot starts a real IMAP server for tests: Debian's Dovecot
+// (dovecot-imapd), unprivileged (as the dovecot user when the tests run as
+// root), from a temporary configuration, on a loopback port, with one
+// account in a passwd-file and its maildir in a temporary directory.
+package dovecot
+
+import (
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"os/exec"
+	"os/user"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/emersion/go-imap/v2"
+	"github.com/emersion/go-imap/v2/imapclient"
+
+	"notreasso/internal/testutil/tier"
+)
+
+// Server is a running Dovecot.
+type Server struct {
+	Host     string
+	Port     int
+	User     string
+	Password string
+
+	t    testing.TB
+	bin  string
+	dir  string
+	conf string
+	cmd  *exec.Cmd
+	cred *syscall.Credential
+}
+
+// Addr is host:port.
+func (s *Server) Addr() string { return net.JoinHostPort(s.Host, strconv.Itoa(s.Port)) }
+
+// Start starts a Dovecot for the test; it stops when the test ends.
+func Start(t testing.TB) *Server {
+	t.Helper()
+	bin := tier.Tool(t, "dovecot", "dovecot-imapd")
+	// Not t.TempDir: its parents are private to root, and Dovecot runs as
+	// the dovecot user when the tests run as root.
+	dir, err := os.MkdirTemp("", "dovecot-test-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	s := &Server{Host: "127.0.0.1", Port: freePort(t), User: "asso", Password: "mot-de-passe-" + strconv.Itoa(os.Getpid()), t: t, bin: bin, dir: dir}
+	runAs, uid, gid := currentUser(t)
+	if os.Geteuid() == 0 {
+		u, err := user.Lookup("dovecot")
+		if err != nil {
+			t.Fatalf("the dovecot user is missing (Debian package dovecot-core creates it): %v", err)
+		}
+		runAs = u.Username
+		uid, _ = strconv.Atoi(u.Uid)
+		gid, _ = strconv.Atoi(u.Gid)
+		s.cred = &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid)}
+	}
+	group := runAs
+	if g, err := user.LookupGroupId(strconv.Itoa(gid)); err == nil {
+		group = g.Name
+	}
+	for _, d := range []string{"run", "state", "home"} {
+		if err := os.MkdirAll(filepath.Join(dir, d), 0o750); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write(t, filepath.Join(dir, "passwd"), fmt.Sprintf("%s:{PLAIN}%s\n", s.User, s.Password))
+	s.conf = filepath.Join(dir, "dovecot.conf")
+	write(t, s.conf, fmt.Sprintf(config, dir, runAs, group, uid, gid, s.Port))
+	if s.cred != nil {
+		filepath.Walk(dir, func(p string, _ os.FileInfo, _ error) error { return os.Chown(p, uid, gid) })
+	}
+	s.Start()
+	t.Cleanup(s.Stop)
+	return s
+}
+
+const config = `base_dir = %[1]s/run
+state_dir = %[1]s/state
+log_path = %[1]s/dovecot.log
+protocols = imap
+listen = 127.0.0.1
+ssl = no
+disable_plaintext_auth = no
+auth_mechanisms = plain login
+default_internal_user = %[2]s
+default_internal_group = %[3]s
+default_login_user = %[2]s
+first_valid_uid = 0
+passdb {
+  driver = passwd-file
+  args = scheme=PLAIN username_format=%%u %[1]s/passwd
+}
+userdb {
+  driver = static
+  args = uid=%[4]d gid=%[5]d home=%[1]s/home/%%u
+}
+mail_location = maildir:~/Maildir
+service imap-login {
+  chroot =
+  inet_listener imap {
+    address = 127.0.0.1
+    port = %[6]d
+  }
+  inet_listener imaps {
+    port = 0
+  }
+}
+service anvil {
+  chroot =
+}
+`
+
+func currentUser(t testing.TB) (string, int, int) {
+	u, err := user.Current()
+	if err != nil {
+		t.Fatal(err)
+	}
+	uid, _ := strconv.Atoi(u.Uid)
+	gid, _ := strconv.Atoi(u.Gid)
+	return u.Username, uid, gid
+}
+
+func write(t testing.TB, path, content string) {
+	if err := os.WriteFile(path, []byte(content), 0o640); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func freePort(t testing.TB) int {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port
+}
+
+// Start starts (or starts again, same port and mail) the server and waits
+// until it greets.
+func (s *Server) Start() {
+	s.t.Helper()
+	cmd := exec.Command(s.bin, "-F", "-c", s.conf)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Credential: s.cred}
+	cmd.Stdout, cmd.Stderr = io.Discard, io.Discard
+	if err := cmd.Start(); err != nil {
+		s.t.Fatalf("start dovecot: %v", err)
+	}
+	s.cmd = cmd
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		c, err := net.DialTimeout("tcp", s.Addr(), time.Second)
+		if err == nil {
+			buf := make([]byte, 4)
+			c.SetReadDeadline(time.Now().Add(5 * time.Second))
+			_, err = io.ReadFull(c, buf)
+			c.Close()
+			if err == nil && string(buf) == "* OK" {
+				return
+			}
+		}
+		if time.Now().After(deadline) {
+			log, _ := os.ReadFile(filepath.Join(s.dir, "dovecot.log"))
+			s.t.Fatalf("dovecot did not start on %s: %v\n%s", s.Addr(), err, log)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// Stop stops the server (all its processes) and waits until the port is free.
+func (s *Server) Stop() {
+	if s.cmd == nil {
+		return
+	}
+	syscall.Kill(-s.cmd.Process.Pid, syscall.SIGKILL)
+	s.cmd.Wait()
+	s.cmd = nil
+	for range 100 {
+		c, err := net.DialTimeout("tcp", s.Addr(), 100*time.Millisecond)
+		if err != nil {
+			return
+		}
+		c.Close()
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// Log is the server's log so far.
+func (s *Server) Log() string {
+	b, _ := os.ReadFile(filepath.Join(s.dir, "dovecot.log"))
+	return string(b)
+}
+
+// Client is a logged-in IMAP client, closed when the test ends.
+func (s *Server) Client(t testing.TB) *imapclient.Client {
+	t.Helper()
+	c, err := imapclient.DialInsecure(s.Addr(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	if err := c.Login(s.User, s.Password).Wait(); err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// Append adds the message in file path to mailbox (created if missing),
+// streamed from the file.
+func (s *Server) Append(t testing.TB, mailbox, path string) {
+	t.Helper()
+	c := s.Client(t)
+	defer c.Logout()
+	if mailbox != "INBOX" {
+		if err := c.Create(mailbox, nil).Wait(); err != nil && !strings.Contains(strings.ToLower(err.Error()), "exists") {
+			t.Fatal(err)
+		}
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	st, _ := f.Stat()
+	cmd := c.Append(mailbox, st.Size(), nil)
+	if _, err := io.Copy(cmd, f); err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := cmd.Wait(); err != nil {
+		t.Fatalf("append to %s: %v", mailbox, err)
+	}
+}
+
+// Count is how many messages mailbox holds, and how many carry flag.
+func (s *Server) Count(t testing.TB, mailbox string, flag imap.Flag) (all, flagged int) {
+	t.Helper()
+	c := s.Client(t)
+	defer c.Logout()
+	if _, err := c.Select(mailbox, &imap.SelectOptions{ReadOnly: true}).Wait(); err != nil {
+		t.Fatal(err)
+	}
+	d, err := c.Search(&imap.SearchCriteria{}, nil).Wait()
+	if err != nil {
+		t.Fatal(err)
+	}
+	all = len(d.AllSeqNums())
+	if flag != "" {
+		d, err := c.Search(&imap.SearchCriteria{Flag: []imap.Flag{flag}}, nil).Wait()
+		if err != nil {
+			t.Fatal(err)
+		}
+		flagged = len(d.AllSeqNums())
+	}
+	return all, flagged
+}
