@@ -46,19 +46,36 @@ func (s *Server) Addr() string { return net.JoinHostPort(s.Host, strconv.Itoa(s.
 func Start(t testing.TB) *Server {
 	t.Helper()
 	bin := tier.Tool(t, "dovecot", "dovecot-imapd")
+	s, err := Launch(bin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.t = t
+	t.Cleanup(s.Remove)
+	return s
+}
+
+// Launch starts a Dovecot (bin is the dovecot program) outside a test:
+// the benchmark uses it. Remove stops it and deletes its files.
+func Launch(bin string) (*Server, error) {
 	// Not t.TempDir: its parents are private to root, and Dovecot runs as
 	// the dovecot user when the tests run as root.
 	dir, err := os.MkdirTemp("", "dovecot-test-")
 	if err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
-	s := &Server{Host: "127.0.0.1", Port: freePort(t), User: "asso", Password: "mot-de-passe-" + strconv.Itoa(os.Getpid()), t: t, bin: bin, dir: dir}
-	runAs, uid, gid := currentUser(t)
+	s := &Server{Host: "127.0.0.1", User: "asso", Password: "mot-de-passe-" + strconv.Itoa(os.Getpid()), bin: bin, dir: dir}
+	if s.Port, err = freePort(); err != nil {
+		return nil, err
+	}
+	runAs, uid, gid, err := currentUser()
+	if err != nil {
+		return nil, err
+	}
 	if os.Geteuid() == 0 {
 		u, err := user.Lookup("dovecot")
 		if err != nil {
-			t.Fatalf("the dovecot user is missing (Debian package dovecot-core creates it): %v", err)
+			return nil, fmt.Errorf("the dovecot user is missing (Debian package dovecot-core creates it): %w", err)
 		}
 		runAs = u.Username
 		uid, _ = strconv.Atoi(u.Uid)
@@ -71,18 +88,30 @@ func Start(t testing.TB) *Server {
 	}
 	for _, d := range []string{"run", "state", "home"} {
 		if err := os.MkdirAll(filepath.Join(dir, d), 0o750); err != nil {
-			t.Fatal(err)
+			return nil, err
 		}
 	}
-	write(t, filepath.Join(dir, "passwd"), fmt.Sprintf("%s:{PLAIN}%s\n", s.User, s.Password))
 	s.conf = filepath.Join(dir, "dovecot.conf")
-	write(t, s.conf, fmt.Sprintf(config, dir, runAs, group, uid, gid, s.Port))
+	if err := os.WriteFile(filepath.Join(dir, "passwd"), []byte(fmt.Sprintf("%s:{PLAIN}%s\n", s.User, s.Password)), 0o640); err != nil {
+		return nil, err
+	}
+	if err := os.WriteFile(s.conf, []byte(fmt.Sprintf(config, dir, runAs, group, uid, gid, s.Port)), 0o640); err != nil {
+		return nil, err
+	}
 	if s.cred != nil {
 		filepath.Walk(dir, func(p string, _ os.FileInfo, _ error) error { return os.Chown(p, uid, gid) })
 	}
-	s.Start()
-	t.Cleanup(s.Stop)
-	return s
+	if err := s.launch(); err != nil {
+		s.Remove()
+		return nil, err
+	}
+	return s, nil
+}
+
+// Remove stops the server and deletes its files.
+func (s *Server) Remove() {
+	s.Stop()
+	os.RemoveAll(s.dir)
 }
 
 const config = `base_dir = %[1]s/run
@@ -121,40 +150,40 @@ service anvil {
 }
 `
 
-func currentUser(t testing.TB) (string, int, int) {
+func currentUser() (string, int, int, error) {
 	u, err := user.Current()
 	if err != nil {
-		t.Fatal(err)
+		return "", 0, 0, err
 	}
 	uid, _ := strconv.Atoi(u.Uid)
 	gid, _ := strconv.Atoi(u.Gid)
-	return u.Username, uid, gid
+	return u.Username, uid, gid, nil
 }
 
-func write(t testing.TB, path, content string) {
-	if err := os.WriteFile(path, []byte(content), 0o640); err != nil {
-		t.Fatal(err)
-	}
-}
-
-func freePort(t testing.TB) int {
+func freePort() (int, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		t.Fatal(err)
+		return 0, err
 	}
 	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
+	return ln.Addr().(*net.TCPAddr).Port, nil
 }
 
-// Start starts (or starts again, same port and mail) the server and waits
+// Start starts again (same port and mail) a stopped server, and waits
 // until it greets.
 func (s *Server) Start() {
 	s.t.Helper()
+	if err := s.launch(); err != nil {
+		s.t.Fatal(err)
+	}
+}
+
+func (s *Server) launch() error {
 	cmd := exec.Command(s.bin, "-F", "-c", s.conf)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Credential: s.cred}
 	cmd.Stdout, cmd.Stderr = io.Discard, io.Discard
 	if err := cmd.Start(); err != nil {
-		s.t.Fatalf("start dovecot: %v", err)
+		return fmt.Errorf("start dovecot: %w", err)
 	}
 	s.cmd = cmd
 	deadline := time.Now().Add(30 * time.Second)
@@ -166,12 +195,11 @@ func (s *Server) Start() {
 			_, err = io.ReadFull(c, buf)
 			c.Close()
 			if err == nil && string(buf) == "* OK" {
-				return
+				return nil
 			}
 		}
 		if time.Now().After(deadline) {
-			log, _ := os.ReadFile(filepath.Join(s.dir, "dovecot.log"))
-			s.t.Fatalf("dovecot did not start on %s: %v\n%s", s.Addr(), err, log)
+			return fmt.Errorf("dovecot did not start on %s: %v\n%s", s.Addr(), err, s.Log())
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
@@ -219,29 +247,47 @@ func (s *Server) Client(t testing.TB) *imapclient.Client {
 // streamed from the file.
 func (s *Server) Append(t testing.TB, mailbox, path string) {
 	t.Helper()
-	c := s.Client(t)
+	if err := s.AppendFile(mailbox, path); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// AppendFile is Append outside a test.
+func (s *Server) AppendFile(mailbox, path string) error {
+	c, err := imapclient.DialInsecure(s.Addr(), nil)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	if err := c.Login(s.User, s.Password).Wait(); err != nil {
+		return err
+	}
 	defer c.Logout()
 	if mailbox != "INBOX" {
 		if err := c.Create(mailbox, nil).Wait(); err != nil && !strings.Contains(strings.ToLower(err.Error()), "exists") {
-			t.Fatal(err)
+			return err
 		}
 	}
 	f, err := os.Open(path)
 	if err != nil {
-		t.Fatal(err)
+		return err
 	}
 	defer f.Close()
-	st, _ := f.Stat()
+	st, err := f.Stat()
+	if err != nil {
+		return err
+	}
 	cmd := c.Append(mailbox, st.Size(), nil)
 	if _, err := io.Copy(cmd, f); err != nil {
-		t.Fatal(err)
+		return err
 	}
 	if err := cmd.Close(); err != nil {
-		t.Fatal(err)
+		return err
 	}
 	if _, err := cmd.Wait(); err != nil {
-		t.Fatalf("append to %s: %v", mailbox, err)
+		return fmt.Errorf("append to %s: %w", mailbox, err)
 	}
+	return nil
 }
 
 // Count is how many messages mailbox holds, and how many carry flag.
