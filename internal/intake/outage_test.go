@@ -2,6 +2,7 @@ package intake
 
 import (
 	"context"
+	"crypto/tls"
 	"fmt"
 	"io"
 	"strings"
@@ -12,6 +13,7 @@ import (
 	"notreasso/indexer/extract/testdocs"
 	"notreasso/internal/repo"
 	"notreasso/internal/testutil/dovecot"
+	"notreasso/internal/testutil/repotest"
 )
 
 // fakeClock fires After channels only when the test advances it.
@@ -186,5 +188,74 @@ func TestTooLargeAttachment(t *testing.T) {
 	}
 	if all, flagged := f.imap.Count(t, "INBOX", ProcessedKeyword); all != 3 || flagged != 3 {
 		t.Errorf("server: %d messages, %d flagged", all, flagged)
+	}
+}
+
+// TestPollingMoveAndTLS: a server without IDLE is polled on the intake's
+// clock; "move" moves imported mail to another IMAP folder; STARTTLS and
+// implicit TLS connect with the server's certificate checked (an unknown
+// authority is refused, with the reason in the status).
+func TestPollingMoveAndTLS(t *testing.T) {
+	ctx := context.Background()
+	srv := dovecot.StartWith(t, dovecot.Options{NoIdle: true, TLS: true})
+	env := repotest.New(t, repo.Options{})
+	save := func(name, security string, port int) repo.IntakeAccount {
+		a, err := env.Repo.SaveIntakeAccount(ctx, env.Admin, repo.IntakeAccount{Name: name, Host: srv.Host, Port: port, Security: security,
+			Login: srv.User, Password: srv.Password, Processed: "move", ProcessedMailbox: "Importés", Allow: []string{"*"}, Enabled: true,
+			Rules: []repo.IntakeRule{{Match: repo.MatchDefault, Folder: "/Pièces", KeepAttachments: true}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return a
+	}
+	a := save("starttls", "starttls", srv.Port)
+	srv.AppendMessage(t, "INBOX", simpleMessage(t, 1))
+
+	clock := &fakeClock{now: time.Unix(1_750_000_000, 0)}
+	in := New(Options{Repo: env.Repo, Logger: env.Log, TempDir: t.TempDir(), Clock: clock, Poll: time.Hour, Retry: time.Minute,
+		TLSConfig: &tls.Config{RootCAs: srv.CA}})
+	runCtx, stop := context.WithCancel(ctx)
+	done := make(chan error)
+	go func() { done <- in.Run(runCtx) }()
+	defer func() { stop(); <-done }()
+	have := func(i int) bool { return versions(t, env, "/")[fmt.Sprintf("/Pièces/piece-%d.pdf", i)] == 1 }
+	waitFor(t, "the first message over STARTTLS", func() bool { return have(1) })
+	st, _ := env.Repo.IntakeAccount(ctx, env.Admin, a.ID)
+	if st.Status.Idle || st.Status.LastError != "" {
+		t.Errorf("status %+v: want polling (no IDLE) and no error", st.Status)
+	}
+	srv.AppendMessage(t, "INBOX", simpleMessage(t, 2))
+	time.Sleep(300 * time.Millisecond) // a wrong early read would show here
+	if have(2) {
+		t.Fatalf("read before the poll period")
+	}
+	clock.advance(time.Hour)
+	waitFor(t, "the second message after the poll period", func() bool { return have(2) })
+	if all, _ := srv.Count(t, "INBOX", ""); all != 0 {
+		t.Errorf("INBOX still holds %d messages", all)
+	}
+	if all, _ := srv.Count(t, "Importés", ""); all != 2 {
+		t.Errorf("Importés holds %d messages, want 2", all)
+	}
+
+	// Implicit TLS, once with the authority, once without.
+	srv.AppendMessage(t, "INBOX", simpleMessage(t, 3))
+	b := save("tls", "tls", srv.TLSPort)
+	stop()
+	<-done
+	go func() { done <- nil }() // for the deferred receive
+	untrusting := New(Options{Repo: env.Repo, Logger: env.Log, TempDir: t.TempDir()})
+	if err := untrusting.RunOnce(ctx, env.Admin, b.ID); err == nil || !strings.Contains(err.Error(), "certificate") {
+		t.Errorf("an unknown authority: %v, want a certificate error", err)
+	}
+	st, _ = env.Repo.IntakeAccount(ctx, env.Admin, b.ID)
+	if !strings.Contains(st.Status.LastError, "certificate") {
+		t.Errorf("status %+v: want the certificate error", st.Status)
+	}
+	if err := in.RunOnce(ctx, env.Admin, b.ID); err != nil {
+		t.Fatal(err)
+	}
+	if !have(3) {
+		t.Errorf("the third message was not imported over TLS")
 	}
 }

@@ -260,8 +260,8 @@ func (s *Service) IntakeAccount(ctx context.Context, p acl.Principal, id int64) 
 	return a, err
 }
 
-// IntakePassword is the account's password: from its file, its
-// environment variable, or as saved. The system only (the worker).
+// IntakePassword is the account's saved password (the worker reads
+// PasswordFile or PasswordEnv itself when one is set). The system only.
 func (s *Service) IntakePassword(ctx context.Context, p acl.Principal, a IntakeAccount) (string, error) {
 	if !p.System {
 		return "", fmt.Errorf("mail account passwords: %w", ErrForbidden)

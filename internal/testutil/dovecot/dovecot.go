@@ -5,6 +5,7 @@
 package dovecot
 
 import (
+	"crypto/x509"
 	"fmt"
 	"io"
 	"net"
@@ -30,6 +31,10 @@ type Server struct {
 	Port     int
 	User     string
 	Password string
+	// TLSPort is the implicit-TLS port (Options.TLS); CA the certificate
+	// authority that signed the server's certificate.
+	TLSPort int
+	CA      *x509.CertPool
 
 	t    testing.TB
 	bin  string
@@ -42,11 +47,24 @@ type Server struct {
 // Addr is host:port.
 func (s *Server) Addr() string { return net.JoinHostPort(s.Host, strconv.Itoa(s.Port)) }
 
+// Options vary the server.
+type Options struct {
+	// NoIdle: the server does not offer IMAP IDLE (clients must poll).
+	NoIdle bool
+	// TLS: the server offers STARTTLS on the port and implicit TLS on
+	// TLSPort, with a certificate for 127.0.0.1 signed by CA (a
+	// certificate authority made for the test).
+	TLS bool
+}
+
 // Start starts a Dovecot for the test; it stops when the test ends.
-func Start(t testing.TB) *Server {
+func Start(t testing.TB) *Server { return StartWith(t, Options{}) }
+
+// StartWith is Start with options.
+func StartWith(t testing.TB, o Options) *Server {
 	t.Helper()
 	bin := tier.Tool(t, "dovecot", "dovecot-imapd")
-	s, err := Launch(bin)
+	s, err := launch(bin, o)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -57,7 +75,9 @@ func Start(t testing.TB) *Server {
 
 // Launch starts a Dovecot (bin is the dovecot program) outside a test:
 // the benchmark uses it. Remove stops it and deletes its files.
-func Launch(bin string) (*Server, error) {
+func Launch(bin string) (*Server, error) { return launch(bin, Options{}) }
+
+func launch(bin string, o Options) (*Server, error) {
 	// Not t.TempDir: its parents are private to root, and Dovecot runs as
 	// the dovecot user when the tests run as root.
 	dir, err := os.MkdirTemp("", "dovecot-test-")
@@ -95,7 +115,22 @@ func Launch(bin string) (*Server, error) {
 	if err := os.WriteFile(filepath.Join(dir, "passwd"), []byte(fmt.Sprintf("%s:{PLAIN}%s\n", s.User, s.Password)), 0o640); err != nil {
 		return nil, err
 	}
-	if err := os.WriteFile(s.conf, []byte(fmt.Sprintf(config, dir, runAs, group, uid, gid, s.Port)), 0o640); err != nil {
+	conf := fmt.Sprintf(config, dir, runAs, group, uid, gid, s.Port)
+	if o.NoIdle {
+		conf += "protocol imap {\n  imap_capability = IMAP4rev1 SASL-IR LOGIN-REFERRALS ID ENABLE LITERAL+ UIDPLUS MOVE\n}\n"
+	}
+	if o.TLS {
+		if s.TLSPort, err = freePort(); err != nil {
+			return nil, err
+		}
+		tlsConf, err := s.makeCerts()
+		if err != nil {
+			return nil, err
+		}
+		conf = strings.Replace(conf, "ssl = no\n", tlsConf, 1)
+		conf = strings.Replace(conf, "  inet_listener imaps {\n    port = 0\n", fmt.Sprintf("  inet_listener imaps {\n    address = 127.0.0.1\n    port = %d\n", s.TLSPort), 1)
+	}
+	if err := os.WriteFile(s.conf, []byte(conf), 0o640); err != nil {
 		return nil, err
 	}
 	if s.cred != nil {
