@@ -223,4 +223,3 @@ func intakeRunCmd() *cobra.Command {
 			return nil
 		}}
 }
-

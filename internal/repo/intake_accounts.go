@@ -29,8 +29,8 @@ const (
 
 // IntakeRule says where a matching message's documents go.
 type IntakeRule struct {
-	Match string   `json:"match"`
-	Value string   `json:"value,omitempty"`
+	Match string `json:"match"`
+	Value string `json:"value,omitempty"`
 	// Folder is created if missing.
 	Folder string   `json:"folder"`
 	Tags   []string `json:"tags,omitempty"`
