@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -283,4 +284,53 @@ func TestIntakeKillDuringBatch(t *testing.T) {
 		t.Errorf("server: %d messages, %d flagged; want %d", all, flagged, n)
 	}
 	t.Logf("killed after %d of %d messages", before, n)
+}
+
+// TestIntakeCLI: a mailbox set up and read from the command line, its
+// password given on standard input, then read from a file instead.
+func TestIntakeCLI(t *testing.T) {
+	imap := dovecot.Start(t)
+	srv := server.Start(t, server.Options{})
+	srv.Stop()
+	ctx := context.Background()
+	run := func(stdin string, args ...string) string {
+		t.Helper()
+		out, err := srv.Run(ctx, strings.NewReader(stdin), args...)
+		if err != nil {
+			t.Fatalf("notreasso %s: %v\n%s", strings.Join(args, " "), err, out)
+		}
+		return out
+	}
+	port := fmt.Sprint(imap.Port)
+	run(imap.Password+"\n", "intake", "set", "asso", "--host", imap.Host, "--port", port, "--security", "none", "--login", imap.User,
+		"--password-stdin", "--allow", "asso.fr")
+	run("", "intake", "rule", "asso", "--match", "subject", "--value", "pièce", "--folder", "/Par la ligne de commande", "--tags", "cli")
+	imap.AppendMessage(t, "INBOX", dovecot.Message{From: "tresorier@asso.fr", To: "asso@asso.fr", Subject: "Pièce 1", MessageID: "cli-1@asso.fr",
+		Files: []dovecot.File{{Name: "piece-1.pdf", Type: "application/pdf", Data: []byte("%PDF-1.4 un")}}})
+	if out := run("", "intake", "run", "asso"); !strings.Contains(out, "1 imported") {
+		t.Errorf("intake run: %s", out)
+	}
+	// The password from a file; a wrong one fails with the reason.
+	pw := t.TempDir() + "/imap-password"
+	if err := os.WriteFile(pw, []byte("pas le bon\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	run("", "intake", "set", "asso", "--password-file", pw)
+	imap.AppendMessage(t, "INBOX", dovecot.Message{From: "tresorier@asso.fr", To: "asso@asso.fr", Subject: "Pièce 2", MessageID: "cli-2@asso.fr",
+		Files: []dovecot.File{{Name: "piece-2.pdf", Type: "application/pdf", Data: []byte("%PDF-1.4 deux")}}})
+	if out, err := srv.Run(ctx, nil, "intake", "run", "asso"); err == nil || !strings.Contains(out, "log in") {
+		t.Errorf("a wrong password: %v\n%s", err, out)
+	}
+	os.WriteFile(pw, []byte(imap.Password+"\n"), 0o600)
+	if out := run("", "intake", "run", "asso"); !strings.Contains(out, "2 imported") {
+		t.Errorf("intake run with the password file: %s", out)
+	}
+	if out := run("", "intake", "list"); !strings.Contains(out, "/Par la ligne de commande") || !strings.Contains(out, "asso") {
+		t.Errorf("intake list: %s", out)
+	}
+	srv.Restart()
+	files := listAll(t, admin(t, srv), "/Par la ligne de commande")
+	if len(files) != 2 {
+		t.Errorf("files %v, want the two pieces", files)
+	}
 }
