@@ -33,7 +33,7 @@ func intakeListCmd() *cobra.Command {
 	var asJSON bool
 	cmd := &cobra.Command{Use: "list", Short: "List the mailboxes, their rules and status", Args: cobra.NoArgs,
 		RunE: withApp(func(cmd *cobra.Command, _ []string, a *app) error {
-			list, err := a.repo.IntakeAccounts(cmd.Context(), acl.SystemPrincipal())
+			list, err := a.repo.Intake.Accounts(cmd.Context(), acl.SystemPrincipal())
 			if err != nil {
 				return err
 			}
@@ -64,7 +64,7 @@ func intakeListCmd() *cobra.Command {
 
 // findIntake resolves an account by id or name.
 func findIntake(cmd *cobra.Command, a *app, ref string) (repo.IntakeAccount, error) {
-	list, err := a.repo.IntakeAccounts(cmd.Context(), acl.SystemPrincipal())
+	list, err := a.repo.Intake.Accounts(cmd.Context(), acl.SystemPrincipal())
 	if err != nil {
 		return repo.IntakeAccount{}, err
 	}
@@ -119,7 +119,7 @@ func intakeSetCmd() *cobra.Command {
 					return err
 				}
 			}
-			saved, err := a.repo.SaveIntakeAccount(repo.WithSystemVia(cmd.Context(), "cli"), acl.SystemPrincipal(), cur)
+			saved, err := a.repo.Intake.SaveAccount(repo.WithSystemVia(cmd.Context(), "cli"), acl.SystemPrincipal(), cur)
 			if err != nil {
 				return err
 			}
@@ -169,7 +169,7 @@ func intakeRuleCmd() *cobra.Command {
 				cur.Rules = append(cur.Rules, r)
 			}
 			cur.Password = ""
-			if _, err := a.repo.SaveIntakeAccount(repo.WithSystemVia(cmd.Context(), "cli"), acl.SystemPrincipal(), cur); err != nil {
+			if _, err := a.repo.Intake.SaveAccount(repo.WithSystemVia(cmd.Context(), "cli"), acl.SystemPrincipal(), cur); err != nil {
 				return err
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "rules of %q saved\n", cur.Name)
@@ -193,7 +193,7 @@ func intakeRemoveCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return a.repo.DeleteIntakeAccount(repo.WithSystemVia(cmd.Context(), "cli"), acl.SystemPrincipal(), cur.ID)
+			return a.repo.Intake.DeleteAccount(repo.WithSystemVia(cmd.Context(), "cli"), acl.SystemPrincipal(), cur.ID)
 		})}
 }
 
@@ -214,7 +214,7 @@ func intakeRunCmd() *cobra.Command {
 			if err := in.RunOnce(cmd.Context(), acl.SystemPrincipal(), cur.ID); err != nil {
 				return err
 			}
-			after, err := a.repo.IntakeAccount(cmd.Context(), acl.SystemPrincipal(), cur.ID)
+			after, err := a.repo.Intake.Account(cmd.Context(), acl.SystemPrincipal(), cur.ID)
 			if err != nil {
 				return err
 			}

@@ -97,7 +97,7 @@ func (in *Intake) importMessage(ctx context.Context, d decision, h Header, key s
 	var out outcome
 	p := repo.IntakePrincipal(senderLabel(h))
 	rule := d.rule
-	if err := in.repo.IntakeFolder(ctx, p, rule.Folder, d.quarantine); err != nil {
+	if err := in.repo.Intake.Folder(ctx, p, rule.Folder, d.quarantine); err != nil {
 		return out, err
 	}
 	tags := rule.Tags
@@ -105,7 +105,7 @@ func (in *Intake) importMessage(ctx context.Context, d decision, h Header, key s
 		tags = nil
 	}
 	store := func(partKey, name string, r io.Reader, size int64) error {
-		done, err := in.repo.IntakePartDone(ctx, p, partKey)
+		done, err := in.repo.Intake.PartDone(ctx, p, partKey)
 		if err != nil {
 			return errPart{err}
 		}
@@ -113,13 +113,13 @@ func (in *Intake) importMessage(ctx context.Context, d decision, h Header, key s
 			out.files++
 			return nil
 		}
-		_, err = in.repo.IntakeFile(ctx, p, rule.Folder, name, r, repo.IntakeFileOptions{PartKey: partKey, Tags: tags, ModTime: h.Date, Size: size})
+		_, err = in.repo.Intake.File(ctx, p, rule.Folder, name, r, repo.IntakeFileOptions{PartKey: partKey, Tags: tags, ModTime: h.Date, Size: size})
 		switch {
 		case err == nil, errors.Is(err, repo.ErrAlreadyImported):
 			out.files++
 			metrics.IntakeFiles.Inc()
 		case errors.Is(err, repo.ErrTooLarge):
-			out.problems = append(out.problems, Problem{Code: "too_large", Name: name, Limit: in.repo.UploadLimit()})
+			out.problems = append(out.problems, Problem{Code: "too_large", Name: name, Limit: in.repo.Intake.UploadLimit()})
 			metrics.IntakeRefusedFiles.Inc()
 		case errors.Is(err, repo.ErrIncomplete) && ctx.Err() == nil:
 			// Read from a local file: the part itself is broken (bad base64…).

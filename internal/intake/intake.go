@@ -140,7 +140,7 @@ func (in *Intake) reconcile(ctx context.Context) {
 	if ctx.Err() != nil {
 		return
 	}
-	accounts, err := in.repo.IntakeAccounts(ctx, sys)
+	accounts, err := in.repo.Intake.Accounts(ctx, sys)
 	if err != nil {
 		in.log.Error("read the mail accounts", "err", err)
 		return
@@ -211,7 +211,7 @@ func (in *Intake) runAccount(ctx context.Context, a repo.IntakeAccount, wake <-c
 		metrics.IntakeErrors.Inc()
 		log.Warn("mail intake failed; retrying", "err", err, "in", delay)
 		problem := Problem{Code: "connect", Detail: err.Error()}
-		if rerr := in.repo.IntakeReportStatus(context.WithoutCancel(ctx), sys, a.ID, repo.IntakeReport{Error: problem.String()}); rerr != nil {
+		if rerr := in.repo.Intake.ReportStatus(context.WithoutCancel(ctx), sys, a.ID, repo.IntakeReport{Error: problem.String()}); rerr != nil {
 			log.Error("record the intake's status", "err", rerr)
 		}
 		select {
@@ -243,7 +243,7 @@ func (in *Intake) connectAndServe(ctx context.Context, a repo.IntakeAccount, wak
 			return worked, err
 		}
 		worked = true
-		if err := in.repo.IntakeReportStatus(ctx, sys, a.ID, repo.IntakeReport{Polled: true, OK: true, Idle: s.idle}); err != nil {
+		if err := in.repo.Intake.ReportStatus(ctx, sys, a.ID, repo.IntakeReport{Polled: true, OK: true, Idle: s.idle}); err != nil {
 			return worked, fmt.Errorf("record the intake's status: %w", err)
 		}
 		if err := s.wait(ctx, wake); err != nil {
@@ -256,19 +256,19 @@ func (in *Intake) connectAndServe(ctx context.Context, a repo.IntakeAccount, wak
 // `notreasso intake run` command, and tests.
 func (in *Intake) RunOnce(ctx context.Context, p acl.Principal, id int64) error {
 	ctx = repo.WithSystemVia(ctx, "intake")
-	a, err := in.repo.IntakeAccount(ctx, p, id)
+	a, err := in.repo.Intake.Account(ctx, p, id)
 	if err != nil {
 		return err
 	}
 	s, err := in.dial(ctx, a)
 	if err != nil {
-		in.repo.IntakeReportStatus(ctx, sys, a.ID, repo.IntakeReport{Error: Problem{Code: "connect", Detail: err.Error()}.String()})
+		in.repo.Intake.ReportStatus(ctx, sys, a.ID, repo.IntakeReport{Error: Problem{Code: "connect", Detail: err.Error()}.String()})
 		return err
 	}
 	defer s.close()
 	if err := s.round(ctx); err != nil {
-		in.repo.IntakeReportStatus(ctx, sys, a.ID, repo.IntakeReport{Error: Problem{Code: "connect", Detail: err.Error()}.String()})
+		in.repo.Intake.ReportStatus(ctx, sys, a.ID, repo.IntakeReport{Error: Problem{Code: "connect", Detail: err.Error()}.String()})
 		return err
 	}
-	return in.repo.IntakeReportStatus(ctx, sys, a.ID, repo.IntakeReport{Polled: true, OK: true, Idle: s.idle})
+	return in.repo.Intake.ReportStatus(ctx, sys, a.ID, repo.IntakeReport{Polled: true, OK: true, Idle: s.idle})
 }

@@ -30,7 +30,7 @@ func newFixture(t *testing.T, o repo.Options, a repo.IntakeAccount) *fixture {
 	env := repotest.New(t, o)
 	a.Name, a.Host, a.Port, a.Security, a.Login, a.Password = "Boîte de l'asso", srv.Host, srv.Port, "none", srv.User, srv.Password
 	a.Enabled = true
-	acct, err := env.Repo.SaveIntakeAccount(context.Background(), env.Admin, a)
+	acct, err := env.Repo.Intake.SaveAccount(context.Background(), env.Admin, a)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -51,7 +51,7 @@ func versions(t *testing.T, env *repotest.Env, path string) map[string]int {
 	out := map[string]int{}
 	var walk func(string)
 	walk = func(p string) {
-		_, kids, err := env.Repo.List(context.Background(), env.Admin, p)
+		_, kids, err := env.Repo.Tree.List(context.Background(), env.Admin, p)
 		if err != nil {
 			t.Fatalf("list %s: %v", p, err)
 		}
@@ -131,7 +131,7 @@ func TestRulesFoldersTagsAndNames(t *testing.T) {
 			t.Errorf("%s: %d versions, want 1 (have %v)", path, got[path], got)
 			continue
 		}
-		n, err := f.env.Repo.Stat(ctx, f.env.Admin, path)
+		n, err := f.env.Repo.Tree.Stat(ctx, f.env.Admin, path)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -148,7 +148,7 @@ func TestRulesFoldersTagsAndNames(t *testing.T) {
 	if len(got) != len(want) {
 		t.Errorf("files %v, want exactly %v", got, want)
 	}
-	if n, _ := f.env.Repo.Stat(ctx, f.env.Admin, "/Subventions/décision été.docx"); n.MailFrom != "Mairie de Lyon <subventions@mairie-lyon.fr>" {
+	if n, _ := f.env.Repo.Tree.Stat(ctx, f.env.Admin, "/Subventions/décision été.docx"); n.MailFrom != "Mairie de Lyon <subventions@mairie-lyon.fr>" {
 		t.Errorf("author %q", n.MailFrom)
 	}
 	all, flagged := f.imap.Count(t, "INBOX", ProcessedKeyword)
@@ -159,7 +159,7 @@ func TestRulesFoldersTagsAndNames(t *testing.T) {
 	// The same mail in another mailbox (copied by a filter): known by its
 	// Message-ID, not imported again. A second pass over INBOX after the
 	// flags are removed (a mail program cleared them) imports nothing.
-	second, err := f.env.Repo.SaveIntakeAccount(ctx, f.env.Admin, repo.IntakeAccount{Name: "Archives", Host: f.imap.Host, Port: f.imap.Port,
+	second, err := f.env.Repo.Intake.SaveAccount(ctx, f.env.Admin, repo.IntakeAccount{Name: "Archives", Host: f.imap.Host, Port: f.imap.Port,
 		Security: "none", Login: f.imap.User, Password: f.imap.Password, Mailbox: "Archives", Allow: []string{"*"}, Enabled: true})
 	if err != nil {
 		t.Fatal(err)
@@ -181,7 +181,7 @@ func TestRulesFoldersTagsAndNames(t *testing.T) {
 	if again := versions(t, f.env, "/"); !equalMaps(again, got) {
 		t.Errorf("after the same mail again: %v, want %v", again, got)
 	}
-	st, err := f.env.Repo.IntakeAccount(ctx, f.env.Admin, f.acct.ID)
+	st, err := f.env.Repo.Intake.Account(ctx, f.env.Admin, f.acct.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -210,7 +210,7 @@ func TestQuarantine(t *testing.T) {
 	g := gen(t)
 	f := newFixture(t, repo.Options{}, repo.IntakeAccount{Allow: []string{"asso.fr"},
 		Rules: []repo.IntakeRule{{Match: repo.MatchDefault, Folder: "/Courriels reçus", Tags: []string{"courriel"}, KeepAttachments: true}}})
-	if _, err := f.env.Repo.Grant(ctx, f.env.Admin, "/", repo.Grantee{Kind: acl.KindMembers}, acl.Editor); err != nil {
+	if _, err := f.env.Repo.Access.Grant(ctx, f.env.Admin, "/", repo.Grantee{Kind: acl.KindMembers}, acl.Editor); err != nil {
 		t.Fatal(err)
 	}
 	f.imap.AppendMessage(t, "INBOX", dovecot.Message{From: "Gagnant <loterie@arnaque.example>", To: "asso@asso.fr", Subject: "Vous avez gagné",
@@ -224,10 +224,10 @@ func TestQuarantine(t *testing.T) {
 	if got[q+"/virement-secret.pdf"] != 1 || got["/Courriels reçus/budget.pdf"] != 1 {
 		t.Fatalf("files %v", got)
 	}
-	if n, _ := f.env.Repo.Stat(ctx, f.env.Admin, q); !n.Restricted {
+	if n, _ := f.env.Repo.Tree.Stat(ctx, f.env.Admin, q); !n.Restricted {
 		t.Errorf("the quarantine folder is not restricted")
 	}
-	_, kids, err := f.env.Repo.List(ctx, f.env.Member, "/")
+	_, kids, err := f.env.Repo.Tree.List(ctx, f.env.Member, "/")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -236,10 +236,10 @@ func TestQuarantine(t *testing.T) {
 			t.Errorf("a member sees %s", k.Path)
 		}
 	}
-	if _, err := f.env.Repo.Stat(ctx, f.env.Member, q+"/virement-secret.pdf"); err == nil {
+	if _, err := f.env.Repo.Tree.Stat(ctx, f.env.Member, q+"/virement-secret.pdf"); err == nil {
 		t.Errorf("a member reads a quarantined file")
 	}
-	feed, err := f.env.Repo.Activity(ctx, f.env.Member, repo.FeedScope{}, 100)
+	feed, err := f.env.Repo.Activity.Activity(ctx, f.env.Member, repo.FeedScope{}, 100)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -248,11 +248,11 @@ func TestQuarantine(t *testing.T) {
 			t.Errorf("a member's activity shows %q", e.Path)
 		}
 	}
-	st, _ := f.env.Repo.IntakeAccount(ctx, f.env.Admin, f.acct.ID)
+	st, _ := f.env.Repo.Intake.Account(ctx, f.env.Admin, f.acct.ID)
 	if st.Status.Quarantined != 1 || st.Status.Imported != 1 {
 		t.Errorf("status %+v, want 1 quarantined and 1 imported", st.Status)
 	}
-	if _, err := f.env.Repo.IntakeMessages(ctx, f.env.Member, f.acct.ID, 10); err == nil {
+	if _, err := f.env.Repo.Intake.Messages(ctx, f.env.Member, f.acct.ID, 10); err == nil {
 		t.Errorf("a member lists the intake's messages (and the quarantined subjects)")
 	}
 }

@@ -94,14 +94,14 @@ func TestServerOutage(t *testing.T) {
 		}
 	}()
 	status := func() repo.IntakeStatus {
-		a, err := f.env.Repo.IntakeAccount(ctx, f.env.Admin, f.acct.ID)
+		a, err := f.env.Repo.Intake.Account(ctx, f.env.Admin, f.acct.ID)
 		if err != nil {
 			t.Fatal(err)
 		}
 		return a.Status
 	}
 	waitFor(t, "the outage in the status", func() bool { return strings.Contains(status().LastError, "connect") })
-	errs, err := f.env.Repo.IntakeErrors(ctx, f.env.Admin, f.acct.ID, 10)
+	errs, err := f.env.Repo.Intake.Errors(ctx, f.env.Admin, f.acct.ID, 10)
 	if err != nil || len(errs) == 0 || !strings.Contains(errs[0].Reason, "refused") {
 		t.Fatalf("errors %+v (%v), want the connection refused", errs, err)
 	}
@@ -176,7 +176,7 @@ func TestTooLargeAttachment(t *testing.T) {
 	if !equalMaps(got, want) {
 		t.Errorf("files %v, want %v", got, want)
 	}
-	errs, err := f.env.Repo.IntakeErrors(ctx, f.env.Admin, f.acct.ID, 10)
+	errs, err := f.env.Repo.Intake.Errors(ctx, f.env.Admin, f.acct.ID, 10)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -200,7 +200,7 @@ func TestPollingMoveAndTLS(t *testing.T) {
 	srv := dovecot.StartWith(t, dovecot.Options{NoIdle: true, TLS: true})
 	env := repotest.New(t, repo.Options{})
 	save := func(name, security string, port int) repo.IntakeAccount {
-		a, err := env.Repo.SaveIntakeAccount(ctx, env.Admin, repo.IntakeAccount{Name: name, Host: srv.Host, Port: port, Security: security,
+		a, err := env.Repo.Intake.SaveAccount(ctx, env.Admin, repo.IntakeAccount{Name: name, Host: srv.Host, Port: port, Security: security,
 			Login: srv.User, Password: srv.Password, Processed: "move", ProcessedMailbox: "Importés", Allow: []string{"*"}, Enabled: true,
 			Rules: []repo.IntakeRule{{Match: repo.MatchDefault, Folder: "/Pièces", KeepAttachments: true}}})
 		if err != nil {
@@ -220,7 +220,7 @@ func TestPollingMoveAndTLS(t *testing.T) {
 	defer func() { stop(); <-done }()
 	have := func(i int) bool { return versions(t, env, "/")[fmt.Sprintf("/Pièces/piece-%d.pdf", i)] == 1 }
 	waitFor(t, "the first message over STARTTLS", func() bool { return have(1) })
-	st, _ := env.Repo.IntakeAccount(ctx, env.Admin, a.ID)
+	st, _ := env.Repo.Intake.Account(ctx, env.Admin, a.ID)
 	if st.Status.Idle || st.Status.LastError != "" {
 		t.Errorf("status %+v: want polling (no IDLE) and no error", st.Status)
 	}
@@ -248,7 +248,7 @@ func TestPollingMoveAndTLS(t *testing.T) {
 	if err := untrusting.RunOnce(ctx, env.Admin, b.ID); err == nil || !strings.Contains(err.Error(), "certificate") {
 		t.Errorf("an unknown authority: %v, want a certificate error", err)
 	}
-	st, _ = env.Repo.IntakeAccount(ctx, env.Admin, b.ID)
+	st, _ = env.Repo.Intake.Account(ctx, env.Admin, b.ID)
 	if !strings.Contains(st.Status.LastError, "certificate") {
 		t.Errorf("status %+v: want the certificate error", st.Status)
 	}

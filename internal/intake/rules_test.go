@@ -94,7 +94,7 @@ func TestNamesAndHeaders(t *testing.T) {
 func TestAccountDoors(t *testing.T) {
 	ctx := context.Background()
 	env := repotest.New(t, repo.Options{})
-	a, err := env.Repo.SaveIntakeAccount(ctx, env.Admin, repo.IntakeAccount{Name: "A", Host: "imap.example.org", Port: 993, Login: "x", Password: "secret",
+	a, err := env.Repo.Intake.SaveAccount(ctx, env.Admin, repo.IntakeAccount{Name: "A", Host: "imap.example.org", Port: 993, Login: "x", Password: "secret",
 		Rules: []repo.IntakeRule{{Match: repo.MatchDefault, Folder: "/Reçus", KeepAttachments: true}}})
 	if err != nil {
 		t.Fatal(err)
@@ -106,16 +106,16 @@ func TestAccountDoors(t *testing.T) {
 		name string
 		f    func() error
 	}{
-		{"list", func() error { _, err := env.Repo.IntakeAccounts(ctx, env.Member); return err }},
-		{"get", func() error { _, err := env.Repo.IntakeAccount(ctx, env.Guest, a.ID); return err }},
-		{"save", func() error { _, err := env.Repo.SaveIntakeAccount(ctx, env.Member, a); return err }},
-		{"delete", func() error { return env.Repo.DeleteIntakeAccount(ctx, env.Member, a.ID) }},
-		{"messages", func() error { _, err := env.Repo.IntakeMessages(ctx, env.Member, a.ID, 10); return err }},
-		{"errors", func() error { _, err := env.Repo.IntakeErrors(ctx, env.Member, a.ID, 10); return err }},
-		{"password (admin)", func() error { _, err := env.Repo.IntakePassword(ctx, env.Admin, a); return err }},
-		{"ledger (admin)", func() error { return env.Repo.IntakeRecord(ctx, env.Admin, repo.IntakeMessage{Key: "k"}) }},
+		{"list", func() error { _, err := env.Repo.Intake.Accounts(ctx, env.Member); return err }},
+		{"get", func() error { _, err := env.Repo.Intake.Account(ctx, env.Guest, a.ID); return err }},
+		{"save", func() error { _, err := env.Repo.Intake.SaveAccount(ctx, env.Member, a); return err }},
+		{"delete", func() error { return env.Repo.Intake.DeleteAccount(ctx, env.Member, a.ID) }},
+		{"messages", func() error { _, err := env.Repo.Intake.Messages(ctx, env.Member, a.ID, 10); return err }},
+		{"errors", func() error { _, err := env.Repo.Intake.Errors(ctx, env.Member, a.ID, 10); return err }},
+		{"password (admin)", func() error { _, err := env.Repo.Intake.Password(ctx, env.Admin, a); return err }},
+		{"ledger (admin)", func() error { return env.Repo.Intake.Record(ctx, env.Admin, repo.IntakeMessage{Key: "k"}) }},
 		{"file (admin)", func() error {
-			_, err := env.Repo.IntakeFile(ctx, env.Admin, "/", "x.pdf", strings.NewReader("x"), repo.IntakeFileOptions{PartKey: "k#1"})
+			_, err := env.Repo.Intake.File(ctx, env.Admin, "/", "x.pdf", strings.NewReader("x"), repo.IntakeFileOptions{PartKey: "k#1"})
 			return err
 		}},
 	} {
@@ -132,23 +132,23 @@ func TestAccountDoors(t *testing.T) {
 		{Name: "B", Host: "h", Port: 993, Login: "x", Rules: []repo.IntakeRule{{Match: repo.MatchDefault, Folder: "/a:b", KeepMail: true}}},
 		{Name: "A", Host: "h", Port: 993, Login: "x"},
 	} {
-		if _, err := env.Repo.SaveIntakeAccount(ctx, env.Admin, bad); err == nil {
+		if _, err := env.Repo.Intake.SaveAccount(ctx, env.Admin, bad); err == nil {
 			t.Errorf("saved %+v", bad)
 		}
 	}
 	// The ledger refuses a second file with the same part key, in the
 	// transaction that would create it.
 	sys := repo.IntakePrincipal("x@asso.fr")
-	if err := env.Repo.IntakeFolder(ctx, sys, "/Reçus", false); err != nil {
+	if err := env.Repo.Intake.Folder(ctx, sys, "/Reçus", false); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := env.Repo.IntakeFile(ctx, sys, "/Reçus", "a.pdf", strings.NewReader("un"), repo.IntakeFileOptions{PartKey: "m#1", Size: -1}); err != nil {
+	if _, err := env.Repo.Intake.File(ctx, sys, "/Reçus", "a.pdf", strings.NewReader("un"), repo.IntakeFileOptions{PartKey: "m#1", Size: -1}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := env.Repo.IntakeFile(ctx, sys, "/Reçus", "a.pdf", strings.NewReader("un"), repo.IntakeFileOptions{PartKey: "m#1", Size: -1}); !errors.Is(err, repo.ErrAlreadyImported) {
+	if _, err := env.Repo.Intake.File(ctx, sys, "/Reçus", "a.pdf", strings.NewReader("un"), repo.IntakeFileOptions{PartKey: "m#1", Size: -1}); !errors.Is(err, repo.ErrAlreadyImported) {
 		t.Errorf("second import of m#1: %v", err)
 	}
-	n, err := env.Repo.IntakeFile(ctx, sys, "/Reçus", "a.pdf", strings.NewReader("deux"), repo.IntakeFileOptions{PartKey: "m#2", Size: -1})
+	n, err := env.Repo.Intake.File(ctx, sys, "/Reçus", "a.pdf", strings.NewReader("deux"), repo.IntakeFileOptions{PartKey: "m#2", Size: -1})
 	if err != nil || n.Path != "/Reçus/a (2).pdf" || n.MailFrom != "x@asso.fr" {
 		t.Errorf("another file of the same name: %+v %v", n, err)
 	}

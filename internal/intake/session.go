@@ -49,7 +49,7 @@ func (in *Intake) password(ctx context.Context, a repo.IntakeAccount) (string, e
 		}
 		return pw, nil
 	}
-	return in.repo.IntakePassword(ctx, sys, a)
+	return in.repo.Intake.Password(ctx, sys, a)
 }
 
 // dial connects and logs in.
@@ -154,7 +154,7 @@ func alreadyExists(err error) bool {
 // step leaves a state the next round completes without doubling anything.
 func (s *session) handle(ctx context.Context, uidValidity uint32, uid imap.UID) error {
 	in, a := s.in, s.acct
-	if _, _, ok, err := in.repo.IntakeKnownUID(ctx, sys, a.ID, uidValidity, uint32(uid)); err != nil {
+	if _, _, ok, err := in.repo.Intake.KnownUID(ctx, sys, a.ID, uidValidity, uint32(uid)); err != nil {
 		return err
 	} else if ok {
 		return s.mark(uid)
@@ -174,12 +174,12 @@ func (s *session) handle(ctx context.Context, uidValidity uint32, uid imap.UID) 
 	}
 	key := messageKey(h.MessageID, m.hash)
 	rec := repo.IntakeMessage{Key: key, AccountID: a.ID, UIDValidity: uidValidity, UID: uint32(uid), Sender: senderLabel(h), Subject: h.Subject}
-	if _, ok, err := in.repo.IntakeKnownMessage(ctx, sys, key); err != nil {
+	if _, ok, err := in.repo.Intake.KnownMessage(ctx, sys, key); err != nil {
 		return err
 	} else if ok {
 		// The same mail seen before, in another mailbox or account.
 		rec.State = repo.IntakeImported
-		if err := in.repo.IntakeRecord(ctx, sys, rec); err != nil {
+		if err := in.repo.Intake.Record(ctx, sys, rec); err != nil {
 			return err
 		}
 		metrics.IntakeMessages.WithLabelValues("duplicate").Inc()
@@ -204,12 +204,12 @@ func (s *session) handle(ctx context.Context, uidValidity uint32, uid imap.UID) 
 		details = append(details, p.String())
 	}
 	rec.Detail = strings.Join(details, "\n")
-	if err := in.repo.IntakeRecord(ctx, sys, rec); err != nil {
+	if err := in.repo.Intake.Record(ctx, sys, rec); err != nil {
 		return err
 	}
 	metrics.IntakeMessages.WithLabelValues(rec.State).Inc()
 	for _, p := range out.problems {
-		if err := in.repo.IntakeReportStatus(ctx, sys, a.ID, repo.IntakeReport{Error: p.String(), Subject: h.Subject}); err != nil {
+		if err := in.repo.Intake.ReportStatus(ctx, sys, a.ID, repo.IntakeReport{Error: p.String(), Subject: h.Subject}); err != nil {
 			return err
 		}
 	}

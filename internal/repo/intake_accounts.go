@@ -42,7 +42,7 @@ type IntakeRule struct {
 	KeepAttachments bool `json:"keep_attachments"`
 }
 
-// IntakeAccount is one watched mailbox, with its status.
+// Account is one watched mailbox, with its status.
 type IntakeAccount struct {
 	ID       int64  `json:"id"`
 	Name     string `json:"name"`
@@ -227,8 +227,8 @@ func scanIntake(sc interface{ Scan(...any) error }) (IntakeAccount, error) {
 	return a, nil
 }
 
-// IntakeAccounts lists the mail accounts. Administrators only.
-func (s *Service) IntakeAccounts(ctx context.Context, p acl.Principal) ([]IntakeAccount, error) {
+// Accounts lists the mail accounts. Administrators only.
+func (s *Intake) Accounts(ctx context.Context, p acl.Principal) ([]IntakeAccount, error) {
 	if !p.IsAdmin() {
 		return nil, fmt.Errorf("mail accounts are for administrators: %w", ErrForbidden)
 	}
@@ -248,8 +248,8 @@ func (s *Service) IntakeAccounts(ctx context.Context, p acl.Principal) ([]Intake
 	return out, rows.Err()
 }
 
-// IntakeAccount returns one mail account. Administrators only.
-func (s *Service) IntakeAccount(ctx context.Context, p acl.Principal, id int64) (IntakeAccount, error) {
+// Account returns one mail account. Administrators only.
+func (s *Intake) Account(ctx context.Context, p acl.Principal, id int64) (IntakeAccount, error) {
 	if !p.IsAdmin() {
 		return IntakeAccount{}, fmt.Errorf("mail accounts are for administrators: %w", ErrForbidden)
 	}
@@ -260,9 +260,9 @@ func (s *Service) IntakeAccount(ctx context.Context, p acl.Principal, id int64) 
 	return a, err
 }
 
-// IntakePassword is the account's saved password (the worker reads
+// Password is the account's saved password (the worker reads
 // PasswordFile or PasswordEnv itself when one is set). The system only.
-func (s *Service) IntakePassword(ctx context.Context, p acl.Principal, a IntakeAccount) (string, error) {
+func (s *Intake) Password(ctx context.Context, p acl.Principal, a IntakeAccount) (string, error) {
 	if !p.System {
 		return "", fmt.Errorf("mail account passwords: %w", ErrForbidden)
 	}
@@ -273,9 +273,9 @@ func (s *Service) IntakePassword(ctx context.Context, p acl.Principal, a IntakeA
 	return pw, nil
 }
 
-// SaveIntakeAccount creates (ID 0) or updates a mail account. An empty
+// SaveAccount creates (ID 0) or updates a mail account. An empty
 // Password keeps the one saved. Administrators only.
-func (s *Service) SaveIntakeAccount(ctx context.Context, p acl.Principal, a IntakeAccount) (IntakeAccount, error) {
+func (s *Intake) SaveAccount(ctx context.Context, p acl.Principal, a IntakeAccount) (IntakeAccount, error) {
 	if !p.IsAdmin() {
 		return a, fmt.Errorf("mail accounts are for administrators: %w", ErrForbidden)
 	}
@@ -326,13 +326,13 @@ func (s *Service) SaveIntakeAccount(ctx context.Context, p acl.Principal, a Inta
 	if err != nil {
 		return a, err
 	}
-	return s.IntakeAccount(ctx, p, a.ID)
+	return s.Account(ctx, p, a.ID)
 }
 
-// DeleteIntakeAccount stops watching a mailbox. What it imported stays;
+// DeleteAccount stops watching a mailbox. What it imported stays;
 // so does the ledger of messages, so that adding the account again does
 // not import them twice. Administrators only.
-func (s *Service) DeleteIntakeAccount(ctx context.Context, p acl.Principal, id int64) error {
+func (s *Intake) DeleteAccount(ctx context.Context, p acl.Principal, id int64) error {
 	if !p.IsAdmin() {
 		return fmt.Errorf("mail accounts are for administrators: %w", ErrForbidden)
 	}

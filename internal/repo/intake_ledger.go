@@ -64,9 +64,9 @@ type IntakeMessage struct {
 	At          time.Time `json:"at"`
 }
 
-// IntakeKnownUID returns the message key and state recorded for a UID of an
+// KnownUID returns the message key and state recorded for a UID of an
 // account's mailbox, if the message was handled.
-func (s *Service) IntakeKnownUID(ctx context.Context, p acl.Principal, account int64, uidValidity, uid uint32) (key, state string, ok bool, err error) {
+func (s *Intake) KnownUID(ctx context.Context, p acl.Principal, account int64, uidValidity, uid uint32) (key, state string, ok bool, err error) {
 	if err := needSystem(p); err != nil {
 		return "", "", false, err
 	}
@@ -78,9 +78,9 @@ func (s *Service) IntakeKnownUID(ctx context.Context, p acl.Principal, account i
 	return key, state, err == nil, err
 }
 
-// IntakeKnownMessage returns the state of a message handled before (in any
+// KnownMessage returns the state of a message handled before (in any
 // account or mailbox), by its key.
-func (s *Service) IntakeKnownMessage(ctx context.Context, p acl.Principal, key string) (state string, ok bool, err error) {
+func (s *Intake) KnownMessage(ctx context.Context, p acl.Principal, key string) (state string, ok bool, err error) {
 	if err := needSystem(p); err != nil {
 		return "", false, err
 	}
@@ -91,8 +91,8 @@ func (s *Service) IntakeKnownMessage(ctx context.Context, p acl.Principal, key s
 	return state, err == nil, err
 }
 
-// IntakePartDone reports whether the file of a part key exists already.
-func (s *Service) IntakePartDone(ctx context.Context, p acl.Principal, partKey string) (bool, error) {
+// PartDone reports whether the file of a part key exists already.
+func (s *Intake) PartDone(ctx context.Context, p acl.Principal, partKey string) (bool, error) {
 	if err := needSystem(p); err != nil {
 		return false, err
 	}
@@ -101,18 +101,18 @@ func (s *Service) IntakePartDone(ctx context.Context, p acl.Principal, partKey s
 	return n > 0, err
 }
 
-// IntakeFolder makes sure a target folder exists; a quarantine folder is
+// Folder makes sure a target folder exists; a quarantine folder is
 // also made restricted, so that only administrators see what it holds.
-func (s *Service) IntakeFolder(ctx context.Context, p acl.Principal, path string, restricted bool) error {
+func (s *Intake) Folder(ctx context.Context, p acl.Principal, path string, restricted bool) error {
 	if err := needSystem(p); err != nil {
 		return err
 	}
-	n, err := s.Tree.MkdirAll(ctx, p, path)
+	n, err := s.svc.Tree.MkdirAll(ctx, p, path)
 	if err != nil {
 		return fmt.Errorf("mail intake folder %s: %w", path, err)
 	}
 	if restricted && !n.Restricted {
-		if _, err := s.Tree.SetRestricted(ctx, p, n.Path, true); err != nil {
+		if _, err := s.svc.Tree.SetRestricted(ctx, p, n.Path, true); err != nil {
 			return fmt.Errorf("restrict the quarantine folder %s: %w", path, err)
 		}
 	}
@@ -151,11 +151,11 @@ func IntakeName(name, fallback string) string {
 	return name
 }
 
-// IntakeFile stores r as a new file in folder, under name or its first
+// File stores r as a new file in folder, under name or its first
 // free variant (« facture (2).pdf »), with tags, as one transaction that
 // also records o.PartKey: if the key is there already, nothing is stored
 // and ErrAlreadyImported is returned. The upload limit applies (ErrTooLarge).
-func (s *Service) IntakeFile(ctx context.Context, p acl.Principal, folder, name string, r io.Reader, o IntakeFileOptions) (Node, error) {
+func (s *Intake) File(ctx context.Context, p acl.Principal, folder, name string, r io.Reader, o IntakeFileOptions) (Node, error) {
 	if err := needSystem(p); err != nil {
 		return Node{}, err
 	}
@@ -223,13 +223,13 @@ func (s *Service) IntakeFile(ctx context.Context, p acl.Principal, folder, name 
 		return Node{}, fmt.Errorf("import %s into %s: %w", name, folder, err)
 	}
 	s.notify()
-	return s.Tree.StatID(ctx, p, id)
+	return s.svc.Tree.StatID(ctx, p, id)
 }
 
-// IntakeRecord writes a handled message into the ledger, with the UID it
+// Record writes a handled message into the ledger, with the UID it
 // had, and counts it in its account's status. A message already recorded
 // (the same mail in another mailbox) only gains the UID.
-func (s *Service) IntakeRecord(ctx context.Context, p acl.Principal, m IntakeMessage) error {
+func (s *Intake) Record(ctx context.Context, p acl.Principal, m IntakeMessage) error {
 	if err := needSystem(p); err != nil {
 		return err
 	}
@@ -280,8 +280,8 @@ type IntakeReport struct {
 // intakeErrorsKept is how many errors per account the status keeps.
 const intakeErrorsKept = 200
 
-// IntakeReportStatus records a round's outcome for the admin page.
-func (s *Service) IntakeReportStatus(ctx context.Context, p acl.Principal, account int64, r IntakeReport) error {
+// ReportStatus records a round's outcome for the admin page.
+func (s *Intake) ReportStatus(ctx context.Context, p acl.Principal, account int64, r IntakeReport) error {
 	if err := needSystem(p); err != nil {
 		return err
 	}
@@ -323,8 +323,8 @@ type IntakeError struct {
 	Reason  string    `json:"reason"`
 }
 
-// IntakeErrors lists an account's newest errors. Administrators only.
-func (s *Service) IntakeErrors(ctx context.Context, p acl.Principal, account int64, limit int) ([]IntakeError, error) {
+// Errors lists an account's newest errors. Administrators only.
+func (s *Intake) Errors(ctx context.Context, p acl.Principal, account int64, limit int) ([]IntakeError, error) {
 	if !p.IsAdmin() {
 		return nil, fmt.Errorf("mail accounts are for administrators: %w", ErrForbidden)
 	}
@@ -346,9 +346,9 @@ func (s *Service) IntakeErrors(ctx context.Context, p acl.Principal, account int
 	return out, rows.Err()
 }
 
-// IntakeMessages lists an account's newest handled messages, quarantined
+// Messages lists an account's newest handled messages, quarantined
 // ones included. Administrators only.
-func (s *Service) IntakeMessages(ctx context.Context, p acl.Principal, account int64, limit int) ([]IntakeMessage, error) {
+func (s *Intake) Messages(ctx context.Context, p acl.Principal, account int64, limit int) ([]IntakeMessage, error) {
 	if !p.IsAdmin() {
 		return nil, fmt.Errorf("mail accounts are for administrators: %w", ErrForbidden)
 	}
@@ -373,4 +373,4 @@ func (s *Service) IntakeMessages(ctx context.Context, p acl.Principal, account i
 
 // UploadLimit is the largest file the repository accepts, in bytes (0: no
 // limit), for messages that explain a refusal.
-func (s *Service) UploadLimit() int64 { return s.opts.MaxUpload }
+func (s *Intake) UploadLimit() int64 { return s.opts.MaxUpload }

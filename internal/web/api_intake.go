@@ -41,7 +41,7 @@ func intakeID(c *fiber.Ctx) (int64, error) {
 }
 
 func (s *Server) apiIntakeAccounts(c *fiber.Ctx) error {
-	list, err := s.repo.IntakeAccounts(c.UserContext(), principal(c))
+	list, err := s.repo.Intake.Accounts(c.UserContext(), principal(c))
 	if err != nil {
 		return err
 	}
@@ -60,15 +60,15 @@ type intakeDetail struct {
 
 func (s *Server) intakeDetail(c *fiber.Ctx, id int64) (intakeDetail, error) {
 	ctx, p := c.UserContext(), principal(c)
-	a, err := s.repo.IntakeAccount(ctx, p, id)
+	a, err := s.repo.Intake.Account(ctx, p, id)
 	if err != nil {
 		return intakeDetail{}, err
 	}
 	d := intakeDetail{IntakeAccount: a}
-	if d.Messages, err = s.repo.IntakeMessages(ctx, p, id, 50); err != nil {
+	if d.Messages, err = s.repo.Intake.Messages(ctx, p, id, 50); err != nil {
 		return d, err
 	}
-	if d.Errors, err = s.repo.IntakeErrors(ctx, p, id, 50); err != nil {
+	if d.Errors, err = s.repo.Intake.Errors(ctx, p, id, 50); err != nil {
 		return d, err
 	}
 	if d.Messages == nil {
@@ -108,7 +108,7 @@ func (s *Server) apiSaveIntake(c *fiber.Ctx) error {
 		}
 		a.ID, status = id, fiber.StatusOK
 	}
-	saved, err := s.repo.SaveIntakeAccount(c.UserContext(), principal(c), a)
+	saved, err := s.repo.Intake.SaveAccount(c.UserContext(), principal(c), a)
 	if err != nil {
 		return err
 	}
@@ -121,7 +121,7 @@ func (s *Server) apiDeleteIntake(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if err := s.repo.DeleteIntakeAccount(c.UserContext(), principal(c), id); err != nil {
+	if err := s.repo.Intake.DeleteAccount(c.UserContext(), principal(c), id); err != nil {
 		return err
 	}
 	s.wakeIntake(id)
@@ -133,7 +133,7 @@ func (s *Server) apiPollIntake(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if _, err := s.repo.IntakeAccount(c.UserContext(), principal(c), id); err != nil {
+	if _, err := s.repo.Intake.Account(c.UserContext(), principal(c), id); err != nil {
 		return err
 	}
 	s.wakeIntake(id)

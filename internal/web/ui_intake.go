@@ -35,7 +35,7 @@ func (s *Server) intakePage(c *fiber.Ctx) error {
 	if err := s.adminOnly(c); err != nil {
 		return err
 	}
-	list, err := s.repo.IntakeAccounts(c.UserContext(), principal(c))
+	list, err := s.repo.Intake.Accounts(c.UserContext(), principal(c))
 	if err != nil {
 		return err
 	}
@@ -145,7 +145,7 @@ func (s *Server) intakeSaveForm(c *fiber.Ctx) error {
 	id, _ := strconv.ParseInt(c.FormValue("id"), 10, 64)
 	var a repo.IntakeAccount
 	if id > 0 {
-		old, err := s.repo.IntakeAccount(ctx, p, id)
+		old, err := s.repo.Intake.Account(ctx, p, id)
 		if err != nil {
 			return err
 		}
@@ -160,7 +160,7 @@ func (s *Server) intakeSaveForm(c *fiber.Ctx) error {
 	if id > 0 {
 		back = intakeURL(id)
 	}
-	saved, err := s.repo.SaveIntakeAccount(ctx, p, a)
+	saved, err := s.repo.Intake.SaveAccount(ctx, p, a)
 	switch {
 	case errors.Is(err, repo.ErrExists):
 		return c.Redirect(back+"?err=intake_exists", fiber.StatusSeeOther)
@@ -183,7 +183,7 @@ func (s *Server) intakeRuleForm(c *fiber.Ctx) error {
 		return err
 	}
 	ctx, p := c.UserContext(), principal(c)
-	a, err := s.repo.IntakeAccount(ctx, p, id)
+	a, err := s.repo.Intake.Account(ctx, p, id)
 	if err != nil {
 		return err
 	}
@@ -210,7 +210,7 @@ func (s *Server) intakeRuleForm(c *fiber.Ctx) error {
 		return c.Redirect(intakeURL(id)+"?err=intake_invalid", fiber.StatusSeeOther)
 	}
 	a.Password = "" // keep the saved one
-	if _, err := s.repo.SaveIntakeAccount(ctx, p, a); err != nil {
+	if _, err := s.repo.Intake.SaveAccount(ctx, p, a); err != nil {
 		if errors.Is(err, repo.ErrInvalid) || errors.Is(err, repo.ErrInvalidName) {
 			return c.Redirect(intakeURL(id)+"?err=intake_rule_invalid#rules", fiber.StatusSeeOther)
 		}
@@ -228,7 +228,7 @@ func (s *Server) intakePollForm(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if _, err := s.repo.IntakeAccount(c.UserContext(), principal(c), id); err != nil {
+	if _, err := s.repo.Intake.Account(c.UserContext(), principal(c), id); err != nil {
 		return err
 	}
 	s.wakeIntake(id)
@@ -243,7 +243,7 @@ func (s *Server) intakeDeleteForm(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if err := s.repo.DeleteIntakeAccount(c.UserContext(), principal(c), id); err != nil {
+	if err := s.repo.Intake.DeleteAccount(c.UserContext(), principal(c), id); err != nil {
 		return err
 	}
 	s.wakeIntake(id)
