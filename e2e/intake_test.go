@@ -159,7 +159,11 @@ func TestIntakeEndToEnd(t *testing.T) {
 	if st := b.login("admin", server.AdminPassword); st != 200 && st != 303 {
 		t.Fatalf("login: %d", st)
 	}
-	code, page, _ := b.do("GET", fmt.Sprintf("/admin/intake/%d", id), nil, nil)
+	code, page, _ := b.do("GET", "/admin/intake", nil, nil)
+	if code != 200 || !strings.Contains(page, `id="intake-form"`) || !strings.Contains(page, "Documents") {
+		t.Errorf("admin intake list: %d, want the account and the form:\n%s", code, page)
+	}
+	code, page, _ = b.do("GET", fmt.Sprintf("/admin/intake/%d", id), nil, nil)
 	if code != 200 || !strings.Contains(page, "Décision d&#39;attribution") || !strings.Contains(page, "En quarantaine") {
 		t.Errorf("admin intake page: %d, want the decoded subject and the quarantine state:\n%s", code, page)
 	}

@@ -47,7 +47,7 @@ func (s *Server) intakePage(c *fiber.Ctx) error {
 	}
 	pg.Data = struct {
 		Accounts []intakeRow
-		New      repo.IntakeAccount
+		A        repo.IntakeAccount
 		Fallback string
 	}{rows, repo.IntakeAccount{Port: 993, Security: "tls", Mailbox: "INBOX", Processed: "flag", Quarantine: repo.DefaultQuarantine, Enabled: true}, intake.FallbackRule.Folder}
 	return s.render(c, fiber.StatusOK, "intake", pg)
