@@ -153,3 +153,27 @@ func TestAccountDoors(t *testing.T) {
 		t.Errorf("another file of the same name: %+v %v", n, err)
 	}
 }
+
+// TestErrorsCollapse: the same failure reported again moves the newest
+// error's time instead of adding a row; a different one adds a row.
+func TestErrorsCollapse(t *testing.T) {
+	ctx := context.Background()
+	env := repotest.New(t, repo.Options{})
+	a, err := env.Repo.Intake.SaveAccount(ctx, env.Admin, repo.IntakeAccount{Name: "A", Host: "imap.example.org", Port: 993, Login: "x"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	down := Problem{Code: "connect", Detail: "connection refused"}.String()
+	for _, r := range []repo.IntakeReport{{Error: down}, {Error: down}, {Error: down, Subject: "Facture"}, {Error: down}} {
+		if err := env.Repo.Intake.ReportStatus(ctx, sys, a.ID, r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	errs, err := env.Repo.Intake.Errors(ctx, env.Admin, a.ID, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(errs) != 3 {
+		t.Errorf("%d errors, want 3 (two alike collapsed): %+v", len(errs), errs)
+	}
+}

@@ -306,11 +306,21 @@ func (s *Intake) ReportStatus(ctx context.Context, p acl.Principal, account int6
 				return err
 			}
 		}
+		// The same failure again (a server down for an hour) moves the
+		// newest row's time instead of filling the list.
+		var lastID int64
+		var lastSubject, lastReason string
+		err := tx.QueryRowContext(ctx, `SELECT id, subject, reason FROM intake_errors WHERE account_id = ? ORDER BY id DESC LIMIT 1`, account).
+			Scan(&lastID, &lastSubject, &lastReason)
+		if err == nil && lastSubject == clip(r.Subject, 300) && lastReason == clip(r.Error, 1000) {
+			_, err := tx.ExecContext(ctx, `UPDATE intake_errors SET at = ? WHERE id = ?`, now, lastID)
+			return err
+		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO intake_errors (account_id, at, subject, reason) VALUES (?, ?, ?, ?)`,
 			account, now, clip(r.Subject, 300), clip(r.Error, 1000)); err != nil {
 			return err
 		}
-		_, err := tx.ExecContext(ctx, `DELETE FROM intake_errors WHERE account_id = ? AND id <= (SELECT id FROM intake_errors
+		_, err = tx.ExecContext(ctx, `DELETE FROM intake_errors WHERE account_id = ? AND id <= (SELECT id FROM intake_errors
 			WHERE account_id = ? ORDER BY id DESC LIMIT 1 OFFSET ?)`, account, account, intakeErrorsKept)
 		return err
 	})
