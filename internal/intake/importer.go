@@ -118,6 +118,9 @@ func (in *Intake) importMessage(ctx context.Context, d decision, h Header, key s
 		case err == nil, errors.Is(err, repo.ErrAlreadyImported):
 			out.files++
 			metrics.IntakeFiles.Inc()
+			if err := in.crash("file"); err != nil {
+				return errPart{err}
+			}
 		case errors.Is(err, repo.ErrTooLarge):
 			out.problems = append(out.problems, Problem{Code: "too_large", Name: name, Limit: in.repo.Intake.UploadLimit()})
 			metrics.IntakeRefusedFiles.Inc()
@@ -171,4 +174,11 @@ func senderLabel(h Header) string {
 		return h.FromName + " <" + h.From + ">"
 	}
 	return h.From
+}
+
+func (in *Intake) crash(stage string) error {
+	if in.opts.crashAt == nil {
+		return nil
+	}
+	return in.opts.crashAt(stage)
 }

@@ -44,7 +44,10 @@ type Options struct {
 	// (a minute if 0).
 	Reconcile time.Duration
 
-	afterRecord func(uid uint32) // tests: called once a message is recorded, before it is marked
+	// crashAt, in tests, is called after each file is created ("file")
+	// and after a message is recorded, before it is marked ("record"); an
+	// error stops the round there, as a crash would.
+	crashAt func(stage string) error
 }
 
 // Intake runs the workers.

@@ -3,6 +3,7 @@ package intake
 import (
 	"context"
 	"crypto/tls"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -257,5 +258,56 @@ func TestPollingMoveAndTLS(t *testing.T) {
 	}
 	if !have(3) {
 		t.Errorf("the third message was not imported over TLS")
+	}
+}
+
+// TestCrashPoints stops a round at each point between creating a file and
+// marking its message on the server, as a crash would, then runs again:
+// every attachment exists once, with one version, and every message ends
+// up recorded once and flagged.
+func TestCrashPoints(t *testing.T) {
+	ctx := context.Background()
+	g := gen(t)
+	f := newFixture(t, repo.Options{}, repo.IntakeAccount{Allow: []string{"asso.fr"},
+		Rules: []repo.IntakeRule{{Match: repo.MatchDefault, Folder: "/Pièces", KeepMail: true, KeepAttachments: true}}})
+	for i := 1; i <= 3; i++ {
+		m := simpleMessage(t, i)
+		m.Files = append(m.Files, dovecot.File{Name: fmt.Sprintf("annexe-%d.odt", i), Type: "application/vnd.oasis.opendocument.text",
+			Data: g(testdocs.ODT(fmt.Sprintf("annexe %d", i)))})
+		f.imap.AppendMessage(t, "INBOX", m)
+	}
+	crash := errors.New("crash")
+	// Each message has three files (two attachments and the .eml); stop
+	// after file 1, after file 2, after file 3, after the record, … once
+	// at each of the first ten stages, then run clean.
+	for stop := 1; stop <= 10; stop++ {
+		n := 0
+		f.in = New(Options{Repo: f.env.Repo, Logger: f.env.Log, TempDir: t.TempDir(), crashAt: func(string) error {
+			if n++; n == stop {
+				return crash
+			}
+			return nil
+		}})
+		if err := f.in.RunOnce(ctx, f.env.Admin, f.acct.ID); !errors.Is(err, crash) && err != nil {
+			t.Fatalf("stop %d: %v", stop, err)
+		}
+	}
+	f.in = New(Options{Repo: f.env.Repo, Logger: f.env.Log, TempDir: t.TempDir()})
+	f.runOnce(t)
+	got := versions(t, f.env, "/")
+	if len(got) != 9 {
+		t.Errorf("%d files, want 9: %v", len(got), got)
+	}
+	for p, v := range got {
+		if v != 1 || strings.Contains(p, " (") {
+			t.Errorf("%s: %d versions (or a doubled name)", p, v)
+		}
+	}
+	st, _ := f.env.Repo.Intake.Account(ctx, f.env.Admin, f.acct.ID)
+	if st.Status.Imported != 3 {
+		t.Errorf("status %+v, want 3 imported", st.Status)
+	}
+	if all, flagged := f.imap.Count(t, "INBOX", ProcessedKeyword); all != 3 || flagged != 3 {
+		t.Errorf("server: %d messages, %d flagged", all, flagged)
 	}
 }

@@ -214,8 +214,8 @@ func (s *session) handle(ctx context.Context, uidValidity uint32, uid imap.UID) 
 		}
 	}
 	in.log.Info("mail imported", "account", a.Name, "uid", uid, "state", rec.State, "folder", rec.Folder, "files", rec.Files, "problems", len(out.problems))
-	if in.opts.afterRecord != nil {
-		in.opts.afterRecord(uint32(uid))
+	if err := in.crash("record"); err != nil {
+		return err
 	}
 	return s.mark(uid)
 }
