@@ -304,7 +304,7 @@ func (s *Intake) SaveAccount(ctx context.Context, p acl.Principal, a IntakeAccou
 				mailbox, processed, processed_mailbox, allow, quarantine, rules, enabled, created_at, updated_at)
 				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 				a.Name, a.Host, a.Port, a.Security, a.Login, a.Password, a.PasswordFile, a.PasswordEnv, a.Mailbox, a.Processed,
-				a.ProcessedMailbox, allow, a.Quarantine, string(rules), a.Enabled, now, now).Scan(&a.ID)
+				a.ProcessedMailbox, allow, a.Quarantine, string(rules), boolInt(a.Enabled), now, now).Scan(&a.ID)
 			if err != nil {
 				return fmt.Errorf("create mail account %s: %w", a.Name, err)
 			}
@@ -314,7 +314,7 @@ func (s *Intake) SaveAccount(ctx context.Context, p acl.Principal, a IntakeAccou
 			password = CASE WHEN ? = '' THEN password ELSE ? END, password_file = ?, password_env = ?, mailbox = ?, processed = ?,
 			processed_mailbox = ?, allow = ?, quarantine = ?, rules = ?, enabled = ?, updated_at = ? WHERE id = ?`,
 			a.Name, a.Host, a.Port, a.Security, a.Login, a.Password, a.Password, a.PasswordFile, a.PasswordEnv, a.Mailbox, a.Processed,
-			a.ProcessedMailbox, allow, a.Quarantine, string(rules), a.Enabled, now, a.ID)
+			a.ProcessedMailbox, allow, a.Quarantine, string(rules), boolInt(a.Enabled), now, a.ID)
 		if err != nil {
 			return fmt.Errorf("update mail account %s: %w", a.Name, err)
 		}
@@ -358,4 +358,13 @@ func AddressOf(v string) string {
 		return strings.ToLower(a.Address)
 	}
 	return strings.ToLower(strings.Trim(strings.TrimSpace(v), "<>"))
+}
+
+// boolInt stores a flag as 0 or 1: the column is INTEGER on every
+// database (PostgreSQL refuses a boolean there).
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }

@@ -288,7 +288,7 @@ func (s *Intake) ReportStatus(ctx context.Context, p acl.Principal, account int6
 	now := s.now().UnixNano()
 	return s.db.Tx(ctx, func(tx *sql.Tx) error {
 		if r.Polled {
-			if _, err := tx.ExecContext(ctx, `UPDATE intake_accounts SET last_poll = ?, idle = ? WHERE id = ?`, now, r.Idle, account); err != nil {
+			if _, err := tx.ExecContext(ctx, `UPDATE intake_accounts SET last_poll = ?, idle = ? WHERE id = ?`, now, boolInt(r.Idle), account); err != nil {
 				return err
 			}
 		}
