@@ -24,6 +24,7 @@ var a11yPages = []struct{ path, shot string }{
 	{"/share/Bureau", ""}, {"/share/Bureau/rapport.pdf", "share-panel-file"},
 	{"/admin/users/lea", ""}, {"/admin/groups", ""}, {"/admin/groups/partenaires", ""},
 	{"/admin/audit", ""}, {"/retention/Bureau", ""}, {"/admin/mail", ""},
+	{"/admin/intake", "intake"}, {"/admin/intake/1", "intake-account"},
 }
 
 // TestAccessibility runs axe-core (the npm package, injected into the page)
@@ -68,6 +69,14 @@ func TestAccessibility(t *testing.T) {
 		{"/do/admin/groups/grants", url.Values{"group": {"partenaires"}, "path": {"/Bureau"}, "role": {"viewer"}}},
 		{"/do/app-passwords", url.Values{"name": {"Téléphone"}}},
 		{"/do/admin/users/lea/reset", url.Values{}},
+		// A mailbox whose server does not answer: its page shows the error.
+		{"/do/admin/intake", url.Values{"name": {"Documents de l'asso"}, "host": {"127.0.0.1"}, "port": {"1"}, "security": {"tls"},
+			"login": {"documents@asso.fr"}, "password": {"secret"}, "mailbox": {"INBOX"}, "processed": {"flag"},
+			"allow": {"asso.fr\nmairie-lyon.fr"}, "quarantine": {"/Courriels en quarantaine"}, "enabled": {"1"}}},
+		{"/do/admin/intake/1/rules", url.Values{"op": {"add"}, "match": {"recipient"}, "value": {"compta"}, "folder": {"/Comptes 2025/Factures"},
+			"tags": {"facture, compta"}, "keep_attachments": {"1"}}},
+		{"/do/admin/intake/1/rules", url.Values{"op": {"add"}, "match": {"sender"}, "value": {"mairie-lyon.fr"}, "folder": {"/Subventions"},
+			"tags": {"subvention"}, "keep_attachments": {"1"}, "keep_mail": {"1"}}},
 	} {
 		if st, loc := adm.form(f.path, f.v); st != 303 || strings.Contains(loc, "err=") {
 			t.Fatalf("%s: %d %s", f.path, st, loc)

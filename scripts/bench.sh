@@ -6,7 +6,7 @@
 #
 # Usage: scripts/bench.sh            # full: 1 GiB, 10 000 files, 100 000 documents (< 30 min)
 #        scripts/bench.sh --quick    # 256 MiB, 2 000 files, 10 000 documents (< 5 min)
-#        scripts/bench.sh --only api-fs,api-s3   # some sections (api-fs, api-s3, dav, small, docs, sync)
+#        scripts/bench.sh --only api-fs,api-s3   # some sections (api-fs, api-s3, dav, small, docs, sync, intake)
 # BENCH_DIR sets the work directory (default .bench in the repository, on the
 # data disk rather than a RAM-backed /tmp); it is removed at the end.
 set -euo pipefail

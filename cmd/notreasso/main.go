@@ -35,7 +35,8 @@ func main() {
 	root.PersistentFlags().String("config", "", "configuration file (YAML); also NOTREASSO_CONFIG")
 	root.PersistentFlags().String("data", "./data", "data directory (database, blobs, index); also NOTREASSO_DATA")
 	root.AddCommand(serveCmd(), userCmd(), groupCmd(), roleCmd(), termCmd(), grantCmd(), versionCmd(), healthcheckCmd(), extractCmd(), reindexCmd(),
-		purgeCmd(), gcCmd(), importCmd(), exportCmd(), checkCmd(), backupCmd(), restoreCmd(), retentionCmd(), spaceCmd(), storageCmd(), mailCmd(), dbCmd())
+		purgeCmd(), gcCmd(), importCmd(), exportCmd(), checkCmd(), backupCmd(), restoreCmd(), retentionCmd(), spaceCmd(), storageCmd(), mailCmd(), dbCmd(),
+		intakeCmd())
 	if err := root.ExecuteContext(ctx); err != nil {
 		if ctx.Err() != nil {
 			// Say so plainly: the error is then only how the work was cut.

@@ -55,8 +55,9 @@ func serve(ctx context.Context, a *app) error {
 		return err
 	}
 	defer idx.Close()
+	intake := newIntake(a)
 	srv := web.New(web.Deps{Config: a.cfg, DB: a.db, Repo: a.repo, Auth: a.auth, Blobs: a.blobs, Logger: a.log, Version: version,
-		Searcher: web.IndexSearcher(idx, a.repo), Texts: web.IndexTexts(idx)})
+		Searcher: web.IndexSearcher(idx, a.repo), Texts: web.IndexTexts(idx), Intake: intake})
 	srv.AddReadyCheck("index", idx.Ready)
 	ln, err := net.Listen("tcp", a.cfg.Addr)
 	if err != nil {
@@ -89,6 +90,7 @@ func serve(ctx context.Context, a *app) error {
 			return a.db.Listen(ctx, a.repo.ExternalChange)
 		}})
 	}
+	js = append(js, intake.Job())
 	js = append(js, maintenanceJobs(a)...)
 	if j, ok := recoverStagedJob(a); ok {
 		js = append(js, j)

@@ -81,6 +81,9 @@ type Principal struct {
 	// Share is set for a share-link holder: no grant applies to them, only
 	// the link's scope (see ShareScope.RoleOn).
 	Share *ShareScope
+	// MailFrom is set for the mail intake (a System principal): the sender
+	// of the message being imported, recorded as « reçu par e-mail de … ».
+	MailFrom string
 }
 
 // SystemPrincipal is the identity of administration commands (the CLI).

@@ -61,6 +61,18 @@ type Config struct {
 	GC        GC        `koanf:"gc"`
 	Site      Site      `koanf:"site"`
 	Mail      Mail      `koanf:"mail"` // see mail.go
+	Intake    Intake    `koanf:"intake"`
+}
+
+// Intake paces the mail intake (the accounts themselves are set in the
+// administration pages, the API or `notreasso intake`).
+type Intake struct {
+	// Poll is how often a mailbox is read when its server cannot push new
+	// mail (no IMAP IDLE); with IDLE, how often the wait is renewed.
+	Poll time.Duration `koanf:"poll"`
+	// Retry is the first wait after a failure (server unreachable, refused
+	// login); it doubles up to Poll.
+	Retry time.Duration `koanf:"retry"`
 }
 
 // Site is how the association appears on its pages, share-link pages
@@ -212,6 +224,7 @@ func Default() Config {
 		GC:             GC{Interval: 24 * time.Hour, Grace: 24 * time.Hour},
 		Site:           Site{Name: "Notre Asso"},
 		Mail:           defaultMail(),
+		Intake:         Intake{Poll: 5 * time.Minute, Retry: 30 * time.Second},
 	}
 }
 

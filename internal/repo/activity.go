@@ -30,6 +30,8 @@ type Event struct {
 	// through a drop-box link, name given or not).
 	Sender  string
 	Dropped bool
+	// MailFrom: the sender of the mail the change was imported from.
+	MailFrom string
 }
 
 // MessageID is the catalogue id of the sentence that tells the event.
@@ -111,9 +113,10 @@ func (s *core) events(ctx context.Context, p acl.Principal, keep func(chain) boo
 			Office  string  `json:"office"`
 			Version int     `json:"version"`
 			Sender  *string `json:"sender"`
+			Mail    string  `json:"mail_from"`
 		}
 		_ = json.Unmarshal([]byte(details), &d) // entries written by journal() are JSON
-		e.Path, e.From, e.Version = d.Path, d.From, d.Version
+		e.Path, e.From, e.Version, e.MailFrom = d.Path, d.From, d.Version, d.Mail
 		if d.Sender != nil {
 			e.Sender, e.Dropped = *d.Sender, true
 		}

@@ -51,6 +51,9 @@ type Node struct {
 	// the name the visitor gave, or "" (with Dropped) if they gave none.
 	DroppedBy string
 	Dropped   bool
+	// MailFrom is set when the last change came from the mail intake: the
+	// sender of the message the file came from (« reçu par e-mail de … »).
+	MailFrom string
 	// Restricted: « accès restreint », the grants of the folders above stop
 	// here (see acl.ReachFrom).
 	Restricted bool
@@ -218,6 +221,7 @@ func (r row) node(path string, role acl.Role) Node {
 		Restricted: r.restricted,
 	}
 	n.DroppedBy, n.Dropped = DropSender(r.via)
+	n.MailFrom = MailSender(r.via)
 	return n
 }
 
@@ -476,12 +480,19 @@ func (s *core) journal(ctx context.Context, tx querier, p acl.Principal, nodeID 
 	if p.System {
 		details["via"] = systemVia(ctx)
 	}
+	if p.MailFrom != "" {
+		details["mail_from"] = p.MailFrom
+	}
 	return meta.AppendJournal(ctx, tx, meta.JournalEntry{At: s.now(), Actor: p.UserID, NodeID: nodeID, Action: action, Details: details})
 }
 
 // viaArg is what nodes.updated_via and versions.author_via record for p:
-// "link:NAME" for a drop-box visitor, "" for everyone else.
+// "link:NAME" for a drop-box visitor, "mail:ADDRESS" for the mail
+// intake, "" for everyone else.
 func viaArg(p acl.Principal) string {
+	if p.MailFrom != "" && p.Share == nil {
+		return "mail:" + p.MailFrom
+	}
 	if p.Share == nil {
 		return ""
 	}
@@ -491,8 +502,21 @@ func viaArg(p acl.Principal) string {
 // DropSender reads an updated_via/author_via value: the name a drop-box
 // visitor gave, and whether the change came through a link at all.
 func DropSender(via string) (string, bool) {
+	if strings.HasPrefix(via, "mail:") {
+		return "", false
+	}
 	name, ok := strings.CutPrefix(via, "link:")
 	return name, ok
+}
+
+// MailSender reads an updated_via/author_via value: the sender of the
+// message the mail intake imported the content from, or "".
+func MailSender(via string) string {
+	addr, _ := strings.CutPrefix(via, "mail:")
+	if addr == via {
+		return ""
+	}
+	return addr
 }
 
 func actorArg(p acl.Principal) any {

@@ -21,6 +21,8 @@ package repo
 //     sequence, files to index, extractions, content.
 //   - Uploads: resumable uploads, appended or in numbered parts, committed
 //     as one Put — the web UI's and the sync apps' large files alike.
+//   - Intake: the mail intake — the IMAP mailboxes administrators set up,
+//     and the ledger that makes each message imported once (the system).
 //   - Maintenance: the operator's side — consistency check, the sweep of
 //     unreferenced blobs, repairs, snapshots and principal exports.
 //
@@ -39,6 +41,7 @@ type Service struct {
 	Index       *Index
 	Maintenance *Maintenance
 	Uploads     *Uploads
+	Intake      *Intake
 }
 
 // Tree: folders and files as they are now. Paths are slash-separated,
@@ -83,6 +86,12 @@ type DAV struct{ *core }
 // read-only access to content.
 type Index struct{ *core }
 
+// Intake: the mail intake (internal/intake). Accounts, their rules, the
+// messages handled and the errors met are for administrators only (they
+// name quarantined mail); the ledger and the imports are for the system
+// principal the intake acts as (IntakePrincipal).
+type Intake struct{ *core }
+
 // Maintenance: the operator's side — consistency check, the sweep of
 // unreferenced blobs, repairs after a crash, database snapshots for backups
 // and exports of principals for transfers.
@@ -102,6 +111,7 @@ func newService(c *core) *Service {
 		Index:       &Index{c},
 		Maintenance: &Maintenance{c},
 		Uploads:     &Uploads{core: c, busy: map[string]bool{}},
+		Intake:      &Intake{c},
 	}
 	c.svc = s
 	return s

@@ -22,6 +22,7 @@ type Version struct {
 	Author    string
 	DroppedBy string // the name a drop-box visitor gave (see Node.DroppedBy)
 	Dropped   bool
+	MailFrom  string // the sender, for content from the mail intake
 	CreatedAt time.Time
 	ModTime   time.Time
 	Label     string
@@ -115,6 +116,7 @@ func (s *core) versions(ctx context.Context, n Node, number int) ([]Version, err
 		}
 		v.CreatedAt, v.ModTime = meta.Time(created), meta.Time(mtime)
 		v.DroppedBy, v.Dropped = DropSender(via)
+		v.MailFrom = MailSender(via)
 		v.Current = v.ID == n.VersionID
 		out = append(out, v)
 	}

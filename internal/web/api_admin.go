@@ -34,6 +34,7 @@ func (s *Server) adminRoutes(api fiber.Router) {
 	adm.Put("/groups/:name/members/:login", s.adminAddMember)
 	adm.Delete("/groups/:name/members/:login", s.adminRemoveMember)
 	adm.Get("/audit", s.adminAudit)
+	s.intakeAPIRoutes(adm)
 }
 
 func requireAdmin(c *fiber.Ctx) error {

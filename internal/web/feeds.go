@@ -103,6 +103,9 @@ func (s *Server) writeFeed(c *fiber.Ctx, scope func(*fiber.Ctx) (repo.FeedScope,
 		if who == "" && e.Dropped {
 			who = byline(l, "", true, e.Sender)
 		}
+		if who == "" && e.MailFrom != "" {
+			who = l.T("intake.received_from", "Sender", e.MailFrom)
+		}
 		if who == "" {
 			who = l.T("activity.system")
 		}

@@ -37,6 +37,8 @@ type nodeJSON struct {
 	Restricted bool `json:"restricted,omitempty"`
 	// DroppedBy: the name a drop-box visitor gave for the last change.
 	DroppedBy string `json:"dropped_by,omitempty"`
+	// MailFrom: the sender of the mail the file came from (mail intake).
+	MailFrom string `json:"mail_from,omitempty"`
 
 	Extraction *extractionJSON `json:"extraction,omitempty"` // stat only
 
@@ -66,7 +68,7 @@ func toJSON(n repo.Node) nodeJSON {
 	}
 	return nodeJSON{ID: n.ID, Name: n.Name, Path: n.Path, Type: t, Size: n.Size, Mime: n.Mime, ETag: n.ETag(), Hash: n.Hash,
 		Version: n.Version, Modified: n.ModTime, Updated: n.UpdatedAt, UpdatedBy: n.UpdatedBy, Tags: tags, Role: n.Role.String(),
-		Restricted: n.Restricted, DroppedBy: n.DroppedBy}
+		Restricted: n.Restricted, DroppedBy: n.DroppedBy, MailFrom: n.MailFrom}
 }
 
 // pathParam is the wildcard part of the URL, percent-decoded.

@@ -58,21 +58,23 @@ func loadViews() (*views, error) {
 		return nil, fmt.Errorf("load static files: %w", err)
 	}
 	funcs := template.FuncMap{
-		"asset":     v.asset,
-		"icon":      v.icon,
-		"pathURL":   escapePath,
-		"seg":       url.PathEscape,
-		"parent":    parentPath,
-		"add":       func(a, b int) int { return a + b },
-		"langName":  langName,
-		"kindIcon":  iconFor,
-		"kind":      kindClass,
-		"hitKind":   kindOf,
-		"int64":     func(n int) int64 { return int64(n) },
-		"hasPrefix": strings.HasPrefix,
-		"byline":    byline,
-		"marks":     v.marks,
-		"cmd":       func(pg *page, id, text string) cmdBlock { return cmdBlock{pg, id, text} },
+		"asset":        v.asset,
+		"icon":         v.icon,
+		"pathURL":      escapePath,
+		"seg":          url.PathEscape,
+		"parent":       parentPath,
+		"add":          func(a, b int) int { return a + b },
+		"langName":     langName,
+		"kindIcon":     iconFor,
+		"kind":         kindClass,
+		"hitKind":      kindOf,
+		"int64":        func(n int) int64 { return int64(n) },
+		"hasPrefix":    strings.HasPrefix,
+		"inc":          func(i int) int { return i + 1 },
+		"intakeStatus": intakeStatusOf,
+		"byline":       byline,
+		"marks":        v.marks,
+		"cmd":          func(pg *page, id, text string) cmdBlock { return cmdBlock{pg, id, text} },
 	}
 	layout, err := template.New("layout.html").Funcs(funcs).ParseFS(ui.FS, "templates/layout.html", "templates/parts/*.html")
 	if err != nil {

@@ -59,6 +59,7 @@ func (s *Server) uiAdminRoutes(page, post func(string, fiber.Handler)) {
 	post("/do/retention", s.setRetentionForm)
 	post("/do/trash/purge", s.purgeTrashForm)
 	post("/do/trash/empty", s.emptyTrashForm)
+	s.intakeUIRoutes(page, post)
 }
 
 // accountRow is an account as the list shows it.

@@ -379,8 +379,10 @@ func (s *Server) doShareLinkRevoke(c *fiber.Ctx) error {
 
 // byline says who made a change: the account's login, or the name a
 // drop-box visitor gave (« Jeanne (lien de dépôt) »).
-func byline(l *Locale, login string, dropped bool, sender string) string {
+func byline(l *Locale, login string, dropped bool, sender string, mailFrom ...string) string {
 	switch {
+	case login == "" && len(mailFrom) > 0 && mailFrom[0] != "":
+		return l.T("intake.received_from", "Sender", mailFrom[0])
 	case login != "" || !dropped:
 		return login
 	case sender != "":
