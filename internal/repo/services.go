@@ -21,6 +21,9 @@ package repo
 //     sequence, files to index, extractions, content.
 //   - Uploads: resumable uploads, appended or in numbered parts, committed
 //     as one Put — the web UI's and the sync apps' large files alike.
+//   - Previews: renderings cached by content hash (thumbnails, PDFs of
+//     office documents, page images, tables) and their reading through the
+//     file's permission check.
 //   - Maintenance: the operator's side — consistency check, the sweep of
 //     unreferenced blobs, repairs, snapshots and principal exports.
 //
@@ -39,6 +42,7 @@ type Service struct {
 	Index       *Index
 	Maintenance *Maintenance
 	Uploads     *Uploads
+	Previews    *Previews
 }
 
 // Tree: folders and files as they are now. Paths are slash-separated,
@@ -83,6 +87,10 @@ type DAV struct{ *core }
 // read-only access to content.
 type Index struct{ *core }
 
+// Previews: renderings derived from a content, cached by its hash (see
+// previews.go).
+type Previews struct{ *core }
+
 // Maintenance: the operator's side — consistency check, the sweep of
 // unreferenced blobs, repairs after a crash, database snapshots for backups
 // and exports of principals for transfers.
@@ -102,6 +110,7 @@ func newService(c *core) *Service {
 		Index:       &Index{c},
 		Maintenance: &Maintenance{c},
 		Uploads:     &Uploads{core: c, busy: map[string]bool{}},
+		Previews:    &Previews{c},
 	}
 	c.svc = s
 	return s

@@ -46,6 +46,8 @@ type Deps struct {
 	Texts TextSource
 	// Mail is outgoing mail; nil builds it from Config.
 	Mail *notice.Service
+	// Previews renders thumbnails, pages and tables; nil: none.
+	Previews Previewer
 }
 
 // Server is the Fiber application and its collaborators.
@@ -64,6 +66,7 @@ type Server struct {
 	views    *views             // the web UI
 	searcher Searcher
 	texts    TextSource
+	previews Previewer
 	csrfSign csrfSigner // see csrf.go
 	// uploadRoutes take file bodies without http.body_limit (limits.go).
 	uploadRoutes []uploadRoute
@@ -84,7 +87,7 @@ var methods = append(append([]string{}, fiber.DefaultMethods...),
 // panics.
 func New(d Deps) *Server {
 	s := &Server{cfg: d.Config, db: d.DB, repo: d.Repo, auth: d.Auth, blobs: d.Blobs, log: d.Logger, version: d.Version,
-		searcher: d.Searcher, texts: d.Texts}
+		searcher: d.Searcher, texts: d.Texts, previews: d.Previews}
 	// Validated by config.Load; an error here leaves no proxy trusted.
 	s.proxies, _ = d.Config.TrustedProxyPrefixes()
 	v, err := loadViews()
