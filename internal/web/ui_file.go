@@ -180,6 +180,19 @@ func (s *Server) readText(ctx context.Context, who acl.Principal, p string) (str
 // fillPages shows PDFs and office documents as page images and
 // spreadsheets as tables, when the server renders them.
 func (s *Server) fillPages(c *fiber.Ctx, who acl.Principal, d *filePage) error {
+	if d.Kind == "image" && s.previews != nil && d.File.Mime != "image/svg+xml" {
+		// An image the thumbnailer refused (a decompression bomb, a damaged
+		// file) is not handed to the browser's decoder either.
+		s.previews.Want(c.UserContext(), d.File.Hash, d.File.Mime, d.File.Name, previewWait)
+		pv, ok, err := s.repo.GetPreview(c.UserContext(), d.File.Hash, "thumb")
+		if err != nil {
+			return err
+		}
+		if ok && pv.Status == repo.PreviewNone {
+			d.Kind, d.R = "rendered", previewState{None: true}
+		}
+		return nil
+	}
 	if d.Kind == "text" && !strings.HasSuffix(strings.ToLower(d.File.Name), ".csv") && !strings.HasSuffix(strings.ToLower(d.File.Name), ".tsv") {
 		return nil
 	}
