@@ -173,6 +173,23 @@ func TestPreviews(t *testing.T) {
 			t.Errorf("guest GET %s: %d %s, want 404 as the download's: %s", p, st, body, downloads[f])
 		}
 	}
+	// A share link's page shows the document's first page; its thumbnail
+	// answers only through the link.
+	var link map[string]any
+	if st := a.call("POST", "/api/v1/shares", map[string]any{"path": "/Fête/invitation.docx"}, &link); st != 201 {
+		t.Fatalf("share link: %d", st)
+	}
+	token, _ := link["token"].(string)
+	visitor := newBrowser(t, srv)
+	if st, page, _ := visitor.do("GET", "/s/"+token+"/", nil, nil); st != 200 || !strings.Contains(page, `id="share-thumb"`) {
+		t.Fatalf("share page: %d, no thumbnail:\n%.500s", st, page)
+	}
+	if st, _, _ := visitor.do("GET", "/s/"+token+"/thumb/", nil, nil); st != 200 {
+		t.Errorf("share thumbnail: %d", st)
+	}
+	if st, _, _ := visitor.do("GET", "/s/"+token+"x/thumb/", nil, nil); st != 404 {
+		t.Errorf("thumbnail of a wrong token: %d", st)
+	}
 	if st, _, _ := a.raw("/page/"+escapePath("/Fête/invitation.docx")+"?n=1", nil); st != 200 {
 		t.Fatalf("admin page 1: %d", st)
 	}
@@ -193,6 +210,10 @@ func TestPreviews(t *testing.T) {
 	u.open("/browse/"+escapePath("/Fête"), "#tiles")
 	if got := u.text("#view-grid[aria-pressed=true]"); got == "" {
 		t.Errorf("the grid view was not remembered")
+	}
+	axe := browser.AxeScript(t)
+	if v := b.Axe(axe); len(v) > 0 {
+		t.Errorf("grid view: axe violations: %v", v)
 	}
 	u.screenshot("previews-grid")
 
@@ -220,6 +241,9 @@ func TestPreviews(t *testing.T) {
 	if got := u.text("#page-of"); got != "Page 1 sur 1" {
 		t.Errorf("page navigation: %q", got)
 	}
+	if v := b.Axe(axe); len(v) > 0 {
+		t.Errorf("DOCX preview: axe violations: %v", v)
+	}
 	u.screenshot("previews-docx")
 
 	u.open("/file/"+escapePath("/Fête/budget.ods")+"?show=pages", "#page-of")
@@ -236,6 +260,9 @@ func TestPreviews(t *testing.T) {
 	cells := browser.Eval[string](b, `[...document.querySelectorAll('#table-preview td')].map(td => td.textContent).join('|')`)
 	if cells != "Nom|Ville|Hélène Dupré|Orléans|François|Besançon" {
 		t.Errorf("CSV cells: %q", cells)
+	}
+	if v := b.Axe(axe); len(v) > 0 {
+		t.Errorf("table preview: axe violations: %v", v)
 	}
 	u.screenshot("previews-table")
 
