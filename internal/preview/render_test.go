@@ -18,6 +18,8 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/image/bmp"
+	"golang.org/x/image/tiff"
 	"golang.org/x/text/encoding/charmap"
 
 	"notreasso/internal/testutil/tier"
@@ -92,6 +94,8 @@ func TestImageThumbnails(t *testing.T) {
 		{"photo.jpg", func(b *bytes.Buffer) error { return jpeg.Encode(b, gradient(1200, 800, false), nil) }, 1200, 800, "image/jpeg", 320, 213},
 		{"logo.png", func(b *bytes.Buffer) error { return png.Encode(b, gradient(400, 1000, true)) }, 400, 1000, "image/png", 128, 320},
 		{"anim.gif", func(b *bytes.Buffer) error { return gif.Encode(b, gradient(640, 480, false), nil) }, 640, 480, "image/jpeg", 320, 240},
+		{"scan.tiff", func(b *bytes.Buffer) error { return tiff.Encode(b, gradient(900, 300, false), nil) }, 900, 300, "image/jpeg", 320, 107},
+		{"dessin.bmp", func(b *bytes.Buffer) error { return bmp.Encode(b, gradient(500, 500, false)) }, 500, 500, "image/jpeg", 320, 320},
 		{"small.png", func(b *bytes.Buffer) error { return png.Encode(b, gradient(100, 50, false)) }, 100, 50, "image/jpeg", 100, 50},
 	}
 	for _, c := range cases {
