@@ -51,6 +51,7 @@ var sections = []sectionFunc{
 	{"small", func(ctx context.Context, b *bench) []*section { return []*section{b.smallFiles(ctx)} }},
 	{"docs", func(ctx context.Context, b *bench) []*section { return b.docsSections(ctx) }},
 	{"sync", func(ctx context.Context, b *bench) []*section { return []*section{b.syncBench(ctx)} }},
+	{"previews", func(ctx context.Context, b *bench) []*section { return []*section{b.previewsBench(ctx)} }},
 }
 
 func main() {
@@ -61,7 +62,7 @@ func main() {
 	flag.StringVar(&b.rclone, "rclone", "rclone", "rclone binary (WebDAV reference)")
 	flag.StringVar(&b.dir, "dir", ".bench", "work directory (on the data disk; removed at the end)")
 	flag.StringVar(&out, "out", "docs/benchmarks.md", "report to update between its markers")
-	flag.StringVar(&only, "only", "", "comma-separated sections to run: api-fs, api-s3, dav, small, docs, sync (default all)")
+	flag.StringVar(&only, "only", "", "comma-separated sections to run: api-fs, api-s3, dav, small, docs, sync, previews (default all)")
 	flag.BoolVar(&b.quick, "quick", false, "small sizes: 256 MiB, 2 000 files, 10 000 documents (under 5 minutes)")
 	flag.Int64Var(&b.size, "size", 0, "big file size in MiB (default 1024, quick 256)")
 	flag.IntVar(&b.files, "files", 0, "files in the PROPFIND folder (default 10000, quick 2000)")
