@@ -43,22 +43,29 @@ func imageThumb(in, out string, size int, maxPixels int64) (Result, error) {
 	if err != nil {
 		return Result{}, none("damaged %s image: %v", format, err)
 	}
-	return writeThumb(src, out, size)
+	o := 1
+	if format == "jpeg" {
+		o = jpegOrientation(in)
+	}
+	return writeThumbOriented(src, out, size, o)
 }
 
-// writeThumb scales src to fit size×size (never up) and encodes it.
-func writeThumb(src image.Image, out string, size int) (Result, error) {
+// writeThumbOriented scales src to fit size×size (never up), turns it
+// upright (EXIF orientation o, applied to the small image) and encodes it.
+func writeThumbOriented(src image.Image, out string, size, o int) (Result, error) {
 	b := src.Bounds()
 	w, h := fit(b.Dx(), b.Dy(), size)
-	dst := image.NewRGBA(image.Rect(0, 0, w, h))
+	scaled := image.NewRGBA(image.Rect(0, 0, w, h))
 	// BiLinear widens its kernel when shrinking: no aliasing, and much
 	// cheaper than CatmullRom on a large photo.
-	draw.BiLinear.Scale(dst, dst.Bounds(), src, b, draw.Src, nil)
-	o, err := os.Create(out)
+	draw.BiLinear.Scale(scaled, scaled.Bounds(), src, b, draw.Src, nil)
+	dst := orient(scaled, o)
+	w, h = dst.Bounds().Dx(), dst.Bounds().Dy()
+	f, err := os.Create(out)
 	if err != nil {
 		return Result{}, err
 	}
-	bw := bufio.NewWriter(o)
+	bw := bufio.NewWriter(f)
 	res := Result{Width: w, Height: h, Mime: "image/jpeg"}
 	if opaque(src) {
 		err = jpeg.Encode(bw, dst, &jpeg.Options{Quality: 82})
@@ -69,7 +76,7 @@ func writeThumb(src image.Image, out string, size int) (Result, error) {
 	if err == nil {
 		err = bw.Flush()
 	}
-	if cerr := o.Close(); err == nil {
+	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
 	if err != nil {

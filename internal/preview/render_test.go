@@ -287,3 +287,33 @@ func TestBrokenOffice(t *testing.T) {
 		t.Errorf("hanging soffice took %s", took)
 	}
 }
+
+// withOrientation inserts an Exif segment saying orientation o after the
+// JPEG's start marker, as a phone writes it.
+func withOrientation(jpg []byte, o uint16) []byte {
+	tiffData := []byte{'M', 'M', 0, 42, 0, 0, 0, 8, 0, 1, 0x01, 0x12, 0, 3, 0, 0, 0, 1, byte(o >> 8), byte(o), 0, 0, 0, 0, 0, 0}
+	seg := append([]byte("Exif\x00\x00"), tiffData...)
+	app1 := []byte{0xff, 0xe1, byte((len(seg) + 2) >> 8), byte(len(seg) + 2)}
+	out := append([]byte{}, jpg[:2]...)
+	out = append(out, app1...)
+	out = append(out, seg...)
+	return append(out, jpg[2:]...)
+}
+
+// TestPhoneOrientation: a photo stored sideways with EXIF orientation 6
+// (what phones write for a portrait) gets an upright thumbnail.
+func TestPhoneOrientation(t *testing.T) {
+	tier.External(t, "the preview child process")
+	in := writeImage(t, "portrait.jpg", func(b *bytes.Buffer) error {
+		var raw bytes.Buffer
+		if err := jpeg.Encode(&raw, gradient(1200, 800, false), nil); err != nil {
+			return err
+		}
+		b.Write(withOrientation(raw.Bytes(), 6))
+		return nil
+	})
+	res, out, _ := isolated(t, Job{Op: OpThumb, Name: "portrait.jpg", Size: ThumbSize}, in, Limits{})
+	if w, h := imageSize(out); res.Status != "ok" || w != 213 || h != 320 {
+		t.Fatalf("portrait thumbnail %+v %d×%d, want 213×320", res, w, h)
+	}
+}
