@@ -215,7 +215,7 @@ func (s *Server) shareFilePage(c *fiber.Ctx, p acl.Principal, sh repo.Share, n r
 	case s.previews != nil && n.Hash != "":
 		// A PDF's or office document's first page, as the file page shows it.
 		s.previews.Want(c.UserContext(), n.Hash, n.Mime, n.Name, previewWait)
-		if pv, ok, err := s.repo.GetPreview(c.UserContext(), n.Hash, "thumb"); err == nil && ok && pv.Status == repo.PreviewOK {
+		if pv, ok, err := s.repo.Previews.GetPreview(c.UserContext(), n.Hash, "thumb"); err == nil && ok && pv.Status == repo.PreviewOK {
 			pg.Thumb = "/s/" + pg.Token + "/thumb/"
 			if rel != "/" {
 				pg.Thumb += escapeRepoPath(rel)
@@ -457,7 +457,7 @@ func (s *Server) shareThumb(c *fiber.Ctx) error {
 	if err != nil {
 		return s.shareError(c, sh, err)
 	}
-	f, err := s.repo.ShareOpen(c.UserContext(), p, rel, false)
+	f, err := s.repo.Shares.ShareOpen(c.UserContext(), p, rel, false)
 	if err != nil {
 		return s.shareError(c, sh, err)
 	}

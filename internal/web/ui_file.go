@@ -184,7 +184,7 @@ func (s *Server) fillPages(c *fiber.Ctx, who acl.Principal, d *filePage) error {
 		// An image the thumbnailer refused (a decompression bomb, a damaged
 		// file) is not handed to the browser's decoder either.
 		s.previews.Want(c.UserContext(), d.File.Hash, d.File.Mime, d.File.Name, previewWait)
-		pv, ok, err := s.repo.GetPreview(c.UserContext(), d.File.Hash, "thumb")
+		pv, ok, err := s.repo.Previews.GetPreview(c.UserContext(), d.File.Hash, "thumb")
 		if err != nil {
 			return err
 		}
