@@ -116,7 +116,8 @@ func decodeSize(t *testing.T, b []byte) (int, int) {
 func TestPreviews(t *testing.T) {
 	tier.Tool(t, "pdftoppm", "poppler-utils")
 	tesseract := tier.Tool(t, "tesseract", "tesseract-ocr")
-	docx := officeFile(t, "invitation.txt", "Garden party\n\nInvitation au jardin partagé le samedi.\n", "docx")
+	// Two pages: the title on the first, the programme running over.
+	docx := officeFile(t, "invitation.txt", "Garden party\n\nInvitation au jardin partagé le samedi.\n"+strings.Repeat("Programme de la journée\n", 70), "docx")
 	ods := officeFile(t, "budget.csv", "Poste,Montant\nLocation,350\nBuvette,120\n", "ods")
 	csv, _ := charmap.Windows1252.NewEncoder().String("Nom;Ville\r\nHélène Dupré;Orléans\r\nFrançois;Besançon\r\n")
 
@@ -238,13 +239,21 @@ func TestPreviews(t *testing.T) {
 	if text := ocr("docx"); !strings.Contains(text, "Garden party") {
 		t.Errorf("page 1 of the DOCX reads %q, want « Garden party »", text)
 	}
-	if got := u.text("#page-of"); got != "Page 1 sur 1" {
+	if got := u.text("#page-of"); got != "Page 1 sur 2" {
 		t.Errorf("page navigation: %q", got)
 	}
 	if v := b.Axe(axe); len(v) > 0 {
 		t.Errorf("DOCX preview: axe violations: %v", v)
 	}
 	u.screenshot("previews-docx")
+	b.Navigates("next page", chromedp.Click("#page-next"))
+	b.WaitFor("page 2", `document.querySelector('#page-img').complete && document.querySelector('#page-img').naturalWidth === 1100`)
+	if got := u.text("#page-of"); got != "Page 2 sur 2" || browser.Eval[bool](b, `!!document.querySelector('#page-next')`) {
+		t.Errorf("page 2: %q, or a next link on the last page", got)
+	}
+	if text := ocr("docx page 2"); !strings.Contains(text, "Programme") {
+		t.Errorf("page 2 of the DOCX reads %q", text)
+	}
 
 	u.open("/file/"+escapePath("/Fête/budget.ods")+"?show=pages", "#page-of")
 	b.WaitFor("ods page image", `document.querySelector('#page-img').complete && document.querySelector('#page-img').naturalWidth === 1100`)
@@ -316,4 +325,63 @@ func (c *client) raw(path string, hdr map[string]string) (int, []byte, http.Head
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
 	return resp.StatusCode, b, resp.Header
+}
+
+// TestPreviewsWithoutLibreOffice: on a server without LibreOffice, an
+// office document shows its extracted text and says why there is no
+// layout.
+func TestPreviewsWithoutLibreOffice(t *testing.T) {
+	docx := officeFile(t, "statuts.txt", "Statuts de l'association\n\nArticle premier : objet.\n", "docx")
+	bin := t.TempDir()
+	for _, tool := range []string{"pdftoppm", "pdfinfo", "pdftotext"} {
+		p := tier.Tool(t, tool, "poppler-utils")
+		if err := os.Symlink(p, filepath.Join(bin, tool)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	srv := server.Start(t, server.Options{Env: []string{"PATH=" + bin}})
+	a := admin(t, srv)
+	if st, _ := a.put("/statuts.docx", docx); st != 201 {
+		t.Fatalf("upload: %d", st)
+	}
+	deadline := time.Now().Add(time.Minute)
+	for {
+		st, body, _ := a.raw("/file/statuts.docx", map[string]string{"Accept": "text/html"})
+		if st == 200 && bytes.Contains(body, []byte(`id="text-only"`)) && bytes.Contains(body, []byte("Article premier")) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no text-only preview: %d %.400s", st, body)
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+	if st, _, _ := a.raw("/thumb/statuts.docx", nil); st != 404 {
+		t.Errorf("thumbnail without LibreOffice: %d, want 404", st)
+	}
+}
+
+// TestPreviewsS3: with the S3 backend, renderings are stored in the
+// bucket and served from there.
+func TestPreviewsS3(t *testing.T) {
+	tier.Tool(t, "pdftoppm", "poppler-utils")
+	srv := server.Start(t, server.Options{Backend: "s3"})
+	a := admin(t, srv)
+	if st, _ := a.put("/affiche.png", posterPNG(t, 800, 400)); st != 201 {
+		t.Fatalf("upload: %d", st)
+	}
+	b := waitStatus(t, a, "/thumb/affiche.png", 200, time.Minute)
+	if w, h := decodeSize(t, b); w != 320 || h != 160 {
+		t.Fatalf("thumbnail %d×%d", w, h)
+	}
+	// The thumbnail is a blob in the bucket, beside the upload's.
+	var blobs int
+	filepath.WalkDir(srv.S3.Dir, func(p string, d os.DirEntry, err error) error {
+		if err == nil && !d.IsDir() && !strings.Contains(p, ".sgwtmp") {
+			blobs++
+		}
+		return nil
+	})
+	if blobs < 2 {
+		t.Errorf("%d objects in the bucket, want the upload and its thumbnail", blobs)
+	}
 }
