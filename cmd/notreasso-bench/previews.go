@@ -53,23 +53,36 @@ func (b *bench) previewsRun(ctx context.Context, s *section) error {
 	if err := srv.resetPeak(); err != nil {
 		return err
 	}
+	resp, err := request(ctx, "POST", srv.URL+"/api/v1/folders/Photos", "admin", adminPassword, nil, 0, nil, 201)
+	if err != nil {
+		return err
+	}
+	resp.Body.Close()
 	start := time.Now()
 	// Uploads from 4 clients; the job renders while they arrive.
 	work := make(chan string)
 	errs := make(chan error, 4)
+	stop := make(chan struct{})
+	var once sync.Once
 	var wg sync.WaitGroup
 	for range 4 {
 		wg.Go(func() {
 			for n := range work {
 				if _, err := putFile(ctx, apiURL(srv.URL, "/Photos/"+n), "admin", adminPassword, filepath.Join(dir, n), nil); err != nil {
 					errs <- err
+					once.Do(func() { close(stop) })
 					return
 				}
 			}
 		})
 	}
+feed:
 	for _, n := range names {
-		work <- n
+		select {
+		case work <- n:
+		case <-stop:
+			break feed
+		}
 	}
 	close(work)
 	wg.Wait()

@@ -246,6 +246,9 @@ func (w *Worker) pass(ctx context.Context, cursor int64, work chan<- item, batch
 	}
 	batch.Wait()
 	last := entries[len(entries)-1].Seq
+	if h, err := w.repo.Index.LastJournalSeq(ctx); err == nil {
+		head = h // what came in meanwhile is still to do
+	}
 	w.lag.Store(max(0, head-last))
 	w.report()
 	return len(entries), last, nil
