@@ -118,7 +118,7 @@ func (w *Worker) Want(ctx context.Context, hash, mime, name string, wait time.Du
 		return true
 	}
 	w.mu.Lock()
-	ch, busy := w.inflight[hash]
+	_, busy := w.inflight[hash]
 	w.mu.Unlock()
 	if !busy {
 		select {
@@ -130,7 +130,7 @@ func (w *Worker) Want(ctx context.Context, hash, mime, name string, wait time.Du
 	defer t.Stop()
 	for {
 		w.mu.Lock()
-		ch, busy = w.inflight[hash]
+		ch, busy := w.inflight[hash]
 		w.mu.Unlock()
 		if !busy {
 			if !w.needs(ctx, item{hash, mime, name}) {
