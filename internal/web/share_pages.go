@@ -212,15 +212,6 @@ func (s *Server) shareFilePage(c *fiber.Ctx, p acl.Principal, sh repo.Share, n r
 	switch kind := kindOf(n.Mime, n.Name); {
 	case kind == "image" && n.Mime != "image/svg+xml" && sh.MaxDownloads == 0:
 		pg.Image = true
-	case s.previews != nil && n.Hash != "":
-		// A PDF's or office document's first page, as the file page shows it.
-		s.previews.Want(c.UserContext(), n.Hash, n.Mime, n.Name, previewWait)
-		if pv, ok, err := s.repo.Previews.GetPreview(c.UserContext(), n.Hash, "thumb"); err == nil && ok && pv.Status == repo.PreviewOK {
-			pg.Thumb = "/s/" + pg.Token + "/thumb/"
-			if rel != "/" {
-				pg.Thumb += escapeRepoPath(rel)
-			}
-		}
 	case kind == "text":
 		f, err := s.repo.Shares.ShareOpen(c.UserContext(), p, rel, false)
 		if err != nil {
@@ -236,6 +227,15 @@ func (s *Server) shareFilePage(c *fiber.Ctx, p acl.Principal, sh repo.Share, n r
 			return s.shareError(c, sh, err)
 		}
 		pg.Preview = strings.ToValidUTF8(string(b), "")
+	case s.previews != nil && n.Hash != "" && kind != "image": // an image on a counted link is not shown, even small
+		// A PDF's or office document's first page, as the file page shows it.
+		s.previews.Want(c.UserContext(), n.Hash, n.Mime, n.Name, previewWait)
+		if pv, ok, err := s.repo.Previews.GetPreview(c.UserContext(), n.Hash, "thumb"); err == nil && ok && pv.Status == repo.PreviewOK {
+			pg.Thumb = "/s/" + pg.Token + "/thumb/"
+			if rel != "/" {
+				pg.Thumb += escapeRepoPath(rel)
+			}
+		}
 	}
 	return s.renderShare(c, fiber.StatusOK, "share_file", pg)
 }
