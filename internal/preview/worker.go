@@ -2,16 +2,19 @@ package preview
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
 	"os"
+	"path"
 	"path/filepath"
 	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
 
+	"notreasso/internal/filetype"
 	"notreasso/internal/repo"
 )
 
@@ -20,6 +23,9 @@ import (
 const maxAttempts = 3
 
 const cursorKey = "previews.cursor"
+
+// cursorEvery is how often the journal cursor is saved while busy.
+const cursorEvery = 5 * time.Second
 
 // Hooks let the server observe the worker (metrics).
 type Hooks struct {
@@ -179,6 +185,13 @@ func (w *Worker) Run(ctx context.Context) error {
 	}
 	defer wg.Wait()
 	changed := w.repo.Watch()
+	var saved time.Time
+	defer func() {
+		if ctx.Err() != nil {
+			ctx = context.WithoutCancel(ctx)
+		}
+		w.repo.Index.SetWorkerState(ctx, cursorKey, strconv.FormatInt(cursor, 10))
+	}()
 	for {
 		n, next, err := w.pass(ctx, cursor, work, &batch)
 		if ctx.Err() != nil {
@@ -188,8 +201,14 @@ func (w *Worker) Run(ctx context.Context) error {
 			w.log.Error("previews: reading the journal failed; will retry", "err", err)
 		} else if next != cursor {
 			cursor = next
-			if err := w.repo.Index.SetWorkerState(ctx, cursorKey, strconv.FormatInt(cursor, 10)); err != nil {
-				w.log.Error("previews: saving the cursor", "err", err)
+			// Saved at most every few seconds: a write per upload would
+			// queue behind (and delay) the uploads' own transactions, and
+			// entries read again after a restart cost a check each.
+			if time.Since(saved) > cursorEvery {
+				if err := w.repo.Index.SetWorkerState(ctx, cursorKey, strconv.FormatInt(cursor, 10)); err != nil {
+					w.log.Error("previews: saving the cursor", "err", err)
+				}
+				saved = time.Now()
 			}
 		}
 		if n > 0 {
@@ -220,7 +239,7 @@ func (w *Worker) pass(ctx context.Context, cursor int64, work chan<- item, batch
 	}
 	seen := map[int64]bool{}
 	for _, e := range entries {
-		if e.NodeID == 0 || seen[e.NodeID] {
+		if e.NodeID == 0 || seen[e.NodeID] || !w.mayNeed(e) {
 			continue
 		}
 		seen[e.NodeID] = true
@@ -252,6 +271,31 @@ func (w *Worker) pass(ctx context.Context, cursor int64, work chan<- item, batch
 	w.lag.Store(max(0, head-last))
 	w.report()
 	return len(entries), last, nil
+}
+
+// contentActions are the journal actions that can bring a content, or
+// give one a name with another extension, to a file.
+var contentActions = map[string]bool{"create": true, "version": true, "restore_version": true, "copy": true,
+	"move": true, "restore": true, "share_upload": true}
+
+// mayNeed reports whether a journal entry may call for renderings, from
+// what it says alone: reading the tree for each upload of a text file
+// would slow uploads down for nothing.
+func (w *Worker) mayNeed(e repo.JournalEntry) bool {
+	if !contentActions[e.Action] {
+		return false
+	}
+	if e.Action != "create" && e.Action != "version" {
+		return true
+	}
+	var d struct {
+		Path string `json:"path"`
+	}
+	if json.Unmarshal([]byte(e.Details), &d) != nil || d.Path == "" {
+		return true
+	}
+	name := path.Base(d.Path)
+	return filetype.Ext(name) == "" || len(w.Plan("", name)) > 0 // no extension: the type decides
 }
 
 // needs reports whether a renderings of the file is missing (or failed and
