@@ -1,11 +1,13 @@
 package e2e
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"notreasso/internal/testutil/server"
 )
@@ -137,6 +139,18 @@ var doors = []door{
 			return 599
 		},
 	}},
+	{"preview", map[string]op{
+		// The thumbnail of a photo of /Bureau: served (allow) or the
+		// download's 404 (hidden).
+		"read": func(t *testing.T, wd *world, w who) int {
+			waitStatus(t, wd.users["admin"], "/thumb/Bureau/photo.png", 200, 2*time.Minute)
+			st, body, _ := w.c.raw("/thumb/Bureau/photo.png", nil)
+			if st == 200 && !bytes.HasPrefix(body, []byte("\xff\xd8")) {
+				return 599
+			}
+			return st
+		},
+	}},
 	{"feed", map[string]op{
 		// The folder's Atom feed: its entries name files of /Bureau (allow),
 		// or the feed does not exist for them (hidden).
@@ -231,6 +245,13 @@ var matrix = []struct {
 	{"search", "anonymous", [7]outcome{na, hidden}},
 	{"search", "link holder", [7]outcome{na, hidden}},
 
+	{"preview", "admin", [7]outcome{na, allow}},
+	{"preview", "member", [7]outcome{na, allow}},
+	{"preview", "guest", [7]outcome{na, hidden}},
+	{"preview", "group member", [7]outcome{na, allow}},
+	{"preview", "anonymous", [7]outcome{na, hidden}},
+	{"preview", "link holder", [7]outcome{na, hidden}},
+
 	{"feed", "admin", [7]outcome{na, allow}},
 	{"feed", "member", [7]outcome{na, allow}},
 	{"feed", "guest", [7]outcome{na, hidden}},
@@ -251,6 +272,7 @@ func TestPermissionMatrix(t *testing.T) {
 	wd := newWorld(t, server.Options{})
 	wd.mustCall(201, "POST", "/api/v1/folders/Bureau", nil)
 	wd.put("/Bureau/doc.txt", bureauDoc)
+	wd.put("/Bureau/photo.png", string(posterPNG(t, 64, 48)))
 	wd.put("/Bureau/doc.txt", "version 2")
 	wd.mustCall(200, "POST", "/api/v1/restore-version", map[string]any{"path": "/Bureau/doc.txt", "version": 1})
 	wd.mustCall(200, "POST", "/api/v1/grants/Bureau", map[string]any{"principal": "group:partenaires", "role": "viewer"})

@@ -53,6 +53,7 @@ var sections = []sectionFunc{
 	{"sync", func(ctx context.Context, b *bench) []*section { return []*section{b.syncBench(ctx)} }},
 	{"scale", func(ctx context.Context, b *bench) []*section { return []*section{b.scale(ctx)} }},
 	{"intake", func(ctx context.Context, b *bench) []*section { return []*section{b.intakeBench(ctx)} }},
+	{"previews", func(ctx context.Context, b *bench) []*section { return []*section{b.previewsBench(ctx)} }},
 }
 
 func main() {
@@ -63,7 +64,7 @@ func main() {
 	flag.StringVar(&b.rclone, "rclone", "rclone", "rclone binary (WebDAV reference)")
 	flag.StringVar(&b.dir, "dir", ".bench", "work directory (on the data disk; removed at the end)")
 	flag.StringVar(&out, "out", "docs/benchmarks.md", "report to update between its markers")
-	flag.StringVar(&only, "only", "", "comma-separated sections to run: api-fs, api-s3, dav, small, docs, sync, scale, intake (default all)")
+	flag.StringVar(&only, "only", "", "comma-separated sections to run: api-fs, api-s3, dav, small, docs, sync, scale, intake, previews (default all)")
 	flag.BoolVar(&b.quick, "quick", false, "small sizes: 256 MiB, 2 000 files, 10 000 documents (under 5 minutes)")
 	flag.Int64Var(&b.size, "size", 0, "big file size in MiB (default 1024, quick 256)")
 	flag.IntVar(&b.files, "files", 0, "files in the PROPFIND folder (default 10000, quick 2000)")

@@ -34,7 +34,7 @@ func main() {
 	}
 	root.PersistentFlags().String("config", "", "configuration file (YAML); also NOTREASSO_CONFIG")
 	root.PersistentFlags().String("data", "./data", "data directory (database, blobs, index); also NOTREASSO_DATA")
-	root.AddCommand(serveCmd(), userCmd(), groupCmd(), roleCmd(), termCmd(), grantCmd(), versionCmd(), healthcheckCmd(), extractCmd(), reindexCmd(),
+	root.AddCommand(serveCmd(), userCmd(), groupCmd(), roleCmd(), termCmd(), grantCmd(), versionCmd(), healthcheckCmd(), extractCmd(), previewCmd(), reindexCmd(),
 		purgeCmd(), gcCmd(), importCmd(), exportCmd(), checkCmd(), backupCmd(), restoreCmd(), retentionCmd(), spaceCmd(), storageCmd(), mailCmd(), dbCmd(),
 		intakeCmd())
 	if err := root.ExecuteContext(ctx); err != nil {

@@ -56,8 +56,12 @@ func serve(ctx context.Context, a *app) error {
 	}
 	defer idx.Close()
 	intake := newIntake(a)
+	pw, err := openPreviews(a)
+	if err != nil {
+		return err
+	}
 	srv := web.New(web.Deps{Config: a.cfg, DB: a.db, Repo: a.repo, Auth: a.auth, Blobs: a.blobs, Logger: a.log, Version: version,
-		Searcher: web.IndexSearcher(idx, a.repo), Texts: web.IndexTexts(idx), Intake: intake})
+		Searcher: web.IndexSearcher(idx, a.repo), Texts: web.IndexTexts(idx), Intake: intake, Previews: pw})
 	srv.AddReadyCheck("index", idx.Ready)
 	ln, err := net.Listen("tcp", a.cfg.Addr)
 	if err != nil {
@@ -71,6 +75,7 @@ func serve(ctx context.Context, a *app) error {
 	defer runner.Stop()
 	js := []jobs.Job{
 		{Name: "indexer", Run: func(ctx context.Context) error { idx.Run(ctx); return nil }},
+		{Name: "previews", Run: pw.Run},
 		{Name: "sessions.sweep", Every: time.Hour, First: time.Hour,
 			Run: auth.NewSessionStorage(a.db).Sweep},
 		termRemindersJob(a, srv.TermNotifier()),

@@ -53,6 +53,7 @@ type Config struct {
 	Auth     Auth     `koanf:"auth"`
 	Extract  Extract  `koanf:"extract"`
 	Index    Index    `koanf:"index"`
+	Preview  Preview  `koanf:"preview"`
 	DAV      DAV      `koanf:"dav"`
 	HTTP     HTTP     `koanf:"http"`
 
@@ -95,6 +96,15 @@ type Extract struct {
 	Timeout      time.Duration `koanf:"timeout"`       // per document
 	MaxMemory    int64         `koanf:"max_memory"`    // bytes, for the isolated PDF/OCR worker
 	OCRLanguages string        `koanf:"ocr_languages"` // tesseract languages, when tesseract is installed
+}
+
+// Preview bounds the rendering of thumbnails, office documents as PDF,
+// PDF pages as images and spreadsheets as tables (docs/previews.md).
+type Preview struct {
+	Timeout   time.Duration `koanf:"timeout"`    // per rendering (a LibreOffice conversion, a thumbnail)
+	MaxMemory int64         `koanf:"max_memory"` // bytes, for the isolated rendering worker and LibreOffice
+	MaxPixels int64         `koanf:"max_pixels"` // largest image decoded for a thumbnail, in pixels
+	Workers   int           `koanf:"workers"`    // renderings at once (LibreOffice converts one at a time)
 }
 
 // Index tunes the search index.
@@ -217,6 +227,7 @@ func Default() Config {
 		TrustedProxies: []string{},
 		Extract:        Extract{Timeout: 60 * time.Second, MaxMemory: 1 << 30, OCRLanguages: "fra+eng"},
 		Index:          Index{BuildHeap: 512 << 20},
+		Preview:        Preview{Timeout: 60 * time.Second, MaxMemory: 1 << 30, MaxPixels: 100_000_000, Workers: 2},
 		DAV:            DAV{OSJunk: "store", MaxLockTimeout: 24 * time.Hour},
 		HTTP:           HTTP{BodyLimit: 1 << 20, HeaderTimeout: 20 * time.Second, BodyWindow: 60 * time.Second, MinBodyBytes: 32 << 10},
 		Retention:      defaultRetention(),

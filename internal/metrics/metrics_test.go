@@ -43,6 +43,7 @@ func TestSeriesNames(t *testing.T) {
 		"notreasso_http_requests_total", "notreasso_http_request_duration_seconds",
 		"notreasso_http_request_bytes_total", "notreasso_http_response_bytes_total",
 		"notreasso_uploads_in_flight", "notreasso_index_lag", "notreasso_extraction_failures_total",
+		"notreasso_preview_queue", "notreasso_preview_failures_total",
 		"go_goroutines", "process_resident_memory_bytes",
 	}
 	n, err := testutil.GatherAndCount(Registry, want...)

@@ -143,7 +143,8 @@ func (s *Maintenance) CollectGarbage(ctx context.Context, p acl.Principal, o GCO
 	}
 	var cands []gcCandidate
 	if cands, err = s.blobKeys(ctx, `SELECT sha256, size FROM blobs b WHERE state = 'live'
-		AND NOT EXISTS (SELECT 1 FROM versions v WHERE v.blob = b.sha256)`); err != nil {
+		AND NOT EXISTS (SELECT 1 FROM versions v WHERE v.blob = b.sha256)
+		AND NOT EXISTS (SELECT 1 FROM previews p WHERE p.derived = b.sha256)`); err != nil {
 		return rep, err
 	}
 	rep.Unreferenced = len(cands)
@@ -231,7 +232,8 @@ func (s *core) markForDeletion(ctx context.Context, batch []gcCandidate, cutoff 
 			} else {
 				res, err = tx.ExecContext(ctx, `UPDATE blobs SET state = 'deleting', deleting_since = ?
 					WHERE sha256 = ? AND state = 'live' AND last_used_at < ?
-					AND NOT EXISTS (SELECT 1 FROM versions v WHERE v.blob = blobs.sha256)`, now, c.key, cutoff)
+					AND NOT EXISTS (SELECT 1 FROM versions v WHERE v.blob = blobs.sha256)
+					AND NOT EXISTS (SELECT 1 FROM previews p WHERE p.derived = blobs.sha256)`, now, c.key, cutoff)
 			}
 			if err != nil {
 				return fmt.Errorf("mark blob %s: %w", c.key, err)
@@ -261,9 +263,14 @@ func (s *core) deleteMarked(ctx context.Context, key string) error {
 		return fmt.Errorf("delete blob %s: %w", key, err)
 	}
 	// The extraction cached for the content goes with it (its text file in
-	// the indexer's cache becomes an unused cache entry).
+	// the indexer's cache becomes an unused cache entry), and so do its
+	// previews (their blobs become unused, swept in turn).
 	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
 		if _, err := tx.ExecContext(ctx, `DELETE FROM extractions WHERE blob = ? AND EXISTS
+			(SELECT 1 FROM blobs WHERE sha256 = ? AND state = 'deleting')`, key, key); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM previews WHERE source = ? AND EXISTS
 			(SELECT 1 FROM blobs WHERE sha256 = ? AND state = 'deleting')`, key, key); err != nil {
 			return err
 		}

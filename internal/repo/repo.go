@@ -16,6 +16,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"notreasso/internal/acl"
@@ -96,6 +97,9 @@ type core struct {
 	now     func() time.Time
 	changed chan struct{}
 	stmts   stmtCache
+
+	watchMu  sync.Mutex
+	watchers []chan struct{} // see Watch
 }
 
 // New builds the service. The spool directory should be on the same
@@ -126,6 +130,24 @@ func (s *core) notify() {
 	case s.changed <- struct{}{}:
 	default:
 	}
+	s.watchMu.Lock()
+	for _, w := range s.watchers {
+		select {
+		case w <- struct{}{}:
+		default:
+		}
+	}
+	s.watchMu.Unlock()
+}
+
+// Watch is Changed for another follower of the journal (Changed has one
+// reader, the indexer): a channel of its own, signalled the same way.
+func (s *Service) Watch() <-chan struct{} {
+	w := make(chan struct{}, 1)
+	s.watchMu.Lock()
+	s.watchers = append(s.watchers, w)
+	s.watchMu.Unlock()
+	return w
 }
 
 // Content is the stored content, read-only, for readers inside the server

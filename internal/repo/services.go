@@ -23,6 +23,9 @@ package repo
 //     as one Put — the web UI's and the sync apps' large files alike.
 //   - Intake: the mail intake — the IMAP mailboxes administrators set up,
 //     and the ledger that makes each message imported once (the system).
+//   - Previews: renderings cached by content hash (thumbnails, PDFs of
+//     office documents, page images, tables) and their reading through the
+//     file's permission check.
 //   - Maintenance: the operator's side — consistency check, the sweep of
 //     unreferenced blobs, repairs, snapshots and principal exports.
 //
@@ -42,6 +45,7 @@ type Service struct {
 	Maintenance *Maintenance
 	Uploads     *Uploads
 	Intake      *Intake
+	Previews    *Previews
 }
 
 // Tree: folders and files as they are now. Paths are slash-separated,
@@ -92,6 +96,10 @@ type Index struct{ *core }
 // principal the intake acts as (IntakePrincipal).
 type Intake struct{ *core }
 
+// Previews: renderings derived from a content, cached by its hash (see
+// previews.go).
+type Previews struct{ *core }
+
 // Maintenance: the operator's side — consistency check, the sweep of
 // unreferenced blobs, repairs after a crash, database snapshots for backups
 // and exports of principals for transfers.
@@ -112,6 +120,7 @@ func newService(c *core) *Service {
 		Maintenance: &Maintenance{c},
 		Uploads:     &Uploads{core: c, busy: map[string]bool{}},
 		Intake:      &Intake{c},
+		Previews:    &Previews{c},
 	}
 	c.svc = s
 	return s

@@ -48,6 +48,8 @@ type Deps struct {
 	Mail *notice.Service
 	// Intake is the mail intake, woken when its accounts change; may be nil.
 	Intake IntakeWaker
+	// Previews renders thumbnails, pages and tables; nil: none.
+	Previews Previewer
 }
 
 // Server is the Fiber application and its collaborators.
@@ -67,6 +69,7 @@ type Server struct {
 	searcher Searcher
 	texts    TextSource
 	intake   IntakeWaker
+	previews Previewer
 	csrfSign csrfSigner // see csrf.go
 	// uploadRoutes take file bodies without http.body_limit (limits.go).
 	uploadRoutes []uploadRoute
@@ -87,7 +90,7 @@ var methods = append(append([]string{}, fiber.DefaultMethods...),
 // panics.
 func New(d Deps) *Server {
 	s := &Server{cfg: d.Config, db: d.DB, repo: d.Repo, auth: d.Auth, blobs: d.Blobs, log: d.Logger, version: d.Version,
-		searcher: d.Searcher, texts: d.Texts, intake: d.Intake}
+		searcher: d.Searcher, texts: d.Texts, intake: d.Intake, previews: d.Previews}
 	// Validated by config.Load; an error here leaves no proxy trusted.
 	s.proxies, _ = d.Config.TrustedProxyPrefixes()
 	v, err := loadViews()

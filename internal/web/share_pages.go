@@ -30,6 +30,7 @@ func (s *Server) sharePages() {
 	g.Get("/", s.shareHome)
 	g.Get("/browse/*", s.shareBrowse)
 	g.Get("/file/*", s.shareFile)
+	g.Get("/thumb/*", s.shareThumb)
 	g.Post("/unlock", s.shareUnlock)
 	g.Post("/upload", s.shareUpload)
 	g.Get("/thanks", s.shareThanks)
@@ -90,6 +91,7 @@ type sharePage struct {
 	L                           *Locale
 	Site, Logo                  string // the association's name, its logo's URL ("" if none)
 	Preview                     string // the start of a text file
+	Thumb                       string // the thumbnail of a PDF, office document or image
 	Image                       bool   // the file is an image shown in the page
 	T                           map[string]string
 	Token, CSRF, Action, Back   string
@@ -225,6 +227,15 @@ func (s *Server) shareFilePage(c *fiber.Ctx, p acl.Principal, sh repo.Share, n r
 			return s.shareError(c, sh, err)
 		}
 		pg.Preview = strings.ToValidUTF8(string(b), "")
+	case s.previews != nil && n.Hash != "" && kind != "image": // an image on a counted link is not shown, even small
+		// A PDF's or office document's first page, as the file page shows it.
+		s.previews.Want(c.UserContext(), n.Hash, n.Mime, n.Name, previewWait)
+		if pv, ok, err := s.repo.Previews.GetPreview(c.UserContext(), n.Hash, "thumb"); err == nil && ok && pv.Status == repo.PreviewOK {
+			pg.Thumb = "/s/" + pg.Token + "/thumb/"
+			if rel != "/" {
+				pg.Thumb += escapeRepoPath(rel)
+			}
+		}
 	}
 	return s.renderShare(c, fiber.StatusOK, "share_file", pg)
 }
@@ -433,4 +444,22 @@ func cleanSender(s string) string {
 		s = string(r[:80])
 	}
 	return s
+}
+
+// shareThumb serves the thumbnail of a file of a link, with the link's
+// own check (ShareOpen), not counted as a download.
+func (s *Server) shareThumb(c *fiber.Ctx) error {
+	p, sh, err := s.linkHolder(c, "")
+	if err != nil {
+		return s.shareError(c, sh, err)
+	}
+	rel, err := pathParam(c)
+	if err != nil {
+		return s.shareError(c, sh, err)
+	}
+	f, err := s.repo.Shares.ShareOpen(c.UserContext(), p, rel, false)
+	if err != nil {
+		return s.shareError(c, sh, err)
+	}
+	return s.sendRendered(c, f, "thumb")
 }

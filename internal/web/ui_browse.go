@@ -9,6 +9,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"notreasso/internal/acl"
+	"notreasso/internal/auth"
 	"notreasso/internal/filetype"
 	"notreasso/internal/repo"
 )
@@ -43,6 +44,8 @@ type browseData struct {
 	MaxSize int64
 	Welcome *repo.Collection     // at the root, until the person has read it all
 	Marks   map[int64]repo.Marks // public, shared by link (see share.css)
+	Grid    bool                 // thumbnails instead of the table (the person's choice)
+	Thumbs  map[int64]string     // thumbnail URLs of the files that have one
 }
 
 var sortKeys = []string{"name", "size", "modified", "author"}
@@ -112,6 +115,14 @@ func (s *Server) browsePage(c *fiber.Ctx) error {
 	if d.Marks, err = s.repo.Tree.ChildMarks(c.UserContext(), who, dir, kids); err != nil {
 		return err
 	}
+	if view, err := s.auth.FolderView(c.UserContext(), who.UserID); err != nil {
+		return err
+	} else if view == auth.ViewGrid {
+		d.Grid = true
+		if d.Thumbs, err = s.thumbs(c.UserContext(), kids, thumbURL); err != nil {
+			return err
+		}
+	}
 	for _, k := range kids {
 		if k.Dir {
 			d.Folders++
@@ -173,4 +184,24 @@ var familyKind = map[string]string{
 	filetype.Presentation: "slides", filetype.Image: "image", filetype.Audio: "audio",
 	filetype.Video: "video", filetype.Archive: "archive", filetype.Text: "text",
 	filetype.Email: "text", filetype.Web: "text", filetype.Other: "file",
+}
+
+// doFolderView stores how the person likes folders shown (list or grid).
+func (s *Server) doFolderView(c *fiber.Ctx) error {
+	who := principal(c)
+	if who.Anonymous() {
+		return loginRedirect(c)
+	}
+	view := c.FormValue("view")
+	if view == "list" {
+		view = auth.ViewList
+	}
+	if err := s.auth.SetFolderView(c.UserContext(), who.UserID, view); err != nil {
+		return done(c, err, "")
+	}
+	u, err := url.Parse(safeNext(c.FormValue("back")))
+	if err != nil {
+		u = &url.URL{Path: "/browse/"}
+	}
+	return c.Redirect(u.String(), fiber.StatusSeeOther)
 }

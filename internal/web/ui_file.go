@@ -6,6 +6,8 @@ import (
 	"errors"
 	"html/template"
 	"io"
+	"net/url"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -45,6 +47,7 @@ type filePage struct {
 	Shares   bool   // the sharing API is installed (see shares hook below)
 	Locks    []fileLock
 	Type     fileType
+	R        previewState      // rendered previews (pages, table)
 	Trail    *collectionTrail  // opened from a collection (?c=)
 	AddTo    []repo.Collection // collections the person may add it to
 }
@@ -75,6 +78,9 @@ func (s *Server) filePage(c *fiber.Ctx) error {
 	d := filePage{File: n, Crumbs: crumbsOf(n.Path), Versions: vs, CanEdit: n.Role >= acl.Editor,
 		DavURL: s.cfg.PublicURL() + "/dav" + n.Path, Tags: strings.Join(n.Tags, ", ")}
 	previewErr := s.fillPreview(c.UserContext(), who, &d)
+	if previewErr == nil {
+		previewErr = s.fillPages(c, who, &d)
+	}
 	if d.Type, err = s.fileType(c.UserContext(), n); err != nil {
 		return err
 	}
@@ -132,6 +138,10 @@ func (s *Server) fillPreview(ctx context.Context, who acl.Principal, d *filePage
 		return nil
 	case kind == "doc" || kind == "sheet" || kind == "slides":
 		d.Kind = "office"
+		if s.previews != nil && s.previews.Office() {
+			return nil // shown as pages (fillPages)
+		}
+		d.R.TextOnly = s.previews != nil
 		if s.texts != nil {
 			text, ok, err := s.texts.Text(ctx, d.File.Hash, previewBytes)
 			if err != nil {
@@ -165,4 +175,41 @@ func (s *Server) readText(ctx context.Context, who acl.Principal, p string) (str
 		b = b[:len(b)-1] // do not end inside a character
 	}
 	return strings.ToValidUTF8(string(b), "\uFFFD"), cut, nil
+}
+
+// fillPages shows PDFs and office documents as page images and
+// spreadsheets as tables, when the server renders them.
+func (s *Server) fillPages(c *fiber.Ctx, who acl.Principal, d *filePage) error {
+	if d.Kind == "image" && s.previews != nil && d.File.Mime != "image/svg+xml" {
+		// An image the thumbnailer refused (a decompression bomb, a damaged
+		// file) is not handed to the browser's decoder either.
+		s.previews.Want(c.UserContext(), d.File.Hash, d.File.Mime, d.File.Name, previewWait)
+		pv, ok, err := s.repo.Previews.GetPreview(c.UserContext(), d.File.Hash, "thumb")
+		if err != nil {
+			return err
+		}
+		if ok && pv.Status == repo.PreviewNone {
+			d.Kind, d.R = "rendered", previewState{None: true}
+		}
+		return nil
+	}
+	if d.Kind == "text" && !strings.HasSuffix(strings.ToLower(d.File.Name), ".csv") && !strings.HasSuffix(strings.ToLower(d.File.Name), ".tsv") {
+		return nil
+	}
+	f, err := s.repo.History.Open(c.UserContext(), who, d.File.Path, 0)
+	if err != nil {
+		return err
+	}
+	page, _ := strconv.Atoi(c.Query("page"))
+	st, err := s.fillRendered(c.UserContext(), f, c.Query("show"), page, func(what string, q url.Values) string {
+		return "/" + what + "/" + escapePath(f.Node.Path) + "?" + q.Encode()
+	})
+	if err != nil {
+		return err
+	}
+	if st.Pages != nil || st.Table != nil || st.Pending || st.None {
+		st.TextOnly = false
+		d.R, d.Kind = st, "rendered"
+	}
+	return nil
 }

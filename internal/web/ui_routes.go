@@ -34,6 +34,10 @@ func (s *Server) uiRoutes() {
 	page("/tags/:tag", s.tagPage)
 	page("/collections/:id", s.collectionPage)
 	get("/preview/*", s.preview)
+	get("/thumb/*", s.thumbnail)
+	get("/pdf/*", s.renderedPDF)
+	get("/page/*", s.pageImage)
+	post("/do/view", s.doFolderView)
 	get("/zip/*", s.zipFolder)
 	post("/zip", s.zipSelection)
 

@@ -39,7 +39,8 @@ function updateSelection() {
   let n = 0;
   boxes.forEach((b) => {
     if (b.checked) n++;
-    b.closest('tr').classList.toggle('sel', b.checked);
+    const row = b.closest('tr, li'); // a table row, or a tile of the grid view
+    if (row) row.classList.toggle('sel', b.checked);
   });
   const all = document.getElementById('sel-all');
   if (all) {
