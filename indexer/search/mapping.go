@@ -17,7 +17,7 @@ import (
 // mappingVersion is stored in every index. Bump it whenever a field, an
 // analyzer or the way a Document is turned into fields changes: an index
 // with another version reports NeedsRebuild.
-const mappingVersion = "3"
+const mappingVersion = "4"
 
 // Field names. Documents are built by hand (see document.go) rather than
 // through bleve's reflection mapping, so each field gets exactly the
