@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/blevesearch/bleve/v2"
@@ -45,25 +46,40 @@ func (ix *Index) Suggest(ctx context.Context, text string, access Access, n int)
 		return nil, nil
 	}
 	prefix := ts[len(ts)-1]
-	var alts []query.Query
-	for _, f := range []string{fName, fPath} {
-		pq := query.NewPrefixQuery(prefix)
-		pq.SetField(f)
-		alts = append(alts, pq)
-	}
-	tq := query.NewPrefixQuery(foldKeyword(word))
-	tq.SetField(fTagKey)
-	alts = append(alts, tq)
 	c := compiled{}
 	if !access.All {
 		c.acl = access.Roots
 		c.cuts = cutsOf(c.acl, access)
 	}
-	req := bleve.NewSearchRequestOptions(c.restrict(query.NewDisjunctionQuery(alts)), suggestDocs, 0, false)
-	req.Fields = []string{fMeta}
-	res, err := ix.sh.search(ctx, req)
+	run := func(alts ...query.Query) (*bleve.SearchResult, error) {
+		req := bleve.NewSearchRequestOptions(c.restrict(query.NewDisjunctionQuery(alts)), suggestDocs, 0, false)
+		req.Fields = []string{fMeta}
+		// Unscored, bleve ORs the postings of every term with the prefix
+		// as bitmaps; scored, it would merge one term searcher per name
+		// (doc0 is the start of thousands of names).
+		req.Score = "none"
+		res, err := ix.sh.search(ctx, req)
+		if err != nil {
+			return nil, fmt.Errorf("suggesting for %q: %w", text, err)
+		}
+		return res, nil
+	}
+	prefixOf := func(field, p string) query.Query {
+		pq := query.NewPrefixQuery(p)
+		pq.SetField(field)
+		return pq
+	}
+	// Files and tags from the documents whose name or tag starts so;
+	// folders from those whose path does (a name is in its path too, so
+	// this is asked apart: thousands of files in matching folders must
+	// not crowd the named ones out).
+	named, err := run(prefixOf(fName, prefix), prefixOf(fTagKey, foldKeyword(word)))
 	if err != nil {
-		return nil, fmt.Errorf("suggesting for %q: %w", text, err)
+		return nil, err
+	}
+	inFolders, err := run(prefixOf(fFolders, foldKeyword(word)), prefixOf(fPath, prefix))
+	if err != nil {
+		return nil, err
 	}
 	starts := func(s string) bool {
 		for _, t := range terms(ix.an.name, s) {
@@ -81,7 +97,7 @@ func (ix *Index) Suggest(ctx context.Context, text string, access Access, n int)
 			*list = append(*list, s)
 		}
 	}
-	for _, h := range res.Hits {
+	for _, h := range slices.Concat(named.Hits, inFolders.Hits) {
 		var m meta
 		if err := json.Unmarshal([]byte(fmt.Sprint(h.Fields[fMeta])), &m); err != nil {
 			return nil, fmt.Errorf("decoding stored fields of %s: %w", h.ID, err)
@@ -109,4 +125,24 @@ func (ix *Index) Suggest(ctx context.Context, text string, access Access, n int)
 	files = files[:min(len(files), max(0, n-len(folders)-len(tags)))]
 	out := slices.Concat(files, folders, tags)
 	return out[:min(len(out), n)], nil
+}
+
+// WordsStart reports whether every word of text starts a word of s,
+// accents and case aside: how the search box completes titles that are
+// not in the index (collections).
+func WordsStart(s, text string) bool {
+	split := func(x string) []string {
+		return strings.FieldsFunc(foldString(x), func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) })
+	}
+	words := split(s)
+	typed := split(text)
+	if len(typed) == 0 {
+		return false
+	}
+	for _, t := range typed {
+		if !slices.ContainsFunc(words, func(w string) bool { return strings.HasPrefix(w, t) }) {
+			return false
+		}
+	}
+	return true
 }
