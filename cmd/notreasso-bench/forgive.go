@@ -22,9 +22,13 @@ type typoQuery struct {
 
 // typoQueries cuts n queries of three words from documents in the
 // folders the reader may read (visible): three neighbouring words of 3
-// letters or more, one of 5 letters or more given one slip (swap, drop,
-// double or replace a letter), as in indexer/search's BenchmarkSearchTypos.
+// letters or more, starting at one of the document's rarer words (as
+// someone remembers a name or a place, so that the words typed right
+// single the document out often enough to measure what a slip loses), one
+// word of 5 letters or more given one slip (swap, drop, double or replace
+// a letter), as in indexer/search's BenchmarkSearchTypos.
 func typoQueries(n, docs int, visible func(folder int) bool) []typoQuery {
+	g := proseGen()
 	r := rand.New(rand.NewPCG(19, 2026))
 	var out []typoQuery
 	for len(out) < n {
@@ -36,7 +40,16 @@ func typoQueries(n, docs int, visible func(folder int) bool) []typoQuery {
 		if len(ws) < 10 {
 			continue
 		}
-		k := r.IntN(len(ws) - 6)
+		k, best := -1, 0
+		for j, w := range ws[:len(ws)-6] {
+			w = strings.ToLower(strings.TrimFunc(w, func(r rune) bool { return !unicode.IsLetter(r) }))
+			if rank, ok := g.RareRank(w); ok && rank > best {
+				k, best = j, rank
+			}
+		}
+		if k < 0 {
+			continue
+		}
 		var words []string
 		for _, w := range ws[k:] {
 			w = strings.TrimFunc(w, func(r rune) bool { return !unicode.IsLetter(r) })
@@ -142,7 +155,9 @@ func percentiles(lat []time.Duration) string {
 func (b *bench) measureForgiving(ctx context.Context, s *section, srv *notreasso) error {
 	visible := func(f int) bool { m := f % 5; return m == 0 || m == 1 || m == 3 }
 	qs := typoQueries(b.queries, b.docs, visible)
-	in3 := func(names []string, want string) bool { return want != "" && slices.Contains(names[:min(3, len(names))], want) }
+	in3 := func(names []string, want string) bool {
+		return want != "" && slices.Contains(names[:min(3, len(names))], want)
+	}
 	var rightLat, typoLat []time.Duration
 	rightFound, typoFound, agree := 0, 0, 0
 	for _, q := range qs {

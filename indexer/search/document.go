@@ -110,6 +110,7 @@ func buildDocument(a *analyzers, d *Document) (*document.Document, error) {
 	keywords(fACL, append(append([]string{}, d.Ancestors...), d.ID), optKeyword)
 	keywords(fFolders, folderKeys(d.Path), optKeyword)
 	keywords(fAuthor, []string{strings.ToLower(d.Author)}, optKeyword)
+	keywords(fSuggest, suggestTerms(a, d), optKeyword)
 
 	mod := d.Modified.UTC()
 	when := DocumentDate(d.Name, d.Date, mod)
