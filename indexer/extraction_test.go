@@ -29,11 +29,11 @@ func TestOldExtractionsGetTheirProperties(t *testing.T) {
 	}
 	node := func(path string, body []byte) repo.IndexNode {
 		t.Helper()
-		n, _, err := env.Repo.Put(ctx, env.Admin, path, bytes.NewReader(body), repo.PutOptions{Size: int64(len(body))})
+		n, _, err := env.Repo.Tree.Put(ctx, env.Admin, path, bytes.NewReader(body), repo.PutOptions{Size: int64(len(body))})
 		if err != nil {
 			t.Fatal(err)
 		}
-		files, _, err := env.Repo.IndexFiles(ctx, n.ID)
+		files, _, err := env.Repo.Index.IndexFiles(ctx, n.ID)
 		if err != nil || len(files) != 1 {
 			t.Fatalf("IndexFiles: %v %v", files, err)
 		}
@@ -57,10 +57,10 @@ func TestOldExtractionsGetTheirProperties(t *testing.T) {
 		// As written before the properties were read.
 		old := e
 		old.Title, old.Date, old.Props = "", time.Time{}, false
-		if err := env.Repo.PutExtraction(ctx, old); err != nil {
+		if err := env.Repo.Index.PutExtraction(ctx, old); err != nil {
 			t.Fatal(err)
 		}
-		rec, _, err := env.Repo.GetExtraction(ctx, n.Hash)
+		rec, _, err := env.Repo.Index.GetExtraction(ctx, n.Hash)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -72,7 +72,7 @@ func TestOldExtractionsGetTheirProperties(t *testing.T) {
 			if e.Title != c.title || !e.Date.Equal(c.created) || !e.Props {
 				t.Errorf("%s: not extracted again: %+v", c.path, e)
 			}
-			if got, _, _ := env.Repo.GetExtraction(ctx, n.Hash); !got.Props || got.Title != c.title {
+			if got, _, _ := env.Repo.Index.GetExtraction(ctx, n.Hash); !got.Props || got.Title != c.title {
 				t.Errorf("%s: record not updated: %+v", c.path, got)
 			}
 		} else if e != rec {

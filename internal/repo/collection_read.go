@@ -398,7 +398,7 @@ type CollectionTitle struct {
 // see (as Collections decides) whose title match accepts: the search
 // box's suggestions. Only titles are read for all; the matching ones are
 // loaded to check p's access, so typing stays cheap.
-func (s *Service) CollectionTitles(ctx context.Context, p acl.Principal, match func(title string) bool, limit int) ([]CollectionTitle, error) {
+func (s *Collections) CollectionTitles(ctx context.Context, p acl.Principal, match func(title string) bool, limit int) ([]CollectionTitle, error) {
 	if (p.UserID == 0 && !p.System) || limit <= 0 {
 		return nil, nil
 	}

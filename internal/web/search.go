@@ -118,7 +118,7 @@ func (s indexSearcher) Suggest(ctx context.Context, p acl.Principal, text string
 	var cols []repo.CollectionTitle
 	if last := strings.Fields(text); len(last) > 0 && utf8.RuneCountInString(last[len(last)-1]) >= 2 {
 		var err error
-		cols, err = s.repo.CollectionTitles(ctx, p, func(title string) bool { return search.WordsStart(title, text) }, maxCollectionSuggestions)
+		cols, err = s.repo.Collections.CollectionTitles(ctx, p, func(title string) bool { return search.WordsStart(title, text) }, maxCollectionSuggestions)
 		if err != nil {
 			return nil, err
 		}
