@@ -159,16 +159,21 @@ func (b *bench) measureForgiving(ctx context.Context, s *section, srv *notreasso
 		return want != "" && slices.Contains(names[:min(3, len(names))], want)
 	}
 	var rightLat, typoLat []time.Duration
+	var rightCPU, typoCPU time.Duration
 	rightFound, typoFound, agree := 0, 0, 0
+	cpu := func() time.Duration { d, _ := srv.cpuTime(); return d }
 	for _, q := range qs {
+		c0 := cpu()
 		right, d1, err := hitNames(ctx, srv, readerLogin, readerPassword, q.right)
 		if err != nil {
 			return err
 		}
+		c1 := cpu()
 		typo, d2, err := hitNames(ctx, srv, readerLogin, readerPassword, q.typo)
 		if err != nil {
 			return err
 		}
+		rightCPU, typoCPU = rightCPU+c1-c0, typoCPU+cpu()-c1
 		rightLat, typoLat = append(rightLat, d1), append(typoLat, d2)
 		if in3(right, q.doc) {
 			rightFound++
@@ -185,12 +190,16 @@ func (b *bench) measureForgiving(ctx context.Context, s *section, srv *notreasso
 	s.add("misspelt mix: recall@3", fmt.Sprintf("%s typed with the slip, %s typed right (the source document among the first 3 hits)", pc(typoFound), pc(rightFound)), how)
 	s.add("misspelt mix: first hit kept", pc(agree),
 		"the first hit of the query typed right is among the first 3 of the misspelt one (the synthetic prose repeats its words, so three of them often fit many documents better than their source)")
-	s.add("misspelt mix: latency p50 / p95 / p99", fmt.Sprintf("%s with the slip · %s typed right", percentiles(typoLat), percentiles(rightLat)),
+	perQuery := func(d time.Duration) string { return ms(d / time.Duration(len(qs))) }
+	s.add("misspelt mix: latency p50 / p95 / p99", fmt.Sprintf("%s with the slip (server CPU %s per query) · %s typed right (%s)",
+		percentiles(typoLat), perQuery(typoCPU), percentiles(rightLat), perQuery(rightCPU)),
 		"`GET /api/v1/search?q=…` as `lecteur`, each misspelt query right after the same query typed right (typo tolerance on, as always)")
 
 	var lat []time.Duration
 	empty := 0
-	for i, p := range suggestPrefixes(b.queries, b.docs) {
+	prefixes := suggestPrefixes(b.queries, b.docs)
+	c0 := cpu()
+	for i, p := range prefixes {
 		t := time.Now()
 		resp, err := request(ctx, "GET", srv.URL+"/api/v1/suggest?q="+url.QueryEscape(p), readerLogin, readerPassword, nil, 0, nil, 200)
 		if err != nil {
@@ -212,7 +221,7 @@ func (b *bench) measureForgiving(ctx context.Context, s *section, srv *notreasso
 			lat = append(lat, time.Since(t))
 		}
 	}
-	s.add("suggestions as you type p50 / p95 / p99", percentiles(lat),
+	s.add("suggestions as you type p50 / p95 / p99", fmt.Sprintf("%s (server CPU %s per request)", percentiles(lat), ms((cpu()-c0)/time.Duration(len(prefixes)))),
 		fmt.Sprintf("%d sequential `GET /api/v1/suggest?q=…` as `lecteur` after 10 warm-up requests: half the first 2–6 letters of a word of the documents, 30%% the start of a file name (`doc0`…`doc0123`: up to 10 000 names share it), 20%% of a folder name (`f0`, `f01`); %d of them offered nothing", len(lat), empty))
 	return nil
 }
