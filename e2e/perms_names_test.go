@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"notreasso/internal/testutil/server"
 )
@@ -158,6 +159,30 @@ var leakProbes = []leakProbe{
 	{name: "handover page", run: func(t *testing.T, lw *leakWorld, w who) (int, string) {
 		return htmlGet(w, fmt.Sprintf("/handover/%d", lw.marieTerm))
 	}, sees: map[string][]string{"group member": {"Accueil"}, "admin": {"Accueil"}}},
+	{name: "suggestions as you type", run: func(t *testing.T, lw *leakWorld, w who) (int, string) {
+		// The index works in the background: wait until it holds the
+		// secret file, as the administrator sees it.
+		deadline := time.Now().Add(30 * time.Second)
+		for {
+			_, b := body(who{c: lw.admin}, "GET", "/api/v1/suggest?q=pla", "", nil)
+			if strings.Contains(b, "plan.txt") || time.Now().After(deadline) {
+				break
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+		var all strings.Builder
+		for _, q := range []string{"pla", "xy", "tagse", "sec", "dos", "no", "cod"} {
+			st, b := body(w, "GET", "/api/v1/suggest?q="+q, "", nil)
+			if st != 200 {
+				return st, b
+			}
+			all.WriteString(b)
+		}
+		if w.name != "admin" && strings.Contains(all.String(), "Dossier de la direction") {
+			return 599, all.String() // a collection not meant for them
+		}
+		return 200, all.String()
+	}, sees: map[string][]string{"admin": {"plan.txt", "tagsecret", `"Secret"`, "Dossier de la direction"}, "member": {"notes.txt", "codename.txt"}}},
 	{name: "share link folder", run: func(t *testing.T, lw *leakWorld, w who) (int, string) {
 		tok := "AAAAAAAAAAAAAAAAAAAAAAAA"
 		if w.token != "" {
@@ -213,6 +238,11 @@ func newLeakWorld(t *testing.T) *leakWorld {
 	lw.marieTerm = int64(term["id"].(float64))
 	wd.mustCall(201, "POST", "/api/v1/admin/terms", map[string]any{"role": "secretary", "login": "lea", "start": "2021-01-01", "decision_document": doc})
 	wd.mustCall(201, "POST", "/api/v1/admin/terms", map[string]any{"role": "president", "login": "paul", "start": "2021-01-01", "decision_document": doc})
+	// A collection for a group none of the people probed is in (its
+	// title is not among secretNames: the activity feed shows collection
+	// titles to everyone; the suggestions probe checks it itself).
+	wd.mustCall(201, "POST", "/api/v1/admin/groups", map[string]any{"name": "direction"})
+	wd.mustCall(201, "POST", "/api/v1/collections", map[string]any{"title": "Dossier de la direction", "audience": map[string]any{"members": false, "groups": []string{"direction"}}})
 	lw.token, _ = wd.share(map[string]any{"path": "/Shared", "kind": "viewer"})
 	// A blob lost from the store.
 	var lost node

@@ -27,6 +27,9 @@ func TestSearchUIForgives(t *testing.T) {
 	waitFound(t, c, "kermesse", "/Public/demande.txt")
 	waitFound(t, c, "tombola", "/Public/Budget kermesse.txt")
 	waitFound(t, c, "autres", "/Autre/subventions-autre.txt")
+	if st := c.call("POST", "/api/v1/collections", map[string]any{"title": "Kermesse pas à pas", "audience": map[string]any{"members": true}}, nil); st != 201 {
+		t.Fatalf("collection: %d", st)
+	}
 
 	u.login("admin", server.AdminPassword)
 	u.open("/browse/Public", "#scope")
@@ -36,6 +39,16 @@ func TestSearchUIForgives(t *testing.T) {
 	// Suggestions while typing.
 	u.b.Do("type", chromedp.Focus("#q"), chromedp.SendKeys("#q", "kerm"))
 	u.b.WaitFor("suggestions", `[...document.querySelectorAll('#q-suggest option')].some(o => o.value === 'Budget kermesse.txt')`)
+	// A collection among them, named as such; picking it in the list (the
+	// event the browser sends when an option is chosen, by keyboard or
+	// touch) opens it.
+	u.b.WaitFor("collection suggested", `[...document.querySelectorAll('#q-suggest option')].some(o => o.value === 'Kermesse pas à pas' && o.label === 'Kermesse pas à pas — collection')`)
+	u.b.Navigates("pick the collection", chromedp.Evaluate[chromedp.Void](`(() => { const q = document.querySelector('#q'); q.value = 'Kermesse pas à pas';
+		q.dispatchEvent(new InputEvent('input', {inputType: 'insertReplacementText', bubbles: true})); })()`))
+	if p := browser.Eval[string](u.b, "location.pathname"); !strings.HasPrefix(p, "/collections/") {
+		t.Errorf("picking the collection opened %s", p)
+	}
+	u.open("/browse/Public", "#scope")
 	// The scope box, then Enter in the box: the full search, in the folder.
 	u.b.Do("scope and search", chromedp.Click("#scope"), chromedp.SetValue("#q", "subvension"), chromedp.Focus("#q"))
 	u.b.Navigates("enter", chromedp.KeyEvent(kb.Enter))

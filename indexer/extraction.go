@@ -33,11 +33,13 @@ func (x *Indexer) ensureText(ctx context.Context, n repo.IndexNode, e repo.Extra
 	if n.Hash == "" {
 		return repo.Extraction{Status: string(extract.StatusEmpty)}, nil
 	}
-	if ok && (e.Status != string(extract.StatusFailed) || e.Attempts >= maxAttempts) && (e.Status != string(extract.StatusOK) || x.texts.has(n.Hash)) {
+	if ok && (e.Status != string(extract.StatusFailed) || e.Attempts >= maxAttempts) && (e.Status != string(extract.StatusOK) || x.texts.has(n.Hash)) &&
+		(e.Props || e.Status != string(extract.StatusOK) || !hasProps(n.Mime, n.Name)) {
 		return e, nil
 	}
-	// Not extracted yet, a failure worth retrying, or a record whose text
-	// file is gone (the text cache is not in backups): extract again.
+	// Not extracted yet, a failure worth retrying, a record whose text
+	// file is gone (the text cache is not in backups), or one made before
+	// extractions read the document's title and date: extract again.
 	prev, had := e, ok
 	e = repo.Extraction{Blob: n.Hash}
 	if !extract.Supported(n.Mime, n.Name) {
@@ -56,6 +58,7 @@ func (x *Indexer) ensureText(ctx context.Context, n repo.IndexNode, e repo.Extra
 		x.log.Warn("extraction failed", "path", n.Path, "blob", n.Hash, "reason", res.Reason)
 	}
 	e.Status, e.Reason, e.Lang, e.Chars, e.Extractor, e.Truncated = string(res.Status), res.Reason, res.Lang, chars, res.Extractor, res.Truncated
+	e.Title, e.Date, e.Props = res.Title, res.Date, true
 	if had && e.Status == string(extract.StatusOK) && sameExtraction(prev, e) {
 		// A lost text file extracted again to the same result: the record
 		// stands (a write per document would slow a rebuild by a tenth).
@@ -67,7 +70,18 @@ func (x *Indexer) ensureText(ctx context.Context, n repo.IndexNode, e repo.Extra
 // sameExtraction reports whether two records of one blob say the same.
 func sameExtraction(a, b repo.Extraction) bool {
 	return a.Status == b.Status && a.Reason == b.Reason && a.Lang == b.Lang && a.Chars == b.Chars &&
-		a.Extractor == b.Extractor && a.Truncated == b.Truncated
+		a.Extractor == b.Extractor && a.Truncated == b.Truncated &&
+		a.Title == b.Title && a.Date.Equal(b.Date) && a.Props == b.Props
+}
+
+// hasProps reports whether a format carries a title or date that
+// extraction reads (extract's props.go).
+func hasProps(mime, name string) bool {
+	switch formatOf(repo.IndexNode{Mime: mime, Name: name}) {
+	case "pdf", "ooxml", "odf", "email":
+		return true
+	}
+	return false
 }
 
 // extract runs the extractor on the blob and stores the text.

@@ -501,7 +501,7 @@ func (x *Indexer) document(ctx context.Context, f repo.IndexNode, e repo.Extract
 		}
 	}
 	doc := search.Document{ID: repo.FormatID(f.ID), Name: f.Name, Path: f.Path, Tags: f.Tags, Mime: f.Mime,
-		Author: f.Author, Modified: f.ModTime, Size: f.Size, Lang: e.Lang, Content: text}
+		Author: f.Author, Modified: f.ModTime, Size: f.Size, Lang: e.Lang, Content: text, Title: e.Title, Date: e.Date}
 	for _, a := range f.Ancestors {
 		doc.Ancestors = append(doc.Ancestors, repo.FormatID(a))
 	}

@@ -106,7 +106,12 @@ func (b *bench) run(ctx context.Context, out, only string) error {
 	if only != "" {
 		cmd += " (sections: " + only + ")"
 	}
-	r := &report{Mode: mode, Command: cmd, Started: start}
+	r := &report{Mode: mode, Marker: mode, Command: cmd, Started: start}
+	if only != "" {
+		// A run of some sections has its own block: it does not wipe the
+		// figures of the last run of every section.
+		r.Marker = mode + " " + strings.Join(strings.Fields(strings.ReplaceAll(only, ",", " ")), " ")
+	}
 	var err error
 	if b.dir, err = filepath.Abs(b.dir); err != nil {
 		return err

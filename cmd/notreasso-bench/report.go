@@ -31,6 +31,7 @@ func (s *section) note(format string, args ...any) {
 // report is the generated part of docs/benchmarks.md.
 type report struct {
 	Mode     string
+	Marker   string // the markers' name: the mode, and the sections of a partial run
 	Command  string
 	Started  time.Time
 	Took     time.Duration
@@ -73,8 +74,8 @@ func (r *report) markdown() string {
 // writeInto replaces the text between this mode's markers in path (adding
 // the markers at the end if missing), leaving hand-written text alone.
 func (r *report) writeInto(path string) error {
-	begin := fmt.Sprintf("<!-- bench:begin %s -->", r.Mode)
-	end := fmt.Sprintf("<!-- bench:end %s -->", r.Mode)
+	begin := fmt.Sprintf("<!-- bench:begin %s -->", r.Marker)
+	end := fmt.Sprintf("<!-- bench:end %s -->", r.Marker)
 	old, err := os.ReadFile(path)
 	if err != nil && !os.IsNotExist(err) {
 		return fmt.Errorf("read %s: %w", path, err)

@@ -17,6 +17,7 @@ var (
 	pdftotextPath = sync.OnceValue(func() string { return lookTool("pdftotext") })
 	pdftoppmPath  = sync.OnceValue(func() string { return lookTool("pdftoppm") })
 	tesseractPath = sync.OnceValue(func() string { return lookTool("tesseract") })
+	pdfinfoPath   = sync.OnceValue(func() string { return lookTool("pdfinfo") })
 )
 
 func lookTool(name string) string {

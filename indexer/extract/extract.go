@@ -117,6 +117,12 @@ type Result struct {
 	Lang      string `json:"lang,omitempty"`      // "fr", "en" or "" (see DetectLang)
 	Truncated bool   `json:"truncated,omitempty"` // output stopped at MaxTextBytes
 	Extractor string `json:"extractor,omitempty"` // e.g. "docx", "pdf/pdftotext", "image/tesseract"
+	// The document's own properties, when it has them (props.go): its
+	// title (PDF /Title, office dc:title, e-mail Subject) and the date it
+	// was written (PDF CreationDate or ModDate, office created or
+	// modified, e-mail Date), in UTC.
+	Title string    `json:"title,omitempty"`
+	Date  time.Time `json:"date,omitzero"`
 }
 
 // format is one entry of the registry: a family of documents and its

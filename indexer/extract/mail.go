@@ -49,6 +49,18 @@ func mailMessage(j *job, r io.Reader, depth int) error {
 		if decoded, err := wordDecoder.DecodeHeader(value); err == nil {
 			value = decoded
 		}
+		if depth == 0 {
+			// The message's own subject and date (not those of a
+			// forwarded message inside it) are the document's.
+			switch key {
+			case "Subject":
+				j.res.setTitle(value)
+			case "Date":
+				if t, err := mail.ParseDate(value); err == nil {
+					j.res.setDate(t)
+				}
+			}
+		}
 		if err := j.out.WriteString(key + ": " + value + "\n"); err != nil {
 			return err
 		}

@@ -10,12 +10,14 @@ import (
 // extractODF writes the text of an OpenDocument text, spreadsheet or
 // presentation from its content.xml: paragraphs and headings one per line,
 // table cells separated by tabs and rows by newlines, slides in order.
-// Styles (headers and footers of ODT pages) and metadata are not read.
+// Styles (headers and footers of ODT pages) are not read; meta.xml gives
+// the title and date (props.go).
 func extractODF(j *job) error {
 	z, err := openZip(j)
 	if err != nil {
 		return err
 	}
+	odfProps(z)
 	if !z.has("content.xml") {
 		return fmt.Errorf("odf: content.xml not found in archive")
 	}

@@ -36,6 +36,7 @@ func extractDOCX(j *job) error {
 	if err != nil {
 		return err
 	}
+	ooxmlProps(z)
 	main, err := mainPart(z, "word/document.xml")
 	if err != nil {
 		return fmt.Errorf("docx: %w", err)
@@ -115,6 +116,7 @@ func extractPPTX(j *job) error {
 	if err != nil {
 		return err
 	}
+	ooxmlProps(z)
 	pres, err := mainPart(z, "ppt/presentation.xml")
 	if err != nil {
 		return fmt.Errorf("pptx: %w", err)

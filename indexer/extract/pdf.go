@@ -15,6 +15,7 @@ import (
 // uses github.com/ledongthuc/pdf page by page. When the text layer is empty
 // (a scan) and tesseract and pdftoppm are installed, the pages are OCRed.
 func extractPDF(j *job) error {
+	pdfProps(j)
 	var err error
 	if j.path != "" && !j.lim.NoExternalTools && pdftotextPath() != "" {
 		j.res.Extractor = "pdf/pdftotext"

@@ -16,6 +16,7 @@ func extractXLSX(j *job) error {
 	if err != nil {
 		return err
 	}
+	ooxmlProps(z)
 	wb, err := mainPart(z, "xl/workbook.xml")
 	if err != nil {
 		return fmt.Errorf("xlsx: %w", err)

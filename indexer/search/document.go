@@ -26,6 +26,11 @@ type Document struct {
 	Size      int64     // bytes
 	Lang      string    // "fr" or "en" (detected upstream); anything else is treated as "fr"
 	Content   string    // extracted text, up to 10 MiB; not stored in the index
+	// The document's own title and date, read at extraction (zero when it
+	// has none): the title counts like the name; the date (see
+	// DocumentDate) files the document under its year.
+	Title string
+	Date  time.Time
 }
 
 // meta is what a Hit needs, stored as one JSON field so that loading a hit
@@ -40,6 +45,8 @@ type meta struct {
 	Modified time.Time `json:"d"`
 	Tags     []string  `json:"t,omitempty"`
 	Lang     string    `json:"l,omitempty"`
+	Title    string    `json:"h,omitempty"`
+	Date     time.Time `json:"w,omitzero"` // DocumentDate, when it is not Modified
 }
 
 const (
@@ -78,6 +85,8 @@ func buildDocument(a *analyzers, d *Document) (*document.Document, error) {
 		content = strings.ToValidUTF8(content, "\uFFFD")
 	}
 	text(fName, d.Name, optVectors, a.name)
+	// The title weighs like the name: a second value of the same field.
+	text(fName, d.Title, optVectors, a.name)
 	text(fPath, d.Path, optVectors, a.name)
 	// The content is indexed twice: folded with positions (accents
 	// optional, phrases) and stemmed in the document's language without
@@ -101,26 +110,32 @@ func buildDocument(a *analyzers, d *Document) (*document.Document, error) {
 	keywords(fACL, append(append([]string{}, d.Ancestors...), d.ID), optKeyword)
 	keywords(fFolders, folderKeys(d.Path), optKeyword)
 	keywords(fAuthor, []string{strings.ToLower(d.Author)}, optKeyword)
+	keywords(fSuggest, suggestTerms(a, d), optKeyword)
 
 	mod := d.Modified.UTC()
-	if !mod.IsZero() {
-		df, err := document.NewDateTimeFieldWithIndexingOptions(fModified, nil, mod, time.RFC3339, optFacet)
+	when := DocumentDate(d.Name, d.Date, mod)
+	if !when.IsZero() {
+		df, err := document.NewDateTimeFieldWithIndexingOptions(fModified, nil, when, time.RFC3339, optFacet)
 		if err != nil {
-			return nil, fmt.Errorf("document %s: modified date %v: %w", d.ID, mod, err)
+			return nil, fmt.Errorf("document %s: date %v: %w", d.ID, when, err)
 		}
 		doc.AddField(df)
 	}
 	doc.AddField(document.NewNumericFieldWithIndexingOptions(fSize, nil, float64(d.Size), optKeyword))
 	keywords(fFacets, facetValues(d), optFacet)
 
-	m, err := json.Marshal(meta{
+	m := meta{
 		ID: d.ID, Name: d.Name, Path: d.Path, Mime: d.Mime, Author: d.Author,
-		Size: d.Size, Modified: mod, Tags: d.Tags, Lang: d.Lang,
-	})
+		Size: d.Size, Modified: mod, Tags: d.Tags, Lang: d.Lang, Title: d.Title,
+	}
+	if !when.Equal(mod) {
+		m.Date = when
+	}
+	stored, err := json.Marshal(m)
 	if err != nil {
 		return nil, fmt.Errorf("document %s: encoding stored fields: %w", d.ID, err)
 	}
-	doc.AddField(document.NewTextFieldWithIndexingOptions(fMeta, nil, m, index.StoreField))
+	doc.AddField(document.NewTextFieldWithIndexingOptions(fMeta, nil, stored, index.StoreField))
 	return doc, nil
 }
 

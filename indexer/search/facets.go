@@ -57,8 +57,8 @@ func facetValues(d *Document) []string {
 	if top := topFolder(d.Path, d.Ancestors); top != "" {
 		out = append(out, facetFolder+top)
 	}
-	if !d.Modified.IsZero() {
-		out = append(out, facetYear+strconv.Itoa(d.Modified.UTC().Year()))
+	if when := DocumentDate(d.Name, d.Date, d.Modified); !when.IsZero() {
+		out = append(out, facetYear+strconv.Itoa(when.Year()))
 	}
 	return out
 }

@@ -318,7 +318,7 @@ func (ix *Index) forgive(ctx context.Context, sh shards, an *analyzers, c *compi
 		dq := query.NewDisjunctionQuery(expanded)
 		dq.SetMin(float64(k))
 		pfq := newFacetQuery(c.assemble(dq), ix.facets)
-		pres, err := sh.search(ctx, newRequest(pfq, q.Offset, q.Limit, c.byDate))
+		pres, err := ix.page(ctx, sh, pfq, q.Offset, q.Limit, c.byDate)
 		if err != nil {
 			return nil, nil, fg, err
 		}
@@ -361,12 +361,12 @@ func (ix *Index) widen(ctx context.Context, sh shards, c *compiled, q Query, exa
 	if q.Offset > 0 && exact.Total > 0 {
 		// The exact hits were on an earlier page: fetch them.
 		var err error
-		if first, err = sh.search(ctx, newRequest(c.q, 0, fewHits, c.byDate)); err != nil {
+		if first, err = ix.page(ctx, sh, c.q, 0, fewHits, c.byDate); err != nil {
 			return nil, nil, err
 		}
 	}
 	fq := newFacetQuery(wide, ix.facets)
-	res, err := sh.search(ctx, newRequest(fq, 0, q.Offset+q.Limit+len(first.Hits), c.byDate))
+	res, err := ix.page(ctx, sh, fq, 0, q.Offset+q.Limit+len(first.Hits), c.byDate)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -17,7 +17,7 @@ import (
 // mappingVersion is stored in every index. Bump it whenever a field, an
 // analyzer or the way a Document is turned into fields changes: an index
 // with another version reports NeedsRebuild.
-const mappingVersion = "3"
+const mappingVersion = "4"
 
 // Field names. Documents are built by hand (see document.go) rather than
 // through bleve's reflection mapping, so each field gets exactly the
@@ -38,6 +38,7 @@ const (
 	fFacets    = "facets"     // "tag:…", "type:…", "folder:…", "year:…"; doc values for the facets
 	fSize      = "size"       // bytes, numeric
 	fMeta      = "meta"       // stored only: JSON with what a Hit shows
+	fSuggest   = "suggest"    // "n:", "f:", "t:" + the beginnings of name, folder and tag words (suggest.go)
 )
 
 // Analyzer names. All are defined in the index mapping, so they are stored
@@ -137,6 +138,7 @@ func buildMapping() (*mapping.IndexMappingImpl, error) {
 	dm.AddFieldMappingsAt(fType, keyword(false))
 	dm.AddFieldMappingsAt(fACL, keyword(false))
 	dm.AddFieldMappingsAt(fFolders, keyword(false))
+	dm.AddFieldMappingsAt(fSuggest, keyword(false))
 	dm.AddFieldMappingsAt(fAuthor, keyword(false))
 	dm.AddFieldMappingsAt(fFacets, keyword(true))
 	date := mapping.NewDateTimeFieldMapping()

@@ -1,6 +1,7 @@
 package search
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -37,9 +38,14 @@ type Result struct {
 type Hit struct {
 	ID, Path, Name, Mime, Author string
 	Size                         int64
-	Modified                     time.Time
-	Tags                         []string
-	Score                        float64 // relevance; 0 when sorted by date
+	Modified                     time.Time // the file's last modification (UTC)
+	// Date is what the document is filed under (DocumentDate: a date in
+	// its name, else its own date, else Modified); Title its own title, if
+	// it has one.
+	Date  time.Time
+	Title string
+	Tags  []string
+	Score float64 // relevance; 0 when sorted by date
 	// Snippets are up to 3 fragments of the text around the matches,
 	// HTML-escaped, matches wrapped in <mark>; the text's beginning if the
 	// document matched by name or path only; none without a TextSource.
@@ -66,7 +72,7 @@ func (ix *Index) Search(ctx context.Context, q Query) (*Result, error) {
 		return &Result{Took: time.Since(start)}, nil
 	}
 	fq := newFacetQuery(c.q, ix.facets)
-	res, err := sh.search(ctx, newRequest(fq, q.Offset, q.Limit, c.byDate))
+	res, err := ix.page(ctx, sh, fq, q.Offset, q.Limit, c.byDate)
 	var fg forgiven
 	if err == nil && !q.Exact && len(c.clauses) > 0 && res.Total < fewHits {
 		res, fq, fg, err = ix.forgive(ctx, sh, an, &c, q, res, fq)
@@ -143,5 +149,6 @@ func hitFrom(dm *bsearch.DocumentMatch) (Hit, string, error) {
 	return Hit{
 		ID: dm.ID, Path: m.Path, Name: m.Name, Mime: m.Mime, Author: m.Author,
 		Size: m.Size, Modified: m.Modified, Tags: m.Tags, Score: dm.Score,
+		Date: cmp.Or(m.Date, m.Modified), Title: m.Title,
 	}, m.Lang, nil
 }

@@ -74,7 +74,10 @@ func TestSearchFiltersAndSyntax(t *testing.T) {
 		{"Folder sub id", Query{Folder: "fArc"}, []string{"d-reglement"}},
 		{"author text", Query{Text: "auteur:AMARIE"}, []string{"d-reglement", "d-root", "d-statuts"}},
 		{"Author field", Query{Author: "bpaul"}, []string{"d-pv"}},
-		{"From inclusive", Query{From: day("2023-06-20")}, []string{"d-finance", "d-minutes", "d-pv"}},
+		// « PV AG 2023.docx », modified on 2023-06-20, is filed under the
+		// year in its name (2023-01-01).
+		{"From inclusive", Query{From: day("2023-06-20")}, []string{"d-finance", "d-minutes"}},
+		{"date in the name", Query{From: day("2023-01-01"), To: day("2023-01-02")}, []string{"d-pv"}},
 		{"To exclusive", Query{To: day("2021-03-15")}, []string{"d-reglement"}},
 		{"one day", Query{From: day("2021-03-15"), To: day("2021-03-16")}, []string{"d-statuts"}},
 		{"negated tag", Query{Text: "-tag:officiel"}, []string{"d-finance", "d-minutes", "d-reglement", "d-root"}},

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/blevesearch/bleve/v2"
@@ -45,25 +46,32 @@ func (ix *Index) Suggest(ctx context.Context, text string, access Access, n int)
 		return nil, nil
 	}
 	prefix := ts[len(ts)-1]
-	var alts []query.Query
-	for _, f := range []string{fName, fPath} {
-		pq := query.NewPrefixQuery(prefix)
-		pq.SetField(f)
-		alts = append(alts, pq)
-	}
-	tq := query.NewPrefixQuery(foldKeyword(word))
-	tq.SetField(fTagKey)
-	alts = append(alts, tq)
 	c := compiled{}
 	if !access.All {
 		c.acl = access.Roots
 		c.cuts = cutsOf(c.acl, access)
 	}
-	req := bleve.NewSearchRequestOptions(c.restrict(query.NewDisjunctionQuery(alts)), suggestDocs, 0, false)
-	req.Fields = []string{fMeta}
-	res, err := ix.sh.search(ctx, req)
+	run := func(alts ...query.Query) (*bleve.SearchResult, error) {
+		req := bleve.NewSearchRequestOptions(c.restrict(query.NewDisjunctionQuery(alts)), suggestDocs, 0, false)
+		req.Fields = []string{fMeta}
+		req.Score = "none"
+		res, err := ix.sh.search(ctx, req)
+		if err != nil {
+			return nil, fmt.Errorf("suggesting for %q: %w", text, err)
+		}
+		return res, nil
+	}
+	// Files and tags from the documents whose name or tag starts so;
+	// folders from those in a folder that does, asked apart so that the
+	// thousands of files of a matching folder do not crowd the named ones
+	// out. Each is one posting list of the prefix field.
+	named, err := run(filterTerm(fSuggest, suggestName+cutPrefix(prefix)), filterTerm(fSuggest, suggestTag+cutPrefix(foldKeyword(word))))
 	if err != nil {
-		return nil, fmt.Errorf("suggesting for %q: %w", text, err)
+		return nil, err
+	}
+	inFolders, err := run(filterTerm(fSuggest, suggestFolder+cutPrefix(prefix)))
+	if err != nil {
+		return nil, err
 	}
 	starts := func(s string) bool {
 		for _, t := range terms(ix.an.name, s) {
@@ -81,7 +89,7 @@ func (ix *Index) Suggest(ctx context.Context, text string, access Access, n int)
 			*list = append(*list, s)
 		}
 	}
-	for _, h := range res.Hits {
+	for _, h := range slices.Concat(named.Hits, inFolders.Hits) {
 		var m meta
 		if err := json.Unmarshal([]byte(fmt.Sprint(h.Fields[fMeta])), &m); err != nil {
 			return nil, fmt.Errorf("decoding stored fields of %s: %w", h.ID, err)
@@ -109,4 +117,67 @@ func (ix *Index) Suggest(ctx context.Context, text string, access Access, n int)
 	files = files[:min(len(files), max(0, n-len(folders)-len(tags)))]
 	out := slices.Concat(files, folders, tags)
 	return out[:min(len(out), n)], nil
+}
+
+// WordsStart reports whether every word of text starts a word of s,
+// accents and case aside: how the search box completes titles that are
+// not in the index (collections).
+func WordsStart(s, text string) bool {
+	split := func(x string) []string {
+		return strings.FieldsFunc(foldString(x), func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) })
+	}
+	words := split(s)
+	typed := split(text)
+	if len(typed) == 0 {
+		return false
+	}
+	for _, t := range typed {
+		if !slices.ContainsFunc(words, func(w string) bool { return strings.HasPrefix(w, t) }) {
+			return false
+		}
+	}
+	return true
+}
+
+// The suggest field holds the beginnings (2 to maxSuggestPrefix letters)
+// of the words of a document's name and folders and of its tags, each
+// marked with its kind: completing a prefix is one posting list, however
+// many names start with it, where a prefix query on the name field ORs
+// the postings of every name term that starts with it (1.7 s for doc0 on
+// 20 000 names, BenchmarkSuggest).
+const (
+	suggestName      = "n:"
+	suggestFolder    = "f:"
+	suggestTag       = "t:"
+	maxSuggestPrefix = 12
+)
+
+// cutPrefix shortens what was typed to the longest prefix indexed; the
+// suggestions are then checked against the whole of it.
+func cutPrefix(p string) string {
+	if r := []rune(p); len(r) > maxSuggestPrefix {
+		return string(r[:maxSuggestPrefix])
+	}
+	return p
+}
+
+// suggestTerms are a document's values of the suggest field.
+func suggestTerms(a *analyzers, d *Document) []string {
+	var out []string
+	add := func(kind string, words []string) {
+		for _, w := range words {
+			r := []rune(w)
+			for n := 2; n <= min(len(r), maxSuggestPrefix); n++ {
+				out = append(out, kind+string(r[:n]))
+			}
+		}
+	}
+	add(suggestName, terms(a.name, d.Name))
+	for _, f := range folderComponents(d.Path) {
+		add(suggestFolder, terms(a.name, f))
+	}
+	for _, t := range d.Tags {
+		add(suggestTag, []string{foldKeyword(t)})
+	}
+	return out
 }

@@ -387,3 +387,55 @@ func (s *Collections) MarkOpened(ctx context.Context, p acl.Principal, nodeID in
 	}
 	return nil
 }
+
+// CollectionTitle is a collection as the search box suggests it.
+type CollectionTitle struct {
+	ID    int64
+	Title string
+}
+
+// CollectionTitles lists, in title order, up to limit collections p may
+// see (as Collections decides) whose title match accepts: the search
+// box's suggestions. Only titles are read for all; the matching ones are
+// loaded to check p's access, so typing stays cheap.
+func (s *Collections) CollectionTitles(ctx context.Context, p acl.Principal, match func(title string) bool, limit int) ([]CollectionTitle, error) {
+	if (p.UserID == 0 && !p.System) || limit <= 0 {
+		return nil, nil
+	}
+	rows, err := s.db.R.QueryContext(ctx, `SELECT id, title FROM collections ORDER BY title, id`)
+	if err != nil {
+		return nil, fmt.Errorf("list collection titles: %w", err)
+	}
+	var cands []CollectionTitle
+	for rows.Next() {
+		var c CollectionTitle
+		if err := rows.Scan(&c.ID, &c.Title); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("list collection titles: %w", err)
+		}
+		if match(c.Title) {
+			cands = append(cands, c)
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list collection titles: %w", err)
+	}
+	var out []CollectionTitle
+	for _, ct := range cands {
+		c, err := loadCollection(ctx, s.db.R, ct.ID)
+		if errors.Is(err, ErrNotFound) {
+			continue // deleted meanwhile
+		}
+		if err != nil {
+			return nil, err
+		}
+		if c.editableBy(p) || c.inAudience(p) {
+			out = append(out, ct)
+			if len(out) == limit {
+				break
+			}
+		}
+	}
+	return out, nil
+}

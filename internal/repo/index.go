@@ -247,13 +247,29 @@ type Extraction struct {
 	Extractor string
 	Truncated bool // the text stopped at the extraction limit
 	Attempts  int
+	// The document's own properties (extract.Result): its title and the
+	// date it was written (zero: none). Props says the extraction looked
+	// for them; records made before it did are extracted again.
+	Title string
+	Date  time.Time
+	Props bool
+}
+
+const extractionCols = `blob, status, reason, lang, chars, extractor, truncated, attempts, title, doc_date, props`
+
+func scanExtraction(sc interface{ Scan(...any) error }) (Extraction, error) {
+	var e Extraction
+	var date int64
+	err := sc.Scan(&e.Blob, &e.Status, &e.Reason, &e.Lang, &e.Chars, &e.Extractor, &e.Truncated, &e.Attempts, &e.Title, &date, &e.Props)
+	if date != 0 {
+		e.Date = time.Unix(date, 0).UTC()
+	}
+	return e, err
 }
 
 // GetExtraction returns the cached extraction of a blob, if any.
 func (s *Index) GetExtraction(ctx context.Context, blob string) (Extraction, bool, error) {
-	var e Extraction
-	err := s.db.R.QueryRowContext(ctx, `SELECT blob, status, reason, lang, chars, extractor, truncated, attempts FROM extractions WHERE blob = ?`, blob).
-		Scan(&e.Blob, &e.Status, &e.Reason, &e.Lang, &e.Chars, &e.Extractor, &e.Truncated, &e.Attempts)
+	e, err := scanExtraction(s.db.R.QueryRowContext(ctx, `SELECT `+extractionCols+` FROM extractions WHERE blob = ?`, blob))
 	if errors.Is(err, sql.ErrNoRows) {
 		return Extraction{}, false, nil
 	}
@@ -262,11 +278,16 @@ func (s *Index) GetExtraction(ctx context.Context, blob string) (Extraction, boo
 
 // PutExtraction records an extraction result; a retried failure counts attempts.
 func (s *Index) PutExtraction(ctx context.Context, e Extraction) error {
-	_, err := s.db.W.ExecContext(ctx, `INSERT INTO extractions (blob, status, reason, lang, chars, extractor, truncated, attempts, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?) ON CONFLICT (blob) DO UPDATE SET status = excluded.status, reason = excluded.reason,
+	var date int64
+	if !e.Date.IsZero() {
+		date = e.Date.Unix()
+	}
+	_, err := s.db.W.ExecContext(ctx, `INSERT INTO extractions (blob, status, reason, lang, chars, extractor, truncated, attempts, created_at, title, doc_date, props)
+		VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?) ON CONFLICT (blob) DO UPDATE SET status = excluded.status, reason = excluded.reason,
 		lang = excluded.lang, chars = excluded.chars, extractor = excluded.extractor, truncated = excluded.truncated,
-		attempts = extractions.attempts + 1, created_at = excluded.created_at`,
-		e.Blob, e.Status, e.Reason, e.Lang, e.Chars, e.Extractor, e.Truncated, s.now().UnixNano())
+		attempts = extractions.attempts + 1, created_at = excluded.created_at,
+		title = excluded.title, doc_date = excluded.doc_date, props = excluded.props`,
+		e.Blob, e.Status, e.Reason, e.Lang, e.Chars, e.Extractor, e.Truncated, s.now().UnixNano(), e.Title, date, e.Props)
 	if err != nil {
 		return fmt.Errorf("record extraction of %s: %w", e.Blob, err)
 	}
@@ -413,14 +434,14 @@ func (s *Index) GetExtractions(ctx context.Context, blobs []string) (map[string]
 		for i, b := range chunk {
 			args[i] = b
 		}
-		rows, err := s.db.R.QueryContext(ctx, `SELECT blob, status, reason, lang, chars, extractor, truncated, attempts FROM extractions WHERE blob IN (`+
+		rows, err := s.db.R.QueryContext(ctx, `SELECT `+extractionCols+` FROM extractions WHERE blob IN (`+
 			placeholders(len(chunk))+`)`, args...)
 		if err != nil {
 			return nil, fmt.Errorf("read extractions: %w", err)
 		}
 		for rows.Next() {
-			var e Extraction
-			if err := rows.Scan(&e.Blob, &e.Status, &e.Reason, &e.Lang, &e.Chars, &e.Extractor, &e.Truncated, &e.Attempts); err != nil {
+			e, err := scanExtraction(rows)
+			if err != nil {
 				rows.Close()
 				return nil, fmt.Errorf("read extractions: %w", err)
 			}

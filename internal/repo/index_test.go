@@ -6,6 +6,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestExtractionRecord(t *testing.T) {
@@ -15,7 +16,8 @@ func TestExtractionRecord(t *testing.T) {
 	if _, ok, err := e.s.Index.GetExtraction(ctx, n.Hash); ok || err != nil {
 		t.Fatalf("before extraction: ok=%v err=%v", ok, err)
 	}
-	want := Extraction{Blob: n.Hash, Status: "ok", Lang: "fr", Chars: 10 << 20, Extractor: "text", Truncated: true, Attempts: 1}
+	want := Extraction{Blob: n.Hash, Status: "ok", Lang: "fr", Chars: 10 << 20, Extractor: "text", Truncated: true, Attempts: 1,
+		Title: "PV de l'AG", Date: time.Date(2025, 3, 14, 9, 30, 0, 0, time.UTC), Props: true}
 	if err := e.s.Index.PutExtraction(ctx, want); err != nil {
 		t.Fatal(err)
 	}
@@ -25,6 +27,7 @@ func TestExtractionRecord(t *testing.T) {
 	}
 	// A new result replaces the old one, flag included, and counts the attempt.
 	want.Status, want.Reason, want.Truncated, want.Attempts = "failed", "timeout", false, 2
+	want.Title, want.Date = "", time.Time{}
 	if err := e.s.Index.PutExtraction(ctx, want); err != nil {
 		t.Fatal(err)
 	}

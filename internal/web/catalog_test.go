@@ -256,6 +256,8 @@ func dynamicIDs(t *testing.T, prefix string) ([]string, error) {
 		}
 	case "col.":
 		vals = sortKeys
+	case "searchx.date_from_":
+		vals = dateSources
 	case "facet.":
 		vals = facetKeys
 	case "family.f_", "ftype.f_":

@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"notreasso/indexer"
 	"notreasso/indexer/search"
@@ -74,7 +76,7 @@ func (s indexSearcher) Search(ctx context.Context, p acl.Principal, q SearchQuer
 	for _, h := range res.Hits {
 		id, _ := strconv.ParseInt(h.ID, 10, 64)
 		hit := SearchHit{ID: id, Path: h.Path, Name: h.Name, Mime: h.Mime, Size: h.Size,
-			Modified: h.Modified, Tags: h.Tags, Score: h.Score, Snippets: h.Snippets, Missing: h.Missing}
+			Modified: h.Modified, Date: h.Date, Title: h.Title, Tags: h.Tags, Score: h.Score, Snippets: h.Snippets, Missing: h.Missing}
 		if hit.Tags == nil {
 			hit.Tags = []string{}
 		}
@@ -106,14 +108,31 @@ func (s indexSearcher) Search(ctx context.Context, p acl.Principal, q SearchQuer
 	return out, nil
 }
 
+// maxCollectionSuggestions is the room collections get among the
+// suggestions.
+const maxCollectionSuggestions = 2
+
 func (s indexSearcher) Suggest(ctx context.Context, p acl.Principal, text string) ([]Suggestion, error) {
-	ss, err := s.ix.Suggest(ctx, p, text, MaxSuggestions)
+	// Collections are not in the index: their titles come from the
+	// repository, only those p may see (as on the collections page).
+	var cols []repo.CollectionTitle
+	if last := strings.Fields(text); len(last) > 0 && utf8.RuneCountInString(last[len(last)-1]) >= 2 {
+		var err error
+		cols, err = s.repo.Collections.CollectionTitles(ctx, p, func(title string) bool { return search.WordsStart(title, text) }, maxCollectionSuggestions)
+		if err != nil {
+			return nil, err
+		}
+	}
+	ss, err := s.ix.Suggest(ctx, p, text, MaxSuggestions-len(cols))
 	if err != nil {
 		return nil, err
 	}
-	out := make([]Suggestion, 0, len(ss))
+	out := make([]Suggestion, 0, len(ss)+len(cols))
 	for _, x := range ss {
 		out = append(out, Suggestion{Kind: x.Kind, Label: x.Label, Path: x.Path})
+	}
+	for _, c := range cols {
+		out = append(out, Suggestion{Kind: "collection", Label: c.Title, URL: "/collections/" + strconv.FormatInt(c.ID, 10)})
 	}
 	return out, nil
 }

@@ -4,7 +4,9 @@ import (
 	"context"
 	"path"
 	"strings"
+	"time"
 
+	"notreasso/indexer/search"
 	"notreasso/internal/filetype"
 	"notreasso/internal/repo"
 )
@@ -22,7 +24,17 @@ type fileType struct {
 	Extract   string // one of extractStates
 	Reason    string // why a failed extraction failed (the extractor's words)
 	Truncated bool   // only the beginning of the text is searchable
+	// What search files the document under when it is not the
+	// modification (search.DocumentDate): a date in its name or the date
+	// it carries; DateFrom says which ("name", "document"). Title is the
+	// document's own title, ranked like its name.
+	Date     time.Time
+	DateFrom string
+	Title    string
 }
+
+// dateSources are the values of fileType.DateFrom (searchx.date_from_*).
+var dateSources = []string{"name", "document"}
 
 func (s *Server) fileType(ctx context.Context, n repo.Node) (fileType, error) {
 	ft := fileType{Family: filetype.Of(n.Name, n.Mime), Ext: strings.ToUpper(strings.TrimPrefix(path.Ext(n.Name), "."))}
@@ -38,7 +50,12 @@ func (s *Server) fileType(ctx context.Context, n repo.Node) (fileType, error) {
 		return ft, err
 	}
 	ft.Extract = extractState(e, ok)
-	ft.Reason, ft.Truncated = e.Reason, e.Truncated
+	ft.Reason, ft.Truncated, ft.Title = e.Reason, e.Truncated, e.Title
+	if d, ok := search.DateInName(n.Name); ok {
+		ft.Date, ft.DateFrom = d, dateSources[0]
+	} else if !e.Date.IsZero() {
+		ft.Date, ft.DateFrom = e.Date, dateSources[1]
+	}
 	return ft, nil
 }
 

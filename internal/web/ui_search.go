@@ -28,12 +28,13 @@ type Suggester interface {
 	Suggest(ctx context.Context, p acl.Principal, text string) ([]Suggestion, error)
 }
 
-// Suggestion is one completion: a file or folder name (with its path) or
-// a tag.
+// Suggestion is one completion: a file or folder name (with its path), a
+// tag, or a collection's title (with its page).
 type Suggestion struct {
-	Kind  string `json:"kind"` // file, folder, tag
+	Kind  string `json:"kind"` // file, folder, tag, collection
 	Label string `json:"label"`
 	Path  string `json:"path,omitempty"`
+	URL   string `json:"url,omitempty"` // collection: its page
 }
 
 // MaxSuggestions is how many completions the search box shows.
@@ -74,6 +75,11 @@ type SearchHit struct {
 	Mime     string    `json:"mime"`
 	Size     int64     `json:"size"`
 	Modified time.Time `json:"modified"`
+	// Date is what the document is filed under (year facet, date sort): a
+	// date in its name, else the date it carries (PDF, office, e-mail),
+	// else Modified. Title is its own title, if it has one.
+	Date     time.Time `json:"date"`
+	Title    string    `json:"title,omitempty"`
 	Tags     []string  `json:"tags"`
 	Score    float64   `json:"score"`
 	Snippets []string  `json:"snippets"`

@@ -43,6 +43,7 @@ func (z *Zipf) Draw(r *rand.Rand) int {
 // goroutines, each with its own *rand.Rand.
 type Gen struct {
 	rare                                   []string
+	rareRank                               map[string]int
 	frN, frV, frA, frF, enN, enV, enA, enF *Zipf
 	rareZ, connZ                           *Zipf
 }
@@ -62,14 +63,25 @@ func New(seed uint64) *Gen {
 			rare = append(rare, w)
 		}
 	}
+	rank := make(map[string]int, len(rare))
+	for i, w := range rare {
+		rank[w] = i
+	}
 	return &Gen{
-		rare: rare,
-		frN:  NewZipf(len(FrenchNouns), 0.9), frV: NewZipf(len(frVerbs), 0.9),
+		rare: rare, rareRank: rank,
+		frN: NewZipf(len(FrenchNouns), 0.9), frV: NewZipf(len(frVerbs), 0.9),
 		frA: NewZipf(len(FrenchAdjectives), 0.9), frF: NewZipf(len(frFunc), 1.0),
 		enN: NewZipf(len(EnglishNouns), 0.9), enV: NewZipf(len(enVerbs), 0.9),
 		enA: NewZipf(len(enAdjs), 0.9), enF: NewZipf(len(enFunc), 1.0),
 		rareZ: NewZipf(len(rare), 1.0), connZ: NewZipf(len(frConnect), 0.5),
 	}
+}
+
+// RareRank tells whether w (lower case) is one of the generated rare
+// words, and its rank: the higher, the fewer documents hold it.
+func (g *Gen) RareRank(w string) (int, bool) {
+	r, ok := g.rareRank[w]
+	return r, ok
 }
 
 // Lang draws a document's language: French 85%, English 15%.
