@@ -178,11 +178,11 @@ var leakProbes = []leakProbe{
 			}
 			all.WriteString(b)
 		}
-		if w.name != "admin" && strings.Contains(all.String(), "Dossier de la direction") {
+		if w.name != "admin" && strings.Contains(all.String(), "Dossier xylo de la direction") {
 			return 599, all.String() // a collection not meant for them
 		}
 		return 200, all.String()
-	}, sees: map[string][]string{"admin": {"plan.txt", "tagsecret", `"Secret"`, "Dossier de la direction"}, "member": {"notes.txt", "codename.txt"}}},
+	}, sees: map[string][]string{"admin": {"plan.txt", "tagsecret", `"Secret"`, "Dossier xylo de la direction"}, "member": {"notes.txt", "codename.txt"}}},
 	{name: "share link folder", run: func(t *testing.T, lw *leakWorld, w who) (int, string) {
 		tok := "AAAAAAAAAAAAAAAAAAAAAAAA"
 		if w.token != "" {
@@ -238,11 +238,11 @@ func newLeakWorld(t *testing.T) *leakWorld {
 	lw.marieTerm = int64(term["id"].(float64))
 	wd.mustCall(201, "POST", "/api/v1/admin/terms", map[string]any{"role": "secretary", "login": "lea", "start": "2021-01-01", "decision_document": doc})
 	wd.mustCall(201, "POST", "/api/v1/admin/terms", map[string]any{"role": "president", "login": "paul", "start": "2021-01-01", "decision_document": doc})
-	// A collection for a group none of the people probed is in (its
-	// title is not among secretNames: the activity feed shows collection
-	// titles to everyone; the suggestions probe checks it itself).
+	// A collection for a group none of the people probed is in: its title
+	// holds a secret word, so every door is probed for it (the activity
+	// feed once showed collection titles to everyone).
 	wd.mustCall(201, "POST", "/api/v1/admin/groups", map[string]any{"name": "direction"})
-	wd.mustCall(201, "POST", "/api/v1/collections", map[string]any{"title": "Dossier de la direction", "audience": map[string]any{"members": false, "groups": []string{"direction"}}})
+	wd.mustCall(201, "POST", "/api/v1/collections", map[string]any{"title": "Dossier xylo de la direction", "audience": map[string]any{"members": false, "groups": []string{"direction"}}})
 	lw.token, _ = wd.share(map[string]any{"path": "/Shared", "kind": "viewer"})
 	// A blob lost from the store.
 	var lost node
