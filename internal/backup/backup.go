@@ -57,6 +57,7 @@ type Options struct {
 	Now      func() time.Time // the snapshot's time (time.Now if nil)
 	Workers  int              // blobs copied at once (4 if 0)
 	LockWait time.Duration    // how long to wait for a running collection
+	Locked   bool             // the caller holds the maintenance lock already
 	Version  string           // of the binary, recorded in the manifest
 	OnScan   func(blobs int, bytes int64)
 	OnCopy   func(bytes int64)
@@ -82,11 +83,13 @@ func Backup(ctx context.Context, r *repo.Service, t Target, o Options) (Report, 
 	if o.Workers <= 0 {
 		o.Workers = 4
 	}
-	release, err := waitLock(ctx, r, o.LockWait)
-	if err != nil {
-		return Report{}, err
+	if !o.Locked {
+		release, err := waitLock(ctx, r, o.LockWait)
+		if err != nil {
+			return Report{}, err
+		}
+		defer release()
 	}
-	defer release()
 	tmp, err := os.MkdirTemp(o.TempDir, "backup-")
 	if err != nil {
 		return Report{}, fmt.Errorf("backup: %w", err)

@@ -110,7 +110,7 @@ func scanBackupRun(sc interface{ Scan(...any) error }) (BackupRun, error) {
 
 // BackupRuns lists the newest runs first, at most limit of them.
 func (s *Service) BackupRuns(ctx context.Context, limit int) ([]BackupRun, error) {
-	rows, err := s.db.R.QueryContext(ctx, `SELECT `+backupRunCols+` FROM backup_runs ORDER BY started_at DESC, id DESC LIMIT ?`, limit)
+	rows, err := s.db.R.QueryContext(ctx, `SELECT `+backupRunCols+` FROM backup_runs ORDER BY id DESC LIMIT ?`, limit)
 	if err != nil {
 		return nil, fmt.Errorf("list backup runs: %w", err)
 	}
@@ -133,7 +133,7 @@ func (s *Service) LastBackupRun(ctx context.Context, kind, target string, okOnly
 	if okOnly {
 		q += ` AND ok = 1`
 	}
-	r, err = scanBackupRun(s.db.R.QueryRowContext(ctx, q+` ORDER BY started_at DESC, id DESC LIMIT 1`, kind, target))
+	r, err = scanBackupRun(s.db.R.QueryRowContext(ctx, q+` ORDER BY id DESC LIMIT 1`, kind, target))
 	if errors.Is(err, sql.ErrNoRows) {
 		return BackupRun{}, false, nil
 	}
@@ -148,7 +148,7 @@ func (s *Service) LastBackupRun(ctx context.Context, kind, target string, okOnly
 func (s *Service) CountBackupFailures(ctx context.Context, kind, target string) (int, error) {
 	var n int
 	err := s.db.R.QueryRowContext(ctx, `SELECT count(*) FROM backup_runs WHERE kind = ? AND target = ? AND finished_at IS NOT NULL AND ok = 0
-		AND started_at >= COALESCE((SELECT max(started_at) FROM backup_runs WHERE kind = ? AND target = ? AND ok = 1), 0)`,
+		AND id > COALESCE((SELECT max(id) FROM backup_runs WHERE kind = ? AND target = ? AND ok = 1), 0)`,
 		kind, target, kind, target).Scan(&n)
 	if err != nil {
 		return 0, fmt.Errorf("count the failed %s runs of %s: %w", kind, target, err)
