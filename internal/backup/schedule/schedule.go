@@ -336,4 +336,3 @@ func backoff(n int, every time.Duration) time.Duration {
 	}
 	return d
 }
-
