@@ -80,7 +80,7 @@ func Verify(ctx context.Context, t Target, o VerifyOptions) (VerifyReport, error
 	if err != nil {
 		return rep, fmt.Errorf("verify %s: %w", t, err)
 	}
-	if rep.Check, err = r.Check(ctx, repo.CheckOptions{Quick: true, Sample: o.Sample}); err != nil {
+	if rep.Check, err = r.Maintenance.Check(ctx, repo.CheckOptions{Quick: true, Sample: o.Sample}); err != nil {
 		return rep, fmt.Errorf("verify %s: %w", t, err)
 	}
 	var first string

@@ -35,7 +35,7 @@ type BackupRun struct {
 
 // BackupSettings returns the settings an administrator saved (JSON, read
 // by the scheduler), or ok false when none were.
-func (s *Service) BackupSettings(ctx context.Context) (settings string, at time.Time, ok bool, err error) {
+func (s *Maintenance) BackupSettings(ctx context.Context) (settings string, at time.Time, ok bool, err error) {
 	var unix int64
 	err = s.db.R.QueryRowContext(ctx, `SELECT settings, updated_at FROM backup_settings WHERE id = 1`).Scan(&settings, &unix)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -49,7 +49,7 @@ func (s *Service) BackupSettings(ctx context.Context) (settings string, at time.
 
 // SetBackupSettings saves the backup settings (administrators only) and
 // journals the change; summary is what the journal says of them.
-func (s *Service) SetBackupSettings(ctx context.Context, p acl.Principal, settings string, summary map[string]any) error {
+func (s *Maintenance) SetBackupSettings(ctx context.Context, p acl.Principal, settings string, summary map[string]any) error {
 	if !p.IsAdmin() {
 		return fmt.Errorf("backup settings: %w", ErrForbidden)
 	}
@@ -64,7 +64,7 @@ func (s *Service) SetBackupSettings(ctx context.Context, p acl.Principal, settin
 }
 
 // StartBackupRun records the start of a run and returns its id.
-func (s *Service) StartBackupRun(ctx context.Context, kind, target, trigger string, at time.Time) (int64, error) {
+func (s *Maintenance) StartBackupRun(ctx context.Context, kind, target, trigger string, at time.Time) (int64, error) {
 	var id int64
 	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
 		return tx.QueryRowContext(ctx, `INSERT INTO backup_runs (kind, target, started_at, trigger_by) VALUES (?, ?, ?, ?) RETURNING id`,
@@ -77,7 +77,7 @@ func (s *Service) StartBackupRun(ctx context.Context, kind, target, trigger stri
 }
 
 // FinishBackupRun records the end of a run.
-func (s *Service) FinishBackupRun(ctx context.Context, r BackupRun) error {
+func (s *Maintenance) FinishBackupRun(ctx context.Context, r BackupRun) error {
 	ok := 0
 	if r.OK {
 		ok = 1
@@ -109,7 +109,7 @@ func scanBackupRun(sc interface{ Scan(...any) error }) (BackupRun, error) {
 }
 
 // BackupRuns lists the newest runs first, at most limit of them.
-func (s *Service) BackupRuns(ctx context.Context, limit int) ([]BackupRun, error) {
+func (s *Maintenance) BackupRuns(ctx context.Context, limit int) ([]BackupRun, error) {
 	rows, err := s.db.R.QueryContext(ctx, `SELECT `+backupRunCols+` FROM backup_runs ORDER BY id DESC LIMIT ?`, limit)
 	if err != nil {
 		return nil, fmt.Errorf("list backup runs: %w", err)
@@ -128,7 +128,7 @@ func (s *Service) BackupRuns(ctx context.Context, limit int) ([]BackupRun, error
 
 // LastBackupRun is the newest finished run of kind on target; with okOnly,
 // the newest that succeeded. found is false when there is none.
-func (s *Service) LastBackupRun(ctx context.Context, kind, target string, okOnly bool) (r BackupRun, found bool, err error) {
+func (s *Maintenance) LastBackupRun(ctx context.Context, kind, target string, okOnly bool) (r BackupRun, found bool, err error) {
 	q := `SELECT ` + backupRunCols + ` FROM backup_runs WHERE kind = ? AND target = ? AND finished_at IS NOT NULL`
 	if okOnly {
 		q += ` AND ok = 1`
@@ -145,7 +145,7 @@ func (s *Service) LastBackupRun(ctx context.Context, kind, target string, okOnly
 
 // CountBackupFailures counts the failed runs of kind on target since the
 // last one that succeeded (0 when the last one did).
-func (s *Service) CountBackupFailures(ctx context.Context, kind, target string) (int, error) {
+func (s *Maintenance) CountBackupFailures(ctx context.Context, kind, target string) (int, error) {
 	var n int
 	err := s.db.R.QueryRowContext(ctx, `SELECT count(*) FROM backup_runs WHERE kind = ? AND target = ? AND finished_at IS NOT NULL AND ok = 0
 		AND id > COALESCE((SELECT max(id) FROM backup_runs WHERE kind = ? AND target = ? AND ok = 1), 0)`,
@@ -158,7 +158,7 @@ func (s *Service) CountBackupFailures(ctx context.Context, kind, target string) 
 
 // MarkBadBlobs records contents a verification found missing or damaged in
 // target; the next backup copies them again.
-func (s *Service) MarkBadBlobs(ctx context.Context, target string, keys []string) error {
+func (s *Maintenance) MarkBadBlobs(ctx context.Context, target string, keys []string) error {
 	if len(keys) == 0 {
 		return nil
 	}
@@ -174,12 +174,12 @@ func (s *Service) MarkBadBlobs(ctx context.Context, target string, keys []string
 }
 
 // BadBlobs lists the contents recorded as damaged in target.
-func (s *Service) BadBlobs(ctx context.Context, target string) ([]string, error) {
+func (s *Maintenance) BadBlobs(ctx context.Context, target string) ([]string, error) {
 	return queryStrings(ctx, s.db.R, `SELECT sha256 FROM backup_bad_blobs WHERE target = ? ORDER BY sha256`, target)
 }
 
 // ClearBadBlobs forgets the damaged contents of target once copied again.
-func (s *Service) ClearBadBlobs(ctx context.Context, target string, keys []string) error {
+func (s *Maintenance) ClearBadBlobs(ctx context.Context, target string, keys []string) error {
 	return s.db.Tx(ctx, func(tx *sql.Tx) error {
 		for _, k := range keys {
 			if _, err := tx.ExecContext(ctx, `DELETE FROM backup_bad_blobs WHERE target = ? AND sha256 = ?`, target, k); err != nil {

@@ -8,6 +8,7 @@ package schedule
 
 import (
 	"context"
+	"errors"
 	"encoding/json"
 	"fmt"
 	"log/slog"
@@ -106,7 +107,7 @@ func (s *Scheduler) Loops() int64 { return s.loops.Load() }
 // Settings are the settings in force: those saved from the browser, or
 // the configuration file's.
 func (s *Scheduler) Settings(ctx context.Context) (set config.Backup, fromDB bool, at time.Time, err error) {
-	raw, at, ok, err := s.o.Repo.BackupSettings(ctx)
+	raw, at, ok, err := s.o.Repo.Maintenance.BackupSettings(ctx)
 	if err != nil || !ok {
 		return s.o.File, false, time.Time{}, err
 	}
@@ -131,7 +132,7 @@ func (s *Scheduler) SaveSettings(ctx context.Context, p acl.Principal, set confi
 	for _, t := range set.Targets {
 		names = append(names, t.Name+" ("+t.Kind+")")
 	}
-	if err := s.o.Repo.SetBackupSettings(ctx, p, string(b), map[string]any{"targets": names, "every": set.Every.String(),
+	if err := s.o.Repo.Maintenance.SetBackupSettings(ctx, p, string(b), map[string]any{"targets": names, "every": set.Every.String(),
 		"verify_every": set.VerifyEvery.String(), "keep": set.Keep}); err != nil {
 		return err
 	}
@@ -213,10 +214,35 @@ func (s *Scheduler) Run(ctx context.Context) error {
 	}
 }
 
-// run does one backup or verification of one target and records it.
-func (s *Scheduler) run(ctx context.Context, kind string, t config.BackupTarget, trigger string) {
+// RunNow does one backup or verification of the target named name, as
+// `notreasso backup --target` does, recorded like a scheduled one; ErrBusy
+// when another process holds the maintenance lock.
+func (s *Scheduler) RunNow(ctx context.Context, kind, name, trigger string) (repo.BackupRun, error) {
+	set, _, _, err := s.Settings(ctx)
+	if err != nil {
+		return repo.BackupRun{}, err
+	}
+	t, ok := set.Target(name)
+	if !ok {
+		var names []string
+		for _, t := range set.Targets {
+			names = append(names, t.Name)
+		}
+		return repo.BackupRun{}, fmt.Errorf("%w: no backup target named %q (configured: %v)", repo.ErrNotFound, name, names)
+	}
+	r, err := s.run(ctx, kind, t, trigger)
+	if err == nil && !r.OK {
+		err = errors.New(r.Error)
+	}
+	return r, err
+}
+
+// run does one backup or verification of one target and records it. The
+// error is ErrBusy (the lock is held elsewhere) or a failure to record;
+// the run's own failure is in the returned run.
+func (s *Scheduler) run(ctx context.Context, kind string, t config.BackupTarget, trigger string) (repo.BackupRun, error) {
 	if ctx.Err() != nil {
-		return
+		return repo.BackupRun{}, ctx.Err()
 	}
 	s.mu.Lock()
 	s.running = kind
@@ -229,23 +255,23 @@ func (s *Scheduler) run(ctx context.Context, kind string, t config.BackupTarget,
 	// One at a time, also against `notreasso backup` and the collector in
 	// other processes: the maintenance lock. Held elsewhere, the run waits
 	// a little and is not counted as a failure.
-	release, err := s.o.Repo.MaintenanceLock(ctx, "scheduled "+kind)
+	release, err := s.o.Repo.Maintenance.MaintenanceLock(ctx, "scheduled "+kind)
 	if err != nil {
 		s.o.Logger.Info("backup postponed: the maintenance lock is held", "target", t.Name, "kind", kind, "err", err)
 		s.mu.Lock()
 		s.busyTill[t.Name] = s.o.Clock.Now().Add(LockRetry)
 		s.mu.Unlock()
-		return
+		return repo.BackupRun{}, fmt.Errorf("%w: %w", ErrBusy, err)
 	}
 	defer release()
 	start := s.o.Clock.Now()
-	id, err := s.o.Repo.StartBackupRun(ctx, kind, t.Name, trigger, start)
+	id, err := s.o.Repo.Maintenance.StartBackupRun(ctx, kind, t.Name, trigger, start)
 	if err != nil {
 		s.o.Logger.Error("backup", "target", t.Name, "err", err)
 		s.mu.Lock()
 		s.busyTill[t.Name] = s.o.Clock.Now().Add(LockRetry)
 		s.mu.Unlock()
-		return
+		return repo.BackupRun{}, err
 	}
 	r := repo.BackupRun{ID: id, Kind: kind, Target: t.Name, StartedAt: start, Trigger: trigger}
 	if kind == KindBackup {
@@ -266,10 +292,12 @@ func (s *Scheduler) run(ctx context.Context, kind string, t config.BackupTarget,
 		s.o.Logger.Info("scheduled "+kind+" done", "target", t.Name, "snapshot", r.Snapshot, "copied", r.Copied, "took", r.Duration)
 	}
 	// Recorded even when the server is stopping.
-	if err := s.o.Repo.FinishBackupRun(context.WithoutCancel(ctx), r); err != nil {
-		s.o.Logger.Error("backup", "target", t.Name, "err", err)
+	ferr := s.o.Repo.Maintenance.FinishBackupRun(context.WithoutCancel(ctx), r)
+	if ferr != nil {
+		s.o.Logger.Error("backup", "target", t.Name, "err", ferr)
 	}
 	s.observe(r)
+	return r, ferr
 }
 
 func (s *Scheduler) backup(ctx context.Context, t config.BackupTarget, r *repo.BackupRun) error {
@@ -282,7 +310,7 @@ func (s *Scheduler) backup(ctx context.Context, t config.BackupTarget, r *repo.B
 		return err
 	}
 	defer closeTarget()
-	bad, err := s.o.Repo.BadBlobs(ctx, t.Name)
+	bad, err := s.o.Repo.Maintenance.BadBlobs(ctx, t.Name)
 	if err != nil {
 		return err
 	}
@@ -293,7 +321,7 @@ func (s *Scheduler) backup(ctx context.Context, t config.BackupTarget, r *repo.B
 	if err != nil {
 		return err
 	}
-	return s.o.Repo.ClearBadBlobs(ctx, t.Name, bad)
+	return s.o.Repo.Maintenance.ClearBadBlobs(ctx, t.Name, bad)
 }
 
 func (s *Scheduler) verify(ctx context.Context, t config.BackupTarget, r *repo.BackupRun) error {
@@ -308,7 +336,7 @@ func (s *Scheduler) verify(ctx context.Context, t config.BackupTarget, r *repo.B
 	defer closeTarget()
 	rep, err := backup.Verify(ctx, tg, backup.VerifyOptions{TempDir: s.o.TempDir, Live: s.o.Live, Sample: set.VerifySample, Logger: s.o.Logger})
 	r.Snapshot, r.Bytes = rep.Name, rep.Manifest.Bytes
-	if merr := s.o.Repo.MarkBadBlobs(context.WithoutCancel(ctx), t.Name, rep.Bad); merr != nil && err == nil {
+	if merr := s.o.Repo.Maintenance.MarkBadBlobs(context.WithoutCancel(ctx), t.Name, rep.Bad); merr != nil && err == nil {
 		err = merr
 	}
 	return err

@@ -109,14 +109,14 @@ func (f *fixture) tick(t *testing.T, d time.Duration) {
 
 func (f *fixture) put(t *testing.T, path, body string) {
 	t.Helper()
-	if _, _, err := f.env.Repo.Put(f.ctx, f.env.Admin, path, strings.NewReader(body), repo.PutOptions{Size: int64(len(body))}); err != nil {
+	if _, _, err := f.env.Repo.Tree.Put(f.ctx, f.env.Admin, path, strings.NewReader(body), repo.PutOptions{Size: int64(len(body))}); err != nil {
 		t.Fatal(err)
 	}
 }
 
 func (f *fixture) runs(t *testing.T, kind string) []repo.BackupRun {
 	t.Helper()
-	all, err := f.env.Repo.BackupRuns(f.ctx, 1000)
+	all, err := f.env.Repo.Maintenance.BackupRuns(f.ctx, 1000)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -288,7 +288,7 @@ func TestNoOverlap(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	release, err := other.MaintenanceLock(f.ctx, "backup")
+	release, err := other.Maintenance.MaintenanceLock(f.ctx, "backup")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -364,7 +364,7 @@ func TestCorruptTargetRepaired(t *testing.T) {
 	if _, err := os.Stat(blobs[1]); err != nil {
 		t.Errorf("the removed content was not copied again: %v", err)
 	}
-	if left, _ := f.env.Repo.BadBlobs(f.ctx, "usb"); len(left) != 0 {
+	if left, _ := f.env.Repo.Maintenance.BadBlobs(f.ctx, "usb"); len(left) != 0 {
 		t.Errorf("damaged contents still listed: %v", left)
 	}
 	if testutil.ToFloat64(metrics.BackupVerifyOK.WithLabelValues("usb")) != 1 {

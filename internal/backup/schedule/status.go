@@ -68,7 +68,7 @@ func (s *Scheduler) Status(ctx context.Context) (Status, error) {
 	}
 	now := s.o.Clock.Now()
 	st := Status{Settings: set, FromDB: fromDB, SavedAt: at, Running: s.Running(), Allowed: Allowed(set)}
-	if st.Runs, err = s.o.Repo.BackupRuns(ctx, 20); err != nil {
+	if st.Runs, err = s.o.Repo.Maintenance.BackupRuns(ctx, 20); err != nil {
 		return st, err
 	}
 	if len(set.Targets) == 0 {
@@ -76,7 +76,7 @@ func (s *Scheduler) Status(ctx context.Context) (Status, error) {
 	}
 	for i, t := range set.Targets {
 		ts := TargetStatus{BackupTarget: t}
-		r := s.o.Repo
+		r := s.o.Repo.Maintenance
 		var okB, okO, okV bool
 		if ts.LastBackup, okB, err = r.LastBackupRun(ctx, KindBackup, t.Name, false); err != nil {
 			return st, err
