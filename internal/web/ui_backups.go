@@ -143,6 +143,9 @@ func (s *Server) backupSettingsForm(c *fiber.Ctx) error {
 	return c.Redirect("/admin/backups?ok=backup_saved", fiber.StatusSeeOther)
 }
 
+// maxBackupTargets bounds the settings form.
+const maxBackupTargets = 10
+
 func parseBackupForm(c *fiber.Ctx) (config.Backup, error) {
 	set := config.DefaultBackup()
 	bad := func(field string) (config.Backup, error) {
@@ -163,20 +166,17 @@ func parseBackupForm(c *fiber.Ctx) (config.Backup, error) {
 			return bad(f.name)
 		}
 	}
-	names, _ := formValues(c, "target_name")
-	field := func(key string, i int) string {
-		vs, _ := formValues(c, key)
-		if i < len(vs) {
-			return strings.TrimSpace(vs[i])
-		}
-		return ""
-	}
-	// Check boxes are sent only when checked: named per row.
-	checked := func(key string, i int) bool { return c.FormValue(key+"_"+strconv.Itoa(i)) == "on" }
-	for i, name := range names {
-		name = strings.TrimSpace(name)
+	// Each target is a row of fields named KEY_i (check boxes are sent
+	// only when checked, so lists of same-named fields would misalign).
+	field := func(key string, i int) string { return strings.TrimSpace(c.FormValue(key + "_" + strconv.Itoa(i))) }
+	checked := func(key string, i int) bool { return field(key, i) == "on" }
+	for i := range maxBackupTargets + 1 {
+		name := field("target_name", i)
 		if name == "" {
 			continue
+		}
+		if len(set.Targets) == maxBackupTargets {
+			return bad("targets")
 		}
 		t := config.BackupTarget{Name: name, Kind: field("target_kind", i)}
 		switch t.Kind {
