@@ -30,6 +30,10 @@ var (
 		Name: "notreasso_backup_verify_last_success_timestamp_seconds",
 		Help: "Unix time the last successful verification of a target ended (0: never).",
 	}, []string{"target"})
+	BackupVerifyFailures = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "notreasso_backup_verify_failures_total",
+		Help: "Verifications that failed, by target (since the process started): a snapshot that does not restore.",
+	}, []string{"target"})
 	BackupVerifyOK = prometheus.NewGaugeVec(prometheus.GaugeOpts{
 		Name: "notreasso_backup_verify_ok",
 		Help: "1 if the last verification of a target succeeded, 0 if it failed or none ran.",
@@ -42,5 +46,5 @@ var (
 
 func init() {
 	Registry.MustRegister(BackupLastSuccess, BackupDuration, BackupSize, BackupFailures, BackupFailing,
-		BackupVerifyLastSuccess, BackupVerifyOK, BackupStale)
+		BackupVerifyLastSuccess, BackupVerifyFailures, BackupVerifyOK, BackupStale)
 }

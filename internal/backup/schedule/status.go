@@ -21,6 +21,7 @@ const (
 	AlertNoTarget     = "no_target"     // no automatic backup is configured
 	AlertStale        = "stale"         // a target's last good backup is older than the schedule allows, or there is none
 	AlertVerifyFailed = "verify_failed" // the newest snapshot of a target failed its verification
+	AlertFailing      = "failing"       // the last backup of a target failed (it is being retried)
 )
 
 // TargetStatus is one target as the page shows it.
@@ -156,6 +157,9 @@ func (s *Scheduler) Status(ctx context.Context) (Status, error) {
 		switch {
 		case verifyFailed:
 			st.Alert = AlertVerifyFailed
+		case st.Alert == AlertVerifyFailed:
+		case ts.State == "failing":
+			st.Alert = AlertFailing
 		case st.Alert == AlertNone && (!okO || now.Sub(ts.LastOK.FinishedAt) > st.Allowed):
 			st.Alert = AlertStale
 		}
@@ -213,6 +217,7 @@ func (s *Scheduler) observe(r repo.BackupRun) {
 			metrics.BackupVerifyOK.WithLabelValues(r.Target).Set(1)
 		} else {
 			metrics.BackupVerifyOK.WithLabelValues(r.Target).Set(0)
+			metrics.BackupVerifyFailures.WithLabelValues(r.Target).Inc()
 		}
 	} else {
 		metrics.BackupDuration.WithLabelValues(r.Target).Set(r.Duration.Seconds())
@@ -239,7 +244,8 @@ func (s *Scheduler) refreshMetrics(ctx context.Context) {
 	}
 	metrics.BackupStale.Set(stale)
 	for _, t := range st.Targets {
-		metrics.BackupFailures.WithLabelValues(t.Name) // exists from the start, at 0
+		metrics.BackupFailures.WithLabelValues(t.Name) // exist from the start, at 0
+		metrics.BackupVerifyFailures.WithLabelValues(t.Name)
 		metrics.BackupFailing.WithLabelValues(t.Name).Set(float64(t.Failures))
 		if t.LastOK.ID != 0 {
 			metrics.BackupLastSuccess.WithLabelValues(t.Name).Set(float64(t.LastOK.FinishedAt.Unix()))
