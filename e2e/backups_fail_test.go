@@ -107,9 +107,16 @@ func TestBackupFailuresShowAndHeal(t *testing.T) {
 			t.Errorf("/metrics lacks %s:\n%s", want, grepLines(m, "notreasso_backup_"))
 		}
 	}
-	// The server goes on serving.
-	if st := status(t, srv.URL+"/readyz"); st != 200 {
-		t.Errorf("readyz with the off-site target down: %d", st)
+	// The server goes on serving; /readyz, which answers anyone, names no
+	// path, address or error.
+	resp, err := http.Get(srv.URL + "/readyz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ready, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || strings.Contains(string(ready), dir) || strings.Contains(string(ready), offsite.Endpoint) {
+		t.Errorf("readyz with the off-site target down: %d %s", resp.StatusCode, ready)
 	}
 	if st, _ := c.put("/pendant la panne.txt", []byte("écrit pendant la panne")); st != 201 {
 		t.Errorf("upload with the off-site target down: %d", st)
@@ -122,5 +129,47 @@ func TestBackupFailuresShowAndHeal(t *testing.T) {
 	}
 	if m = metricsText(t, srv); !strings.Contains(m, `notreasso_backup_consecutive_failures{target="hors-site"} 0`) || !strings.Contains(m, "notreasso_backup_stale 0") {
 		t.Errorf("/metrics once back:\n%s", grepLines(m, "notreasso_backup_"))
+	}
+}
+
+// The backups page, its forms and the full copy are for administrators
+// only: a member gets 403 and nothing runs or changes; /readyz names no
+// path, address or error.
+func TestBackupDoors(t *testing.T) {
+	wd := newWorld(t, server.Options{})
+	wd.put("/Bureau/secret.txt", "le nom d'un fichier secret")
+	marie := newBrowser(t, wd.srv)
+	if st := marie.login("marie", userPassword); st != 200 {
+		t.Fatalf("login: %d", st)
+	}
+	accept := map[string]string{"Accept": "text/html"}
+	for _, p := range []string{"/admin/backups", "/admin/backups/copy.zip", "/admin/backups/copy.tar"} {
+		if st, body, _ := marie.do("GET", p, nil, accept); st != 403 || strings.Contains(body, "secret.txt") {
+			t.Errorf("a member opens %s: %d", p, st)
+		}
+	}
+	dir := t.TempDir()
+	for _, f := range []struct {
+		path string
+		v    url.Values
+	}{
+		{"/do/admin/backups/run", url.Values{"kind": {"backup"}}},
+		{"/do/admin/backups/settings", url.Values{"every": {"1h0m0s"}, "verify_every": {"0s"}, "daily": {"1"}, "weekly": {"0"}, "monthly": {"0"},
+			"keep": {"1"}, "verify_sample": {"1"}, "target_name_0": {"pirate"}, "target_kind_0": {"dir"}, "target_dir_0": {dir}}},
+	} {
+		if st, _ := marie.form(f.path, f.v); st != 403 {
+			t.Errorf("a member posts %s: %d", f.path, st)
+		}
+	}
+	st := readBackupState(t, wd.srv)
+	if len(st.Targets) != 0 || st.Alert != "no_target" {
+		t.Errorf("after a member's attempts: %+v", st)
+	}
+	anon := newBrowser(t, wd.srv)
+	if code, _, h := anon.do("GET", "/admin/backups/copy.zip", nil, accept); code != 303 && code != 401 || strings.Contains(h.Get("Content-Type"), "zip") {
+		t.Errorf("anonymous full copy: %d %v", code, h)
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
+		t.Errorf("a member's target received %d files", len(entries))
 	}
 }
