@@ -66,6 +66,7 @@ type Scheduler struct {
 
 	mu       sync.Mutex
 	running  string               // kind of the run in progress
+	batch    string               // kind of the runs in progress (one per target), kept between them
 	busyTill map[string]time.Time // target → when to try again after finding the lock held
 	loops    atomic.Int64         // times the loop went back to waiting (tests)
 }
@@ -146,16 +147,20 @@ func (s *Scheduler) Trigger(kind, by string) error {
 	if kind != KindBackup && kind != KindVerify {
 		return fmt.Errorf("%w: unknown run %q", repo.ErrInvalid, kind)
 	}
+	// Shown as running from now on, until the loop is idle again: the page
+	// reloaded right after the click says so.
 	s.mu.Lock()
-	busy := s.running != ""
-	s.mu.Unlock()
-	if busy {
+	if s.running != "" || s.batch != "" {
+		s.mu.Unlock()
 		return ErrBusy
 	}
+	s.batch = kind
+	s.mu.Unlock()
 	select {
 	case s.kick <- request{kind, by}:
 		return nil
 	default:
+		s.setBatch("")
 		return ErrBusy
 	}
 }
@@ -171,7 +176,18 @@ func (s *Scheduler) post(r request) {
 func (s *Scheduler) Running() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.running
+	if s.running != "" {
+		return s.running
+	}
+	return s.batch
+}
+
+// setBatch marks a series of runs (one per target) as in progress, so the
+// page does not say « idle » between two targets.
+func (s *Scheduler) setBatch(kind string) {
+	s.mu.Lock()
+	s.batch = kind
+	s.mu.Unlock()
 }
 
 // Run is the loop: it runs what is due, then waits for the next due time,
@@ -184,6 +200,7 @@ func (s *Scheduler) Run(ctx context.Context) error {
 		if err != nil {
 			s.o.Logger.Error("backup schedule", "err", err)
 		} else if due := st.due(s.o.Clock.Now()); len(due) > 0 {
+			s.setBatch(due[0].kind)
 			for _, d := range due {
 				s.run(ctx, d.kind, d.target, d.trigger)
 			}
@@ -191,6 +208,7 @@ func (s *Scheduler) Run(ctx context.Context) error {
 		} else if !st.NextRun.IsZero() {
 			wait = min(wait, st.NextRun.Sub(s.o.Clock.Now()))
 		}
+		s.setBatch("")
 		s.loops.Add(1)
 		select {
 		case <-ctx.Done():
@@ -198,6 +216,7 @@ func (s *Scheduler) Run(ctx context.Context) error {
 		case <-s.o.Clock.After(max(wait, time.Second)):
 		case r := <-s.kick:
 			if r.kind == KindBackup || r.kind == KindVerify {
+				s.setBatch(r.kind)
 				set, _, _, err := s.Settings(ctx)
 				if err != nil {
 					s.o.Logger.Error("backup schedule", "err", err)
