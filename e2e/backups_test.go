@@ -57,7 +57,13 @@ func waitBackupsIdle(t *testing.T, srv *server.Server, b *cookieClient, within t
 	deadline := time.Now().Add(within)
 	for {
 		st := readBackupState(t, srv)
-		if st.Running == "" {
+		// A target still « never » backed up is waiting for its first run
+		// (settings just saved): not idle yet.
+		never := false
+		for _, tg := range st.Targets {
+			never = never || tg.State == "never"
+		}
+		if st.Running == "" && !never {
 			_, page, _ := b.do("GET", "/admin/backups", nil, map[string]string{"Accept": "text/html"})
 			if !strings.Contains(page, `id="bk-running"`) {
 				return st, page
