@@ -23,7 +23,7 @@ var a11yPages = []struct{ path, shot string }{
 	// photograph them, but for a file's share panel).
 	{"/share/Bureau", ""}, {"/share/Bureau/rapport.pdf", "share-panel-file"},
 	{"/admin/users/lea", ""}, {"/admin/groups", ""}, {"/admin/groups/partenaires", ""},
-	{"/admin/audit", ""}, {"/retention/Bureau", ""}, {"/admin/mail", ""},
+	{"/admin/audit", ""}, {"/retention/Bureau", ""}, {"/admin/mail", ""}, {"/admin/backups", ""},
 	{"/admin/intake", "intake"}, {"/admin/intake/1", "intake-account"},
 }
 

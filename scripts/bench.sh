@@ -37,6 +37,13 @@ fi
 scripts/tools.sh
 make --no-print-directory build
 
+# « Télécharger une copie complète » of a 2 GiB repository (256 MiB with
+# --quick): the server's peak RSS while it streams (docs/benchmarks.md).
+fullcopy=2147483648
+case " $* " in *" --quick "*) fullcopy=268435456 ;; esac
+NOTREASSO_FULLCOPY_BYTES=$fullcopy go test ./e2e -run '^TestFullCopyDownload$' -count=1 -v -timeout 60m |
+	grep -E 'full copy:|^(--- |ok|FAIL)'
+
 go build -o bin/notreasso-bench ./cmd/notreasso-bench
 exec bin/notreasso-bench --bin bin/notreasso --versitygw .tools/bin/versitygw \
 	--dir "${BENCH_DIR:-$root/.bench}" --out docs/benchmarks.md "$@"

@@ -8,11 +8,13 @@ import (
 	"github.com/spf13/cobra"
 
 	"notreasso/internal/backup"
+	"notreasso/internal/backup/schedule"
 )
 
 func backupCmd() *cobra.Command {
-	var bucket, progress bool
+	var bucket, progress, verify bool
 	var keep int
+	var target string
 	cmd := &cobra.Command{
 		Use:   "backup [DIR]",
 		Short: "Back up the database and the files, incrementally, to a directory or to the S3 bucket itself",
@@ -24,6 +26,11 @@ changes, so each file is copied once, ever.
   notreasso backup --bucket                    with storage.backend s3: the snapshot goes
                                                under meta/ in the bucket, beside the blobs,
                                                so the bucket alone can rebuild the service
+  notreasso backup --target hors-site          to a target of the « Sauvegardes » page or of
+                                               the backup section of the configuration: kept,
+                                               thinned and shown on that page like the
+                                               scheduled backups
+  notreasso backup --target hors-site --verify restore its newest snapshot aside and check it
 
 Snapshots older than the --keep newest are removed (content stays). Run it
 at least as often as gc.grace (daily with the default 24h): the collector
@@ -32,8 +39,14 @@ notreasso restore.`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
+			if target != "" {
+				if bucket || len(args) > 0 {
+					return fmt.Errorf("give a directory, --bucket or --target (one of them)")
+				}
+				return backupTarget(cmd, target, verify)
+			}
 			if bucket == (len(args) == 1) {
-				return fmt.Errorf("give a directory or --bucket (one of them)")
+				return fmt.Errorf("give a directory, --bucket or --target (one of them)")
 			}
 			a, err := openApp(ctx, cmd)
 			if err != nil {
@@ -79,6 +92,40 @@ notreasso restore.`,
 	}
 	cmd.Flags().BoolVar(&bucket, "bucket", false, "back up into the S3 bucket itself (storage.backend s3)")
 	cmd.Flags().IntVar(&keep, "keep", 30, "snapshots to keep (0: all)")
+	cmd.Flags().StringVar(&target, "target", "", "back up to this configured target (its name on the Sauvegardes page)")
+	cmd.Flags().BoolVar(&verify, "verify", false, "with --target: verify its newest snapshot instead")
 	cmd.Flags().BoolVar(&progress, "progress", false, "show the progress bar even when standard error is not a terminal")
 	return cmd
+}
+
+// backupTarget backs up to (or verifies) a configured target through the
+// scheduler, so the run is recorded and shown like a scheduled one.
+func backupTarget(cmd *cobra.Command, name string, verify bool) error {
+	ctx := cmd.Context()
+	a, err := openApp(ctx, cmd)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	loc, err := a.cfg.Location()
+	if err != nil {
+		return err
+	}
+	s := schedule.New(schedule.Options{Repo: a.repo, Live: a.blobs, LiveBucket: a.cfg.Storage.S3.Bucket, File: a.cfg.Backup,
+		TempDir: a.cfg.Data, Version: version, Logger: a.log, Location: loc})
+	kind := schedule.KindBackup
+	if verify {
+		kind = schedule.KindVerify
+	}
+	r, err := s.RunNow(ctx, kind, name, "cli")
+	if err != nil {
+		return err
+	}
+	if verify {
+		fmt.Fprintf(cmd.OutOrStdout(), "Verified %s in %s: snapshot %s restores and is consistent.\n", name, r.Duration.Round(time.Millisecond), r.Snapshot)
+		return nil
+	}
+	fmt.Fprintf(cmd.OutOrStdout(), "Backup %s to %s in %s: %s of content, %s copied; %d snapshots kept, %s stored.\n",
+		r.Snapshot, name, r.Duration.Round(time.Millisecond), formatBytes(r.Bytes), formatBytes(r.Copied), r.Snapshots, formatBytes(r.Stored))
+	return nil
 }

@@ -1,7 +1,10 @@
 package main
 
 import (
+	"bufio"
 	"fmt"
+	"io"
+	"os"
 	"time"
 
 	"github.com/schollz/progressbar/v3"
@@ -11,7 +14,7 @@ import (
 )
 
 func exportCmd() *cobra.Command {
-	var from, as string
+	var from, as, format string
 	var allVersions, progress bool
 	cmd := &cobra.Command{
 		Use:   "export DIR",
@@ -27,7 +30,14 @@ func exportCmd() *cobra.Command {
                         label, pin)
 
 It exports what --as (admin by default) may read; accounts and grants only
-for an administrator. Every byte written is checked against its SHA-256.`,
+for an administrator. Every byte written is checked against its SHA-256.
+
+With --format zip or tar, the same layout is written as one archive to the
+file DIR names (or to standard output for -), streamed as it is read: the
+« Télécharger une copie complète » button of the « Sauvegardes » page.
+
+  notreasso export --format tar /mnt/usb/copie-complete.tar
+  notreasso export --format zip - | ssh nouvel-hebergeur 'cat > copie.zip'`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
@@ -52,6 +62,9 @@ for an administrator. Every byte written is checked against its SHA-256.`,
 				opts.OnProgress = func(n int64) { bar.Add64(n) }
 			}
 			start := time.Now()
+			if format != "" {
+				return exportArchive(cmd, a, args[0], format, opts, bar)
+			}
 			rep, err := transfer.Export(ctx, a.repo, args[0], opts)
 			if bar != nil {
 				bar.Exit()
@@ -66,7 +79,47 @@ for an administrator. Every byte written is checked against its SHA-256.`,
 	}
 	cmd.Flags().StringVar(&from, "from", "/", "repository folder to export")
 	cmd.Flags().StringVar(&as, "as", "admin", "account whose view is exported")
+	cmd.Flags().StringVar(&format, "format", "", "write one zip or tar archive to the file DIR (- for standard output) instead of a folder")
 	cmd.Flags().BoolVar(&allVersions, "all-versions", false, "also write every older version under DIR/versions")
 	cmd.Flags().BoolVar(&progress, "progress", false, "show the progress bar even when standard error is not a terminal")
 	return cmd
+}
+
+// exportArchive writes the export as one archive to file (- for stdout).
+func exportArchive(cmd *cobra.Command, a *app, file, format string, opts transfer.ExportOptions, bar *progressbar.ProgressBar) error {
+	if format != transfer.ArchiveZip && format != transfer.ArchiveTar {
+		return fmt.Errorf("--format %q: zip or tar", format)
+	}
+	var w io.Writer = cmd.OutOrStdout()
+	if file != "-" {
+		f, err := os.OpenFile(file, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o640)
+		if err != nil {
+			return fmt.Errorf("export: %w", err)
+		}
+		defer f.Close()
+		w = f
+	}
+	bw := bufio.NewWriterSize(w, 256<<10)
+	start := time.Now()
+	rep, err := transfer.ExportArchive(cmd.Context(), a.repo, bw, format, a.cfg.Data, opts)
+	if bar != nil {
+		bar.Exit()
+	}
+	if err == nil {
+		err = bw.Flush()
+	}
+	if err == nil && file != "-" {
+		err = w.(*os.File).Sync()
+	}
+	if err != nil {
+		if file != "-" {
+			os.Remove(file) // an incomplete archive is not a copy
+		}
+		return err
+	}
+	if file != "-" {
+		fmt.Fprintf(cmd.OutOrStdout(), "Exported %s to %s (%s) in %s: %d folders, %d files, %d older versions, %s.\n",
+			opts.From, file, format, time.Since(start).Round(time.Millisecond), rep.Folders, rep.Files, rep.Versions, formatBytes(rep.Bytes))
+	}
+	return nil
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"notreasso/internal/backup"
+	"notreasso/internal/backup/schedule"
 	"notreasso/internal/config"
 	"notreasso/internal/repo"
 )
@@ -23,7 +24,7 @@ var afterRestore []func(ctx context.Context, cfg config.Config, out io.Writer) e
 
 func restoreCmd() *cobra.Command {
 	var bucket, force, list bool
-	var snapshot string
+	var snapshot, target string
 	cmd := &cobra.Command{
 		Use:   "restore [DIR]",
 		Short: "Rebuild the data directory from a backup (directory or S3 bucket); the server must be stopped",
@@ -37,6 +38,10 @@ which accounts, and which administrators, the restored instance has.
 
   notreasso restore /mnt/disque-usb/notreasso
   notreasso restore --bucket      (storage.backend s3: from the bucket's meta/)
+  notreasso restore --target hors-site
+                                  (a target of the backup section of the
+                                  configuration file: on a new host, write it
+                                  there first)
   notreasso restore DIR --list    (list the snapshots)
 
 The search index is not part of a backup: it is rebuilt from the restored
@@ -44,8 +49,8 @@ data (notreasso reindex).`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			if bucket == (len(args) == 1) {
-				return fmt.Errorf("give a directory or --bucket (one of them)")
+			if n := len(args) + map[bool]int{true: 1}[bucket] + map[bool]int{true: 1}[target != ""]; n != 1 {
+				return fmt.Errorf("give a directory, --bucket or --target (one of them)")
 			}
 			cfg, err := config.Load(cmd.Flags(), os.Environ())
 			if err != nil {
@@ -57,9 +62,19 @@ data (notreasso reindex).`,
 				return err
 			}
 			var t backup.Target
-			if bucket {
+			switch {
+			case target != "":
+				tc, ok := cfg.Backup.Target(target)
+				if !ok {
+					return fmt.Errorf("no target %q in the backup section of the configuration (backup.targets)", target)
+				}
+				var release func()
+				if t, release, err = schedule.OpenTarget(ctx, tc, live, cfg.Storage.S3.Bucket, log); err == nil {
+					defer release()
+				}
+			case bucket:
 				t, err = backup.OpenBucket(live, cfg.Storage.S3.Bucket)
-			} else {
+			default:
 				t, err = backup.OpenDir(args[0])
 			}
 			if err != nil {
@@ -96,6 +111,7 @@ data (notreasso reindex).`,
 		},
 	}
 	cmd.Flags().BoolVar(&bucket, "bucket", false, "restore from the S3 bucket itself (storage.backend s3)")
+	cmd.Flags().StringVar(&target, "target", "", "restore from this target of the configuration's backup section")
 	cmd.Flags().BoolVar(&force, "force", false, "replace an existing database (kept aside)")
 	cmd.Flags().BoolVar(&list, "list", false, "list the snapshots and stop")
 	cmd.Flags().StringVar(&snapshot, "snapshot", "", "the snapshot to restore (a name from --list); the newest by default")

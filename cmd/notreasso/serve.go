@@ -16,6 +16,7 @@ import (
 
 	"notreasso/internal/acl"
 	"notreasso/internal/auth"
+	"notreasso/internal/backup/schedule"
 	"notreasso/internal/jobs"
 	"notreasso/internal/web"
 	"notreasso/storage"
@@ -60,8 +61,14 @@ func serve(ctx context.Context, a *app) error {
 	if err != nil {
 		return err
 	}
+	loc, err := a.cfg.Location()
+	if err != nil {
+		return err
+	}
+	backups := schedule.New(schedule.Options{Repo: a.repo, Live: a.blobs, LiveBucket: a.cfg.Storage.S3.Bucket, File: a.cfg.Backup,
+		TempDir: a.cfg.Data, Version: version, Logger: a.log, Location: loc})
 	srv := web.New(web.Deps{Config: a.cfg, DB: a.db, Repo: a.repo, Auth: a.auth, Blobs: a.blobs, Logger: a.log, Version: version,
-		Searcher: web.IndexSearcher(idx, a.repo), Texts: web.IndexTexts(idx), Intake: intake, Previews: pw})
+		Searcher: web.IndexSearcher(idx, a.repo), Texts: web.IndexTexts(idx), Intake: intake, Previews: pw, Backups: backups})
 	srv.AddReadyCheck("index", idx.Ready)
 	ln, err := net.Listen("tcp", a.cfg.Addr)
 	if err != nil {
@@ -97,6 +104,7 @@ func serve(ctx context.Context, a *app) error {
 	}
 	js = append(js, intake.Job())
 	js = append(js, maintenanceJobs(a)...)
+	js = append(js, backups.Job())
 	if j, ok := recoverStagedJob(a); ok {
 		js = append(js, j)
 	}

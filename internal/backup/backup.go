@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"notreasso/internal/repo"
+	"notreasso/internal/retention"
 	"notreasso/storage"
 )
 
@@ -44,11 +45,20 @@ type Manifest struct {
 
 // Options qualifies a backup.
 type Options struct {
-	TempDir  string        // where the snapshot is built (the data disk); os.TempDir() if empty
-	Keep     int           // snapshots to keep in the target, newest first (0: all)
-	Workers  int           // blobs copied at once (4 if 0)
-	LockWait time.Duration // how long to wait for a running collection
-	Version  string        // of the binary, recorded in the manifest
+	TempDir string // where the snapshot is built (the data disk); os.TempDir() if empty
+	Keep    int    // snapshots to keep in the target, newest first (0: all)
+	// Thin, when set, decides which snapshots stay by their age (daily,
+	// weekly, monthly), as the version retention does; Keep then caps them.
+	Thin     *retention.Policy
+	Location *time.Location // where days and months begin for Thin (UTC if nil)
+	// Recopy names contents to copy again even if the target has them with
+	// the right size: a verification found them damaged there.
+	Recopy   []string
+	Now      func() time.Time // the snapshot's time (time.Now if nil)
+	Workers  int              // blobs copied at once (4 if 0)
+	LockWait time.Duration    // how long to wait for a running collection
+	Locked   bool             // the caller holds the maintenance lock already
+	Version  string           // of the binary, recorded in the manifest
 	OnScan   func(blobs int, bytes int64)
 	OnCopy   func(bytes int64)
 }
@@ -62,6 +72,8 @@ type Report struct {
 	Present     int      // already in the target
 	Missing     []string // referenced by versions but absent from the live store: the backup is incomplete
 	Pruned      []string // older snapshots removed (Keep)
+	Snapshots   int      // snapshots the target keeps after this one
+	Stored      int64    // bytes of content the target holds
 }
 
 // Backup snapshots the metadata and copies the blobs the snapshot refers
@@ -71,17 +83,22 @@ func Backup(ctx context.Context, r *repo.Service, t Target, o Options) (Report, 
 	if o.Workers <= 0 {
 		o.Workers = 4
 	}
-	release, err := waitLock(ctx, r, o.LockWait)
-	if err != nil {
-		return Report{}, err
+	if !o.Locked {
+		release, err := waitLock(ctx, r, o.LockWait)
+		if err != nil {
+			return Report{}, err
+		}
+		defer release()
 	}
-	defer release()
 	tmp, err := os.MkdirTemp(o.TempDir, "backup-")
 	if err != nil {
 		return Report{}, fmt.Errorf("backup: %w", err)
 	}
 	defer os.RemoveAll(tmp)
 	now := time.Now().UTC()
+	if o.Now != nil {
+		now = o.Now().UTC()
+	}
 	base := "notreasso-" + now.Format("20060102T150405.000Z")
 	rep := Report{Name: base + ".json", Manifest: Manifest{Format: Format, Created: now, Snapshot: base + ".db.gz", Version: o.Version}}
 	m := &rep.Manifest
@@ -119,10 +136,8 @@ func Backup(ctx context.Context, r *repo.Service, t Target, o Options) (Report, 
 	if err := t.PutMeta(ctx, rep.Name, strings.NewReader(string(b)), int64(len(b))); err != nil {
 		return rep, fmt.Errorf("store the manifest: %w", err)
 	}
-	if o.Keep > 0 {
-		if rep.Pruned, err = prune(ctx, t, o.Keep); err != nil {
-			return rep, err
-		}
+	if rep.Pruned, rep.Snapshots, err = prune(ctx, t, o, now); err != nil {
+		return rep, err
 	}
 	if len(rep.Missing) > 0 {
 		return rep, fmt.Errorf("backup written, but %d contents referenced by versions are missing from the live store (run notreasso check)", len(rep.Missing))
@@ -219,9 +234,16 @@ func copyBlobs(ctx context.Context, live storage.BlobReader, t Target, blobs []b
 	if err := list.List(ctx, "", func(b storage.BlobInfo) error { have[b.Key] = b.Size; return nil }); err != nil {
 		return fmt.Errorf("list %s: %w", t, err)
 	}
+	for _, size := range have {
+		rep.Stored += size
+	}
+	recopy := map[string]bool{}
+	for _, k := range o.Recopy {
+		recopy[k] = true
+	}
 	var todo []blobRef
 	for _, b := range blobs {
-		if size, ok := have[b.key]; ok && size == b.size {
+		if size, ok := have[b.key]; ok && size == b.size && (dst == nil || !recopy[b.key]) {
 			rep.Present++
 			if o.OnCopy != nil {
 				o.OnCopy(b.size)
@@ -253,6 +275,7 @@ func copyBlobs(ctx context.Context, live storage.BlobReader, t Target, blobs []b
 				case err == nil:
 					rep.Copied++
 					rep.CopiedBytes += b.size
+					rep.Stored += b.size - have[b.key]
 				}
 				mu.Unlock()
 				if o.OnCopy != nil {
@@ -283,6 +306,13 @@ func copyOne(ctx context.Context, from storage.BlobReader, to storage.BlobStore,
 	}
 	defer rc.Close()
 	// A damaged blob is not copied over a good backup: the hash is checked.
+	// A damaged copy in the target is removed first (stores keep what they
+	// have under a key).
+	if _, err := to.Stat(ctx, b.key); err == nil {
+		if err := to.Delete(ctx, b.key); err != nil && !errors.Is(err, storage.ErrNotFound) {
+			return fmt.Errorf("replace %s: %w", b.key, err)
+		}
+	}
 	if err := to.Put(ctx, b.key, &repo.VerifyingReader{R: rc, Want: b.key}, b.size); err != nil {
 		return fmt.Errorf("copy %s: %w", b.key, err)
 	}
@@ -316,30 +346,50 @@ func compress(src, dst string) (string, int64, error) {
 	return hex.EncodeToString(h.Sum(nil)), st.Size(), nil
 }
 
-// prune keeps the newest keep snapshots (by manifest) and removes the
-// files of older ones. Blobs are shared by snapshots and stay.
-func prune(ctx context.Context, t Target, keep int) ([]string, error) {
-	names, err := t.ListMeta(ctx)
+// prune removes the files of the snapshots that o.Keep and o.Thin no
+// longer keep, and says how many stay. The newest always stays. Blobs are
+// shared by snapshots and stay.
+func prune(ctx context.Context, t Target, o Options, now time.Time) ([]string, int, error) {
+	manifests, err := Snapshots(ctx, t)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
-	var manifests []string
-	for _, n := range names {
-		if strings.HasPrefix(n, "notreasso-") && strings.HasSuffix(n, ".json") {
-			manifests = append(manifests, n)
+	keep := map[string]bool{}
+	if o.Thin != nil {
+		var vs []retention.Version
+		for i, n := range manifests {
+			at, ok := SnapshotTime(n)
+			vs = append(vs, retention.Version{ID: int64(i), CreatedAt: at, Current: i == len(manifests)-1, Protected: !ok})
+		}
+		p := *o.Thin
+		p.MaxVersions = o.Keep
+		for _, id := range retention.Kept(retention.Decide(vs, p, now, o.Location)) {
+			keep[manifests[id]] = true
+		}
+	} else {
+		for i, n := range manifests {
+			keep[n] = o.Keep <= 0 || i >= len(manifests)-o.Keep
 		}
 	}
-	sort.Strings(manifests)
 	var pruned []string
-	for len(manifests) > keep {
-		old := strings.TrimSuffix(manifests[0], ".json")
-		manifests = manifests[1:]
+	for _, m := range manifests {
+		if keep[m] {
+			continue
+		}
+		old := strings.TrimSuffix(m, ".json")
 		for _, n := range []string{old + ".json", old + ".db.gz"} {
-			if err := t.DeleteMeta(ctx, n); err != nil && !errors.Is(err, os.ErrNotExist) {
-				return pruned, fmt.Errorf("prune %s: %w", n, err)
+			if err := t.DeleteMeta(ctx, n); err != nil && !errors.Is(err, os.ErrNotExist) && !errors.Is(err, storage.ErrNotFound) {
+				return pruned, len(manifests) - len(pruned), fmt.Errorf("prune %s: %w", n, err)
 			}
 		}
 		pruned = append(pruned, old)
 	}
-	return pruned, nil
+	return pruned, len(manifests) - len(pruned), nil
+}
+
+// SnapshotTime reads the time a snapshot was taken from its manifest name.
+func SnapshotTime(name string) (time.Time, bool) {
+	s := strings.TrimSuffix(strings.TrimPrefix(name, "notreasso-"), ".json")
+	at, err := time.Parse("20060102T150405.000Z", s)
+	return at, err == nil
 }

@@ -190,3 +190,47 @@ func (b *Bucket) ListMeta(ctx context.Context) ([]string, error) {
 func (b *Bucket) DeleteMeta(ctx context.Context, name string) error {
 	return b.s.DeleteNamed(ctx, "meta/"+name)
 }
+
+// Remote is a second S3-compatible bucket (another provider, off-site):
+// blobs under its prefix as in the live bucket, snapshots under meta/.
+type Remote struct {
+	s    namedStore
+	name string
+}
+
+// OpenRemote wraps an S3 store opened on the off-site bucket.
+func OpenRemote(s storage.BlobStore, name string) (*Remote, error) {
+	ns, ok := s.(namedStore)
+	if !ok {
+		return nil, errors.New("backup: an off-site target needs an S3 store")
+	}
+	return &Remote{s: ns, name: name}, nil
+}
+
+func (r *Remote) Blobs() storage.BlobStore { return r.s }
+func (r *Remote) String() string           { return r.name }
+
+func (r *Remote) PutMeta(ctx context.Context, name string, rd io.Reader, size int64) error {
+	return r.s.PutNamed(ctx, "meta/"+name, rd, size)
+}
+
+func (r *Remote) GetMeta(ctx context.Context, name string) (io.ReadCloser, error) {
+	return r.s.GetNamed(ctx, "meta/"+name)
+}
+
+func (r *Remote) ListMeta(ctx context.Context) ([]string, error) {
+	objs, err := r.s.ListNamed(ctx, "meta")
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, o := range objs {
+		out = append(out, strings.TrimPrefix(o.Key, "meta/"))
+	}
+	sort.Strings(out)
+	return out, nil
+}
+
+func (r *Remote) DeleteMeta(ctx context.Context, name string) error {
+	return r.s.DeleteNamed(ctx, "meta/"+name)
+}

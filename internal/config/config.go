@@ -61,7 +61,8 @@ type Config struct {
 	Trash     Trash     `koanf:"trash"`
 	GC        GC        `koanf:"gc"`
 	Site      Site      `koanf:"site"`
-	Mail      Mail      `koanf:"mail"` // see mail.go
+	Mail      Mail      `koanf:"mail"`   // see mail.go
+	Backup    Backup    `koanf:"backup"` // see backup.go
 	Intake    Intake    `koanf:"intake"`
 }
 
@@ -236,6 +237,7 @@ func Default() Config {
 		Site:           Site{Name: "Notre Asso"},
 		Mail:           defaultMail(),
 		Intake:         Intake{Poll: 5 * time.Minute, Retry: 30 * time.Second},
+		Backup:         defaultBackup(),
 	}
 }
 
@@ -361,6 +363,9 @@ func (c *Config) validate() error {
 	}
 	if err := c.Mail.validate(); err != nil {
 		return err
+	}
+	if err := c.Backup.Validate(); err != nil {
+		return fmt.Errorf("config: %w", err)
 	}
 	return c.validateRetention()
 }

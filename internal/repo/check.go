@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"sort"
@@ -66,6 +67,7 @@ func (r CheckReport) Errors() int {
 // CheckOptions qualifies a check.
 type CheckOptions struct {
 	Quick   bool              // check sizes, not hashes (no content read)
+	Sample  int               // with Quick: verify the hashes of this many contents picked at random
 	Repair  bool              // repair what can be repaired safely
 	Backup  storage.BlobStore // with Repair: where to fetch missing or damaged content (a backup's blobs)
 	Workers int               // blobs verified at once (4 if 0)
@@ -253,6 +255,12 @@ func (c *checker) blobs(ctx context.Context) error {
 	}
 	rows.Close()
 	c.rep.Blobs = len(all)
+	hash := map[string]bool{}
+	if c.o.Quick && c.o.Sample > 0 {
+		for _, i := range rand.Perm(len(all))[:min(c.o.Sample, len(all))] {
+			hash[all[i].key] = true
+		}
+	}
 	work := make(chan blob)
 	var wg sync.WaitGroup
 	for range c.o.Workers {
@@ -260,7 +268,7 @@ func (c *checker) blobs(ctx context.Context) error {
 		go func() {
 			defer wg.Done()
 			for b := range work {
-				kind, detail := c.verify(ctx, b.key, b.size)
+				kind, detail := c.verify(ctx, b.key, b.size, c.o.Quick && !hash[b.key])
 				if kind == "" || !c.stillUsed(ctx, b.key) {
 					continue
 				}
@@ -284,7 +292,7 @@ func (c *checker) blobs(ctx context.Context) error {
 }
 
 // verify returns a finding kind and detail if the blob is not as recorded.
-func (c *checker) verify(ctx context.Context, key string, size int64) (string, string) {
+func (c *checker) verify(ctx context.Context, key string, size int64, quick bool) (string, string) {
 	info, err := c.s.blobs.Stat(ctx, key)
 	switch {
 	case errors.Is(err, storage.ErrNotFound):
@@ -293,7 +301,7 @@ func (c *checker) verify(ctx context.Context, key string, size int64) (string, s
 		return "blob-unreadable", err.Error()
 	case info.Size != size:
 		return "blob-size", fmt.Sprintf("stored size %d, recorded %d", info.Size, size)
-	case c.o.Quick:
+	case quick:
 		return "", ""
 	}
 	rc, err := c.s.blobs.Get(ctx, key, 0, -1)

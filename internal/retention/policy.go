@@ -39,6 +39,9 @@ type Policy struct {
 	HourlyFor time.Duration
 	DailyFor  time.Duration
 	WeeklyFor time.Duration
+	// MonthlyFor keeps one per calendar month up to this age after the
+	// weekly stage (backup snapshots use it); 0 skips it.
+	MonthlyFor time.Duration
 }
 
 // Default is the policy when nothing else is configured: every version for
@@ -62,7 +65,7 @@ func (p Policy) Validate() error {
 	if p.MaxVersions < 0 {
 		return errors.New("max_versions must be 0 (no limit) or more")
 	}
-	for _, d := range []time.Duration{p.EveryFor, p.HourlyFor, p.DailyFor, p.WeeklyFor} {
+	for _, d := range []time.Duration{p.EveryFor, p.HourlyFor, p.DailyFor, p.WeeklyFor, p.MonthlyFor} {
 		if d < 0 {
 			return errors.New("an age limit cannot be negative")
 		}
@@ -88,7 +91,7 @@ func (p Policy) String() string {
 	for _, st := range []struct {
 		limit time.Duration
 		what  string
-	}{{p.HourlyFor, "one per hour"}, {p.DailyFor, "one per day"}, {p.WeeklyFor, "one per week"}} {
+	}{{p.HourlyFor, "one per hour"}, {p.DailyFor, "one per day"}, {p.WeeklyFor, "one per week"}, {p.MonthlyFor, "one per month"}} {
 		if st.limit <= reached {
 			continue
 		}
@@ -198,6 +201,7 @@ const (
 	Hourly  Reason = "hourly"   // the newest of its hour
 	Daily   Reason = "daily"    // the newest of its day
 	Weekly  Reason = "weekly"   // the newest of its week
+	Monthly Reason = "monthly"  // the newest of its month
 	Thinned Reason = "thinned"  // a newer version represents its hour, day or week
 	TooOld  Reason = "too-old"  // older than WeeklyFor
 	OverMax Reason = "over-max" // beyond MaxVersions
@@ -237,7 +241,7 @@ func Decide(vs []Version, p Policy, now time.Time, loc *time.Location) []Decisio
 		if vs[i].Protected {
 			continue
 		}
-		for _, per := range []period{hour, day, week} {
+		for _, per := range []period{hour, day, week, month} {
 			k := bucketOf(vs[i].CreatedAt, per, loc)
 			if _, ok := newest[k]; !ok {
 				newest[k] = i
@@ -284,6 +288,8 @@ func stage(v Version, i int, p Policy, now time.Time, loc *time.Location, newest
 		per, why = day, Daily
 	case age < p.WeeklyFor:
 		per, why = week, Weekly
+	case age < p.MonthlyFor:
+		per, why = month, Monthly
 	default:
 		return false, TooOld
 	}
@@ -299,6 +305,7 @@ const (
 	hour period = iota
 	day
 	week
+	month
 )
 
 // bucket is a calendar hour, day or ISO week in a time zone. Keys are
@@ -317,6 +324,8 @@ func bucketOf(t time.Time, per period, loc *time.Location) bucket {
 		return bucket{hour, t.Year(), int(t.Month()), t.Day(), t.Hour()}
 	case day:
 		return bucket{day, t.Year(), int(t.Month()), t.Day(), 0}
+	case month:
+		return bucket{month, t.Year(), int(t.Month()), 0, 0}
 	}
 	y, w := t.ISOWeek()
 	return bucket{week, y, w, 0, 0}

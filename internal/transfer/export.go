@@ -105,6 +105,7 @@ type exporter struct {
 	rep    ExportReport
 	grants map[int64][]grantJSON
 	rules  map[string]repo.RetentionRule
+	arc    archiveWriter // ExportArchive: entries go there instead of dst
 }
 
 func (ex *exporter) emit(v any) error {
@@ -170,7 +171,13 @@ func (ex *exporter) node(ctx context.Context, n repo.Node) error {
 	if n.Dir {
 		ex.rep.Folders++
 		rec.Type = "folder"
-		if err := os.MkdirAll(filepath.Join(ex.dst, "files", filepath.FromSlash(rel)), 0o755); err != nil {
+		if ex.arc != nil {
+			if rel != "" {
+				if err := ex.arc.dir(path.Join("files", rel)+"/", n.ModTime); err != nil {
+					return fmt.Errorf("export %s: %w", n.Path, err)
+				}
+			}
+		} else if err := os.MkdirAll(filepath.Join(ex.dst, "files", filepath.FromSlash(rel)), 0o755); err != nil {
 			return fmt.Errorf("export %s: %w", n.Path, err)
 		}
 		return ex.emit(rec)
@@ -185,13 +192,13 @@ func (ex *exporter) node(ctx context.Context, n repo.Node) error {
 		vj := versionJSON{Number: v.Number, Hash: v.Hash, Size: v.Size, Mime: v.Mime, Author: v.Author, Created: v.CreatedAt,
 			Modified: v.ModTime, Label: v.Label, Pinned: v.Pinned, Current: v.Current}
 		if v.Current {
-			if err := ex.write(ctx, n.Path, v.Number, filepath.Join(ex.dst, "files", filepath.FromSlash(rel)), v.ModTime, v.Hash); err != nil {
+			if err := ex.write(ctx, n.Path, v.Number, path.Join("files", rel), v.ModTime, v.Hash, v.Size); err != nil {
 				return err
 			}
 			vj.File = rec.File
 		} else if ex.o.AllVersions {
 			vj.File = path.Join("versions", rel, fmt.Sprintf("v%d%s", v.Number, path.Ext(n.Name)))
-			if err := ex.write(ctx, n.Path, v.Number, filepath.Join(ex.dst, filepath.FromSlash(vj.File)), v.ModTime, v.Hash); err != nil {
+			if err := ex.write(ctx, n.Path, v.Number, vj.File, v.ModTime, v.Hash, v.Size); err != nil {
 				return err
 			}
 			ex.rep.Versions++
@@ -201,8 +208,9 @@ func (ex *exporter) node(ctx context.Context, n repo.Node) error {
 	return ex.emit(rec)
 }
 
-// write copies one version to file, checking its hash, and sets its time.
-func (ex *exporter) write(ctx context.Context, p string, number int, file string, mtime time.Time, hash string) error {
+// write copies one version to rel (a slash path below the export's root),
+// checking its hash, and sets its time.
+func (ex *exporter) write(ctx context.Context, p string, number int, rel string, mtime time.Time, hash string, size int64) error {
 	f, err := ex.r.History.Open(ctx, ex.o.As, p, number)
 	if err != nil {
 		return fmt.Errorf("export %s version %d: %w", p, number, err)
@@ -212,6 +220,10 @@ func (ex *exporter) write(ctx context.Context, p string, number int, file string
 		return fmt.Errorf("export %s version %d: %w", p, number, err)
 	}
 	defer rc.Close()
+	if ex.arc != nil {
+		return ex.writeArchived(ctx, p, number, rel, mtime, hash, size, rc)
+	}
+	file := filepath.Join(ex.dst, filepath.FromSlash(rel))
 	if err := os.MkdirAll(filepath.Dir(file), 0o755); err != nil {
 		return fmt.Errorf("export %s: %w", p, err)
 	}
@@ -241,7 +253,7 @@ func (ex *exporter) write(ctx context.Context, p string, number int, file string
 		return fmt.Errorf("export %s: %w", p, err)
 	}
 	ex.rep.Bytes += n
-	if ex.o.OnProgress != nil && strings.HasPrefix(file, filepath.Join(ex.dst, "files")) {
+	if ex.o.OnProgress != nil && strings.HasPrefix(rel, "files/") {
 		ex.o.OnProgress(n)
 	}
 	return nil

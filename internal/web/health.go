@@ -71,7 +71,39 @@ func (s *Server) readyz(c *fiber.Ctx) error {
 	if !ok {
 		status = fiber.StatusServiceUnavailable
 	}
-	return c.Status(status).JSON(fiber.Map{"ready": ok, "checks": out})
+	resp := fiber.Map{"ready": ok, "checks": out}
+	if s.backups != nil {
+		resp["details"] = fiber.Map{"backup": backupDetails(ctx, s.backups)}
+	}
+	return c.Status(status).JSON(resp)
+}
+
+// backupDetails is the state of the backups in /readyz: informative, never
+// a reason to be unready (a late backup does not stop serving). Names of
+// targets and times only: /readyz answers anyone, so no path, address or
+// error text.
+func backupDetails(ctx context.Context, b Backups) fiber.Map {
+	st, err := b.Status(ctx)
+	if err != nil {
+		return fiber.Map{"error": "state unreadable"}
+	}
+	unix := func(t time.Time) any {
+		if t.IsZero() {
+			return nil
+		}
+		return t.Unix()
+	}
+	var targets []fiber.Map
+	for _, t := range st.Targets {
+		m := fiber.Map{"name": t.Name, "kind": t.Kind, "state": t.State, "failures": t.Failures,
+			"last_success": unix(t.LastOK.FinishedAt), "last_verify": unix(t.LastVerify.FinishedAt), "verify_ok": t.LastVerify.ID != 0 && t.LastVerify.OK}
+		if t.LastOK.ID != 0 {
+			m["snapshots"], m["size_bytes"], m["duration_seconds"] = t.LastOK.Snapshots, t.LastOK.Stored, t.LastOK.Duration.Seconds()
+		}
+		targets = append(targets, m)
+	}
+	return fiber.Map{"ok": st.Alert == "", "alert": st.Alert, "last_success": unix(st.LastOK), "last_verify": unix(st.LastVerify),
+		"next_run": unix(st.NextRun), "running": st.Running, "targets": targets}
 }
 
 // logReadiness logs a check's changes of state, not every probe: load

@@ -15,6 +15,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"notreasso/internal/acl"
+	"notreasso/internal/backup/schedule"
 	"notreasso/ui"
 )
 
@@ -142,6 +143,17 @@ type page struct {
 	// Follow is the « Suivre par e-mail » button of a page with a feed.
 	Follow *followBox
 	Data   any
+
+	backupAlert func() string // see BackupAlert
+}
+
+// BackupAlert is why the administration pages show the red backup banner
+// (schedule.Alert*), or "": read only by the pages that show it.
+func (p *page) BackupAlert() string {
+	if p.backupAlert == nil {
+		return ""
+	}
+	return p.backupAlert()
 }
 
 // newPage fills what every page needs from the request.
@@ -150,6 +162,16 @@ func (s *Server) newPage(c *fiber.Ctx, nav string) *page {
 	l := s.views.cat.locale(pickLanguage(c))
 	pg := &page{L: l, User: p, CSRF: toString(c.Locals("csrf")), Nav: nav, Path: c.OriginalURL(),
 		Base: s.cfg.PublicURL(), Admin: p.IsAdmin()}
+	if p.IsAdmin() && s.backups != nil {
+		ctx := c.UserContext()
+		pg.backupAlert = func() string {
+			st, err := s.backups.Status(ctx)
+			if err != nil {
+				return schedule.AlertStale
+			}
+			return st.Alert
+		}
+	}
 	if k := c.Query("ok"); k != "" && validKey(k) {
 		pg.Flash = l.T("ok." + k)
 	}

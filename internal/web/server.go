@@ -50,6 +50,8 @@ type Deps struct {
 	Intake IntakeWaker
 	// Previews renders thumbnails, pages and tables; nil: none.
 	Previews Previewer
+	// Backups is the backup scheduler (the « Sauvegardes » page); nil: no page.
+	Backups Backups
 }
 
 // Server is the Fiber application and its collaborators.
@@ -75,6 +77,7 @@ type Server struct {
 	uploadRoutes []uploadRoute
 	sync         *nextcloud.Handler // the Nextcloud/ownCloud apps' door
 	mail         *notice.Service    // outgoing mail; nil if it could not start
+	backups      Backups
 
 	readyMu      sync.Mutex
 	readyChecks  []readyCheck
@@ -90,7 +93,7 @@ var methods = append(append([]string{}, fiber.DefaultMethods...),
 // panics.
 func New(d Deps) *Server {
 	s := &Server{cfg: d.Config, db: d.DB, repo: d.Repo, auth: d.Auth, blobs: d.Blobs, log: d.Logger, version: d.Version,
-		searcher: d.Searcher, texts: d.Texts, intake: d.Intake, previews: d.Previews}
+		searcher: d.Searcher, texts: d.Texts, intake: d.Intake, previews: d.Previews, backups: d.Backups}
 	// Validated by config.Load; an error here leaves no proxy trusted.
 	s.proxies, _ = d.Config.TrustedProxyPrefixes()
 	v, err := loadViews()

@@ -18,10 +18,14 @@ import (
 // The administration pages: accounts here; groups (ui_groups.go), the
 // audit log (ui_audit.go) and retention (ui_retention.go) beside.
 
+// adminOnly refuses anyone but an administrator. An anonymous visitor
+// gets an error too (the error handler sends a page request to the login
+// page): a redirect set here with a nil error let the handler go on and
+// render the page over it.
 func (s *Server) adminOnly(c *fiber.Ctx) error {
 	p := principal(c)
 	if p.Anonymous() {
-		return loginRedirect(c)
+		return errUnauthenticated
 	}
 	if !p.IsAdmin() {
 		return acl.ErrForbidden

@@ -65,6 +65,7 @@ func (s *Server) uiRoutes() {
 	s.uiAdminRoutes(page, post)
 	s.uiMailRoutes(page, post)
 	s.uiRoleRoutes(page, post)
+	s.uiBackupRoutes(page, get, post)
 	post("/do/collections/:id/dismiss", s.doDismissWelcome)
 	post("/do/collection-add", s.doAddToCollection)
 }
