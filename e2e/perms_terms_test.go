@@ -16,6 +16,7 @@ func TestPermissionMatrixTerms(t *testing.T) {
 	wd := newWorld(t, server.Options{})
 	wd.mustCall(201, "POST", "/api/v1/folders/Bureau", nil)
 	wd.put("/Bureau/doc.txt", bureauDoc)
+	wd.put("/Bureau/photo.png", string(posterPNG(t, 64, 48))) // the preview door's thumbnail
 	wd.put("/Bureau/doc.txt", "version 2")
 	wd.mustCall(200, "POST", "/api/v1/restore-version", map[string]any{"path": "/Bureau/doc.txt", "version": 1})
 	wd.mustCall(200, "POST", "/api/v1/grants/Bureau", map[string]any{"principal": "role:secretary", "role": "viewer"})
