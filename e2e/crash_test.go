@@ -87,12 +87,6 @@ func TestKillDuringImportAndUploads(t *testing.T) {
 		for w := 0; w < 3; w++ {
 			mkdirParents(c, fmt.Sprintf("/Envois/w%d", w))
 		}
-		imp := srv.Command(ctx, "import", src, "--into", "/Import")
-		var impOut bytes.Buffer
-		imp.Stdout, imp.Stderr = &impOut, &impOut
-		if err := imp.Start(); err != nil {
-			t.Fatal(err)
-		}
 		var mu sync.Mutex
 		acked := map[string][]string{}
 		stop := make(chan struct{})
@@ -101,18 +95,33 @@ func TestKillDuringImportAndUploads(t *testing.T) {
 			wg.Add(1)
 			go uploader(srv, w, stop, &mu, acked, &wg)
 		}
-		// Kill once the import has stored some files and uploads flow.
+		// Uploads flow first, then the import starts: the kill must come
+		// in the middle of the import whatever the machine's speed (on a
+		// fast one the whole import can finish while slow uploads warm up).
 		deadline := time.Now().Add(2 * time.Minute)
 		for time.Now().Before(deadline) {
-			var l struct{ Children []node }
-			c.call("GET", "/api/v1/list/Import/"+escapePath("dossier 00/sous-dossier 0"), nil, &l)
 			mu.Lock()
 			n := len(acked)
 			mu.Unlock()
-			if len(l.Children) >= 5 && n >= 3 {
+			if n >= 3 {
 				break
 			}
-			time.Sleep(50 * time.Millisecond)
+			time.Sleep(20 * time.Millisecond)
+		}
+		imp := srv.Command(ctx, "import", src, "--into", "/Import")
+		var impOut bytes.Buffer
+		imp.Stdout, imp.Stderr = &impOut, &impOut
+		if err := imp.Start(); err != nil {
+			t.Fatal(err)
+		}
+		// Kill once the import has stored some files.
+		for time.Now().Before(deadline) {
+			var l struct{ Children []node }
+			c.call("GET", "/api/v1/list/Import/"+escapePath("dossier 00/sous-dossier 0"), nil, &l)
+			if len(l.Children) >= 5 {
+				break
+			}
+			time.Sleep(20 * time.Millisecond)
 		}
 		srv.Kill()
 		imp.Process.Kill()
