@@ -258,9 +258,14 @@ func TestClusterBehindCaddy(t *testing.T) {
 
 	// One server dies: once the health check has seen it, every request
 	// goes to the other.
+	killedAt := len(log.String())
 	a.Kill()
 	deadline = time.Now().Add(30 * time.Second)
-	for !strings.Contains(log.String(), "host is down") {
+	for {
+		after := log.String()[killedAt:]
+		if strings.Contains(after, "health_checker") && strings.Contains(after, `"host":"`+strings.TrimPrefix(a.URL, "http://")+`"`) {
+			break
+		}
 		if time.Now().After(deadline) {
 			t.Fatal("Caddy's health check never took the killed server out")
 		}
