@@ -49,8 +49,8 @@ func (b *bench) scaleRun(ctx context.Context, s *section) error {
 		return err
 	}
 	defer pg.Stop()
-	run := func(name string, nodes int, database string) (scaleResult, error) {
-		var r scaleResult
+	// r is named: the deferred reads of memory fill it in on return.
+	run := func(name string, nodes int, database string) (r scaleResult, err error) {
 		endpoint, err := freeAddr()
 		if err != nil {
 			return r, err
