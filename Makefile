@@ -34,8 +34,8 @@ test: tools lint
 # The suites that run a second time on PostgreSQL (a throwaway cluster the
 # tests start, see internal/testutil/testdb): the repository, accounts, the
 # API and WebDAV (litmus included), in-process and against the real binary.
-PG_PACKAGES := ./internal/meta ./internal/repo ./internal/auth ./internal/web ./internal/dav ./internal/nextcloud ./internal/transfer ./internal/mail
-PG_E2E      := TestVersionsRestoreAndTrash|TestIdenticalContentStoredOnce|TestDisconnectHalfwayLeavesNothing|TestBadNamesRefused|TestDownloadRangesAndConditionals|TestMoveCopyTags|TestDAV|TestLocksHeldAcrossDoors|TestPermissionMatrix|TestGuessingRevealsNothing|TestNoNameLeaks|TestResumableUpload|TestZipAndPreview|TestFormsNeedCSRF|TestDropBox|TestViewerLink|TestPublicFolder|TestFeeds|TestCollectionKeepsMovedDocuments|TestBruteForceThrottled|TestSessionsAndCSRF|TestAppPasswords|TestSearch
+PG_PACKAGES := ./internal/meta ./internal/repo ./internal/auth ./internal/web ./internal/dav ./internal/nextcloud ./internal/transfer ./internal/mail ./internal/backup/...
+PG_E2E      := TestVersionsRestoreAndTrash|TestIdenticalContentStoredOnce|TestDisconnectHalfwayLeavesNothing|TestBadNamesRefused|TestDownloadRangesAndConditionals|TestMoveCopyTags|TestDAV|TestLocksHeldAcrossDoors|TestPermissionMatrix|TestGuessingRevealsNothing|TestNoNameLeaks|TestResumableUpload|TestZipAndPreview|TestFormsNeedCSRF|TestDropBox|TestViewerLink|TestPublicFolder|TestFeeds|TestCollectionKeepsMovedDocuments|TestBruteForceThrottled|TestSessionsAndCSRF|TestAppPasswords|TestSearch|TestScheduledBackupRestoresElsewhere|TestBackupFailuresShowAndHeal|TestBackupDoors|TestUIBackups
 
 ## test-postgres: the repository, account, API and WebDAV suites on PostgreSQL
 test-postgres:

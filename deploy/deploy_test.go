@@ -210,12 +210,16 @@ func TestCompose(t *testing.T) {
 	}
 	// Variables without a default must be explained in env.example.
 	example, _ := os.ReadFile("env.example")
-	for _, m := range regexp.MustCompile(`\$\{([A-Z0-9_]+)(:?[-?][^}]*)?\}`).FindAllStringSubmatch(string(b), -1) {
+	for _, m := range regexpVars.FindAllStringSubmatch(string(b), -1) {
 		if !strings.Contains(string(example), m[1]+"=") {
 			t.Errorf("compose.yaml uses ${%s}, missing from env.example", m[1])
 		}
 	}
 }
+
+// regexpVars finds the ${VAR}, ${VAR:-default} and ${VAR:?message} of a
+// compose file.
+var regexpVars = regexp.MustCompile(`\$\{([A-Z0-9_]+)(:?[-?][^}]*)?\}`)
 
 func TestCaddyfile(t *testing.T) {
 	caddy := tier.Tool(t, "caddy", "caddy")

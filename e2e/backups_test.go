@@ -15,6 +15,7 @@ import (
 
 	"notreasso/internal/testutil/s3server"
 	"notreasso/internal/testutil/server"
+	"notreasso/internal/testutil/testdb"
 )
 
 // backupState is the backup part of /readyz.
@@ -211,11 +212,16 @@ func TestScheduledBackupRestoresElsewhere(t *testing.T) {
         tls: false
         path_style: true
 `, dir, offsite.Endpoint, s3server.Region, offsite.AccessKey, secretFile)), 0o600)
-			out, err := runCLI(t, srv, data, "restore", "--target", target, "--config", cfg)
+			// On PostgreSQL, the restore fills a new, empty database.
+			var db string
+			if testdb.Postgres() {
+				db = testdb.NewPostgres(t)
+			}
+			out, err := runCLIOn(t, srv, data, db, "restore", "--target", target, "--config", cfg)
 			if err != nil || !strings.Contains(out, "every content present") {
 				t.Fatalf("restore --target %s: %v\n%s", target, err, out)
 			}
-			restored := server.Start(t, server.Options{Data: data})
+			restored := server.Start(t, server.Options{Data: data, Database: db})
 			waitFound(t, admin(t, restored), "subvention", "/Bureau/budget.txt")
 			waitFound(t, newClient(t, restored, "lea", userPassword), "subvention", "/Partenaires/convention.txt")
 			if got := apiView(t, restored); got != want {
@@ -231,7 +237,16 @@ func TestScheduledBackupRestoresElsewhere(t *testing.T) {
 // runCLI runs the binary on another data directory with srv's environment.
 func runCLI(t *testing.T, srv *server.Server, data string, args ...string) (string, error) {
 	t.Helper()
+	return runCLIOn(t, srv, data, "", args...)
+}
+
+// runCLIOn is runCLI on another PostgreSQL database too, when db is set.
+func runCLIOn(t *testing.T, srv *server.Server, data, db string, args ...string) (string, error) {
+	t.Helper()
 	cmd := srv.Command(context.Background(), args...)
+	if db != "" {
+		cmd.Env = append(cmd.Env, "NOTREASSO_DATABASE_URL="+db)
+	}
 	for i, a := range cmd.Args {
 		if a == srv.Data {
 			cmd.Args[i] = data

@@ -30,6 +30,10 @@ func (b *bench) scale(ctx context.Context) *section {
 
 type scaleResult struct {
 	create, propfind, search time.Duration
+	// Memory: a server's RSS once ready, the largest peak of a server, of
+	// versitygw and of Caddy over the run, and PostgreSQL's PSS (all its
+	// processes, shared memory counted once) at the end.
+	nodeIdle, nodePeak, s3Peak, caddyPeak, pgPSS int64
 }
 
 func (b *bench) scaleRun(ctx context.Context, s *section) error {
@@ -45,8 +49,8 @@ func (b *bench) scaleRun(ctx context.Context, s *section) error {
 		return err
 	}
 	defer pg.Stop()
-	run := func(name string, nodes int, database string) (scaleResult, error) {
-		var r scaleResult
+	// r is named: the deferred reads of memory fill it in on return.
+	run := func(name string, nodes int, database string) (r scaleResult, err error) {
 		endpoint, err := freeAddr()
 		if err != nil {
 			return r, err
@@ -87,6 +91,26 @@ func (b *bench) scaleRun(ctx context.Context, s *section) error {
 			}
 			srvs = append(srvs, n)
 		}
+		for _, n := range srvs {
+			rss, _, err := n.memory()
+			if err != nil {
+				return r, err
+			}
+			r.nodeIdle = max(r.nodeIdle, rss)
+		}
+		defer func() {
+			for _, n := range srvs {
+				if _, peak, err := n.memory(); err == nil {
+					r.nodePeak = max(r.nodePeak, peak)
+				}
+			}
+			if _, peak, err := gw.memory(); err == nil {
+				r.s3Peak = peak
+			}
+			if database != "" {
+				r.pgPSS, _ = treePSS(pg.PID())
+			}
+		}()
 		base := srvs[0].URL
 		if nodes > 1 {
 			addr, err := freeAddr()
@@ -105,6 +129,11 @@ func (b *bench) scaleRun(ctx context.Context, s *section) error {
 				return r, err
 			}
 			defer lb.stop()
+			defer func() {
+				if _, peak, err := lb.memory(); err == nil {
+					r.caddyPeak = peak
+				}
+			}()
 			base = "http://" + addr
 			if _, err := lb.waitHTTP(ctx, base+"/readyz", 200, 30*time.Second); err != nil {
 				return r, err
@@ -186,6 +215,13 @@ func (b *bench) scaleRun(ctx context.Context, s *section) error {
 	s.add("search, one word in every file",
 		fmt.Sprintf("SQLite %s · PostgreSQL %s (%s) · two servers %s (%s)", ms(lite.search), ms(one.search), ratio(one.search, lite.search), ms(two.search), ratio(two.search, one.search)),
 		"median of 5 `GET /api/v1/search?q=budget` as admin (20 hits, facets)")
+	s.add("memory: a server idle, then its peak",
+		fmt.Sprintf("SQLite %s → %s · PostgreSQL %s → %s · two servers, each %s → %s", mib(lite.nodeIdle), mib(lite.nodePeak),
+			mib(one.nodeIdle), mib(one.nodePeak), mib(two.nodeIdle), mib(two.nodePeak)),
+		"VmRSS once /readyz answers, VmHWM at the end of the run (the larger of the two servers)")
+	s.add("memory: the other parts",
+		fmt.Sprintf("PostgreSQL %s · versitygw %s · Caddy %s", mib(two.pgPSS), mib(two.s3Peak), mib(two.caddyPeak)),
+		"two-server run; PostgreSQL: PSS of all its processes at the end (default settings but durability off); versitygw, Caddy: VmHWM")
 	s.note("PostgreSQL is a throwaway cluster on this machine with durability off (fsync, synchronous commit): it measures the SQL path, not a disk. Two servers run on the same 2 cores as one, behind Caddy (round robin): the ratio shows the cost of the load balancer and the shared database, not the gain of a second machine. Ratios below 1 are faster.")
 	return nil
 }

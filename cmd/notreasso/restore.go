@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -13,6 +14,7 @@ import (
 	"notreasso/internal/backup"
 	"notreasso/internal/backup/schedule"
 	"notreasso/internal/config"
+	"notreasso/internal/meta"
 	"notreasso/internal/repo"
 )
 
@@ -43,6 +45,10 @@ which accounts, and which administrators, the restored instance has.
                                   configuration file: on a new host, write it
                                   there first)
   notreasso restore DIR --list    (list the snapshots)
+
+With database.url set (PostgreSQL), the snapshot (a SQLite file, whatever
+the database it was taken from) is then copied into that database, which
+must be empty (CREATE DATABASE …): as notreasso db migrate does.
 
 The search index is not part of a backup: it is rebuilt from the restored
 data (notreasso reindex).`,
@@ -107,6 +113,9 @@ data (notreasso reindex).`,
 			if err != nil {
 				return err
 			}
+			if err := restoreIntoPostgres(ctx, cfg, out); err != nil {
+				return err
+			}
 			return afterRestoreSteps(ctx, cmd, cfg, out)
 		},
 	}
@@ -116,6 +125,48 @@ data (notreasso reindex).`,
 	cmd.Flags().BoolVar(&list, "list", false, "list the snapshots and stop")
 	cmd.Flags().StringVar(&snapshot, "snapshot", "", "the snapshot to restore (a name from --list); the newest by default")
 	return cmd
+}
+
+// restoreIntoPostgres copies the restored snapshot (DATA/meta.db) into the
+// configured PostgreSQL database, as `notreasso db migrate` would, when
+// the installation keeps its metadata there; the file is removed after,
+// so nothing later mistakes it for the metadata in use.
+func restoreIntoPostgres(ctx context.Context, cfg config.Config, out io.Writer) error {
+	dsn, err := cfg.DatabaseDSN()
+	if err != nil || !meta.IsPostgres(dsn) {
+		return err
+	}
+	file := filepath.Join(cfg.Data, "meta.db")
+	log := newLogger(cfg, io.Discard)
+	src, err := meta.Open(ctx, file, log)
+	if err != nil {
+		return err
+	}
+	defer src.Close()
+	dst, err := meta.Open(ctx, dsn, log)
+	if err != nil {
+		return err
+	}
+	defer dst.Close()
+	rep, err := src.CopyTo(ctx, dst, nil)
+	if errors.Is(err, meta.ErrNotEmpty) {
+		return fmt.Errorf("restore into %s: %w; restore into a new, empty database (the snapshot stays in %s)", dst.Name(), err, file)
+	}
+	if err != nil {
+		return fmt.Errorf("restore into %s: %w (the snapshot stays in %s)", dst.Name(), err, file)
+	}
+	var total int64
+	for _, t := range rep.Tables {
+		total += t.Rows
+	}
+	fmt.Fprintf(out, "Copied into %s: %d rows in %d tables, every count verified.\n", dst.Name(), total, len(rep.Tables))
+	src.Close()
+	for _, suffix := range []string{"", "-wal", "-shm"} {
+		if err := os.Remove(file + suffix); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return err
+		}
+	}
+	return nil
 }
 
 // printAccounts says who can sign in after the restore, and what changed:

@@ -166,17 +166,27 @@ func (db *DB) copyOrder(ctx context.Context) ([]copyTable, error) {
 const copyBatch = 200
 
 func (db *DB) copyTable(ctx context.Context, dst *DB, t copyTable) (int64, error) {
+	return copyRows(ctx, db.R, dst, t)
+}
+
+// copyRows copies table t from src into dst in one transaction of dst,
+// converting text and binary values to what dst's column holds.
+func copyRows(ctx context.Context, src querier, dst *DB, t copyTable) (int64, error) {
 	bytea := map[string]bool{}
 	var byteaCols []string
-	if err := scanStrings(ctx, dst.R, &byteaCols, `SELECT column_name FROM information_schema.columns
-		WHERE table_schema = current_schema() AND table_name = ? AND data_type = 'bytea'`, t.name); err != nil {
+	q := `SELECT column_name FROM information_schema.columns
+		WHERE table_schema = current_schema() AND table_name = ? AND data_type = 'bytea'`
+	if dst.dialect == SQLite {
+		q = `SELECT name FROM pragma_table_info(?) WHERE upper(type) = 'BLOB'`
+	}
+	if err := scanStrings(ctx, dst.R, &byteaCols, q, t.name); err != nil {
 		return 0, err
 	}
 	for _, c := range byteaCols {
 		bytea[c] = true
 	}
 	cols := `"` + strings.Join(t.cols, `", "`) + `"`
-	q := `SELECT ` + cols + ` FROM ` + t.name
+	q = `SELECT ` + cols + ` FROM ` + t.name
 	if t.selfFrom != "" {
 		// A tree: parents before children, whatever their ids.
 		q = fmt.Sprintf(`WITH RECURSIVE depth(k, d) AS (
@@ -185,7 +195,7 @@ func (db *DB) copyTable(ctx context.Context, dst *DB, t copyTable) (int64, error
 			) SELECT %[4]s FROM %[1]s JOIN depth ON depth.k = %[1]s.%[2]s ORDER BY depth.d, %[1]s.%[2]s`,
 			t.name, t.selfTo, t.selfFrom, qualified(t.name, t.cols))
 	}
-	rows, err := db.R.QueryContext(ctx, q)
+	rows, err := src.QueryContext(ctx, q)
 	if err != nil {
 		return 0, err
 	}
@@ -253,7 +263,12 @@ func qualified(table string, cols []string) string {
 	return strings.Join(out, ", ")
 }
 
-func scanStrings(ctx context.Context, db *sql.DB, out *[]string, q string, args ...any) error {
+type querier interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+func scanStrings(ctx context.Context, db querier, out *[]string, q string, args ...any) error {
 	rows, err := db.QueryContext(ctx, q, args...)
 	if err != nil {
 		return err

@@ -36,6 +36,9 @@ func (s *Server) URL(db string) string {
 	return fmt.Sprintf("postgres://notreasso@127.0.0.1:%d/%s?sslmode=disable", s.port, db)
 }
 
+// PID is the server's main process (its backends are its children).
+func (s *Server) PID() int { return s.cmd.Process.Pid }
+
 // Exec runs an administrative statement (CREATE DATABASE…) on the
 // "postgres" database.
 func (s *Server) Exec(q string) error {

@@ -184,15 +184,11 @@ func (c contentReader) LocalPath(key string) (string, bool) {
 }
 
 // SnapshotDB writes a consistent copy of the metadata database to path (a
-// new file), while the server keeps running: the first step of a backup.
+// new SQLite file, on PostgreSQL too), while the servers keep running: the
+// first step of a backup.
 func (s *Maintenance) SnapshotDB(ctx context.Context, path string) error {
-	if s.db.Dialect() == meta.Postgres {
-		return fmt.Errorf("snapshot the database: %w: on PostgreSQL, back the metadata up with pg_dump (docs/scaling.md)", ErrUnavailable)
-	}
-	if _, err := s.db.R.ExecContext(ctx, `VACUUM INTO ?`, path); err != nil {
-		return fmt.Errorf("snapshot the database: %w", err)
-	}
-	return nil
+	_, err := s.db.SnapshotSQLite(ctx, path)
+	return err
 }
 
 // SpoolDir is where partial uploads live until committed.

@@ -283,6 +283,19 @@ func (s *Scheduler) run(ctx context.Context, kind string, t config.BackupTarget,
 		return repo.BackupRun{}, fmt.Errorf("%w: %w", ErrBusy, err)
 	}
 	defer release()
+	// Several servers sharing one database each run this loop: the one
+	// that took the lock after another finished finds the run recorded and
+	// leaves it done, so a schedule runs once for the cluster.
+	if trigger == "schedule" || trigger == "retry" || trigger == "repair" {
+		st, err := s.Status(ctx)
+		if err != nil {
+			return repo.BackupRun{}, err
+		}
+		if !st.dueFor(kind, t.Name, s.o.Clock.Now()) {
+			s.o.Logger.Info("scheduled run done by another server", "target", t.Name, "kind", kind)
+			return repo.BackupRun{}, nil
+		}
+	}
 	start := s.o.Clock.Now()
 	id, err := s.o.Repo.Maintenance.StartBackupRun(ctx, kind, t.Name, trigger, start)
 	if err != nil {

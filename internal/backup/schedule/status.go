@@ -209,6 +209,21 @@ func (st Status) due(now time.Time) []dueRun {
 	return out
 }
 
+// dueFor says whether a run of kind for the target named name is due.
+func (st Status) dueFor(kind, name string, now time.Time) bool {
+	for _, t := range st.Targets {
+		if t.Name != name {
+			continue
+		}
+		at := t.NextBackup
+		if kind == KindVerify {
+			at = t.NextVerify
+		}
+		return !at.IsZero() && !at.After(now)
+	}
+	return false
+}
+
 // observe sets the metrics after a run.
 func (s *Scheduler) observe(r repo.BackupRun) {
 	if r.Kind == KindVerify {
