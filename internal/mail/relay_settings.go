@@ -208,6 +208,12 @@ func (r *Relay) Save(ctx context.Context, actor int64, now time.Time, c RelayCha
 			next.Host, next.Port, next.Security, next.Username, next.Password, next.From, now.Unix(), by); err != nil {
 			return fmt.Errorf("save the mail relay settings: %w", err)
 		}
+		// Messages waiting for a retry are due now: the new settings may be
+		// the fix. (Abandoned ones wait for « Réessayer maintenant ».)
+		if _, err := tx.ExecContext(ctx, `UPDATE mail_outbox SET next_at = ? WHERE sent_at IS NULL AND failed_at IS NULL AND claimed_at IS NULL AND next_at > ?`,
+			now.UnixNano(), now.UnixNano()); err != nil {
+			return fmt.Errorf("make waiting mail due: %w", err)
+		}
 		return meta.AppendJournal(ctx, tx, meta.JournalEntry{At: now, Actor: actor, Action: "mail_settings",
 			Details: map[string]any{"fields": strings.Join(changed, ", "), "host": next.Host}})
 	})
