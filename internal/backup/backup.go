@@ -74,6 +74,8 @@ type Report struct {
 	Pruned      []string // older snapshots removed (Keep)
 	Snapshots   int      // snapshots the target keeps after this one
 	Stored      int64    // bytes of content the target holds
+	Swept       int      // contents deleted from the target after pruning (sweep.go)
+	Reclaimed   int64    // their bytes
 }
 
 // Backup snapshots the metadata and copies the blobs the snapshot refers
@@ -137,6 +139,9 @@ func Backup(ctx context.Context, r *repo.Service, t Target, o Options) (Report, 
 		return rep, fmt.Errorf("store the manifest: %w", err)
 	}
 	if rep.Pruned, rep.Snapshots, err = prune(ctx, t, o, now); err != nil {
+		return rep, err
+	}
+	if err := sweepAfterPrune(ctx, t, o, len(rep.Pruned) > 0, &rep); err != nil {
 		return rep, err
 	}
 	if len(rep.Missing) > 0 {
