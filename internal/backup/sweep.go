@@ -51,6 +51,7 @@ func sweepAfterPrune(ctx context.Context, t Target, o Options, pruned bool, rep 
 	}
 	n, bytes, err := Sweep(ctx, t, o.TempDir)
 	rep.Swept, rep.Reclaimed = n, bytes
+	rep.Stored = max(rep.Stored-bytes, 0)
 	if err != nil {
 		return err
 	}
