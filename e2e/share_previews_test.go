@@ -130,9 +130,24 @@ func TestSharePreviews(t *testing.T) {
 	if got := u.text("#page-of"); got != "Page 2 sur 2" {
 		t.Errorf("after « suivante »: %q", got)
 	}
-	u.b.ResetViewport()
+	// The folder's tiles on the phone, their thumbnails loaded.
 	u.b.Do("open the folder", chromedp.Navigate(srv.URL+base+"/"), chromedp.WaitVisible("#share-items"))
-	u.screenshot("share-folder-thumbnails")
+	thumbsLoaded := `[...document.querySelectorAll('.tile-img img')].filter(i => i.complete && i.naturalWidth > 0).length`
+	for deadline := time.Now().Add(20 * time.Second); browser.Eval[int](u.b, thumbsLoaded) < 3; time.Sleep(200 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d thumbnails shown in the shared folder, want 3", browser.Eval[int](u.b, thumbsLoaded))
+		}
+	}
+	u.clean("shared folder on a phone")
+	u.b.Screenshot(u.shots, "share-folder-thumbnails-phone")
+	u.b.ResetViewport()
+	u.b.Do("reload for desktop", chromedp.Reload(), chromedp.WaitVisible("#share-items"))
+	for deadline := time.Now().Add(20 * time.Second); browser.Eval[int](u.b, thumbsLoaded) < 3; time.Sleep(200 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("thumbnails not shown on a desktop")
+		}
+	}
+	u.b.Screenshot(u.shots, "share-folder-thumbnails-desktop")
 
 	// A link to one file reveals no other file's renderings.
 	one, _ := share(map[string]any{"path": "/Fête/programme.pdf"})
