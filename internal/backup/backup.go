@@ -175,7 +175,8 @@ type blobRef struct {
 // browser sessions (a restored one would log its holder in), the
 // instance's signing keys, and queued e-mails that carry a password or
 // address link (their tokens, kept only as hashes elsewhere, are in the
-// message). secure_delete overwrites the freed pages, so nothing of them
+// message), and the SMTP relay's password saved from the admin page (a
+// restored server asks for it again). secure_delete overwrites the freed pages, so nothing of them
 // stays in the file.
 func scrub(ctx context.Context, dbFile string) error {
 	db, err := sql.Open("sqlite", "file:"+dbFile+"?_pragma=secure_delete(1)")
@@ -184,7 +185,7 @@ func scrub(ctx context.Context, dbFile string) error {
 	}
 	defer db.Close()
 	for _, q := range []string{`DELETE FROM sessions`, `DELETE FROM server_keys`,
-		`DELETE FROM mail_outbox WHERE kind IN ('invitation', 'reset', 'email_change')`} {
+		`DELETE FROM mail_outbox WHERE kind IN ('invitation', 'reset', 'email_change')`, `UPDATE mail_relay SET password = ''`} {
 		if _, err := db.ExecContext(ctx, q); err != nil {
 			return fmt.Errorf("scrub the snapshot: %s: %w", q, err)
 		}
