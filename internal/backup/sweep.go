@@ -120,6 +120,15 @@ func referenced(ctx context.Context, t Target, names []string, tempDir string) (
 		if err := fetchSnapshot(ctx, t, m, dbFile); err != nil {
 			return nil, err
 		}
+		// What Restore copies back (it checks the database first), and
+		// every content a version names, should the two ever differ.
+		refs, err := prepareDatabase(ctx, dbFile)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", name, err)
+		}
+		for _, b := range refs {
+			need[b.key] = true
+		}
 		if err := snapshotBlobs(ctx, dbFile, need); err != nil {
 			return nil, fmt.Errorf("%s: %w", name, err)
 		}
@@ -128,8 +137,7 @@ func referenced(ctx context.Context, t Target, names []string, tempDir string) (
 	return need, nil
 }
 
-// snapshotBlobs adds to need the contents a snapshot's versions refer to
-// (what Restore copies back).
+// snapshotBlobs adds to need the contents a snapshot's versions refer to.
 func snapshotBlobs(ctx context.Context, dbFile string, need map[string]bool) error {
 	db, err := sql.Open("sqlite", "file:"+dbFile+"?mode=ro")
 	if err != nil {
