@@ -182,7 +182,7 @@ func TestPreviews(t *testing.T) {
 	}
 	token, _ := link["token"].(string)
 	visitor := newBrowser(t, srv)
-	if st, page, _ := visitor.do("GET", "/s/"+token+"/", nil, nil); st != 200 || !strings.Contains(page, `id="share-thumb"`) {
+	if st, page, _ := visitor.do("GET", "/s/"+token+"/", nil, nil); st != 200 || !strings.Contains(page, `id="page-img"`) {
 		t.Fatalf("share page: %d, no thumbnail:\n%.500s", st, page)
 	}
 	if st, _, _ := visitor.do("GET", "/s/"+token+"/thumb/", nil, nil); st != 200 {

@@ -16,9 +16,10 @@ import (
 var FS embed.FS
 
 // ShareTemplates parses the share-link pages (templates/share_*.html):
-// share_folder, share_file, share_password, share_dropbox, share_message.
+// share_folder, share_file, share_password, share_dropbox, share_message,
+// and the app's rendered preview (templates/parts/preview.html).
 // funcs gives them the app's asset and icon helpers; dates, sizes and
 // words come from the page's Locale, as in the app.
 func ShareTemplates(funcs template.FuncMap) (*template.Template, error) {
-	return template.New("share").Funcs(funcs).ParseFS(FS, "templates/share_*.html")
+	return template.New("share").Funcs(funcs).ParseFS(FS, "templates/share_*.html", "templates/parts/preview.html")
 }

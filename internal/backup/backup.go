@@ -74,6 +74,8 @@ type Report struct {
 	Pruned      []string // older snapshots removed (Keep)
 	Snapshots   int      // snapshots the target keeps after this one
 	Stored      int64    // bytes of content the target holds
+	Swept       int      // contents deleted from the target after pruning (sweep.go)
+	Reclaimed   int64    // their bytes
 }
 
 // Backup snapshots the metadata and copies the blobs the snapshot refers
@@ -139,6 +141,9 @@ func Backup(ctx context.Context, r *repo.Service, t Target, o Options) (Report, 
 	if rep.Pruned, rep.Snapshots, err = prune(ctx, t, o, now); err != nil {
 		return rep, err
 	}
+	if err := sweepAfterPrune(ctx, t, o, len(rep.Pruned) > 0, &rep); err != nil {
+		return rep, err
+	}
 	if len(rep.Missing) > 0 {
 		return rep, fmt.Errorf("backup written, but %d contents referenced by versions are missing from the live store (run notreasso check)", len(rep.Missing))
 	}
@@ -170,7 +175,8 @@ type blobRef struct {
 // browser sessions (a restored one would log its holder in), the
 // instance's signing keys, and queued e-mails that carry a password or
 // address link (their tokens, kept only as hashes elsewhere, are in the
-// message). secure_delete overwrites the freed pages, so nothing of them
+// message), and the SMTP relay's password saved from the admin page (a
+// restored server asks for it again). secure_delete overwrites the freed pages, so nothing of them
 // stays in the file.
 func scrub(ctx context.Context, dbFile string) error {
 	db, err := sql.Open("sqlite", "file:"+dbFile+"?_pragma=secure_delete(1)")
@@ -179,7 +185,7 @@ func scrub(ctx context.Context, dbFile string) error {
 	}
 	defer db.Close()
 	for _, q := range []string{`DELETE FROM sessions`, `DELETE FROM server_keys`,
-		`DELETE FROM mail_outbox WHERE kind IN ('invitation', 'reset', 'email_change')`} {
+		`DELETE FROM mail_outbox WHERE kind IN ('invitation', 'reset', 'email_change')`, `UPDATE mail_relay SET password = ''`} {
 		if _, err := db.ExecContext(ctx, q); err != nil {
 			return fmt.Errorf("scrub the snapshot: %s: %w", q, err)
 		}

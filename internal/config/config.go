@@ -64,6 +64,10 @@ type Config struct {
 	Mail      Mail      `koanf:"mail"`   // see mail.go
 	Backup    Backup    `koanf:"backup"` // see backup.go
 	Intake    Intake    `koanf:"intake"`
+
+	// Origins says where each key set outside the defaults came from
+	// (see origin.go): pages show such settings as locked.
+	Origins Origins `koanf:"-"`
 }
 
 // Intake paces the mail intake (the accounts themselves are set in the
@@ -281,11 +285,18 @@ func Load(flags *pflag.FlagSet, environ []string) (Config, error) {
 			path = f.Value.String()
 		}
 	}
+	origins := Origins{}
 	if path != "" {
-		if err := k.Load(file.Provider(path), yaml.Parser()); err != nil {
+		kf := koanf.New(".")
+		if err := kf.Load(file.Provider(path), yaml.Parser()); err != nil {
+			return Config{}, fmt.Errorf("read config file %s: %w", path, err)
+		}
+		origins.fromFile(kf, k, path)
+		if err := k.Merge(kf); err != nil {
 			return Config{}, fmt.Errorf("read config file %s: %w", path, err)
 		}
 	}
+	origins.fromEnv(envKeys, lookup)
 	err := k.Load(env.Provider(".", env.Opt{
 		Prefix:      "NOTREASSO_",
 		EnvironFunc: func() []string { return environ },
@@ -301,6 +312,7 @@ func Load(flags *pflag.FlagSet, environ []string) (Config, error) {
 			if !f.Changed || f.Name == "config" {
 				return "", nil
 			}
+			origins[strings.ReplaceAll(f.Name, "-", ".")] = "--" + f.Name
 			return strings.ReplaceAll(f.Name, "-", "."), posflag.FlagVal(flags, f)
 		}), nil)
 		if err != nil {
@@ -311,6 +323,7 @@ func Load(flags *pflag.FlagSet, environ []string) (Config, error) {
 	if err := k.UnmarshalWithConf("", &c, koanf.UnmarshalConf{Tag: "koanf"}); err != nil {
 		return Config{}, fmt.Errorf("decode configuration: %w", err)
 	}
+	c.Origins = origins
 	return c, c.validate()
 }
 

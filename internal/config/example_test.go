@@ -21,6 +21,12 @@ func TestExampleConfiguration(t *testing.T) {
 	if err != nil {
 		t.Fatalf("%s does not load: %v", exampleFile, err)
 	}
+	for key, where := range c.Origins {
+		if key != "data" && strings.HasPrefix(key, "mail.") {
+			t.Errorf("%s locked by %s: the example's values are the defaults", key, where)
+		}
+	}
+	c.Origins = nil
 	want := Default()
 	want.Data = "/var/lib/notreasso" // the one value chosen for a server
 	if !reflect.DeepEqual(c, want) {

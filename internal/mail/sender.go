@@ -36,7 +36,6 @@ const pollEvery = 15 * time.Second
 type Sender struct {
 	out   *Outbox
 	relay *Relay
-	from  string
 	cfg   config.Mail
 	log   *slog.Logger
 	clock jobs.Clock
@@ -45,6 +44,7 @@ type Sender struct {
 
 	pauseUntil time.Time // after a connection failure
 	pauses     int
+	pausedAt   int64       // the relay settings' version that failed
 	resume     atomic.Bool // RetryNow: end the pause
 }
 
@@ -54,7 +54,7 @@ func NewSender(out *Outbox, relay *Relay, cfg config.Mail, log *slog.Logger, clo
 	if clock == nil {
 		clock = jobsClock{}
 	}
-	return &Sender{out: out, relay: relay, from: cfg.From, cfg: cfg, log: log, clock: clock}
+	return &Sender{out: out, relay: relay, cfg: cfg, log: log, clock: clock}
 }
 
 type jobsClock struct{}
@@ -83,16 +83,19 @@ func (s *Sender) Job() jobs.Job {
 
 func (s *Sender) run(ctx context.Context) error {
 	for {
-		if _, err := s.Drain(ctx); err != nil && ctx.Err() == nil {
-			s.log.Warn("mail not delivered; will retry", "err", err, "retry_at", s.pauseUntil)
+		if !s.paused(ctx) {
+			if _, err := s.Drain(ctx); err != nil && ctx.Err() == nil {
+				s.log.Warn("mail not delivered; will retry", "err", err, "retry_at", s.pauseUntil)
+			}
 		}
+		// Even in a pause the loop wakes every pollEvery: settings saved
+		// on another server end it (paused).
 		wait := pollEvery
 		now := s.clock.Now()
-		if next, err := s.out.nextDue(ctx); err == nil && !next.IsZero() {
-			wait = min(wait, next.Sub(now))
-		}
 		if s.pauseUntil.After(now) {
-			wait = max(wait, s.pauseUntil.Sub(now))
+			wait = min(wait, s.pauseUntil.Sub(now))
+		} else if next, err := s.out.nextDue(ctx); err == nil && !next.IsZero() {
+			wait = min(wait, next.Sub(now))
 		}
 		if wait < 0 {
 			wait = 0
@@ -104,17 +107,22 @@ func (s *Sender) run(ctx context.Context) error {
 			if s.resume.Swap(false) {
 				s.pauses, s.pauseUntil = 0, time.Time{}
 			}
-			if s.pauseUntil.After(s.clock.Now()) {
-				// Enqueued while the relay is down: wait out the pause.
-				select {
-				case <-ctx.Done():
-					return nil
-				case <-s.clock.After(s.pauseUntil.Sub(s.clock.Now())):
-				}
-			}
 		case <-s.clock.After(wait):
 		}
 	}
+}
+
+// paused says whether the sender waits after a connection failure. New
+// relay settings (saved on any server) end the wait: they may be the fix.
+func (s *Sender) paused(ctx context.Context) bool {
+	if !s.pauseUntil.After(s.clock.Now()) {
+		return false
+	}
+	if v := s.relay.Version(ctx); v >= 0 && v != s.pausedAt {
+		s.pauses, s.pauseUntil = 0, time.Time{}
+		return false
+	}
+	return true
 }
 
 // Drain delivers every due message over one connection and returns how
@@ -157,13 +165,14 @@ func (s *Sender) Drain(ctx context.Context) (int, error) {
 			sess, err = s.relay.dial(ctx)
 			if err != nil {
 				sess = nil
+				s.pausedAt = s.relay.Version(keep)
 				s.pauses++
 				s.pauseUntil = s.clock.Now().Add(s.backoff(s.pauses))
 				return sent, errors.Join(err, s.failed(keep, q, err))
 			}
 			s.pauses, s.pauseUntil = 0, time.Time{}
 		}
-		if err := sess.send(s.from, q, s.clock.Now()); err != nil {
+		if err := sess.send(q, s.clock.Now()); err != nil {
 			if ferr := s.failed(keep, q, err); ferr != nil {
 				return sent, ferr
 			}
@@ -206,6 +215,13 @@ func (s *Sender) backoff(n int) time.Duration {
 		d *= 2
 	}
 	return min(d, s.cfg.RetryMax)
+}
+
+// Resume ends a pause after connection failures (new relay settings were
+// saved here: they may be the fix) and wakes the sender.
+func (s *Sender) Resume() {
+	s.resume.Store(true)
+	s.out.Wake()
 }
 
 // RetryNow makes every waiting or abandoned message due at once and ends

@@ -44,6 +44,7 @@ func New(ctx context.Context, o Options) (*Service, error) {
 	if err != nil {
 		return nil, err
 	}
+	relay.UseSaved(o.DB, o.Config.Origins)
 	key, err := o.Auth.ServerKey(ctx, "mail")
 	if err != nil {
 		return nil, fmt.Errorf("mail signing key: %w", err)

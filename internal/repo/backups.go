@@ -30,6 +30,7 @@ type BackupRun struct {
 	Copied     int64 // bytes this run copied
 	Snapshots  int   // snapshots the target keeps after the run
 	Stored     int64 // bytes the target holds, when known
+	Reclaimed  int64 // bytes deleted from the target after thinning
 	Trigger    string
 }
 
@@ -84,8 +85,8 @@ func (s *Maintenance) FinishBackupRun(ctx context.Context, r BackupRun) error {
 	}
 	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, `UPDATE backup_runs SET finished_at = ?, duration_ms = ?, ok = ?, error = ?, snapshot = ?,
-			bytes = ?, copied = ?, snapshots = ?, stored = ? WHERE id = ?`,
-			r.FinishedAt.Unix(), r.Duration.Milliseconds(), ok, r.Error, r.Snapshot, r.Bytes, r.Copied, r.Snapshots, r.Stored, r.ID)
+			bytes = ?, copied = ?, snapshots = ?, stored = ?, reclaimed = ? WHERE id = ?`,
+			r.FinishedAt.Unix(), r.Duration.Milliseconds(), ok, r.Error, r.Snapshot, r.Bytes, r.Copied, r.Snapshots, r.Stored, r.Reclaimed, r.ID)
 		return err
 	})
 	if err != nil {
@@ -94,12 +95,12 @@ func (s *Maintenance) FinishBackupRun(ctx context.Context, r BackupRun) error {
 	return nil
 }
 
-const backupRunCols = `id, kind, target, started_at, COALESCE(finished_at, 0), duration_ms, ok, error, snapshot, bytes, copied, snapshots, stored, trigger_by`
+const backupRunCols = `id, kind, target, started_at, COALESCE(finished_at, 0), duration_ms, ok, error, snapshot, bytes, copied, snapshots, stored, trigger_by, reclaimed`
 
 func scanBackupRun(sc interface{ Scan(...any) error }) (BackupRun, error) {
 	var r BackupRun
 	var start, end, ms int64
-	err := sc.Scan(&r.ID, &r.Kind, &r.Target, &start, &end, &ms, &r.OK, &r.Error, &r.Snapshot, &r.Bytes, &r.Copied, &r.Snapshots, &r.Stored, &r.Trigger)
+	err := sc.Scan(&r.ID, &r.Kind, &r.Target, &start, &end, &ms, &r.OK, &r.Error, &r.Snapshot, &r.Bytes, &r.Copied, &r.Snapshots, &r.Stored, &r.Trigger, &r.Reclaimed)
 	r.StartedAt = time.Unix(start, 0).UTC()
 	if end != 0 {
 		r.FinishedAt = time.Unix(end, 0).UTC()

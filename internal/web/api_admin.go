@@ -137,7 +137,7 @@ func (s *Server) adminCreateUser(c *fiber.Ctx) error {
 	if err := readJSON(c, &req); err != nil {
 		return err
 	}
-	if req.Invite && (req.Password != "" || req.Email == "" || !s.mailReady()) {
+	if req.Invite && (req.Password != "" || req.Email == "" || !s.mailReady(c.UserContext())) {
 		return fmt.Errorf("%w: an invitation needs an e-mail address, no password, and a configured mail relay", errBadRequest)
 	}
 	generated := req.Password == ""

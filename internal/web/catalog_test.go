@@ -103,6 +103,8 @@ type msgUse struct {
 func templateUses(t *testing.T) []msgUse {
 	t.Helper()
 	files, _ := fs.Glob(ui.FS, "templates/*.html")
+	parts, _ := fs.Glob(ui.FS, "templates/parts/*.html")
+	files = append(files, parts...)
 	var out []msgUse
 	for _, f := range files {
 		b, err := fs.ReadFile(ui.FS, f)

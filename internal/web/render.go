@@ -70,6 +70,7 @@ func loadViews() (*views, error) {
 		"kind":         kindClass,
 		"hitKind":      kindOf,
 		"int64":        func(n int) int64 { return int64(n) },
+		"pv":           pv,
 		"hasPrefix":    strings.HasPrefix,
 		"inc":          func(i int) int { return i + 1 },
 		"intakeStatus": intakeStatusOf,

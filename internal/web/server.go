@@ -109,7 +109,8 @@ func New(d Deps) *Server {
 		}
 		s.mail = m
 	}
-	s.pages = template.Must(ui.ShareTemplates(template.FuncMap{"asset": v.asset, "icon": v.icon}))
+	s.pages = template.Must(ui.ShareTemplates(template.FuncMap{"asset": v.asset, "icon": v.icon,
+		"add": func(a, b int) int { return a + b }, "int64": func(n int) int64 { return int64(n) }}))
 	v.cat.missing = func(lang, id string, err error) {
 		s.log.Error("message missing from the catalogue", "lang", lang, "id", id, "err", err)
 	}

@@ -31,6 +31,8 @@ func (s *Server) sharePages() {
 	g.Get("/browse/*", s.shareBrowse)
 	g.Get("/file/*", s.shareFile)
 	g.Get("/thumb/*", s.shareThumb)
+	g.Get("/page/*", s.sharePageImage)
+	g.Get("/pdf/*", s.sharePDF)
 	g.Post("/unlock", s.shareUnlock)
 	g.Post("/upload", s.shareUpload)
 	g.Get("/thanks", s.shareThanks)
@@ -89,10 +91,12 @@ var sharePageKeys = strings.Fields("shared footer expires where name size modifi
 type sharePage struct {
 	Lang, Title, Label, Expires string
 	L                           *Locale
-	Site, Logo                  string // the association's name, its logo's URL ("" if none)
-	Preview                     string // the start of a text file
-	Thumb                       string // the thumbnail of a PDF, office document or image
-	Image                       bool   // the file is an image shown in the page
+	Site, Logo                  string        // the association's name, its logo's URL ("" if none)
+	Preview                     string        // the start of a text file
+	Thumb                       string        // the thumbnail of a PDF, office document or image
+	Rendered                    *renderedView // pages of a document, a spreadsheet's table
+	Grid                        bool          // the folder's items as tiles with thumbnails
+	Image                       bool          // the file is an image shown in the page
 	T                           map[string]string
 	Token, CSRF, Action, Back   string
 	Crumbs                      []shareCrumb
@@ -109,6 +113,7 @@ type shareItem struct {
 	Dir        bool
 	Size       int64
 	Modified   time.Time
+	Thumb      string // its thumbnail's URL, when it has one
 }
 
 func (s *Server) newSharePage(c *fiber.Ctx, sh repo.Share, title string) *sharePage {
@@ -209,6 +214,11 @@ func (s *Server) shareFilePage(c *fiber.Ctx, p acl.Principal, sh repo.Share, n r
 		href += escapeRepoPath(rel)
 	}
 	pg.File = &shareItem{Name: n.Name, Href: href, Size: n.Size, Modified: n.ModTime}
+	if ok, err := s.shareRendered(c, p, sh, n, rel, pg); err != nil {
+		return s.shareError(c, sh, err)
+	} else if ok {
+		return s.renderShare(c, fiber.StatusOK, "share_file", pg)
+	}
 	switch kind := kindOf(n.Mime, n.Name); {
 	case kind == "image" && n.Mime != "image/svg+xml" && sh.MaxDownloads == 0:
 		pg.Image = true
@@ -270,14 +280,21 @@ func (s *Server) shareListing(c *fiber.Ctx, p acl.Principal, sh repo.Share, rel 
 			pg.Crumbs = append(pg.Crumbs, shareCrumb{n, base + "/browse/" + escapeRepoPath("/"+strings.Join(names[:i+1], "/"))})
 		}
 	}
+	thumbs, err := s.thumbs(c.UserContext(), shownThumbs(sh, kids), func(n repo.Node) string {
+		return base + "/thumb/" + escapeRepoPath(n.Path) + "?h=" + n.Hash[:12]
+	})
+	if err != nil {
+		return s.shareError(c, sh, err)
+	}
 	for _, k := range kids {
-		it := shareItem{Name: k.Name, Dir: k.Dir, Size: k.Size, Modified: k.ModTime}
+		it := shareItem{Name: k.Name, Dir: k.Dir, Size: k.Size, Modified: k.ModTime, Thumb: thumbs[k.ID]}
 		if k.Dir {
 			it.Href = base + "/browse/" + escapeRepoPath(k.Path)
 		} else {
 			it.Href = base + "/file/" + escapeRepoPath(k.Path)
 		}
 		pg.Items = append(pg.Items, it)
+		pg.Grid = pg.Grid || it.Thumb != ""
 	}
 	return s.renderShare(c, fiber.StatusOK, "share_folder", pg)
 }

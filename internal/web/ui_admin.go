@@ -140,7 +140,7 @@ func (s *Server) adminCreateUserForm(c *fiber.Ctx) error {
 	if err := s.keepOnce(c, "reset:"+login, token); err != nil {
 		return err
 	}
-	if u, err := s.auth.UserByLogin(ctx, login); err == nil && u.Email != "" && s.mailReady() {
+	if u, err := s.auth.UserByLogin(ctx, login); err == nil && u.Email != "" && s.mailReady(c.UserContext()) {
 		// The invitation goes by e-mail; the link is shown too, once, in
 		// case the address is wrong or the mail is slow.
 		err := s.mail.Mailer.Notify(ctx, recipient(u), notice.Invitation{By: s.actorName(ctx, principal(c)), Login: login, Token: token, Expires: exp})
@@ -260,7 +260,7 @@ func (s *Server) adminResetLinkForm(c *fiber.Ctx) error {
 		if err != nil {
 			return err
 		}
-		if u.Email == "" || !s.mailReady() {
+		if u.Email == "" || !s.mailReady(c.UserContext()) {
 			return redirectMsg(c, userURL(login), "err", "no_email")
 		}
 		if err := s.mail.Mailer.Notify(ctx, recipient(u), notice.PasswordReset{Login: login, Token: token, Expires: exp}); err != nil {

@@ -3,7 +3,6 @@ package web
 import (
 	"context"
 	"errors"
-	"net/mail"
 	"strconv"
 	"strings"
 	"time"
@@ -39,6 +38,7 @@ func (s *Server) needMail(h fiber.Handler) fiber.Handler {
 func (s *Server) uiMailRoutes(page, post func(string, fiber.Handler)) {
 	page("/admin/mail", s.needMail(s.adminMailPage))
 	post("/do/admin/mail/test", s.needMail(s.adminMailTestForm))
+	post("/do/admin/mail/relay", s.needMail(s.adminMailRelayForm))
 	post("/do/admin/mail/retry", s.needMail(s.adminMailRetryForm))
 	page("/forgot", s.forgotPage)
 	post("/forgot", s.forgotForm)
@@ -92,61 +92,15 @@ func (s *Server) notify(ctx context.Context, to notice.Recipient, n notice.Notic
 
 // mailReady says whether a relay is configured: without one, pages offer
 // the copy-the-link ways instead of promising an e-mail.
-func (s *Server) mailReady() bool { return s.mail != nil && s.cfg.Mail.Enabled() }
+func (s *Server) mailReady(ctx context.Context) bool {
+	return s.mail != nil && s.mail.Relay.Ready(ctx)
+}
 
 func (s *Server) actorName(ctx context.Context, p acl.Principal) string {
 	if u, err := s.auth.UserByID(ctx, p.UserID); err == nil && u.DisplayName != "" {
 		return u.DisplayName
 	}
 	return p.Login
-}
-
-// adminMailPage shows the relay settings (from the configuration file or
-// environment; the password never), the queue and the test form.
-func (s *Server) adminMailPage(c *fiber.Ctx) error {
-	if err := s.adminOnly(c); err != nil {
-		return err
-	}
-	ctx := c.UserContext()
-	st, err := s.mail.Outbox.Stats(ctx)
-	if err != nil {
-		return err
-	}
-	recent, err := s.mail.Outbox.Recent(ctx, 30)
-	if err != nil {
-		return err
-	}
-	me, err := s.auth.UserByID(ctx, principal(c).UserID)
-	if err != nil {
-		return err
-	}
-	set := s.mail.Relay.Settings()
-	pg := s.newPage(c, "admin")
-	pg.Title = pg.L.T("mailadm.title")
-	pg.Data = struct {
-		Enabled     bool
-		Set         any
-		HasPassword bool
-		Stats       notice.Stats
-		Recent      []notice.Entry
-		MyEmail     string
-	}{s.cfg.Mail.Enabled(), set, s.cfg.Mail.Password != "" || s.cfg.Mail.PasswordFile != "", st, recent, me.Email}
-	return s.render(c, fiber.StatusOK, "admin_mail", pg)
-}
-
-func (s *Server) adminMailTestForm(c *fiber.Ctx) error {
-	if err := s.adminOnly(c); err != nil {
-		return err
-	}
-	to := strings.TrimSpace(c.FormValue("to"))
-	if a, err := mail.ParseAddress(to); err != nil || a.Address != to {
-		return redirectMsg(c, "/admin/mail", "err", "bad_email")
-	}
-	ctx := c.UserContext()
-	me, _ := s.auth.UserByID(ctx, principal(c).UserID)
-	err := s.mail.Mailer.Notify(ctx, notice.Recipient{Email: to, Lang: pickLanguage(c).String(), Name: me.DisplayName, Login: me.Login},
-		notice.Test{By: s.actorName(ctx, principal(c))})
-	return doneTo(c, "/admin/mail", err, "mail_test_queued")
 }
 
 func (s *Server) adminMailRetryForm(c *fiber.Ctx) error {
@@ -161,7 +115,7 @@ func (s *Server) adminMailRetryForm(c *fiber.Ctx) error {
 func (s *Server) forgotPage(c *fiber.Ctx) error {
 	pg := s.newPage(c, "login")
 	pg.Title = pg.L.T("forgot.title")
-	pg.Data = struct{ Ready, Sent bool }{s.mailReady(), c.Query("sent") != ""}
+	pg.Data = struct{ Ready, Sent bool }{s.mailReady(c.UserContext()), c.Query("sent") != ""}
 	return s.render(c, fiber.StatusOK, "forgot", pg)
 }
 
@@ -184,11 +138,11 @@ func (s *Server) forgotForm(c *fiber.Ctx) error {
 		pg := s.newPage(c, "login")
 		pg.Title = pg.L.T("forgot.title")
 		pg.Error = throttledMessage(pg.L, te.Seconds())
-		pg.Data = struct{ Ready, Sent bool }{s.mailReady(), false}
+		pg.Data = struct{ Ready, Sent bool }{s.mailReady(c.UserContext()), false}
 		return s.render(c, fiber.StatusTooManyRequests, "forgot", pg)
 	}
 	s.auth.Throttle().Fail(ip, key) // every request counts: none is a "success" to forgive
-	if s.mailReady() {
+	if s.mailReady(c.UserContext()) {
 		if err := s.mailResetLinks(c.UserContext(), who); err != nil {
 			s.log.Error("password link by mail", "err", err)
 		}

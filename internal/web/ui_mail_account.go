@@ -151,7 +151,7 @@ func (s *Server) accountMailData(ctx context.Context, p acl.Principal) (*account
 	if s.mail == nil {
 		return nil, nil
 	}
-	d := &accountMail{Ready: s.cfg.Mail.Enabled()}
+	d := &accountMail{Ready: s.mailReady(ctx)}
 	var err error
 	if d.Prefs, err = s.mail.Follows.Prefs(ctx, p.UserID); err != nil {
 		return nil, err
@@ -194,7 +194,7 @@ func (s *Server) accountMailData(ctx context.Context, p acl.Principal) (*account
 // changes when it is opened. Without a relay, nothing could confirm it:
 // the address is set at once, as before mail existed.
 func (s *Server) changeOwnEmail(c *fiber.Ctx, u auth.User, email string) (confirm bool, err error) {
-	if email == "" || strings.EqualFold(email, u.Email) || !s.mailReady() {
+	if email == "" || strings.EqualFold(email, u.Email) || !s.mailReady(c.UserContext()) {
 		return false, nil
 	}
 	ctx := c.UserContext()

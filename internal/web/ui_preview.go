@@ -61,6 +61,21 @@ type previewState struct {
 	Thumb    string // thumbnail URL
 }
 
+// renderedView is the dot of the "rendered_preview" template
+// (ui/templates/parts/preview.html), which the file page and share-link
+// pages both use.
+type renderedView struct {
+	previewState
+	L      *Locale
+	Name   string // the file's name, for the page images' text
+	Reload string // the page's own address (« Recharger »)
+}
+
+// pv makes a renderedView, for templates.
+func pv(l *Locale, st previewState, name, reload string) renderedView {
+	return renderedView{previewState: st, L: l, Name: name, Reload: reload}
+}
+
 // fillRendered fills the page's rendered previews of f: pages of a PDF or
 // an office document, a table, a thumbnail. base builds a URL for one of
 // the preview endpoints (what: thumb, pdf, page) of this file.

@@ -350,6 +350,7 @@ func (s *Scheduler) backup(ctx context.Context, t config.BackupTarget, r *repo.B
 	rep, err := backup.Backup(ctx, s.o.Repo, tg, backup.Options{TempDir: s.o.TempDir, Keep: set.Keep, Thin: &thin,
 		Location: s.o.Location, Recopy: bad, Now: s.o.Clock.Now, Locked: true, Version: s.o.Version})
 	r.Snapshot, r.Bytes, r.Copied, r.Snapshots, r.Stored = rep.Name, rep.Manifest.Bytes, rep.CopiedBytes, rep.Snapshots, rep.Stored
+	r.Reclaimed = rep.Reclaimed
 	if err != nil {
 		return err
 	}
