@@ -33,8 +33,7 @@ func (x *Indexer) ensureText(ctx context.Context, n repo.IndexNode, e repo.Extra
 	if n.Hash == "" {
 		return repo.Extraction{Status: string(extract.StatusEmpty)}, nil
 	}
-	if ok && (e.Status != string(extract.StatusFailed) || e.Attempts >= maxAttempts) && (e.Status != string(extract.StatusOK) || x.texts.has(ctx, n.Hash)) &&
-		(e.Props || e.Status != string(extract.StatusOK) || !hasProps(n.Mime, n.Name)) {
+	if x.usable(ctx, n, e, ok) {
 		return e, nil
 	}
 	// Not extracted yet, a failure worth retrying, a record whose text
@@ -46,6 +45,14 @@ func (x *Indexer) ensureText(ctx context.Context, n repo.IndexNode, e repo.Extra
 		e.Status, e.Reason = string(extract.StatusUnsupported), "no extractor for "+n.Mime
 		return e, x.repo.Index.PutExtraction(ctx, e)
 	}
+	// Servers sharing the database extract a content once: another one
+	// may be at it, or have just finished.
+	if rec, done, err := x.claim(ctx, n); err != nil {
+		return e, err
+	} else if done {
+		return rec, nil
+	}
+	defer x.repo.Index.ReleaseExtraction(context.WithoutCancel(ctx), n.Hash, x.node())
 	res, chars, err := x.extract(ctx, n)
 	x.metrics.extracted(formatOf(n))
 	if err != nil {
@@ -66,6 +73,15 @@ func (x *Indexer) ensureText(ctx context.Context, n repo.IndexNode, e repo.Extra
 		return prev, nil
 	}
 	return e, x.repo.Index.PutExtraction(ctx, e)
+}
+
+// usable reports whether the extraction record e (if ok) of n's content
+// stands: not a failure worth retrying, with its text stored, and made
+// since extractions read titles and dates.
+func (x *Indexer) usable(ctx context.Context, n repo.IndexNode, e repo.Extraction, ok bool) bool {
+	return ok && (e.Status != string(extract.StatusFailed) || e.Attempts >= maxAttempts) &&
+		(e.Status != string(extract.StatusOK) || x.texts.has(ctx, n.Hash)) &&
+		(e.Props || e.Status != string(extract.StatusOK) || !hasProps(n.Mime, n.Name))
 }
 
 // sameExtraction reports whether two records of one blob say the same.
