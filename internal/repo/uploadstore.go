@@ -60,7 +60,7 @@ type storedPart struct {
 func (s *Uploads) store() uploadStore {
 	if _, local := s.blobs.(storage.LocalFiles); !local {
 		if named, ok := s.blobs.(storage.NamedObjects); ok {
-			return objectUploads{named: named, tmp: filepath.Join(s.opts.SpoolDir, "uploads-tmp")}
+			return objectUploads{named: named, tmp: s.opts.SpoolDir}
 		}
 	}
 	return spoolUploads{root: filepath.Join(s.opts.SpoolDir, "uploads")}
@@ -210,7 +210,7 @@ func (d spoolUploads) remove(ctx context.Context, key string) error {
 // in one folder).
 type objectUploads struct {
 	named storage.NamedObjects
-	tmp   string // local folder for parts being received
+	tmp   string // the spool directory, where parts are received
 }
 
 const uploadsPrefix = "uploads"
@@ -273,10 +273,7 @@ func (o objectUploads) parts(ctx context.Context, key string) ([]storedPart, err
 }
 
 func (o objectUploads) temp(key string) (*os.File, error) {
-	if err := os.MkdirAll(o.tmp, 0o750); err != nil {
-		return nil, err
-	}
-	return os.CreateTemp(o.tmp, "part-*")
+	return os.CreateTemp(o.tmp, "upload-part-*")
 }
 
 func (o objectUploads) putPart(ctx context.Context, key, name, file string, size int64, now time.Time) error {
