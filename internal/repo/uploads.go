@@ -23,15 +23,17 @@ import (
 // arrives in parts over several requests — appended at an offset (the web
 // UI's resumable uploads) or as numbered chunks (the sync apps' chunking
 // v2) — and becomes a file, or a new version, only at Commit, through the
-// same checks and transaction as Tree.Put. Parts are written to the spool
-// directory under a temporary name and renamed once complete, so a cut
-// leaves only whole parts and the client resumes from what is listed.
-// An upload belongs to the account that created it: another account sees
-// it as not found. Uploads idle for longer than UploadIdle are swept.
+// same checks and transaction as Tree.Put. A part is received into a
+// temporary file and stored once complete (uploadstore.go: in the bucket
+// with an object store, so any server goes on with the upload; in the
+// spool directory with the local store), so the client resumes from what
+// is listed. An upload belongs to the account that created it: another
+// account sees it as not found. Uploads idle for longer than UploadIdle
+// are swept.
 type Uploads struct {
 	*core
 	mu   sync.Mutex
-	busy map[string]bool // upload directories a request is writing to
+	busy map[string]bool // uploads a request of this server is writing to
 }
 
 // UploadIdle is how long an upload may sit without a new part before the
