@@ -290,7 +290,16 @@ func (s *Uploads) Append(ctx context.Context, p acl.Principal, id string, offset
 			return u, err
 		}
 	}
-	got, err := s.receive(ctx, key, fmt.Sprintf("%s%020d", appendPrefix, offset), r, n, true)
+	// Another server may have received this range meanwhile: check again
+	// before storing (one server refuses a second writer as busy).
+	still := func(ctx context.Context) error {
+		now, err := s.read(ctx, id, key)
+		if err == nil && now.Received != offset {
+			err = &OffsetError{Offset: now.Received}
+		}
+		return err
+	}
+	got, err := s.receive(ctx, key, fmt.Sprintf("%s%020d", appendPrefix, offset), r, n, still)
 	if err != nil {
 		return u, fmt.Errorf("upload %s part at %d: %w", id, offset, err)
 	}
@@ -313,10 +322,12 @@ func validPartName(name string) bool {
 }
 
 // receive streams a part's bytes into a local temporary file, then stores
-// it as the part name. With keepCut, a request cut by the network stores
-// what arrived (an appended part); otherwise it stores nothing. got is
-// the bytes stored; a cut is an ErrIncomplete error, after storing.
-func (s *Uploads) receive(ctx context.Context, key, name string, r io.Reader, n int64, keepCut bool) (int64, error) {
+// it as the part name. For an appended part (still not nil), a request cut
+// by the network stores what arrived, if still — checked just before — has
+// no objection; a numbered part cut stores nothing. got is the bytes
+// stored; a cut is an ErrIncomplete error, after storing.
+func (s *Uploads) receive(ctx context.Context, key, name string, r io.Reader, n int64, still func(context.Context) error) (int64, error) {
+	keepCut := still != nil
 	st := s.store()
 	tmp, err := st.temp(key)
 	if err != nil {
@@ -339,6 +350,11 @@ func (s *Uploads) receive(ctx context.Context, key, name string, r io.Reader, n 
 	}
 	// The part is stored even if the client went away meanwhile.
 	ctx = context.WithoutCancel(ctx)
+	if still != nil {
+		if err := still(ctx); err != nil {
+			return 0, err
+		}
+	}
 	now := s.now()
 	if err := st.putPart(ctx, key, name, tmp.Name(), got, now); err != nil {
 		return 0, err
@@ -380,7 +396,7 @@ func (s *Uploads) PutPart(ctx context.Context, p acl.Principal, id, name string,
 			return err
 		}
 	}
-	_, err = s.receive(ctx, key, name, r, n, false)
+	_, err = s.receive(ctx, key, name, r, n, nil)
 	return err
 }
 
