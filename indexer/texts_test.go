@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"path/filepath"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -71,25 +72,29 @@ func TestTextsSharedAndSwept(t *testing.T) {
 		t.Errorf("B extracted %d documents A had extracted", onB.Load())
 	}
 
-	// A server at work on a content holds it: the other waits for its
-	// record instead of extracting too.
+	// A server at work on a content holds it: the others wait for it
+	// instead of extracting too, and once it lets go, one of them
+	// extracts and the other reads that text.
 	other := node("/autre.txt", []byte("un autre texte"))
 	if ok, err := env.Repo.Index.ClaimExtraction(ctx, other.Hash, "ailleurs", time.Hour); err != nil || !ok {
 		t.Fatalf("claim: %v %v", ok, err)
 	}
-	go func() {
-		time.Sleep(300 * time.Millisecond)
-		a.ensureText(context.Background(), other, repo.Extraction{}, false) // A's own claim is "a…", not "ailleurs": it waits too
-	}()
-	go func() {
-		time.Sleep(600 * time.Millisecond)
-		env.Repo.Index.ReleaseExtraction(ctx, other.Hash, "ailleurs")
-	}()
-	if _, err := b.ensureText(ctx, other, repo.Extraction{}, false); err != nil {
-		t.Fatal(err)
+	before := onA.Load() + onB.Load()
+	var wg sync.WaitGroup
+	for _, x := range []*Indexer{a, b} {
+		wg.Go(func() {
+			if _, err := x.ensureText(ctx, other, repo.Extraction{}, false); err != nil {
+				t.Error(err)
+			}
+		})
 	}
-	time.Sleep(200 * time.Millisecond)
-	if n := onA.Load() - 3 + onB.Load(); n != 1 {
+	time.Sleep(500 * time.Millisecond)
+	if n := onA.Load() + onB.Load() - before; n != 0 {
+		t.Errorf("%d extractions of a content another server is extracting", n)
+	}
+	env.Repo.Index.ReleaseExtraction(ctx, other.Hash, "ailleurs")
+	wg.Wait()
+	if n := onA.Load() + onB.Load() - before; n != 1 {
 		t.Errorf("a content claimed elsewhere was extracted %d times once released, want 1", n)
 	}
 
