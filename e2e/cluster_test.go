@@ -26,6 +26,7 @@ import (
 // directory (search index, spool), as behind a load balancer.
 type cluster struct {
 	a, b *server.Server
+	opts server.Options // to start another server of the cluster
 }
 
 func newCluster(t *testing.T, env ...string) cluster {
@@ -33,7 +34,7 @@ func newCluster(t *testing.T, env ...string) cluster {
 	db := testdb.NewPostgres(t)
 	s3 := s3server.New(t)
 	o := server.Options{Backend: "s3", S3: s3, Database: db, Env: env}
-	return cluster{a: server.Start(t, o), b: server.Start(t, o)}
+	return cluster{a: server.Start(t, o), b: server.Start(t, o), opts: o}
 }
 
 // What one server does, the other sees at once: a file, its download, its
@@ -220,7 +221,8 @@ func TestClusterMaintenanceAndCrash(t *testing.T) {
 // Uploads in progress and extracted texts are shared: a sync app's chunked
 // upload and the web UI's resumable upload started on A go on and commit on
 // B, a request cut on one server is resumed on the other, and a PDF
-// uploaded on A is found by B's search with no extraction on B.
+// uploaded on A is found by B's search, extracted once in the cluster; a
+// server started later indexes it without extracting it.
 func TestClusterSharedUploadsAndTexts(t *testing.T) {
 	cl := newCluster(t)
 	adminA, adminB := admin(t, cl.a), admin(t, cl.b)
@@ -350,6 +352,14 @@ func TestClusterSharedUploadsAndTexts(t *testing.T) {
 		t.Errorf("PDF extractions: %s on A, %s on B; want one in the cluster", a, b)
 	} else {
 		t.Logf("PDF extractions: %s on A, %s on B", a, b)
+	}
+
+	// A new server builds its index from the stored texts: it finds the
+	// PDF without extracting it.
+	c := server.Start(t, cl.opts)
+	waitFound(t, admin(t, c), "ornithorynque", "/Bureau/cr.pdf")
+	if n := pdfs(c); n != "0" {
+		t.Errorf("a new server extracted %s PDFs to build its index, want 0", n)
 	}
 }
 
