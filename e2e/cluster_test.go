@@ -1,8 +1,12 @@
 package e2e
 
 import (
+	"bytes"
 	"context"
+	"crypto/rand"
 	"fmt"
+	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -11,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"notreasso/indexer/extract/testdocs"
 	"notreasso/internal/testutil/s3server"
 	"notreasso/internal/testutil/server"
 	"notreasso/internal/testutil/testdb"
@@ -21,6 +26,7 @@ import (
 // directory (search index, spool), as behind a load balancer.
 type cluster struct {
 	a, b *server.Server
+	opts server.Options // to start another server of the cluster
 }
 
 func newCluster(t *testing.T, env ...string) cluster {
@@ -28,7 +34,7 @@ func newCluster(t *testing.T, env ...string) cluster {
 	db := testdb.NewPostgres(t)
 	s3 := s3server.New(t)
 	o := server.Options{Backend: "s3", S3: s3, Database: db, Env: env}
-	return cluster{a: server.Start(t, o), b: server.Start(t, o)}
+	return cluster{a: server.Start(t, o), b: server.Start(t, o), opts: o}
 }
 
 // What one server does, the other sees at once: a file, its download, its
@@ -209,6 +215,151 @@ func TestClusterMaintenanceAndCrash(t *testing.T) {
 	out, err := cl.b.Run(ctx, nil, "check")
 	if err != nil || strings.Contains(out, "ERROR") {
 		t.Errorf("check after A was killed: %v\n%s", err, out)
+	}
+}
+
+// Uploads in progress and extracted texts are shared: a sync app's chunked
+// upload and the web UI's resumable upload started on A go on and commit on
+// B, a request cut on one server is resumed on the other, and a PDF
+// uploaded on A is found by B's search, extracted once in the cluster; a
+// server started later indexes it without extracting it.
+func TestClusterSharedUploadsAndTexts(t *testing.T) {
+	cl := newCluster(t)
+	adminA, adminB := admin(t, cl.a), admin(t, cl.b)
+	if st := adminA.call("POST", "/api/v1/folders/Bureau", nil, nil); st != 201 {
+		t.Fatalf("mkdir on A: %d", st)
+	}
+	data := make([]byte, 4<<20+4321)
+	rand.Read(data)
+	cut := func(srv *server.Server, head string, body []byte) {
+		t.Helper()
+		conn, err := net.Dial("tcp", strings.TrimPrefix(srv.URL, "http://"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		fmt.Fprint(conn, head)
+		conn.Write(body)
+		time.Sleep(300 * time.Millisecond)
+		conn.Close()
+	}
+
+	// The sync apps' chunking v2: MKCOL and chunks 1–2 on A, chunk 3 cut
+	// on A, then chunks 3–4 and MOVE .file on B.
+	const up = "/remote.php/dav/uploads/admin/cluster-1"
+	dest := cl.b.URL + "/remote.php/dav/files/admin/Bureau/gros.bin"
+	if resp := adminA.do("MKCOL", up, nil, map[string]string{"Destination": dest}); resp.StatusCode != 201 {
+		t.Fatalf("MKCOL on A: %d", resp.StatusCode)
+	}
+	chunk := func(i int) []byte { return data[min(i*(1<<20), len(data)):min((i+1)*(1<<20), len(data))] }
+	for i := range 2 {
+		if resp := adminA.do("PUT", fmt.Sprintf("%s/%05d", up, i+1), bytes.NewReader(chunk(i)), nil); resp.StatusCode != 201 {
+			t.Fatalf("chunk %d on A: %d", i+1, resp.StatusCode)
+		}
+	}
+	cut(cl.a, fmt.Sprintf("PUT %s/00003 HTTP/1.1\r\nHost: x\r\nAuthorization: Basic %s\r\nContent-Length: %d\r\n\r\n",
+		up, basic("admin", server.AdminPassword), len(chunk(2))), chunk(2)[:100000])
+	resp := adminB.do("PROPFIND", up, nil, map[string]string{"Depth": "1"})
+	listing, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 207 || strings.Count(string(listing), "<d:getcontentlength>") != 2 {
+		t.Fatalf("B lists the chunks A received: %d %s", resp.StatusCode, listing)
+	}
+	for i := 2; i*(1<<20) < len(data); i++ {
+		if resp := adminB.do("PUT", fmt.Sprintf("%s/%05d", up, i+1), bytes.NewReader(chunk(i)), nil); resp.StatusCode != 201 {
+			t.Fatalf("chunk %d on B: %d", i+1, resp.StatusCode)
+		}
+	}
+	resp = adminB.do("MOVE", up+"/.file", nil, map[string]string{"Destination": dest, "OC-Total-Length": fmt.Sprint(len(data))})
+	resp.Body.Close()
+	if resp.StatusCode != 201 {
+		t.Fatalf("MOVE .file on B: %d", resp.StatusCode)
+	}
+	if st, got, _ := adminA.get("/Bureau/gros.bin", nil); st != 200 || sum(got) != sum(data) {
+		t.Fatalf("the chunked upload read on A: %d, %d bytes, hash %s, want %s", st, len(got), sum(got), sum(data))
+	}
+
+	// The web UI's resumable upload: started on A, a chunk cut on A, the
+	// rest on B, committed on B.
+	var st uploadState
+	size := int64(len(data))
+	if code := adminA.call("POST", "/api/v1/uploads", map[string]any{"path": "/Bureau/film.bin", "size": size}, &st); code != 201 {
+		t.Fatalf("create on A: %d", code)
+	}
+	if code, s := adminA.chunk(st.ID, data[:1<<20], 0, size); code != 200 || s.Offset != 1<<20 {
+		t.Fatalf("first chunk on A: %d %+v", code, s)
+	}
+	cut(cl.a, fmt.Sprintf("PUT /api/v1/uploads/%s HTTP/1.1\r\nHost: x\r\nAuthorization: Basic %s\r\nContent-Range: bytes %d-%d/%d\r\nContent-Length: %d\r\n\r\n",
+		st.ID, basic("admin", server.AdminPassword), 1<<20, 2<<20-1, size, 1<<20), data[1<<20:1<<20+300000])
+	var got uploadState
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		if code := adminB.call("GET", "/api/v1/uploads/"+st.ID, nil, &got); code == 200 && got.Offset == 1<<20+300000 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("B's offset after the cut on A: %+v, want %d", got, 1<<20+300000)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	for off := got.Offset; off < size; off += 1 << 20 {
+		end := min(off+1<<20, size)
+		if code, _ := adminB.chunk(st.ID, data[off:end], off, size); code != 200 {
+			t.Fatalf("chunk at %d on B: %d", off, code)
+		}
+	}
+	var n node
+	if code := adminB.call("POST", "/api/v1/uploads/"+st.ID+"/commit", nil, &n); code != 201 || n.Hash != sum(data) {
+		t.Fatalf("commit on B: %d %+v, want hash %s", code, n, sum(data))
+	}
+	for _, srv := range []*server.Server{cl.a, cl.b} {
+		if f := spoolFiles(srv); len(f) > 0 {
+			t.Errorf("files left in a server's spool: %v", f)
+		}
+	}
+
+	// A PDF uploaded on A: extracted once in the cluster, found by B's search.
+	pdf, err := testdocs.PDF("Le compte rendu mentionne un ornithorynque.")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if code, _ := adminA.put("/Bureau/cr.pdf", pdf); code != 201 {
+		t.Fatalf("PDF on A: %d", code)
+	}
+	start := time.Now()
+	for {
+		if code, r := adminB.search("ornithorynque"); code == 200 && len(r.Hits) == 1 {
+			break
+		}
+		if time.Since(start) > 60*time.Second {
+			t.Fatal("B's search never found the PDF uploaded on A")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Logf("PDF uploaded on A, found by B's search %s later", time.Since(start).Round(time.Millisecond))
+	waitFound(t, adminA, "ornithorynque", "/Bureau/cr.pdf")
+	pdfs := func(srv *server.Server) string {
+		m := metricsText(t, srv)
+		for _, l := range strings.Split(m, "\n") {
+			if strings.HasPrefix(l, `notreasso_extractions_total{format="pdf"}`) {
+				return strings.TrimSpace(strings.TrimPrefix(l, `notreasso_extractions_total{format="pdf"}`))
+			}
+		}
+		return "0"
+	}
+	// Both indexers see the upload at once; whichever claims the content
+	// first extracts it, and the other reads its text.
+	if a, b := pdfs(cl.a), pdfs(cl.b); a+b != "10" && a+b != "01" {
+		t.Errorf("PDF extractions: %s on A, %s on B; want one in the cluster", a, b)
+	} else {
+		t.Logf("PDF extractions: %s on A, %s on B", a, b)
+	}
+
+	// A new server builds its index from the stored texts: it finds the
+	// PDF without extracting it.
+	c := server.Start(t, cl.opts)
+	waitFound(t, admin(t, c), "ornithorynque", "/Bureau/cr.pdf")
+	if n := pdfs(c); n != "0" {
+		t.Errorf("a new server extracted %s PDFs to build its index, want 0", n)
 	}
 }
 

@@ -26,27 +26,35 @@ func isolated(mime, name string) bool {
 	return mime == "application/pdf" || strings.HasSuffix(n, ".pdf") || strings.HasPrefix(mime, "image/")
 }
 
-// ensureText makes sure the text of a file's current content is in the
-// cache and returns the cached extraction record. e is the record read
+// ensureText makes sure the text of a file's current content is stored
+// (by this server or another one) and returns its extraction record. e is the record read
 // before, if ok.
 func (x *Indexer) ensureText(ctx context.Context, n repo.IndexNode, e repo.Extraction, ok bool) (repo.Extraction, error) {
 	if n.Hash == "" {
 		return repo.Extraction{Status: string(extract.StatusEmpty)}, nil
 	}
-	if ok && (e.Status != string(extract.StatusFailed) || e.Attempts >= maxAttempts) && (e.Status != string(extract.StatusOK) || x.texts.has(n.Hash)) &&
-		(e.Props || e.Status != string(extract.StatusOK) || !hasProps(n.Mime, n.Name)) {
+	if x.usable(ctx, n, e, ok) {
 		return e, nil
 	}
 	// Not extracted yet, a failure worth retrying, a record whose text
-	// file is gone (the text cache is not in backups), or one made before
-	// extractions read the document's title and date: extract again.
+	// is gone (texts are not in backups), or one made before extractions
+	// read the document's title and date: extract again.
 	prev, had := e, ok
 	e = repo.Extraction{Blob: n.Hash}
 	if !extract.Supported(n.Mime, n.Name) {
 		e.Status, e.Reason = string(extract.StatusUnsupported), "no extractor for "+n.Mime
 		return e, x.repo.Index.PutExtraction(ctx, e)
 	}
+	// Servers sharing the database extract a content once: another one
+	// may be at it, or have just finished.
+	if rec, done, err := x.claim(ctx, n); err != nil {
+		return e, err
+	} else if done {
+		return rec, nil
+	}
+	defer x.repo.Index.ReleaseExtraction(context.WithoutCancel(ctx), n.Hash, x.node())
 	res, chars, err := x.extract(ctx, n)
+	x.metrics.extracted(formatOf(n))
 	if err != nil {
 		if ctx.Err() != nil {
 			return e, ctx.Err()
@@ -65,6 +73,15 @@ func (x *Indexer) ensureText(ctx context.Context, n repo.IndexNode, e repo.Extra
 		return prev, nil
 	}
 	return e, x.repo.Index.PutExtraction(ctx, e)
+}
+
+// usable reports whether the extraction record e (if ok) of n's content
+// stands: not a failure worth retrying, with its text stored, and made
+// since extractions read titles and dates.
+func (x *Indexer) usable(ctx context.Context, n repo.IndexNode, e repo.Extraction, ok bool) bool {
+	return ok && (e.Status != string(extract.StatusFailed) || e.Attempts >= maxAttempts) &&
+		(e.Status != string(extract.StatusOK) || x.texts.has(ctx, n.Hash)) &&
+		(e.Props || e.Status != string(extract.StatusOK) || !hasProps(n.Mime, n.Name))
 }
 
 // sameExtraction reports whether two records of one blob say the same.
@@ -111,7 +128,7 @@ func (x *Indexer) extract(ctx context.Context, n repo.IndexNode) (extract.Result
 		os.Remove(out.Name())
 		return res, 0, err
 	}
-	return res, cw.n, x.texts.commit(out, n.Hash)
+	return res, cw.n, x.texts.commit(ctx, out, n.Hash)
 }
 
 // localCopy gives a file path holding the blob: the blob itself for the

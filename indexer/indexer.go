@@ -31,10 +31,19 @@ import (
 // depending on a metrics library.
 type Hooks struct {
 	ExtractionFailed func(format string)
-	Lag              func(entries int64)
+	// Extracted is called for each extraction this server runs (texts
+	// another server extracted are not extracted again).
+	Extracted func(format string)
+	Lag       func(entries int64)
 }
 
 type hooks Hooks
+
+func (h hooks) extracted(format string) {
+	if h.Extracted != nil {
+		h.Extracted(format)
+	}
+}
 
 func (h hooks) extractionFailed(format string) {
 	if h.ExtractionFailed != nil {
@@ -113,7 +122,7 @@ func Open(ctx context.Context, r *repo.Service, o Options) (*Indexer, error) {
 	}
 	x := &Indexer{repo: r, exe: o.Exe, limits: o.Limits, heap: o.BuildHeap, settle: max(o.Settle, 0), log: o.Logger.With("component", "indexer"), metrics: hooks(o.Hooks)}
 	var err error
-	if x.texts, err = newTextStore(filepath.Join(o.Dir, "text")); err != nil {
+	if x.texts, err = newTextStore(filepath.Join(o.Dir, "text"), r); err != nil {
 		return nil, err
 	}
 	x.tmp = filepath.Join(o.Dir, "text", "tmp")
@@ -200,12 +209,14 @@ func (x *Indexer) textSource(ctx context.Context, id string) (io.ReadCloser, err
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", os.ErrNotExist, err)
 	}
-	return x.texts.open(hash)
+	return x.texts.open(ctx, hash)
 }
 
 // Text returns up to max bytes of a file's extracted text, for previews of
 // office documents. The caller has checked that the user may read hash.
-func (x *Indexer) Text(hash string, max int64) (string, error) { return x.texts.read(hash, max) }
+func (x *Indexer) Text(hash string, max int64) (string, error) {
+	return x.texts.read(context.Background(), hash, max)
+}
 
 // Lag is the number of journal entries not yet applied to the index.
 func (x *Indexer) Lag() int64 { return max(0, x.head.Load()-x.cursor.Load()) }
@@ -496,7 +507,7 @@ func (x *Indexer) document(ctx context.Context, f repo.IndexNode, e repo.Extract
 	}
 	text := ""
 	if e.Status == string(extract.StatusOK) {
-		if text, err = x.texts.read(f.Hash, maxText); err != nil {
+		if text, err = x.texts.read(ctx, f.Hash, maxText); err != nil {
 			return search.Document{}, fmt.Errorf("read text of %s: %w", f.Path, err)
 		}
 	}

@@ -22,6 +22,7 @@ func openIndexer(ctx context.Context, a *app) (*indexer.Indexer, error) {
 		BuildHeap: a.cfg.Index.BuildHeap,
 		Hooks: indexer.Hooks{
 			ExtractionFailed: func(format string) { metrics.ExtractionFailures.WithLabelValues(format).Inc() },
+			Extracted:        func(format string) { metrics.Extractions.WithLabelValues(format).Inc() },
 			Lag:              func(n int64) { metrics.IndexLag.Set(float64(n)) },
 		},
 	})

@@ -87,13 +87,16 @@ func serve(ctx context.Context, a *app) error {
 			Run: auth.NewSessionStorage(a.db).Sweep},
 		termRemindersJob(a, srv.TermNotifier()),
 	}
-	js = append(js, jobs.Job{Name: "uploads.sweep", Every: 10 * time.Minute, Run: func(ctx context.Context) error {
-		n, err := a.repo.Uploads.Sweep(ctx)
-		if n > 0 {
-			a.log.Info("expired abandoned uploads", "count", n)
-		}
-		return err
-	}})
+	// Uploads in progress may be in the shared bucket: one server sweeps
+	// them per period.
+	js = append(js, jobs.Job{Name: "uploads.sweep", Every: 10 * time.Minute,
+		Run: oncePerCluster(a, "uploads.sweep", 10*time.Minute, func(ctx context.Context, a *app) error {
+			n, err := a.repo.Uploads.Sweep(ctx)
+			if n > 0 {
+				a.log.Info("expired abandoned uploads", "count", n)
+			}
+			return err
+		})})
 	js = append(js, srv.MailJobs()...) // the mail sender and the digests
 	metrics.ObserveDB(a.db.R, a.db.W)
 	if a.db.Dialect() == meta.Postgres {

@@ -100,6 +100,13 @@ var (
 		Help: "Documents whose text extraction failed, by format.",
 	}, []string{"format"})
 
+	// Extractions counts the text extractions this server ran, by format
+	// family; a text another server extracted is read, not extracted.
+	Extractions = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "notreasso_extractions_total",
+		Help: "Text extractions run by this server, by format (texts another server extracted are reused).",
+	}, []string{"format"})
+
 	// StorageErrors counts failed blob store operations (a missing blob is
 	// not an error), by backend (fs, s3) and operation (put, get, stat,
 	// delete, list, ping).
@@ -128,7 +135,7 @@ func init() {
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		Requests, RequestDuration, BytesIn, BytesOut, UploadsInFlight,
-		IndexLag, ExtractionFailures, StorageErrors, ContentErrors,
+		IndexLag, ExtractionFailures, Extractions, StorageErrors, ContentErrors,
 	)
 	// Series that exist from the start read as 0 instead of missing, so
 	// rate() and alerts work before the first event.

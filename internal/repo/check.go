@@ -349,7 +349,7 @@ func (c *checker) leftovers(ctx context.Context) error {
 	var unusedBytes int64
 	if err := c.db.QueryRowContext(ctx, `SELECT count(*), COALESCE(sum(size), 0) FROM blobs b WHERE state = 'live'
 		AND NOT EXISTS (SELECT 1 FROM versions v WHERE v.blob = b.sha256)
-		AND NOT EXISTS (SELECT 1 FROM previews p WHERE p.derived = b.sha256)`).Scan(&unused, &unusedBytes); err != nil {
+		AND NOT EXISTS (SELECT 1 FROM previews p WHERE p.derived = b.sha256 AND p.source <> b.sha256)`).Scan(&unused, &unusedBytes); err != nil {
 		return err
 	}
 	if unused > 0 {

@@ -141,10 +141,13 @@ func (s *Maintenance) CollectGarbage(ctx context.Context, p acl.Principal, o GCO
 	if err != nil {
 		return rep, err
 	}
+	// A rendering keeps its blob alive, except one that is its source's
+	// own bytes (the extracted text of a plain-text file): that row goes
+	// with its source.
 	var cands []gcCandidate
 	if cands, err = s.blobKeys(ctx, `SELECT sha256, size FROM blobs b WHERE state = 'live'
 		AND NOT EXISTS (SELECT 1 FROM versions v WHERE v.blob = b.sha256)
-		AND NOT EXISTS (SELECT 1 FROM previews p WHERE p.derived = b.sha256)`); err != nil {
+		AND NOT EXISTS (SELECT 1 FROM previews p WHERE p.derived = b.sha256 AND p.source <> b.sha256)`); err != nil {
 		return rep, err
 	}
 	rep.Unreferenced = len(cands)
@@ -233,7 +236,7 @@ func (s *core) markForDeletion(ctx context.Context, batch []gcCandidate, cutoff 
 				res, err = tx.ExecContext(ctx, `UPDATE blobs SET state = 'deleting', deleting_since = ?
 					WHERE sha256 = ? AND state = 'live' AND last_used_at < ?
 					AND NOT EXISTS (SELECT 1 FROM versions v WHERE v.blob = blobs.sha256)
-					AND NOT EXISTS (SELECT 1 FROM previews p WHERE p.derived = blobs.sha256)`, now, c.key, cutoff)
+					AND NOT EXISTS (SELECT 1 FROM previews p WHERE p.derived = blobs.sha256 AND p.source <> blobs.sha256)`, now, c.key, cutoff)
 			}
 			if err != nil {
 				return fmt.Errorf("mark blob %s: %w", c.key, err)

@@ -5,11 +5,9 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"regexp"
 	"slices"
 	"strconv"
@@ -25,15 +23,17 @@ import (
 // arrives in parts over several requests — appended at an offset (the web
 // UI's resumable uploads) or as numbered chunks (the sync apps' chunking
 // v2) — and becomes a file, or a new version, only at Commit, through the
-// same checks and transaction as Tree.Put. Parts are written to the spool
-// directory under a temporary name and renamed once complete, so a cut
-// leaves only whole parts and the client resumes from what is listed.
-// An upload belongs to the account that created it: another account sees
-// it as not found. Uploads idle for longer than UploadIdle are swept.
+// same checks and transaction as Tree.Put. A part is received into a
+// temporary file and stored once complete (uploadstore.go: in the bucket
+// with an object store, so any server goes on with the upload; in the
+// spool directory with the local store), so the client resumes from what
+// is listed. An upload belongs to the account that created it: another
+// account sees it as not found. Uploads idle for longer than UploadIdle
+// are swept.
 type Uploads struct {
 	*core
 	mu   sync.Mutex
-	busy map[string]bool // upload directories a request is writing to
+	busy map[string]bool // uploads a request of this server is writing to
 }
 
 // UploadIdle is how long an upload may sit without a new part before the
@@ -104,25 +104,25 @@ var (
 
 const uploadMetaFile = ".upload.json"
 
-// uploadMeta is what an upload directory records about itself.
+// uploadMeta is what an upload records about itself. Times are on the
+// repository's clock, so the sweep goes by them.
 type uploadMeta struct {
 	Path    string `json:"path,omitempty"`
 	Size    int64  `json:"size"`
-	ModTime int64  `json:"mtime,omitempty"` // Unix nanoseconds
-	Created int64  `json:"created"`         // Unix nanoseconds
+	ModTime int64  `json:"mtime,omitempty"`   // Unix nanoseconds
+	Created int64  `json:"created"`           // Unix nanoseconds
+	Updated int64  `json:"updated,omitempty"` // last part received, Unix nanoseconds
 }
 
-func (s *Uploads) root() string { return filepath.Join(s.opts.SpoolDir, "uploads") }
-
-// dir is the upload's directory, after checking the caller and the id.
-func (s *Uploads) dir(p acl.Principal, id string) (string, error) {
+// key names the upload in the store, after checking the caller and the id.
+func (s *Uploads) key(p acl.Principal, id string) (string, error) {
 	if p.Anonymous() || p.UserID == 0 {
 		return "", fmt.Errorf("upload %q: %w", id, ErrNotFound)
 	}
 	if !uploadIDRE.MatchString(id) || strings.Trim(id, ".") == "" {
 		return "", fmt.Errorf("%w: upload name %q", ErrInvalidName, id)
 	}
-	return filepath.Join(s.root(), strconv.FormatInt(p.UserID, 10), id), nil
+	return strconv.FormatInt(p.UserID, 10) + "/" + id, nil
 }
 
 // Create starts an upload. A known destination is checked at once, so an
@@ -134,7 +134,7 @@ func (s *Uploads) Create(ctx context.Context, p acl.Principal, spec UploadSpec) 
 		rand.Read(raw[:])
 		spec.ID = hex.EncodeToString(raw[:])
 	}
-	dir, err := s.dir(p, spec.ID)
+	key, err := s.key(p, spec.ID)
 	if err != nil {
 		return Upload{}, err
 	}
@@ -143,39 +143,24 @@ func (s *Uploads) Create(ctx context.Context, p acl.Principal, spec UploadSpec) 
 			return Upload{}, err
 		}
 	}
-	err = os.ErrNotExist
-	for try := 0; try < 3 && errors.Is(err, os.ErrNotExist); try++ {
-		// The account's folder may be removed by a concurrent end of its
-		// last upload between the two calls: make it again.
-		if err = os.MkdirAll(filepath.Dir(dir), 0o750); err == nil {
-			err = os.Mkdir(dir, 0o750)
-		}
-	}
-	if err != nil {
-		if errors.Is(err, os.ErrExist) {
-			return Upload{}, fmt.Errorf("upload %s: %w", spec.ID, ErrExists)
-		}
-		return Upload{}, fmt.Errorf("create upload: %w", err)
-	}
 	m := uploadMeta{Path: spec.Path, Size: spec.Size, Created: s.now().UnixNano()}
 	if !spec.ModTime.IsZero() {
 		m.ModTime = spec.ModTime.UnixNano()
 	}
 	b, _ := json.Marshal(m)
-	if err := os.WriteFile(filepath.Join(dir, uploadMetaFile), b, 0o640); err != nil {
-		s.remove(dir)
-		return Upload{}, fmt.Errorf("create upload: %w", err)
+	if err := s.store().create(ctx, key, b); err != nil {
+		return Upload{}, err
 	}
-	return s.read(spec.ID, dir)
+	return s.read(ctx, spec.ID, key)
 }
 
 // Get is the upload's state: what was received, in which parts.
 func (s *Uploads) Get(ctx context.Context, p acl.Principal, id string) (Upload, error) {
-	dir, err := s.dir(p, id)
+	key, err := s.key(p, id)
 	if err != nil {
 		return Upload{}, err
 	}
-	return s.read(id, dir)
+	return s.read(ctx, id, key)
 }
 
 // List is the caller's uploads in progress.
@@ -183,24 +168,26 @@ func (s *Uploads) List(ctx context.Context, p acl.Principal) ([]Upload, error) {
 	if p.Anonymous() || p.UserID == 0 {
 		return nil, nil
 	}
-	base := filepath.Join(s.root(), strconv.FormatInt(p.UserID, 10))
-	ents, err := os.ReadDir(base)
-	if err != nil && !errors.Is(err, os.ErrNotExist) {
-		return nil, fmt.Errorf("list uploads: %w", err)
+	keys, err := s.store().keys(ctx, strconv.FormatInt(p.UserID, 10))
+	if err != nil {
+		return nil, err
 	}
 	var out []Upload
-	for _, e := range ents {
-		if u, err := s.read(e.Name(), filepath.Join(base, e.Name())); err == nil {
+	for key := range keys {
+		_, id, _ := strings.Cut(key, "/")
+		if u, err := s.read(ctx, id, key); err == nil {
 			out = append(out, u)
 		}
 	}
+	slices.SortFunc(out, func(a, b Upload) int { return a.Created.Compare(b.Created) })
 	return out, nil
 }
 
-func (s *Uploads) read(id, dir string) (Upload, error) {
-	b, err := os.ReadFile(filepath.Join(dir, uploadMetaFile))
+func (s *Uploads) read(ctx context.Context, id, key string) (Upload, error) {
+	st := s.store()
+	b, err := st.record(ctx, key)
 	if err != nil {
-		return Upload{}, fmt.Errorf("upload %s: %w", id, ErrNotFound)
+		return Upload{}, err
 	}
 	var m uploadMeta
 	if err := json.Unmarshal(b, &m); err != nil {
@@ -208,28 +195,21 @@ func (s *Uploads) read(id, dir string) (Upload, error) {
 	}
 	u := Upload{ID: id, Path: m.Path, Size: m.Size, Created: time.Unix(0, m.Created)}
 	u.Updated = u.Created
+	if m.Updated > m.Created {
+		u.Updated = time.Unix(0, m.Updated)
+	}
 	if m.ModTime != 0 {
 		u.ModTime = time.Unix(0, m.ModTime)
 	}
-	ents, err := os.ReadDir(dir)
+	parts, err := st.parts(ctx, key)
 	if err != nil {
-		return Upload{}, fmt.Errorf("upload %s: %w", id, ErrNotFound)
+		return Upload{}, err
 	}
-	for _, e := range ents {
-		if !uploadPartRE.MatchString(e.Name()) {
-			continue // the record, and parts still being received
-		}
-		fi, err := e.Info()
-		if err != nil {
-			return Upload{}, fmt.Errorf("upload %s: %w", id, err)
-		}
-		num, _, _ := strings.Cut(e.Name(), "-")
-		key, _ := strconv.ParseUint(num, 10, 64)
-		u.Parts = append(u.Parts, UploadPart{Name: e.Name(), Size: fi.Size(), ModTime: fi.ModTime(), key: key})
-		u.Received += fi.Size()
-		if fi.ModTime().After(u.Updated) {
-			u.Updated = fi.ModTime()
-		}
+	for _, sp := range parts {
+		num, _, _ := strings.Cut(strings.TrimPrefix(sp.name, appendPrefix), "-")
+		k, _ := strconv.ParseUint(num, 10, 64)
+		u.Parts = append(u.Parts, UploadPart{Name: sp.name, Size: sp.size, ModTime: sp.modTime, key: k})
+		u.Received += sp.size
 	}
 	slices.SortFunc(u.Parts, func(a, b UploadPart) int {
 		if a.key != b.key {
@@ -243,42 +223,61 @@ func (s *Uploads) read(id, dir string) (Upload, error) {
 	return u, nil
 }
 
+// touch records that a part arrived now.
+func (s *Uploads) touch(ctx context.Context, key string, now time.Time) error {
+	st := s.store()
+	b, err := st.record(ctx, key)
+	if err != nil {
+		return err
+	}
+	var m uploadMeta
+	if err := json.Unmarshal(b, &m); err != nil {
+		return fmt.Errorf("upload %s: damaged record: %w", key, err)
+	}
+	m.Updated = now.UnixNano()
+	b, _ = json.Marshal(m)
+	return st.setRecord(ctx, key, b)
+}
+
 // claim marks an upload as being written to, or says it already is.
-func (s *Uploads) claim(dir string) (release func(), err error) {
+func (s *Uploads) claim(key string) (release func(), err error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.busy[dir] {
+	if s.busy[key] {
 		return nil, ErrUploadBusy
 	}
-	s.busy[dir] = true
+	s.busy[key] = true
 	return func() {
 		s.mu.Lock()
-		delete(s.busy, dir)
+		delete(s.busy, key)
 		s.mu.Unlock()
 	}, nil
 }
 
-// Append adds the bytes from offset on, as the web UI sends them, to one
-// growing part: a part that does not start where the received bytes end is
-// an *OffsetError, and a request cut by the network keeps what arrived (Get
-// says where to go on from). n is the part's length. Appending to an
-// upload that has numbered parts is a conflict.
+// Append adds the bytes from offset on, as the web UI sends them: a part
+// that does not start where the received bytes end is an *OffsetError,
+// and a request cut by the network keeps what arrived (Get says where to
+// go on from). n is the part's length. Each request's bytes are a part of
+// their own, named by their offset. Appending to an upload that has
+// numbered parts is a conflict.
 func (s *Uploads) Append(ctx context.Context, p acl.Principal, id string, offset int64, r io.Reader, n int64) (Upload, error) {
-	dir, err := s.dir(p, id)
+	key, err := s.key(p, id)
 	if err != nil {
 		return Upload{}, err
 	}
-	release, err := s.claim(dir)
+	release, err := s.claim(key)
 	if err != nil {
 		return Upload{}, err
 	}
 	defer release()
-	u, err := s.read(id, dir)
+	u, err := s.read(ctx, id, key)
 	if err != nil {
 		return Upload{}, err
 	}
-	if len(u.Parts) > 1 || (len(u.Parts) == 1 && u.Parts[0].Name != appendPart) {
-		return u, fmt.Errorf("%w: this upload is sent in numbered parts", ErrConflict)
+	for _, part := range u.Parts {
+		if !strings.HasPrefix(part.Name, appendPrefix) {
+			return u, fmt.Errorf("%w: this upload is sent in numbered parts", ErrConflict)
+		}
 	}
 	if offset != u.Received {
 		return u, &OffsetError{Offset: u.Received}
@@ -291,48 +290,99 @@ func (s *Uploads) Append(ctx context.Context, p acl.Principal, id string, offset
 			return u, err
 		}
 	}
-	f, err := os.OpenFile(filepath.Join(dir, appendPart), os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o640)
+	// Another server may have received this range meanwhile: check again
+	// before storing (one server refuses a second writer as busy).
+	still := func(ctx context.Context) error {
+		now, err := s.read(ctx, id, key)
+		if err == nil && now.Received != offset {
+			err = &OffsetError{Offset: now.Received}
+		}
+		return err
+	}
+	got, err := s.receive(ctx, key, fmt.Sprintf("%s%020d", appendPrefix, offset), r, n, still)
 	if err != nil {
-		return u, fmt.Errorf("upload %s: %w", id, err)
+		return u, fmt.Errorf("upload %s part at %d: %w", id, offset, err)
 	}
-	got, err := io.Copy(f, io.LimitReader(r, n))
-	if cerr := f.Close(); err == nil {
-		err = cerr
+	if got < n {
+		return u, fmt.Errorf("upload %s part at %d: %w", id, offset, fmt.Errorf("%w: received %d of %d bytes", ErrIncomplete, got, n))
 	}
-	if err == nil && got < n {
-		err = fmt.Errorf("received %d of %d bytes", got, n)
-	}
-	if err != nil {
-		return u, fmt.Errorf("upload %s part at %d: %w", id, offset, errors.Join(ErrIncomplete, err))
-	}
-	now := s.now()
-	os.Chtimes(filepath.Join(dir, appendPart), now, now)
-	os.Chtimes(dir, now, now) // the upload is active
-	return s.read(id, dir)
+	return s.read(ctx, id, key)
 }
 
-// appendPart is the one part Append grows.
-const appendPart = "0"
+// appendPrefix starts the names of the parts Append stores, followed by
+// their offset; numbered parts are digits only.
+const appendPrefix = "@"
+
+// validPartName reports whether a stored file is a complete part.
+func validPartName(name string) bool {
+	if rest, ok := strings.CutPrefix(name, appendPrefix); ok {
+		return len(rest) == 20 && strings.Trim(rest, "0123456789") == ""
+	}
+	return uploadPartRE.MatchString(name)
+}
+
+// receive streams a part's bytes into a local temporary file, then stores
+// it as the part name. For an appended part (still not nil), a request cut
+// by the network stores what arrived, if still — checked just before — has
+// no objection; a numbered part cut stores nothing. got is the bytes
+// stored; a cut is an ErrIncomplete error, after storing.
+func (s *Uploads) receive(ctx context.Context, key, name string, r io.Reader, n int64, still func(context.Context) error) (int64, error) {
+	keepCut := still != nil
+	st := s.store()
+	tmp, err := st.temp(key)
+	if err != nil {
+		return 0, fmt.Errorf("store part: %w", err)
+	}
+	defer os.Remove(tmp.Name()) // gone once stored
+	src := r
+	if n >= 0 {
+		src = io.LimitReader(r, n)
+	}
+	got, cut := io.Copy(tmp, src)
+	if err := tmp.Close(); err != nil {
+		return 0, fmt.Errorf("store part: %w", err)
+	}
+	if cut == nil && n >= 0 && got != n {
+		cut = fmt.Errorf("part %s has %d of %d bytes", name, got, n)
+	}
+	if cut != nil && (!keepCut || got == 0) {
+		return 0, fmt.Errorf("%w: part %s cut after %d bytes: %v", ErrIncomplete, name, got, cut)
+	}
+	// The part is stored even if the client went away meanwhile.
+	ctx = context.WithoutCancel(ctx)
+	if still != nil {
+		if err := still(ctx); err != nil {
+			return 0, err
+		}
+	}
+	now := s.now()
+	if err := st.putPart(ctx, key, name, tmp.Name(), got, now); err != nil {
+		return 0, err
+	}
+	if err := s.touch(ctx, key, now); err != nil {
+		return got, err
+	}
+	if cut != nil {
+		return got, fmt.Errorf("%w: part %s cut after %d bytes: %v", ErrIncomplete, name, got, cut)
+	}
+	return got, nil
+}
 
 // PutPart stores a numbered part, as the sync apps send them ("00001", or
 // "START-END"); a part sent again replaces the earlier one. n is its
 // length, -1 if unknown.
 func (s *Uploads) PutPart(ctx context.Context, p acl.Principal, id, name string, r io.Reader, n int64) error {
-	dir, err := s.dir(p, id)
+	key, err := s.key(p, id)
 	if err != nil {
 		return err
 	}
 	if !uploadPartRE.MatchString(name) {
 		return fmt.Errorf("%w: parts are numbered (%q)", ErrInvalidName, name)
 	}
-	u, err := s.read(id, dir)
+	u, err := s.read(ctx, id, key)
 	if err != nil {
 		return err
 	}
-	return s.writePart(ctx, p, u, dir, name, r, n)
-}
-
-func (s *Uploads) writePart(ctx context.Context, p acl.Principal, u Upload, dir, name string, r io.Reader, n int64) error {
 	// Where the destination is known, every part is checked against the
 	// rights and the size limit before it is received.
 	if u.Path != "" {
@@ -346,32 +396,8 @@ func (s *Uploads) writePart(ctx context.Context, p acl.Principal, u Upload, dir,
 			return err
 		}
 	}
-	tmp, err := os.CreateTemp(dir, ".part-*")
-	if err != nil {
-		return fmt.Errorf("store part: %w", err)
-	}
-	defer os.Remove(tmp.Name()) // gone once renamed
-	src := r
-	if n >= 0 {
-		src = io.LimitReader(r, n)
-	}
-	got, err := io.Copy(tmp, src)
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return fmt.Errorf("%w: part %s cut after %d bytes: %v", ErrIncomplete, name, got, err)
-	}
-	if n >= 0 && got != n {
-		return fmt.Errorf("%w: part %s has %d of %d bytes", ErrIncomplete, name, got, n)
-	}
-	if err := os.Rename(tmp.Name(), filepath.Join(dir, name)); err != nil {
-		return fmt.Errorf("store part: %w", err)
-	}
-	now := s.now()
-	os.Chtimes(filepath.Join(dir, name), now, now)
-	os.Chtimes(dir, now, now) // the upload is active
-	return nil
+	_, err = s.receive(ctx, key, name, r, n, nil)
+	return err
 }
 
 // Commit makes the parts, in order, the file at the destination — a new
@@ -380,16 +406,16 @@ func (s *Uploads) writePart(ctx context.Context, p acl.Principal, u Upload, dir,
 // and is ErrIncomplete, so the client can send what is missing; any other
 // refusal ends the upload.
 func (s *Uploads) Commit(ctx context.Context, p acl.Principal, id string, c UploadCommit) (Node, bool, error) {
-	dir, err := s.dir(p, id)
+	key, err := s.key(p, id)
 	if err != nil {
 		return Node{}, false, err
 	}
-	release, err := s.claim(dir)
+	release, err := s.claim(key)
 	if err != nil {
 		return Node{}, false, err
 	}
 	defer release()
-	u, err := s.read(id, dir)
+	u, err := s.read(ctx, id, key)
 	if err != nil {
 		return Node{}, false, err
 	}
@@ -411,13 +437,18 @@ func (s *Uploads) Commit(ctx context.Context, p acl.Principal, id string, c Uplo
 	if !c.ModTime.IsZero() {
 		opts.ModTime = c.ModTime
 	}
+	st := s.store()
+	end := func() { st.remove(context.WithoutCancel(ctx), key) }
 	if c.Check == nil && len(u.Parts) == 1 && opts.IfMatch == "" {
-		// One part is already the whole file: commit it by renaming. The
-		// part is consumed whatever happens, so the upload ends here.
-		defer s.remove(dir)
-		return s.svc.Tree.PutSpooled(ctx, p, path, filepath.Join(dir, u.Parts[0].Name), opts)
+		if file, ok := st.localPart(key, u.Parts[0].Name); ok {
+			// One local part is already the whole file: commit it by
+			// renaming. The part is consumed whatever happens, so the
+			// upload ends here.
+			defer end()
+			return s.svc.Tree.PutSpooled(ctx, p, path, file, opts)
+		}
 	}
-	pr := &partReader{dir: dir, parts: u.Parts}
+	pr := &partReader{ctx: ctx, st: st, key: key, parts: u.Parts}
 	body := io.Reader(pr)
 	badSum := false
 	if c.Check != nil {
@@ -433,76 +464,65 @@ func (s *Uploads) Commit(ctx context.Context, p acl.Principal, id string, c Uplo
 	pr.Close()
 	if err == nil || badSum {
 		// Done, or parts that do not match their checksum: start again.
-		s.remove(dir)
+		end()
 	}
 	return n, created, err
 }
 
 // Cancel gives the upload up.
 func (s *Uploads) Cancel(ctx context.Context, p acl.Principal, id string) error {
-	dir, err := s.dir(p, id)
+	key, err := s.key(p, id)
 	if err != nil {
 		return err
 	}
-	if _, err := os.Stat(filepath.Join(dir, uploadMetaFile)); err != nil {
+	st := s.store()
+	if _, err := st.record(ctx, key); err != nil {
 		return fmt.Errorf("upload %s: %w", id, ErrNotFound)
 	}
-	return s.remove(dir)
+	return st.remove(ctx, key)
 }
 
 // Sweep removes uploads with no new part for UploadIdle, and says how
-// many. It is the server's "uploads.sweep" job.
+// many. It is the server's "uploads.sweep" job; with uploads in the
+// shared store, one server runs it per period.
 func (s *Uploads) Sweep(ctx context.Context) (int, error) {
 	limit := s.now().Add(-UploadIdle)
-	users, err := os.ReadDir(s.root())
-	if err != nil && !errors.Is(err, os.ErrNotExist) {
+	st := s.store()
+	keys, err := st.keys(ctx, "")
+	if err != nil {
 		return 0, fmt.Errorf("sweep uploads: %w", err)
 	}
 	n := 0
-	for _, usr := range users {
-		base := filepath.Join(s.root(), usr.Name())
-		ups, _ := os.ReadDir(base)
-		for _, up := range ups {
-			if ctx.Err() != nil {
-				return n, ctx.Err()
+	for key, stored := range keys {
+		if ctx.Err() != nil {
+			return n, ctx.Err()
+		}
+		// Activity is the record's creation and its last part's time, on
+		// the repository's clock; a damaged upload goes by the time of its
+		// newest file.
+		_, id, _ := strings.Cut(key, "/")
+		last := stored
+		if u, err := s.read(ctx, id, key); err == nil {
+			last = u.Updated
+		}
+		if last.Before(limit) {
+			if err := st.remove(ctx, key); err != nil {
+				return n, fmt.Errorf("sweep uploads: %w", err)
 			}
-			// Activity is the record's creation and its parts' times, all
-			// on the repository's clock; a damaged upload goes by its
-			// folder's time.
-			u, err := s.read(up.Name(), filepath.Join(base, up.Name()))
-			last := u.Updated
-			if err != nil {
-				if fi, err := up.Info(); err == nil {
-					last = fi.ModTime()
-				}
-			}
-			if last.Before(limit) {
-				s.remove(filepath.Join(base, up.Name()))
-				n++
-			}
+			n++
 		}
 	}
 	return n, nil
 }
 
-// remove ends an upload: its directory goes, and the account's and the
-// uploads' folders too once empty, so an idle spool directory is empty.
-func (s *Uploads) remove(dir string) error {
-	if err := os.RemoveAll(dir); err != nil {
-		return fmt.Errorf("remove upload: %w", err)
-	}
-	if os.Remove(filepath.Dir(dir)) == nil {
-		os.Remove(s.root())
-	}
-	return nil
-}
-
 // partReader reads the parts one after the other, opening each only when
 // it is reached (an upload may have thousands).
 type partReader struct {
-	dir   string
+	ctx   context.Context
+	st    uploadStore
+	key   string
 	parts []UploadPart
-	cur   *os.File
+	cur   io.ReadCloser
 }
 
 func (r *partReader) Read(p []byte) (int, error) {
@@ -511,11 +531,11 @@ func (r *partReader) Read(p []byte) (int, error) {
 			if len(r.parts) == 0 {
 				return 0, io.EOF
 			}
-			f, err := os.Open(filepath.Join(r.dir, r.parts[0].Name))
+			rc, err := r.st.openPart(r.ctx, r.key, r.parts[0].Name)
 			if err != nil {
 				return 0, fmt.Errorf("read upload part: %w", err)
 			}
-			r.cur, r.parts = f, r.parts[1:]
+			r.cur, r.parts = rc, r.parts[1:]
 		}
 		n, err := r.cur.Read(p)
 		if err == io.EOF {

@@ -1,0 +1,15 @@
+-- +goose Up
+-- PostgreSQL counterpart of ../00135_extraction_claims.sql (see CONTRIBUTING.md).
+-- A text extraction in progress, so that servers sharing the database
+-- extract a content once: the server whose row goes in extracts, the others
+-- wait for its text (stored as a rendering of the content, kind 'text').
+-- The row goes when the extraction ends; a row older than the extraction
+-- timeout is a stopped server's and is taken over.
+CREATE TABLE extraction_claims (
+    blob       TEXT COLLATE "C"    PRIMARY KEY,
+    node       TEXT COLLATE "C"    NOT NULL,
+    claimed_at BIGINT NOT NULL
+);
+
+-- +goose Down
+DROP TABLE extraction_claims;
