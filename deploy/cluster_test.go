@@ -165,7 +165,7 @@ func TestCaddyfileCluster(t *testing.T) {
 	for _, want := range []string{
 		`"dial":"node-a:8080"`, `"dial":"node-b:8080"`, // both servers
 		`"uri":"/readyz"`,        // active health checks on readiness
-		`"policy":"cookie"`,      // a resumable upload stays on one server
+		`"policy":"cookie"`,      // a client keeps to one server (its caches)
 		`"flush_interval":-1`,    // stream responses
 		`"max_size":20000000000`, // bodies up to max_upload
 		`"/metrics"`,             // kept off the Internet

@@ -63,30 +63,43 @@ func hashSecret(s string) string {
 // CreateAppPassword adds a named app password to the account and returns
 // the secret, which is not kept and cannot be shown again.
 func (s *Service) CreateAppPassword(ctx context.Context, actor, userID int64, name string) (AppPassword, string, error) {
-	name = strings.TrimSpace(name)
-	if name == "" || utf8.RuneCountInString(name) > 100 || strings.IndexFunc(name, unicode.IsControl) >= 0 {
-		return AppPassword{}, "", fmt.Errorf("%w: name the device (1 to 100 characters)", ErrInvalid)
-	}
-	secret, err := newAppSecret()
-	if err != nil {
-		return AppPassword{}, "", err
-	}
-	ap := AppPassword{Name: name, CreatedAt: s.now().UTC()}
-	err = s.db.Tx(ctx, func(tx *sql.Tx) error {
-		var login string
-		if err := tx.QueryRowContext(ctx, `SELECT login FROM users WHERE id = ?`, userID).Scan(&login); err != nil {
-			return fmt.Errorf("user %d: %w", userID, ErrNoUser)
-		}
-		if err := tx.QueryRowContext(ctx, `INSERT INTO app_passwords (user_id, name, hash, created_at) VALUES (?, ?, ?, ?) RETURNING id`,
-			userID, name, hashSecret(secret), ap.CreatedAt.UnixNano()).Scan(&ap.ID); err != nil {
-			return fmt.Errorf("create app password: %w", err)
-		}
-		return s.audit(ctx, tx, actor, "app_password_add", map[string]any{"login": login, "name": name, "id": ap.ID})
+	var ap AppPassword
+	var secret string
+	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
+		var err error
+		ap, secret, _, err = s.createAppPassword(ctx, tx, actor, userID, name)
+		return err
 	})
 	if err != nil {
 		return AppPassword{}, "", err
 	}
 	return ap, secret, nil
+}
+
+// createAppPassword is CreateAppPassword inside tx; it also returns the
+// account's login.
+func (s *Service) createAppPassword(ctx context.Context, tx *sql.Tx, actor, userID int64, name string) (AppPassword, string, string, error) {
+	name = strings.TrimSpace(name)
+	if name == "" || utf8.RuneCountInString(name) > 100 || strings.IndexFunc(name, unicode.IsControl) >= 0 {
+		return AppPassword{}, "", "", fmt.Errorf("%w: name the device (1 to 100 characters)", ErrInvalid)
+	}
+	secret, err := newAppSecret()
+	if err != nil {
+		return AppPassword{}, "", "", err
+	}
+	ap := AppPassword{Name: name, CreatedAt: s.now().UTC()}
+	var login string
+	if err := tx.QueryRowContext(ctx, `SELECT login FROM users WHERE id = ?`, userID).Scan(&login); err != nil {
+		return AppPassword{}, "", "", fmt.Errorf("user %d: %w", userID, ErrNoUser)
+	}
+	if err := tx.QueryRowContext(ctx, `INSERT INTO app_passwords (user_id, name, hash, created_at) VALUES (?, ?, ?, ?) RETURNING id`,
+		userID, name, hashSecret(secret), ap.CreatedAt.UnixNano()).Scan(&ap.ID); err != nil {
+		return AppPassword{}, "", "", fmt.Errorf("create app password: %w", err)
+	}
+	if err := s.audit(ctx, tx, actor, "app_password_add", map[string]any{"login": login, "name": name, "id": ap.ID}); err != nil {
+		return AppPassword{}, "", "", err
+	}
+	return ap, secret, login, nil
 }
 
 // AppPasswords lists the account's app passwords, newest first.

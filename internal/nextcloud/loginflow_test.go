@@ -4,63 +4,18 @@ import (
 	"context"
 	"errors"
 	"testing"
-	"time"
 
 	"notreasso/internal/acl"
-	"notreasso/internal/auth"
 )
 
-type fakePasswords struct{ made []string }
-
-func (f *fakePasswords) CreateAppPassword(_ context.Context, _, _ int64, name string) (auth.AppPassword, string, error) {
-	f.made = append(f.made, name)
-	return auth.AppPassword{Name: name}, "secret-" + name, nil
-}
-
-// A flow hands its password once, only after approval, and expires.
-func TestFlows(t *testing.T) {
-	now := time.Date(2026, 12, 6, 10, 0, 0, 0, time.UTC)
-	pw := &fakePasswords{}
-	f := newFlows(pw, func() time.Time { return now })
-	info := describe(desktop)
-	login, poll, err := f.start(info)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, _, ok := f.poll(poll); ok {
-		t.Fatal("poll before approval gave credentials")
-	}
-	if got, err := f.Pending(login); err != nil || got != info {
-		t.Fatalf("pending: %+v %v", got, err)
-	}
-	if err := f.Approve(context.Background(), login, acl.Principal{Share: &acl.ShareScope{}}); !errors.Is(err, acl.ErrForbidden) {
-		t.Errorf("a link holder approved a flow: %v", err)
-	}
-	marie := acl.Principal{UserID: 2, Login: "marie", Role: acl.Member}
-	if err := f.Approve(context.Background(), login, marie); err != nil {
-		t.Fatal(err)
-	}
-	l, s, ok := f.poll(poll)
-	if !ok || l != "marie" || s != "secret-Nextcloud (ordinateur) — Linux" {
-		t.Fatalf("poll after approval: %q %q %v", l, s, ok)
-	}
-	if _, _, ok := f.poll(poll); ok {
-		t.Error("credentials handed out twice")
-	}
-
-	login2, poll2, _ := f.start(info)
-	now = now.Add(flowTTL + time.Second)
-	if _, err := f.Pending(login2); !errors.Is(err, ErrNoFlow) {
-		t.Errorf("expired flow still pending: %v", err)
-	}
-	if err := f.Approve(context.Background(), login2, marie); !errors.Is(err, ErrNoFlow) {
-		t.Errorf("expired flow approved: %v", err)
-	}
-	if _, _, ok := f.poll(poll2); ok {
-		t.Error("expired flow polled")
-	}
-	if len(pw.made) != 1 {
-		t.Errorf("app passwords made: %v", pw.made)
+// Only a logged-in account confirms a flow: not a link holder, not a
+// visitor (the flows themselves: auth.TestLoginFlowsAcrossServers).
+func TestApproveNeedsAnAccount(t *testing.T) {
+	f := &Flows{} // no store: refused before it is asked
+	for _, p := range []acl.Principal{{Share: &acl.ShareScope{}}, {}} {
+		if err := f.Approve(context.Background(), "token", p); !errors.Is(err, acl.ErrForbidden) {
+			t.Errorf("approved by %+v: %v", p, err)
+		}
 	}
 }
 

@@ -1,6 +1,7 @@
 package nextcloud
 
 import (
+	"context"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
@@ -20,7 +21,7 @@ const FlowV1Path = "/index.php/login/flow"
 func (h *Handler) startFlowV1(c *fiber.Ctx) error {
 	info := describe(strings.Clone(c.Get(fiber.HeaderUserAgent))) // Fiber reuses the buffer
 	info.Redirect = true
-	loginToken, _, err := h.flows.start(info)
+	loginToken, _, err := h.flows.start(c.UserContext(), info)
 	if err != nil {
 		return c.Status(fiber.StatusServiceUnavailable).SendString(err.Error())
 	}
@@ -30,16 +31,8 @@ func (h *Handler) startFlowV1(c *fiber.Ctx) error {
 
 // Take hands over the credentials of a confirmed v1 flow, once, and
 // forgets the flow.
-func (f *Flows) Take(loginToken string) (login, secret string, ok bool) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	fl, err := f.get(loginToken)
-	if err != nil || fl.secret == "" || !fl.Redirect {
-		return "", "", false
-	}
-	delete(f.byPoll, fl.pollHash)
-	delete(f.byLogin, loginToken)
-	return fl.login, fl.secret, true
+func (f *Flows) Take(ctx context.Context, loginToken string) (login, secret string, ok bool, err error) {
+	return f.store.TakeFlow(ctx, loginToken, label)
 }
 
 // AppRedirect is the address a confirmed v1 flow sends the app's web view

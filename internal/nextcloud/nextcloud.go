@@ -29,18 +29,12 @@ type Authenticator interface {
 	Authenticate(ctx context.Context, login, password string) (acl.Principal, error)
 }
 
-// AppPasswords makes the app password a confirmed login flow hands to
-// the app (auth.Service).
-type AppPasswords interface {
-	CreateAppPassword(ctx context.Context, actor, userID int64, name string) (auth.AppPassword, string, error)
-}
-
 // Options builds a Handler.
 type Options struct {
-	Repo      *repo.Service
-	Auth      Authenticator
-	Passwords AppPasswords
-	Drive     *dav.Handler // the WebDAV drive served under remote.php/dav/files/LOGIN
+	Repo  *repo.Service
+	Auth  Authenticator
+	Flows FlowStore    // login flows in progress (auth.Service)
+	Drive *dav.Handler // the WebDAV drive served under remote.php/dav/files/LOGIN
 	// PublicURL, if set, is the address given to apps in login flows;
 	// otherwise the address the request came to.
 	PublicURL string
@@ -69,7 +63,7 @@ func New(o Options) *Handler {
 	}
 	h := &Handler{repo: o.Repo, auth: o.Auth, drive: o.Drive, public: strings.TrimSuffix(o.PublicURL, "/"),
 		log: o.Logger, now: o.Now}
-	h.flows = newFlows(o.Passwords, o.Now)
+	h.flows = &Flows{store: o.Flows}
 	return h
 }
 

@@ -39,7 +39,7 @@ func newEnv(t *testing.T) *env {
 	x := repotest.New(t, repo.Options{MaxUpload: 1 << 20})
 	log, rs, as := x.Log, x.Repo, x.Auth
 	e := &env{t: t, repo: rs, now: time.Now()}
-	e.h = New(Options{Repo: rs, Auth: as, Passwords: as, Logger: log, Now: e.clock,
+	e.h = New(Options{Repo: rs, Auth: as, Flows: as, Logger: log, Now: e.clock,
 		Drive: dav.New(dav.Options{Repo: rs, Auth: as, Logger: log})})
 	app := fiber.New(fiber.Config{StreamRequestBody: true, DisableStartupMessage: true,
 		RequestMethods: append(append([]string{}, fiber.DefaultMethods...), "PROPFIND", "PROPPATCH", "MKCOL", "COPY", "MOVE", "LOCK", "UNLOCK")})

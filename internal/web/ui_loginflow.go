@@ -18,7 +18,7 @@ func (s *Server) syncRoutes(drive *dav.Handler) {
 	if s.cfg.BaseURL != "" {
 		base = s.cfg.PublicURL()
 	}
-	s.sync = nextcloud.New(nextcloud.Options{Repo: s.repo, Auth: s.auth, Passwords: s.auth, Drive: drive,
+	s.sync = nextcloud.New(nextcloud.Options{Repo: s.repo, Auth: s.auth, Flows: s.auth, Drive: drive,
 		PublicURL: base, Logger: s.log})
 	// File bodies (whole files and chunks) stream without http.body_limit.
 	for _, p := range []string{"/remote.php/dav/files/**", "/remote.php/webdav/**", "/remote.php/dav/uploads/**"} {
@@ -45,9 +45,11 @@ func (s *Server) loginFlowPage(c *fiber.Ctx) error {
 		return loginRedirect(c)
 	}
 	d := loginFlowData{Token: c.Params("token")}
-	info, err := s.sync.Flows().Pending(d.Token)
-	if err != nil {
+	info, err := s.sync.Flows().Pending(c.UserContext(), d.Token)
+	if errors.Is(err, nextcloud.ErrNoFlow) {
 		d.Gone = true
+	} else if err != nil {
+		return err
 	}
 	d.App, d.Device = info.App, info.Device
 	return s.renderLoginFlow(c, d)
@@ -60,7 +62,10 @@ func (s *Server) loginFlowAnswer(c *fiber.Ctx) error {
 		return loginRedirect(c)
 	}
 	d := loginFlowData{Token: c.Params("token")}
-	info, err := s.sync.Flows().Pending(d.Token)
+	info, err := s.sync.Flows().Pending(c.UserContext(), d.Token)
+	if err != nil && !errors.Is(err, nextcloud.ErrNoFlow) {
+		return err
+	}
 	d.App, d.Device = info.App, info.Device
 	switch {
 	case err != nil:
@@ -75,14 +80,20 @@ func (s *Server) loginFlowAnswer(c *fiber.Ctx) error {
 		d.Done = !d.Gone
 		if d.Done && info.Redirect {
 			// Login Flow v1: the app's web view catches this redirect.
-			if login, secret, ok := s.sync.Flows().Take(d.Token); ok {
+			login, secret, ok, err := s.sync.Flows().Take(c.UserContext(), d.Token)
+			if err != nil {
+				return err
+			}
+			if ok {
 				c.Set(fiber.HeaderCacheControl, "no-store")
 				return c.Redirect(s.sync.AppRedirect(c, login, secret), fiber.StatusSeeOther)
 			}
 			d.Done, d.Gone = false, true
 		}
 	default:
-		s.sync.Flows().Deny(d.Token)
+		if err := s.sync.Flows().Deny(c.UserContext(), d.Token); err != nil {
+			return err
+		}
 		d.Denied = true
 	}
 	return s.renderLoginFlow(c, d)
