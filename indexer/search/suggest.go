@@ -1,15 +1,15 @@
 package search
 
 import (
+	"cmp"
 	"context"
-	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
 	"unicode"
+	"time"
 	"unicode/utf8"
 
-	"github.com/blevesearch/bleve/v2"
 	"github.com/blevesearch/bleve/v2/search/query"
 )
 
@@ -21,15 +21,27 @@ type Suggestion struct {
 	Path  string // file and folder: where it is
 }
 
-// suggestDocs is how many matching documents the names, folders and tags
-// are taken from.
-const suggestDocs = 50
+// suggestDocs is how many matching documents of each shard the file
+// names and tags are taken from, and suggestFolderDocs the folders: the
+// first ones in index order, ranked among themselves (see rankFiles).
+// Reading stops there, so a prefix that starts every name costs what a
+// rare one does.
+const (
+	suggestDocs       = 16
+	suggestFolderDocs = 16
+)
+
+// suggestTimeout bounds the index's part of a suggestion: past it, what
+// was found is offered (a suggestion that comes after the next key press
+// is useless).
+const suggestTimeout = 40 * time.Millisecond
 
 // Suggest completes the last word of text from the names, folders and
 // tags of documents the user may read (Access as for Search): documents
 // whose name, path or tag has a word starting with it. Everything offered
-// comes from those documents' stored fields, so nothing of a document the
-// user may not read can appear. At most n suggestions, files first.
+// comes from those documents' stored fields, and the permission filter is
+// part of the index query, so nothing of a document the user may not read
+// can appear. At most n suggestions, files first.
 func (ix *Index) Suggest(ctx context.Context, text string, access Access, n int) ([]Suggestion, error) {
 	fields := strings.Fields(text)
 	if len(fields) == 0 || n <= 0 || (!access.All && len(access.Roots) == 0) {
@@ -51,25 +63,27 @@ func (ix *Index) Suggest(ctx context.Context, text string, access Access, n int)
 		c.acl = access.Roots
 		c.cuts = cutsOf(c.acl, access)
 	}
-	run := func(alts ...query.Query) (*bleve.SearchResult, error) {
-		req := bleve.NewSearchRequestOptions(c.restrict(query.NewDisjunctionQuery(alts)), suggestDocs, 0, false)
-		req.Fields = []string{fMeta}
-		req.Score = "none"
-		res, err := ix.sh.search(ctx, req)
+	qctx, cancel := context.WithTimeout(ctx, suggestTimeout)
+	defer cancel()
+	run := func(limit int, alts ...query.Query) ([]meta, error) {
+		ms, err := ix.sh.first(qctx, c.restrict(query.NewDisjunctionQuery(alts)), limit)
+		if err != nil && ctx.Err() == nil && qctx.Err() != nil {
+			return ms, nil // out of time: offer what was found
+		}
 		if err != nil {
 			return nil, fmt.Errorf("suggesting for %q: %w", text, err)
 		}
-		return res, nil
+		return ms, nil
 	}
 	// Files and tags from the documents whose name or tag starts so;
 	// folders from those in a folder that does, asked apart so that the
 	// thousands of files of a matching folder do not crowd the named ones
 	// out. Each is one posting list of the prefix field.
-	named, err := run(filterTerm(fSuggest, suggestName+cutPrefix(prefix)), filterTerm(fSuggest, suggestTag+cutPrefix(foldKeyword(word))))
+	named, err := run(suggestDocs, filterTerm(fSuggest, suggestName+cutPrefix(prefix)), filterTerm(fSuggest, suggestTag+cutPrefix(foldKeyword(word))))
 	if err != nil {
 		return nil, err
 	}
-	inFolders, err := run(filterTerm(fSuggest, suggestFolder+cutPrefix(prefix)))
+	inFolders, err := run(suggestFolderDocs, filterTerm(fSuggest, suggestFolder+cutPrefix(prefix)))
 	if err != nil {
 		return nil, err
 	}
@@ -89,11 +103,8 @@ func (ix *Index) Suggest(ctx context.Context, text string, access Access, n int)
 			*list = append(*list, s)
 		}
 	}
-	for _, h := range slices.Concat(named.Hits, inFolders.Hits) {
-		var m meta
-		if err := json.Unmarshal([]byte(fmt.Sprint(h.Fields[fMeta])), &m); err != nil {
-			return nil, fmt.Errorf("decoding stored fields of %s: %w", h.ID, err)
-		}
+	rankFiles(ix.an, prefix, named)
+	for _, m := range slices.Concat(named, inFolders) {
 		if starts(m.Name) {
 			add(&files, Suggestion{Kind: "file", Label: m.Name, Path: m.Path})
 		}
@@ -117,6 +128,35 @@ func (ix *Index) Suggest(ctx context.Context, text string, access Access, n int)
 	files = files[:min(len(files), max(0, n-len(folders)-len(tags)))]
 	out := slices.Concat(files, folders, tags)
 	return out[:min(len(out), n)], nil
+}
+
+// rankFiles orders the candidate documents by a score read from their
+// names alone: a name with a word that is what was typed, then one whose
+// first word starts with it, then shorter names, then the most recently
+// changed.
+func rankFiles(an *analyzers, prefix string, ms []meta) {
+	type ranked struct {
+		m    meta
+		rank int
+	}
+	rs := make([]ranked, len(ms))
+	for i, m := range ms {
+		ws := terms(an.name, m.Name)
+		rs[i] = ranked{m, 2}
+		switch {
+		case slices.Contains(ws, prefix):
+			rs[i].rank = 0
+		case len(ws) > 0 && strings.HasPrefix(ws[0], prefix):
+			rs[i].rank = 1
+		}
+	}
+	slices.SortStableFunc(rs, func(a, b ranked) int {
+		return cmp.Or(cmp.Compare(a.rank, b.rank), cmp.Compare(len(a.m.Name), len(b.m.Name)),
+			b.m.Modified.Compare(a.m.Modified), strings.Compare(a.m.Name, b.m.Name))
+	})
+	for i := range rs {
+		ms[i] = rs[i].m
+	}
 }
 
 // WordsStart reports whether every word of text starts a word of s,
