@@ -13,10 +13,10 @@ import (
 	"github.com/blevesearch/bleve/v2/search/query"
 )
 
-// Suggestion is one completion offered while typing: a document or
-// folder name (with its path) or a tag.
+// Suggestion is one completion offered while typing: a document's name or
+// title or a folder's name (with its path), or a tag.
 type Suggestion struct {
-	Kind  string // "file", "folder" or "tag"
+	Kind  string // "file", "title", "folder" or "tag"
 	Label string // what is shown and put in the search box
 	Path  string // file and folder: where it is
 }
@@ -79,7 +79,8 @@ func (ix *Index) Suggest(ctx context.Context, text string, access Access, n int)
 	// folders from those in a folder that does, asked apart so that the
 	// thousands of files of a matching folder do not crowd the named ones
 	// out. Each is one posting list of the prefix field.
-	named, err := run(suggestDocs, filterTerm(fSuggest, suggestName+cutPrefix(prefix)), filterTerm(fSuggest, suggestTag+cutPrefix(foldKeyword(word))))
+	named, err := run(suggestDocs, filterTerm(fSuggest, suggestName+cutPrefix(prefix)), filterTerm(fSuggest, suggestTitle+cutPrefix(prefix)),
+		filterTerm(fSuggest, suggestTag+cutPrefix(foldKeyword(word))))
 	if err != nil {
 		return nil, err
 	}
@@ -95,7 +96,7 @@ func (ix *Index) Suggest(ctx context.Context, text string, access Access, n int)
 		}
 		return false
 	}
-	var files, folders, tags []Suggestion
+	var files, titles, folders, tags []Suggestion
 	seen := map[string]bool{}
 	add := func(list *[]Suggestion, s Suggestion) {
 		if k := s.Kind + "\x00" + s.Label + "\x00" + s.Path; !seen[k] {
@@ -107,6 +108,9 @@ func (ix *Index) Suggest(ctx context.Context, text string, access Access, n int)
 	for _, m := range slices.Concat(named, inFolders) {
 		if starts(m.Name) {
 			add(&files, Suggestion{Kind: "file", Label: m.Name, Path: m.Path})
+		}
+		if m.Title != "" && m.Title != m.Name && starts(m.Title) {
+			add(&titles, Suggestion{Kind: "title", Label: m.Title, Path: m.Path})
 		}
 		// Folders on the way to a visible document: the user may read
 		// them (a grant on a folder covers its subtree; the path above a
@@ -123,10 +127,10 @@ func (ix *Index) Suggest(ctx context.Context, text string, access Access, n int)
 			}
 		}
 	}
-	// Files first, but room for two folders and two tags.
-	folders, tags = folders[:min(len(folders), 2)], tags[:min(len(tags), 2)]
-	files = files[:min(len(files), max(0, n-len(folders)-len(tags)))]
-	out := slices.Concat(files, folders, tags)
+	// Files first, but room for two titles, two folders and two tags.
+	titles, folders, tags = titles[:min(len(titles), 2)], folders[:min(len(folders), 2)], tags[:min(len(tags), 2)]
+	files = files[:min(len(files), max(0, n-len(titles)-len(folders)-len(tags)))]
+	out := slices.Concat(files, titles, folders, tags)
 	return out[:min(len(out), n)], nil
 }
 
@@ -180,7 +184,7 @@ func WordsStart(s, text string) bool {
 }
 
 // The suggest field holds the beginnings (2 to maxSuggestPrefix letters)
-// of the words of a document's name and folders and of its tags, each
+// of the words of a document's name, title and folders and of its tags, each
 // marked with its kind: completing a prefix is one posting list, however
 // many names start with it, where a prefix query on the name field ORs
 // the postings of every name term that starts with it (1.7 s for doc0 on
@@ -189,6 +193,7 @@ const (
 	suggestName      = "n:"
 	suggestFolder    = "f:"
 	suggestTag       = "t:"
+	suggestTitle     = "h:"
 	maxSuggestPrefix = 12
 )
 
@@ -213,6 +218,7 @@ func suggestTerms(a *analyzers, d *Document) []string {
 		}
 	}
 	add(suggestName, terms(a.name, d.Name))
+	add(suggestTitle, terms(a.name, d.Title))
 	for _, f := range folderComponents(d.Path) {
 		add(suggestFolder, terms(a.name, f))
 	}
