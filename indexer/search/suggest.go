@@ -109,7 +109,7 @@ func (ix *Index) Suggest(ctx context.Context, text string, access Access, n int)
 		if starts(m.Name) {
 			add(&files, Suggestion{Kind: "file", Label: m.Name, Path: m.Path})
 		}
-		if m.Title != "" && m.Title != m.Name && starts(m.Title) {
+		if DistinctTitle(m.Title, m.Name) != "" && starts(m.Title) {
 			add(&titles, Suggestion{Kind: "title", Label: m.Title, Path: m.Path})
 		}
 		// Folders on the way to a visible document: the user may read
