@@ -113,3 +113,31 @@ func TestSearchTitles(t *testing.T) {
 		}
 	}
 }
+
+// At equal relevance the most recent document comes first, through the
+// server: twelve copies of the same statutes, each dated by its own
+// properties a year apart, in folders whose names weigh alike.
+func TestSearchRecentFirstAtEqualRelevance(t *testing.T) {
+	srv := server.Start(t, server.Options{})
+	c := admin(t, srv)
+	c.call("POST", "/api/v1/folders/Statuts", nil, nil)
+	var want []string
+	for i := range 12 {
+		p := fmt.Sprintf("/Statuts/v%02d/statuts.docx", i)
+		c.call("POST", "/api/v1/folders/"+escapePath(fmt.Sprintf("Statuts/v%02d", i)), nil, nil)
+		b, err := testdocs.DOCXWithCore("statuts de l'association", "Statuts", fmt.Sprintf("%d-03-01T10:00:00Z", 2014+i), "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st, _ := c.put(p, b); st != 201 && st != 200 {
+			t.Fatalf("upload %s: %d", p, st)
+		}
+		want = append([]string{p}, want...)
+	}
+	for _, p := range want {
+		waitFound(t, c, "association", p)
+	}
+	if got := c.datedSearch("statuts association").paths(); !slices.Equal(got, want) {
+		t.Errorf("order %v,\nwant the newest first %v", got, want)
+	}
+}
