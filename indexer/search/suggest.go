@@ -36,9 +36,9 @@ const (
 // is useless).
 const suggestTimeout = 40 * time.Millisecond
 
-// Suggest completes the last word of text from the names, folders and
-// tags of documents the user may read (Access as for Search): documents
-// whose name, path or tag has a word starting with it. Everything offered
+// Suggest completes the last word of text from the names, titles,
+// folders and tags of documents the user may read (Access as for Search):
+// documents whose name, title, path or tag has a word starting with it. Everything offered
 // comes from those documents' stored fields, and the permission filter is
 // part of the index query, so nothing of a document the user may not read
 // can appear. At most n suggestions, files first.
@@ -75,7 +75,8 @@ func (ix *Index) Suggest(ctx context.Context, text string, access Access, n int)
 		}
 		return ms, nil
 	}
-	// Files and tags from the documents whose name or tag starts so;
+	// Files, titles and tags from the documents whose name, title or tag
+	// starts so;
 	// folders from those in a folder that does, asked apart so that the
 	// thousands of files of a matching folder do not crowd the named ones
 	// out. Each is one posting list of the prefix field.
