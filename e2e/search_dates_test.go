@@ -51,7 +51,7 @@ func (r datedResult) paths() []string {
 // A document is filed under its own date — a date in its name, else the
 // one it carries (PDF, office, e-mail) — for the year facet, the date
 // filter and the date sort, through the real server and its isolated
-// extraction; its title counts like its name; the file page shows both.
+// extraction; its title is searched too; the file page shows both.
 func TestSearchDocumentDates(t *testing.T) {
 	srv := server.Start(t, server.Options{})
 	c := admin(t, srv)
@@ -108,7 +108,7 @@ func TestSearchDocumentDates(t *testing.T) {
 		t.Errorf("year 2024: %v", in2024)
 	}
 
-	// The title is searched like the name: "mars" is only in the PDF's title.
+	// The title is searched: "mars" is only in the PDF's title.
 	if r := c.datedSearch("mars"); len(r.Hits) == 0 || r.Hits[0].Path != "/Bureau/pv-bureau.pdf" || r.Hits[0].Title != "PV du bureau de mars" {
 		t.Errorf("title search: %+v", r.Hits)
 	}

@@ -95,6 +95,18 @@ func slip(r *rand.Rand, w string) string {
 	return string(rs)
 }
 
+// sleepCtx waits d or until ctx ends.
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
 // suggestPrefixes are what people type before a suggestion shows, in a
 // mix: 50% the beginning (2 to 6 letters) of a word of the documents,
 // 30% the beginning of a file name (`doc` and 1 to 4 digits: up to 10 000
@@ -198,7 +210,14 @@ func (b *bench) measureForgiving(ctx context.Context, s *section, srv *notreasso
 	var lat []time.Duration
 	empty := 0
 	prefixes := suggestPrefixes(b.queries, b.docs)
-	c0 := cpu()
+	// The server's CPU while no request runs (merging segments after the
+	// upload, indexing): part of the CPU counted per request below.
+	idle0, idleStart := cpu(), time.Now()
+	if err := sleepCtx(ctx, 2*time.Second); err != nil {
+		return err
+	}
+	idle := float64(cpu()-idle0) / float64(time.Since(idleStart))
+	c0, t0 := cpu(), time.Now()
 	for i, p := range prefixes {
 		t := time.Now()
 		resp, err := request(ctx, "GET", srv.URL+"/api/v1/suggest?q="+url.QueryEscape(p), readerLogin, readerPassword, nil, 0, nil, 200)
@@ -221,7 +240,9 @@ func (b *bench) measureForgiving(ctx context.Context, s *section, srv *notreasso
 			lat = append(lat, time.Since(t))
 		}
 	}
-	s.add("suggestions as you type p50 / p95 / p99", fmt.Sprintf("%s (server CPU %s per request)", percentiles(lat), ms((cpu()-c0)/time.Duration(len(prefixes)))),
+	cpuUsed, wall := cpu()-c0, time.Since(t0)
+	s.add("suggestions as you type p50 / p95 / p99", fmt.Sprintf("%s (server CPU %s per request; %.0f%% of a core busy with no request in the 2 s before, %s per request at that rate)",
+		percentiles(lat), ms(cpuUsed/time.Duration(len(prefixes))), 100*idle, ms(time.Duration(idle*float64(wall))/time.Duration(len(prefixes)))),
 		fmt.Sprintf("%d sequential `GET /api/v1/suggest?q=…` as `lecteur` after 10 warm-up requests: half the first 2–6 letters of a word of the documents, 30%% the start of a file name (`doc0`…`doc0123`: up to 10 000 names share it), 20%% of a folder name (`f0`, `f01`); %d of them offered nothing", len(lat), empty))
 	return nil
 }

@@ -216,6 +216,9 @@ type job struct {
 	out    *sink
 	res    *Result
 	parts  int // MIME entities of an e-mail seen so far (see maxMailParts)
+	// heading is the document's first heading, its title when its
+	// properties give none (heading.go).
+	heading headingText
 }
 
 // section returns the whole input as a fresh sequential reader.
@@ -270,6 +273,7 @@ func Extract(ctx context.Context, r io.ReaderAt, size int64, mime, name string, 
 			}
 		}()
 		err := f.extract(j)
+		j.res.titleFromHeading(&j.heading)
 		if err == nil {
 			err = out.flush()
 		}

@@ -16,15 +16,17 @@ import (
 const maxHTMLToken = 4 << 20
 
 func extractHTML(j *job) error {
-	return htmlText(j.section(), j.mime, j.out)
+	return htmlText(j.section(), j.mime, j.out, j)
 }
 
 // htmlText writes the visible text of an HTML document: the title and the
 // body, without script, style, template or the rest of head. Block
 // elements end paragraphs; source whitespace collapses as a browser would,
 // except inside pre. The charset comes from the BOM, contentType, a meta
-// tag, or is guessed (golang.org/x/net/html/charset).
-func htmlText(r io.Reader, contentType string, out *sink) error {
+// tag, or is guessed (golang.org/x/net/html/charset). With a titled job,
+// the document's <title> is its title and its first h1 its heading (an
+// e-mail's HTML part passes nil: the Subject is its title).
+func htmlText(r io.Reader, contentType string, out *sink, titled *job) error {
 	cr, err := charset.NewReader(r, contentType)
 	if err != nil {
 		return fmt.Errorf("html charset: %w", err)
@@ -36,6 +38,8 @@ func htmlText(r io.Reader, contentType string, out *sink) error {
 		inHead  bool
 		inTitle bool
 		inPre   int
+		inH1    bool
+		title   strings.Builder
 	)
 	for {
 		tt := z.Next()
@@ -52,6 +56,12 @@ func htmlText(r io.Reader, contentType string, out *sink) error {
 			text := string(z.Text())
 			if inPre == 0 {
 				text = collapseSpace(text, out)
+			}
+			if titled != nil && inTitle && title.Len() < 4*maxTitleRunes {
+				title.WriteString(text)
+			}
+			if titled != nil && inH1 {
+				titled.heading.add(text)
 			}
 			if err := out.WriteString(text); err != nil {
 				return err
@@ -73,6 +83,8 @@ func htmlText(r io.Reader, contentType string, out *sink) error {
 				inTitle = true
 			case a == atom.Pre:
 				inPre++
+			case a == atom.H1 && titled != nil && !selfClosing:
+				inH1 = titled.heading.start()
 			}
 			if err := htmlSeparator(a, out); err != nil {
 				return err
@@ -89,11 +101,17 @@ func htmlText(r io.Reader, contentType string, out *sink) error {
 				inHead = false
 			case a == atom.Title:
 				inTitle = false
+				if titled != nil && titled.res.Title == "" {
+					titled.res.setTitle(title.String())
+				}
 				if err := out.Break(); err != nil {
 					return err
 				}
 			case a == atom.Pre && inPre > 0:
 				inPre--
+			case a == atom.H1 && inH1:
+				inH1 = false
+				titled.heading.end()
 			}
 			if err := htmlSeparator(a, out); err != nil {
 				return err

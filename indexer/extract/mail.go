@@ -99,7 +99,7 @@ func mailPart(j *job, h partHeader, body io.Reader, depth int) error {
 		if cs := params["charset"]; cs != "" {
 			contentType += "; charset=" + cs
 		}
-		if err := htmlText(body, contentType, j.out); err != nil {
+		if err := htmlText(body, contentType, j.out, nil); err != nil {
 			return fmt.Errorf("eml: %w", err)
 		}
 		return j.out.Break()

@@ -39,6 +39,7 @@ func odfText(z *zipDoc, part string) error {
 		cellSep    bool // a cell with text ended: the next text needs a tab
 		cellText   bool // the current cell has text
 		sheetNames bool // office:spreadsheet: name each sheet
+		inHeading  bool // the first level-1 heading (heading.go)
 	)
 	write := func(s string) error {
 		if inCell > 0 {
@@ -49,6 +50,9 @@ func odfText(z *zipDoc, part string) error {
 				}
 			}
 			cellText = true
+		}
+		if inHeading {
+			z.j.heading.add(s)
 		}
 		return out.WriteString(s)
 	}
@@ -71,6 +75,9 @@ func odfText(z *zipDoc, part string) error {
 				inCell++
 				cellText = false
 			case "p", "h":
+				if t.Name.Local == "h" && inCell == 0 && attr(t, "outline-level") <= "1" && !inHeading {
+					inHeading = z.j.heading.start()
+				}
 				if inCell > 0 && inPara == 0 && cellText {
 					if err := out.Space(); err != nil { // several paragraphs in one cell
 						return err
@@ -92,6 +99,10 @@ func odfText(z *zipDoc, part string) error {
 			switch t.Name.Local {
 			case "p", "h":
 				inPara--
+				if t.Name.Local == "h" && inHeading {
+					inHeading = false
+					z.j.heading.end()
+				}
 				if inCell == 0 {
 					return out.Break()
 				}

@@ -54,8 +54,8 @@ func extractDOCX(j *job) error {
 			}
 		}
 	}
-	for _, part := range parts {
-		if err := wordText(z, part); err != nil {
+	for i, part := range parts {
+		if err := wordText(z, part, i == 0); err != nil {
 			return fmt.Errorf("docx: %w", err)
 		}
 	}
@@ -66,9 +66,11 @@ func extractDOCX(j *job) error {
 // DrawingML a:t of text boxes), w:tab as a tab, w:br/w:cr as line breaks,
 // one paragraph per w:p. Field codes (w:instrText), deleted revisions
 // (w:delText) and mc:Fallback copies of mc:Choice content are skipped.
-func wordText(z *zipDoc, part string) error {
+// In the body (body), the first paragraph styled as a title or a level-1
+// heading is the document's heading (heading.go).
+func wordText(z *zipDoc, part string, body bool) error {
 	out := z.j.out
-	inText, inRun := false, 0
+	inText, inRun, inHeading := false, 0, false
 	return z.walkXML(part, func(dec *xml.Decoder, tok xml.Token) error {
 		switch t := tok.(type) {
 		case xml.StartElement:
@@ -79,6 +81,10 @@ func wordText(z *zipDoc, part string) error {
 				inRun++
 			case "t":
 				inText = true
+			case "pStyle":
+				if body && !inHeading && headingStyle(attr(t, "val")) {
+					inHeading = z.j.heading.start()
+				}
 			case "tab":
 				if inRun > 0 { // w:tab is also a tab-stop definition in w:pPr
 					return out.WriteString("\t")
@@ -97,9 +103,16 @@ func wordText(z *zipDoc, part string) error {
 			case "t":
 				inText = false
 			case "p":
+				if inHeading {
+					inHeading = false
+					z.j.heading.end()
+				}
 				return out.Break()
 			}
 		case xml.CharData:
+			if inText && inHeading {
+				z.j.heading.add(string(t))
+			}
 			if inText {
 				_, err := out.Write(t)
 				return err
@@ -107,6 +120,16 @@ func wordText(z *zipDoc, part string) error {
 		}
 		return nil
 	})
+}
+
+// headingStyle reports whether a Word paragraph style id is a title or a
+// level-1 heading (the ids Word gives them in English and French).
+func headingStyle(id string) bool {
+	switch strings.ToLower(id) {
+	case "title", "heading1", "titre", "titre1":
+		return true
+	}
+	return false
 }
 
 // extractPPTX writes the slides in presentation order, each followed by

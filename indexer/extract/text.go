@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"path/filepath"
 	"strings"
 	"unicode/utf8"
 
@@ -25,10 +26,20 @@ func extractPlainText(j *job) error {
 	if err != nil {
 		return err
 	}
-	if _, err := io.Copy(j.out, r); err != nil {
+	var w io.Writer = j.out
+	if isMarkdown(j) {
+		w = io.MultiWriter(j.out, &markdownHeading{h: &j.heading})
+	}
+	if _, err := io.Copy(w, r); err != nil {
 		return fmt.Errorf("read text: %w", err)
 	}
 	return nil
+}
+
+// isMarkdown tells Markdown from other plain text, by type or extension.
+func isMarkdown(j *job) bool {
+	ext := strings.ToLower(filepath.Ext(j.name))
+	return strings.HasPrefix(j.mime, "text/markdown") || strings.HasPrefix(j.mime, "text/x-markdown") || ext == ".md" || ext == ".markdown"
 }
 
 // decodeText returns a reader of UTF-8 text from a byte stream:

@@ -13,12 +13,15 @@ import (
 // top of the stemmed match every content hit gets.
 const (
 	boostName    = 3.0
+	boostTitle   = 2.0
 	boostTag     = 2.0
 	boostPath    = 1.0
 	boostStemmed = 1.0
 	boostFolded  = 0.5
-	// A name holding every word of the query gets this on top.
-	boostNameAll = 4.0
+	// A name holding every word of the query gets this on top; a title,
+	// less.
+	boostNameAll  = 4.0
+	boostTitleAll = 2.0
 	// Prefixes shorter than this would expand to too many name terms.
 	minPrefixRunes = 3
 )
@@ -35,7 +38,7 @@ type compiled struct {
 	clauses []textClause  // the user's words and phrases, every one required in q
 	filters []query.Query // filters (boost 0), all required
 	mustNot []query.Query
-	nameAll query.Query // optional bonus: a name holding every word
+	nameAll query.Query // optional bonus: a name or title holding every word
 	acl     []string    // nil: no permission filter
 	cuts    map[string][]string
 }
@@ -64,7 +67,7 @@ func compile(an *analyzers, q Query) compiled {
 	for _, w := range an.contentWords(p.words) {
 		c.clauses = append(c.clauses, textClause{raw: w, q: an.wordQuery(w, true), fold: terms(an.fold, w)})
 		c.marks.addWord(an, w)
-		nameAll = append(nameAll, fieldTerms(fName, terms(an.name, w), boostNameAll, false))
+		nameAll = append(nameAll, allWordsBonus(terms(an.name, w)))
 	}
 	for _, ph := range p.phrases {
 		c.clauses = append(c.clauses, textClause{raw: ph, q: phraseQuery(ph)})
@@ -281,6 +284,7 @@ func (an *analyzers) wordQuery(w string, prefix bool) query.Query {
 	add(fieldTerms(fContent, terms(an.fold, w), boostFolded, false))
 	nameTerms := terms(an.name, w)
 	add(fieldTerms(fName, nameTerms, boostName, prefix))
+	add(fieldTerms(fTitle, nameTerms, boostTitle, prefix))
 	add(fieldTerms(fPath, nameTerms, boostPath, prefix))
 	if k := foldKeyword(w); k != "" {
 		tq := query.NewTermQuery(k)
@@ -289,6 +293,18 @@ func (an *analyzers) wordQuery(w string, prefix bool) query.Query {
 		add(tq)
 	}
 	return orQuery(ds)
+}
+
+// allWordsBonus matches a word's terms in the name or the title, for the
+// bonus of documents whose name or title holds every word. The boosts are
+// doubled because a disjunction scales its sum by the share of its
+// clauses that match (a name alone gets boostNameAll).
+func allWordsBonus(ts []string) query.Query {
+	name := fieldTerms(fName, ts, 2*boostNameAll, false)
+	if name == nil {
+		return nil
+	}
+	return query.NewDisjunctionQuery([]query.Query{name, fieldTerms(fTitle, ts, 2*boostTitleAll, false)})
 }
 
 // fieldTerms requires every term in field (a word like "AG-2024" gives two
@@ -319,11 +335,12 @@ func fieldTerms(field string, ts []string, boost float64, prefix bool) query.Que
 
 // phraseQuery matches the words in order in the folded content (accents
 // and case optional, no stemming: a phrase is a request for exact words)
-// or in the file name. See exactPhraseQuery for why not bleve's own.
+// or in the file name or title. See exactPhraseQuery for why not bleve's own.
 func phraseQuery(ph string) query.Query {
 	return query.NewDisjunctionQuery([]query.Query{
 		newExactPhraseQuery(ph, fContent, anFold, 1),
 		newExactPhraseQuery(ph, fName, anName, boostName),
+		newExactPhraseQuery(ph, fTitle, anName, boostTitle),
 	})
 }
 

@@ -106,20 +106,31 @@ func TestRecentFirstAtEqualRelevance(t *testing.T) {
 	}
 }
 
-// The document's title counts like its name: found by it, and before a
-// document that only says the words in its text.
-func TestTitleRanksLikeName(t *testing.T) {
-	ix, _ := openTest(t,
-		Document{ID: "titled", Name: "scan0042.pdf", Path: "/scan0042.pdf", Title: "Budget de la kermesse", Modified: day("2024-01-01"),
+// The document's title counts less than its name and more than its text:
+// found by it, before a document that only says the words in its text,
+// after one named by them.
+func TestTitleRanksBetweenNameAndText(t *testing.T) {
+	// Scores are tf-idf within a shard: enough other documents that each
+	// shard's statistics are alike.
+	docs := []Document{
+		{ID: "titled", Name: "scan0042.pdf", Path: "/scan0042.pdf", Title: "Budget de la kermesse", Modified: day("2024-01-01"),
 			Content: "Recettes et dépenses de la fête de juin."},
-		Document{ID: "body", Name: "notes.txt", Path: "/notes.txt", Modified: day("2024-01-01"),
+		{ID: "body", Name: "notes.txt", Path: "/notes.txt", Modified: day("2024-01-01"),
 			Content: "Pour la kermesse, le budget est serré. La kermesse aura lieu en juin; le budget sera voté."},
-	)
-	res := search(t, ix, Query{Text: "budget kermesse", Access: all})
-	if got := hitIDs(res); !slices.Equal(got, []string{"titled", "body"}) {
-		t.Errorf("order %v, want the titled document first", got)
+		{ID: "named", Name: "Budget kermesse.ods", Path: "/Budget kermesse.ods", Modified: day("2024-01-01"),
+			Content: "Tableau des recettes."},
 	}
-	if res.Hits[0].Title != "Budget de la kermesse" {
-		t.Errorf("hit title %q", res.Hits[0].Title)
+	for i := range 40 {
+		docs = append(docs, Document{ID: fmt.Sprintf("other%02d", i), Name: fmt.Sprintf("compte rendu %02d.txt", i),
+			Path: fmt.Sprintf("/cr/compte rendu %02d.txt", i), Title: "Compte rendu du bureau", Modified: day("2024-01-01"),
+			Content: "Le bureau a parlé des recettes, des dépenses et de la fête de juin."})
+	}
+	ix, _ := openTest(t, docs...)
+	res := search(t, ix, Query{Text: "budget kermesse", Access: all})
+	if got := hitIDs(res); !slices.Equal(got, []string{"named", "titled", "body"}) {
+		t.Errorf("order %v, want the named document, then the titled one, then the one saying the words", got)
+	}
+	if res.Hits[1].Title != "Budget de la kermesse" {
+		t.Errorf("hit title %q", res.Hits[1].Title)
 	}
 }

@@ -27,7 +27,8 @@ type Document struct {
 	Lang      string    // "fr" or "en" (detected upstream); anything else is treated as "fr"
 	Content   string    // extracted text, up to 10 MiB; not stored in the index
 	// The document's own title and date, read at extraction (zero when it
-	// has none): the title counts like the name; the date (see
+	// has none): the title counts less than the name and more than the
+	// text; the date (see
 	// DocumentDate) files the document under its year.
 	Title string
 	Date  time.Time
@@ -85,8 +86,7 @@ func buildDocument(a *analyzers, d *Document) (*document.Document, error) {
 		content = strings.ToValidUTF8(content, "\uFFFD")
 	}
 	text(fName, d.Name, optVectors, a.name)
-	// The title weighs like the name: a second value of the same field.
-	text(fName, d.Title, optVectors, a.name)
+	text(fTitle, d.Title, optVectors, a.name)
 	text(fPath, d.Path, optVectors, a.name)
 	// The content is indexed twice: folded with positions (accents
 	// optional, phrases) and stemmed in the document's language without

@@ -17,7 +17,7 @@ import (
 // mappingVersion is stored in every index. Bump it whenever a field, an
 // analyzer or the way a Document is turned into fields changes: an index
 // with another version reports NeedsRebuild.
-const mappingVersion = "4"
+const mappingVersion = "5"
 
 // Field names. Documents are built by hand (see document.go) rather than
 // through bleve's reflection mapping, so each field gets exactly the
@@ -25,6 +25,7 @@ const mappingVersion = "4"
 // vectors only where phrases need positions.
 const (
 	fName      = "name"       // file name; name analyzer; positions for phrases; prefix
+	fTitle     = "title"      // the document's own title or first heading; as the name
 	fPath      = "path"       // full path; name analyzer; positions; prefix
 	fContent   = "content"    // language-neutral folded text; positions for phrases
 	fContentFR = "content_fr" // French analysis (elision, stop words, light stemming)
@@ -38,7 +39,7 @@ const (
 	fFacets    = "facets"     // "tag:…", "type:…", "folder:…", "year:…"; doc values for the facets
 	fSize      = "size"       // bytes, numeric
 	fMeta      = "meta"       // stored only: JSON with what a Hit shows
-	fSuggest   = "suggest"    // "n:", "f:", "t:" + the beginnings of name, folder and tag words (suggest.go)
+	fSuggest   = "suggest"    // "n:", "f:", "t:", "h:" + the beginnings of name, folder, tag and title words (suggest.go)
 )
 
 // Analyzer names. All are defined in the index mapping, so they are stored
@@ -130,6 +131,7 @@ func buildMapping() (*mapping.IndexMappingImpl, error) {
 	}
 	dm := mapping.NewDocumentStaticMapping()
 	dm.AddFieldMappingsAt(fName, text(anName, true))
+	dm.AddFieldMappingsAt(fTitle, text(anName, true))
 	dm.AddFieldMappingsAt(fPath, text(anName, true))
 	dm.AddFieldMappingsAt(fContent, text(anFold, true))
 	dm.AddFieldMappingsAt(fContentFR, text(anFR, false))

@@ -2,6 +2,7 @@ package search
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -57,5 +58,68 @@ func checkMemberSuggestions(t *testing.T, got string) {
 		if strings.Contains(got, secret) {
 			t.Errorf("member suggestions reveal %q: %s", secret, got)
 		}
+	}
+}
+
+// Suggestions read the first matches of each shard and stop: the
+// permission filter must be part of that reading, or the secret names
+// indexed first would fill the suggestions (or leak). Both ways the
+// filter runs (checking each match, leapfrogging to visible documents).
+func TestSuggestReadsOnlyVisibleMatches(t *testing.T) {
+	var docs []Document
+	for i := range 300 {
+		docs = append(docs, Document{ID: fmt.Sprintf("s%03d", i), Name: fmt.Sprintf("doc%03d secret.txt", i),
+			Path: fmt.Sprintf("/Direction/doc%03d secret.txt", i), Ancestors: []string{"r", "dir"},
+			Title: fmt.Sprintf("Rapport confidentiel %d", i), Tags: []string{"Rapport caché"}})
+	}
+	for i := range 5 {
+		docs = append(docs, Document{ID: fmt.Sprintf("v%d", i), Name: fmt.Sprintf("doc%d public.txt", i),
+			Path: fmt.Sprintf("/Public/doc%d public.txt", i), Ancestors: []string{"r", "pub"}})
+	}
+	docs = append(docs, Document{ID: "titled", Name: "scan0042.pdf", Path: "/Public/scan0042.pdf", Ancestors: []string{"r", "pub"},
+		Title: "Rapport moral 2025"})
+	ix, _ := openTest(t, docs...)
+	ctx := context.Background()
+	labels := func(ss []Suggestion) string {
+		var out []string
+		for _, s := range ss {
+			out = append(out, s.Kind+":"+s.Label+"@"+s.Path)
+		}
+		return strings.Join(out, " | ")
+	}
+	defer func(v float64) { aclDenseShare = v }(aclDenseShare)
+	for _, share := range []float64{0, 2} {
+		aclDenseShare = share
+		for _, access := range []Access{{Roots: []string{"pub"}}, {Roots: []string{"r"}, Cuts: map[string][]string{"r": {"dir"}}}} {
+			got, err := ix.Suggest(ctx, "doc", access, 8)
+			if err != nil {
+				t.Fatal(err)
+			}
+			s := labels(got)
+			if n := strings.Count(s, "public.txt@"); n != 5 {
+				t.Errorf("share %v %+v: %d of the 5 public names in %s", share, access, n, s)
+			}
+			got, err = ix.Suggest(ctx, "rapp", access, 8)
+			if err != nil {
+				t.Fatal(err)
+			}
+			s += " | " + labels(got)
+			if !strings.Contains(s, "title:Rapport moral 2025@/Public/scan0042.pdf") {
+				t.Errorf("share %v %+v: the readable title is not offered: %s", share, access, s)
+			}
+			for _, secret := range []string{"secret", "Direction", "confidentiel", "caché"} {
+				if strings.Contains(s, secret) {
+					t.Errorf("share %v %+v: suggestions reveal %q: %s", share, access, secret, s)
+				}
+			}
+		}
+	}
+	// The admin sees the secret titles: the test can see them at all.
+	got, err := ix.Suggest(ctx, "rapp", all, 8)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := labels(got); !strings.Contains(s, "title:Rapport confidentiel") || !strings.Contains(s, "tag:Rapport caché") {
+		t.Errorf("admin suggestions lack the secret titles and tags (the test proves nothing): %s", s)
 	}
 }

@@ -76,7 +76,7 @@ func (s indexSearcher) Search(ctx context.Context, p acl.Principal, q SearchQuer
 	for _, h := range res.Hits {
 		id, _ := strconv.ParseInt(h.ID, 10, 64)
 		hit := SearchHit{ID: id, Path: h.Path, Name: h.Name, Mime: h.Mime, Size: h.Size,
-			Modified: h.Modified, Date: h.Date, Title: h.Title, Tags: h.Tags, Score: h.Score, Snippets: h.Snippets, Missing: h.Missing}
+			Modified: h.Modified, Date: h.Date, Title: search.DistinctTitle(h.Title, h.Name), Tags: h.Tags, Score: h.Score, Snippets: h.Snippets, Missing: h.Missing}
 		if hit.Tags == nil {
 			hit.Tags = []string{}
 		}

@@ -77,7 +77,8 @@ type SearchHit struct {
 	Modified time.Time `json:"modified"`
 	// Date is what the document is filed under (year facet, date sort): a
 	// date in its name, else the date it carries (PDF, office, e-mail),
-	// else Modified. Title is its own title, if it has one.
+	// else Modified. Title is its own title (property or first heading),
+	// if it has one that is not its file name.
 	Date     time.Time `json:"date"`
 	Title    string    `json:"title,omitempty"`
 	Tags     []string  `json:"tags"`

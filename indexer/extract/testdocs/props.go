@@ -70,3 +70,38 @@ func ODTWithMeta(phrase, title, created string) ([]byte, error) {
 			`<meta:creation-date>` + created + `</meta:creation-date><dc:date>2026-01-02T10:00:00</dc:date></office:meta></office:document-meta>`},
 	)
 }
+
+// DOCXWithHeading is a Word document without a title property whose first
+// paragraph, styled styleID ("Heading1", "Titre1", "Title"…), says heading
+// and whose second says body.
+func DOCXWithHeading(styleID, heading, body string) ([]byte, error) {
+	return DOCXBody(`<w:p><w:pPr><w:pStyle w:val="` + xmlText(styleID) + `"/></w:pPr><w:r><w:t>` + xmlText(heading) + `</w:t></w:r></w:p>` +
+		`<w:p><w:r><w:t>` + xmlText(body) + `</w:t></w:r></w:p>`)
+}
+
+// ODTWithHeading is an OpenDocument text without meta.xml whose first
+// heading (outline level 1) says heading and whose paragraph says body.
+func ODTWithHeading(heading, body string) ([]byte, error) {
+	return ODF("application/vnd.oasis.opendocument.text", `<office:text>`+
+		`<text:p>`+xmlText(body)+`</text:p>`+
+		`<text:h text:outline-level="1">`+xmlText(heading)+`</text:h>`+
+		`<text:h text:outline-level="1">Deuxième titre</text:h>`+
+		`<text:p>`+xmlText(body)+`</text:p></office:text>`)
+}
+
+// HTMLPage is an HTML page with the given <title> (none when empty), a
+// first h1 heading and a paragraph body.
+func HTMLPage(title, heading, body string) []byte {
+	var head string
+	if title != "" {
+		head = "<title>" + xmlText(title) + "</title>"
+	}
+	return []byte("<!doctype html><html><head><meta charset=utf-8>" + head + "</head><body><p>" + xmlText(body) +
+		"</p><h1>" + xmlText(heading) + "</h1><h1>Deuxième titre</h1><p>" + xmlText(body) + "</p></body></html>")
+}
+
+// MarkdownWithHeading is a Markdown text whose first level-1 heading says heading,
+// after a paragraph and a level-2 heading.
+func MarkdownWithHeading(heading, body string) []byte {
+	return []byte(body + "\n\n## Sous-titre\n\n# " + heading + "\n\n" + body + "\n\n# Deuxième titre\n")
+}
