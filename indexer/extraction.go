@@ -92,11 +92,14 @@ func sameExtraction(a, b repo.Extraction) bool {
 }
 
 // hasProps reports whether a format carries a title or date that
-// extraction reads (extract's props.go).
+// extraction reads (extract's props.go, a first heading: heading.go).
 func hasProps(mime, name string) bool {
 	switch formatOf(repo.IndexNode{Mime: mime, Name: name}) {
-	case "pdf", "ooxml", "odf", "email":
+	case "pdf", "ooxml", "odf", "email", "html":
 		return true
+	case "text":
+		n := strings.ToLower(name)
+		return mime == "text/markdown" || strings.HasSuffix(n, ".md") || strings.HasSuffix(n, ".markdown")
 	}
 	return false
 }

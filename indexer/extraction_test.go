@@ -13,8 +13,8 @@ import (
 )
 
 // Extraction records made before extraction read a document's title and
-// date are extracted again once, for the formats that carry them; other
-// records stand.
+// date (a first heading, for Markdown) are extracted again once, for the
+// formats that carry them; other records stand.
 func TestOldExtractionsGetTheirProperties(t *testing.T) {
 	ctx := context.Background()
 	env := repotest.New(t, repo.Options{})
@@ -47,6 +47,7 @@ func TestOldExtractionsGetTheirProperties(t *testing.T) {
 		created time.Time
 	}{
 		{"/rapport.docx", docx, true, "Rapport moral", time.Date(2024, 2, 1, 8, 0, 0, 0, time.UTC)},
+		{"/guide.md", []byte("# Guide du trésorier\n\nLes comptes se ferment en mars."), true, "Guide du trésorier", time.Time{}},
 		{"/notes.txt", []byte("notes du bureau"), false, "", time.Time{}},
 	} {
 		n := node(c.path, c.body)
