@@ -24,6 +24,7 @@ type cachingConnector struct {
 	dsn   string
 	drv   *sqlite.Driver
 	count *atomic.Int64 // statements run and transactions begun, for tests
+	txs   *atomic.Int64 // transactions begun, for tests
 }
 
 func (c cachingConnector) Connect(context.Context) (driver.Conn, error) {
@@ -31,7 +32,7 @@ func (c cachingConnector) Connect(context.Context) (driver.Conn, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &cachingConn{Conn: conn, stmts: map[string]*cachedStmt{}, count: c.count}, nil
+	return &cachingConn{Conn: conn, stmts: map[string]*cachedStmt{}, count: c.count, txs: c.txs}, nil
 }
 
 func (c cachingConnector) Driver() driver.Driver { return c.drv }
@@ -55,6 +56,7 @@ type cachingConn struct {
 	driver.Conn
 	stmts map[string]*cachedStmt
 	count *atomic.Int64
+	txs   *atomic.Int64
 }
 
 type cachedStmt struct {
@@ -162,6 +164,7 @@ func (s countedStmt) QueryContext(ctx context.Context, args []driver.NamedValue)
 
 func (c *cachingConn) BeginTx(ctx context.Context, opts driver.TxOptions) (driver.Tx, error) {
 	c.count.Add(1)
+	c.txs.Add(1)
 	f, err := c.full()
 	if err != nil {
 		return nil, err
