@@ -83,26 +83,3 @@ func (s *core) walk(ctx context.Context, q querier, p string, names []string) (c
 	}
 	return c, nil
 }
-
-// childOf extends the resolved chain pc by its live child name: resolve of
-// pc's path plus name, in one indexed lookup instead of a walk from the
-// root.
-func (s *core) childOf(ctx context.Context, q querier, pc chain, name string) (chain, error) {
-	path := JoinPath(append(namesOf(pc), name))
-	rows, err := s.query(ctx, q, `SELECT `+rowCols+rowFrom+` WHERE n.parent_id = ? AND n.name = ? AND n.deleted_at IS NULL`, pc.last().id, name)
-	if err != nil {
-		return nil, fmt.Errorf("resolve %s: %w", path, err)
-	}
-	defer rows.Close()
-	if !rows.Next() {
-		if err := rows.Err(); err != nil {
-			return nil, fmt.Errorf("resolve %s: %w", path, err)
-		}
-		return nil, fmt.Errorf("%s: %w", path, ErrNotFound)
-	}
-	r, err := scanRow(rows)
-	if err != nil {
-		return nil, fmt.Errorf("resolve %s: %w", path, err)
-	}
-	return append(pc[:len(pc):len(pc)], r), nil
-}
