@@ -60,9 +60,10 @@ type spooled struct {
 	// records the version (see storesInTx), so that transaction need not
 	// check the lease again.
 	inTx bool
-	// verID and verNum name the version writeVersion recorded.
+	// verID and verNum name the version writeVersion recorded, at.
 	verID  int64
 	verNum int
+	at     time.Time
 }
 
 // release removes the spool file (if the store did not take it) and gives
@@ -498,7 +499,7 @@ func (s *core) commitPutWith(ctx context.Context, p acl.Principal, parentPath, n
 // are read. A new file has no grants and is not restricted, so its role
 // is its folder's.
 func (s *core) putNode(ctx context.Context, tx *sql.Tx, p acl.Principal, pc chain, cur row, id int64, name string, sp *spooled, mtime time.Time, role acl.Role) (Node, error) {
-	now := s.now().UnixNano()
+	now := sp.at.UnixNano()
 	r := cur
 	if cur.id == 0 {
 		r = row{id: id, parent: pc.last().id, name: name, created: now}
@@ -538,6 +539,7 @@ func (s *core) insertFile(ctx context.Context, tx *sql.Tx, p acl.Principal, pc c
 // a new version of cur, in the folder at the end of pc, and journals it.
 func (s *core) writeVersion(ctx context.Context, tx *sql.Tx, p acl.Principal, pc chain, cur row, name string, sp *spooled, mtime time.Time) (int64, bool, error) {
 	now := s.now()
+	sp.at = now
 	path := JoinPath(append(namesOf(pc), name))
 	if !sp.inTx {
 		if err := s.useBlob(ctx, tx, sp.hash, now); err != nil {
