@@ -284,8 +284,10 @@ func (s *Service) AuthenticateDevice(ctx context.Context, login, secret, addr st
 			return Device{}, err
 		}
 	}
-	p, err := s.Principal(ctx, a.id)
-	if err != nil {
+	// The account row was read above, with its role: only the groups
+	// and terms are left to read.
+	p := acl.Principal{UserID: a.id, Login: a.login, Role: a.role}
+	if err := s.memberships(ctx, &p); err != nil {
 		return Device{}, err
 	}
 	s.throttle.Succeed(addr, login)
@@ -304,12 +306,15 @@ type account struct {
 	id, epoch         int64
 	login, hash       string
 	disabled, appOnly bool
+	role              acl.UserRole
 }
 
 func (s *Service) account(ctx context.Context, login string) (account, error) {
 	a := account{login: login}
-	err := s.db.R.QueryRowContext(ctx, `SELECT id, password_hash, disabled, app_passwords_only, session_epoch FROM users WHERE login = ?`, login).
-		Scan(&a.id, &a.hash, &a.disabled, &a.appOnly, &a.epoch)
+	var role string
+	err := s.db.R.QueryRowContext(ctx, `SELECT id, login, password_hash, disabled, app_passwords_only, session_epoch, role FROM users WHERE login = ?`, login).
+		Scan(&a.id, &a.login, &a.hash, &a.disabled, &a.appOnly, &a.epoch, &role)
+	a.role = acl.UserRole(role)
 	if errors.Is(err, sql.ErrNoRows) {
 		return a, fmt.Errorf("%q: %w", login, ErrNoUser)
 	}

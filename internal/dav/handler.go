@@ -198,6 +198,13 @@ func (rq *request) serve() error {
 		if err := rq.checkWrite(scope{Path: rq.path, Deep: true, Member: true}); err != nil {
 			return err
 		}
+		// Not delegated: x/net/webdav reads the node first only to tell a
+		// missing one, which the repository's delete reports itself.
+		if err := rq.h.repo.Tree.Delete(rq.ctx, rq.p, rq.path); err != nil {
+			return err
+		}
+		rq.w.WriteHeader(http.StatusNoContent)
+		return nil
 	case "MKCOL":
 		if err := rq.checkWrite(scope{Path: rq.path, Member: true}); err != nil {
 			return err

@@ -15,6 +15,7 @@ import (
 	"log/slog"
 	"net/url"
 	"runtime"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -55,6 +56,8 @@ type DB struct {
 	path    string
 	dialect Dialect
 	pgcfg   *pgx.ConnConfig // PostgreSQL: for the connection that listens
+	stmts   atomic.Int64    // SQLite: statements run and transactions begun
+	txs     atomic.Int64    // SQLite: transactions begun
 }
 
 // Option qualifies Open.
@@ -102,16 +105,17 @@ func openSQLite(ctx context.Context, path string, logger *slog.Logger, opts ...O
 	}
 	wdsn := "file:" + path + "?" + pragmas.Encode() + "&_txlock=immediate"
 	drv := &sqlite.Driver{}
-	w := sql.OpenDB(cachingConnector{dsn: wdsn, drv: drv})
+	db := &DB{path: path}
+	w := sql.OpenDB(cachingConnector{dsn: wdsn, drv: drv, count: &db.stmts, txs: &db.txs})
 	w.SetMaxOpenConns(1)
 	w.SetConnMaxIdleTime(0)
 	if err := w.PingContext(ctx); err != nil {
 		w.Close()
 		return nil, fmt.Errorf("open database %s: %w", path, err)
 	}
-	r := sql.OpenDB(cachingConnector{dsn: "file:" + path + "?" + pragmas.Encode(), drv: drv})
+	r := sql.OpenDB(cachingConnector{dsn: "file:" + path + "?" + pragmas.Encode(), drv: drv, count: &db.stmts, txs: &db.txs})
 	r.SetMaxOpenConns(max(4, runtime.NumCPU()*2))
-	db := &DB{W: w, R: r, path: path}
+	db.W, db.R = w, r
 	if err := db.migrate(ctx, logger); err != nil {
 		db.Close()
 		return nil, err
@@ -122,6 +126,16 @@ func openSQLite(ctx context.Context, path string, logger *slog.Logger, opts ...O
 // Dialect says which database this is, for the few callers whose work
 // differs in kind (a snapshot, a size on disk), not in SQL spelling.
 func (db *DB) Dialect() Dialect { return db.dialect }
+
+// Statements counts the SQL statements run and the transactions begun on
+// a SQLite database since it was opened (reads and writes, migrations
+// included); 0 on PostgreSQL. Tests read it to keep the statements of a
+// request from creeping up.
+func (db *DB) Statements() int64 { return db.stmts.Load() }
+
+// Transactions counts the transactions begun on a SQLite database since
+// it was opened; 0 on PostgreSQL.
+func (db *DB) Transactions() int64 { return db.txs.Load() }
 
 // Name is the database file, or the PostgreSQL URL without its password.
 func (db *DB) Name() string { return db.path }

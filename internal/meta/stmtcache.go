@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql/driver"
 	"errors"
+	"sync/atomic"
 
 	"modernc.org/sqlite"
 )
@@ -20,8 +21,10 @@ const maxConnStmts = 256
 
 // cachingConnector opens SQLite connections that keep their statements.
 type cachingConnector struct {
-	dsn string
-	drv *sqlite.Driver
+	dsn   string
+	drv   *sqlite.Driver
+	count *atomic.Int64 // statements run and transactions begun, for tests
+	txs   *atomic.Int64 // transactions begun, for tests
 }
 
 func (c cachingConnector) Connect(context.Context) (driver.Conn, error) {
@@ -29,7 +32,7 @@ func (c cachingConnector) Connect(context.Context) (driver.Conn, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &cachingConn{Conn: conn, stmts: map[string]*cachedStmt{}}, nil
+	return &cachingConn{Conn: conn, stmts: map[string]*cachedStmt{}, count: c.count, txs: c.txs}, nil
 }
 
 func (c cachingConnector) Driver() driver.Driver { return c.drv }
@@ -52,6 +55,8 @@ type connFull interface {
 type cachingConn struct {
 	driver.Conn
 	stmts map[string]*cachedStmt
+	count *atomic.Int64
+	txs   *atomic.Int64
 }
 
 type cachedStmt struct {
@@ -93,6 +98,7 @@ func (c *cachingConn) stmt(ctx context.Context, query string) (*cachedStmt, erro
 }
 
 func (c *cachingConn) ExecContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Result, error) {
+	c.count.Add(1)
 	f, err := c.full()
 	if err != nil {
 		return nil, err
@@ -110,6 +116,7 @@ func (c *cachingConn) ExecContext(ctx context.Context, query string, args []driv
 }
 
 func (c *cachingConn) QueryContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Rows, error) {
+	c.count.Add(1)
 	f, err := c.full()
 	if err != nil {
 		return nil, err
@@ -131,10 +138,33 @@ func (c *cachingConn) PrepareContext(ctx context.Context, query string) (driver.
 	if err != nil {
 		return nil, err
 	}
-	return f.PrepareContext(ctx, query)
+	st, err := f.PrepareContext(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	return countedStmt{Stmt: st, count: c.count, query: query}, nil
+}
+
+// countedStmt counts the runs of a statement prepared by the caller.
+type countedStmt struct {
+	driver.Stmt
+	count *atomic.Int64
+	query string
+}
+
+func (s countedStmt) ExecContext(ctx context.Context, args []driver.NamedValue) (driver.Result, error) {
+	s.count.Add(1)
+	return s.Stmt.(driver.StmtExecContext).ExecContext(ctx, args)
+}
+
+func (s countedStmt) QueryContext(ctx context.Context, args []driver.NamedValue) (driver.Rows, error) {
+	s.count.Add(1)
+	return s.Stmt.(driver.StmtQueryContext).QueryContext(ctx, args)
 }
 
 func (c *cachingConn) BeginTx(ctx context.Context, opts driver.TxOptions) (driver.Tx, error) {
+	c.count.Add(1)
+	c.txs.Add(1)
 	f, err := c.full()
 	if err != nil {
 		return nil, err

@@ -43,6 +43,10 @@ const DefaultGCGrace = 24 * time.Hour
 // deleting the very content it brings.
 const leaseWait = time.Minute
 
+// leaseSQL is step 1's write: a new row, or a live one's last use moved.
+const leaseSQL = `INSERT INTO blobs (sha256, size, created_at, last_used_at) VALUES (?, ?, ?, ?)
+	ON CONFLICT (sha256) DO UPDATE SET last_used_at = excluded.last_used_at WHERE blobs.state = 'live'`
+
 // leaseBlob is step 1: it records that an upload is about to rely on the
 // blob hash.
 func (s *core) leaseBlob(ctx context.Context, hash string, size int64) error {
@@ -51,9 +55,7 @@ func (s *core) leaseBlob(ctx context.Context, hash string, size int64) error {
 		var state string
 		err := s.db.Tx(ctx, func(tx *sql.Tx) error {
 			now := s.now().UnixNano()
-			if _, err := tx.ExecContext(ctx, `INSERT INTO blobs (sha256, size, created_at, last_used_at) VALUES (?, ?, ?, ?)
-				ON CONFLICT (sha256) DO UPDATE SET last_used_at = excluded.last_used_at WHERE blobs.state = 'live'`,
-				hash, size, now, now); err != nil {
+			if _, err := tx.ExecContext(ctx, leaseSQL, hash, size, now, now); err != nil {
 				return err
 			}
 			return tx.QueryRowContext(ctx, `SELECT state FROM blobs WHERE sha256 = ?`, hash).Scan(&state)

@@ -56,6 +56,14 @@ type spooled struct {
 	// stream, if set, is the store's upload of the spool file, started
 	// while it was written (storage.StreamPutter); storeBlob commits it.
 	stream storage.StreamPut
+	// inTx: the blob was leased and stored inside the transaction that
+	// records the version (see storesInTx), so that transaction need not
+	// check the lease again.
+	inTx bool
+	// verID and verNum name the version writeVersion recorded, at.
+	verID  int64
+	verNum int
+	at     time.Time
 }
 
 // release removes the spool file (if the store did not take it) and gives
@@ -316,11 +324,64 @@ func (s *Tree) Put(ctx context.Context, p acl.Principal, path string, r io.Reade
 			return Node{}, false, fmt.Errorf("upload %s: %w", path, err)
 		}
 	}
+	if s.storesInTx(sp) {
+		n, created, err := s.commitPutWith(ctx, p, parentPath, name, sp, o, true)
+		if !errors.Is(err, errLeaseApart) {
+			return n, created, notFoundAs(full, err)
+		}
+		// A sweeper is deleting this content, or its stored copy is
+		// altered: the lease of its own handles both.
+		sp.inTx = false
+	}
 	if err := s.storeBlob(ctx, sp); err != nil {
 		return Node{}, false, fmt.Errorf("upload %s: %w", path, err)
 	}
 	n, created, err := s.commitPut(ctx, p, parentPath, name, sp, o)
 	return n, created, notFoundAs(full, err)
+}
+
+// errLeaseApart says the content cannot be leased inside the version's
+// transaction; the caller leases and stores it apart, then commits.
+var errLeaseApart = errors.New("lease the content in its own transaction")
+
+// storesInTx says whether the spooled content is stored inside the
+// transaction that records it, instead of after a lease of its own: a
+// small file renamed into a local store. One transaction instead of two
+// is most of an upload's cost for the thousands of small files of a sync
+// app's first run, and the write lock is held for a rename (with
+// durability power, also a flush of at most precheckAbove bytes). The
+// sweeper's protocol (gc.go) holds: the lease is the transaction's first
+// write, and a crash before its commit leaves an object no row names,
+// which the sweeper removes.
+func (s *core) storesInTx(sp *spooled) bool {
+	if sp.stream != nil || sp.size > precheckAbove {
+		return false
+	}
+	fp, ok := s.blobs.(storage.LocalFiles)
+	return ok && filepath.Dir(sp.path) == filepath.Clean(fp.TempDir())
+}
+
+// leaseInTx leases and stores the blob inside the version's transaction;
+// errLeaseApart if a sweeper holds it or its stored copy is altered.
+func (s *core) leaseInTx(ctx context.Context, tx *sql.Tx, sp *spooled) error {
+	now := s.now().UnixNano()
+	var corrupt sql.NullInt64
+	// No row back: the row exists and is not live (the update's
+	// condition failed).
+	err := tx.QueryRowContext(ctx, leaseSQL+` RETURNING corrupt_at`, sp.hash, sp.size, now, now).Scan(&corrupt)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return errLeaseApart
+	case err != nil:
+		return fmt.Errorf("lease blob %s: %w", sp.hash, err)
+	case corrupt.Valid:
+		return errLeaseApart
+	}
+	if err := s.putBlob(ctx, sp); err != nil {
+		return err
+	}
+	sp.inTx = true
+	return nil
 }
 
 // checkPut checks rights before anything else, so that what the path is
@@ -356,24 +417,31 @@ func (s *core) checkPut(ctx context.Context, p acl.Principal, parentPath, name s
 }
 
 func (s *core) commitPut(ctx context.Context, p acl.Principal, parentPath, name string, sp *spooled, o PutOptions) (Node, bool, error) {
+	return s.commitPutWith(ctx, p, parentPath, name, sp, o, false)
+}
+
+// commitPutWith records the upload; with store, it also leases and stores
+// the blob in the same transaction, once rights, name and locks are
+// checked (storesInTx).
+func (s *core) commitPutWith(ctx context.Context, p acl.Principal, parentPath, name string, sp *spooled, o PutOptions, store bool) (Node, bool, error) {
 	mtime := o.ModTime
 	if mtime.IsZero() {
 		mtime = s.now()
 	}
-	var id int64
+	var n Node
 	created := false
 	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
 		// The tree may have changed while the body streamed: check again.
-		pc, err := s.resolve(ctx, tx, parentPath)
+		pc, c, err := s.resolveChild(ctx, tx, parentPath, name)
 		if err != nil {
 			return err
 		}
 		path := JoinPath(append(namesOf(pc), name))
 		var cur row
-		c, err := s.childOf(ctx, tx, pc, name)
+		var role acl.Role
 		switch {
-		case errors.Is(err, ErrNotFound):
-			if _, err := s.need(ctx, tx, p, pc, acl.Editor); err != nil {
+		case c == nil:
+			if role, err = s.need(ctx, tx, p, pc, acl.Editor); err != nil {
 				return err
 			}
 			if !pc.last().dir {
@@ -385,10 +453,8 @@ func (s *core) commitPut(ctx context.Context, p acl.Principal, parentPath, name 
 			if err := s.admitName(ctx, tx, p, pc.last().id, name, "", 0); err != nil {
 				return err
 			}
-		case err != nil:
-			return err
 		default:
-			if _, err := s.need(ctx, tx, p, c, acl.Editor); err != nil {
+			if role, err = s.need(ctx, tx, p, c, acl.Editor); err != nil {
 				return err
 			}
 			cur = c.last()
@@ -405,15 +471,60 @@ func (s *core) commitPut(ctx context.Context, p acl.Principal, parentPath, name 
 		if err := s.checkLocks(ctx, tx, p, LockScope{Path: path, Member: cur.id == 0}); err != nil {
 			return err
 		}
+		if store {
+			if err := s.leaseInTx(ctx, tx, sp); err != nil {
+				return err
+			}
+		}
+		var id int64
 		id, created, err = s.writeVersion(ctx, tx, p, pc, cur, name, sp, mtime)
+		if err != nil {
+			return err
+		}
+		n, err = s.putNode(ctx, tx, p, pc, cur, id, name, sp, mtime, role)
 		return err
 	})
+	if errors.Is(err, errLeaseApart) {
+		return Node{}, false, err
+	}
 	if err != nil {
 		return Node{}, false, fmt.Errorf("upload %s: %w", JoinPath(append(mustSplit(parentPath), name)), err)
 	}
 	s.notify()
-	n, err := s.svc.Tree.StatID(ctx, p, id)
-	return n, created, err
+	return n, created, nil
+}
+
+// putNode is the file as Stat would now show it, from what the
+// transaction wrote rather than read again: only an existing file's tags
+// are read. A new file has no grants and is not restricted, so its role
+// is its folder's.
+func (s *core) putNode(ctx context.Context, tx *sql.Tx, p acl.Principal, pc chain, cur row, id int64, name string, sp *spooled, mtime time.Time, role acl.Role) (Node, error) {
+	now := sp.at.UnixNano()
+	r := cur
+	if cur.id == 0 {
+		r = row{id: id, parent: pc.last().id, name: name, created: now}
+	}
+	r.mtime = mtime.UnixNano()
+	if cur.id == 0 || cur.hash.String != sp.hash {
+		// A new version (writeVersion left the row alone for the same bytes).
+		var login string
+		if p.UserID != 0 {
+			login = p.Login
+		}
+		r.upd, r.updBy, r.via = now, login, viaArg(p)
+		r.verID, r.verNum = sql.NullInt64{Int64: sp.verID, Valid: true}, sql.NullInt64{Int64: int64(sp.verNum), Valid: true}
+		r.hash, r.mime = sql.NullString{String: sp.hash, Valid: true}, sql.NullString{String: sp.mime, Valid: true}
+		r.size = sql.NullInt64{Int64: sp.size, Valid: true}
+	}
+	n := r.node(JoinPath(append(namesOf(pc), name)), role)
+	if cur.id != 0 {
+		tags, err := s.tagsOf(ctx, tx, `nt.node_id = ?`, id)
+		if err != nil {
+			return Node{}, err
+		}
+		n.Tags = tags[id]
+	}
+	return n, nil
 }
 
 // insertFile creates the file name in the folder at the end of pc, with
@@ -428,9 +539,12 @@ func (s *core) insertFile(ctx context.Context, tx *sql.Tx, p acl.Principal, pc c
 // a new version of cur, in the folder at the end of pc, and journals it.
 func (s *core) writeVersion(ctx context.Context, tx *sql.Tx, p acl.Principal, pc chain, cur row, name string, sp *spooled, mtime time.Time) (int64, bool, error) {
 	now := s.now()
+	sp.at = now
 	path := JoinPath(append(namesOf(pc), name))
-	if err := s.useBlob(ctx, tx, sp.hash, now); err != nil {
-		return 0, false, err
+	if !sp.inTx {
+		if err := s.useBlob(ctx, tx, sp.hash, now); err != nil {
+			return 0, false, err
+		}
 	}
 	var id int64
 	created := false
@@ -460,6 +574,7 @@ func (s *core) writeVersion(ctx context.Context, tx *sql.Tx, p acl.Principal, pc
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`, id, num, sp.hash, sp.size, sp.mime, actorArg(p), now.UnixNano(), mtime.UnixNano(), viaArg(p)).Scan(&vid); err != nil {
 		return 0, false, fmt.Errorf("record version of %s: %w", path, err)
 	}
+	sp.verID, sp.verNum = vid, num
 	if _, err := tx.ExecContext(ctx, `UPDATE nodes SET current_version_id = ?, mtime = ?, updated_at = ?, updated_by = ?, updated_via = ? WHERE id = ?`,
 		vid, mtime.UnixNano(), now.UnixNano(), actorArg(p), viaArg(p), id); err != nil {
 		return 0, false, err

@@ -482,13 +482,15 @@ func (s *core) need(ctx context.Context, q querier, p acl.Principal, c chain, mi
 // counter of it and every ancestor, so that their ETags move (a sync
 // client learns from the root alone that something changed below).
 func (s *core) touch(ctx context.Context, tx querier, p acl.Principal, id int64) error {
-	if _, err := tx.ExecContext(ctx, `UPDATE nodes SET updated_at = ?, updated_by = ?, updated_via = ? WHERE id = ?`, s.now().UnixNano(), actorArg(p), viaArg(p), id); err != nil {
-		return fmt.Errorf("mark folder %d changed: %w", id, err)
-	}
-	if _, err := tx.ExecContext(ctx, `UPDATE nodes SET tree_seq = tree_seq + 1 WHERE id IN (WITH RECURSIVE anc(id) AS (
-			SELECT CAST(? AS BIGINT) UNION ALL SELECT n.parent_id FROM nodes n JOIN anc ON n.id = anc.id WHERE n.parent_id IS NOT NULL
-		) SELECT id FROM anc)`, id); err != nil {
-		return fmt.Errorf("mark folder %d's ancestors changed: %w", id, err)
+	// One statement: the folder's own marks ride on the walk up.
+	if _, err := tx.ExecContext(ctx, `UPDATE nodes SET tree_seq = tree_seq + 1,
+			updated_at = CASE WHEN id = ?1 THEN ?2 ELSE updated_at END,
+			updated_by = CASE WHEN id = ?1 THEN ?3 ELSE updated_by END,
+			updated_via = CASE WHEN id = ?1 THEN ?4 ELSE updated_via END
+		WHERE id IN (WITH RECURSIVE anc(id) AS (
+			SELECT CAST(?1 AS BIGINT) UNION ALL SELECT n.parent_id FROM nodes n JOIN anc ON n.id = anc.id WHERE n.parent_id IS NOT NULL
+		) SELECT id FROM anc)`, id, s.now().UnixNano(), actorArg(p), viaArg(p)); err != nil {
+		return fmt.Errorf("mark folder %d and its ancestors changed: %w", id, err)
 	}
 	return nil
 }

@@ -17,6 +17,41 @@ func (s *core) resolve(ctx context.Context, q querier, p string) (chain, error) 
 	if err != nil {
 		return nil, err
 	}
+	c, err := s.walk(ctx, q, p, names)
+	if err != nil {
+		return nil, err
+	}
+	if found := len(c) - 1; found < len(names) {
+		return nil, fmt.Errorf("%s: %w", JoinPath(names), ErrNotFound)
+	}
+	return c, nil
+}
+
+// resolveChild resolves the folder at parentPath and its live child name
+// in one walk: pc is the folder's chain, c the child's (nil if the folder
+// has no such child). An upload learns both in one query.
+func (s *core) resolveChild(ctx context.Context, q querier, parentPath, name string) (pc, c chain, err error) {
+	names, err := SplitPath(parentPath)
+	if err != nil {
+		return nil, nil, err
+	}
+	names = append(names, name)
+	w, err := s.walk(ctx, q, parentPath, names)
+	if err != nil {
+		return nil, nil, err
+	}
+	switch found := len(w) - 1; {
+	case found == len(names):
+		return w[: len(w)-1 : len(w)-1], w, nil
+	case found == len(names)-1:
+		return w, nil, nil
+	}
+	return nil, nil, fmt.Errorf("%s: %w", JoinPath(names[:len(names)-1]), ErrNotFound)
+}
+
+// walk follows names from the root as far as live nodes go: the root
+// first, then one row per name found. p names the path in errors.
+func (s *core) walk(ctx context.Context, q querier, p string, names []string) (chain, error) {
 	list, err := json.Marshal(names)
 	if err != nil {
 		return nil, fmt.Errorf("resolve %s: %w", p, err)
@@ -46,31 +81,5 @@ func (s *core) resolve(ctx context.Context, q querier, p string) (chain, error) 
 	if len(c) == 0 {
 		return nil, fmt.Errorf("read root: %w", sql.ErrNoRows)
 	}
-	if found := len(c) - 1; found < len(names) {
-		return nil, fmt.Errorf("%s: %w", JoinPath(names), ErrNotFound)
-	}
 	return c, nil
-}
-
-// childOf extends the resolved chain pc by its live child name: resolve of
-// pc's path plus name, in one indexed lookup instead of a walk from the
-// root.
-func (s *core) childOf(ctx context.Context, q querier, pc chain, name string) (chain, error) {
-	path := JoinPath(append(namesOf(pc), name))
-	rows, err := s.query(ctx, q, `SELECT `+rowCols+rowFrom+` WHERE n.parent_id = ? AND n.name = ? AND n.deleted_at IS NULL`, pc.last().id, name)
-	if err != nil {
-		return nil, fmt.Errorf("resolve %s: %w", path, err)
-	}
-	defer rows.Close()
-	if !rows.Next() {
-		if err := rows.Err(); err != nil {
-			return nil, fmt.Errorf("resolve %s: %w", path, err)
-		}
-		return nil, fmt.Errorf("%s: %w", path, ErrNotFound)
-	}
-	r, err := scanRow(rows)
-	if err != nil {
-		return nil, fmt.Errorf("resolve %s: %w", path, err)
-	}
-	return append(pc[:len(pc):len(pc)], r), nil
 }
