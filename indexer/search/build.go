@@ -39,6 +39,7 @@ type compiled struct {
 	filters []query.Query // filters (boost 0), all required
 	mustNot []query.Query
 	nameAll query.Query // optional bonus: a name or title holding every word
+	phrases bool        // some clauses are phrases (nameAll does not imply them)
 	acl     []string    // nil: no permission filter
 	cuts    map[string][]string
 }
@@ -71,6 +72,7 @@ func compile(an *analyzers, q Query) compiled {
 	}
 	for _, ph := range p.phrases {
 		c.clauses = append(c.clauses, textClause{raw: ph, q: phraseQuery(ph)})
+		c.phrases = true
 		c.marks.addPhrase(an, ph)
 	}
 	hasText := len(c.clauses) > 0
@@ -176,6 +178,24 @@ func cutsOf(acl []string, a Access) map[string][]string {
 // assemble builds the whole query around text (the user's clauses, nil
 // for none): filters, exclusions, the name bonus and the permission filter.
 func (c *compiled) assemble(text query.Query) query.Query {
+	var should []query.Query
+	if text != nil && c.nameAll != nil {
+		if c.phrases {
+			// Optional: it only adds to the score of documents whose name
+			// holds every word, so a file named like the query comes first.
+			should = []query.Query{c.nameAll}
+		} else {
+			// Without phrases a name or title holding every word
+			// matches every clause (each word query matches the name and
+			// the title, also in the forgiving passes' wider clauses), so
+			// an alternative gives the same documents. It gives them the
+			// bonus and the others half their score (bleve's coordination
+			// factor), the same order within each group, without a boolean
+			// searcher advancing the bonus to every candidate, a large
+			// share of a word query's CPU.
+			text = query.NewDisjunctionQuery([]query.Query{text, c.nameAll})
+		}
+	}
 	var must []query.Query
 	if text != nil {
 		must = append(must, text)
@@ -191,12 +211,6 @@ func (c *compiled) assemble(text query.Query) query.Query {
 		top = must[0]
 	default:
 		top = query.NewConjunctionQuery(must)
-	}
-	var should []query.Query
-	if text != nil && c.nameAll != nil {
-		// Optional: it only adds to the score of documents whose name
-		// holds every word, so a file named like the query comes first.
-		should = []query.Query{c.nameAll}
 	}
 	if len(c.mustNot) > 0 || len(should) > 0 {
 		top = query.NewBooleanQuery([]query.Query{top}, should, c.mustNot)

@@ -134,3 +134,29 @@ func TestTitleRanksBetweenNameAndText(t *testing.T) {
 		t.Errorf("hit title %q", res.Hits[1].Title)
 	}
 }
+
+// Facets count each matching document once, also when the page's edge is
+// tied and the hits are fetched again with a wider window.
+func TestFacetsOnceWhenTiesRefetch(t *testing.T) {
+	ix, err := Open(t.TempDir(), testLogger(t), WithShards(1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ix.Close()
+	var docs []Document
+	base := time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)
+	for i := range 60 {
+		docs = append(docs, Document{ID: fmt.Sprintf("s%02d", i), Name: "statuts.odt", Path: fmt.Sprintf("/v%02d/statuts.odt", i),
+			Modified: base, Content: "Statuts de l'association, article premier."})
+	}
+	if err := ix.Apply(context.Background(), docs, nil); err != nil {
+		t.Fatal(err)
+	}
+	res := search(t, ix, Query{Text: "statuts", Access: all, Limit: 20})
+	if res.Total != 60 {
+		t.Fatalf("total %d, want 60", res.Total)
+	}
+	if len(res.Facets.Years) != 1 || res.Facets.Years[0].Count != 60 {
+		t.Errorf("year facet %v, want 60 documents in 2020", res.Facets.Years)
+	}
+}

@@ -60,6 +60,11 @@ func (ix *Index) page(ctx context.Context, sh shards, q query.Query, from, size 
 			return res, nil
 		}
 		n = min(4*n, recencyWindow)
+		// The first run visited every match: facets are counted. Counting
+		// again would double them, and costs a pass over every match.
+		if fq, ok := q.(*facetQuery); ok {
+			q = fq.inner
+		}
 	}
 }
 
