@@ -7,52 +7,15 @@ import (
 	"fmt"
 	"io"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"notreasso/indexer/extract/testdocs"
 	"notreasso/internal/repo"
 	"notreasso/internal/testutil/dovecot"
+	"notreasso/internal/testutil/fakeclock"
 	"notreasso/internal/testutil/repotest"
 )
-
-// fakeClock fires After channels only when the test advances it.
-type fakeClock struct {
-	mu      sync.Mutex
-	now     time.Time
-	waiters []fakeWaiter
-}
-
-type fakeWaiter struct {
-	at time.Time
-	c  chan time.Time
-}
-
-func (c *fakeClock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
-
-func (c *fakeClock) After(d time.Duration) <-chan time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	ch := make(chan time.Time, 1)
-	c.waiters = append(c.waiters, fakeWaiter{c.now.Add(d), ch})
-	return ch
-}
-
-func (c *fakeClock) advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-	kept := c.waiters[:0]
-	for _, w := range c.waiters {
-		if !w.at.After(c.now) {
-			w.c <- c.now
-		} else {
-			kept = append(kept, w)
-		}
-	}
-	c.waiters = kept
-}
 
 // waitFor polls cond; the deadline only guards against a hang.
 func waitFor(t *testing.T, what string, cond func() bool) {
@@ -83,7 +46,7 @@ func TestServerOutage(t *testing.T) {
 	f.imap.AppendMessage(t, "INBOX", simpleMessage(t, 1))
 	f.imap.Stop()
 
-	clock := &fakeClock{now: time.Unix(1_750_000_000, 0)}
+	clock := fakeclock.New(time.Unix(1_750_000_000, 0))
 	f.in = New(Options{Repo: f.env.Repo, Logger: f.env.Log, TempDir: t.TempDir(), Clock: clock, Poll: time.Hour, Retry: time.Minute})
 	runCtx, stop := context.WithCancel(ctx)
 	done := make(chan error)
@@ -109,7 +72,7 @@ func TestServerOutage(t *testing.T) {
 
 	// Back: the retry (on the clock, not a wake) imports the waiting mail.
 	f.imap.Start()
-	clock.advance(time.Minute)
+	clock.Advance(time.Minute)
 	waitFor(t, "the first message", func() bool { return versions(t, f.env, "/")["/Pièces/piece-1.pdf"] == 1 })
 	waitFor(t, "a clean status", func() bool { s := status(); return s.LastError == "" && s.Idle })
 
@@ -124,7 +87,7 @@ func TestServerOutage(t *testing.T) {
 	f.imap.Start()
 	f.imap.AppendMessage(t, "INBOX", simpleMessage(t, 3))
 	for versions(t, f.env, "/")["/Pièces/piece-3.pdf"] == 0 {
-		clock.advance(time.Hour) // retries double up to the poll period
+		clock.Advance(time.Hour) // retries double up to the poll period
 		time.Sleep(50 * time.Millisecond)
 	}
 	got := versions(t, f.env, "/")
@@ -212,7 +175,7 @@ func TestPollingMoveAndTLS(t *testing.T) {
 	a := save("starttls", "starttls", srv.Port)
 	srv.AppendMessage(t, "INBOX", simpleMessage(t, 1))
 
-	clock := &fakeClock{now: time.Unix(1_750_000_000, 0)}
+	clock := fakeclock.New(time.Unix(1_750_000_000, 0))
 	in := New(Options{Repo: env.Repo, Logger: env.Log, TempDir: t.TempDir(), Clock: clock, Poll: time.Hour, Retry: time.Minute,
 		TLSConfig: &tls.Config{RootCAs: srv.CA}})
 	runCtx, stop := context.WithCancel(ctx)
@@ -230,7 +193,7 @@ func TestPollingMoveAndTLS(t *testing.T) {
 	if have(2) {
 		t.Fatalf("read before the poll period")
 	}
-	clock.advance(time.Hour)
+	clock.Advance(time.Hour)
 	waitFor(t, "the second message after the poll period", func() bool { return have(2) })
 	if all, _ := srv.Count(t, "INBOX", ""); all != 0 {
 		t.Errorf("INBOX still holds %d messages", all)

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"io"
 	"log/slog"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -13,46 +12,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
 	"notreasso/internal/metrics"
+	"notreasso/internal/testutil/fakeclock"
 )
-
-// fakeClock fires After channels only when the test advances it.
-type fakeClock struct {
-	mu      sync.Mutex
-	now     time.Time
-	waiters []waiter
-}
-
-type waiter struct {
-	at time.Time
-	c  chan time.Time
-}
-
-func (c *fakeClock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
-
-func (c *fakeClock) After(d time.Duration) <-chan time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	ch := make(chan time.Time, 1)
-	c.waiters = append(c.waiters, waiter{c.now.Add(d), ch})
-	return ch
-}
-
-func (c *fakeClock) advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-	kept := c.waiters[:0]
-	for _, w := range c.waiters {
-		if !w.at.After(c.now) {
-			w.c <- c.now
-		} else {
-			kept = append(kept, w)
-		}
-	}
-	c.waiters = kept
-}
-
-func (c *fakeClock) pending() int { c.mu.Lock(); defer c.mu.Unlock(); return len(c.waiters) }
 
 func quiet() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
 
@@ -69,7 +30,7 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 }
 
 func TestPeriodicJobFollowsClock(t *testing.T) {
-	clock := &fakeClock{now: time.Unix(1_700_000_000, 0)}
+	clock := fakeclock.New(time.Unix(1_700_000_000, 0))
 	r := New(context.Background(), quiet(), clock)
 	var runs atomic.Int32
 	if err := r.Start(Job{Name: "t.periodic", Every: time.Hour, First: time.Minute, Run: func(context.Context) error {
@@ -78,14 +39,14 @@ func TestPeriodicJobFollowsClock(t *testing.T) {
 	}}); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "first wait", func() bool { return clock.pending() == 1 })
+	waitFor(t, "first wait", func() bool { return clock.Pending() == 1 })
 	if runs.Load() != 0 {
 		t.Fatal("ran before First elapsed")
 	}
-	clock.advance(time.Minute)
+	clock.Advance(time.Minute)
 	for i := int32(1); i <= 3; i++ {
-		waitFor(t, "run", func() bool { return runs.Load() == i && clock.pending() == 1 })
-		clock.advance(time.Hour)
+		waitFor(t, "run", func() bool { return runs.Load() == i && clock.Pending() == 1 })
+		clock.Advance(time.Hour)
 	}
 	waitFor(t, "fourth run", func() bool { return runs.Load() == 4 })
 	r.Stop()
@@ -124,7 +85,7 @@ func TestStopJoinsEveryJob(t *testing.T) {
 }
 
 func TestFailuresAndPanicsAreCountedAndRetried(t *testing.T) {
-	clock := &fakeClock{now: time.Unix(1_700_000_000, 0)}
+	clock := fakeclock.New(time.Unix(1_700_000_000, 0))
 	r := New(context.Background(), quiet(), clock)
 	var runs atomic.Int32
 	if err := r.Start(Job{Name: "t.flaky", Every: time.Minute, Run: func(context.Context) error {
@@ -135,9 +96,9 @@ func TestFailuresAndPanicsAreCountedAndRetried(t *testing.T) {
 	}}); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "first run", func() bool { return runs.Load() == 1 && clock.pending() == 1 })
-	clock.advance(time.Minute)
-	waitFor(t, "second run", func() bool { return runs.Load() == 2 && clock.pending() == 1 })
+	waitFor(t, "first run", func() bool { return runs.Load() == 1 && clock.Pending() == 1 })
+	clock.Advance(time.Minute)
+	waitFor(t, "second run", func() bool { return runs.Load() == 2 && clock.Pending() == 1 })
 	r.Stop()
 	if got := testutil.ToFloat64(metrics.JobFailures.WithLabelValues("t.flaky")); got != 2 {
 		t.Errorf("failures = %v, want 2", got)

@@ -13,6 +13,7 @@ import (
 	"notreasso/internal/config"
 	"notreasso/internal/meta"
 	"notreasso/internal/repo"
+	"notreasso/internal/testutil/fakeclock"
 	"notreasso/internal/testutil/testdb"
 	blobfs "notreasso/storage/fs"
 )
@@ -27,7 +28,7 @@ func TestScheduleOncePerCluster(t *testing.T) {
 	dsn := testdb.NewPostgres(t)
 	target, dir := dirTarget(t)
 	set := config.Backup{Every: 24 * time.Hour, VerifyEvery: 2 * 24 * time.Hour, VerifySample: 5, Daily: 7, Weekly: 4, Targets: []config.BackupTarget{target}}
-	clock := &fakeClock{now: time.Date(2026, 1, 1, 3, 0, 0, 0, time.UTC)}
+	clock := fakeclock.New(time.Date(2026, 1, 1, 3, 0, 0, 0, time.UTC))
 	blobs := filepath.Join(t.TempDir(), "blobs") // as one S3 bucket
 	log := slog.New(slog.DiscardHandler)
 	var nodes []*fixture
@@ -71,7 +72,7 @@ func TestScheduleOncePerCluster(t *testing.T) {
 	// Both loops wait again once each has done its part of what was due.
 	tick := func(d time.Duration) {
 		before := []int64{nodes[0].s.Loops(), nodes[1].s.Loops()}
-		clock.advance(d)
+		clock.Advance(d)
 		for i, n := range nodes {
 			n.settle(t, before[i])
 		}

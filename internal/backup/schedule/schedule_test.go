@@ -8,7 +8,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -18,50 +17,14 @@ import (
 	"notreasso/internal/config"
 	"notreasso/internal/metrics"
 	"notreasso/internal/repo"
+	"notreasso/internal/testutil/fakeclock"
 	"notreasso/internal/testutil/repotest"
 )
-
-// fakeClock fires After channels only when the test advances it.
-type fakeClock struct {
-	mu      sync.Mutex
-	now     time.Time
-	waiters []waiter
-}
-
-type waiter struct {
-	at time.Time
-	c  chan time.Time
-}
-
-func (c *fakeClock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
-
-func (c *fakeClock) After(d time.Duration) <-chan time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	ch := make(chan time.Time, 1)
-	c.waiters = append(c.waiters, waiter{c.now.Add(d), ch})
-	return ch
-}
-
-func (c *fakeClock) advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-	kept := c.waiters[:0]
-	for _, w := range c.waiters {
-		if !w.at.After(c.now) {
-			w.c <- c.now
-		} else {
-			kept = append(kept, w)
-		}
-	}
-	c.waiters = kept
-}
 
 // fixture is a repository, a scheduler on a fake clock, and its loop.
 type fixture struct {
 	env   *repotest.Env
-	clock *fakeClock
+	clock *fakeclock.Clock
 	s     *Scheduler
 	ctx   context.Context
 	stop  func()
@@ -69,7 +32,7 @@ type fixture struct {
 
 func newFixture(t *testing.T, set config.Backup, open func(context.Context, config.BackupTarget) (backup.Target, func(), error)) *fixture {
 	t.Helper()
-	clock := &fakeClock{now: time.Date(2026, 1, 1, 3, 0, 0, 0, time.UTC)}
+	clock := fakeclock.New(time.Date(2026, 1, 1, 3, 0, 0, 0, time.UTC))
 	env := repotest.New(t, repo.Options{Now: clock.Now})
 	f := &fixture{env: env, clock: clock, ctx: context.Background()}
 	f.s = New(Options{Repo: env.Repo, Live: env.Blobs, File: set, TempDir: t.TempDir(), Version: "test", Logger: env.Log, Clock: clock, Open: open})
@@ -103,7 +66,7 @@ func (f *fixture) settle(t *testing.T, after int64) {
 func (f *fixture) tick(t *testing.T, d time.Duration) {
 	t.Helper()
 	n := f.s.Loops()
-	f.clock.advance(d)
+	f.clock.Advance(d)
 	f.settle(t, n)
 }
 
@@ -218,7 +181,7 @@ func TestDailyScheduleAndThinning(t *testing.T) {
 	}
 	// Two days without a backup (the schedule off): the banner comes.
 	f.stop()
-	f.clock.advance(31 * time.Hour)
+	f.clock.Advance(31 * time.Hour)
 	if st, _ = f.s.Status(f.ctx); st.Alert != AlertStale {
 		t.Errorf("31 hours after the last backup of a daily schedule: alert %q, want stale", st.Alert)
 	}

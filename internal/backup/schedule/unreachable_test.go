@@ -53,7 +53,7 @@ func TestUnreachableTarget(t *testing.T) {
 		t.Fatalf("first retry: %+v", b[2:])
 	}
 	// Then after twice as long; not before (no timer fires).
-	f.clock.advance(RetryFirst)
+	f.clock.Advance(RetryFirst)
 	if n := len(f.runs(t, KindBackup)); n != 3 {
 		t.Fatalf("%d backups %v after the first retry, want none more before %v", n-3, RetryFirst, 2*RetryFirst)
 	}
