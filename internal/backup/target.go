@@ -147,10 +147,39 @@ type namedStore interface {
 	storage.NamedObjects
 }
 
+// bucketMeta keeps snapshots under meta/ of an S3 bucket: the part the
+// live bucket (Bucket) and an off-site one (Remote) share.
+type bucketMeta struct{ s namedStore }
+
+func (m bucketMeta) PutMeta(ctx context.Context, name string, r io.Reader, size int64) error {
+	return m.s.PutNamed(ctx, "meta/"+name, r, size)
+}
+
+func (m bucketMeta) GetMeta(ctx context.Context, name string) (io.ReadCloser, error) {
+	return m.s.GetNamed(ctx, "meta/"+name)
+}
+
+func (m bucketMeta) ListMeta(ctx context.Context) ([]string, error) {
+	objs, err := m.s.ListNamed(ctx, "meta")
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, o := range objs {
+		out = append(out, strings.TrimPrefix(o.Key, "meta/"))
+	}
+	sort.Strings(out)
+	return out, nil
+}
+
+func (m bucketMeta) DeleteMeta(ctx context.Context, name string) error {
+	return m.s.DeleteNamed(ctx, "meta/"+name)
+}
+
 // Bucket is the live S3 store used as its own backup target: blobs are
 // already there; snapshots go under meta/.
 type Bucket struct {
-	s    namedStore
+	bucketMeta
 	name string
 }
 
@@ -160,41 +189,16 @@ func OpenBucket(live storage.BlobStore, name string) (*Bucket, error) {
 	if !ok {
 		return nil, errors.New("backup: --bucket needs storage.backend s3")
 	}
-	return &Bucket{s: s, name: name}, nil
+	return &Bucket{bucketMeta{s}, name}, nil
 }
 
 func (b *Bucket) Blobs() storage.BlobStore { return nil }
 func (b *Bucket) String() string           { return "bucket " + b.name + " (meta/)" }
 
-func (b *Bucket) PutMeta(ctx context.Context, name string, r io.Reader, size int64) error {
-	return b.s.PutNamed(ctx, "meta/"+name, r, size)
-}
-
-func (b *Bucket) GetMeta(ctx context.Context, name string) (io.ReadCloser, error) {
-	return b.s.GetNamed(ctx, "meta/"+name)
-}
-
-func (b *Bucket) ListMeta(ctx context.Context) ([]string, error) {
-	objs, err := b.s.ListNamed(ctx, "meta")
-	if err != nil {
-		return nil, err
-	}
-	var out []string
-	for _, o := range objs {
-		out = append(out, strings.TrimPrefix(o.Key, "meta/"))
-	}
-	sort.Strings(out)
-	return out, nil
-}
-
-func (b *Bucket) DeleteMeta(ctx context.Context, name string) error {
-	return b.s.DeleteNamed(ctx, "meta/"+name)
-}
-
 // Remote is a second S3-compatible bucket (another provider, off-site):
 // blobs under its prefix as in the live bucket, snapshots under meta/.
 type Remote struct {
-	s    namedStore
+	bucketMeta
 	name string
 }
 
@@ -204,33 +208,8 @@ func OpenRemote(s storage.BlobStore, name string) (*Remote, error) {
 	if !ok {
 		return nil, errors.New("backup: an off-site target needs an S3 store")
 	}
-	return &Remote{s: ns, name: name}, nil
+	return &Remote{bucketMeta{ns}, name}, nil
 }
 
 func (r *Remote) Blobs() storage.BlobStore { return r.s }
 func (r *Remote) String() string           { return r.name }
-
-func (r *Remote) PutMeta(ctx context.Context, name string, rd io.Reader, size int64) error {
-	return r.s.PutNamed(ctx, "meta/"+name, rd, size)
-}
-
-func (r *Remote) GetMeta(ctx context.Context, name string) (io.ReadCloser, error) {
-	return r.s.GetNamed(ctx, "meta/"+name)
-}
-
-func (r *Remote) ListMeta(ctx context.Context) ([]string, error) {
-	objs, err := r.s.ListNamed(ctx, "meta")
-	if err != nil {
-		return nil, err
-	}
-	var out []string
-	for _, o := range objs {
-		out = append(out, strings.TrimPrefix(o.Key, "meta/"))
-	}
-	sort.Strings(out)
-	return out, nil
-}
-
-func (r *Remote) DeleteMeta(ctx context.Context, name string) error {
-	return r.s.DeleteNamed(ctx, "meta/"+name)
-}
