@@ -147,21 +147,27 @@ func caddyEnv(t *testing.T, extra ...string) []string {
 	return append(append(os.Environ(), "HOME="+home, "XDG_DATA_HOME="+home, "XDG_CONFIG_HOME="+home), extra...)
 }
 
-func TestCaddyfileCluster(t *testing.T) {
-	caddy := tier.Tool(t, "caddy", "caddy")
-	env := caddyEnv(t, "NOTREASSO_DOMAIN=docs.example.org")
-	cmd := exec.Command(caddy, "validate", "--config", "Caddyfile.cluster", "--adapter", "caddyfile")
-	cmd.Env = env
+// caddyAdapt validates a Caddyfile with the real caddy and returns its
+// JSON configuration.
+func caddyAdapt(t *testing.T, caddy, file string, env ...string) []byte {
+	t.Helper()
+	cmd := exec.Command(caddy, "validate", "--config", file, "--adapter", "caddyfile")
+	cmd.Env = caddyEnv(t, env...)
 	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("caddy validate: %v\n%s", err, out)
+		t.Fatalf("caddy validate %s: %v\n%s", file, err, out)
 	}
-	cmd = exec.Command(caddy, "adapt", "--config", "Caddyfile.cluster", "--adapter", "caddyfile")
-	cmd.Env = env
+	cmd = exec.Command(caddy, "adapt", "--config", file, "--adapter", "caddyfile")
+	cmd.Env = caddyEnv(t, env...)
 	out, err := cmd.Output()
 	if err != nil {
-		t.Fatalf("caddy adapt: %v", err)
+		t.Fatalf("caddy adapt %s: %v", file, err)
 	}
-	js := string(out)
+	return out
+}
+
+func TestCaddyfileCluster(t *testing.T) {
+	caddy := tier.Tool(t, "caddy", "caddy")
+	js := string(caddyAdapt(t, caddy, "Caddyfile.cluster", "NOTREASSO_DOMAIN=docs.example.org"))
 	for _, want := range []string{
 		`"dial":"node-a:8080"`, `"dial":"node-b:8080"`, // both servers
 		`"uri":"/readyz"`,        // active health checks on readiness

@@ -223,19 +223,7 @@ var regexpVars = regexp.MustCompile(`\$\{([A-Z0-9_]+)(:?[-?][^}]*)?\}`)
 
 func TestCaddyfile(t *testing.T) {
 	caddy := tier.Tool(t, "caddy", "caddy")
-	home := t.TempDir()
-	env := append(os.Environ(), "HOME="+home, "XDG_DATA_HOME="+home, "XDG_CONFIG_HOME="+home, "NOTREASSO_DOMAIN=docs.example.org")
-	cmd := exec.Command(caddy, "validate", "--config", "Caddyfile", "--adapter", "caddyfile")
-	cmd.Env = env
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("caddy validate: %v\n%s", err, out)
-	}
-	cmd = exec.Command(caddy, "adapt", "--config", "Caddyfile", "--adapter", "caddyfile")
-	cmd.Env = env
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("caddy adapt: %v", err)
-	}
+	out := caddyAdapt(t, caddy, "Caddyfile", "NOTREASSO_DOMAIN=docs.example.org")
 	var cfg any
 	if err := json.Unmarshal(out, &cfg); err != nil {
 		t.Fatal(err)
