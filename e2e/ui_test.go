@@ -292,7 +292,7 @@ func searchStep(t *testing.T, u *ui, api *client) {
 		time.Sleep(time.Second)
 	}
 	u.screenshot("search")
-	u.b.Navigates("open the hit", chromedp.Click(".hit a"))
+	u.b.NavigatesByScript("open the hit", "document.querySelector('.hit a').click()")
 	if !strings.Contains(u.text("h1"), "appel-cotisations.pdf") {
 		t.Fatalf("hit opened %q", u.text("h1"))
 	}

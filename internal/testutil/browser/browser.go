@@ -198,6 +198,16 @@ func (b *Browser) Navigates(what string, action chromedp.Action[chromedp.Void]) 
 	b.WaitFor(what, "!window.__leaving && document.readyState === 'complete'")
 }
 
+// NavigatesByScript is Navigates for a script that leaves the page (a
+// link's own click(): unlike a mouse click at coordinates read a moment
+// before, it cannot land beside a link that the page shifted).
+func (b *Browser) NavigatesByScript(what, expr string) {
+	b.t.Helper()
+	Eval[bool](b, "window.__leaving = true")
+	Eval[bool](b, "("+expr+", true)")
+	b.WaitFor(what, "!window.__leaving && document.readyState === 'complete'")
+}
+
 // Viewport sets the page's size in CSS pixels (360 for a small phone).
 func (b *Browser) Viewport(width, height int64) {
 	b.t.Helper()
