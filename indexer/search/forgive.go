@@ -10,6 +10,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/blevesearch/bleve/v2"
+	"github.com/blevesearch/bleve/v2/mapping"
+	bsearch "github.com/blevesearch/bleve/v2/search"
 	"github.com/blevesearch/bleve/v2/search/query"
 	index "github.com/blevesearch/bleve_index_api"
 )
@@ -194,13 +196,70 @@ type forgiven struct {
 
 // visible counts the visible documents matching q.
 func (ix *Index) visible(ctx context.Context, sh shards, c *compiled, q query.Query) (uint64, error) {
-	req := bleve.NewSearchRequestOptions(c.restrict(q), 0, 0, false)
+	return ix.visibleUpTo(ctx, sh, c, q, 0)
+}
+
+// visibleUpTo counts the visible documents matching q, stopping at limit
+// (0: no limit). The passes only need to know whether a word has fewer
+// than fewHits visible matches: a common word's count then costs a few
+// matches instead of a pass over its whole posting lists.
+func (ix *Index) visibleUpTo(ctx context.Context, sh shards, c *compiled, q query.Query, limit uint64) (uint64, error) {
+	rq := c.restrict(q)
+	if limit > 0 {
+		rq = &limitQuery{inner: rq, limit: limit}
+	}
+	req := bleve.NewSearchRequestOptions(rq, 0, 0, false)
 	req.Score = "none"
 	res, err := sh.search(ctx, req)
 	if err != nil {
 		return 0, err
 	}
+	if limit > 0 {
+		return min(res.Total, limit), nil
+	}
 	return res.Total, nil
+}
+
+// limitQuery ends inner's matches after limit of them, per shard.
+type limitQuery struct {
+	inner query.Query
+	limit uint64
+}
+
+func (q *limitQuery) Searcher(ctx context.Context, r index.IndexReader, m mapping.IndexMapping, opts bsearch.SearcherOptions) (bsearch.Searcher, error) {
+	s, err := q.inner.Searcher(ctx, r, m, opts)
+	if err != nil {
+		return nil, err
+	}
+	return &limitSearcher{Searcher: s, left: q.limit}, nil
+}
+
+// limitSearcher is the top searcher of a count: the collector only calls
+// Next on it.
+type limitSearcher struct {
+	bsearch.Searcher
+	left uint64
+}
+
+func (s *limitSearcher) take(dm *bsearch.DocumentMatch, err error) (*bsearch.DocumentMatch, error) {
+	if dm != nil && err == nil {
+		s.left--
+	}
+	return dm, err
+}
+
+func (s *limitSearcher) Next(ctx *bsearch.SearchContext) (*bsearch.DocumentMatch, error) {
+	if s.left == 0 {
+		return nil, nil
+	}
+	return s.take(s.Searcher.Next(ctx))
+}
+
+func (s *limitSearcher) Advance(ctx *bsearch.SearchContext, id index.IndexInternalID) (*bsearch.DocumentMatch, error) {
+	if s.left == 0 {
+		return nil, nil
+	}
+	return s.take(s.Searcher.Advance(ctx, id))
 }
 
 // forgive runs the forgiving passes after the exact search gave fewer
@@ -214,7 +273,7 @@ func (ix *Index) forgive(ctx context.Context, sh shards, an *analyzers, c *compi
 	cands := make([][]candidate, n)
 	for i, cl := range c.clauses {
 		var err error
-		if counts[i], err = ix.visible(ctx, sh, c, cl.q); err != nil {
+		if counts[i], err = ix.visibleUpTo(ctx, sh, c, cl.q, fewHits); err != nil {
 			return nil, nil, fg, err
 		}
 		expanded[i] = cl.q

@@ -197,10 +197,7 @@ func (s *Index) ReadableRoots(ctx context.Context, p acl.Principal) (all bool, r
 		return false, nil, nil, nil
 	}
 	// Restricted folders are few: walk up from each to the roots above it.
-	rows, err = s.db.R.QueryContext(ctx, `WITH RECURSIVE up(r, id) AS (
-			SELECT id, parent_id FROM nodes WHERE restricted <> 0 AND parent_id IS NOT NULL
-			UNION SELECT up.r, n.parent_id FROM nodes n JOIN up ON n.id = up.id WHERE n.parent_id IS NOT NULL
-		) SELECT r, id FROM up`)
+	rows, err = s.db.R.QueryContext(ctx, restrictedAncestorsSQL)
 	if err != nil {
 		return false, nil, nil, fmt.Errorf("load restricted folders: %w", err)
 	}
@@ -219,6 +216,16 @@ func (s *Index) ReadableRoots(ctx context.Context, p acl.Principal) (all bool, r
 	}
 	return false, roots, cuts, rows.Err()
 }
+
+// restrictedAncestorsSQL lists every restricted folder with each of its
+// ancestors (r, id). The seed reads them through the partial index
+// nodes_restricted; a condition on parent_id there would lead SQLite's
+// planner to the parent index instead, a scan of every node on every
+// search (TestReadableRootsUsesRestrictedIndex).
+const restrictedAncestorsSQL = `WITH RECURSIVE up(r, id) AS (
+		SELECT id, parent_id FROM nodes WHERE restricted <> 0
+		UNION SELECT up.r, n.parent_id FROM nodes n JOIN up ON n.id = up.id WHERE n.parent_id IS NOT NULL
+	) SELECT r, id FROM up WHERE id IS NOT NULL`
 
 // WorkerState reads a background worker's persisted value ("" if unset).
 func (s *Index) WorkerState(ctx context.Context, name string) (string, error) {

@@ -4,9 +4,13 @@ import (
 	"context"
 	"fmt"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"notreasso/internal/acl"
+	"notreasso/internal/testutil/testdb"
 )
 
 func TestExtractionRecord(t *testing.T) {
@@ -106,5 +110,66 @@ func TestAllIndexFilesMatchesIndexFiles(t *testing.T) {
 	got, err := e.s.Index.GetExtractions(ctx, []string{n.Hash, want[1].Hash, "0000"})
 	if err != nil || len(got) != 1 || got[n.Hash] != rec {
 		t.Fatalf("GetExtractions = %+v, %v; want only %+v", got, err, rec)
+	}
+}
+
+// Every search reads the restricted folders (ReadableRoots): the query
+// must start from the partial index of restricted folders, not walk every
+// node. SQLite's planner picked the parent index while the seed also
+// tested parent_id, a scan of the whole tree on every search.
+func TestReadableRootsUsesRestrictedIndex(t *testing.T) {
+	if testdb.Postgres() {
+		t.Skip("SQLite's query plan; PostgreSQL plans by its statistics")
+	}
+	e := newEnv(t)
+	ctx := context.Background()
+	if _, err := e.s.Tree.Mkdir(ctx, e.admin, "/Asso"); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 30 {
+		if _, err := e.s.Tree.Mkdir(ctx, e.admin, fmt.Sprintf("/Asso/dossier%02d", i)); err != nil {
+			t.Fatal(err)
+		}
+		e.put(t, e.admin, fmt.Sprintf("/Asso/dossier%02d/note.txt", i), "texte")
+	}
+	if _, err := e.s.Tree.SetRestricted(ctx, e.admin, "/Asso/dossier07", true); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.s.Access.Grant(ctx, e.admin, "/Asso", mustGrantee(t, "user:marie"), acl.Viewer); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := e.s.db.R.QueryContext(ctx, "EXPLAIN QUERY PLAN "+restrictedAncestorsSQL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var plan []string
+	for rows.Next() {
+		var id, parent, unused int
+		var detail string
+		if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
+			t.Fatal(err)
+		}
+		plan = append(plan, detail)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	text := strings.Join(plan, "\n")
+	if !strings.Contains(text, "nodes_restricted") || strings.Contains(text, "nodes_parent") {
+		t.Fatalf("the restricted folders are not read through their index:\n%s", text)
+	}
+	// And it still finds the cut below the member's root.
+	asso, err := e.s.Tree.Stat(ctx, e.admin, "/Asso")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cut, err := e.s.Tree.Stat(ctx, e.admin, "/Asso/dossier07")
+	if err != nil {
+		t.Fatal(err)
+	}
+	all, roots, cuts, err := e.s.Index.ReadableRoots(ctx, e.member)
+	if err != nil || all || !slices.Contains(roots, asso.ID) || !reflect.DeepEqual(cuts[asso.ID], []int64{cut.ID}) {
+		t.Fatalf("ReadableRoots = %v %v %v %v; want /Asso (%d) with the cut %d", all, roots, cuts, err, asso.ID, cut.ID)
 	}
 }
