@@ -212,8 +212,11 @@ func (c *compiled) assemble(text query.Query) query.Query {
 	default:
 		top = query.NewConjunctionQuery(must)
 	}
-	if len(c.mustNot) > 0 || len(should) > 0 {
-		top = query.NewBooleanQuery([]query.Query{top}, should, c.mustNot)
+	if len(should) > 0 {
+		top = query.NewBooleanQuery([]query.Query{top}, should, nil)
+	}
+	if len(c.mustNot) > 0 {
+		top = &excludeQuery{inner: top, not: c.mustNot}
 	}
 	return c.restrict(top)
 }

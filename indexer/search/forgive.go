@@ -273,7 +273,11 @@ func (ix *Index) forgive(ctx context.Context, sh shards, an *analyzers, c *compi
 	cands := make([][]candidate, n)
 	for i, cl := range c.clauses {
 		var err error
-		if counts[i], err = ix.visibleUpTo(ctx, sh, c, cl.q, fewHits); err != nil {
+		if n == 1 && len(c.filters) == 0 && len(c.mustNot) == 0 {
+			// The clause alone is the query that was just run (the name
+			// bonus adds no document): its total is the clause's count.
+			counts[i] = exact.Total
+		} else if counts[i], err = ix.visibleUpTo(ctx, sh, c, cl.q, fewHits); err != nil {
 			return nil, nil, fg, err
 		}
 		expanded[i] = cl.q
