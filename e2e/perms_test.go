@@ -183,6 +183,18 @@ var doors = []door{
 			return st
 		},
 	}},
+	{"share preview", map[string]op{
+		// The thumbnail of the photo through the link: the link's own
+		// check, as its downloads (allow), or the unknown link's 404.
+		"read": func(t *testing.T, wd *world, w who) int {
+			waitStatus(t, wd.users["admin"], "/thumb/Bureau/photo.png", 200, 2*time.Minute)
+			st, body, _ := newBrowser(t, wd.srv).do("GET", "/s/"+w.link()+"/thumb/photo.png", nil, nil)
+			if st == 200 && !strings.HasPrefix(body, "\xff\xd8") {
+				return 599
+			}
+			return st
+		},
+	}},
 }
 
 // content maps a download to its status, 599 if the bytes are wrong.
@@ -266,6 +278,13 @@ var matrix = []struct {
 	{"share link", "group member", [7]outcome{hidden, hidden, hidden}},
 	{"share link", "anonymous", [7]outcome{hidden, hidden, hidden}},
 	{"share link", "link holder", [7]outcome{allow, allow, refused}},
+
+	{"share preview", "admin", [7]outcome{na, hidden}},
+	{"share preview", "member", [7]outcome{na, hidden}},
+	{"share preview", "guest", [7]outcome{na, hidden}},
+	{"share preview", "group member", [7]outcome{na, hidden}},
+	{"share preview", "anonymous", [7]outcome{na, hidden}},
+	{"share preview", "link holder", [7]outcome{na, allow}},
 }
 
 func TestPermissionMatrix(t *testing.T) {
