@@ -13,8 +13,8 @@ import (
 	"notreasso/internal/meta"
 )
 
-// lockTTL is how long a maintenance lock survives its holder's last
-// heartbeat: a crashed job blocks the next one for at most this long.
+// lockTTL is how long a named lock survives its holder's last heartbeat:
+// a crashed process blocks the next holder for at most this long.
 const lockTTL = 2 * time.Minute
 
 // blobLock is the lock for jobs that delete blobs or need them to stay put:
@@ -29,25 +29,43 @@ func (s *Maintenance) MaintenanceLock(ctx context.Context, job string) (release 
 	rand.Read(token)
 	host, _ := os.Hostname()
 	holder := fmt.Sprintf("%s (pid %d on %s, %s)", job, os.Getpid(), host, hex.EncodeToString(token))
-	err = s.db.Tx(ctx, func(tx *sql.Tx) error {
-		now := s.now().UnixNano()
-		var cur string
-		var exp int64
-		err := tx.QueryRowContext(ctx, `SELECT holder, expires_at FROM maintenance_locks WHERE name = ?`, blobLock).Scan(&cur, &exp)
-		switch {
-		case errors.Is(err, sql.ErrNoRows):
-		case err != nil:
-			return err
-		case exp > now:
-			return fmt.Errorf("%w: %s is running (lock held until %s)", ErrUnavailable, cur, meta.Time(exp).Format(time.RFC3339))
-		}
-		_, err = tx.ExecContext(ctx, `INSERT INTO maintenance_locks (name, holder, acquired_at, expires_at) VALUES (?, ?, ?, ?)
-			ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, acquired_at = excluded.acquired_at, expires_at = excluded.expires_at`,
-			blobLock, holder, now, now+int64(lockTTL))
-		return err
-	})
+	release, cur, until, err := s.namedLock(ctx, blobLock, holder)
 	if err != nil {
 		return nil, fmt.Errorf("take the maintenance lock: %w", err)
+	}
+	if release == nil {
+		return nil, fmt.Errorf("take the maintenance lock: %w: %s is running (lock held until %s)", ErrUnavailable, cur, until.Format(time.RFC3339))
+	}
+	return release, nil
+}
+
+// namedLock takes the lock name (a row of maintenance_locks, shared by
+// every server on the database) for holder, unless another holder has it
+// and has renewed it within lockTTL: then release is nil and cur and until
+// say who has it until when. A taken lock is renewed in the background
+// until release is called.
+//
+// The lock is one conditional upsert: two servers taking it at once both
+// reach the row, and the database lets only one of them change it (on
+// PostgreSQL the second waits for the first's row and then finds it
+// held), where reading the row first and writing it after let both
+// believe they had it.
+func (s *core) namedLock(ctx context.Context, name, holder string) (release func(), cur string, until time.Time, err error) {
+	now := s.now().UnixNano()
+	res, err := s.db.W.ExecContext(ctx, `INSERT INTO maintenance_locks (name, holder, acquired_at, expires_at) VALUES (?, ?, ?, ?)
+		ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, acquired_at = excluded.acquired_at, expires_at = excluded.expires_at
+		WHERE maintenance_locks.expires_at <= ?`,
+		name, holder, now, now+int64(lockTTL), now)
+	if err != nil {
+		return nil, "", time.Time{}, err
+	}
+	if n, err := res.RowsAffected(); err != nil || n != 1 {
+		var exp int64
+		err := s.db.R.QueryRowContext(ctx, `SELECT holder, expires_at FROM maintenance_locks WHERE name = ?`, name).Scan(&cur, &exp)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return nil, "", time.Time{}, err
+		}
+		return nil, cur, meta.Time(exp), nil
 	}
 	stop := make(chan struct{})
 	done := make(chan struct{})
@@ -62,10 +80,10 @@ func (s *Maintenance) MaintenanceLock(ctx context.Context, job string) (release 
 			case <-t.C:
 				hb, cancel := context.WithTimeout(context.Background(), lockTTL/4)
 				_, err := s.db.W.ExecContext(hb, `UPDATE maintenance_locks SET expires_at = ? WHERE name = ? AND holder = ?`,
-					s.now().Add(lockTTL).UnixNano(), blobLock, holder)
+					s.now().Add(lockTTL).UnixNano(), name, holder)
 				cancel()
 				if err != nil {
-					s.log.Warn("renew maintenance lock", "job", job, "err", err)
+					s.log.Warn("renew lock", "lock", name, "holder", holder, "err", err)
 				}
 			}
 		}
@@ -75,8 +93,8 @@ func (s *Maintenance) MaintenanceLock(ctx context.Context, job string) (release 
 		<-done
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
-		if _, err := s.db.W.ExecContext(ctx, `DELETE FROM maintenance_locks WHERE name = ? AND holder = ?`, blobLock, holder); err != nil {
-			s.log.Warn("release maintenance lock", "job", job, "err", err)
+		if _, err := s.db.W.ExecContext(ctx, `DELETE FROM maintenance_locks WHERE name = ? AND holder = ?`, name, holder); err != nil {
+			s.log.Warn("release lock", "lock", name, "holder", holder, "err", err)
 		}
-	}, nil
+	}, "", time.Time{}, nil
 }

@@ -240,18 +240,38 @@ func (s *Uploads) touch(ctx context.Context, key string, now time.Time) error {
 }
 
 // claim marks an upload as being written to, or says it already is.
-func (s *Uploads) claim(key string) (release func(), err error) {
+// Uploads kept in the object store are shared by every server: there the
+// mark is also a lock in the database (namedLock), so that a client whose
+// retry reaches another server while its first request still writes is
+// told to wait instead of both writing the same range.
+func (s *Uploads) claim(ctx context.Context, key string) (release func(), err error) {
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	if s.busy[key] {
+		s.mu.Unlock()
 		return nil, ErrUploadBusy
 	}
 	s.busy[key] = true
-	return func() {
+	s.mu.Unlock()
+	local := func() {
 		s.mu.Lock()
 		delete(s.busy, key)
 		s.mu.Unlock()
-	}, nil
+	}
+	if _, shared := s.store().(objectUploads); !shared {
+		return local, nil
+	}
+	token := make([]byte, 8)
+	rand.Read(token)
+	unlock, _, _, err := s.namedLock(ctx, "upload:"+key, hex.EncodeToString(token))
+	switch {
+	case err != nil:
+		local()
+		return nil, fmt.Errorf("claim upload: %w", err)
+	case unlock == nil:
+		local()
+		return nil, ErrUploadBusy
+	}
+	return func() { unlock(); local() }, nil
 }
 
 // Append adds the bytes from offset on, as the web UI sends them: a part
@@ -265,7 +285,7 @@ func (s *Uploads) Append(ctx context.Context, p acl.Principal, id string, offset
 	if err != nil {
 		return Upload{}, err
 	}
-	release, err := s.claim(key)
+	release, err := s.claim(ctx, key)
 	if err != nil {
 		return Upload{}, err
 	}
@@ -291,7 +311,7 @@ func (s *Uploads) Append(ctx context.Context, p acl.Principal, id string, offset
 		}
 	}
 	// Another server may have received this range meanwhile: check again
-	// before storing (one server refuses a second writer as busy).
+	// before storing (claim already refuses a second writer as busy).
 	still := func(ctx context.Context) error {
 		now, err := s.read(ctx, id, key)
 		if err == nil && now.Received != offset {
@@ -410,7 +430,7 @@ func (s *Uploads) Commit(ctx context.Context, p acl.Principal, id string, c Uplo
 	if err != nil {
 		return Node{}, false, err
 	}
-	release, err := s.claim(key)
+	release, err := s.claim(ctx, key)
 	if err != nil {
 		return Node{}, false, err
 	}

@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -158,5 +159,72 @@ func TestUploadSharedAcrossServers(t *testing.T) {
 	}
 	if n := spoolFiles(t, a) + spoolFiles(t, b); n != 0 {
 		t.Errorf("%d temporary files left in the spools", n)
+	}
+}
+
+// blockingReader gives its bytes once let go.
+type blockingReader struct {
+	started chan struct{}
+	let     chan struct{}
+	r       io.Reader
+}
+
+func (b *blockingReader) Read(p []byte) (int, error) {
+	if b.started != nil {
+		close(b.started)
+		b.started = nil
+		<-b.let
+	}
+	return b.r.Read(p)
+}
+
+// Two servers writing one upload at once: while A's request is storing a
+// part, B refuses to write to the same upload (busy, the client retries)
+// instead of both storing the same range. A lock left by a server that
+// died stops counting after lockTTL.
+func TestUploadClaimAcrossServers(t *testing.T) {
+	a, b, _ := twoServers(t)
+	ctx := context.Background()
+	u, err := a.s.Uploads.Create(ctx, a.admin, UploadSpec{Path: "/ensemble.txt", Size: 8})
+	if err != nil {
+		t.Fatal(err)
+	}
+	slow := &blockingReader{started: make(chan struct{}), let: make(chan struct{}), r: strings.NewReader("0123")}
+	started := slow.started
+	done := make(chan error, 1)
+	go func() {
+		_, err := a.s.Uploads.Append(ctx, a.admin, u.ID, 0, slow, 4)
+		done <- err
+	}()
+	<-started
+	if _, err := b.s.Uploads.Append(ctx, b.admin, u.ID, 0, strings.NewReader("0123"), 4); !errors.Is(err, ErrUploadBusy) {
+		t.Errorf("B writing while A writes: %v, want ErrUploadBusy", err)
+	}
+	if _, _, err := b.s.Uploads.Commit(ctx, b.admin, u.ID, UploadCommit{Size: -1}); !errors.Is(err, ErrUploadBusy) {
+		t.Errorf("B committing while A writes: %v, want ErrUploadBusy", err)
+	}
+	close(slow.let)
+	if err := <-done; err != nil {
+		t.Fatalf("A's part: %v", err)
+	}
+	if _, err := b.s.Uploads.Append(ctx, b.admin, u.ID, 4, strings.NewReader("4567"), 4); err != nil {
+		t.Fatalf("B after A: %v", err)
+	}
+
+	// A lock whose holder stopped renewing it (a killed server).
+	clk := a.withClock(time.Now())
+	b.s.now = clk.now
+	key := "upload:" + strconv.FormatInt(a.admin.UserID, 10) + "/" + u.ID
+	if _, err := a.s.db.W.ExecContext(ctx, `INSERT INTO maintenance_locks (name, holder, acquired_at, expires_at) VALUES (?, 'mort', ?, ?)`,
+		key, clk.now().UnixNano(), clk.now().Add(lockTTL).UnixNano()); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := b.s.Uploads.Commit(ctx, b.admin, u.ID, UploadCommit{Size: -1}); !errors.Is(err, ErrUploadBusy) {
+		t.Fatalf("commit under a live lock: %v, want ErrUploadBusy", err)
+	}
+	clk.set(clk.now().Add(lockTTL + time.Second))
+	n, _, err := b.s.Uploads.Commit(ctx, b.admin, u.ID, UploadCommit{Size: -1})
+	if err != nil || n.Hash != sha("01234567") {
+		t.Fatalf("commit after the dead server's lock expired: %+v %v", n, err)
 	}
 }
