@@ -89,7 +89,8 @@ func (b *bench) searchPostgresRun(ctx context.Context, s *section, srv *notreass
 		return err
 	}
 	defer pg.Stop()
-	defer srv.stop() // before PostgreSQL stops
+	// Before PostgreSQL stops; a closure, as srv's process changes below.
+	defer func() { srv.stop() }()
 	if err := pg.Exec("CREATE DATABASE docs"); err != nil {
 		return err
 	}
