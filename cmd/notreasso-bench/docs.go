@@ -337,9 +337,14 @@ func dirSize(dir string) (int64, error) {
 // whether it became idle. Queries measured during that work would measure
 // it, not the queries.
 func waitIdle(ctx context.Context, srv *notreasso, limit time.Duration) (time.Duration, time.Duration, bool, error) {
+	return waitIdleCPU(ctx, srv.cpuTime, limit)
+}
+
+// waitIdleCPU is waitIdle for the processes whose CPU time cpu reads.
+func waitIdleCPU(ctx context.Context, cpu func() (time.Duration, error), limit time.Duration) (time.Duration, time.Duration, bool, error) {
 	const window = 3 * time.Second
 	start := time.Now()
-	first, err := srv.cpuTime()
+	first, err := cpu()
 	if err != nil {
 		return 0, 0, false, err
 	}
@@ -350,7 +355,7 @@ func waitIdle(ctx context.Context, srv *notreasso, limit time.Duration) (time.Du
 			return 0, 0, false, ctx.Err()
 		case <-time.After(window):
 		}
-		cur, err := srv.cpuTime()
+		cur, err := cpu()
 		if err != nil {
 			return 0, 0, false, err
 		}
