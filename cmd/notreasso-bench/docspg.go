@@ -138,12 +138,14 @@ func (b *bench) searchPostgresRun(ctx context.Context, s *section, srv *notreass
 		slices.Sort(l)
 		return fmt.Sprintf("%s / %s / %s", ratio(pct(p, .50), pct(l, .50)), ratio(pct(p, .95), pct(l, .95)), ratio(pct(p, .99), pct(l, .99)))
 	}
-	s.add("query mix p50 / p95 / p99, PostgreSQL ÷ SQLite", ratios(pgr.mix.lat, lite.mix.lat),
+	s.add("query mix p50 / p95 / p99, PostgreSQL ÷ SQLite", ratios(pgr.mix.lat, lite.mix.lat)+
+		fmt.Sprintf("; CPU per query %s (the server's and PostgreSQL's, less swayed by other load than wall times)", ratio(pgr.mix.cpu+pgr.dbCPU, lite.mix.cpu)),
 		fmt.Sprintf("the *search latency* mix above (%d queries as `%s`, 10 warm-up), run on SQLite then on PostgreSQL, on the same index, each after the server went idle", len(qs), readerLogin))
 	s.add("query mix p50 / p95 / p99", fmt.Sprintf("SQLite %s (server CPU %s per query) · PostgreSQL %s (server CPU %s, PostgreSQL's CPU %s per query)",
 		percentiles(lite.mix.lat), ms(lite.mix.cpu), percentiles(pgr.mix.lat), ms(pgr.mix.cpu), ms(pgr.dbCPU)),
 		"server CPU: the `notreasso serve` process; PostgreSQL's: its postmaster and backends")
-	s.add("misspelt mix p50 / p95 / p99 with the slip, PostgreSQL ÷ SQLite", ratios(pgr.typo.typoLat, lite.typo.typoLat),
+	s.add("misspelt mix p50 / p95 / p99 with the slip, PostgreSQL ÷ SQLite", ratios(pgr.typo.typoLat, lite.typo.typoLat)+
+		fmt.Sprintf("; CPU per query, both spellings, %s", ratio((pgr.typo.typoCPU+pgr.typo.rightCPU)/2+pgr.dbCPUTypo, (lite.typo.typoCPU+lite.typo.rightCPU)/2)),
 		fmt.Sprintf("the *misspelt mix* above (%d queries, each typed right then with the slip), on SQLite then on PostgreSQL", len(tqs)))
 	s.add("misspelt mix p50 / p95 / p99 with the slip", fmt.Sprintf("SQLite %s (server CPU %s per query) · PostgreSQL %s (server CPU %s, PostgreSQL's CPU %s per query, both spellings)",
 		percentiles(lite.typo.typoLat), ms(lite.typo.typoCPU), percentiles(pgr.typo.typoLat), ms(pgr.typo.typoCPU), ms(pgr.dbCPUTypo)), "")
