@@ -16,17 +16,20 @@ import (
 )
 
 // docsSections fills a server with b.docs small documents through the API,
-// then measures search (if this build has it) and the start time.
+// then measures search (if this build has it) and the start time on
+// SQLite, then search again after moving the installation to PostgreSQL.
 func (b *bench) docsSections(ctx context.Context) []*section {
 	search := &section{ID: "search", Title: fmt.Sprintf("Search at %d documents: indexing throughput and query latency", b.docs)}
 	start := &section{ID: "start", Title: fmt.Sprintf("Start time and memory with %d documents", b.docs)}
 	fail := func(err error) []*section {
+		pg := b.pgSearchSection()
+		pg.Skipped = "the sections above failed"
 		for _, s := range []*section{search, start} {
 			if s.Skipped == "" {
 				s.Skipped = "failed: " + err.Error()
 			}
 		}
-		return []*section{search, start}
+		return []*section{search, start, pg}
 	}
 	t0 := time.Now()
 	srv, err := startNotreasso(ctx, b, "docs", filepath.Join(b.dir, "docs"))
@@ -82,7 +85,16 @@ func (b *bench) docsSections(ctx context.Context) []*section {
 	}
 	start.add("idle RSS after start", mib(rss), "VmRSS 2 s after /readyz")
 	start.Took = time.Since(t1) + upTook
-	return []*section{search, start}
+
+	t2 := time.Now()
+	pg := b.pgSearchSection()
+	if search.Skipped != "" {
+		pg.Skipped = "the search section above did not run"
+	} else {
+		pg = b.searchPostgres(ctx, srv)
+	}
+	pg.Took = time.Since(t2)
+	return []*section{search, start, pg}
 }
 
 // probeSearch tells whether this build answers /api/v1/search.
@@ -180,38 +192,53 @@ func (b *bench) measureSearch(ctx context.Context, s *section, srv *notreasso, u
 	}
 	s.add("background work after the upload", settled,
 		"once every document is searchable the server keeps working in the background (the search index, for one, merges its segments): the queries below start when it has used under 5% of a core for 3 s in a row (at most 15 minutes)")
-	var lat []time.Duration
 	qs := queries(b.queries, b.docs)
-	cpu0, err := srv.cpuTime()
-	if err != nil {
+	var mix mixRun
+	peak, err := srv.measured(func() (err error) {
+		mix, err = runMix(ctx, srv, qs)
 		return err
-	}
-	peak, err := srv.measured(func() error {
-		for i, q := range qs {
-			_, d, err := foundAs(ctx, srv, readerLogin, readerPassword, q, "")
-			if err != nil {
-				return err
-			}
-			if i >= 10 { // the first queries warm the caches
-				lat = append(lat, d)
-			}
-		}
-		return nil
 	})
 	if err != nil {
 		return err
 	}
-	cpu1, err := srv.cpuTime()
-	if err != nil {
-		return err
-	}
-	slices.Sort(lat)
-	pct := func(p float64) time.Duration { return lat[min(len(lat)-1, int(p*float64(len(lat))))] }
-	s.add("search latency p50 / p95 / p99", fmt.Sprintf("%s / %s / %s (server CPU %s per query)", ms(pct(0.50)), ms(pct(0.95)), ms(pct(0.99)), ms((cpu1-cpu0)/time.Duration(len(qs)))),
+	s.add("search latency p50 / p95 / p99", fmt.Sprintf("%s (server CPU %s per query)", percentiles(mix.lat), ms(mix.cpu)),
 		fmt.Sprintf("%d sequential `GET /api/v1/search?q=…` (20 hits with snippets, facets) as `%s`, a guest who may read %d of the %d folders (permission filter on), "+
-			"after 10 warm-up queries; 45%% one word, 20%% two, 10%% phrases, 10%% `word folder:fNNN`, 5%% `word -word`, 10%% name prefixes", len(lat), readerLogin, granted, (b.docs+999)/1000))
+			"after 10 warm-up queries; 45%% one word, 20%% two, 10%% phrases, 10%% `word folder:fNNN`, 5%% `word -word`, 10%% name prefixes", len(mix.lat), readerLogin, granted, (b.docs+999)/1000))
 	s.add("server peak RSS while searching", mib(peak), "VmHWM, reset before the queries")
 	return b.measureForgiving(ctx, s, srv)
+}
+
+// mixRun is what one run of the query mix measured.
+type mixRun struct {
+	lat  []time.Duration // after the warm-up queries, sorted by percentiles
+	cpu  time.Duration   // server CPU per query, warm-up included
+	hits [][]string      // each query's hit names, in order
+}
+
+// runMix runs the query mix qs sequentially as the reader (the first 10
+// queries warm the caches and are not timed).
+func runMix(ctx context.Context, srv *notreasso, qs []string) (mixRun, error) {
+	var m mixRun
+	cpu0, err := srv.cpuTime()
+	if err != nil {
+		return m, err
+	}
+	for i, q := range qs {
+		names, d, err := hitNames(ctx, srv, readerLogin, readerPassword, q)
+		if err != nil {
+			return m, err
+		}
+		m.hits = append(m.hits, names)
+		if i >= 10 {
+			m.lat = append(m.lat, d)
+		}
+	}
+	cpu1, err := srv.cpuTime()
+	if err != nil {
+		return m, err
+	}
+	m.cpu = (cpu1 - cpu0) / time.Duration(len(qs))
+	return m, nil
 }
 
 const (
@@ -310,9 +337,14 @@ func dirSize(dir string) (int64, error) {
 // whether it became idle. Queries measured during that work would measure
 // it, not the queries.
 func waitIdle(ctx context.Context, srv *notreasso, limit time.Duration) (time.Duration, time.Duration, bool, error) {
+	return waitIdleCPU(ctx, srv.cpuTime, limit)
+}
+
+// waitIdleCPU is waitIdle for the processes whose CPU time cpu reads.
+func waitIdleCPU(ctx context.Context, cpu func() (time.Duration, error), limit time.Duration) (time.Duration, time.Duration, bool, error) {
 	const window = 3 * time.Second
 	start := time.Now()
-	first, err := srv.cpuTime()
+	first, err := cpu()
 	if err != nil {
 		return 0, 0, false, err
 	}
@@ -323,7 +355,7 @@ func waitIdle(ctx context.Context, srv *notreasso, limit time.Duration) (time.Du
 			return 0, 0, false, ctx.Err()
 		case <-time.After(window):
 		}
-		cur, err := srv.cpuTime()
+		cur, err := cpu()
 		if err != nil {
 			return 0, 0, false, err
 		}

@@ -162,51 +162,70 @@ func percentiles(lat []time.Duration) string {
 	return fmt.Sprintf("%s / %s / %s", ms(pct(0.50)), ms(pct(0.95)), ms(pct(0.99)))
 }
 
-// measureForgiving runs the misspelt mix and its queries typed right, and
-// the suggestions, as the reader.
-func (b *bench) measureForgiving(ctx context.Context, s *section, srv *notreasso) error {
-	visible := func(f int) bool { m := f % 5; return m == 0 || m == 1 || m == 3 }
-	qs := typoQueries(b.queries, b.docs, visible)
+// typoRun is what one run of the misspelt mix measured.
+type typoRun struct {
+	rightLat, typoLat            []time.Duration
+	rightCPU, typoCPU            time.Duration // server CPU per query
+	rightFound, typoFound, agree int
+	hits                         [][]string // hit names: each query typed right, then misspelt
+}
+
+// runTypoMix runs each query of qs typed right, then misspelt, as the
+// reader.
+func runTypoMix(ctx context.Context, srv *notreasso, qs []typoQuery) (typoRun, error) {
+	var t typoRun
 	in3 := func(names []string, want string) bool {
 		return want != "" && slices.Contains(names[:min(3, len(names))], want)
 	}
-	var rightLat, typoLat []time.Duration
-	var rightCPU, typoCPU time.Duration
-	rightFound, typoFound, agree := 0, 0, 0
 	cpu := func() time.Duration { d, _ := srv.cpuTime(); return d }
 	for _, q := range qs {
 		c0 := cpu()
 		right, d1, err := hitNames(ctx, srv, readerLogin, readerPassword, q.right)
 		if err != nil {
-			return err
+			return t, err
 		}
 		c1 := cpu()
 		typo, d2, err := hitNames(ctx, srv, readerLogin, readerPassword, q.typo)
 		if err != nil {
-			return err
+			return t, err
 		}
-		rightCPU, typoCPU = rightCPU+c1-c0, typoCPU+cpu()-c1
-		rightLat, typoLat = append(rightLat, d1), append(typoLat, d2)
+		t.rightCPU, t.typoCPU = t.rightCPU+c1-c0, t.typoCPU+cpu()-c1
+		t.rightLat, t.typoLat = append(t.rightLat, d1), append(t.typoLat, d2)
+		t.hits = append(t.hits, right, typo)
 		if in3(right, q.doc) {
-			rightFound++
+			t.rightFound++
 		}
 		if in3(typo, q.doc) {
-			typoFound++
+			t.typoFound++
 		}
 		if len(right) > 0 && in3(typo, right[0]) {
-			agree++
+			t.agree++
 		}
+	}
+	t.rightCPU /= time.Duration(len(qs))
+	t.typoCPU /= time.Duration(len(qs))
+	return t, nil
+}
+
+// measureForgiving runs the misspelt mix and its queries typed right, and
+// the suggestions, as the reader.
+func (b *bench) measureForgiving(ctx context.Context, s *section, srv *notreasso) error {
+	visible := func(f int) bool { m := f % 5; return m == 0 || m == 1 || m == 3 }
+	qs := typoQueries(b.queries, b.docs, visible)
+	t, err := runTypoMix(ctx, srv, qs)
+	if err != nil {
+		return err
 	}
 	pc := func(k int) string { return fmt.Sprintf("%.0f%%", 100*float64(k)/float64(len(qs))) }
 	how := fmt.Sprintf("%d queries of three neighbouring words cut from a document the reader may see (`lecteur`, as above), one word (5 letters or more, the longest) with one slip: a swap, a drop, a doubled or a replaced letter", len(qs))
-	s.add("misspelt mix: recall@3", fmt.Sprintf("%s typed with the slip, %s typed right (the source document among the first 3 hits)", pc(typoFound), pc(rightFound)), how)
-	s.add("misspelt mix: first hit kept", pc(agree),
+	s.add("misspelt mix: recall@3", fmt.Sprintf("%s typed with the slip, %s typed right (the source document among the first 3 hits)", pc(t.typoFound), pc(t.rightFound)), how)
+	s.add("misspelt mix: first hit kept", pc(t.agree),
 		"the first hit of the query typed right is among the first 3 of the misspelt one (the synthetic prose repeats its words, so three of them often fit many documents better than their source)")
-	perQuery := func(d time.Duration) string { return ms(d / time.Duration(len(qs))) }
 	s.add("misspelt mix: latency p50 / p95 / p99", fmt.Sprintf("%s with the slip (server CPU %s per query) · %s typed right (%s)",
-		percentiles(typoLat), perQuery(typoCPU), percentiles(rightLat), perQuery(rightCPU)),
+		percentiles(t.typoLat), ms(t.typoCPU), percentiles(t.rightLat), ms(t.rightCPU)),
 		"`GET /api/v1/search?q=…` as `lecteur`, each misspelt query right after the same query typed right (typo tolerance on, as always)")
 
+	cpu := func() time.Duration { d, _ := srv.cpuTime(); return d }
 	var lat []time.Duration
 	empty := 0
 	prefixes := suggestPrefixes(b.queries, b.docs)

@@ -34,7 +34,8 @@ var skipCopy = []string{"goose_db_version", "maintenance_locks", "login_strikes"
 // change meanwhile (the server stopped). Tables are copied parents first
 // (by their foreign keys), rows of a tree parents first; each table in
 // one transaction, so a failed copy can be started again after emptying
-// the destination. progress, if not nil, is told each table's count.
+// the destination. progress, if not nil, is told each table's count. At
+// the end the destination's tables are analyzed.
 func (db *DB) CopyTo(ctx context.Context, dst *DB, progress func(table string, rows int64)) (CopyReport, error) {
 	var rep CopyReport
 	if db.dialect != SQLite || dst.dialect != Postgres {
@@ -85,6 +86,12 @@ func (db *DB) CopyTo(ctx context.Context, dst *DB, progress func(table string, r
 	}
 	if err := dst.SyncIDs(ctx); err != nil {
 		return rep, err
+	}
+	// The planner's figures for the copied tables, at once: until
+	// autovacuum gets to them (a minute or more), PostgreSQL takes every
+	// table for a few pages and answers lookups with whole-table scans.
+	if _, err := dst.W.ExecContext(ctx, `ANALYZE`); err != nil {
+		return rep, fmt.Errorf("copy: analyze the copied tables: %w", err)
 	}
 	return rep, nil
 }

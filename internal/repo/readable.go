@@ -59,6 +59,13 @@ func (s *core) readableSet(ctx context.Context, p acl.Principal, ids []int64) (m
 	return out, nil
 }
 
+func chainsByIDQuery(n int) string {
+	return `WITH RECURSIVE anc(start, depth, ` + ancCols + `) AS (
+			SELECT n.id, 0, ` + rowCols + rowFrom + ` WHERE n.id IN (` + placeholders(n) + `)
+			UNION ALL SELECT anc.start, anc.depth + 1, ` + rowCols + ancUp + `
+		) SELECT start, ` + ancCols + ` FROM anc ORDER BY start, depth DESC`
+}
+
 // chainsByID loads the chains of several nodes (see chainByID); nodes
 // without a complete chain up to the root are left out.
 func (s *core) chainsByID(ctx context.Context, q querier, ids []int64) (map[int64]chain, error) {
@@ -69,10 +76,7 @@ func (s *core) chainsByID(ctx context.Context, q querier, ids []int64) (map[int6
 	for i, id := range ids {
 		args[i] = id
 	}
-	rows, err := q.QueryContext(ctx, `WITH RECURSIVE anc(start, id, depth) AS (
-			SELECT id, id, 0 FROM nodes WHERE id IN (`+placeholders(len(ids))+`)
-			UNION ALL SELECT anc.start, n.parent_id, anc.depth + 1 FROM nodes n JOIN anc ON n.id = anc.id WHERE n.parent_id IS NOT NULL
-		) SELECT anc.start, `+rowCols+rowFrom+` JOIN anc ON anc.id = n.id ORDER BY anc.start, anc.depth DESC`, args...)
+	rows, err := q.QueryContext(ctx, chainsByIDQuery(len(ids)), args...)
 	if err != nil {
 		return nil, fmt.Errorf("load nodes: %w", err)
 	}

@@ -219,7 +219,18 @@ type row struct {
 
 const rowCols = `n.id, COALESCE(n.parent_id, 0), n.name, n.kind = 'dir', n.mtime, n.created_at, n.updated_at,
 	COALESCE(u.login, ''), n.deleted_at, v.id, v.number, v.blob, v.mime, v.size, n.restricted <> 0, n.updated_via, n.tree_seq`
-const rowFrom = ` FROM nodes n LEFT JOIN versions v ON v.id = n.current_version_id LEFT JOIN users u ON u.id = n.updated_by `
+const rowJoins = ` LEFT JOIN versions v ON v.id = n.current_version_id LEFT JOIN users u ON u.id = n.updated_by `
+const rowFrom = ` FROM nodes n` + rowJoins
+
+// ancCols name rowCols in a walk up the tree (chainByID, chainsByID),
+// whose rows carry them as it climbs, each node read by its primary key.
+// Joining the walk's ids to nodes afterwards instead let PostgreSQL, which
+// cannot tell how many rows a recursive query yields, answer with a scan
+// of every node, on every stat by id.
+const ancCols = `id, parent, name, dir, mtime, created, upd, upd_by, deleted, ver_id, ver_num, blob, mime, size, restricted, via, tree_seq`
+
+// ancUp is the recursive part of such a walk: the parent of each row.
+const ancUp = ` FROM anc JOIN nodes n ON n.id = anc.parent` + rowJoins
 
 func scanRow(sc interface{ Scan(...any) error }) (row, error) {
 	var r row
@@ -294,12 +305,14 @@ func namesOf(c chain) []string {
 	return out
 }
 
+const chainByIDQuery = `WITH RECURSIVE anc(depth, ` + ancCols + `) AS (
+		SELECT 0, ` + rowCols + rowFrom + ` WHERE n.id = ?
+		UNION ALL SELECT anc.depth + 1, ` + rowCols + ancUp + `
+	) SELECT ` + ancCols + ` FROM anc ORDER BY depth DESC`
+
 // chainByID loads a node and its ancestors, root first, trashed or not.
 func (s *core) chainByID(ctx context.Context, q querier, id int64) (chain, error) {
-	rows, err := s.query(ctx, q, `WITH RECURSIVE anc(id, depth) AS (
-			SELECT id, 0 FROM nodes WHERE id = ?
-			UNION ALL SELECT n.parent_id, anc.depth + 1 FROM nodes n JOIN anc ON n.id = anc.id WHERE n.parent_id IS NOT NULL
-		) SELECT `+rowCols+rowFrom+` JOIN anc ON anc.id = n.id ORDER BY anc.depth DESC`, id)
+	rows, err := s.query(ctx, q, chainByIDQuery, id)
 	if err != nil {
 		return nil, fmt.Errorf("load node %d: %w", id, err)
 	}

@@ -1,0 +1,111 @@
+package repo
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+
+	"notreasso/internal/meta"
+)
+
+// TestChainReadsNodesByKey: loading a node's chain of ancestors (every
+// stat by id: search facets, activity, shares) reads each node by its
+// primary key on both engines, never every node. PostgreSQL cannot tell
+// how many rows a recursive query yields; joining the walk's ids to nodes
+// afterwards made it scan the whole table, on every call.
+func TestChainReadsNodesByKey(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	for _, d := range []string{"/a", "/a/b"} {
+		if _, err := e.s.Tree.Mkdir(ctx, e.admin, d); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// A tree of an association's size (10 000 folders, made directly:
+	// through the repository it would take minutes on PostgreSQL), where a
+	// scan of every node costs far more than a few lookups.
+	b, err := e.s.Tree.Stat(ctx, e.admin, "/a/b")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.s.db.W.ExecContext(ctx, `WITH RECURSIVE seq(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM seq WHERE i < 10000)
+		INSERT INTO nodes (parent_id, name, kind, mtime, created_at, updated_at) SELECT ?, 'd' || i, 'dir', 0, 0, 0 FROM seq`, b.ID); err != nil {
+		t.Fatal(err)
+	}
+	var last Node
+	for i := range 20 {
+		last = e.put(t, e.admin, fmt.Sprintf("/a/b/f%03d.txt", i), "x")
+	}
+	first, err := e.s.Tree.Stat(ctx, e.admin, "/a/b/f000.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	pg := e.s.db.Dialect() == meta.Postgres
+	if pg {
+		// What autovacuum does on a live database: the planner's figures.
+		if _, err := e.s.db.W.ExecContext(ctx, `ANALYZE nodes, versions, users`); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for name, q := range map[string]struct {
+		sql  string
+		args []any
+	}{
+		"chainByID":  {chainByIDQuery, []any{last.ID}},
+		"chainsByID": {chainsByIDQuery(2), []any{last.ID, first.ID}},
+	} {
+		explain := `EXPLAIN QUERY PLAN `
+		if pg {
+			explain = `EXPLAIN `
+		}
+		rows, err := e.s.db.R.QueryContext(ctx, explain+q.sql, q.args...)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		var plan []string
+		for rows.Next() {
+			// SQLite: id, parent, notused, detail; PostgreSQL: one line.
+			var line string
+			if pg {
+				err = rows.Scan(&line)
+			} else {
+				var id, parent, notused int
+				err = rows.Scan(&id, &parent, &notused, &line)
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			plan = append(plan, strings.TrimSpace(line))
+		}
+		if err := rows.Err(); err != nil {
+			t.Fatal(err)
+		}
+		rows.Close()
+		scan := slices.ContainsFunc(plan, func(l string) bool {
+			return strings.Contains(l, "Seq Scan on nodes") || l == "SCAN n" || strings.HasPrefix(l, "SCAN n ")
+		})
+		if scan {
+			t.Errorf("%s scans a whole table:\n%s", name, strings.Join(plan, "\n"))
+		}
+	}
+
+	// And the chains are right: root first, the node last.
+	c, err := e.s.chainByID(ctx, e.s.db.R, last.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := "/" + strings.Join(namesOf(c), "/"); got != "/a/b/f019.txt" || c[0].id != RootID || c[len(c)-1].hash.String == "" {
+		t.Errorf("chainByID: %s (root %d, content %q)", got, c[0].id, c[len(c)-1].hash.String)
+	}
+	cs, err := e.s.chainsByID(ctx, e.s.db.R, []int64{last.ID, first.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for id, want := range map[int64]string{last.ID: "/a/b/f019.txt", first.ID: "/a/b/f000.txt"} {
+		if got := "/" + strings.Join(namesOf(cs[id]), "/"); got != want {
+			t.Errorf("chainsByID[%d]: %s, want %s", id, got, want)
+		}
+	}
+}
