@@ -205,6 +205,12 @@ func (x *Indexer) textSource(ctx context.Context, id string) (io.ReadCloser, err
 	if err != nil {
 		return nil, os.ErrNotExist
 	}
+	// The common case, a text stored for the current content, costs one
+	// statement; the others (a text only in this server's cache, none
+	// yet) go by the content's hash.
+	if p, ok, err := x.repo.Previews.CurrentPreview(ctx, nid, repo.PreviewText); err == nil && ok && p.Status == repo.PreviewOK {
+		return x.texts.openStored(ctx, p)
+	}
 	hash, err := x.repo.Index.CurrentBlob(ctx, nid)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", os.ErrNotExist, err)

@@ -125,8 +125,22 @@ func (t *textStore) open(ctx context.Context, hash string) (*os.File, error) {
 	if !ok {
 		return nil, os.ErrNotExist
 	}
+	return t.openStored(ctx, p)
+}
+
+// openStored opens the text p stored for its content (p.Source): in
+// place on the local disk, else from this server's cache, else fetched
+// into it.
+func (t *textStore) openStored(ctx context.Context, p repo.Preview) (*os.File, error) {
+	hash := p.Source
 	if path, ok := t.repo.Index.Content().LocalPath(p.Derived); ok {
 		return os.Open(path)
+	}
+	if len(hash) < 4 {
+		return nil, os.ErrNotExist
+	}
+	if f, err := os.Open(t.path(hash)); err == nil || !errors.Is(err, os.ErrNotExist) {
+		return f, err
 	}
 	rc, err := t.repo.Previews.PreviewReader(ctx, p)
 	if err != nil {

@@ -65,6 +65,21 @@ func (s *Previews) GetPreview(ctx context.Context, source, kind string) (Preview
 	return p, true, nil
 }
 
+// CurrentPreview returns the cached rendering of kind of node id's current
+// content, in one statement (search snippets read the text of each hit
+// this way). ok is false when there is none, or no such file.
+func (s *Previews) CurrentPreview(ctx context.Context, id int64, kind string) (Preview, bool, error) {
+	p, err := scanPreview(s.db.R.QueryRowContext(ctx, `SELECT `+previewCols+` FROM previews WHERE kind = ? AND source =
+		(SELECT v.blob FROM nodes n JOIN versions v ON v.id = n.current_version_id WHERE n.id = ?)`, kind, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return Preview{}, false, nil
+	}
+	if err != nil {
+		return Preview{}, false, fmt.Errorf("read preview %s of node %d: %w", kind, id, err)
+	}
+	return p, true, nil
+}
+
 // GetPreviews returns the cached renderings of kind of several contents,
 // by source (listings ask for the thumbnails of a whole folder at once).
 func (s *Previews) GetPreviews(ctx context.Context, sources []string, kind string) (map[string]Preview, error) {

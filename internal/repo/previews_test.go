@@ -83,3 +83,26 @@ func TestPreviewsCacheAndSweep(t *testing.T) {
 		t.Fatal("the rendering of a swept content is never swept")
 	}
 }
+
+// CurrentPreview reads the rendering of a file's current content in one
+// statement: a new version without one has none, its own once stored.
+func TestCurrentPreview(t *testing.T) {
+	ctx := context.Background()
+	e := newEnv(t)
+	n := e.put(t, e.admin, "/pv.txt", "première version")
+	text := filepath.Join(t.TempDir(), "text")
+	os.WriteFile(text, []byte("texte extrait"), 0o600)
+	if err := e.s.Previews.PutPreview(ctx, Preview{Source: n.Hash, Kind: PreviewText, Status: PreviewOK, Mime: "text/plain"}, text); err != nil {
+		t.Fatal(err)
+	}
+	if p, ok, err := e.s.Previews.CurrentPreview(ctx, n.ID, PreviewText); !ok || err != nil || p.Source != n.Hash || p.Derived == "" {
+		t.Fatalf("CurrentPreview = %+v %v %v, want the text of %s", p, ok, err, n.Hash)
+	}
+	n2 := e.put(t, e.admin, "/pv.txt", "deuxième version")
+	if p, ok, err := e.s.Previews.CurrentPreview(ctx, n2.ID, PreviewText); ok || err != nil {
+		t.Fatalf("after a new version: %+v %v %v, want none (the text is the old content's)", p, ok, err)
+	}
+	if _, ok, err := e.s.Previews.CurrentPreview(ctx, 999999, PreviewText); ok || err != nil {
+		t.Fatalf("no such file: %v %v", ok, err)
+	}
+}
