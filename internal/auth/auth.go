@@ -212,24 +212,35 @@ func (s *Service) Principal(ctx context.Context, id int64) (acl.Principal, error
 // memberships fills in the groups p is in and the roles p holds a term
 // for now (by the service's clock), and when the roles next change.
 func (s *Service) memberships(ctx context.Context, p *acl.Principal) error {
-	rows, err := s.db.R.QueryContext(ctx, `SELECT group_id FROM group_members WHERE user_id = ?`, p.UserID)
+	// One statement for both (every authenticated request pays it): the
+	// groups are rows with no term dates, the roles' terms rows with them.
+	now := s.now()
+	rows, err := s.db.R.QueryContext(ctx, `SELECT 0, group_id, 0, 0 FROM group_members WHERE user_id = ?1
+		UNION ALL
+		SELECT 1, t.role_id, t.start_at, COALESCE(t.end_at, 0) FROM terms t
+		JOIN roles r ON r.id = t.role_id AND r.deleted_at IS NULL
+		WHERE t.user_id = ?1 AND (t.end_at IS NULL OR t.end_at > ?2)`, p.UserID, now.UnixNano())
 	if err != nil {
-		return fmt.Errorf("groups of %s: %w", p.Login, err)
+		return fmt.Errorf("groups and roles of %s: %w", p.Login, err)
 	}
 	defer rows.Close()
+	var terms []term
 	for rows.Next() {
-		var g int64
-		if err := rows.Scan(&g); err != nil {
-			return fmt.Errorf("groups of %s: %w", p.Login, err)
+		var kind, id, start, end int64
+		if err := rows.Scan(&kind, &id, &start, &end); err != nil {
+			return fmt.Errorf("groups and roles of %s: %w", p.Login, err)
 		}
-		p.Groups = append(p.Groups, g)
+		if kind == 0 {
+			p.Groups = append(p.Groups, id)
+		} else {
+			terms = append(terms, term{role: id, start: start, end: end})
+		}
 	}
 	if err := rows.Err(); err != nil {
-		return fmt.Errorf("groups of %s: %w", p.Login, err)
+		return fmt.Errorf("groups and roles of %s: %w", p.Login, err)
 	}
-	rows.Close()
-	p.Offices, p.Until, err = offices(ctx, s.db.R, p.UserID, s.now())
-	return err
+	p.Offices, p.Until = inOffice(terms, now)
+	return nil
 }
 
 // Device is who an HTTP Basic request acts for, and with which secret.
