@@ -283,33 +283,6 @@ func (s *Service) SetClock(now func() time.Time) {
 	}
 }
 
-// offices returns the roles user uid holds at now, and when that next
-// changes (a current term ends or a future one starts; zero: never).
-func offices(ctx context.Context, q interface {
-	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
-}, uid int64, now time.Time) ([]int64, time.Time, error) {
-	rows, err := q.QueryContext(ctx, `SELECT t.role_id, t.start_at, COALESCE(t.end_at, 0) FROM terms t
-		JOIN roles r ON r.id = t.role_id AND r.deleted_at IS NULL
-		WHERE t.user_id = ? AND (t.end_at IS NULL OR t.end_at > ?)`, uid, now.UnixNano())
-	if err != nil {
-		return nil, time.Time{}, fmt.Errorf("roles of user %d: %w", uid, err)
-	}
-	defer rows.Close()
-	var terms []term
-	for rows.Next() {
-		var t term
-		if err := rows.Scan(&t.role, &t.start, &t.end); err != nil {
-			return nil, time.Time{}, fmt.Errorf("roles of user %d: %w", uid, err)
-		}
-		terms = append(terms, t)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, time.Time{}, fmt.Errorf("roles of user %d: %w", uid, err)
-	}
-	ids, until := inOffice(terms, now)
-	return ids, until, nil
-}
-
 // term is a term of office as read for a principal: the role, and its
 // start and end in Unix nanoseconds (end 0: open-ended).
 type term struct{ role, start, end int64 }
