@@ -2,6 +2,7 @@ package main
 
 import (
 	"os"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -25,12 +26,17 @@ func previewCmd() *cobra.Command {
 	}
 }
 
+// previewSettle lets a burst of uploads gather before the preview worker
+// reads the journal (the search indexer waits as long).
+const previewSettle = 300 * time.Millisecond
+
 // openPreviews builds the background preview worker of the server.
 func openPreviews(a *app) (*preview.Worker, error) {
 	return preview.New(a.repo, preview.Options{
 		Limits:  preview.Limits{Timeout: a.cfg.Preview.Timeout, MaxMemory: a.cfg.Preview.MaxMemory, MaxPixels: a.cfg.Preview.MaxPixels},
 		Workers: a.cfg.Preview.Workers,
 		Logger:  a.log,
+		Settle:  previewSettle,
 		Hooks: preview.Hooks{
 			Queue:  func(n int64) { metrics.PreviewQueue.Set(float64(n)) },
 			Failed: func(kind string) { metrics.PreviewFailures.WithLabelValues(kind).Inc() },

@@ -283,18 +283,13 @@ func (s *Service) SetClock(now func() time.Time) {
 	}
 }
 
-// offices returns the roles user uid holds at now, and when that next
-// changes (a current term ends or a future one starts; zero: never).
-func offices(ctx context.Context, q interface {
-	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
-}, uid int64, now time.Time) ([]int64, time.Time, error) {
-	rows, err := q.QueryContext(ctx, `SELECT t.role_id, t.start_at, COALESCE(t.end_at, 0) FROM terms t
-		JOIN roles r ON r.id = t.role_id AND r.deleted_at IS NULL
-		WHERE t.user_id = ? AND (t.end_at IS NULL OR t.end_at > ?)`, uid, now.UnixNano())
-	if err != nil {
-		return nil, time.Time{}, fmt.Errorf("roles of user %d: %w", uid, err)
-	}
-	defer rows.Close()
+// term is a term of office as read for a principal: the role, and its
+// start and end in Unix nanoseconds (end 0: open-ended).
+type term struct{ role, start, end int64 }
+
+// inOffice is the roles the terms give at now (terms that have not started
+// give none), and when that next changes (zero: never).
+func inOffice(terms []term, now time.Time) ([]int64, time.Time) {
 	var ids []int64
 	var until time.Time
 	sooner := func(t time.Time) {
@@ -302,23 +297,19 @@ func offices(ctx context.Context, q interface {
 			until = t
 		}
 	}
-	for rows.Next() {
-		var id, start, end int64
-		if err := rows.Scan(&id, &start, &end); err != nil {
-			return nil, time.Time{}, fmt.Errorf("roles of user %d: %w", uid, err)
-		}
-		if s := meta.Time(start); s.After(now) {
+	for _, t := range terms {
+		if s := meta.Time(t.start); s.After(now) {
 			sooner(s)
 			continue
 		}
-		if end != 0 {
-			sooner(meta.Time(end))
+		if t.end != 0 {
+			sooner(meta.Time(t.end))
 		}
-		if !containsID(ids, id) {
-			ids = append(ids, id)
+		if !containsID(ids, t.role) {
+			ids = append(ids, t.role)
 		}
 	}
-	return ids, until, rows.Err()
+	return ids, until
 }
 
 func containsID(ids []int64, id int64) bool {

@@ -333,3 +333,60 @@ func TestCollectionForARole(t *testing.T) {
 		t.Errorf("after the role was deleted: %+v %v", col.Roles, err)
 	}
 }
+
+// TestDevicePrincipalIsTheSessionOne: Basic authentication (WebDAV, sync
+// apps) reads the account, its groups and its terms in one statement; the
+// principal must be the one a browser session gets, term dates included.
+func TestDevicePrincipalIsTheSessionOne(t *testing.T) {
+	ctx := context.Background()
+	e, c := termEnv(t)
+	for _, g := range []string{"Bureau", "Bénévoles"} {
+		if _, err := e.Auth.CreateGroup(ctx, 0, g); err != nil {
+			t.Fatal(err)
+		}
+		if err := e.Auth.AddMember(ctx, 0, g, "marie"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, in := range []auth.TermInput{
+		{Office: "treasurer", Login: "marie", Start: day("2026-02-01"), End: day("2026-06-14")},
+		{Office: "secretary", Login: "marie", Start: day("2026-03-01")},
+		{Office: "president", Login: "marie", Start: day("2025-01-01"), End: day("2026-01-10")}, // ended
+		{Office: "treasurer", Login: "paul", Start: day("2026-06-14")},
+	} {
+		if _, err := e.Auth.AddTerm(ctx, e.Admin.UserID, in); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, at := range []time.Time{day("2026-01-05"), day("2026-01-15"), day("2026-02-15"), day("2026-04-01"), day("2026-07-01")} {
+		c.Set(at)
+		for _, login := range []string{"marie", "paul", "admin"} {
+			want, _, err := e.Auth.PrincipalOf(ctx, login)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := e.Auth.AuthenticateDevice(ctx, login, repotest.Password, "192.0.2.1")
+			if err != nil {
+				t.Fatalf("%s at %s: %v", login, at.Format(time.DateOnly), err)
+			}
+			slices.Sort(want.Groups)
+			slices.Sort(got.Groups)
+			slices.Sort(want.Offices)
+			slices.Sort(got.Offices)
+			if got.UserID != want.UserID || got.Login != want.Login || got.Role != want.Role ||
+				!slices.Equal(got.Groups, want.Groups) || !slices.Equal(got.Offices, want.Offices) || !got.Until.Equal(want.Until) {
+				t.Errorf("%s at %s: Basic auth gives %+v, a session %+v", login, at.Format(time.DateOnly), got.Principal, want)
+			}
+		}
+	}
+	// Marie's groups and offices are really there (the comparison above
+	// would pass on two empty principals).
+	c.Set(day("2026-04-01"))
+	d, err := e.Auth.AuthenticateDevice(ctx, "marie", repotest.Password, "192.0.2.1")
+	if err != nil || len(d.Groups) != 2 || len(d.Offices) != 2 || !d.Until.Equal(day("2026-06-14")) {
+		t.Errorf("marie on 1 April: groups %v offices %v until %v (%v)", d.Groups, d.Offices, d.Until, err)
+	}
+	if _, err := e.Auth.AuthenticateDevice(ctx, "nobody", repotest.Password, "192.0.2.1"); !errors.Is(err, auth.ErrBadCredentials) {
+		t.Errorf("unknown login: %v", err)
+	}
+}

@@ -43,6 +43,10 @@ type Options struct {
 	Tools   *Tools // nil: looked up on PATH
 	Logger  *slog.Logger
 	Hooks   Hooks
+	// Settle is how long the worker lets changes gather after being woken
+	// before it reads the journal: a sync app's burst of uploads then
+	// costs a few reads, not three per upload. 0: none (tests).
+	Settle time.Duration
 }
 
 // Worker renders the previews of uploaded files in the background and
@@ -218,6 +222,13 @@ func (w *Worker) Run(ctx context.Context) error {
 		case <-ctx.Done():
 			return nil
 		case <-changed:
+			if w.o.Settle > 0 {
+				select {
+				case <-ctx.Done():
+					return nil
+				case <-time.After(w.o.Settle):
+				}
+			}
 		case <-time.After(5 * time.Second): // changes made by other processes
 		}
 	}

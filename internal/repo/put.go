@@ -575,11 +575,7 @@ func (s *core) writeVersion(ctx context.Context, tx *sql.Tx, p acl.Principal, pc
 		return 0, false, fmt.Errorf("record version of %s: %w", path, err)
 	}
 	sp.verID, sp.verNum = vid, num
-	if _, err := tx.ExecContext(ctx, `UPDATE nodes SET current_version_id = ?, mtime = ?, updated_at = ?, updated_by = ?, updated_via = ? WHERE id = ?`,
-		vid, mtime.UnixNano(), now.UnixNano(), actorArg(p), viaArg(p), id); err != nil {
-		return 0, false, err
-	}
-	if err := s.touch(ctx, tx, p, pc.last().id); err != nil {
+	if err := s.touchVersion(ctx, tx, p, pc.last().id, id, vid, mtime, now); err != nil {
 		return 0, false, err
 	}
 	action := "version"

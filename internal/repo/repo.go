@@ -508,6 +508,26 @@ func (s *core) touch(ctx context.Context, tx querier, p acl.Principal, id int64)
 	return nil
 }
 
+// touchVersion makes version vid the file's current one (its modification
+// time mtime, changed at now) and touches its folder as touch does, in one
+// statement: the file rides on the walk up as the folder's marks do, and
+// its own change counter stays (a file's ETag is its content's).
+func (s *core) touchVersion(ctx context.Context, tx querier, p acl.Principal, folder, file, vid int64, mtime, now time.Time) error {
+	if _, err := tx.ExecContext(ctx, `UPDATE nodes SET
+			tree_seq = CASE WHEN id = ?5 THEN tree_seq ELSE tree_seq + 1 END,
+			current_version_id = CASE WHEN id = ?5 THEN ?6 ELSE current_version_id END,
+			mtime = CASE WHEN id = ?5 THEN ?7 ELSE mtime END,
+			updated_at = CASE WHEN id = ?1 OR id = ?5 THEN ?2 ELSE updated_at END,
+			updated_by = CASE WHEN id = ?1 OR id = ?5 THEN ?3 ELSE updated_by END,
+			updated_via = CASE WHEN id = ?1 OR id = ?5 THEN ?4 ELSE updated_via END
+		WHERE id = ?5 OR id IN (WITH RECURSIVE anc(id) AS (
+			SELECT CAST(?1 AS BIGINT) UNION ALL SELECT n.parent_id FROM nodes n JOIN anc ON n.id = anc.id WHERE n.parent_id IS NOT NULL
+		) SELECT id FROM anc)`, folder, now.UnixNano(), actorArg(p), viaArg(p), file, vid, mtime.UnixNano()); err != nil {
+		return fmt.Errorf("record version %d of node %d and mark its folders changed: %w", vid, file, err)
+	}
+	return nil
+}
+
 // tagsOf loads the tags of the given nodes.
 func (s *core) tagsOf(ctx context.Context, q querier, where string, args ...any) (map[int64][]string, error) {
 	rows, err := s.query(ctx, q, `SELECT nt.node_id, t.name FROM node_tags nt JOIN tags t ON t.id = nt.tag_id WHERE `+where+` ORDER BY t.name`, args...)

@@ -131,10 +131,15 @@ func (s *Store) install(key, tmp string) error {
 	if err := os.Chmod(tmp, 0o440); err != nil {
 		return fmt.Errorf("put blob %s: %w", key, err)
 	}
-	// The shard folder exists but for the first blobs: rename first.
+	// Rename first: the shard folder often exists. When it does not, its
+	// parent usually does (one mkdir, not MkdirAll's look at each level).
 	err := os.Rename(tmp, dst)
 	if errors.Is(err, iofs.ErrNotExist) {
-		if err = os.MkdirAll(filepath.Dir(dst), 0o750); err == nil {
+		dir := filepath.Dir(dst)
+		if err = os.Mkdir(dir, 0o750); errors.Is(err, iofs.ErrNotExist) {
+			err = os.MkdirAll(dir, 0o750)
+		}
+		if err == nil || errors.Is(err, iofs.ErrExist) {
 			err = os.Rename(tmp, dst)
 		}
 	}
