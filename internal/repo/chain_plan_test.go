@@ -56,33 +56,7 @@ func TestChainReadsNodesByKey(t *testing.T) {
 		"chainByID":  {chainByIDQuery, []any{last.ID}},
 		"chainsByID": {chainsByIDQuery(2), []any{last.ID, first.ID}},
 	} {
-		explain := `EXPLAIN QUERY PLAN `
-		if pg {
-			explain = `EXPLAIN `
-		}
-		rows, err := e.s.db.R.QueryContext(ctx, explain+q.sql, q.args...)
-		if err != nil {
-			t.Fatalf("%s: %v", name, err)
-		}
-		var plan []string
-		for rows.Next() {
-			// SQLite: id, parent, notused, detail; PostgreSQL: one line.
-			var line string
-			if pg {
-				err = rows.Scan(&line)
-			} else {
-				var id, parent, notused int
-				err = rows.Scan(&id, &parent, &notused, &line)
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			plan = append(plan, strings.TrimSpace(line))
-		}
-		if err := rows.Err(); err != nil {
-			t.Fatal(err)
-		}
-		rows.Close()
+		plan := queryPlan(t, e, q.sql, q.args...)
 		scan := slices.ContainsFunc(plan, func(l string) bool {
 			return strings.Contains(l, "Seq Scan on nodes") || l == "SCAN n" || strings.HasPrefix(l, "SCAN n ")
 		})
@@ -108,4 +82,39 @@ func TestChainReadsNodesByKey(t *testing.T) {
 			t.Errorf("chainsByID[%d]: %s, want %s", id, got, want)
 		}
 	}
+}
+
+// queryPlan is the database's plan for q, a line per step (SQLite's
+// EXPLAIN QUERY PLAN details, PostgreSQL's EXPLAIN lines).
+func queryPlan(t *testing.T, e *env, q string, args ...any) []string {
+	t.Helper()
+	pg := e.s.db.Dialect() == meta.Postgres
+	explain := `EXPLAIN QUERY PLAN `
+	if pg {
+		explain = `EXPLAIN `
+	}
+	rows, err := e.s.db.R.QueryContext(context.Background(), explain+q, args...)
+	if err != nil {
+		t.Fatalf("explain: %v", err)
+	}
+	defer rows.Close()
+	var plan []string
+	for rows.Next() {
+		// SQLite: id, parent, notused, detail; PostgreSQL: one line.
+		var line string
+		if pg {
+			err = rows.Scan(&line)
+		} else {
+			var id, parent, notused int
+			err = rows.Scan(&id, &parent, &notused, &line)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		plan = append(plan, strings.TrimSpace(line))
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return plan
 }

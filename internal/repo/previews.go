@@ -69,8 +69,7 @@ func (s *Previews) GetPreview(ctx context.Context, source, kind string) (Preview
 // content, in one statement (search snippets read the text of each hit
 // this way). ok is false when there is none, or no such file.
 func (s *Previews) CurrentPreview(ctx context.Context, id int64, kind string) (Preview, bool, error) {
-	p, err := scanPreview(s.db.R.QueryRowContext(ctx, `SELECT `+previewCols+` FROM previews WHERE kind = ? AND source =
-		(SELECT v.blob FROM nodes n JOIN versions v ON v.id = n.current_version_id WHERE n.id = ?)`, kind, id))
+	p, err := scanPreview(s.db.R.QueryRowContext(ctx, currentPreviewQuery, kind, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return Preview{}, false, nil
 	}
@@ -79,6 +78,13 @@ func (s *Previews) CurrentPreview(ctx context.Context, id int64, kind string) (P
 	}
 	return p, true, nil
 }
+
+// currentPreviewQuery reads a rendering by the file it renders. Its
+// content hash is compared with versions.blob: both must have the same
+// collation on PostgreSQL for the previews index to serve
+// (TestCurrentPreviewReadsByKey).
+const currentPreviewQuery = `SELECT ` + previewCols + ` FROM previews WHERE kind = ? AND source =
+	(SELECT v.blob FROM nodes n JOIN versions v ON v.id = n.current_version_id WHERE n.id = ?)`
 
 // GetPreviews returns the cached renderings of kind of several contents,
 // by source (listings ask for the thumbnails of a whole folder at once).

@@ -6,8 +6,12 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"testing"
 	"time"
+
+	"notreasso/internal/meta"
 )
 
 // TestPreviewsCacheAndSweep: a rendering is stored as a blob of its own,
@@ -104,5 +108,37 @@ func TestCurrentPreview(t *testing.T) {
 	}
 	if _, ok, err := e.s.Previews.CurrentPreview(ctx, 999999, PreviewText); ok || err != nil {
 		t.Fatalf("no such file: %v %v", ok, err)
+	}
+}
+
+// Reading a file's rendering by the file compares the rendering's content
+// hash with the version's: on PostgreSQL both columns must share a
+// collation, or the previews index cannot serve and every rendering is
+// read, for each search hit's snippet.
+func TestCurrentPreviewReadsByKey(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	n := e.put(t, e.admin, "/texte.txt", "un texte")
+	if _, err := e.s.db.W.ExecContext(ctx, `WITH RECURSIVE seq(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM seq WHERE i < 5000)
+		INSERT INTO blobs (sha256, size, created_at) SELECT 'h' || i, 1, 0 FROM seq`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.s.db.W.ExecContext(ctx, `INSERT INTO previews (source, kind, status, derived, created_at)
+		SELECT sha256, 'text', 'ok', sha256, 0 FROM blobs`); err != nil {
+		t.Fatal(err)
+	}
+	if e.s.db.Dialect() == meta.Postgres {
+		if _, err := e.s.db.W.ExecContext(ctx, `ANALYZE`); err != nil {
+			t.Fatal(err)
+		}
+	}
+	plan := queryPlan(t, e, currentPreviewQuery, PreviewText, n.ID)
+	if slices.ContainsFunc(plan, func(l string) bool {
+		return strings.Contains(l, "Seq Scan on previews") || l == "SCAN previews" || strings.HasPrefix(l, "SCAN previews ")
+	}) {
+		t.Errorf("a file's rendering is found by scanning every rendering:\n%s", strings.Join(plan, "\n"))
+	}
+	if p, ok, err := e.s.Previews.CurrentPreview(ctx, n.ID, PreviewText); !ok || err != nil || p.Source != n.Hash {
+		t.Errorf("CurrentPreview = %+v %v %v", p, ok, err)
 	}
 }
