@@ -36,7 +36,7 @@ func TestDigestEmailScreenshot(t *testing.T) {
 	if err := d.follows.Follow(ctx, d.Member.UserID, FollowTag, "compta"); err != nil {
 		t.Fatal(err)
 	}
-	d.clock.Add(48 * time.Hour)
+	d.clock.Advance(48 * time.Hour)
 	put := func(who acl.Principal, p string) {
 		if _, _, err := d.Repo.Tree.Put(ctx, who, p, strings.NewReader("contenu "+p+time.Now().String()), repo.PutOptions{Size: -1}); err != nil {
 			t.Fatal(err)
@@ -44,20 +44,20 @@ func TestDigestEmailScreenshot(t *testing.T) {
 	}
 	for _, f := range []string{"convocation.pdf", "ordre-du-jour.odt", "pouvoir.pdf"} {
 		put(d.Admin, "Association/AG 2026/"+f)
-		d.clock.Add(time.Minute)
+		d.clock.Advance(time.Minute)
 	}
-	d.clock.Add(26 * time.Hour)
+	d.clock.Advance(26 * time.Hour)
 	put(d.Guest, "Association/Comptes/budget-2026.ods")
-	d.clock.Add(3 * time.Hour)
+	d.clock.Advance(3 * time.Hour)
 	put(d.Guest, "Association/Comptes/budget-2026.ods")
 	if _, err := d.Repo.Tree.SetTags(ctx, d.Guest, "/Association/Comptes/budget-2026.ods", []string{"compta"}); err != nil {
 		t.Fatal(err)
 	}
-	d.clock.Add(20 * time.Hour)
+	d.clock.Advance(20 * time.Hour)
 	for i := range 14 {
 		put(d.Admin, "Association/Photos/fete-du-canal-"+strconv.Itoa(i+1)+".jpg")
 	}
-	d.clock.Add(4 * 24 * time.Hour)
+	d.clock.Advance(4 * 24 * time.Hour)
 	if n, err := d.digests.Queue(ctx); n != 1 || err != nil {
 		t.Fatalf("queued %d (%v)", n, err)
 	}

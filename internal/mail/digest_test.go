@@ -11,6 +11,7 @@ import (
 	"notreasso/internal/acl"
 	"notreasso/internal/auth"
 	"notreasso/internal/repo"
+	"notreasso/internal/testutil/fakeclock"
 	"notreasso/internal/testutil/repotest"
 	"notreasso/internal/testutil/smtpserver"
 )
@@ -19,7 +20,7 @@ import (
 // (a member, French) with an address, and the mail side over it.
 type digestEnv struct {
 	*repotest.Env
-	clock   *fakeClock
+	clock   *fakeclock.Clock
 	relay   *smtpserver.Server
 	out     *Outbox
 	sender  *Sender
@@ -33,7 +34,7 @@ func newDigestEnv(t *testing.T) *digestEnv {
 	relay := smtpserver.Start(t)
 	// Sunday 22 February 2026, 09:00 local; weekly digests cover Monday
 	// 07:00 to Monday 07:00.
-	clock := newClock(time.Date(2026, 2, 22, 9, 0, 0, 0, time.Local))
+	clock := fakeclock.New(time.Date(2026, 2, 22, 9, 0, 0, 0, time.Local))
 	e := repotest.New(t, repo.Options{Now: clock.Now})
 	ctx := context.Background()
 	email, lang := "marie@example.org", "fr"
@@ -110,13 +111,13 @@ func TestDigestListsOnlyWhatTheReaderMayRead(t *testing.T) {
 	}
 	d.put(t, "Association/AG/avant.pdf") // Sunday 22 Feb, 09:00: before the period
 
-	d.clock.Add(48 * time.Hour) // Tuesday 24 Feb: inside the period (Mon 23 07:00 → Mon 2 Mar 07:00)
+	d.clock.Advance(48 * time.Hour) // Tuesday 24 Feb: inside the period (Mon 23 07:00 → Mon 2 Mar 07:00)
 	for _, p := range []string{"Association/AG/pv-2026.pdf", "Association/AG/budget.ods", "Association/Bureau/salaires.ods",
 		"Ailleurs/autre.txt", "Association/AG/R&D 'projets'.txt"} {
 		d.put(t, p)
 	}
-	d.clock.Add(6*24*time.Hour - 90*time.Minute) // Monday 2 Mar, 07:30
-	d.put(t, "Association/AG/apres.pdf")         // after the period's end (07:00)
+	d.clock.Advance(6*24*time.Hour - 90*time.Minute) // Monday 2 Mar, 07:30
+	d.put(t, "Association/AG/apres.pdf")             // after the period's end (07:00)
 
 	n, err := d.digests.Queue(ctx)
 	if err != nil || n != 1 {
@@ -162,9 +163,9 @@ func TestDigestListsOnlyWhatTheReaderMayRead(t *testing.T) {
 
 	// Next week: a change she may read is queued, then hidden from her
 	// before the sender runs: the digest has nothing left and is not sent.
-	d.clock.Add(24 * time.Hour)
+	d.clock.Advance(24 * time.Hour)
 	d.put(t, "Association/AG/cachee.pdf")
-	d.clock.Add(6 * 24 * time.Hour)
+	d.clock.Advance(6 * 24 * time.Hour)
 	if n, err := d.digests.Queue(ctx); n != 1 || err != nil {
 		t.Fatalf("second week queued %d (%v)", n, err)
 	}
@@ -193,7 +194,7 @@ func TestDigestDailyTagAndUnsubscribe(t *testing.T) {
 	if err := d.follows.Follow(ctx, uid, FollowTag, "compta"); err != nil {
 		t.Fatal(err)
 	}
-	d.clock.Add(time.Hour) // Sunday 22 Feb, 10:00
+	d.clock.Advance(time.Hour) // Sunday 22 Feb, 10:00
 	d.put(t, "Docs/facture.pdf")
 	d.put(t, "Secret/facture-secrete.pdf")
 	for _, p := range []string{"Docs/facture.pdf", "Secret/facture-secrete.pdf"} {
@@ -201,7 +202,7 @@ func TestDigestDailyTagAndUnsubscribe(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	d.clock.Add(22 * time.Hour) // Monday 08:00: the day to 07:00 is complete
+	d.clock.Advance(22 * time.Hour) // Monday 08:00: the day to 07:00 is complete
 	if n, err := d.digests.Queue(ctx); n != 1 || err != nil {
 		t.Fatalf("queued %d (%v)", n, err)
 	}
@@ -220,7 +221,7 @@ func TestDigestDailyTagAndUnsubscribe(t *testing.T) {
 	}
 	d.put(t, "Docs/facture2.pdf")
 	d.Repo.Tree.SetTags(ctx, d.Admin, "Docs/facture2.pdf", []string{"compta"})
-	d.clock.Add(24 * time.Hour)
+	d.clock.Advance(24 * time.Hour)
 	if n, _ := d.digests.Queue(ctx); n != 0 {
 		t.Errorf("an unsubscribed person got a digest queued")
 	}
@@ -229,7 +230,7 @@ func TestDigestDailyTagAndUnsubscribe(t *testing.T) {
 	if err := d.Auth.SetDisabled(ctx, 0, "marie", true); err != nil {
 		t.Fatal(err)
 	}
-	d.clock.Add(24 * time.Hour)
+	d.clock.Advance(24 * time.Hour)
 	if n, _ := d.digests.Queue(ctx); n != 0 {
 		t.Errorf("a disabled account got a digest queued")
 	}
@@ -285,11 +286,11 @@ func TestDigestInEnglish(t *testing.T) {
 	if err := d.follows.Follow(ctx, d.Member.UserID, FollowFolder, strconv.FormatInt(docs.ID, 10)); err != nil {
 		t.Fatal(err)
 	}
-	d.clock.Add(48 * time.Hour)
+	d.clock.Advance(48 * time.Hour)
 	for i := range 2 {
 		d.put(t, "Docs/minutes-"+strconv.Itoa(i)+".pdf")
 	}
-	d.clock.Add(7 * 24 * time.Hour)
+	d.clock.Advance(7 * 24 * time.Hour)
 	if n, err := d.digests.Queue(ctx); n != 1 || err != nil {
 		t.Fatalf("queued %d (%v)", n, err)
 	}

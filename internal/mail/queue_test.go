@@ -6,64 +6,15 @@ import (
 	"log/slog"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"notreasso/internal/config"
 	"notreasso/internal/jobs"
 	"notreasso/internal/meta"
+	"notreasso/internal/testutil/fakeclock"
 	"notreasso/internal/testutil/smtpserver"
 )
-
-// fakeClock is a clock the test moves; After fires when Set passes it.
-type fakeClock struct {
-	mu      sync.Mutex
-	now     time.Time
-	waiters []waiter
-}
-
-type waiter struct {
-	at time.Time
-	ch chan time.Time
-}
-
-func newClock(t time.Time) *fakeClock { return &fakeClock{now: t} }
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *fakeClock) After(d time.Duration) <-chan time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	ch := make(chan time.Time, 1)
-	if d <= 0 {
-		ch <- c.now
-		return ch
-	}
-	c.waiters = append(c.waiters, waiter{c.now.Add(d), ch})
-	return ch
-}
-
-func (c *fakeClock) Add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-	kept := c.waiters[:0]
-	for _, w := range c.waiters {
-		if !w.at.After(c.now) {
-			w.ch <- c.now
-		} else {
-			kept = append(kept, w)
-		}
-	}
-	c.waiters = kept
-}
-
-var _ jobs.Clock = (*fakeClock)(nil)
 
 // relayConfig points at the test relay, with STARTTLS and a login.
 func relayConfig(s *smtpserver.Server) config.Mail {
@@ -81,7 +32,7 @@ type node struct {
 	sender *Sender
 }
 
-func openNode(t *testing.T, path string, cfg config.Mail, clock *fakeClock) *node {
+func openNode(t *testing.T, path string, cfg config.Mail, clock *fakeclock.Clock) *node {
 	t.Helper()
 	db, err := meta.Open(context.Background(), path, slog.New(slog.DiscardHandler))
 	if err != nil {
@@ -122,7 +73,7 @@ func TestQueueSurvivesOutageAndRestart(t *testing.T) {
 	relay := smtpserver.Start(t)
 	cfg := relayConfig(relay)
 	path := filepath.Join(t.TempDir(), "meta.db")
-	clock := newClock(time.Date(2026, 3, 2, 10, 0, 0, 0, time.Local))
+	clock := fakeclock.New(time.Date(2026, 3, 2, 10, 0, 0, 0, time.Local))
 
 	a := openNode(t, path, cfg, clock)
 	relay.Stop()
@@ -135,7 +86,7 @@ func TestQueueSurvivesOutageAndRestart(t *testing.T) {
 		t.Fatalf("after a failed attempt: %+v, want 3 waiting with the error", st)
 	}
 	// The first message waits RetryMin; the others were not attempted.
-	clock.Add(30 * time.Second)
+	clock.Advance(30 * time.Second)
 	relay.Restart()
 	if n, _ := a.sender.Drain(ctx); n != 2 {
 		t.Fatalf("before the retry time, sent %d, want only the 2 not yet attempted", n)
@@ -148,7 +99,7 @@ func TestQueueSurvivesOutageAndRestart(t *testing.T) {
 	a.db.Close() // the process stops
 
 	relay.Restart()
-	clock.Add(time.Hour)
+	clock.Advance(time.Hour)
 	b := openNode(t, path, cfg, clock)
 	defer b.db.Close()
 	if n, err := b.sender.Drain(ctx); n != 3 || err != nil {
@@ -190,7 +141,7 @@ func TestRetryBackoffAndGiveUp(t *testing.T) {
 	relay.Stop()
 	cfg := relayConfig(relay)
 	cfg.RetryMin, cfg.RetryMax, cfg.GiveUp = time.Minute, 4*time.Minute, 30*time.Minute
-	clock := newClock(time.Date(2026, 3, 2, 10, 0, 0, 0, time.Local))
+	clock := fakeclock.New(time.Date(2026, 3, 2, 10, 0, 0, 0, time.Local))
 	n := openNode(t, filepath.Join(t.TempDir(), "meta.db"), cfg, clock)
 	defer n.db.Close()
 	enqueueN(t, n.out, 1)
@@ -205,13 +156,13 @@ func TestRetryBackoffAndGiveUp(t *testing.T) {
 			break
 		}
 		waits = append(waits, next.Sub(clock.Now()))
-		clock.Add(next.Sub(clock.Now()))
+		clock.Advance(next.Sub(clock.Now()))
 	}
 	want := []time.Duration{time.Minute, 2 * time.Minute, 4 * time.Minute, 4 * time.Minute, 4 * time.Minute, 4 * time.Minute}
 	if fmt.Sprint(waits) != fmt.Sprint(want) {
 		t.Errorf("waits %v, want %v", waits, want)
 	}
-	clock.Add(30 * time.Minute)
+	clock.Advance(30 * time.Minute)
 	n.sender.Drain(ctx)
 	st, _ := n.out.Stats(ctx)
 	if st.Failed != 1 || st.Waiting != 0 {
@@ -223,7 +174,7 @@ func TestRetryBackoffAndGiveUp(t *testing.T) {
 func TestRefusedRecipientFailsAlone(t *testing.T) {
 	ctx := context.Background()
 	relay := smtpserver.Start(t)
-	clock := newClock(time.Now())
+	clock := fakeclock.New(time.Now())
 	n := openNode(t, filepath.Join(t.TempDir(), "meta.db"), relayConfig(relay), clock)
 	defer n.db.Close()
 	for _, to := range []string{"a@example.org", "nobody@refused.test", "b@example.org"} {
@@ -249,7 +200,7 @@ func TestStopMidQueueSendsNothingTwice(t *testing.T) {
 	relay.SetDelay(150 * time.Millisecond)
 	cfg := relayConfig(relay)
 	path := filepath.Join(t.TempDir(), "meta.db")
-	clock := newClock(time.Now())
+	clock := fakeclock.New(time.Now())
 	a := openNode(t, path, cfg, clock)
 	enqueueN(t, a.out, 8)
 	runner := jobs.New(ctx, slog.New(slog.DiscardHandler), clock)
@@ -293,7 +244,7 @@ func TestStopMidQueueSendsNothingTwice(t *testing.T) {
 func TestCrashAfterClaimResendsAfterLease(t *testing.T) {
 	ctx := context.Background()
 	relay := smtpserver.Start(t)
-	clock := newClock(time.Now())
+	clock := fakeclock.New(time.Now())
 	path := filepath.Join(t.TempDir(), "meta.db")
 	a := openNode(t, path, relayConfig(relay), clock)
 	enqueueN(t, a.out, 1)
@@ -308,7 +259,7 @@ func TestCrashAfterClaimResendsAfterLease(t *testing.T) {
 	if n, _ := b.sender.Drain(ctx); n != 0 {
 		t.Fatalf("a claimed message was sent again before its lease ended")
 	}
-	clock.Add(claimLease)
+	clock.Advance(claimLease)
 	if n, _ := b.sender.Drain(ctx); n != 1 {
 		t.Fatalf("the message in doubt was not sent after the lease")
 	}

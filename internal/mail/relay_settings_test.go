@@ -9,6 +9,7 @@ import (
 
 	"notreasso/internal/config"
 	"notreasso/internal/meta"
+	"notreasso/internal/testutil/fakeclock"
 	"notreasso/internal/testutil/smtpserver"
 	"notreasso/internal/testutil/testdb"
 )
@@ -24,7 +25,7 @@ func TestRelaySavedOnOneServerAppliesOnAll(t *testing.T) {
 	dsn := testdb.DSN(t, t.TempDir())
 	cfg := config.Default().Mail
 	cfg.CAFile = relay.CAFile
-	clock := newClock(time.Date(2026, 3, 2, 10, 0, 0, 0, time.Local))
+	clock := fakeclock.New(time.Date(2026, 3, 2, 10, 0, 0, 0, time.Local))
 	open := func(origins config.Origins, cfg config.Mail) (*meta.DB, *Relay, *Outbox, *Sender) {
 		db, err := meta.Open(ctx, dsn, slog.New(slog.DiscardHandler))
 		if err != nil {

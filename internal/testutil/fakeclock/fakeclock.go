@@ -27,11 +27,15 @@ func New(now time.Time) *Clock { return &Clock{now: now} }
 func (c *Clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
 
 // After returns a channel that receives the time once Advance reaches d
-// from now.
+// from now (at once when d is not positive, as time.After).
 func (c *Clock) After(d time.Duration) <-chan time.Time {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	ch := make(chan time.Time, 1)
+	if d <= 0 {
+		ch <- c.now
+		return ch
+	}
 	c.waiters = append(c.waiters, waiter{c.now.Add(d), ch})
 	return ch
 }
