@@ -212,34 +212,26 @@ func (s *Service) Principal(ctx context.Context, id int64) (acl.Principal, error
 // memberships fills in the groups p is in and the roles p holds a term
 // for now (by the service's clock), and when the roles next change.
 func (s *Service) memberships(ctx context.Context, p *acl.Principal) error {
-	// One statement for both (every authenticated request pays it): the
-	// groups are rows with no term dates, the roles' terms rows with them.
+	// One statement for both (every authenticated request pays it).
 	now := s.now()
-	rows, err := s.db.R.QueryContext(ctx, `SELECT 0, group_id, 0, 0 FROM group_members WHERE user_id = ?1
-		UNION ALL
-		SELECT 1, t.role_id, t.start_at, COALESCE(t.end_at, 0) FROM terms t
-		JOIN roles r ON r.id = t.role_id AND r.deleted_at IS NULL
-		WHERE t.user_id = ?1 AND (t.end_at IS NULL OR t.end_at > ?2)`, p.UserID, now.UnixNano())
+	rows, err := s.db.R.QueryContext(ctx, membershipsSQL("?1"), p.UserID, now.UnixNano())
 	if err != nil {
 		return fmt.Errorf("groups and roles of %s: %w", p.Login, err)
 	}
 	defer rows.Close()
-	var terms []term
+	var m memberships
 	for rows.Next() {
 		var kind, id, start, end int64
 		if err := rows.Scan(&kind, &id, &start, &end); err != nil {
 			return fmt.Errorf("groups and roles of %s: %w", p.Login, err)
 		}
-		if kind == 0 {
-			p.Groups = append(p.Groups, id)
-		} else {
-			terms = append(terms, term{role: id, start: start, end: end})
-		}
+		m.add(kind, id, start, end)
 	}
 	if err := rows.Err(); err != nil {
 		return fmt.Errorf("groups and roles of %s: %w", p.Login, err)
 	}
-	p.Offices, p.Until = inOffice(terms, now)
+	p.Groups = append(p.Groups, m.groups...)
+	p.Offices, p.Until = inOffice(m.terms, now)
 	return nil
 }
 
@@ -333,10 +325,37 @@ func (s *Service) account(ctx context.Context, login string) (account, error) {
 	return a, nil
 }
 
-// memberships is what accountAndMemberships reads besides the account.
+// memberships are a user's groups and terms of office.
 type memberships struct {
 	groups []int64
 	terms  []term
+}
+
+// add records a row of membershipsSQL.
+func (m *memberships) add(kind, id, start, end int64) {
+	if kind == kindGroup {
+		m.groups = append(m.groups, id)
+	} else {
+		m.terms = append(m.terms, term{role: id, start: start, end: end})
+	}
+}
+
+// Kinds of the rows: accountAndMemberships' account row is 0; in
+// membershipsSQL a group is 1 and a term of office 2.
+const (
+	kindAccount = 0
+	kindGroup   = 1
+)
+
+// membershipsSQL selects (kind, id, start, end) for the groups of the
+// user whose id the SQL expression user gives and for the user's terms of
+// office not ended at ?2 (Unix nanoseconds).
+func membershipsSQL(user string) string {
+	return `SELECT 1 AS k, group_id AS id, 0 AS s, 0 AS e FROM group_members WHERE user_id = ` + user + `
+		UNION ALL
+		SELECT 2, t.role_id, t.start_at, COALESCE(t.end_at, 0) FROM terms t
+		JOIN roles r ON r.id = t.role_id AND r.deleted_at IS NULL
+		WHERE t.user_id = ` + user + ` AND (t.end_at IS NULL OR t.end_at > ?2)`
 }
 
 // accountAndMemberships is account with the account's groups and its
@@ -349,13 +368,8 @@ func (s *Service) accountAndMemberships(ctx context.Context, login string, now t
 	rows, err := s.db.R.QueryContext(ctx, `SELECT 0, id, login, password_hash, disabled, app_passwords_only, session_epoch, role, 0, 0
 			FROM users WHERE login = ?1
 		UNION ALL
-		SELECT 1, gm.group_id, '', '', 0, 0, 0, '', 0, 0 FROM group_members gm
-			JOIN users u ON u.id = gm.user_id WHERE u.login = ?1
-		UNION ALL
-		SELECT 2, t.role_id, '', '', 0, 0, 0, '', t.start_at, COALESCE(t.end_at, 0) FROM terms t
-			JOIN roles r ON r.id = t.role_id AND r.deleted_at IS NULL
-			JOIN users u ON u.id = t.user_id
-			WHERE u.login = ?1 AND (t.end_at IS NULL OR t.end_at > ?2)`, login, now.UnixNano())
+		SELECT k, id, '', '', 0, 0, 0, '', s, e FROM (`+membershipsSQL(`(SELECT id FROM users WHERE login = ?1)`)+`) AS m`,
+		login, now.UnixNano())
 	if err != nil {
 		return a, m, fmt.Errorf("read account %s: %w", login, err)
 	}
@@ -367,15 +381,12 @@ func (s *Service) accountAndMemberships(ctx context.Context, login string, now t
 		if err := rows.Scan(&kind, &id, &login, &hash, &disabled, &appOnly, &epoch, &role, &start, &end); err != nil {
 			return a, m, fmt.Errorf("read account %s: %w", a.login, err)
 		}
-		switch kind {
-		case 0:
+		if kind == kindAccount {
 			found = true
 			a = account{id: id, epoch: epoch, login: login, hash: hash, disabled: disabled != 0, appOnly: appOnly != 0, role: acl.UserRole(role)}
-		case 1:
-			m.groups = append(m.groups, id)
-		default:
-			m.terms = append(m.terms, term{role: id, start: start, end: end})
+			continue
 		}
+		m.add(kind, id, start, end)
 	}
 	if err := rows.Err(); err != nil {
 		return a, m, fmt.Errorf("read account %s: %w", a.login, err)
