@@ -163,14 +163,11 @@ func (p *proc) cpuTime() (time.Duration, error) {
 		if e.Name()[0] < '0' || e.Name()[0] > '9' {
 			continue
 		}
-		b, err := os.ReadFile("/proc/" + e.Name() + "/stat")
+		// state, ppid, pgrp, …, utime (14th field of the line), stime (15th).
+		f, err := statFields("/proc/" + e.Name() + "/stat")
 		if err != nil {
 			continue // gone meanwhile
 		}
-		// Fields after the command name, which may hold spaces: state,
-		// ppid, pgrp, …, utime (14th field of the line), stime (15th).
-		i := strings.LastIndexByte(string(b), ')')
-		f := strings.Fields(string(b[i+1:]))
 		if len(f) < 13 || f[2] != fmt.Sprint(pgid) {
 			continue
 		}
