@@ -108,7 +108,7 @@ func blobFile(t *testing.T, wd *world, path string) (string, string) {
 		t.Fatalf("stat %s", path)
 	}
 	hash := strings.Trim(n.ETag, `"`)
-	f := filepath.Join(wd.srv.Data, "blobs", hash[0:2], hash[2:4], hash)
+	f := filepath.Join(wd.srv.Data, "blobs", hash[0:2], hash)
 	if _, err := os.Stat(f); err != nil {
 		t.Fatalf("blob of %s: %v", path, err)
 	}

@@ -48,9 +48,9 @@ func (b *bench) apiFSRun(ctx context.Context, s *section) error {
 	}
 	s.add("idle RSS", mib(rss), "VmRSS of `notreasso serve` 2 s after it is ready, nothing stored")
 	stored := func() (string, error) {
-		return hashFile(filepath.Join(srv.Data, "blobs", sum[0:2], sum[2:4], sum))
+		return hashFile(filepath.Join(srv.Data, "blobs", sum[0:2], sum))
 	}
-	_, err = b.apiTransfer(ctx, s, srv, path, sum, "data/blobs/ab/cd/<sha256>", stored)
+	_, err = b.apiTransfer(ctx, s, srv, path, sum, "data/blobs/ab/<sha256>", stored)
 	return err
 }
 

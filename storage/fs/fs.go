@@ -1,5 +1,8 @@
-// Package fs stores blobs on local disk, in sharded directories
-// (root/ab/cd/abcd…) so no directory grows past a few thousand entries.
+// Package fs stores blobs on local disk, in 256 sharded directories
+// (root/ab/abcd…), made when the store is, so that writing a blob creates
+// one file and never a folder. Stores made before this layout keep their
+// blobs in two levels (root/ab/cd/abcd…); they are read where they are and
+// new blobs go to the one-level place (see layoutFile).
 // Writes are atomic: a temporary file in root/tmp is written and renamed
 // into place. A blob written this way survives the process dying (the
 // operating system holds it); SyncWrites also flushes it and its folder to
@@ -25,7 +28,16 @@ type Store struct {
 	root string
 	tmp  string
 	sync bool
+	// legacy: the store may hold blobs in the two-level layout, so a blob
+	// not found in its one-level place is looked for there too.
+	legacy bool
 }
+
+// layoutFile marks a store made with the one-level layout: it holds no
+// two-level blob, so a missing blob is missing without a second look.
+// A store without it (made by an older version, or whose marker was lost)
+// is read in both layouts, which costs one more lookup for a missing blob.
+const layoutFile = "layout-1"
 
 // New opens (creating if needed) a store rooted at dir.
 func New(dir string, opts ...Option) (*Store, error) {
@@ -33,10 +45,54 @@ func New(dir string, opts ...Option) (*Store, error) {
 	for _, o := range opts {
 		o(s)
 	}
-	if err := os.MkdirAll(s.tmp, 0o750); err != nil {
+	if err := s.prepare(); err != nil {
 		return nil, fmt.Errorf("create blob store %s: %w", dir, err)
 	}
 	return s, nil
+}
+
+// prepare makes the temporary folder and the 256 shard folders, and tells
+// whether the store may hold two-level blobs: an empty root is made in the
+// one-level layout and marked so.
+func (s *Store) prepare() error {
+	_, err := os.Stat(filepath.Join(s.root, layoutFile))
+	switch {
+	case err == nil:
+	case errors.Is(err, iofs.ErrNotExist):
+		entries, err := os.ReadDir(s.root)
+		if err != nil && !errors.Is(err, iofs.ErrNotExist) {
+			return err
+		}
+		for _, e := range entries {
+			if e.Name() != "tmp" {
+				s.legacy = true
+				break
+			}
+		}
+	default:
+		return err
+	}
+	if err := os.MkdirAll(s.tmp, 0o750); err != nil {
+		return err
+	}
+	for i := range 256 {
+		if err := os.Mkdir(filepath.Join(s.root, fmt.Sprintf("%02x", i)), 0o750); err != nil && !errors.Is(err, iofs.ErrExist) {
+			return err
+		}
+	}
+	if !s.legacy {
+		f, err := os.OpenFile(filepath.Join(s.root, layoutFile), os.O_CREATE|os.O_WRONLY, 0o640)
+		if err != nil {
+			return err
+		}
+		if err := f.Close(); err != nil {
+			return err
+		}
+		if s.sync {
+			return syncFile(s.root)
+		}
+	}
+	return nil
 }
 
 // Option qualifies New.
@@ -50,8 +106,35 @@ func SyncWrites() Option { return func(s *Store) { s.sync = true } }
 // them into place instead of copying.
 func (s *Store) TempDir() string { return s.tmp }
 
+// path is where a blob is written, and first looked for.
 func (s *Store) path(key string) string {
+	return filepath.Join(s.root, key[0:2], key)
+}
+
+// legacyPath is where a store made before the one-level layout kept it.
+func (s *Store) legacyPath(key string) string {
 	return filepath.Join(s.root, key[0:2], key[2:4], key)
+}
+
+// find returns the path of a stored blob and its information, looking in
+// the two-level place too in a legacy store.
+func (s *Store) find(key string) (string, iofs.FileInfo, error) {
+	p := s.path(key)
+	st, err := os.Stat(p)
+	if err != nil && s.legacy && errors.Is(err, iofs.ErrNotExist) {
+		p = s.legacyPath(key)
+		st, err = os.Stat(p)
+	}
+	return p, st, err
+}
+
+// open opens a stored blob, in the two-level place too in a legacy store.
+func (s *Store) open(key string) (*os.File, error) {
+	f, err := os.Open(s.path(key))
+	if err != nil && s.legacy && errors.Is(err, iofs.ErrNotExist) {
+		f, err = os.Open(s.legacyPath(key))
+	}
+	return f, err
 }
 
 // LocalPath returns the file holding the blob, for readers that need a path
@@ -59,6 +142,11 @@ func (s *Store) path(key string) string {
 func (s *Store) LocalPath(key string) (string, bool) {
 	if !storage.ValidKey(key) {
 		return "", false
+	}
+	if s.legacy {
+		if p, _, err := s.find(key); err == nil {
+			return p, true
+		}
 	}
 	return s.path(key), true
 }
@@ -71,7 +159,7 @@ func (s *Store) Put(ctx context.Context, key string, r io.Reader, size int64) er
 	if !storage.ValidKey(key) {
 		return fmt.Errorf("put blob %q: %w", key, storage.ErrInvalidKey)
 	}
-	if _, err := os.Stat(s.path(key)); err == nil {
+	if _, _, err := s.find(key); err == nil {
 		return nil
 	}
 	f, err := os.CreateTemp(s.tmp, "put-*")
@@ -105,7 +193,7 @@ func (s *Store) PutFile(ctx context.Context, key, path string) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	if _, err := os.Stat(s.path(key)); err == nil {
+	if _, _, err := s.find(key); err == nil {
 		return nil
 	}
 	if s.sync {
@@ -131,15 +219,11 @@ func (s *Store) install(key, tmp string) error {
 	if err := os.Chmod(tmp, 0o440); err != nil {
 		return fmt.Errorf("put blob %s: %w", key, err)
 	}
-	// Rename first: the shard folder often exists. When it does not, its
-	// parent usually does (one mkdir, not MkdirAll's look at each level).
+	// The shard folder exists (New made it); should it have been removed
+	// since, it is made again.
 	err := os.Rename(tmp, dst)
 	if errors.Is(err, iofs.ErrNotExist) {
-		dir := filepath.Dir(dst)
-		if err = os.Mkdir(dir, 0o750); errors.Is(err, iofs.ErrNotExist) {
-			err = os.MkdirAll(dir, 0o750)
-		}
-		if err == nil || errors.Is(err, iofs.ErrExist) {
+		if err = os.MkdirAll(filepath.Dir(dst), 0o750); err == nil {
 			err = os.Rename(tmp, dst)
 		}
 	}
@@ -149,12 +233,9 @@ func (s *Store) install(key, tmp string) error {
 	if !s.sync {
 		return nil
 	}
-	// The rename is durable once the folder holding the new name is; a
-	// new shard folder's own entry is in its parent.
-	for _, dir := range []string{filepath.Dir(dst), filepath.Dir(filepath.Dir(dst))} {
-		if err := syncFile(dir); err != nil {
-			return fmt.Errorf("put blob %s: sync folder: %w", key, err)
-		}
+	// The rename is durable once the folder holding the new name is.
+	if err := syncFile(filepath.Dir(dst)); err != nil {
+		return fmt.Errorf("put blob %s: sync folder: %w", key, err)
 	}
 	return nil
 }
@@ -167,7 +248,7 @@ func (s *Store) Get(ctx context.Context, key string, off, length int64) (io.Read
 	if !storage.ValidKey(key) {
 		return nil, fmt.Errorf("get blob %q: %w", key, storage.ErrInvalidKey)
 	}
-	f, err := os.Open(s.path(key))
+	f, err := s.open(key)
 	if err != nil {
 		return nil, fmt.Errorf("get blob %s: %w", key, mapErr(err))
 	}
@@ -198,7 +279,7 @@ func (s *Store) Stat(ctx context.Context, key string) (storage.BlobInfo, error) 
 	if !storage.ValidKey(key) {
 		return storage.BlobInfo{}, fmt.Errorf("stat blob %q: %w", key, storage.ErrInvalidKey)
 	}
-	st, err := os.Stat(s.path(key))
+	_, st, err := s.find(key)
 	if err != nil {
 		return storage.BlobInfo{}, fmt.Errorf("stat blob %s: %w", key, mapErr(err))
 	}
@@ -213,7 +294,11 @@ func (s *Store) Delete(ctx context.Context, key string) error {
 	if !storage.ValidKey(key) {
 		return fmt.Errorf("delete blob %q: %w", key, storage.ErrInvalidKey)
 	}
-	if err := os.Remove(s.path(key)); err != nil {
+	err := os.Remove(s.path(key))
+	if err != nil && s.legacy && errors.Is(err, iofs.ErrNotExist) {
+		err = os.Remove(s.legacyPath(key))
+	}
+	if err != nil {
 		return fmt.Errorf("delete blob %s: %w", key, mapErr(err))
 	}
 	return nil
