@@ -58,10 +58,11 @@ type Options struct {
 	Limits extract.Limits // extraction limits
 	// BuildHeap is the heap budget of builds from scratch (see relaxGC); 0: Go's defaults.
 	BuildHeap int64
-	// Settle is how long the indexer lets changes gather before indexing
-	// them, so that a burst (a sync app's first run: thousands of small
-	// uploads) becomes a few batches instead of one index commit, with its
-	// disk flushes, per file. 0: DefaultSettle; negative: none.
+	// Settle is how long changes must pause before the indexer indexes
+	// them (at most maxSettle after the first), so that a burst (a sync
+	// app's first run: thousands of small uploads) becomes one batch after
+	// it, instead of index commits, with their disk flushes, that compete
+	// with its requests. 0: DefaultSettle; negative: none.
 	Settle time.Duration
 	Logger *slog.Logger
 	Hooks  Hooks
@@ -70,6 +71,11 @@ type Options struct {
 // DefaultSettle is Options.Settle's default: short enough that a document
 // is searchable within a second of its upload.
 const DefaultSettle = 300 * time.Millisecond
+
+// maxSettle bounds the wait for a pause: during a long burst, what was
+// uploaded is searchable at most this long (and one batch's indexing)
+// after its upload.
+const maxSettle = 5 * time.Second
 
 // Indexer follows the journal into the search index.
 type Indexer struct {
@@ -330,7 +336,7 @@ func (x *Indexer) Run(ctx context.Context) {
 			case <-time.After(5 * time.Second): // changes made by other processes (CLI)
 			}
 		}
-		if x.settle > 0 && !sleep(ctx, x.settle) {
+		if !repo.Settle(ctx, x.repo.Changed(), x.settle, maxSettle) {
 			return
 		}
 	}

@@ -26,8 +26,8 @@ func previewCmd() *cobra.Command {
 	}
 }
 
-// previewSettle lets a burst of uploads gather before the preview worker
-// reads the journal (the search indexer waits as long).
+// previewSettle is the pause in a burst of uploads the preview worker waits
+// for before it reads the journal (the search indexer waits as long).
 const previewSettle = 300 * time.Millisecond
 
 // openPreviews builds the background preview worker of the server.

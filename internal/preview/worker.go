@@ -43,11 +43,16 @@ type Options struct {
 	Tools   *Tools // nil: looked up on PATH
 	Logger  *slog.Logger
 	Hooks   Hooks
-	// Settle is how long the worker lets changes gather after being woken
-	// before it reads the journal: a sync app's burst of uploads then
-	// costs a few reads, not three per upload. 0: none (tests).
+	// Settle is how long changes must pause, after one woke the worker,
+	// before it reads the journal (at most maxSettle after the first): a
+	// sync app's burst of uploads then costs one read after it, not three
+	// per upload, and no rendering competes with its requests. 0: none
+	// (tests).
 	Settle time.Duration
 }
+
+// maxSettle bounds the wait for a pause, as the search indexer's does.
+const maxSettle = 5 * time.Second
 
 // Worker renders the previews of uploaded files in the background and
 // pages of PDFs on demand.
@@ -222,12 +227,8 @@ func (w *Worker) Run(ctx context.Context) error {
 		case <-ctx.Done():
 			return nil
 		case <-changed:
-			if w.o.Settle > 0 {
-				select {
-				case <-ctx.Done():
-					return nil
-				case <-time.After(w.o.Settle):
-				}
+			if !repo.Settle(ctx, changed, w.o.Settle, maxSettle) {
+				return nil
 			}
 		case <-time.After(5 * time.Second): // changes made by other processes
 		}

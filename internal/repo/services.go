@@ -1,5 +1,10 @@
 package repo
 
+import (
+	"context"
+	"time"
+)
+
 // Service is the repository, reached through focused services that share one
 // transaction core. Each service's methods take ctx and the acting
 // principal, check permissions, and write metadata and the journal in one
@@ -129,6 +134,36 @@ func newService(c *core) *Service {
 // Changed is signalled (without blocking, coalesced) after each committed
 // change, so followers of the journal need not poll tightly.
 func (s *Service) Changed() <-chan struct{} { return s.changed }
+
+// Settle is how a follower of the journal waits after a change woke it:
+// until changes have stopped for quiet, or most has passed, whichever comes
+// first. A burst of uploads (a sync app's first run, a folder dropped in
+// the browser) is then followed in one pass once it pauses, instead of in
+// passes that compete with its requests for the processor while it lasts;
+// a steady stream of changes is still followed every most. changed is the
+// follower's signal (Changed or Watch); a signal arriving meanwhile is
+// consumed. It returns false when ctx ends.
+func Settle(ctx context.Context, changed <-chan struct{}, quiet, most time.Duration) bool {
+	if quiet <= 0 {
+		return ctx.Err() == nil
+	}
+	deadline := time.NewTimer(max(most, quiet))
+	defer deadline.Stop()
+	pause := time.NewTimer(quiet)
+	defer pause.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return false
+		case <-deadline.C:
+			return true
+		case <-pause.C:
+			return true
+		case <-changed:
+			pause.Reset(quiet)
+		}
+	}
+}
 
 // ExternalChange wakes the followers of Changed when another server
 // committed a change (meta.DB.Listen on PostgreSQL).
