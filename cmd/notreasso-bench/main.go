@@ -280,5 +280,6 @@ func prepareWorkDir(dir string) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("work directory: %w", err)
 	}
+	spreadSubdirs(dir)
 	return os.WriteFile(filepath.Join(dir, workMarker), []byte("work directory of notreasso-bench; emptied by its next run\n"), 0o644)
 }

@@ -106,7 +106,7 @@ func openSQLite(ctx context.Context, path string, logger *slog.Logger, opts ...O
 	wdsn := "file:" + path + "?" + pragmas.Encode() + "&_txlock=immediate"
 	drv := &sqlite.Driver{}
 	db := &DB{path: path}
-	w := sql.OpenDB(cachingConnector{dsn: wdsn, drv: drv, count: &db.stmts, txs: &db.txs})
+	w := sql.OpenDB(cachingConnector{dsn: wdsn, drv: drv, count: &db.stmts, txs: &db.txs, writer: true})
 	w.SetMaxOpenConns(1)
 	w.SetConnMaxIdleTime(0)
 	if err := w.PingContext(ctx); err != nil {

@@ -25,6 +25,9 @@ type cachingConnector struct {
 	drv   *sqlite.Driver
 	count *atomic.Int64 // statements run and transactions begun, for tests
 	txs   *atomic.Int64 // transactions begun, for tests
+	// writer: the connection runs write transactions, whose statements
+	// are short and not interrupted (see uninterrupted).
+	writer bool
 }
 
 func (c cachingConnector) Connect(context.Context) (driver.Conn, error) {
@@ -32,7 +35,7 @@ func (c cachingConnector) Connect(context.Context) (driver.Conn, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &cachingConn{Conn: conn, stmts: map[string]*cachedStmt{}, count: c.count, txs: c.txs}, nil
+	return &cachingConn{Conn: conn, stmts: map[string]*cachedStmt{}, count: c.count, txs: c.txs, writer: c.writer}, nil
 }
 
 func (c cachingConnector) Driver() driver.Driver { return c.drv }
@@ -54,9 +57,26 @@ type connFull interface {
 // map needs no lock.
 type cachingConn struct {
 	driver.Conn
-	stmts map[string]*cachedStmt
-	count *atomic.Int64
-	txs   *atomic.Int64
+	stmts  map[string]*cachedStmt
+	count  *atomic.Int64
+	txs    *atomic.Int64
+	writer bool
+}
+
+// uninterrupted is the context the writer connection's statements run
+// under: without the caller's cancellation. For a statement whose context
+// can end, the SQLite driver starts a goroutine that watches it and sets a
+// progress handler, and removes both afterwards, which cost more than the
+// short statements of a write transaction themselves (an upload runs ten).
+// A write transaction is short by design (the one writer waits for no one
+// but SQLite's lock); the caller's context still ends it between
+// statements, and database/sql still rolls it back when that context ends.
+// Readers keep their cancellation: a search can be long.
+func (c *cachingConn) uninterrupted(ctx context.Context) context.Context {
+	if c.writer {
+		return context.WithoutCancel(ctx)
+	}
+	return ctx
 }
 
 type cachedStmt struct {
@@ -99,6 +119,7 @@ func (c *cachingConn) stmt(ctx context.Context, query string) (*cachedStmt, erro
 
 func (c *cachingConn) ExecContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Result, error) {
 	c.count.Add(1)
+	ctx = c.uninterrupted(ctx)
 	f, err := c.full()
 	if err != nil {
 		return nil, err
@@ -117,6 +138,7 @@ func (c *cachingConn) ExecContext(ctx context.Context, query string, args []driv
 
 func (c *cachingConn) QueryContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Rows, error) {
 	c.count.Add(1)
+	ctx = c.uninterrupted(ctx)
 	f, err := c.full()
 	if err != nil {
 		return nil, err
@@ -169,7 +191,7 @@ func (c *cachingConn) BeginTx(ctx context.Context, opts driver.TxOptions) (drive
 	if err != nil {
 		return nil, err
 	}
-	return f.BeginTx(ctx, opts)
+	return f.BeginTx(c.uninterrupted(ctx), opts)
 }
 
 func (c *cachingConn) Ping(ctx context.Context) error {

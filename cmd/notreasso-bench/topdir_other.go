@@ -1,0 +1,6 @@
+//go:build !linux
+
+package main
+
+// spreadSubdirs does nothing where folders cannot be flagged (see the Linux one).
+func spreadSubdirs(string) {}
