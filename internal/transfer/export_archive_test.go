@@ -69,7 +69,7 @@ func TestExportArchiveRefusesCorruptContent(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	blob := filepath.Join(e.dir, "blobs", n.Hash[:2], n.Hash[2:4], n.Hash)
+	blob := filepath.Join(e.dir, "blobs", n.Hash[:2], n.Hash)
 	os.Chmod(blob, 0o640)
 	os.WriteFile(blob, []byte("reçu abîmé!!!"), 0o640)
 	_, err = ExportArchive(ctx, e.r, io.Discard, ArchiveTar, t.TempDir(), ExportOptions{As: e.admin})

@@ -141,7 +141,7 @@ func TestExportRefusesCorruptContent(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	blob := filepath.Join(e.dir, "blobs", n.Hash[:2], n.Hash[2:4], n.Hash)
+	blob := filepath.Join(e.dir, "blobs", n.Hash[:2], n.Hash)
 	os.Chmod(blob, 0o640)
 	if err := os.WriteFile(blob, []byte("reçu abîmé!!!"), 0o640); err != nil {
 		t.Fatal(err)

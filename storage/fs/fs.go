@@ -37,7 +37,7 @@ type Store struct {
 // two-level blob, so a missing blob is missing without a second look.
 // A store without it (made by an older version, or whose marker was lost)
 // is read in both layouts, which costs one more lookup for a missing blob.
-const layoutFile = "layout-1"
+const layoutFile = ".layout-1"
 
 // New opens (creating if needed) a store rooted at dir.
 func New(dir string, opts ...Option) (*Store, error) {
