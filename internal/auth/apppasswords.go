@@ -65,7 +65,7 @@ func hashSecret(s string) string {
 func (s *Service) CreateAppPassword(ctx context.Context, actor, userID int64, name string) (AppPassword, string, error) {
 	var ap AppPassword
 	var secret string
-	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
+	err := s.tx(ctx, func(tx *sql.Tx) error {
 		var err error
 		ap, secret, _, err = s.createAppPassword(ctx, tx, actor, userID, name)
 		return err
@@ -126,7 +126,7 @@ func (s *Service) AppPasswords(ctx context.Context, userID int64) ([]AppPassword
 // RevokeAppPassword deletes one of the account's app passwords; clients
 // using it are refused from the next request on.
 func (s *Service) RevokeAppPassword(ctx context.Context, actor, userID, id int64) error {
-	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
+	err := s.tx(ctx, func(tx *sql.Tx) error {
 		var name, login string
 		err := tx.QueryRowContext(ctx, `SELECT a.name, u.login FROM app_passwords a JOIN users u ON u.id = a.user_id
 			WHERE a.id = ? AND a.user_id = ?`, id, userID).Scan(&name, &login)

@@ -56,7 +56,9 @@ type Service struct {
 	mu               sync.Mutex
 	cache            map[[32]byte]verified // account passwords recently checked
 	appPasswordsOnly bool                  // refuse account passwords over Basic, for everyone
+	devices          deviceCache           // logins and secrets recently checked (devices.go)
 }
+
 
 // verified remembers that a password matched the account's stored hash.
 // The entry counts only while that hash is still the account's (read from
@@ -98,6 +100,7 @@ func (s *Service) Throttle() *Throttle { return s.throttle }
 func (s *Service) SetAppPasswordsOnly(v bool) {
 	s.mu.Lock()
 	s.appPasswordsOnly = v
+	s.devices.clear()
 	s.mu.Unlock()
 }
 
@@ -131,7 +134,7 @@ func (s *Service) SetDisabled(ctx context.Context, actor int64, login string, di
 }
 
 func (s *Service) update(ctx context.Context, actor int64, login, action, q string, args ...any) error {
-	return s.db.Tx(ctx, func(tx *sql.Tx) error {
+	return s.tx(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, q, args...)
 		if err != nil {
 			return fmt.Errorf("%s %s: %w", action, login, err)
@@ -255,12 +258,21 @@ type Device struct {
 // and a check that waits too long for a hashing slot a *pwhash.BusyError. A
 // verified account password is remembered (see verified) so WebDAV
 // listings do not pay the slow hash on every request; app passwords are
-// checked in the database each time (a SHA-256 and one indexed read).
+// checked in the database (a SHA-256 and one indexed read). A successful
+// check is remembered while nothing it depends on changes (devices.go).
 func (s *Service) AuthenticateDevice(ctx context.Context, login, secret, addr string) (Device, error) {
 	if err := s.throttle.check(addr, login); err != nil {
 		return Device{}, err
 	}
 	now := s.now()
+	key := deviceKey(login, secret)
+	gen, err := s.generation(ctx)
+	if err != nil {
+		return Device{}, err
+	}
+	if d, ok := s.devices.get(key, gen, now); ok {
+		return d, nil
+	}
 	a, m, err := s.accountAndMemberships(ctx, login, now)
 	if errors.Is(err, ErrNoUser) {
 		return Device{}, s.fail(ctx, addr, login, secret)
@@ -292,7 +304,9 @@ func (s *Service) AuthenticateDevice(ctx context.Context, login, secret, addr st
 	p := acl.Principal{UserID: a.id, Login: a.login, Role: a.role, Groups: m.groups}
 	p.Offices, p.Until = inOffice(m.terms, now)
 	s.throttle.Succeed(addr, login)
-	return Device{Principal: p, AppPassword: apID}, nil
+	d := Device{Principal: p, AppPassword: apID}
+	s.devices.put(key, d, gen, now)
+	return d, nil
 }
 
 // Authenticate is AuthenticateDevice for callers that only need the

@@ -1,0 +1,14 @@
+-- +goose Up
+-- One row that takes a new random value in every transaction that changes
+-- accounts, groups, roles, terms of office or app passwords. A server
+-- remembers a device's checked secret only while the row still holds the
+-- value read before the check (internal/auth/devices.go), so a change made
+-- by any server sharing the database counts at the next request.
+CREATE TABLE auth_generation (
+	id INTEGER PRIMARY KEY CHECK (id = 1),
+	value INTEGER NOT NULL
+);
+INSERT INTO auth_generation (id, value) VALUES (1, 0);
+
+-- +goose Down
+DROP TABLE auth_generation;
