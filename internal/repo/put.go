@@ -575,7 +575,7 @@ func (s *core) writeVersion(ctx context.Context, tx *sql.Tx, p acl.Principal, pc
 		return 0, false, fmt.Errorf("record version of %s: %w", path, err)
 	}
 	sp.verID, sp.verNum = vid, num
-	if err := s.touchVersion(ctx, tx, p, pc.last().id, id, vid, mtime, now); err != nil {
+	if err := s.touchVersion(ctx, tx, p, pc, id, vid, mtime, now); err != nil {
 		return 0, false, err
 	}
 	action := "version"

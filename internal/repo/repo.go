@@ -509,10 +509,14 @@ func (s *core) touch(ctx context.Context, tx querier, p acl.Principal, id int64)
 }
 
 // touchVersion makes version vid the file's current one (its modification
-// time mtime, changed at now) and touches its folder as touch does, in one
-// statement: the file rides on the walk up as the folder's marks do, and
-// its own change counter stays (a file's ETag is its content's).
-func (s *core) touchVersion(ctx context.Context, tx querier, p acl.Principal, folder, file, vid int64, mtime, now time.Time) error {
+// time mtime, changed at now) and touches its folder, whose chain is pc, as
+// touch does, in one statement: the file rides on the folder's marks and
+// its own change counter stays (a file's ETag is its content's). The
+// ancestors are named by the chain, read in the same transaction, rather
+// than found by a recursive query, which costs SQLite temporary tables.
+func (s *core) touchVersion(ctx context.Context, tx querier, p acl.Principal, pc chain, file, vid int64, mtime, now time.Time) error {
+	in, ids := chainIDs(8, pc)
+	args := append([]any{pc.last().id, now.UnixNano(), actorArg(p), viaArg(p), file, vid, mtime.UnixNano()}, ids...)
 	if _, err := tx.ExecContext(ctx, `UPDATE nodes SET
 			tree_seq = CASE WHEN id = ?5 THEN tree_seq ELSE tree_seq + 1 END,
 			current_version_id = CASE WHEN id = ?5 THEN ?6 ELSE current_version_id END,
@@ -520,12 +524,25 @@ func (s *core) touchVersion(ctx context.Context, tx querier, p acl.Principal, fo
 			updated_at = CASE WHEN id = ?1 OR id = ?5 THEN ?2 ELSE updated_at END,
 			updated_by = CASE WHEN id = ?1 OR id = ?5 THEN ?3 ELSE updated_by END,
 			updated_via = CASE WHEN id = ?1 OR id = ?5 THEN ?4 ELSE updated_via END
-		WHERE id = ?5 OR id IN (WITH RECURSIVE anc(id) AS (
-			SELECT CAST(?1 AS BIGINT) UNION ALL SELECT n.parent_id FROM nodes n JOIN anc ON n.id = anc.id WHERE n.parent_id IS NOT NULL
-		) SELECT id FROM anc)`, folder, now.UnixNano(), actorArg(p), viaArg(p), file, vid, mtime.UnixNano()); err != nil {
+		WHERE id = ?5 OR id IN (`+in+`)`, args...); err != nil {
 		return fmt.Errorf("record version %d of node %d and mark its folders changed: %w", vid, file, err)
 	}
 	return nil
+}
+
+// chainIDs names the ids of c as numbered placeholders from ?first on,
+// with their arguments.
+func chainIDs(first int, c chain) (string, []any) {
+	var b strings.Builder
+	ids := make([]any, len(c))
+	for i, r := range c {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		fmt.Fprintf(&b, "?%d", first+i)
+		ids[i] = r.id
+	}
+	return b.String(), ids
 }
 
 // tagsOf loads the tags of the given nodes.

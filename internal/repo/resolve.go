@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"strings"
 )
 
 // resolve walks a path from the root through live nodes. It returns
@@ -52,6 +53,9 @@ func (s *core) resolveChild(ctx context.Context, q querier, parentPath, name str
 // walk follows names from the root as far as live nodes go: the root
 // first, then one row per name found. p names the path in errors.
 func (s *core) walk(ctx context.Context, q querier, p string, names []string) (chain, error) {
+	if len(names) <= maxFlatWalk {
+		return s.flatWalk(ctx, q, p, names)
+	}
 	list, err := json.Marshal(names)
 	if err != nil {
 		return nil, fmt.Errorf("resolve %s: %w", p, err)
@@ -82,4 +86,85 @@ func (s *core) walk(ctx context.Context, q querier, p string, names []string) (c
 		return nil, fmt.Errorf("read root: %w", sql.ErrNoRows)
 	}
 	return c, nil
+}
+
+// maxFlatWalk is the deepest path flatWalk follows; deeper ones take the
+// recursive query.
+const maxFlatWalk = 8
+
+// flatWalkSQL[d] is flatWalk's statement for a path of d names.
+var flatWalkSQL = func() (q [maxFlatWalk + 1]string) {
+	for d := range q {
+		q[d] = flatWalkQuery(d)
+	}
+	return q
+}()
+
+// flatWalkQuery is one point lookup per level, level k found under the id
+// of level k-1, itself a scalar subquery of index lookups: ?1…?d are the
+// names, ?(d+1) the root's id. Each row starts with its level. Unlike the
+// recursive query, it needs no temporary table (SQLite makes three for
+// that one: the walk's queue, its result and the ordering), which cost
+// more than the lookups themselves; the lookups of a level's parent are
+// repeated per level, a few microseconds at the depths paths have.
+func flatWalkQuery(d int) string {
+	root := fmt.Sprintf("CAST(?%d AS BIGINT)", d+1)
+	var b strings.Builder
+	fmt.Fprintf(&b, "SELECT 0, %s%s WHERE n.id = %s", rowCols, rowFrom, root)
+	parent := root
+	for k := 1; k <= d; k++ {
+		fmt.Fprintf(&b, "\nUNION ALL SELECT %d, %s%s WHERE n.parent_id = %s AND n.name = ?%d AND n.deleted_at IS NULL", k, rowCols, rowFrom, parent, k)
+		parent = fmt.Sprintf("(SELECT id FROM nodes WHERE parent_id = %s AND name = ?%d AND deleted_at IS NULL)", parent, k)
+	}
+	return b.String()
+}
+
+// flatWalk is walk for paths of up to maxFlatWalk names.
+func (s *core) flatWalk(ctx context.Context, q querier, p string, names []string) (chain, error) {
+	args := make([]any, 0, len(names)+1)
+	for _, n := range names {
+		args = append(args, n)
+	}
+	args = append(args, RootID)
+	rows, err := s.query(ctx, q, flatWalkSQL[len(names)], args...)
+	if err != nil {
+		return nil, fmt.Errorf("resolve %s: %w", p, err)
+	}
+	defer rows.Close()
+	found := make([]*row, len(names)+1)
+	for rows.Next() {
+		var level int
+		r, err := scanRow(leveled{rows, &level})
+		if err != nil {
+			return nil, fmt.Errorf("resolve %s: %w", p, err)
+		}
+		if level < 0 || level > len(names) || found[level] != nil {
+			return nil, fmt.Errorf("resolve %s: level %d read twice or out of range", p, level)
+		}
+		found[level] = &r
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("resolve %s: %w", p, err)
+	}
+	if found[0] == nil {
+		return nil, fmt.Errorf("read root: %w", sql.ErrNoRows)
+	}
+	c := make(chain, 0, len(found))
+	for _, r := range found {
+		if r == nil {
+			break
+		}
+		c = append(c, *r)
+	}
+	return c, nil
+}
+
+// leveled scans a row's leading level column, then the rest.
+type leveled struct {
+	rows  *sql.Rows
+	level *int
+}
+
+func (l leveled) Scan(dest ...any) error {
+	return l.rows.Scan(append([]any{l.level}, dest...)...)
 }

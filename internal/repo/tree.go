@@ -287,8 +287,10 @@ func (s *Tree) Delete(ctx context.Context, p acl.Principal, path string) error {
 }
 
 func (s *core) trashNode(ctx context.Context, tx *sql.Tx, p acl.Principal, c chain) error {
-	// One statement: the node's trash mark rides on its folder's walk up
-	// (see touch); its own change counter stays.
+	// One statement: the node's trash mark rides on its folder's (see
+	// touchVersion); its own change counter stays.
+	in, ids := chainIDs(6, c)
+	args := append([]any{c[len(c)-2].id, s.now().UnixNano(), actorArg(p), viaArg(p), c.last().id}, ids...)
 	if _, err := tx.ExecContext(ctx, `UPDATE nodes SET
 			tree_seq = CASE WHEN id = ?5 THEN tree_seq ELSE tree_seq + 1 END,
 			deleted_at = CASE WHEN id = ?5 THEN ?2 ELSE deleted_at END,
@@ -296,9 +298,7 @@ func (s *core) trashNode(ctx context.Context, tx *sql.Tx, p acl.Principal, c cha
 			updated_at = CASE WHEN id = ?1 THEN ?2 ELSE updated_at END,
 			updated_by = CASE WHEN id = ?1 THEN ?3 ELSE updated_by END,
 			updated_via = CASE WHEN id = ?1 THEN ?4 ELSE updated_via END
-		WHERE id = ?5 OR id IN (WITH RECURSIVE anc(id) AS (
-			SELECT CAST(?1 AS BIGINT) UNION ALL SELECT n.parent_id FROM nodes n JOIN anc ON n.id = anc.id WHERE n.parent_id IS NOT NULL
-		) SELECT id FROM anc)`, c[len(c)-2].id, s.now().UnixNano(), actorArg(p), viaArg(p), c.last().id); err != nil {
+		WHERE id IN (`+in+`)`, args...); err != nil {
 		return fmt.Errorf("move %s to the trash: %w", c.path(), err)
 	}
 	return s.journal(ctx, tx, p, c.last().id, "delete", map[string]any{"path": c.path()})
