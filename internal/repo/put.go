@@ -112,9 +112,12 @@ func (s *core) spool(ctx context.Context, r io.Reader, size int64, name string) 
 	if size >= 0 && s.opts.MaxUpload > 0 && size > s.opts.MaxUpload {
 		return nil, fmt.Errorf("%w: %d bytes announced, the limit is %d", ErrTooLarge, size, s.opts.MaxUpload)
 	}
-	f, err := os.CreateTemp(s.opts.SpoolDir, spoolPrefix+"*")
-	if err != nil {
-		return nil, fmt.Errorf("create spool file: %w", err)
+	f := s.takeSpare()
+	if f == nil {
+		var err error
+		if f, err = os.CreateTemp(s.opts.SpoolDir, spoolPrefix+"*"); err != nil {
+			return nil, fmt.Errorf("create spool file: %w", err)
+		}
 	}
 	stream := s.startStream(ctx, f.Name(), size)
 	ok := false
@@ -305,6 +308,7 @@ func (s *Tree) Put(ctx context.Context, p acl.Principal, path string, r io.Reade
 		return Node{}, false, err
 	}
 	full := JoinPath(append(mustSplit(parentPath), name))
+	defer s.makeSpare()()
 	// Check rights before reading a byte, so a refused upload costs
 	// nothing. A small body is read first: the transaction checks the
 	// same again, and for the thousands of small files of a sync app's

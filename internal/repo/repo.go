@@ -96,6 +96,7 @@ type core struct {
 	now     func() time.Time
 	changed chan struct{}
 	stmts   stmtCache
+	spares  chan *os.File // spool files made ahead (spares.go)
 
 	watchMu  sync.Mutex
 	watchers []chan struct{} // see Watch
@@ -120,7 +121,7 @@ func New(db *meta.DB, blobs storage.BlobStore, opts Options) (*Service, error) {
 	if err := os.MkdirAll(opts.SpoolDir, 0o750); err != nil {
 		return nil, fmt.Errorf("create spool directory: %w", err)
 	}
-	c := &core{db: db, blobs: blobs, opts: opts, log: opts.Logger, now: opts.Now, changed: make(chan struct{}, 1)}
+	c := &core{db: db, blobs: blobs, opts: opts, log: opts.Logger, now: opts.Now, changed: make(chan struct{}, 1), spares: make(chan *os.File, maxSpares)}
 	return newService(c), nil
 }
 
@@ -583,7 +584,7 @@ func (s *Maintenance) CleanupSpool() error {
 	}
 	for _, e := range entries {
 		switch name := e.Name(); {
-		case strings.HasPrefix(name, spoolPrefix):
+		case strings.HasPrefix(name, spoolPrefix), strings.HasPrefix(name, sparePrefix):
 			os.Remove(filepath.Join(s.opts.SpoolDir, name))
 		case name == "sync-uploads" || strings.HasPrefix(name, "upload-"):
 			// Resumable uploads as releases before Uploads kept them.

@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -101,10 +100,7 @@ func (e *env) blobCount(t *testing.T) int {
 	return n
 }
 
-func (e *env) spoolCount(t *testing.T) int {
-	entries, _ := os.ReadDir(e.s.Maintenance.SpoolDir())
-	return len(entries)
-}
+func (e *env) spoolCount(t *testing.T) int { return spoolFiles(t, e) }
 
 func TestVersionsRestoreTrash(t *testing.T) {
 	ctx := context.Background()
