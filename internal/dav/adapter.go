@@ -31,14 +31,19 @@ func Fiber(h http.Handler, log *slog.Logger) fiber.Handler {
 		// paced stream (PUT) or the body the limits middleware read.
 		body := &guardedBody{r: httplimit.Body(c)}
 		who := new(acl.Principal)
-		ctx, cancel := context.WithCancel(context.WithValue(c.UserContext(), principalSlot{}, who))
+		ctx := context.WithValue(c.UserContext(), principalSlot{}, who)
+		cancel := func() {}
+		inline := inlineMethods[c.Method()]
+		if !inline {
+			ctx, cancel = context.WithCancel(ctx)
+		}
 		req, err := newRequest(ctx, c, body)
 		if err != nil {
 			cancel()
 			return c.Status(http.StatusBadRequest).SendString(err.Error())
 		}
-		w := &responseWriter{header: http.Header{}, ready: make(chan struct{})}
-		go func() {
+		w := &responseWriter{header: http.Header{}, ready: make(chan struct{}), inline: inline}
+		serve := func() {
 			defer cancel()
 			defer func() {
 				if v := recover(); v != nil {
@@ -54,7 +59,12 @@ func Fiber(h http.Handler, log *slog.Logger) fiber.Handler {
 				w.finish()
 			}()
 			h.ServeHTTP(w, req)
-		}()
+		}
+		if inline {
+			serve()
+		} else {
+			go serve()
+		}
 		<-w.ready
 		if !who.Anonymous() {
 			c.Locals(principalLocal, *who) // for the server's request log
@@ -197,6 +207,19 @@ func (b *guardedBody) close() bool {
 // Content-Length; anything larger is streamed.
 const smallBody = 64 << 10
 
+// inlineMethods are served in Fiber's own goroutine, their response held
+// in memory whatever its size: a status, an error or a multistatus of the
+// members a change failed on, never a file or a listing. A goroutine per
+// request, and a cancellable context (for which database/sql and the
+// SQLite driver start a watcher per query), cost more than the small
+// uploads and deletions of a sync app's first run do otherwise. Nothing
+// cancelled the context before the handler returned anyway: fasthttp does
+// not tell a client gone.
+var inlineMethods = map[string]bool{
+	http.MethodPut: true, http.MethodDelete: true, "MKCOL": true, "MOVE": true, "COPY": true,
+	"PROPPATCH": true, "LOCK": true, "UNLOCK": true,
+}
+
 // responseWriter is the handler's http.ResponseWriter. It is used by the
 // handler goroutine only; ready hands status, headers and body over.
 type responseWriter struct {
@@ -209,6 +232,7 @@ type responseWriter struct {
 	pw          *io.PipeWriter
 	ready       chan struct{}
 	signalled   bool
+	inline      bool // served in Fiber's goroutine: never streamed
 }
 
 func (w *responseWriter) Header() http.Header { return w.header }
@@ -227,7 +251,7 @@ func (w *responseWriter) Write(p []byte) (int, error) {
 	if w.pw != nil {
 		return w.pw.Write(p)
 	}
-	if w.buf.Len()+len(p) <= smallBody {
+	if w.inline || w.buf.Len()+len(p) <= smallBody {
 		return w.buf.Write(p)
 	}
 	w.stream()
@@ -239,7 +263,7 @@ func (w *responseWriter) Flush() {
 	if !w.wroteHeader {
 		w.WriteHeader(http.StatusOK)
 	}
-	if w.pw == nil {
+	if w.pw == nil && !w.inline {
 		w.stream()
 	}
 }
