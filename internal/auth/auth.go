@@ -59,7 +59,6 @@ type Service struct {
 	devices          deviceCache           // logins and secrets recently checked (devices.go)
 }
 
-
 // verified remembers that a password matched the account's stored hash.
 // The entry counts only while that hash is still the account's (read from
 // the database on every request), so a password change, on this node or
