@@ -58,6 +58,10 @@ type DB struct {
 	pgcfg   *pgx.ConnConfig // PostgreSQL: for the connection that listens
 	stmts   atomic.Int64    // SQLite: statements run and transactions begun
 	txs     atomic.Int64    // SQLite: transactions begun
+
+	ckpt     *sql.DB       // SQLite: the checkpointer's connection (checkpoint.go)
+	ckptStop chan struct{} // closed to end the checkpointer
+	ckptDone chan struct{} // closed when it has ended
 }
 
 // Option qualifies Open.
@@ -103,7 +107,8 @@ func openSQLite(ctx context.Context, path string, logger *slog.Logger, opts ...O
 	for _, p := range []string{"journal_mode(WAL)", "foreign_keys(1)", "busy_timeout(10000)", synchronous} {
 		pragmas.Add("_pragma", p)
 	}
-	wdsn := "file:" + path + "?" + pragmas.Encode() + "&_txlock=immediate"
+	wpragmas := url.Values{"_pragma": append(pragmas["_pragma"], fmt.Sprintf("wal_autocheckpoint(%d)", writerCheckpointPages))}
+	wdsn := "file:" + path + "?" + wpragmas.Encode() + "&_txlock=immediate"
 	drv := &sqlite.Driver{}
 	db := &DB{path: path}
 	w := sql.OpenDB(cachingConnector{dsn: wdsn, drv: drv, count: &db.stmts, txs: &db.txs, writer: true})
@@ -120,6 +125,8 @@ func openSQLite(ctx context.Context, path string, logger *slog.Logger, opts ...O
 		db.Close()
 		return nil, err
 	}
+	rdsn := "file:" + path + "?" + pragmas.Encode()
+	db.startCheckpoints(cachingConnector{dsn: rdsn, drv: drv, count: new(atomic.Int64), txs: new(atomic.Int64)})
 	return db, nil
 }
 
@@ -199,7 +206,7 @@ func (db *DB) migrate(ctx context.Context, logger *slog.Logger) error {
 
 // Close closes both pools.
 func (db *DB) Close() error {
-	return errors.Join(db.R.Close(), db.W.Close())
+	return errors.Join(db.stopCheckpoints(), db.R.Close(), db.W.Close())
 }
 
 // Ping checks that the database answers.
