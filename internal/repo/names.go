@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -289,6 +290,10 @@ func caseFoldPattern(name string) string {
 	return b.String()
 }
 
+// maxKeyLookups is the most ways of writing a name admitName looks up one
+// by one; past it, it passes them as one list.
+const maxKeyLookups = 8
+
 // admitName checks a name being given to a node in the folder parent:
 // CheckNewName's rules unless the name is kept (the node's own name, on a
 // move or a copy that keeps it), and no live sibling but self whose name
@@ -301,7 +306,20 @@ func (s *core) admitName(ctx context.Context, q querier, p acl.Principal, parent
 	}
 	var rows *sql.Rows
 	var err error
-	if keys := lowerKeys(name); keys != nil {
+	if keys := lowerKeys(name); len(keys) > 0 && len(keys) <= maxKeyLookups {
+		// One index lookup per way of writing it, with no temporary
+		// table (SQLite makes one for an IN list or a JSON array).
+		args := []any{parent, self}
+		var b strings.Builder
+		for i, k := range keys {
+			if i > 0 {
+				b.WriteString(" UNION ALL ")
+			}
+			b.WriteString(`SELECT id, name FROM nodes WHERE parent_id = ?1 AND deleted_at IS NULL AND id <> ?2 AND lower(name) = ?` + strconv.Itoa(i+3))
+			args = append(args, k)
+		}
+		rows, err = s.query(ctx, q, b.String(), args...)
+	} else if keys != nil {
 		list, _ := json.Marshal(keys)
 		rows, err = s.query(ctx, q, `SELECT id, name FROM nodes WHERE parent_id = ? AND deleted_at IS NULL AND id <> ?
 			AND lower(name) IN (SELECT value FROM json_each(?))`, parent, self, string(list))
