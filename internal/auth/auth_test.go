@@ -13,6 +13,21 @@ import (
 	"notreasso/internal/meta"
 )
 
+// sharedDatabase returns a function opening another server's account
+// service on one database (a fresh one per test), with that database.
+func sharedDatabase(t *testing.T) func() (*Service, *meta.DB) {
+	t.Helper()
+	dsn := testdb.DSN(t, t.TempDir())
+	return func() (*Service, *meta.DB) {
+		db, err := meta.Open(context.Background(), dsn, slog.New(slog.DiscardHandler))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { db.Close() })
+		return New(db, slog.New(slog.DiscardHandler)), db
+	}
+}
+
 func newService(t *testing.T) *Service {
 	t.Helper()
 	db, err := meta.Open(context.Background(), testdb.DSN(t, t.TempDir()), slog.New(slog.DiscardHandler))

@@ -3,12 +3,10 @@ package auth
 import (
 	"context"
 	"errors"
-	"log/slog"
 	"testing"
 
 	"notreasso/internal/acl"
 	"notreasso/internal/meta"
-	"notreasso/internal/testutil/testdb"
 )
 
 // TestDeviceChecksRemembered: a sync app's repeated requests are checked
@@ -18,15 +16,7 @@ import (
 // wrong secret is never remembered.
 func TestDeviceChecksRemembered(t *testing.T) {
 	ctx := context.Background()
-	dsn := testdb.DSN(t, t.TempDir())
-	open := func() (*Service, *meta.DB) {
-		db, err := meta.Open(ctx, dsn, slog.New(slog.DiscardHandler))
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { db.Close() })
-		return New(db, slog.New(slog.DiscardHandler)), db
-	}
+	open := sharedDatabase(t)
 	s, db := open()
 	other, _ := open() // a second server on the same database
 	u, err := s.CreateUser(ctx, 0, "marie", "secret-123", acl.Member)

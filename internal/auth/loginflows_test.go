@@ -3,13 +3,10 @@ package auth
 import (
 	"context"
 	"errors"
-	"log/slog"
 	"testing"
 	"time"
 
 	"notreasso/internal/acl"
-	"notreasso/internal/meta"
-	"notreasso/internal/testutil/testdb"
 )
 
 // A login flow started on one server is confirmed and collected on
@@ -17,16 +14,9 @@ import (
 // approval, keeps no password while it waits, and expires.
 func TestLoginFlowsAcrossServers(t *testing.T) {
 	ctx := context.Background()
-	dsn := testdb.DSN(t, t.TempDir())
-	open := func() *Service {
-		db, err := meta.Open(ctx, dsn, slog.New(slog.DiscardHandler))
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { db.Close() })
-		return New(db, slog.New(slog.DiscardHandler))
-	}
-	a, b := open(), open()
+	open := sharedDatabase(t)
+	a, _ := open()
+	b, _ := open()
 	now := time.Date(2026, 12, 6, 10, 0, 0, 0, time.UTC)
 	clock := func() time.Time { return now }
 	a.now, b.now = clock, clock
