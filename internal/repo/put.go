@@ -275,7 +275,7 @@ func (s *core) putBlob(ctx context.Context, sp *spooled) error {
 		}
 		return nil
 	}
-	if fp, ok := s.blobs.(storage.LocalFiles); ok && filepath.Dir(sp.path) == filepath.Clean(fp.TempDir()) {
+	if fp, ok := s.renames(sp); ok {
 		if err := fp.PutFile(ctx, sp.hash, sp.path); err != nil {
 			return fmt.Errorf("store blob %s: %w", sp.hash, err)
 		}
@@ -361,8 +361,15 @@ func (s *core) storesInTx(sp *spooled) bool {
 	if sp.stream != nil || sp.size > precheckAbove {
 		return false
 	}
+	_, ok := s.renames(sp)
+	return ok
+}
+
+// renames returns the local store the spooled file is renamed into, if it
+// is: the spool is the store's temporary folder.
+func (s *core) renames(sp *spooled) (storage.LocalFiles, bool) {
 	fp, ok := s.blobs.(storage.LocalFiles)
-	return ok && filepath.Dir(sp.path) == filepath.Clean(fp.TempDir())
+	return fp, ok && filepath.Clean(fp.TempDir()) == filepath.Clean(s.opts.SpoolDir) && s.inSpool(sp.path)
 }
 
 // leaseInTx leases and stores the blob inside the version's transaction;

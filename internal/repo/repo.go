@@ -16,6 +16,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"notreasso/internal/acl"
@@ -97,6 +98,8 @@ type core struct {
 	changed chan struct{}
 	stmts   stmtCache
 	spares  chan *os.File // spool files made ahead (spares.go)
+	// spareTurn picks the folder the next spare is made in.
+	spareTurn atomic.Uint32
 
 	watchMu  sync.Mutex
 	watchers []chan struct{} // see Watch
@@ -119,6 +122,9 @@ func New(db *meta.DB, blobs storage.BlobStore, opts Options) (*Service, error) {
 		return nil, errors.New("repo: no spool directory")
 	}
 	if err := os.MkdirAll(opts.SpoolDir, 0o750); err != nil {
+		return nil, fmt.Errorf("create spool directory: %w", err)
+	}
+	if err := makeSpareDirs(opts.SpoolDir); err != nil {
 		return nil, fmt.Errorf("create spool directory: %w", err)
 	}
 	c := &core{db: db, blobs: blobs, opts: opts, log: opts.Logger, now: opts.Now, changed: make(chan struct{}, 1), spares: make(chan *os.File, maxSpares)}
@@ -578,13 +584,14 @@ func parentAndName(p string) (string, string, error) {
 
 // CleanupSpool removes spool files left by a crash. Called at start-up.
 func (s *Maintenance) CleanupSpool() error {
+	s.cleanupSpares()
 	entries, err := os.ReadDir(s.opts.SpoolDir)
 	if err != nil {
 		return err
 	}
 	for _, e := range entries {
 		switch name := e.Name(); {
-		case strings.HasPrefix(name, spoolPrefix), strings.HasPrefix(name, sparePrefix):
+		case strings.HasPrefix(name, spoolPrefix):
 			os.Remove(filepath.Join(s.opts.SpoolDir, name))
 		case name == "sync-uploads" || strings.HasPrefix(name, "upload-"):
 			// Resumable uploads as releases before Uploads kept them.

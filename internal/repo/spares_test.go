@@ -1,7 +1,8 @@
 package repo
 
 import (
-	"os"
+	"io/fs"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -9,21 +10,25 @@ import (
 // TestSpareSpoolFiles: an upload takes a spool file made beforehand and
 // leaves one made for the next, and nothing more: the spool holds at most
 // maxSpares empty files between uploads, never a partial upload, and
-// CleanupSpool (at start-up) removes them.
+// CleanupSpool (at start-up) removes them. A small upload written into a
+// spare is still stored inside its transaction (renamed from the spare's
+// folder).
 func TestSpareSpoolFiles(t *testing.T) {
 	e := newEnv(t)
 	spares := func() (n int, partial []string) {
-		entries, _ := os.ReadDir(e.s.Maintenance.SpoolDir())
-		for _, en := range entries {
-			if strings.HasPrefix(en.Name(), sparePrefix) {
-				if info, err := en.Info(); err != nil || info.Size() != 0 {
-					t.Errorf("spare %s is not empty: %v %v", en.Name(), info.Size(), err)
+		filepath.WalkDir(e.s.Maintenance.SpoolDir(), func(p string, d fs.DirEntry, err error) error {
+			switch {
+			case err != nil || d.IsDir():
+			case strings.HasPrefix(d.Name(), sparePrefix):
+				if info, err := d.Info(); err != nil || info.Size() != 0 {
+					t.Errorf("spare %s is not empty: %v", p, err)
 				}
 				n++
-				continue
+			default:
+				partial = append(partial, p)
 			}
-			partial = append(partial, en.Name())
-		}
+			return nil
+		})
 		return n, partial
 	}
 	e.put(t, e.admin, "/premier.txt", "un")
@@ -37,6 +42,14 @@ func TestSpareSpoolFiles(t *testing.T) {
 	if got := e.read(t, e.admin, "/deuxieme.txt", 0); got != "deux" {
 		t.Errorf("the upload written into a spare reads %q", got)
 	}
+	f := e.s.takeSpare()
+	if f == nil {
+		t.Fatal("no spare after an upload")
+	}
+	if sp := (&spooled{path: f.Name()}); !e.s.storesInTx(sp) {
+		t.Errorf("a spare (%s) would not be stored in its upload's transaction", f.Name())
+	}
+	e.s.spares <- f
 	for i := range 20 {
 		e.put(t, e.admin, "/f"+strings.Repeat("x", i)+".txt", strings.Repeat("y", i))
 	}
