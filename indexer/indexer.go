@@ -92,6 +92,7 @@ type Indexer struct {
 
 	cursor  atomic.Int64 // last journal seq applied
 	head    atomic.Int64 // last journal seq seen
+	pending atomic.Bool  // a change is known that head does not count yet (see Lag)
 	ready   atomic.Bool  // caught up at least once
 	rebuild atomic.Bool  // the index is new or outdated: Run rebuilds it first
 	built   atomic.Int64 // documents indexed so far by that rebuild
@@ -231,7 +232,24 @@ func (x *Indexer) Text(hash string, max int64) (string, error) {
 }
 
 // Lag is the number of journal entries not yet applied to the index.
-func (x *Indexer) Lag() int64 { return max(0, x.head.Load()-x.cursor.Load()) }
+//
+// While the indexer waits for a burst of changes to pause, the journal's
+// head it last read is behind: a change it knows of counts as one entry,
+// so the lag is never 0 while something waits to be indexed.
+func (x *Indexer) Lag() int64 {
+	lag := max(0, x.head.Load()-x.cursor.Load())
+	if lag == 0 && x.pending.Load() {
+		lag = 1
+	}
+	return lag
+}
+
+// report publishes the lag to the metrics.
+func (x *Indexer) report() {
+	if x.metrics.Lag != nil {
+		x.metrics.Lag(x.Lag())
+	}
+}
 
 // Ready reports whether the indexer has caught up with the journal once.
 func (x *Indexer) Ready(ctx context.Context) error {
@@ -333,9 +351,13 @@ func (x *Indexer) Run(ctx context.Context) {
 			case <-ctx.Done():
 				return
 			case <-x.repo.Changed():
+				x.pending.Store(true)
 			case <-time.After(5 * time.Second): // changes made by other processes (CLI)
 			}
+		} else if len(x.repo.Changed()) > 0 {
+			x.pending.Store(true) // changed during the step
 		}
+		x.report()
 		if !repo.Settle(ctx, x.repo.Changed(), x.settle, maxSettle) {
 			return
 		}
@@ -364,14 +386,14 @@ const (
 const stepEntries = 2000
 
 func (x *Indexer) step(ctx context.Context) (int, error) {
+	x.pending.Store(false) // the head read now counts every change made so far
 	head, err := x.repo.Index.LastJournalSeq(ctx)
 	if err != nil {
+		x.pending.Store(true)
 		return 0, err
 	}
 	x.head.Store(head)
-	if x.metrics.Lag != nil {
-		x.metrics.Lag(x.Lag())
-	}
+	x.report()
 	entries, err := x.repo.Index.JournalSince(ctx, x.cursor.Load(), stepEntries)
 	if err != nil || len(entries) == 0 {
 		return 0, err
@@ -547,9 +569,7 @@ func (x *Indexer) Rebuild(ctx context.Context, progress func(done int)) error {
 	}
 	// Until the commit, the whole journal is behind the live index.
 	x.head.Store(max(x.head.Load(), from))
-	if x.metrics.Lag != nil {
-		x.metrics.Lag(x.Lag())
-	}
+	x.report()
 	b := &batch{x: x, apply: func(ctx context.Context, docs []search.Document, _ []string) error { return rb.Add(ctx, docs) }}
 	defer b.wait()
 	err = x.repo.Index.AllIndexFiles(ctx, batchDocs, func(files []repo.IndexNode) error {
