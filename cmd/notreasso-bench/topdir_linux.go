@@ -28,3 +28,16 @@ func spreadSubdirs(dir string) {
 	}
 	unix.IoctlSetPointerInt(int(f.Fd()), unix.FS_IOC_SETFLAGS, int(flags|fsTopdirFlag))
 }
+
+// memDir is /dev/shm when it is a file system held in memory (tmpfs),
+// else "".
+func memDir() string {
+	var st unix.Statfs_t
+	if err := unix.Statfs("/dev/shm", &st); err != nil || st.Type != unix.TMPFS_MAGIC {
+		return ""
+	}
+	if unix.Access("/dev/shm", unix.W_OK) != nil {
+		return ""
+	}
+	return "/dev/shm"
+}
