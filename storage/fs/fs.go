@@ -88,9 +88,10 @@ func (s *Store) prepare() error {
 		if err := f.Close(); err != nil {
 			return err
 		}
-		if s.sync {
-			return syncFile(s.root)
-		}
+	}
+	if s.sync {
+		// The shard folders' entries, and the marker's.
+		return syncFile(s.root)
 	}
 	return nil
 }
