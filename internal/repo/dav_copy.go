@@ -66,7 +66,7 @@ func (s *DAV) CopyTree(ctx context.Context, p acl.Principal, src, dst string, o 
 			sc.last().id, id); err != nil {
 			return fmt.Errorf("copy properties of %s: %w", sc.path(), err)
 		}
-		if err := s.touch(ctx, tx, p, dc.last().id); err != nil {
+		if err := s.touch(ctx, tx, p, dc); err != nil {
 			return err
 		}
 		to := JoinPath(append(namesOf(dc), dstName))

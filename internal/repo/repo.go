@@ -498,19 +498,21 @@ func (s *core) need(ctx context.Context, q querier, p acl.Principal, c chain, mi
 	return role, fmt.Errorf("%s: needs %s rights: %w", c.path(), min, ErrForbidden)
 }
 
-// touch marks a folder as changed: its last change, and the change
-// counter of it and every ancestor, so that their ETags move (a sync
-// client learns from the root alone that something changed below).
-func (s *core) touch(ctx context.Context, tx querier, p acl.Principal, id int64) error {
-	// One statement: the folder's own marks ride on the walk up.
+// touch marks the folder at the end of c as changed: its last change, and
+// the change counter of it and every ancestor, so that their ETags move (a
+// sync client learns from the root alone that something changed below).
+// One statement; the ancestors are c's, read in the same transaction,
+// rather than found again by a recursive query, which costs SQLite
+// temporary tables.
+func (s *core) touch(ctx context.Context, tx querier, p acl.Principal, c chain) error {
+	in, ids := chainIDs(5, c)
+	args := append([]any{c.last().id, s.now().UnixNano(), actorArg(p), viaArg(p)}, ids...)
 	if _, err := tx.ExecContext(ctx, `UPDATE nodes SET tree_seq = tree_seq + 1,
 			updated_at = CASE WHEN id = ?1 THEN ?2 ELSE updated_at END,
 			updated_by = CASE WHEN id = ?1 THEN ?3 ELSE updated_by END,
 			updated_via = CASE WHEN id = ?1 THEN ?4 ELSE updated_via END
-		WHERE id IN (WITH RECURSIVE anc(id) AS (
-			SELECT CAST(?1 AS BIGINT) UNION ALL SELECT n.parent_id FROM nodes n JOIN anc ON n.id = anc.id WHERE n.parent_id IS NOT NULL
-		) SELECT id FROM anc)`, id, s.now().UnixNano(), actorArg(p), viaArg(p)); err != nil {
-		return fmt.Errorf("mark folder %d and its ancestors changed: %w", id, err)
+		WHERE id IN (`+in+`)`, args...); err != nil {
+		return fmt.Errorf("mark folder %s and its ancestors changed: %w", c.path(), err)
 	}
 	return nil
 }
@@ -518,9 +520,7 @@ func (s *core) touch(ctx context.Context, tx querier, p acl.Principal, id int64)
 // touchVersion makes version vid the file's current one (its modification
 // time mtime, changed at now) and touches its folder, whose chain is pc, as
 // touch does, in one statement: the file rides on the folder's marks and
-// its own change counter stays (a file's ETag is its content's). The
-// ancestors are named by the chain, read in the same transaction, rather
-// than found by a recursive query, which costs SQLite temporary tables.
+// its own change counter stays (a file's ETag is its content's).
 func (s *core) touchVersion(ctx context.Context, tx querier, p acl.Principal, pc chain, file, vid int64, mtime, now time.Time) error {
 	in, ids := chainIDs(8, pc)
 	args := append([]any{pc.last().id, now.UnixNano(), actorArg(p), viaArg(p), file, vid, mtime.UnixNano()}, ids...)

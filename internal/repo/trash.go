@@ -119,7 +119,7 @@ func (s *History) Restore(ctx context.Context, p acl.Principal, id int64, to str
 			parentID, name, now, actorArg(p), id); err != nil {
 			return fmt.Errorf("restore: %w", err)
 		}
-		if err := s.touch(ctx, tx, p, parentID); err != nil {
+		if err := s.touch(ctx, tx, p, dest); err != nil {
 			return err
 		}
 		nc, err := s.chainByID(ctx, tx, id)

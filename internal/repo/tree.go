@@ -224,7 +224,7 @@ func (s *Tree) Mkdir(ctx context.Context, p acl.Principal, path string) (Node, e
 			VALUES (?, ?, 'dir', ?, ?, ?, ?, ?) RETURNING id`, pc.last().id, name, now, now, actorArg(p), now, actorArg(p)).Scan(&id); err != nil {
 			return fmt.Errorf("create folder %s: %w", full, err)
 		}
-		if err := s.touch(ctx, tx, p, pc.last().id); err != nil {
+		if err := s.touch(ctx, tx, p, pc); err != nil {
 			return err
 		}
 		return s.journal(ctx, tx, p, id, "mkdir", map[string]any{"path": full})
@@ -344,10 +344,10 @@ func (s *Tree) Move(ctx context.Context, p acl.Principal, src, dst string, overw
 			dc.last().id, dstName, s.now().UnixNano(), actorArg(p), id); err != nil {
 			return fmt.Errorf("move: %w", err)
 		}
-		if err := s.touch(ctx, tx, p, sc[len(sc)-2].id); err != nil {
+		if err := s.touch(ctx, tx, p, sc[:len(sc)-1]); err != nil {
 			return err
 		}
-		if err := s.touch(ctx, tx, p, dc.last().id); err != nil {
+		if err := s.touch(ctx, tx, p, dc); err != nil {
 			return err
 		}
 		to := JoinPath(append(namesOf(dc), dstName))

@@ -166,7 +166,7 @@ func (s *History) RestoreVersion(ctx context.Context, p acl.Principal, path stri
 			vid, now, now, actorArg(p), id); err != nil {
 			return err
 		}
-		if err := s.touch(ctx, tx, p, c[len(c)-2].id); err != nil {
+		if err := s.touch(ctx, tx, p, c[:len(c)-1]); err != nil {
 			return err
 		}
 		return s.journal(ctx, tx, p, id, "restore_version", map[string]any{"path": c.path(), "version": number, "blob": blob})
