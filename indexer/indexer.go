@@ -59,7 +59,7 @@ type Options struct {
 	// BuildHeap is the heap budget of builds from scratch (see relaxGC); 0: Go's defaults.
 	BuildHeap int64
 	// Settle is how long changes must pause before the indexer indexes
-	// them (at most maxSettle after the first), so that a burst (a sync
+	// them (at most repo.SettleAtMost after the first), so that a burst (a sync
 	// app's first run: thousands of small uploads) becomes one batch after
 	// it, instead of index commits, with their disk flushes, that compete
 	// with its requests. 0: DefaultSettle; negative: none.
@@ -71,11 +71,6 @@ type Options struct {
 // DefaultSettle is Options.Settle's default: short enough that a document
 // is searchable within a second of its upload.
 const DefaultSettle = 300 * time.Millisecond
-
-// maxSettle bounds the wait for a pause: during a long burst, what was
-// uploaded is searchable at most this long (and one batch's indexing)
-// after its upload.
-const maxSettle = 5 * time.Second
 
 // Indexer follows the journal into the search index.
 type Indexer struct {
@@ -358,7 +353,7 @@ func (x *Indexer) Run(ctx context.Context) {
 			x.pending.Store(true) // changed during the step
 		}
 		x.report()
-		if !repo.Settle(ctx, x.repo.Changed(), x.settle, maxSettle) {
+		if !repo.Settle(ctx, x.repo.Changed(), x.settle, repo.SettleAtMost) {
 			return
 		}
 	}

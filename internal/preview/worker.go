@@ -44,15 +44,12 @@ type Options struct {
 	Logger  *slog.Logger
 	Hooks   Hooks
 	// Settle is how long changes must pause, after one woke the worker,
-	// before it reads the journal (at most maxSettle after the first): a
+	// before it reads the journal (at most repo.SettleAtMost after the first): a
 	// sync app's burst of uploads then costs one read after it, not three
 	// per upload, and no rendering competes with its requests. 0: none
 	// (tests).
 	Settle time.Duration
 }
-
-// maxSettle bounds the wait for a pause, as the search indexer's does.
-const maxSettle = 5 * time.Second
 
 // Worker renders the previews of uploaded files in the background and
 // pages of PDFs on demand.
@@ -227,7 +224,7 @@ func (w *Worker) Run(ctx context.Context) error {
 		case <-ctx.Done():
 			return nil
 		case <-changed:
-			if !repo.Settle(ctx, changed, w.o.Settle, maxSettle) {
+			if !repo.Settle(ctx, changed, w.o.Settle, repo.SettleAtMost) {
 				return nil
 			}
 		case <-time.After(5 * time.Second): // changes made by other processes

@@ -135,6 +135,11 @@ func newService(c *core) *Service {
 // change, so followers of the journal need not poll tightly.
 func (s *Service) Changed() <-chan struct{} { return s.changed }
 
+// SettleAtMost is the longest a follower of the journal (the search
+// indexer, the preview worker) waits for a burst of changes to pause: what
+// was uploaded during a long burst is followed at most this long after.
+const SettleAtMost = 5 * time.Second
+
 // Settle is how a follower of the journal waits after a change woke it:
 // until changes have stopped for quiet, or most has passed, whichever comes
 // first. A burst of uploads (a sync app's first run, a folder dropped in
