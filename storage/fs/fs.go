@@ -58,6 +58,9 @@ func (s *Store) prepare() error {
 	_, err := os.Stat(filepath.Join(s.root, layoutFile))
 	switch {
 	case err == nil:
+		// Made before: its shard folders are there (install makes one
+		// again should it have been removed).
+		return os.MkdirAll(s.tmp, 0o750)
 	case errors.Is(err, iofs.ErrNotExist):
 		entries, err := os.ReadDir(s.root)
 		if err != nil && !errors.Is(err, iofs.ErrNotExist) {
