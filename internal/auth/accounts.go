@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/mail"
 	"notreasso/internal/clientip"
+	"notreasso/internal/meta"
 	"notreasso/internal/pwhash"
 	"strings"
 	"unicode"
@@ -78,7 +79,7 @@ func (s *Service) CreateAccount(ctx context.Context, actor int64, u NewUser) (Us
 	if err != nil {
 		return User{}, err
 	}
-	err = s.tx(ctx, func(tx *sql.Tx) error {
+	err = s.tx(ctx, func(tx meta.Tx) error {
 		var n int
 		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM users WHERE login = ?`, u.Login).Scan(&n); err != nil {
 			return err
@@ -112,7 +113,7 @@ type UserChanges struct {
 // UpdateUser changes an account's profile, role or status. The last active
 // administrator can be neither demoted nor disabled.
 func (s *Service) UpdateUser(ctx context.Context, actor int64, login string, ch UserChanges) (User, error) {
-	err := s.tx(ctx, func(tx *sql.Tx) error {
+	err := s.tx(ctx, func(tx meta.Tx) error {
 		u, err := scanUser(tx.QueryRowContext(ctx, `SELECT `+userCols+` FROM users WHERE login = ?`, login))
 		if errors.Is(err, sql.ErrNoRows) {
 			return fmt.Errorf("%q: %w", login, ErrNoUser)
@@ -278,7 +279,7 @@ func (s *Service) ChangeOwnPassword(ctx context.Context, id int64, old, new stri
 	if err != nil {
 		return err
 	}
-	return s.tx(ctx, func(tx *sql.Tx) error {
+	return s.tx(ctx, func(tx meta.Tx) error {
 		if _, err := tx.ExecContext(ctx, `UPDATE users SET password_hash = ?, session_epoch = session_epoch + 1 WHERE id = ?`, hash, id); err != nil {
 			return fmt.Errorf("change the password of %s: %w", u.Login, err)
 		}

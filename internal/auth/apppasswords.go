@@ -65,7 +65,7 @@ func hashSecret(s string) string {
 func (s *Service) CreateAppPassword(ctx context.Context, actor, userID int64, name string) (AppPassword, string, error) {
 	var ap AppPassword
 	var secret string
-	err := s.tx(ctx, func(tx *sql.Tx) error {
+	err := s.tx(ctx, func(tx meta.Tx) error {
 		var err error
 		ap, secret, _, err = s.createAppPassword(ctx, tx, actor, userID, name)
 		return err
@@ -78,7 +78,7 @@ func (s *Service) CreateAppPassword(ctx context.Context, actor, userID int64, na
 
 // createAppPassword is CreateAppPassword inside tx; it also returns the
 // account's login.
-func (s *Service) createAppPassword(ctx context.Context, tx *sql.Tx, actor, userID int64, name string) (AppPassword, string, string, error) {
+func (s *Service) createAppPassword(ctx context.Context, tx meta.Tx, actor, userID int64, name string) (AppPassword, string, string, error) {
 	name = strings.TrimSpace(name)
 	if name == "" || utf8.RuneCountInString(name) > 100 || strings.IndexFunc(name, unicode.IsControl) >= 0 {
 		return AppPassword{}, "", "", fmt.Errorf("%w: name the device (1 to 100 characters)", ErrInvalid)
@@ -126,7 +126,7 @@ func (s *Service) AppPasswords(ctx context.Context, userID int64) ([]AppPassword
 // RevokeAppPassword deletes one of the account's app passwords; clients
 // using it are refused from the next request on.
 func (s *Service) RevokeAppPassword(ctx context.Context, actor, userID, id int64) error {
-	err := s.tx(ctx, func(tx *sql.Tx) error {
+	err := s.tx(ctx, func(tx meta.Tx) error {
 		var name, login string
 		err := tx.QueryRowContext(ctx, `SELECT a.name, u.login FROM app_passwords a JOIN users u ON u.id = a.user_id
 			WHERE a.id = ? AND a.user_id = ?`, id, userID).Scan(&name, &login)

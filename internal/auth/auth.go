@@ -133,7 +133,7 @@ func (s *Service) SetDisabled(ctx context.Context, actor int64, login string, di
 }
 
 func (s *Service) update(ctx context.Context, actor int64, login, action, q string, args ...any) error {
-	return s.tx(ctx, func(tx *sql.Tx) error {
+	return s.tx(ctx, func(tx meta.Tx) error {
 		res, err := tx.ExecContext(ctx, q, args...)
 		if err != nil {
 			return fmt.Errorf("%s %s: %w", action, login, err)
@@ -145,7 +145,7 @@ func (s *Service) update(ctx context.Context, actor int64, login, action, q stri
 	})
 }
 
-func (s *Service) audit(ctx context.Context, tx *sql.Tx, actor int64, action string, details map[string]any) error {
+func (s *Service) audit(ctx context.Context, tx meta.Tx, actor int64, action string, details map[string]any) error {
 	return meta.AppendJournal(ctx, tx, meta.JournalEntry{At: s.now(), Actor: actor, Action: action, Details: details})
 }
 

@@ -4,9 +4,9 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
-	"database/sql"
 	"encoding/binary"
 	"fmt"
+	"notreasso/internal/meta"
 	"sync"
 	"time"
 )
@@ -101,8 +101,8 @@ func (s *Service) generation(ctx context.Context) (int64, error) {
 // tx runs fn in a write transaction that also gives the authentication
 // generation a new value. Every write of accounts, groups, roles, terms and
 // app passwords goes through it.
-func (s *Service) tx(ctx context.Context, fn func(tx *sql.Tx) error) error {
-	return s.db.Tx(ctx, func(tx *sql.Tx) error {
+func (s *Service) tx(ctx context.Context, fn func(tx meta.Tx) error) error {
+	return s.db.Tx(ctx, func(tx meta.Tx) error {
 		if err := fn(tx); err != nil {
 			return err
 		}

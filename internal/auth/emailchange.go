@@ -39,7 +39,7 @@ func (s *Service) RequestEmailChange(ctx context.Context, userID int64, email st
 	token := base64.RawURLEncoding.EncodeToString(b)
 	now := s.now()
 	expires := now.Add(ttl)
-	err := s.tx(ctx, func(tx *sql.Tx) error {
+	err := s.tx(ctx, func(tx meta.Tx) error {
 		if _, err := tx.ExecContext(ctx, `DELETE FROM email_changes WHERE user_id = ? AND used_at IS NULL`, userID); err != nil {
 			return err
 		}
@@ -98,7 +98,7 @@ func (s *Service) emailTarget(ctx context.Context, q queryRower, token string) (
 // ConfirmEmailChange spends the link and sets the account's address.
 func (s *Service) ConfirmEmailChange(ctx context.Context, token string) (User, error) {
 	var uid int64
-	err := s.tx(ctx, func(tx *sql.Tx) error {
+	err := s.tx(ctx, func(tx meta.Tx) error {
 		id, u, email, err := s.emailTarget(ctx, tx, token)
 		if err != nil {
 			return err

@@ -46,7 +46,7 @@ func (s *Service) CreateGroup(ctx context.Context, actor int64, name string) (Gr
 	if err != nil {
 		return Group{}, err
 	}
-	err = s.tx(ctx, func(tx *sql.Tx) error {
+	err = s.tx(ctx, func(tx meta.Tx) error {
 		if _, err := groupID(ctx, tx, name); err == nil {
 			return fmt.Errorf("%q: %w", name, ErrGroupExists)
 		}
@@ -143,7 +143,7 @@ func (s *Service) RenameGroup(ctx context.Context, actor int64, name, newName st
 	if err != nil {
 		return err
 	}
-	return s.tx(ctx, func(tx *sql.Tx) error {
+	return s.tx(ctx, func(tx meta.Tx) error {
 		id, err := groupID(ctx, tx, name)
 		if err != nil {
 			return err
@@ -161,7 +161,7 @@ func (s *Service) RenameGroup(ctx context.Context, actor int64, name, newName st
 // DeleteGroup removes a group, its memberships and every grant to it, so
 // a group created later can never inherit them.
 func (s *Service) DeleteGroup(ctx context.Context, actor int64, name string) error {
-	err := s.tx(ctx, func(tx *sql.Tx) error {
+	err := s.tx(ctx, func(tx meta.Tx) error {
 		id, err := groupID(ctx, tx, name)
 		if err != nil {
 			return err
@@ -189,7 +189,7 @@ func (s *Service) RemoveMember(ctx context.Context, actor int64, group, login st
 }
 
 func (s *Service) membership(ctx context.Context, actor int64, group, login string, add bool) error {
-	err := s.tx(ctx, func(tx *sql.Tx) error {
+	err := s.tx(ctx, func(tx meta.Tx) error {
 		gid, err := groupID(ctx, tx, group)
 		if err != nil {
 			return err

@@ -9,6 +9,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"notreasso/internal/meta"
 	"strings"
 	"time"
 )
@@ -55,7 +56,7 @@ func tokenDigest(tok string) string {
 func (s *Service) StartFlow(ctx context.Context, f Flow, ttl time.Duration) (loginToken, pollToken string, err error) {
 	now := s.now()
 	loginToken, pollToken = flowToken(), flowToken()
-	err = s.tx(ctx, func(tx *sql.Tx) error {
+	err = s.tx(ctx, func(tx meta.Tx) error {
 		if _, err := tx.ExecContext(ctx, `DELETE FROM login_flows WHERE expires_at < ?`, now.Unix()); err != nil {
 			return err
 		}
@@ -126,7 +127,7 @@ func (s *Service) TakeFlow(ctx context.Context, loginToken string, name func(Flo
 }
 
 func (s *Service) collectFlow(ctx context.Context, where, digest string, redirect bool, name func(Flow) string) (login, secret string, ok bool, err error) {
-	err = s.tx(ctx, func(tx *sql.Tx) error {
+	err = s.tx(ctx, func(tx meta.Tx) error {
 		f := Flow{Redirect: redirect}
 		var userID int64
 		err := tx.QueryRowContext(ctx, `DELETE FROM login_flows WHERE `+where+` AND user_id IS NOT NULL AND expires_at >= ?

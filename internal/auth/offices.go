@@ -155,7 +155,7 @@ func (s *Service) CreateOffice(ctx context.Context, actor int64, name, descripti
 		return Office{}, err
 	}
 	var id int64
-	err = s.tx(ctx, func(tx *sql.Tx) error {
+	err = s.tx(ctx, func(tx meta.Tx) error {
 		if _, err := officeID(ctx, tx, name); err == nil {
 			return fmt.Errorf("%q: %w", name, ErrOfficeExists)
 		}
@@ -182,7 +182,7 @@ func (s *Service) UpdateOffice(ctx context.Context, actor int64, name, newName, 
 		return Office{}, err
 	}
 	var id int64
-	err = s.tx(ctx, func(tx *sql.Tx) error {
+	err = s.tx(ctx, func(tx meta.Tx) error {
 		if id, err = officeID(ctx, tx, name); err != nil {
 			return err
 		}
@@ -218,7 +218,7 @@ func (s *Service) UpdateOffice(ctx context.Context, actor int64, name, newName, 
 // them) and its open terms end now. The
 // role's row and its terms stay, so the register keeps who held it.
 func (s *Service) DeleteOffice(ctx context.Context, actor int64, name string) error {
-	return s.tx(ctx, func(tx *sql.Tx) error {
+	return s.tx(ctx, func(tx meta.Tx) error {
 		id, err := officeID(ctx, tx, name)
 		if err != nil {
 			return err

@@ -40,7 +40,7 @@ func (s *Service) CreateResetLink(ctx context.Context, actor int64, login string
 	token := base64.RawURLEncoding.EncodeToString(b)
 	now := s.now()
 	expires := now.Add(ttl)
-	err := s.tx(ctx, func(tx *sql.Tx) error {
+	err := s.tx(ctx, func(tx meta.Tx) error {
 		var uid int64
 		if err := tx.QueryRowContext(ctx, `SELECT id FROM users WHERE login = ?`, login).Scan(&uid); err != nil {
 			if errors.Is(err, sql.ErrNoRows) {
@@ -124,7 +124,7 @@ func (s *Service) UseResetLink(ctx context.Context, token, password string) (Use
 		return User{}, err
 	}
 	var uid int64
-	err = s.tx(ctx, func(tx *sql.Tx) error {
+	err = s.tx(ctx, func(tx meta.Tx) error {
 		id, u, err := s.resetTarget(ctx, tx, token)
 		if err != nil {
 			return err

@@ -105,7 +105,7 @@ func (s *Service) AddTerm(ctx context.Context, actor int64, in TermInput) (Term,
 		return Term{}, err
 	}
 	var id int64
-	err := s.tx(ctx, func(tx *sql.Tx) error {
+	err := s.tx(ctx, func(tx meta.Tx) error {
 		oid, err := officeID(ctx, tx, in.Office)
 		if err != nil {
 			return err
@@ -159,7 +159,7 @@ func nullID(id int64) any {
 // SetTermEnd changes when a term ends (zero: open-ended again): to end a
 // term early, or to extend it. A term cannot end before it starts.
 func (s *Service) SetTermEnd(ctx context.Context, actor, id int64, end time.Time) (Term, error) {
-	err := s.tx(ctx, func(tx *sql.Tx) error {
+	err := s.tx(ctx, func(tx meta.Tx) error {
 		t, err := s.term(ctx, tx, id)
 		if err != nil {
 			return err
@@ -189,7 +189,7 @@ func (s *Service) SetTermEnd(ctx context.Context, actor, id int64, end time.Time
 // DeleteTerm removes a term recorded by mistake. Ended terms belong to the
 // register: end a term rather than delete it.
 func (s *Service) DeleteTerm(ctx context.Context, actor, id int64) error {
-	return s.tx(ctx, func(tx *sql.Tx) error {
+	return s.tx(ctx, func(tx meta.Tx) error {
 		t, err := s.term(ctx, tx, id)
 		if err != nil {
 			return err
@@ -334,7 +334,7 @@ func (s *Service) TermsEnding(ctx context.Context, d time.Duration) ([]Term, err
 // another server sharing the database already did), so it goes out once.
 func (s *Service) ClaimReminder(ctx context.Context, t Term, days int) (bool, error) {
 	claimed := false
-	err := s.tx(ctx, func(tx *sql.Tx) error {
+	err := s.tx(ctx, func(tx meta.Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE terms SET reminded_at = ? WHERE id = ? AND reminded_at IS NULL`, s.now().UnixNano(), t.ID)
 		if err != nil {
 			return fmt.Errorf("mark term %d reminded: %w", t.ID, err)

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
+	"notreasso/internal/meta"
 	"time"
 )
 
@@ -45,7 +46,7 @@ func (t *Throttle) failShared(ip, account string) {
 	ctx, cancel := context.WithTimeout(context.Background(), dbTimeout)
 	defer cancel()
 	now := t.now()
-	err := t.shared.Tx(ctx, func(tx *sql.Tx) error {
+	err := t.shared.Tx(ctx, func(tx meta.Tx) error {
 		for _, c := range []struct {
 			key string
 			r   rule
@@ -77,7 +78,7 @@ func (t *Throttle) succeedShared(ip, account string) {
 	ctx, cancel := context.WithTimeout(context.Background(), dbTimeout)
 	defer cancel()
 	now := t.now()
-	err := t.shared.Tx(ctx, func(tx *sql.Tx) error {
+	err := t.shared.Tx(ctx, func(tx meta.Tx) error {
 		if _, err := tx.ExecContext(ctx, `DELETE FROM login_strikes WHERE key = ?`, "acct-ip|"+account+"|"+ip); err != nil {
 			return err
 		}
@@ -93,7 +94,7 @@ func (t *Throttle) succeedShared(ip, account string) {
 	}
 }
 
-func loadStrike(ctx context.Context, tx *sql.Tx, key string) (*strike, error) {
+func loadStrike(ctx context.Context, tx meta.Tx, key string) (*strike, error) {
 	var fails int
 	var last, until int64
 	var ips string

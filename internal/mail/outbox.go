@@ -140,7 +140,7 @@ func (o *Outbox) claim(ctx context.Context, lease time.Duration) (queued, bool, 
 	var headers string
 	var created int64
 	var uid sql.NullInt64
-	err := o.db.Tx(ctx, func(tx *sql.Tx) error {
+	err := o.db.Tx(ctx, func(tx meta.Tx) error {
 		err := tx.QueryRowContext(ctx, `SELECT id, kind, recipient, user_id, subject, text_body, html_body, headers, payload, message_id, attempts, created_at
 			FROM mail_outbox WHERE sent_at IS NULL AND failed_at IS NULL AND next_at <= ? AND (claimed_at IS NULL OR claimed_at <= ?)
 			ORDER BY next_at, id LIMIT 1`, now.UnixNano(), now.Add(-lease).UnixNano()).

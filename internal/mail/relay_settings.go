@@ -199,7 +199,7 @@ func (r *Relay) Save(ctx context.Context, actor int64, now time.Time, c RelayCha
 	if actor != 0 {
 		by = actor
 	}
-	return r.db.Tx(ctx, func(tx *sql.Tx) error {
+	return r.db.Tx(ctx, func(tx meta.Tx) error {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO mail_relay (id, host, port, security, username, password, sender, version, updated_at, updated_by)
 			VALUES (1, ?, ?, ?, ?, ?, ?, 1, ?, ?)
 			ON CONFLICT (id) DO UPDATE SET host = excluded.host, port = excluded.port, security = excluded.security,

@@ -56,7 +56,7 @@ func (db *DB) CopyTo(ctx context.Context, dst *DB, progress func(table string, r
 	}
 	// What the first migration seeds (the root folder, its grant) comes
 	// from the source instead.
-	err = dst.Tx(ctx, func(tx *sql.Tx) error {
+	err = dst.Tx(ctx, func(tx Tx) error {
 		for _, t := range slices.Backward(tables) {
 			if _, err := tx.ExecContext(ctx, `DELETE FROM `+t.name); err != nil {
 				return fmt.Errorf("empty %s: %w", t.name, err)
@@ -208,7 +208,7 @@ func copyRows(ctx context.Context, src querier, dst *DB, t copyTable) (int64, er
 	}
 	defer rows.Close()
 	var n int64
-	err = dst.Tx(ctx, func(tx *sql.Tx) error {
+	err = dst.Tx(ctx, func(tx Tx) error {
 		var args []any
 		flush := func() error {
 			if len(args) == 0 {

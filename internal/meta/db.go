@@ -8,6 +8,7 @@ package meta
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"embed"
 	"errors"
 	"fmt"
@@ -214,17 +215,27 @@ func (db *DB) Ping(ctx context.Context) error {
 	return db.R.PingContext(ctx)
 }
 
-// Tx runs fn in a write transaction, committed if fn returns nil.
-func (db *DB) Tx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+// Tx is what a write transaction's statements run on.
+type Tx interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// Tx runs fn in a write transaction, committed if fn returns nil. The
+// transaction ends, rolled back, once ctx is done: its next statement,
+// or its commit, fails with the context's error.
+func (db *DB) Tx(ctx context.Context, fn func(tx Tx) error) error {
+	if db.dialect == SQLite {
+		return db.sqliteTx(ctx, fn)
+	}
 	tx, err := db.W.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin transaction: %w", err)
 	}
-	if db.dialect == Postgres {
-		if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(?)`, WriteLockKey); err != nil {
-			tx.Rollback()
-			return fmt.Errorf("take the write lock: %w", err)
-		}
+	if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(?)`, WriteLockKey); err != nil {
+		tx.Rollback()
+		return fmt.Errorf("take the write lock: %w", err)
 	}
 	if err := fn(tx); err != nil {
 		tx.Rollback()
@@ -234,6 +245,71 @@ func (db *DB) Tx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 		return fmt.Errorf("commit: %w", err)
 	}
 	return nil
+}
+
+// sqliteTx runs fn in a write transaction on SQLite's one writer
+// connection, begun and ended by statements on it rather than through
+// database/sql's Tx, which starts a goroutine to watch the context of the
+// transaction and another for every query inside it: for the short
+// transactions of small uploads, their scheduling cost more than some of
+// the statements. The writer's statements check ctx before they run
+// (cachingConn), so the transaction still ends between statements when
+// ctx does.
+func (db *DB) sqliteTx(ctx context.Context, fn func(tx Tx) error) (err error) {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("begin transaction: %w", err)
+	}
+	conn, err := db.W.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("begin transaction: %w", err)
+	}
+	defer conn.Close()
+	if err := control(conn, "BEGIN IMMEDIATE", true); err != nil {
+		return fmt.Errorf("begin transaction: %w", err)
+	}
+	committed := false
+	defer func() {
+		if committed {
+			return
+		}
+		// Also after a panic in fn. A connection that cannot roll back
+		// is closed rather than handed on inside a transaction.
+		if control(conn, "ROLLBACK", false) != nil {
+			conn.Raw(func(any) error { return driver.ErrBadConn })
+		}
+	}()
+	if err := fn(conn); err != nil {
+		return err
+	}
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	if err := control(conn, "COMMIT", false); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	committed = true
+	return nil
+}
+
+// control runs a transaction's BEGIN, COMMIT or ROLLBACK on the writer
+// connection; begin counts a transaction and its statement, as BeginTx did.
+func control(conn *sql.Conn, stmt string, begin bool) error {
+	return conn.Raw(func(dc any) error {
+		c, ok := dc.(*cachingConn)
+		if !ok {
+			return fmt.Errorf("meta: the writer connection is a %T", dc)
+		}
+		if begin {
+			c.count.Add(1)
+			c.txs.Add(1)
+		}
+		f, err := c.full()
+		if err != nil {
+			return err
+		}
+		_, err = f.ExecContext(context.Background(), stmt, nil)
+		return err
+	})
 }
 
 // Time converts a stored Unix-nanosecond value.

@@ -2,7 +2,6 @@ package meta_test
 
 import (
 	"context"
-	"database/sql"
 	"io/fs"
 	"log/slog"
 	"path/filepath"
@@ -121,7 +120,7 @@ func TestPortableSQL(t *testing.T) {
 		defer db.Close()
 		t.Run(db.Dialect().String(), func(t *testing.T) {
 			var id int64
-			err := db.Tx(ctx, func(tx *sql.Tx) error {
+			err := db.Tx(ctx, func(tx meta.Tx) error {
 				return tx.QueryRowContext(ctx, `INSERT INTO nodes (parent_id, name, kind, mtime, created_at, updated_at, restricted)
 					VALUES (?, ?, 'dir', 0, 0, 0, ?) RETURNING id`, 1, "École", true).Scan(&id)
 			})

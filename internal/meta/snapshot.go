@@ -77,7 +77,7 @@ func (db *DB) snapshotPostgres(ctx context.Context, path string) (rep CopyReport
 	}
 	// What the first migration seeds (the root folder, its grant) comes
 	// from the source instead.
-	err = dst.Tx(ctx, func(tx *sql.Tx) error {
+	err = dst.Tx(ctx, func(tx Tx) error {
 		for _, t := range slices.Backward(tables) {
 			if _, err := tx.ExecContext(ctx, `DELETE FROM `+t.name); err != nil {
 				return fmt.Errorf("empty %s: %w", t.name, err)

@@ -70,13 +70,17 @@ type cachingConn struct {
 // short statements of a write transaction themselves (an upload runs ten).
 // A write transaction is short by design (the one writer waits for no one
 // but SQLite's lock); the caller's context still ends it between
-// statements, and database/sql still rolls it back when that context ends.
-// Readers keep their cancellation: a search can be long.
-func (c *cachingConn) uninterrupted(ctx context.Context) context.Context {
+// statements: a statement whose context is done is not run, and DB.Tx
+// then rolls the transaction back. Readers keep their cancellation: a
+// search can be long.
+func (c *cachingConn) uninterrupted(ctx context.Context) (context.Context, error) {
 	if c.writer {
-		return context.WithoutCancel(ctx)
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		return context.WithoutCancel(ctx), nil
 	}
-	return ctx
+	return ctx, nil
 }
 
 type cachedStmt struct {
@@ -119,7 +123,10 @@ func (c *cachingConn) stmt(ctx context.Context, query string) (*cachedStmt, erro
 
 func (c *cachingConn) ExecContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Result, error) {
 	c.count.Add(1)
-	ctx = c.uninterrupted(ctx)
+	ctx, err := c.uninterrupted(ctx)
+	if err != nil {
+		return nil, err
+	}
 	f, err := c.full()
 	if err != nil {
 		return nil, err
@@ -138,7 +145,10 @@ func (c *cachingConn) ExecContext(ctx context.Context, query string, args []driv
 
 func (c *cachingConn) QueryContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Rows, error) {
 	c.count.Add(1)
-	ctx = c.uninterrupted(ctx)
+	ctx, err := c.uninterrupted(ctx)
+	if err != nil {
+		return nil, err
+	}
 	f, err := c.full()
 	if err != nil {
 		return nil, err
@@ -191,7 +201,10 @@ func (c *cachingConn) BeginTx(ctx context.Context, opts driver.TxOptions) (drive
 	if err != nil {
 		return nil, err
 	}
-	return f.BeginTx(c.uninterrupted(ctx), opts)
+	if ctx, err = c.uninterrupted(ctx); err != nil {
+		return nil, err
+	}
+	return f.BeginTx(ctx, opts)
 }
 
 func (c *cachingConn) Ping(ctx context.Context) error {

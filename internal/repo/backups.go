@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"notreasso/internal/acl"
+	"notreasso/internal/meta"
 )
 
 // Backup state: the settings saved from the browser, the runs of the
@@ -54,7 +55,7 @@ func (s *Maintenance) SetBackupSettings(ctx context.Context, p acl.Principal, se
 	if !p.IsAdmin() {
 		return fmt.Errorf("backup settings: %w", ErrForbidden)
 	}
-	return s.db.Tx(ctx, func(tx *sql.Tx) error {
+	return s.db.Tx(ctx, func(tx meta.Tx) error {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO backup_settings (id, settings, updated_at, updated_by) VALUES (1, ?, ?, ?)
 			ON CONFLICT (id) DO UPDATE SET settings = excluded.settings, updated_at = excluded.updated_at, updated_by = excluded.updated_by`,
 			settings, s.now().Unix(), actorArg(p)); err != nil {
@@ -67,7 +68,7 @@ func (s *Maintenance) SetBackupSettings(ctx context.Context, p acl.Principal, se
 // StartBackupRun records the start of a run and returns its id.
 func (s *Maintenance) StartBackupRun(ctx context.Context, kind, target, trigger string, at time.Time) (int64, error) {
 	var id int64
-	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
+	err := s.db.Tx(ctx, func(tx meta.Tx) error {
 		return tx.QueryRowContext(ctx, `INSERT INTO backup_runs (kind, target, started_at, trigger_by) VALUES (?, ?, ?, ?) RETURNING id`,
 			kind, target, at.Unix(), trigger).Scan(&id)
 	})
@@ -83,7 +84,7 @@ func (s *Maintenance) FinishBackupRun(ctx context.Context, r BackupRun) error {
 	if r.OK {
 		ok = 1
 	}
-	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
+	err := s.db.Tx(ctx, func(tx meta.Tx) error {
 		_, err := tx.ExecContext(ctx, `UPDATE backup_runs SET finished_at = ?, duration_ms = ?, ok = ?, error = ?, snapshot = ?,
 			bytes = ?, copied = ?, snapshots = ?, stored = ?, reclaimed = ? WHERE id = ?`,
 			r.FinishedAt.Unix(), r.Duration.Milliseconds(), ok, r.Error, r.Snapshot, r.Bytes, r.Copied, r.Snapshots, r.Stored, r.Reclaimed, r.ID)
@@ -163,7 +164,7 @@ func (s *Maintenance) MarkBadBlobs(ctx context.Context, target string, keys []st
 	if len(keys) == 0 {
 		return nil
 	}
-	return s.db.Tx(ctx, func(tx *sql.Tx) error {
+	return s.db.Tx(ctx, func(tx meta.Tx) error {
 		for _, k := range keys {
 			if _, err := tx.ExecContext(ctx, `INSERT INTO backup_bad_blobs (target, sha256, found_at) VALUES (?, ?, ?) ON CONFLICT (target, sha256) DO NOTHING`,
 				target, k, s.now().Unix()); err != nil {
@@ -181,7 +182,7 @@ func (s *Maintenance) BadBlobs(ctx context.Context, target string) ([]string, er
 
 // ClearBadBlobs forgets the damaged contents of target once copied again.
 func (s *Maintenance) ClearBadBlobs(ctx context.Context, target string, keys []string) error {
-	return s.db.Tx(ctx, func(tx *sql.Tx) error {
+	return s.db.Tx(ctx, func(tx meta.Tx) error {
 		for _, k := range keys {
 			if _, err := tx.ExecContext(ctx, `DELETE FROM backup_bad_blobs WHERE target = ? AND sha256 = ?`, target, k); err != nil {
 				return fmt.Errorf("forget damaged content in %s: %w", target, err)

@@ -2,12 +2,12 @@ package repo
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"time"
 
 	"notreasso/internal/acl"
+	"notreasso/internal/meta"
 )
 
 // Warning says that an item cannot be read by part of the collection's
@@ -111,7 +111,7 @@ func (s *Collections) DismissWelcome(ctx context.Context, p acl.Principal, id in
 	if _, err := s.Collection(ctx, p, id); err != nil {
 		return err
 	}
-	return s.db.Tx(ctx, func(tx *sql.Tx) error {
+	return s.db.Tx(ctx, func(tx meta.Tx) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO collection_dismissed (collection_id, user_id, dismissed_at) VALUES (?, ?, ?)
 			ON CONFLICT DO NOTHING`, id, p.UserID, s.now().UnixNano())
 		return err
@@ -339,7 +339,7 @@ func (s *Collections) MarkRead(ctx context.Context, p acl.Principal, collection,
 		if it.ID != item {
 			continue
 		}
-		return s.db.Tx(ctx, func(tx *sql.Tx) error {
+		return s.db.Tx(ctx, func(tx meta.Tx) error {
 			q := `DELETE FROM collection_progress WHERE item_id = ? AND user_id = ?`
 			args := []any{item, p.UserID}
 			if read {

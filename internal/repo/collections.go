@@ -117,7 +117,7 @@ func (s *Collections) CreateCollection(ctx context.Context, p acl.Principal, in 
 		return Collection{}, err
 	}
 	var id int64
-	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
+	err := s.db.Tx(ctx, func(tx meta.Tx) error {
 		now := s.now().UnixNano()
 		since := int64(0)
 		if in.Welcome {
@@ -138,7 +138,7 @@ func (s *Collections) CreateCollection(ctx context.Context, p acl.Principal, in 
 	return s.Collection(ctx, p, id)
 }
 
-func setAudience(ctx context.Context, tx *sql.Tx, id int64, in CollectionInput) error {
+func setAudience(ctx context.Context, tx meta.Tx, id int64, in CollectionInput) error {
 	if _, err := tx.ExecContext(ctx, `DELETE FROM collection_audience WHERE collection_id = ?`, id); err != nil {
 		return err
 	}
@@ -183,7 +183,7 @@ func (s *Collections) UpdateCollection(ctx context.Context, p acl.Principal, id 
 	if err := in.clean(); err != nil {
 		return Collection{}, err
 	}
-	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
+	err := s.db.Tx(ctx, func(tx meta.Tx) error {
 		if _, err := s.editable(ctx, tx, p, id); err != nil {
 			return err
 		}
@@ -208,7 +208,7 @@ func (s *Collections) UpdateCollection(ctx context.Context, p acl.Principal, id 
 
 // DeleteCollection removes it with its items and everyone's progress.
 func (s *Collections) DeleteCollection(ctx context.Context, p acl.Principal, id int64) error {
-	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
+	err := s.db.Tx(ctx, func(tx meta.Tx) error {
 		c, err := s.editable(ctx, tx, p, id)
 		if err != nil {
 			return err
@@ -232,7 +232,7 @@ func (s *Collections) SetCollectionItems(ctx context.Context, p acl.Principal, i
 	if len(items) > MaxCollectionItems {
 		return Collection{}, fmt.Errorf("%w: a collection holds at most %d items, %d given", ErrInvalid, MaxCollectionItems, len(items))
 	}
-	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
+	err := s.db.Tx(ctx, func(tx meta.Tx) error {
 		if _, err := s.editable(ctx, tx, p, id); err != nil {
 			return err
 		}

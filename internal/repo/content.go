@@ -11,6 +11,7 @@ import (
 	"io"
 	"time"
 
+	"notreasso/internal/meta"
 	"notreasso/internal/metrics"
 	"notreasso/storage"
 )
@@ -147,7 +148,7 @@ func (v *verifier) corrupt(why string) error {
 }
 
 func (s *core) markCorrupt(ctx context.Context, hash string) error {
-	return s.db.Tx(ctx, func(tx *sql.Tx) error {
+	return s.db.Tx(ctx, func(tx meta.Tx) error {
 		_, err := tx.ExecContext(ctx, `UPDATE blobs SET corrupt_at = ? WHERE sha256 = ? AND corrupt_at IS NULL`, s.now().UnixNano(), hash)
 		return err
 	})
@@ -172,7 +173,7 @@ func (s *core) replaceCorrupt(ctx context.Context, hash string) error {
 
 // clearCorrupt lifts the mark once the true content is stored again.
 func (s *core) clearCorrupt(ctx context.Context, hash string) error {
-	return s.db.Tx(ctx, func(tx *sql.Tx) error {
+	return s.db.Tx(ctx, func(tx meta.Tx) error {
 		_, err := tx.ExecContext(ctx, `UPDATE blobs SET corrupt_at = NULL WHERE sha256 = ?`, hash)
 		return err
 	})

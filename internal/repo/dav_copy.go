@@ -2,10 +2,10 @@ package repo
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 
 	"notreasso/internal/acl"
+	"notreasso/internal/meta"
 )
 
 // CopyOptions qualifies CopyTree.
@@ -24,7 +24,7 @@ func (s *DAV) CopyTree(ctx context.Context, p acl.Principal, src, dst string, o 
 		return Node{}, err
 	}
 	var id int64
-	err = s.db.Tx(ctx, func(tx *sql.Tx) error {
+	err = s.db.Tx(ctx, func(tx meta.Tx) error {
 		sc, err := s.resolve(ctx, tx, src)
 		if err != nil {
 			return err

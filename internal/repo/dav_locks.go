@@ -2,7 +2,6 @@ package repo
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"time"
@@ -82,7 +81,7 @@ func (s *DAV) CreateLock(ctx context.Context, p acl.Principal, path string, l Lo
 	if p.Anonymous() {
 		return Lock{}, fmt.Errorf("lock %s: %w", path, ErrForbidden)
 	}
-	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
+	err := s.db.Tx(ctx, func(tx meta.Tx) error {
 		c, err := s.resolve(ctx, tx, path)
 		if err != nil {
 			return err
@@ -121,7 +120,7 @@ func (s *DAV) CreateLock(ctx context.Context, p acl.Principal, path string, l Lo
 // longer in force, ErrForbidden if it is someone else's.
 func (s *DAV) RefreshLock(ctx context.Context, p acl.Principal, token string, expires time.Time) (Lock, error) {
 	var out Lock
-	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
+	err := s.db.Tx(ctx, func(tx meta.Tx) error {
 		l, err := s.heldLock(ctx, tx, p, token, false)
 		if err != nil {
 			return err
@@ -142,7 +141,7 @@ func (s *DAV) RefreshLock(ctx context.Context, p acl.Principal, token string, ex
 // a manager of the locked node (to unstick a file left locked by a crashed
 // client or by someone away). Breaking someone else's lock is journalled.
 func (s *DAV) Unlock(ctx context.Context, p acl.Principal, token string) error {
-	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
+	err := s.db.Tx(ctx, func(tx meta.Tx) error {
 		l, err := s.heldLock(ctx, tx, p, token, true)
 		if err != nil {
 			return err
@@ -164,7 +163,7 @@ func (s *DAV) Unlock(ctx context.Context, p acl.Principal, token string) error {
 
 // heldLock finds a lock in force that p holds (or, with breaking, that p
 // may break: administrators, and managers of the locked node).
-func (s *core) heldLock(ctx context.Context, tx *sql.Tx, p acl.Principal, token string, breaking bool) (Lock, error) {
+func (s *core) heldLock(ctx context.Context, tx meta.Tx, p acl.Principal, token string, breaking bool) (Lock, error) {
 	held, err := s.locksIn(ctx, tx)
 	if err != nil {
 		return Lock{}, err

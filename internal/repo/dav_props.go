@@ -2,11 +2,11 @@ package repo
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"time"
 
 	"notreasso/internal/acl"
+	"notreasso/internal/meta"
 )
 
 // DeadProp is a WebDAV property a client set with PROPPATCH. Its value is
@@ -75,7 +75,7 @@ func (s *core) propsWhere(ctx context.Context, where string, args ...any) (map[i
 // current version, so the web UI, GET and PROPFIND all show it.
 func (s *DAV) PatchProps(ctx context.Context, p acl.Principal, path string, pp PropPatch) (Node, error) {
 	var id int64
-	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
+	err := s.db.Tx(ctx, func(tx meta.Tx) error {
 		c, err := s.resolve(ctx, tx, path)
 		if err != nil {
 			return err

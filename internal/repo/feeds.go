@@ -138,7 +138,7 @@ func (s *Activity) RegenerateFeedToken(ctx context.Context, p acl.Principal) (st
 	if err != nil {
 		return "", err
 	}
-	err = s.db.Tx(ctx, func(tx *sql.Tx) error {
+	err = s.db.Tx(ctx, func(tx meta.Tx) error {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO feed_tokens (user_id, token_hash, created_at) VALUES (?, ?, ?)
 			ON CONFLICT (user_id) DO UPDATE SET token_hash = excluded.token_hash, created_at = excluded.created_at`,
 			p.UserID, hashToken(tok), s.now().UnixNano()); err != nil {

@@ -53,7 +53,7 @@ func (s *core) leaseBlob(ctx context.Context, hash string, size int64) error {
 	deadline := time.Now().Add(leaseWait)
 	for {
 		var state string
-		err := s.db.Tx(ctx, func(tx *sql.Tx) error {
+		err := s.db.Tx(ctx, func(tx meta.Tx) error {
 			now := s.now().UnixNano()
 			if _, err := tx.ExecContext(ctx, leaseSQL, hash, size, now, now); err != nil {
 				return err
@@ -88,7 +88,7 @@ func (s *core) leaseBlob(ctx context.Context, hash string, size int64) error {
 }
 
 // useBlob is step 2, inside the transaction that records a version.
-func (s *core) useBlob(ctx context.Context, tx *sql.Tx, hash string, now time.Time) error {
+func (s *core) useBlob(ctx context.Context, tx meta.Tx, hash string, now time.Time) error {
 	res, err := tx.ExecContext(ctx, `UPDATE blobs SET last_used_at = ? WHERE sha256 = ? AND state = 'live'`, now.UnixNano(), hash)
 	if err != nil {
 		return fmt.Errorf("record blob: %w", err)
@@ -226,7 +226,7 @@ func (s *core) blobKeys(ctx context.Context, q string) ([]gcCandidate, error) {
 // markForDeletion is step 3's transaction: it re-checks each candidate and
 // marks those still unused and old enough. With dryRun it only checks.
 func (s *core) markForDeletion(ctx context.Context, batch []gcCandidate, cutoff int64, dryRun bool) (marked []gcCandidate, young int, err error) {
-	err = s.db.Tx(ctx, func(tx *sql.Tx) error {
+	err = s.db.Tx(ctx, func(tx meta.Tx) error {
 		now := s.now().UnixNano()
 		for _, c := range batch {
 			var res sql.Result
@@ -270,7 +270,7 @@ func (s *core) deleteMarked(ctx context.Context, key string) error {
 	// The extraction cached for the content goes with it (its text file in
 	// the indexer's cache becomes an unused cache entry), and so do its
 	// previews (their blobs become unused, swept in turn).
-	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
+	err := s.db.Tx(ctx, func(tx meta.Tx) error {
 		if _, err := tx.ExecContext(ctx, `DELETE FROM extractions WHERE blob = ? AND EXISTS
 			(SELECT 1 FROM blobs WHERE sha256 = ? AND state = 'deleting')`, key, key); err != nil {
 			return err

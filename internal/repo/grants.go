@@ -179,7 +179,7 @@ func (s *Access) Grant(ctx context.Context, p acl.Principal, path string, to Gra
 	}
 	var out GrantInfo
 	var who int64
-	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
+	err := s.db.Tx(ctx, func(tx meta.Tx) error {
 		c, err := s.resolve(ctx, tx, path)
 		if err != nil {
 			return err
@@ -237,7 +237,7 @@ func (s *Access) Grant(ctx context.Context, p acl.Principal, path string, to Gra
 // Revoke removes the grant to `to` on the node at path (not on its
 // ancestors: revoke those where they are). Managers of the node only.
 func (s *Access) Revoke(ctx context.Context, p acl.Principal, path string, to Grantee) error {
-	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
+	err := s.db.Tx(ctx, func(tx meta.Tx) error {
 		c, err := s.resolve(ctx, tx, path)
 		if err != nil {
 			return err

@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"notreasso/internal/acl"
+	"notreasso/internal/meta"
 )
 
 // A handover (« passation »): when someone leaves a role, what they made
@@ -120,7 +121,7 @@ func (s *Shares) HandoverOf(ctx context.Context, p acl.Principal, from int64) (H
 // le lien »). Managers of the link's node who succeed its maker (or
 // administrators), to an account that exists.
 func (s *Shares) TransferShare(ctx context.Context, p acl.Principal, id, to int64) error {
-	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
+	err := s.db.Tx(ctx, func(tx meta.Tx) error {
 		sh, err := s.shareByID(ctx, tx, id)
 		if err != nil {
 			return err
@@ -156,7 +157,7 @@ func (s *Shares) TransferShare(ctx context.Context, p acl.Principal, id, to int6
 // change or delete it). Administrators, or a successor of its author
 // taking it for themselves.
 func (s *Collections) TransferCollection(ctx context.Context, p acl.Principal, id, to int64) error {
-	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
+	err := s.db.Tx(ctx, func(tx meta.Tx) error {
 		c, err := loadCollection(ctx, tx, id)
 		if err != nil {
 			return err

@@ -291,7 +291,7 @@ func (s *Intake) SaveAccount(ctx context.Context, p acl.Principal, a IntakeAccou
 	}
 	now := s.now().UnixNano()
 	allow := strings.Join(a.Allow, "\n")
-	err = s.db.Tx(ctx, func(tx *sql.Tx) error {
+	err = s.db.Tx(ctx, func(tx meta.Tx) error {
 		var taken int64
 		switch err := tx.QueryRowContext(ctx, `SELECT id FROM intake_accounts WHERE name = ? AND id <> ?`, a.Name, a.ID).Scan(&taken); {
 		case err == nil:
@@ -336,7 +336,7 @@ func (s *Intake) DeleteAccount(ctx context.Context, p acl.Principal, id int64) e
 	if !p.IsAdmin() {
 		return fmt.Errorf("mail accounts are for administrators: %w", ErrForbidden)
 	}
-	return s.db.Tx(ctx, func(tx *sql.Tx) error {
+	return s.db.Tx(ctx, func(tx meta.Tx) error {
 		var name string
 		if err := tx.QueryRowContext(ctx, `SELECT name FROM intake_accounts WHERE id = ?`, id).Scan(&name); err != nil {
 			return fmt.Errorf("mail account %d: %w", id, ErrNotFound)

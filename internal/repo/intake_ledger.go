@@ -182,7 +182,7 @@ func (s *Intake) File(ctx context.Context, p acl.Principal, folder, name string,
 		mtime = s.now()
 	}
 	var id int64
-	err = s.db.Tx(ctx, func(tx *sql.Tx) error {
+	err = s.db.Tx(ctx, func(tx meta.Tx) error {
 		res, err := tx.ExecContext(ctx, `INSERT INTO intake_files (part_key, node_id, at) VALUES (?, 0, ?) ON CONFLICT (part_key) DO NOTHING`,
 			o.PartKey, s.now().UnixNano())
 		if err != nil {
@@ -233,7 +233,7 @@ func (s *Intake) Record(ctx context.Context, p acl.Principal, m IntakeMessage) e
 	if err := needSystem(p); err != nil {
 		return err
 	}
-	return s.db.Tx(ctx, func(tx *sql.Tx) error {
+	return s.db.Tx(ctx, func(tx meta.Tx) error {
 		res, err := tx.ExecContext(ctx, `INSERT INTO intake_messages (msg_key, account_id, state, sender, subject, folder, files, detail, at)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (msg_key) DO NOTHING`,
 			m.Key, m.AccountID, m.State, m.Sender, clip(m.Subject, 300), m.Folder, m.Files, clip(m.Detail, 2000), s.now().UnixNano())
@@ -286,7 +286,7 @@ func (s *Intake) ReportStatus(ctx context.Context, p acl.Principal, account int6
 		return err
 	}
 	now := s.now().UnixNano()
-	return s.db.Tx(ctx, func(tx *sql.Tx) error {
+	return s.db.Tx(ctx, func(tx meta.Tx) error {
 		if r.Polled {
 			if _, err := tx.ExecContext(ctx, `UPDATE intake_accounts SET last_poll = ?, idle = ? WHERE id = ?`, now, boolInt(r.Idle), account); err != nil {
 				return err

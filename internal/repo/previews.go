@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"notreasso/internal/acl"
+	"notreasso/internal/meta"
 )
 
 // Previews are renderings derived from a content (see migration 00105):
@@ -141,7 +142,7 @@ func (s *Previews) PutPreview(ctx context.Context, p Preview, file string) error
 		}
 		p.Derived, p.Size = hash, size
 	}
-	return s.db.Tx(ctx, func(tx *sql.Tx) error {
+	return s.db.Tx(ctx, func(tx meta.Tx) error {
 		var derived any
 		if p.Status == PreviewOK {
 			if err := s.useBlob(ctx, tx, p.Derived, s.now()); err != nil {

@@ -2,7 +2,6 @@ package repo
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"slices"
 	"time"
@@ -174,7 +173,7 @@ func (s *core) planPurge(ctx context.Context, q querier, c chain, rules map[int6
 // rule does not keep, and journals them.
 func (s *core) purgeFile(ctx context.Context, p acl.Principal, id int64) (PurgedFile, error) {
 	var pf PurgedFile
-	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
+	err := s.db.Tx(ctx, func(tx meta.Tx) error {
 		c, err := s.chainByID(ctx, tx, id)
 		if err != nil {
 			return err

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"notreasso/internal/acl"
+	"notreasso/internal/meta"
 	"notreasso/storage"
 )
 
@@ -167,7 +168,7 @@ func (s *core) renames(sp *spooled) (storage.LocalFiles, bool) {
 
 // leaseInTx leases and stores the blob inside the version's transaction;
 // errLeaseApart if a sweeper holds it or its stored copy is altered.
-func (s *core) leaseInTx(ctx context.Context, tx *sql.Tx, sp *spooled) error {
+func (s *core) leaseInTx(ctx context.Context, tx meta.Tx, sp *spooled) error {
 	now := s.now().UnixNano()
 	var corrupt sql.NullInt64
 	// No row back: the row exists and is not live (the update's
@@ -234,7 +235,7 @@ func (s *core) commitPutWith(ctx context.Context, p acl.Principal, parentPath, n
 	}
 	var n Node
 	created := false
-	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
+	err := s.db.Tx(ctx, func(tx meta.Tx) error {
 		// The tree may have changed while the body streamed: check again.
 		pc, c, err := s.resolveChild(ctx, tx, parentPath, name)
 		if err != nil {
@@ -302,7 +303,7 @@ func (s *core) commitPutWith(ctx context.Context, p acl.Principal, parentPath, n
 // transaction wrote rather than read again: only an existing file's tags
 // are read. A new file has no grants and is not restricted, so its role
 // is its folder's.
-func (s *core) putNode(ctx context.Context, tx *sql.Tx, p acl.Principal, pc chain, cur row, id int64, name string, sp *spooled, mtime time.Time, role acl.Role) (Node, error) {
+func (s *core) putNode(ctx context.Context, tx meta.Tx, p acl.Principal, pc chain, cur row, id int64, name string, sp *spooled, mtime time.Time, role acl.Role) (Node, error) {
 	now := sp.at.UnixNano()
 	r := cur
 	if cur.id == 0 {
@@ -334,14 +335,14 @@ func (s *core) putNode(ctx context.Context, tx *sql.Tx, p acl.Principal, pc chai
 // insertFile creates the file name in the folder at the end of pc, with
 // the spooled content as its first version. The caller checked rights and
 // that the name is free.
-func (s *core) insertFile(ctx context.Context, tx *sql.Tx, p acl.Principal, pc chain, name string, sp *spooled, mtime time.Time) (int64, error) {
+func (s *core) insertFile(ctx context.Context, tx meta.Tx, p acl.Principal, pc chain, name string, sp *spooled, mtime time.Time) (int64, error) {
 	id, _, err := s.writeVersion(ctx, tx, p, pc, row{}, name, sp, mtime)
 	return id, err
 }
 
 // writeVersion records the spooled content as a new file (cur.id == 0) or
 // a new version of cur, in the folder at the end of pc, and journals it.
-func (s *core) writeVersion(ctx context.Context, tx *sql.Tx, p acl.Principal, pc chain, cur row, name string, sp *spooled, mtime time.Time) (int64, bool, error) {
+func (s *core) writeVersion(ctx context.Context, tx meta.Tx, p acl.Principal, pc chain, cur row, name string, sp *spooled, mtime time.Time) (int64, bool, error) {
 	now := s.now()
 	sp.at = now
 	path := JoinPath(append(namesOf(pc), name))

@@ -26,7 +26,7 @@ func (s *Maintenance) RepairCurrentVersion(ctx context.Context, p acl.Principal,
 		return 0, err
 	}
 	var number int
-	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
+	err := s.db.Tx(ctx, func(tx meta.Tx) error {
 		var vid int64
 		err := tx.QueryRowContext(ctx, `SELECT id, number FROM versions WHERE node_id = ? ORDER BY number DESC LIMIT 1`, nodeID).Scan(&vid, &number)
 		if errors.Is(err, sql.ErrNoRows) {

@@ -2,10 +2,10 @@ package repo
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 
 	"notreasso/internal/acl"
+	"notreasso/internal/meta"
 )
 
 // SetRestricted turns « accès restreint » on or off for the folder at path:
@@ -18,7 +18,7 @@ import (
 // restricts a folder (and the other managers) can still open it and undo
 // it. It returns the folder as the caller now sees it.
 func (s *Tree) SetRestricted(ctx context.Context, p acl.Principal, path string, on bool) (Node, error) {
-	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
+	err := s.db.Tx(ctx, func(tx meta.Tx) error {
 		c, err := s.resolve(ctx, tx, path)
 		if err != nil {
 			return err
@@ -69,7 +69,7 @@ func (s *Tree) SetRestricted(ctx context.Context, p acl.Principal, path string, 
 // keepManagers copies onto the last node of c the manager grants that
 // reach it from above, where it has no grant of its own to the same
 // principal, and returns who they are for.
-func (s *core) keepManagers(ctx context.Context, tx *sql.Tx, p acl.Principal, c chain) ([]string, error) {
+func (s *core) keepManagers(ctx context.Context, tx meta.Tx, p acl.Principal, c chain) ([]string, error) {
 	gs, err := s.grantInfos(ctx, tx, c)
 	if err != nil {
 		return nil, err

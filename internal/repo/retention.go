@@ -2,7 +2,6 @@ package repo
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"slices"
 	"strings"
@@ -153,7 +152,7 @@ func (s *History) SetRetention(ctx context.Context, p acl.Principal, path string
 		return RetentionRule{}, fmt.Errorf("%w: %v", ErrInvalid, err)
 	}
 	var id int64
-	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
+	err := s.db.Tx(ctx, func(tx meta.Tx) error {
 		c, err := s.resolve(ctx, tx, path)
 		if err != nil {
 			return err
@@ -184,7 +183,7 @@ func (s *History) SetRetention(ctx context.Context, p acl.Principal, path string
 // ClearRetention removes the rule set on path; the node then follows its
 // parent's rule. ErrNotFound if there was none.
 func (s *History) ClearRetention(ctx context.Context, p acl.Principal, path string) error {
-	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
+	err := s.db.Tx(ctx, func(tx meta.Tx) error {
 		c, err := s.resolve(ctx, tx, path)
 		if err != nil {
 			return err

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"notreasso/internal/meta"
 	"notreasso/internal/pwhash"
 	"path/filepath"
 	"strings"
@@ -63,7 +64,7 @@ func (s *Shares) ShareAccess(ctx context.Context, token, password string, unlock
 // shareUse journals a use of a link, best effort: a failed journal write
 // must not turn a download into an error.
 func (s *core) shareUse(ctx context.Context, p acl.Principal, action string, details map[string]any) {
-	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
+	err := s.db.Tx(ctx, func(tx meta.Tx) error {
 		if _, err := tx.ExecContext(ctx, `UPDATE share_links SET last_used_at = ? WHERE id = ?`, s.now().UnixNano(), p.Share.LinkID); err != nil {
 			return err
 		}
@@ -200,7 +201,7 @@ func (s *Shares) ShareOpen(ctx context.Context, p acl.Principal, rel string, cou
 		}
 		return f, nil
 	}
-	err = s.db.Tx(ctx, func(tx *sql.Tx) error {
+	err = s.db.Tx(ctx, func(tx meta.Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE share_links SET downloads = downloads + 1, last_used_at = ?
 			WHERE id = ? AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > ?) AND (max_downloads = 0 OR downloads < max_downloads)`,
 			s.now().UnixNano(), p.Share.LinkID, s.now().UnixNano())
@@ -246,7 +247,7 @@ func (s *Shares) ShareDrop(ctx context.Context, p acl.Principal, name string, r 
 	if err := s.storeBlob(ctx, sp); err != nil {
 		return fmt.Errorf("upload %s: %w", name, err)
 	}
-	err = s.db.Tx(ctx, func(tx *sql.Tx) error {
+	err = s.db.Tx(ctx, func(tx meta.Tx) error {
 		var active bool
 		if err := tx.QueryRowContext(ctx, `SELECT revoked_at IS NULL AND (expires_at IS NULL OR expires_at > ?) FROM share_links WHERE id = ?`,
 			s.now().UnixNano(), p.Share.LinkID).Scan(&active); err != nil || !active {

@@ -151,7 +151,7 @@ func (s *Shares) CreateShare(ctx context.Context, p acl.Principal, path string, 
 		return Share{}, "", err
 	}
 	var id int64
-	err = s.db.Tx(ctx, func(tx *sql.Tx) error {
+	err = s.db.Tx(ctx, func(tx meta.Tx) error {
 		c, err := s.resolve(ctx, tx, path)
 		if err != nil {
 			return err
@@ -277,7 +277,7 @@ func (s *core) manages(ctx context.Context, q querier, p acl.Principal, sh Share
 
 // RevokeShare ends a link at once. Managers of its node only.
 func (s *Shares) RevokeShare(ctx context.Context, p acl.Principal, id int64) error {
-	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
+	err := s.db.Tx(ctx, func(tx meta.Tx) error {
 		sh, err := s.shareByID(ctx, tx, id)
 		if err != nil {
 			return err

@@ -2,7 +2,6 @@ package repo
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"slices"
 	"strings"
@@ -11,6 +10,7 @@ import (
 	"golang.org/x/text/unicode/norm"
 
 	"notreasso/internal/acl"
+	"notreasso/internal/meta"
 )
 
 // CleanTag normalises a tag: trimmed, NFC, lower case, 1–64 characters,
@@ -49,7 +49,7 @@ func (s *Tree) SetTags(ctx context.Context, p acl.Principal, path string, tags [
 	}
 	slices.Sort(clean)
 	var id int64
-	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
+	err := s.db.Tx(ctx, func(tx meta.Tx) error {
 		c, err := s.resolve(ctx, tx, path)
 		if err != nil {
 			return err

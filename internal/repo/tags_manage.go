@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"notreasso/internal/acl"
+	"notreasso/internal/meta"
 )
 
 // TagDocuments returns the live documents carrying the tag that p may
@@ -82,7 +83,7 @@ func (s *Tags) SetTagColor(ctx context.Context, p acl.Principal, tag, color stri
 	if !colorRE.MatchString(color) {
 		return fmt.Errorf("%w: a colour is #rrggbb", ErrInvalid)
 	}
-	return s.db.Tx(ctx, func(tx *sql.Tx) error {
+	return s.db.Tx(ctx, func(tx meta.Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE tags SET color = ? WHERE name = ?`, color, tag)
 		if err != nil {
 			return fmt.Errorf("colour tag %s: %w", tag, err)
@@ -111,7 +112,7 @@ func (s *Tags) RenameTag(ctx context.Context, p acl.Principal, from, to string) 
 	if from == to {
 		return nil
 	}
-	err = s.db.Tx(ctx, func(tx *sql.Tx) error {
+	err = s.db.Tx(ctx, func(tx meta.Tx) error {
 		var fromID int64
 		if err := tx.QueryRowContext(ctx, `SELECT id FROM tags WHERE name = ?`, from).Scan(&fromID); errors.Is(err, sql.ErrNoRows) {
 			return fmt.Errorf("tag %s: %w", from, ErrNotFound)

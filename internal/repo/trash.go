@@ -2,11 +2,11 @@ package repo
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 
 	"notreasso/internal/acl"
+	"notreasso/internal/meta"
 )
 
 // TrashItem is a node in the trash, with where it was.
@@ -63,7 +63,7 @@ func (s *History) Trash(ctx context.Context, p acl.Principal) ([]TrashItem, erro
 // original place; if that name is taken by then, the caller must choose
 // another path (ErrExists says so).
 func (s *History) Restore(ctx context.Context, p acl.Principal, id int64, to string) (Node, error) {
-	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
+	err := s.db.Tx(ctx, func(tx meta.Tx) error {
 		// Errors name the id only: guessing ids reveals no names.
 		c, err := s.chainByID(ctx, tx, id)
 		if errors.Is(err, ErrNotFound) {

@@ -2,13 +2,13 @@ package repo
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"slices"
 	"time"
 
 	"notreasso/internal/acl"
+	"notreasso/internal/meta"
 )
 
 // TrashPurge is what deleting one trash item for good removed.
@@ -27,7 +27,7 @@ type TrashPurge struct {
 // until the garbage collector finds it unused.
 func (s *History) PurgeTrashItem(ctx context.Context, p acl.Principal, id int64) (TrashPurge, error) {
 	var tp TrashPurge
-	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
+	err := s.db.Tx(ctx, func(tx meta.Tx) error {
 		c, err := s.chainByID(ctx, tx, id)
 		if err != nil {
 			return err
@@ -90,7 +90,7 @@ func (s *History) EmptyTrash(ctx context.Context, p acl.Principal, olderThan tim
 
 // purgeSubtree deletes the node at the end of c and everything below it,
 // with their versions, tags, grants and rules, and journals it.
-func (s *core) purgeSubtree(ctx context.Context, tx *sql.Tx, p acl.Principal, c chain, action string) (TrashPurge, error) {
+func (s *core) purgeSubtree(ctx context.Context, tx meta.Tx, p acl.Principal, c chain, action string) (TrashPurge, error) {
 	top := c.last()
 	tp := TrashPurge{ID: top.id, Path: c.path()}
 	rows, err := tx.QueryContext(ctx, `WITH RECURSIVE sub(id, depth) AS (

@@ -2,12 +2,12 @@ package repo
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"sort"
 
 	"notreasso/internal/acl"
+	"notreasso/internal/meta"
 )
 
 // Stat returns the node at path if the caller may see it.
@@ -197,7 +197,7 @@ func (s *Tree) Mkdir(ctx context.Context, p acl.Principal, path string) (Node, e
 		return Node{}, err
 	}
 	var id int64
-	err = s.db.Tx(ctx, func(tx *sql.Tx) error {
+	err = s.db.Tx(ctx, func(tx meta.Tx) error {
 		pc, err := s.resolve(ctx, tx, parentPath)
 		if err != nil {
 			return err
@@ -263,7 +263,7 @@ func (s *Tree) MkdirAll(ctx context.Context, p acl.Principal, path string) (Node
 
 // Delete moves the node (and its subtree) to the trash.
 func (s *Tree) Delete(ctx context.Context, p acl.Principal, path string) error {
-	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
+	err := s.db.Tx(ctx, func(tx meta.Tx) error {
 		c, err := s.resolve(ctx, tx, path)
 		if err != nil {
 			return err
@@ -286,7 +286,7 @@ func (s *Tree) Delete(ctx context.Context, p acl.Principal, path string) error {
 	return nil
 }
 
-func (s *core) trashNode(ctx context.Context, tx *sql.Tx, p acl.Principal, c chain) error {
+func (s *core) trashNode(ctx context.Context, tx meta.Tx, p acl.Principal, c chain) error {
 	// One statement: the node's trash mark rides on its folder's (see
 	// touchVersion); its own change counter stays.
 	in, ids := chainIDs(6, c)
@@ -313,7 +313,7 @@ func (s *Tree) Move(ctx context.Context, p acl.Principal, src, dst string, overw
 		return Node{}, err
 	}
 	var id int64
-	err = s.db.Tx(ctx, func(tx *sql.Tx) error {
+	err = s.db.Tx(ctx, func(tx meta.Tx) error {
 		sc, err := s.resolve(ctx, tx, src)
 		if err != nil {
 			return err
@@ -363,7 +363,7 @@ func (s *Tree) Move(ctx context.Context, p acl.Principal, src, dst string, overw
 // prepareTarget resolves the destination folder of a move or copy, checks
 // rights there and clears the target name (trashing what is there when
 // overwrite is set). self is the source node id: moving onto itself is fine.
-func (s *core) prepareTarget(ctx context.Context, tx *sql.Tx, p acl.Principal, parent, name string, overwrite bool, self int64) (chain, error) {
+func (s *core) prepareTarget(ctx context.Context, tx meta.Tx, p acl.Principal, parent, name string, overwrite bool, self int64) (chain, error) {
 	dc, err := s.resolve(ctx, tx, parent)
 	if err != nil {
 		return nil, err
@@ -402,7 +402,7 @@ func (s *Tree) Copy(ctx context.Context, p acl.Principal, src, dst string, overw
 	return s.svc.DAV.CopyTree(ctx, p, src, dst, CopyOptions{Overwrite: overwrite})
 }
 
-func (s *core) copyNode(ctx context.Context, tx *sql.Tx, p acl.Principal, src row, parent int64, name string) (int64, error) {
+func (s *core) copyNode(ctx context.Context, tx meta.Tx, p acl.Principal, src row, parent int64, name string) (int64, error) {
 	now := s.now().UnixNano()
 	kind := "file"
 	if src.dir {

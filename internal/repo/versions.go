@@ -133,7 +133,7 @@ func (s *core) versions(ctx context.Context, n Node, number int) ([]Version, err
 // version, so the history keeps what was current before.
 func (s *History) RestoreVersion(ctx context.Context, p acl.Principal, path string, number int) (Node, error) {
 	var id int64
-	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
+	err := s.db.Tx(ctx, func(tx meta.Tx) error {
 		c, err := s.resolve(ctx, tx, path)
 		if err != nil {
 			return err
@@ -181,7 +181,7 @@ func (s *History) RestoreVersion(ctx context.Context, p acl.Principal, path stri
 // LabelVersion sets a version's label and pin (pinned versions are never
 // purged by retention).
 func (s *History) LabelVersion(ctx context.Context, p acl.Principal, path string, number int, label string, pinned bool) error {
-	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
+	err := s.db.Tx(ctx, func(tx meta.Tx) error {
 		c, err := s.resolve(ctx, tx, path)
 		if err != nil {
 			return err
