@@ -9,7 +9,8 @@ import (
 	"notreasso/internal/meta"
 )
 
-// TestSmallFileStatements counts the SQL statements (and transactions)
+// TestSmallFileStatements counts the SQL statements (and transactions, and
+// the pages their commits write)
 // one small-file request of a sync app's first run costs through the
 // whole stack (authentication, the drive, the repository): each is a
 // parse-free but not free step on SQLite and a network round trip on
@@ -35,31 +36,54 @@ func TestSmallFileStatements(t *testing.T) {
 	// the content, writes node, version, then the version pointer with the
 	// folder ETags (one statement up to the root) and the journal.
 	const maxPut, maxDelete = 11, 7
-	count := func(r req, status int) int64 {
+	// Pages each commit writes to the write-ahead log, 4 KiB each: its
+	// share of the commit's cost grows with them (the log's writes and
+	// checksums). A new small file: content, node, version, journal, each
+	// table with its indexes, and the ancestors' ETags; a delete: the node,
+	// its name indexes, the trash index, the journal.
+	const maxPutPages, maxVersionPages, maxDeletePages = 12, 11, 6
+	type cost struct{ stmts, pages int64 }
+	count := func(r req, status int) cost {
 		t.Helper()
 		before, txs := e.db.Statements(), e.db.Transactions()
+		pages := e.pages(t)
 		e.must(t, status, r)
 		if n := e.db.Transactions() - txs; n != 1 {
 			t.Errorf("%s %s: %d write transactions, want 1", r.method, r.path, n)
 		}
-		return e.db.Statements() - before
+		return cost{e.db.Statements() - before, e.pages(t) - pages}
 	}
 	for _, who := range []string{"admin", "marie"} {
 		dir := "/dav/sync/"
 		if who == "marie" {
 			dir += "marie/"
 		}
-		var created, replaced, deleted int64
+		var created, replaced, deleted cost
+		add := func(sum *cost, c cost) { sum.stmts += c.stmts; sum.pages = max(sum.pages, c.pages) }
 		const n = 5
 		for i := range n {
 			path := fmt.Sprintf("%sf%d.txt", dir, i)
-			created += count(req{user: who, method: "PUT", path: path, body: body + fmt.Sprint(i)}, 201)
-			replaced += count(req{user: who, method: "PUT", path: path, body: body + fmt.Sprint(i, "bis")}, 204)
-			deleted += count(req{user: who, method: "DELETE", path: path}, 204)
+			add(&created, count(req{user: who, method: "PUT", path: path, body: body + fmt.Sprint(i)}, 201))
+			add(&replaced, count(req{user: who, method: "PUT", path: path, body: body + fmt.Sprint(i, "bis")}, 204))
+			add(&deleted, count(req{user: who, method: "DELETE", path: path}, 204))
 		}
-		t.Logf("%s: statements per new small file %d, per new version %d, per delete %d", who, created/n, replaced/n, deleted/n)
-		if created > maxPut*n || replaced > maxPut*n || deleted > maxDelete*n {
+		t.Logf("%s: statements per new small file %d, per new version %d, per delete %d; pages written at most %d, %d, %d",
+			who, created.stmts/n, replaced.stmts/n, deleted.stmts/n, created.pages, replaced.pages, deleted.pages)
+		if created.stmts > maxPut*n || replaced.stmts > maxPut*n || deleted.stmts > maxDelete*n {
 			t.Errorf("%s: more statements than %d per PUT or %d per DELETE", who, maxPut, maxDelete)
 		}
+		if created.pages > maxPutPages || replaced.pages > maxVersionPages || deleted.pages > maxDeletePages {
+			t.Errorf("%s: more pages written than %d per new file, %d per new version or %d per DELETE", who, maxPutPages, maxVersionPages, maxDeletePages)
+		}
 	}
+}
+
+// pages is the database pages the writer has written so far.
+func (e *env) pages(t testing.TB) int64 {
+	t.Helper()
+	n, err := e.db.PagesWritten(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
 }

@@ -145,6 +145,36 @@ func (db *DB) Statements() int64 { return db.stmts.Load() }
 // it was opened; 0 on PostgreSQL.
 func (db *DB) Transactions() int64 { return db.txs.Load() }
 
+// PagesWritten counts the database pages the writer connection of a
+// SQLite database has written to the write-ahead log since it was opened
+// (each commit writes every page it changed, 4 KiB each); 0 on
+// PostgreSQL. Tests read it to keep the pages of a small upload's commit
+// from creeping up.
+func (db *DB) PagesWritten(ctx context.Context) (int64, error) {
+	if db.dialect != SQLite {
+		return 0, nil
+	}
+	conn, err := db.W.Conn(ctx)
+	if err != nil {
+		return 0, err
+	}
+	defer conn.Close()
+	var n int
+	err = conn.Raw(func(dc any) error {
+		c, ok := dc.(*cachingConn)
+		if !ok {
+			return fmt.Errorf("meta: the writer connection is a %T", dc)
+		}
+		st, ok := c.Conn.(sqlite.DBStatus)
+		if !ok {
+			return errors.New("meta: the SQLite driver does not report its status")
+		}
+		n, _, err = st.Status(sqlite.DBStatusCacheWrite, false)
+		return err
+	})
+	return int64(n), err
+}
+
 // Name is the database file, or the PostgreSQL URL without its password.
 func (db *DB) Name() string { return db.path }
 
