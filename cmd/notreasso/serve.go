@@ -51,6 +51,9 @@ func serve(ctx context.Context, a *app) error {
 	if err := bootstrapAdmin(ctx, a); err != nil {
 		return err
 	}
+	if err := a.auth.RenewGeneration(ctx); err != nil {
+		return err
+	}
 	idx, err := openIndexer(ctx, a)
 	if err != nil {
 		return err

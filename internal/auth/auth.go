@@ -57,6 +57,7 @@ type Service struct {
 	cache            map[[32]byte]verified // account passwords recently checked
 	appPasswordsOnly bool                  // refuse account passwords over Basic, for everyone
 	devices          deviceCache           // logins and secrets recently checked (devices.go)
+	genStamp         *meta.Stamp           // announces the authentication generation (devices.go); nil on PostgreSQL
 }
 
 // verified remembers that a password matched the account's stored hash.
@@ -81,7 +82,7 @@ func New(db *meta.DB, logger *slog.Logger) *Service {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	s := &Service{db: db, log: logger, now: time.Now, cache: map[[32]byte]verified{}}
+	s := &Service{db: db, log: logger, now: time.Now, cache: map[[32]byte]verified{}, genStamp: db.Stamp(generationStamp)}
 	// One clock for the service and its throttle, so tests control both.
 	s.throttle = NewThrottle(func() time.Time { return s.now() })
 	if db.Dialect() == meta.Postgres {
