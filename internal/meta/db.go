@@ -333,11 +333,21 @@ func control(conn *sql.Conn, stmt string, begin bool) error {
 			c.count.Add(1)
 			c.txs.Add(1)
 		}
-		f, err := c.full()
+		// Prepared once per connection, like the transaction's own
+		// statements: parsing them cost as much as running BEGIN.
+		cs, err := c.stmt(context.Background(), stmt)
 		if err != nil {
 			return err
 		}
-		_, err = f.ExecContext(context.Background(), stmt, nil)
+		if cs == nil {
+			f, err := c.full()
+			if err != nil {
+				return err
+			}
+			_, err = f.ExecContext(context.Background(), stmt, nil)
+			return err
+		}
+		_, err = cs.st.(driver.StmtExecContext).ExecContext(context.Background(), nil)
 		return err
 	})
 }
