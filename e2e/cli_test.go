@@ -33,16 +33,33 @@ func TestUserCommands(t *testing.T) {
 	if st := newClient(t, srv, "marie", "mot-de-passe-de-marie").call("GET", "/api/v1/list/", nil, nil); st != 200 {
 		t.Errorf("marie cannot list: %d", st)
 	}
+	// Checked twice: the server remembers the check (and, on SQLite,
+	// trusts it while the stamp beside the database is unchanged).
+	old := newClient(t, srv, "marie", "mot-de-passe-de-marie")
+	for range 2 {
+		if st := old.call("GET", "/api/v1/me", nil, nil); st != 200 {
+			t.Fatalf("marie's password refused: %d", st)
+		}
+	}
 	if out, err := srv.Run(ctx, strings.NewReader("nouveau-mot-de-passe"), "user", "passwd", "marie", "--password-stdin"); err != nil {
 		t.Fatalf("passwd: %v\n%s", err, out)
 	}
-	// The server's credential cache must not keep the old password alive for long;
-	// the new one works at once.
+	// A change made by another process counts at the server's next request:
+	// the old password is refused at once, the new one works.
+	if st := old.call("GET", "/api/v1/me", nil, nil); st != 401 {
+		t.Errorf("the old password after user passwd from the command line: %d, want 401", st)
+	}
 	if st := newClient(t, srv, "marie", "nouveau-mot-de-passe").call("GET", "/api/v1/me", nil, nil); st != 200 {
 		t.Errorf("new password refused: %d", st)
 	}
+	if st := newClient(t, srv, "paul", pw).call("GET", "/api/v1/me", nil, nil); st != 200 {
+		t.Errorf("paul's password refused before he is disabled: %d", st)
+	}
 	if out, err := srv.Run(ctx, nil, "user", "disable", "paul"); err != nil {
 		t.Fatalf("disable: %v\n%s", err, out)
+	}
+	if st := newClient(t, srv, "paul", pw).call("GET", "/api/v1/me", nil, nil); st != 401 {
+		t.Errorf("a disabled account's password: %d, want 401", st)
 	}
 	out, err = srv.Run(ctx, nil, "user", "list")
 	if err != nil || !strings.Contains(out, "paul") || !strings.Contains(out, "disabled") || !strings.Contains(out, "admin") {
