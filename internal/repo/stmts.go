@@ -26,7 +26,9 @@ type stmtKey struct {
 const maxCachedStmts = 256
 
 // query runs a read query through a cached prepared statement: on the read
-// pool, or inside a write transaction (which always runs on s.db.W).
+// pool, or inside a PostgreSQL write transaction (which always runs on
+// s.db.W). A SQLite write transaction runs on the writer connection itself
+// (a *sql.Conn), whose statements its connection keeps prepared.
 func (s *core) query(ctx context.Context, q querier, query string, args ...any) (*sql.Rows, error) {
 	switch q := q.(type) {
 	case *sql.DB:
