@@ -2,9 +2,7 @@ package meta
 
 import (
 	"context"
-	"log/slog"
 	"os"
-	"path/filepath"
 	"testing"
 	"time"
 )
@@ -15,12 +13,7 @@ import (
 // the database file takes them within seconds, with no commit doing it.
 func TestCheckpointsApart(t *testing.T) {
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "meta.db")
-	db, err := Open(ctx, path, slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db, path := testSQLite(t)
 	if db.ckpt == nil {
 		t.Fatal("no checkpointer on SQLite")
 	}

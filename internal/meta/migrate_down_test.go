@@ -2,8 +2,6 @@ package meta
 
 import (
 	"context"
-	"log/slog"
-	"path/filepath"
 	"testing"
 )
 
@@ -11,11 +9,7 @@ import (
 // with data in the tables it changes.
 func TestMigrationsDownAndUp(t *testing.T) {
 	ctx := context.Background()
-	db, err := Open(ctx, filepath.Join(t.TempDir(), "meta.db"), slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db, _ := testSQLite(t)
 	if _, err := db.W.ExecContext(ctx, `INSERT INTO blobs (sha256, size, created_at) VALUES ('abcdef0123456789', 3, 42)`); err != nil {
 		t.Fatal(err)
 	}

@@ -1,8 +1,6 @@
 package meta
 
 import (
-	"context"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"testing"
@@ -12,13 +10,7 @@ import (
 // the stamp holds it; an announcement not (yet) committed, a missing or a
 // foreign stamp make the reader read the database again.
 func TestStamp(t *testing.T) {
-	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "meta.db")
-	db, err := Open(ctx, path, slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db, path := testSQLite(t)
 	reader, writer := db.Stamp("test"), db.Stamp("test") // two processes
 	if reader == nil {
 		t.Fatal("no stamp for a SQLite database in a file")

@@ -3,8 +3,6 @@ package meta
 import (
 	"context"
 	"errors"
-	"log/slog"
-	"path/filepath"
 	"testing"
 )
 
@@ -14,11 +12,7 @@ import (
 // connection serves the next transaction.
 func TestTxEndings(t *testing.T) {
 	ctx := context.Background()
-	db, err := Open(ctx, filepath.Join(t.TempDir(), "meta.db"), slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db, _ := testSQLite(t)
 	if _, err := db.W.ExecContext(ctx, `CREATE TABLE t (x INTEGER)`); err != nil {
 		t.Fatal(err)
 	}
@@ -47,7 +41,7 @@ func TestTxEndings(t *testing.T) {
 		db.Tx(ctx, func(tx Tx) error { insert(tx, 2); panic("boom") })
 	}()
 	cctx, cancel := context.WithCancel(ctx)
-	err = db.Tx(cctx, func(tx Tx) error {
+	err := db.Tx(cctx, func(tx Tx) error {
 		if err := insert(tx, 3); err != nil {
 			return err
 		}
