@@ -70,6 +70,30 @@ func (s *Activity) Activity(ctx context.Context, p acl.Principal, sc FeedScope, 
 	return FeedEvents(fe), nil
 }
 
+// eventsQuery is events' read: the newest activityScan journal entries
+// with the given actions (nil: all), on nodes unless withAccounts. The
+// action test is written (… IN (…)) = TRUE so that SQLite, which keeps no
+// statistics, does not answer it through the (action, seq) index: the
+// feeds' actions are most of the journal, and that index led it to gather
+// every matching entry and sort them all to keep the newest (220 ms at
+// 500 000 entries, on every feed and digest), where reading the journal
+// newest first stops at the limit (3 ms). PostgreSQL reduces the
+// comparison to the test itself and plans from its statistics.
+func eventsQuery(actions []string, withAccounts bool) (string, []any) {
+	where, args := "j.node_id IS NOT NULL", []any{}
+	if withAccounts {
+		where = "1 = 1"
+	}
+	if actions != nil {
+		where += " AND (j.action IN (" + placeholders(len(actions)) + ")) = TRUE"
+		for _, a := range actions {
+			args = append(args, a)
+		}
+	}
+	return `SELECT j.seq, j.at, COALESCE(u.login, ''), COALESCE(j.node_id, 0), j.action, j.details
+		FROM journal j LEFT JOIN users u ON u.id = j.actor WHERE ` + where + ` ORDER BY j.seq DESC LIMIT ` + fmt.Sprint(activityScan), args
+}
+
 // events is the one journal reader behind activity pages, the activity API
 // and feeds: entries with the given actions (nil: all), on nodes p may read
 // now and keep accepts, newest first. Account events (no node) are read
@@ -78,18 +102,8 @@ func (s *core) events(ctx context.Context, p acl.Principal, keep func(chain) boo
 	if limit <= 0 {
 		return nil, nil
 	}
-	where, args := "j.node_id IS NOT NULL", []any{}
-	if accountEvents && p.IsAdmin() {
-		where = "1 = 1"
-	}
-	if actions != nil {
-		where += " AND j.action IN (" + placeholders(len(actions)) + ")"
-		for _, a := range actions {
-			args = append(args, a)
-		}
-	}
-	rows, err := s.db.R.QueryContext(ctx, `SELECT j.seq, j.at, COALESCE(u.login, ''), COALESCE(j.node_id, 0), j.action, j.details
-		FROM journal j LEFT JOIN users u ON u.id = j.actor WHERE `+where+` ORDER BY j.seq DESC LIMIT `+fmt.Sprint(activityScan), args...)
+	query, args := eventsQuery(actions, accountEvents && p.IsAdmin())
+	rows, err := s.db.R.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("read activity: %w", err)
 	}
