@@ -285,11 +285,8 @@ func (db *DB) Tx(ctx context.Context, fn func(tx Tx) error) error {
 // the statements. The writer's statements check ctx before they run
 // (cachingConn), so the transaction still ends between statements when
 // ctx does.
-func (db *DB) sqliteTx(ctx context.Context, fn func(tx Tx) error) (err error) {
-	if err := ctx.Err(); err != nil {
-		return fmt.Errorf("begin transaction: %w", err)
-	}
-	conn, err := db.W.Conn(ctx)
+func (db *DB) sqliteTx(ctx context.Context, fn func(tx Tx) error) error {
+	conn, err := db.W.Conn(ctx) // fails at once if ctx is done
 	if err != nil {
 		return fmt.Errorf("begin transaction: %w", err)
 	}
@@ -333,22 +330,7 @@ func control(conn *sql.Conn, stmt string, begin bool) error {
 			c.count.Add(1)
 			c.txs.Add(1)
 		}
-		// Prepared once per connection, like the transaction's own
-		// statements: parsing them cost as much as running BEGIN.
-		cs, err := c.stmt(context.Background(), stmt)
-		if err != nil {
-			return err
-		}
-		if cs == nil {
-			f, err := c.full()
-			if err != nil {
-				return err
-			}
-			_, err = f.ExecContext(context.Background(), stmt, nil)
-			return err
-		}
-		_, err = cs.st.(driver.StmtExecContext).ExecContext(context.Background(), nil)
-		return err
+		return c.execKept(context.Background(), stmt)
 	})
 }
 

@@ -132,8 +132,8 @@ func (c *cachingConn) ExecContext(ctx context.Context, query string, args []driv
 		return nil, err
 	}
 	if len(args) == 0 {
-		// Scripts (migrations), PRAGMAs and transaction control: rare,
-		// and a script is not one statement.
+		// Scripts (migrations) and PRAGMAs: rare, and a script is not
+		// one statement. (A transaction's BEGIN and COMMIT use execKept.)
 		return f.ExecContext(ctx, query, args)
 	}
 	cs, err := c.stmt(ctx, query)
@@ -141,6 +141,26 @@ func (c *cachingConn) ExecContext(ctx context.Context, query string, args []driv
 		return f.ExecContext(ctx, query, args)
 	}
 	return cs.st.(driver.StmtExecContext).ExecContext(ctx, args)
+}
+
+// execKept runs one statement without arguments (a transaction's BEGIN,
+// COMMIT or ROLLBACK) through a kept statement: parsing them cost as much
+// as running them.
+func (c *cachingConn) execKept(ctx context.Context, query string) error {
+	cs, err := c.stmt(ctx, query)
+	if err != nil {
+		return err
+	}
+	if cs == nil {
+		f, err := c.full()
+		if err != nil {
+			return err
+		}
+		_, err = f.ExecContext(ctx, query, nil)
+		return err
+	}
+	_, err = cs.st.(driver.StmtExecContext).ExecContext(ctx, nil)
+	return err
 }
 
 func (c *cachingConn) QueryContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Rows, error) {

@@ -55,6 +55,20 @@ func scanRow(sc interface{ Scan(...any) error }) (row, error) {
 	return r, err
 }
 
+// readRows reads every row of rows (rowCols, in that order) and closes it.
+func readRows(rows *sql.Rows) ([]row, error) {
+	defer rows.Close()
+	var out []row
+	for rows.Next() {
+		r, err := scanRow(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
 func (r row) node(path string, role acl.Role) Node {
 	n := Node{
 		ID: r.id, ParentID: r.parent, Name: r.name, Path: path, Dir: r.dir,
@@ -132,18 +146,11 @@ func (s *core) chainByID(ctx context.Context, q querier, id int64) (chain, error
 	if err != nil {
 		return nil, fmt.Errorf("load node %d: %w", id, err)
 	}
-	defer rows.Close()
-	var c chain
-	for rows.Next() {
-		r, err := scanRow(rows)
-		if err != nil {
-			return nil, fmt.Errorf("load node %d: %w", id, err)
-		}
-		c = append(c, r)
-	}
-	if err := rows.Err(); err != nil {
+	rs, err := readRows(rows)
+	if err != nil {
 		return nil, fmt.Errorf("load node %d: %w", id, err)
 	}
+	c := chain(rs)
 	if len(c) == 0 || c[0].id != RootID {
 		return nil, fmt.Errorf("node %d: %w", id, ErrNotFound)
 	}

@@ -340,17 +340,8 @@ func (s *Index) AllIndexFiles(ctx context.Context, pageSize int, fn func([]Index
 		if err != nil {
 			return fmt.Errorf("list files: %w", err)
 		}
-		var page []row
-		for rows.Next() {
-			r, err := scanRow(rows)
-			if err != nil {
-				rows.Close()
-				return fmt.Errorf("list files: %w", err)
-			}
-			page = append(page, r)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
+		page, err := readRows(rows)
+		if err != nil {
 			return fmt.Errorf("list files: %w", err)
 		}
 		if len(page) == 0 {

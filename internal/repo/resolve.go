@@ -70,18 +70,11 @@ func (s *core) walk(ctx context.Context, q querier, p string, names []string) (c
 	if err != nil {
 		return nil, fmt.Errorf("resolve %s: %w", p, err)
 	}
-	defer rows.Close()
-	var c chain
-	for rows.Next() {
-		r, err := scanRow(rows)
-		if err != nil {
-			return nil, fmt.Errorf("resolve %s: %w", p, err)
-		}
-		c = append(c, r)
-	}
-	if err := rows.Err(); err != nil {
+	rs, err := readRows(rows)
+	if err != nil {
 		return nil, fmt.Errorf("resolve %s: %w", p, err)
 	}
+	c := chain(rs)
 	if len(c) == 0 {
 		return nil, fmt.Errorf("read root: %w", sql.ErrNoRows)
 	}

@@ -429,16 +429,10 @@ func (s *core) copyNode(ctx context.Context, tx meta.Tx, p acl.Principal, src ro
 	if err != nil {
 		return 0, err
 	}
-	var kids []row
-	for rows.Next() {
-		r, err := scanRow(rows)
-		if err != nil {
-			rows.Close()
-			return 0, err
-		}
-		kids = append(kids, r)
+	kids, err := readRows(rows)
+	if err != nil {
+		return 0, err
 	}
-	rows.Close()
 	for _, k := range kids {
 		if _, err := s.copyNode(ctx, tx, p, k, id, k.name); err != nil {
 			return 0, err
