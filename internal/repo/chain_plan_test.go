@@ -57,6 +57,7 @@ func TestChainReadsNodesByKey(t *testing.T) {
 		"chainByID":  {chainByIDQuery, []any{last.ID}},
 		"chainsByID": {chainsByIDQuery(2), []any{last.ID, first.ID}},
 		"walk":       {flatWalkSQL[3], []any{"a", "b", "f000.txt", RootID}},
+		"deep walk":  {walkDeepSQL, []any{`["a","b","f000.txt"]`, RootID}},
 	} {
 		plan := queryPlan(t, e, q.sql, q.args...)
 		scan := slices.ContainsFunc(plan, func(l string) bool {
@@ -64,6 +65,24 @@ func TestChainReadsNodesByKey(t *testing.T) {
 		})
 		if scan {
 			t.Errorf("%s scans a whole table:\n%s", name, strings.Join(plan, "\n"))
+		}
+		// A level is found by its folder and its name, not by reading
+		// the folder's 10 000 children.
+		if slices.ContainsFunc(plan, byFolderOnly) {
+			t.Errorf("%s reads a folder's children to find a name:\n%s", name, strings.Join(plan, "\n"))
+		}
+	}
+	for _, names := range [][]string{{"a", "b", "f000.txt"}, {"a", "B", "f000.txt"}} {
+		c, err := e.s.walk(ctx, e.s.db.R, "", names)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, want := len(c), 4; names[1] == "B" {
+			if want = 2; got != want {
+				t.Errorf("walk %v: %d levels found, want %d (names are exact)", names, got, want)
+			}
+		} else if got != want {
+			t.Errorf("walk %v: %d levels found, want %d", names, got, want)
 		}
 	}
 
@@ -84,6 +103,12 @@ func TestChainReadsNodesByKey(t *testing.T) {
 			t.Errorf("chainsByID[%d]: %s, want %s", id, got, want)
 		}
 	}
+}
+
+// byFolderOnly reports a plan line that searches nodes by parent_id alone.
+func byFolderOnly(l string) bool {
+	return strings.HasSuffix(l, "(parent_id=?)") || // SQLite
+		(strings.Contains(l, "Index Cond: (parent_id = ") && !strings.Contains(l, " AND ")) // PostgreSQL
 }
 
 // queryPlan is the database's plan for q, a line per step (SQLite's

@@ -60,7 +60,7 @@ func (s *DAV) CopyTree(ctx context.Context, p acl.Principal, src, dst string, o 
 				UNION ALL
 				SELECT s.id, d.id FROM pairs
 				JOIN nodes s ON s.parent_id = pairs.src AND s.deleted_at IS NULL
-				JOIN nodes d ON d.parent_id = pairs.dst AND d.name = s.name AND d.deleted_at IS NULL
+				JOIN nodes d ON d.parent_id = pairs.dst AND lower(d.name) = lower(s.name) AND d.name = s.name AND d.deleted_at IS NULL
 			) INSERT INTO dav_props (node_id, space, local, lang, xml)
 			SELECT pairs.dst, dp.space, dp.local, dp.lang, dp.xml FROM pairs JOIN dav_props dp ON dp.node_id = pairs.src`,
 			sc.last().id, id); err != nil {

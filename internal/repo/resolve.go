@@ -60,13 +60,10 @@ func (s *core) walk(ctx context.Context, q querier, p string, names []string) (c
 	if err != nil {
 		return nil, fmt.Errorf("resolve %s: %w", p, err)
 	}
-	// The name is looked up by a scalar subquery so that SQLite searches
-	// the (parent_id, name) index instead of scanning a folder's children.
-	rows, err := s.query(ctx, q, `WITH RECURSIVE walk(i, id) AS (
-			SELECT -1, CAST(?2 AS BIGINT)
-			UNION ALL SELECT walk.i + 1, n.id FROM walk JOIN nodes n ON n.parent_id = walk.id
-				AND n.name = (SELECT value FROM json_each(?1) WHERE key = walk.i + 1) AND n.deleted_at IS NULL
-		) SELECT `+rowCols+rowFrom+` JOIN walk ON walk.id = n.id ORDER BY walk.i`, string(list), RootID)
+	// Each level carries the name to look up under it (next), so that
+	// the lookup is one search of the live names' index by folder, folded
+	// name and name, never a scan of a folder's children.
+	rows, err := s.query(ctx, q, walkDeepSQL, string(list), RootID)
 	if err != nil {
 		return nil, fmt.Errorf("resolve %s: %w", p, err)
 	}
@@ -80,6 +77,15 @@ func (s *core) walk(ctx context.Context, q querier, p string, names []string) (c
 	}
 	return c, nil
 }
+
+// walkDeepSQL is walk's statement for paths deeper than maxFlatWalk: ?1
+// the names as a JSON array, ?2 the root's id.
+var walkDeepSQL = `WITH RECURSIVE walk(i, id, next) AS (
+		SELECT -1, CAST(?2 AS BIGINT), (SELECT value FROM json_each(?1) WHERE key = 0)
+		UNION ALL SELECT walk.i + 1, n.id, (SELECT value FROM json_each(?1) WHERE key = walk.i + 2)
+			FROM walk JOIN nodes n ON n.parent_id = walk.id
+			AND lower(n.name) = lower(walk.next) AND n.name = walk.next AND n.deleted_at IS NULL
+	) SELECT ` + rowCols + rowFrom + ` JOIN walk ON walk.id = n.id ORDER BY walk.i`
 
 // maxFlatWalk is the deepest path flatWalk follows; deeper ones take the
 // recursive query.
@@ -106,8 +112,8 @@ func flatWalkQuery(d int) string {
 	fmt.Fprintf(&b, "SELECT 0, %s%s WHERE n.id = %s", rowCols, rowFrom, root)
 	parent := root
 	for k := 1; k <= d; k++ {
-		fmt.Fprintf(&b, "\nUNION ALL SELECT %d, %s%s WHERE n.parent_id = %s AND n.name = ?%d AND n.deleted_at IS NULL", k, rowCols, rowFrom, parent, k)
-		parent = fmt.Sprintf("(SELECT id FROM nodes WHERE parent_id = %s AND name = ?%d AND deleted_at IS NULL)", parent, k)
+		fmt.Fprintf(&b, "\nUNION ALL SELECT %d, %s%s WHERE n.parent_id = %s AND lower(n.name) = lower(?%d) AND n.name = ?%d AND n.deleted_at IS NULL", k, rowCols, rowFrom, parent, k, k)
+		parent = fmt.Sprintf("(SELECT id FROM nodes WHERE parent_id = %s AND lower(name) = lower(?%d) AND name = ?%d AND deleted_at IS NULL)", parent, k, k)
 	}
 	return b.String()
 }

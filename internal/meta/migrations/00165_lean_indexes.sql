@@ -1,0 +1,22 @@
+-- +goose Up
+-- Two indexes fewer for every upload and every deletion to write (each is a
+-- page of the commit's log and a b-tree to keep):
+--
+-- * one index of live names instead of two. (parent_id, lower(name), name)
+--   is unique exactly where (parent_id, name) was (lower(name) follows from
+--   name), and it serves both the walk by exact name, which also states
+--   lower(name) = lower(?), and the case-twin check by lower(name) alone
+--   (repo.admitName);
+-- * the journal's (action, seq) index: no query reads it. The feeds and
+--   digests read the journal newest first and stop at their limit, which
+--   this index, with no statistics on SQLite, made a sort of most of it.
+DROP INDEX journal_action;
+DROP INDEX nodes_live_lower_name;
+DROP INDEX nodes_live_name;
+CREATE UNIQUE INDEX nodes_live_name ON nodes (parent_id, lower(name), name) WHERE deleted_at IS NULL;
+
+-- +goose Down
+DROP INDEX nodes_live_name;
+CREATE UNIQUE INDEX nodes_live_name ON nodes (parent_id, name) WHERE deleted_at IS NULL;
+CREATE INDEX nodes_live_lower_name ON nodes (parent_id, lower(name)) WHERE deleted_at IS NULL;
+CREATE INDEX journal_action ON journal (action, seq);
