@@ -1,5 +1,5 @@
 -- +goose Up
--- Two indexes fewer for every upload and every deletion to write (each is a
+-- Indexes fewer for every upload and every deletion to write (each is a
 -- page of the commit's log and a b-tree to keep):
 --
 -- * one index of live names instead of two. (parent_id, lower(name), name)
@@ -9,8 +9,12 @@
 --   (repo.admitName);
 -- * the journal's (action, seq) index: no query reads it. The feeds and
 --   digests read the journal newest first and stop at their limit, which
---   this index, with no statistics on SQLite, made a sort of most of it.
+--   this index, with no statistics on SQLite, made a sort of most of it;
+-- * the blobs' (last_used_at) index of live blobs: no query reads it
+--   either (the sweep reads every live blob, then checks last_used_at on
+--   each one it marks).
 DROP INDEX journal_action;
+DROP INDEX blobs_collectable;
 DROP INDEX nodes_live_lower_name;
 DROP INDEX nodes_live_name;
 CREATE UNIQUE INDEX nodes_live_name ON nodes (parent_id, lower(name), name) WHERE deleted_at IS NULL;
@@ -19,4 +23,5 @@ CREATE UNIQUE INDEX nodes_live_name ON nodes (parent_id, lower(name), name) WHER
 DROP INDEX nodes_live_name;
 CREATE UNIQUE INDEX nodes_live_name ON nodes (parent_id, name) WHERE deleted_at IS NULL;
 CREATE INDEX nodes_live_lower_name ON nodes (parent_id, lower(name)) WHERE deleted_at IS NULL;
+CREATE INDEX blobs_collectable ON blobs (last_used_at) WHERE state = 'live';
 CREATE INDEX journal_action ON journal (action, seq);
