@@ -141,31 +141,39 @@ func (s *Service) Changed() <-chan struct{} { return s.changed }
 const SettleAtMost = 5 * time.Second
 
 // Settle is how a follower of the journal waits after a change woke it:
-// until changes have stopped for quiet, or most has passed, whichever comes
-// first. A burst of uploads (a sync app's first run, a folder dropped in
-// the browser) is then followed in one pass once it pauses, instead of in
-// passes that compete with its requests for the processor while it lasts;
-// a steady stream of changes is still followed every most. changed is the
-// follower's signal (Changed or Watch); a signal arriving meanwhile is
-// consumed. It returns false when ctx ends.
+// until a whole period of quiet has passed without a change, or most has
+// passed, whichever comes first. A burst of uploads (a sync app's first
+// run, a folder dropped in the browser) is then followed in one pass once
+// it pauses, instead of in passes that compete with its requests for the
+// processor while it lasts; a steady stream of changes is still followed
+// every most. changed is the follower's signal (Changed or Watch), a
+// channel of one: it is looked at once per period rather than waited on,
+// so the uploads of a burst do not wake the follower one by one (each
+// wake-up a switch of the processor to it and back); the pause is then
+// between quiet and twice quiet after the last change. It returns false
+// when ctx ends.
 func Settle(ctx context.Context, changed <-chan struct{}, quiet, most time.Duration) bool {
 	if quiet <= 0 {
 		return ctx.Err() == nil
 	}
-	deadline := time.NewTimer(max(most, quiet))
-	defer deadline.Stop()
-	pause := time.NewTimer(quiet)
-	defer pause.Stop()
+	deadline := time.Now().Add(max(most, quiet))
+	t := time.NewTimer(quiet)
+	defer t.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return false
-		case <-deadline.C:
+		case <-t.C:
+		}
+		left := time.Until(deadline)
+		if left <= 0 {
 			return true
-		case <-pause.C:
+		}
+		select {
+		case <-changed: // a change during the period: wait another
+			t.Reset(min(quiet, left))
+		default:
 			return true
-		case <-changed:
-			pause.Reset(quiet)
 		}
 	}
 }
