@@ -19,7 +19,7 @@ import (
 func TestChainReadsNodesByKey(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
-	for _, d := range []string{"/a", "/a/b"} {
+	for _, d := range []string{"/a", "/a/b", "/Été", "/Été/Comptes"} {
 		if _, err := e.s.Tree.Mkdir(ctx, e.admin, d); err != nil {
 			t.Fatal(err)
 		}
@@ -56,8 +56,8 @@ func TestChainReadsNodesByKey(t *testing.T) {
 	}{
 		"chainByID":  {chainByIDQuery, []any{last.ID}},
 		"chainsByID": {chainsByIDQuery(2), []any{last.ID, first.ID}},
-		"walk":       {flatWalkSQL[3], []any{"a", "b", "f000.txt", RootID}},
-		"deep walk":  {walkDeepSQL, []any{`["a","b","f000.txt"]`, RootID}},
+		"walk":       {flatWalkSQL[3], []any{"a", "b", "f000.txt", RootID, "a", "b", "f000.txt"}},
+		"deep walk":  {walkDeepSQL, []any{`["a","b","f000.txt"]`, RootID, `["a","b","f000.txt"]`}},
 	} {
 		plan := queryPlan(t, e, q.sql, q.args...)
 		scan := slices.ContainsFunc(plan, func(l string) bool {
@@ -72,17 +72,35 @@ func TestChainReadsNodesByKey(t *testing.T) {
 			t.Errorf("%s reads a folder's children to find a name:\n%s", name, strings.Join(plan, "\n"))
 		}
 	}
-	for _, names := range [][]string{{"a", "b", "f000.txt"}, {"a", "B", "f000.txt"}} {
-		c, err := e.s.walk(ctx, e.s.db.R, "", names)
+	// Names are found exactly, capitals and accents included, by both
+	// walks (the deep one from maxFlatWalk+1 names on).
+	deep := make([]string, maxFlatWalk+1)
+	for i := range deep {
+		deep[i] = fmt.Sprintf("Étage %d", i)
+	}
+	for i := range deep {
+		if _, err := e.s.Tree.Mkdir(ctx, e.admin, "/"+strings.Join(deep[:i+1], "/")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, w := range []struct {
+		names []string
+		found int
+	}{
+		{[]string{"a", "b", "f000.txt"}, 3},
+		{[]string{"a", "B", "f000.txt"}, 1},
+		{[]string{"Été", "Comptes"}, 2},
+		{[]string{"été", "Comptes"}, 0},
+		{[]string{"Été", "comptes"}, 1},
+		{deep, len(deep)},
+		{append(slices.Clone(deep[:len(deep)-1]), "étage 8"), len(deep) - 1},
+	} {
+		c, err := e.s.walk(ctx, e.s.db.R, "", w.names)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got, want := len(c), 4; names[1] == "B" {
-			if want = 2; got != want {
-				t.Errorf("walk %v: %d levels found, want %d (names are exact)", names, got, want)
-			}
-		} else if got != want {
-			t.Errorf("walk %v: %d levels found, want %d", names, got, want)
+		if got := len(c) - 1; got != w.found {
+			t.Errorf("walk %v: %d names found, want %d (names are exact)", w.names, got, w.found)
 		}
 	}
 

@@ -60,10 +60,15 @@ func (s *core) walk(ctx context.Context, q querier, p string, names []string) (c
 	if err != nil {
 		return nil, fmt.Errorf("resolve %s: %w", p, err)
 	}
-	// Each level carries the name to look up under it (next), so that
-	// the lookup is one search of the live names' index by folder, folded
-	// name and name, never a scan of a folder's children.
-	rows, err := s.query(ctx, q, walkDeepSQL, string(list), RootID)
+	// Each level carries the name to look up under it (next, and folded
+	// its dbLower), so that the lookup is one search of the live names'
+	// index by folder, folded name and name, never a scan of a folder's
+	// children.
+	lowers, err := json.Marshal(dbLowers(names))
+	if err != nil {
+		return nil, fmt.Errorf("resolve %s: %w", p, err)
+	}
+	rows, err := s.query(ctx, q, walkDeepSQL, string(list), RootID, string(lowers))
 	if err != nil {
 		return nil, fmt.Errorf("resolve %s: %w", p, err)
 	}
@@ -79,13 +84,42 @@ func (s *core) walk(ctx context.Context, q querier, p string, names []string) (c
 }
 
 // walkDeepSQL is walk's statement for paths deeper than maxFlatWalk: ?1
-// the names as a JSON array, ?2 the root's id.
-var walkDeepSQL = `WITH RECURSIVE walk(i, id, next) AS (
-		SELECT -1, CAST(?2 AS BIGINT), (SELECT value FROM json_each(?1) WHERE key = 0)
-		UNION ALL SELECT walk.i + 1, n.id, (SELECT value FROM json_each(?1) WHERE key = walk.i + 2)
+// the names as a JSON array, ?2 the root's id, ?3 the names' dbLower.
+var walkDeepSQL = `WITH RECURSIVE walk(i, id, next, folded) AS (
+		SELECT -1, CAST(?2 AS BIGINT), (SELECT value FROM json_each(?1) WHERE key = 0), (SELECT value FROM json_each(?3) WHERE key = 0)
+		UNION ALL SELECT walk.i + 1, n.id, (SELECT value FROM json_each(?1) WHERE key = walk.i + 2), (SELECT value FROM json_each(?3) WHERE key = walk.i + 2)
 			FROM walk JOIN nodes n ON n.parent_id = walk.id
-			AND lower(n.name) = lower(walk.next) AND n.name = walk.next AND n.deleted_at IS NULL
+			AND lower(n.name) = walk.folded AND n.name = walk.next AND n.deleted_at IS NULL
 	) SELECT ` + rowCols + rowFrom + ` JOIN walk ON walk.id = n.id ORDER BY walk.i`
+
+// dbLower is what lower() gives for name in both databases: its ASCII
+// letters folded, every other letter left as it is (SQLite's lower(), and
+// PostgreSQL's under the names' COLLATE "C"). A lookup by name computes it
+// here: lower(?) of a parameter would fold every letter on PostgreSQL,
+// whose parameters take the database's collation, and miss « Été ».
+func dbLower(name string) string {
+	for i := 0; i < len(name); i++ {
+		if c := name[i]; 'A' <= c && c <= 'Z' {
+			b := []byte(name)
+			for j := i; j < len(b); j++ {
+				if c := b[j]; 'A' <= c && c <= 'Z' {
+					b[j] = c + 'a' - 'A'
+				}
+			}
+			return string(b)
+		}
+	}
+	return name
+}
+
+// dbLowers is dbLower of each name.
+func dbLowers(names []string) []string {
+	out := make([]string, len(names))
+	for i, n := range names {
+		out[i] = dbLower(n)
+	}
+	return out
+}
 
 // maxFlatWalk is the deepest path flatWalk follows; deeper ones take the
 // recursive query.
@@ -101,7 +135,7 @@ var flatWalkSQL = func() (q [maxFlatWalk + 1]string) {
 
 // flatWalkQuery is one point lookup per level, level k found under the id
 // of level k-1, itself a scalar subquery of index lookups: ?1…?d are the
-// names, ?(d+1) the root's id. Each row starts with its level. Unlike the
+// names, ?(d+1) the root's id, ?(d+2)…?(2d+1) the names' dbLower. Each row starts with its level. Unlike the
 // recursive query, it needs no temporary table (SQLite makes three for
 // that one: the walk's queue, its result and the ordering), which cost
 // more than the lookups themselves; the lookups of a level's parent are
@@ -112,19 +146,22 @@ func flatWalkQuery(d int) string {
 	fmt.Fprintf(&b, "SELECT 0, %s%s WHERE n.id = %s", rowCols, rowFrom, root)
 	parent := root
 	for k := 1; k <= d; k++ {
-		fmt.Fprintf(&b, "\nUNION ALL SELECT %d, %s%s WHERE n.parent_id = %s AND lower(n.name) = lower(?%d) AND n.name = ?%d AND n.deleted_at IS NULL", k, rowCols, rowFrom, parent, k, k)
-		parent = fmt.Sprintf("(SELECT id FROM nodes WHERE parent_id = %s AND lower(name) = lower(?%d) AND name = ?%d AND deleted_at IS NULL)", parent, k, k)
+		fmt.Fprintf(&b, "\nUNION ALL SELECT %d, %s%s WHERE n.parent_id = %s AND lower(n.name) = ?%d AND n.name = ?%d AND n.deleted_at IS NULL", k, rowCols, rowFrom, parent, d+1+k, k)
+		parent = fmt.Sprintf("(SELECT id FROM nodes WHERE parent_id = %s AND lower(name) = ?%d AND name = ?%d AND deleted_at IS NULL)", parent, d+1+k, k)
 	}
 	return b.String()
 }
 
 // flatWalk is walk for paths of up to maxFlatWalk names.
 func (s *core) flatWalk(ctx context.Context, q querier, p string, names []string) (chain, error) {
-	args := make([]any, 0, len(names)+1)
+	args := make([]any, 0, 2*len(names)+1)
 	for _, n := range names {
 		args = append(args, n)
 	}
 	args = append(args, RootID)
+	for _, n := range names {
+		args = append(args, dbLower(n))
+	}
 	rows, err := s.query(ctx, q, flatWalkSQL[len(names)], args...)
 	if err != nil {
 		return nil, fmt.Errorf("resolve %s: %w", p, err)
