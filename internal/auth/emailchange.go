@@ -126,7 +126,7 @@ func (s *Service) ConfirmEmailChange(ctx context.Context, token string) (User, e
 // for « Mot de passe oublié ? ». Several accounts may share an address:
 // all are returned.
 func (s *Service) UsersByEmail(ctx context.Context, email string) ([]User, error) {
-	rows, err := s.db.R.QueryContext(ctx, `SELECT `+userCols+` FROM users WHERE lower(email) = lower(?) AND email <> '' AND disabled = 0`, strings.TrimSpace(email))
+	rows, err := s.db.R.QueryContext(ctx, `SELECT `+userCols+` FROM users WHERE lower(email) = ? AND email <> '' AND disabled = 0`, meta.Lower(strings.TrimSpace(email)))
 	if err != nil {
 		return nil, fmt.Errorf("accounts by address: %w", err)
 	}

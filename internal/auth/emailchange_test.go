@@ -49,4 +49,15 @@ func TestEmailChangeLink(t *testing.T) {
 	if us, err := s.UsersByEmail(ctx, " marie@new.EXAMPLE "); err != nil || len(us) != 1 || us[0].Login != "marie" {
 		t.Errorf("by address: %+v %v", us, err)
 	}
+	// An address with an accented capital is found as typed, and with its
+	// ASCII letters in another case, on both engines (lower(?) of the
+	// parameter folded the É on PostgreSQL alone).
+	if _, err := s.CreateAccount(ctx, 0, NewUser{Login: "elodie", Password: "mot-de-passe-elodie", Role: acl.Member, Email: "Élodie@Example.org"}); err != nil {
+		t.Fatal(err)
+	}
+	for _, typed := range []string{"Élodie@Example.org", "ÉLODIE@example.ORG"} {
+		if us, err := s.UsersByEmail(ctx, typed); err != nil || len(us) != 1 || us[0].Login != "elodie" {
+			t.Errorf("by address %q: %+v %v", typed, us, err)
+		}
+	}
 }

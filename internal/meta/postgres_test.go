@@ -138,6 +138,23 @@ func TestPortableSQL(t *testing.T) {
 			if err != nil || n != 1 {
 				t.Errorf("lower() and json_each: %d %v", n, err)
 			}
+			// meta.Lower is lower() of a name column: a lookup compares
+			// lower(name) with it, never with lower(?) (which folds every
+			// letter on PostgreSQL).
+			for _, s := range []string{"ÉTÉ à Noël", "Élodie@Example.ORG", "Straße", "İstanbul"} {
+				var id int64
+				err := db.Tx(ctx, func(tx meta.Tx) error {
+					return tx.QueryRowContext(ctx, `INSERT INTO nodes (parent_id, name, kind, mtime, created_at, updated_at)
+						VALUES (1, ?, 'dir', 0, 0, 0) RETURNING id`, s).Scan(&id)
+				})
+				if err != nil {
+					t.Fatal(err)
+				}
+				var lower string
+				if err := db.R.QueryRowContext(ctx, `SELECT lower(name) FROM nodes WHERE id = ?`, id).Scan(&lower); err != nil || lower != meta.Lower(s) {
+					t.Errorf("lower(%q) = %q (%v), meta.Lower gives %q", s, lower, err, meta.Lower(s))
+				}
+			}
 			var key int64
 			err = db.R.QueryRowContext(ctx, `SELECT key FROM json_each(?) WHERE value = ?`, `["a","b"]`, "b").Scan(&key)
 			if err != nil || key != 1 {

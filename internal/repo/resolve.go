@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+
+	"notreasso/internal/meta"
 )
 
 // resolve walks a path from the root through live nodes. It returns
@@ -61,7 +63,7 @@ func (s *core) walk(ctx context.Context, q querier, p string, names []string) (c
 		return nil, fmt.Errorf("resolve %s: %w", p, err)
 	}
 	// Each level carries the name to look up under it (next, and folded
-	// its dbLower), so that the lookup is one search of the live names'
+	// its meta.Lower), so that the lookup is one search of the live names'
 	// index by folder, folded name and name, never a scan of a folder's
 	// children.
 	lowers, err := json.Marshal(dbLowers(names))
@@ -84,7 +86,7 @@ func (s *core) walk(ctx context.Context, q querier, p string, names []string) (c
 }
 
 // walkDeepSQL is walk's statement for paths deeper than maxFlatWalk: ?1
-// the names as a JSON array, ?2 the root's id, ?3 the names' dbLower.
+// the names as a JSON array, ?2 the root's id, ?3 the names' meta.Lower.
 var walkDeepSQL = `WITH RECURSIVE walk(i, id, next, folded) AS (
 		SELECT -1, CAST(?2 AS BIGINT), (SELECT value FROM json_each(?1) WHERE key = 0), (SELECT value FROM json_each(?3) WHERE key = 0)
 		UNION ALL SELECT walk.i + 1, n.id, (SELECT value FROM json_each(?1) WHERE key = walk.i + 2), (SELECT value FROM json_each(?3) WHERE key = walk.i + 2)
@@ -92,31 +94,11 @@ var walkDeepSQL = `WITH RECURSIVE walk(i, id, next, folded) AS (
 			AND lower(n.name) = walk.folded AND n.name = walk.next AND n.deleted_at IS NULL
 	) SELECT ` + rowCols + rowFrom + ` JOIN walk ON walk.id = n.id ORDER BY walk.i`
 
-// dbLower is what lower() gives for name in both databases: its ASCII
-// letters folded, every other letter left as it is (SQLite's lower(), and
-// PostgreSQL's under the names' COLLATE "C"). A lookup by name computes it
-// here: lower(?) of a parameter would fold every letter on PostgreSQL,
-// whose parameters take the database's collation, and miss « Été ».
-func dbLower(name string) string {
-	for i := 0; i < len(name); i++ {
-		if c := name[i]; 'A' <= c && c <= 'Z' {
-			b := []byte(name)
-			for j := i; j < len(b); j++ {
-				if c := b[j]; 'A' <= c && c <= 'Z' {
-					b[j] = c + 'a' - 'A'
-				}
-			}
-			return string(b)
-		}
-	}
-	return name
-}
-
-// dbLowers is dbLower of each name.
+// dbLowers is meta.Lower of each name.
 func dbLowers(names []string) []string {
 	out := make([]string, len(names))
 	for i, n := range names {
-		out[i] = dbLower(n)
+		out[i] = meta.Lower(n)
 	}
 	return out
 }
@@ -135,7 +117,7 @@ var flatWalkSQL = func() (q [maxFlatWalk + 1]string) {
 
 // flatWalkQuery is one point lookup per level, level k found under the id
 // of level k-1, itself a scalar subquery of index lookups: ?1…?d are the
-// names, ?(d+1) the root's id, ?(d+2)…?(2d+1) the names' dbLower. Each row starts with its level. Unlike the
+// names, ?(d+1) the root's id, ?(d+2)…?(2d+1) the names' meta.Lower. Each row starts with its level. Unlike the
 // recursive query, it needs no temporary table (SQLite makes three for
 // that one: the walk's queue, its result and the ordering), which cost
 // more than the lookups themselves; the lookups of a level's parent are
@@ -160,7 +142,7 @@ func (s *core) flatWalk(ctx context.Context, q querier, p string, names []string
 	}
 	args = append(args, RootID)
 	for _, n := range names {
-		args = append(args, dbLower(n))
+		args = append(args, meta.Lower(n))
 	}
 	rows, err := s.query(ctx, q, flatWalkSQL[len(names)], args...)
 	if err != nil {

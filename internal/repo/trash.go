@@ -98,7 +98,7 @@ func (s *History) Restore(ctx context.Context, p acl.Principal, id int64, to str
 			return fmt.Errorf("%w: the folder %s is itself in the trash; restore it first or choose another place", ErrConflict, c[:len(c)-1].path())
 		}
 		var taken int
-		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM nodes WHERE parent_id = ? AND lower(name) = ? AND name = ? AND deleted_at IS NULL`, parentID, dbLower(name), name).Scan(&taken); err != nil {
+		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM nodes WHERE parent_id = ? AND lower(name) = ? AND name = ? AND deleted_at IS NULL`, parentID, meta.Lower(name), name).Scan(&taken); err != nil {
 			return err
 		}
 		if taken > 0 {
