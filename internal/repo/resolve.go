@@ -66,7 +66,7 @@ func (s *core) walk(ctx context.Context, q querier, p string, names []string) (c
 	// its meta.Lower), so that the lookup is one search of the live names'
 	// index by folder, folded name and name, never a scan of a folder's
 	// children.
-	lowers, err := json.Marshal(dbLowers(names))
+	lowers, err := json.Marshal(foldedNames(names))
 	if err != nil {
 		return nil, fmt.Errorf("resolve %s: %w", p, err)
 	}
@@ -94,8 +94,8 @@ var walkDeepSQL = `WITH RECURSIVE walk(i, id, next, folded) AS (
 			AND lower(n.name) = walk.folded AND n.name = walk.next AND n.deleted_at IS NULL
 	) SELECT ` + rowCols + rowFrom + ` JOIN walk ON walk.id = n.id ORDER BY walk.i`
 
-// dbLowers is meta.Lower of each name.
-func dbLowers(names []string) []string {
+// foldedNames is meta.Lower of each name.
+func foldedNames(names []string) []string {
 	out := make([]string, len(names))
 	for i, n := range names {
 		out[i] = meta.Lower(n)
@@ -117,11 +117,12 @@ var flatWalkSQL = func() (q [maxFlatWalk + 1]string) {
 
 // flatWalkQuery is one point lookup per level, level k found under the id
 // of level k-1, itself a scalar subquery of index lookups: ?1…?d are the
-// names, ?(d+1) the root's id, ?(d+2)…?(2d+1) the names' meta.Lower. Each row starts with its level. Unlike the
-// recursive query, it needs no temporary table (SQLite makes three for
-// that one: the walk's queue, its result and the ordering), which cost
-// more than the lookups themselves; the lookups of a level's parent are
-// repeated per level, a few microseconds at the depths paths have.
+// names, ?(d+1) the root's id, ?(d+2)…?(2d+1) the names' meta.Lower. Each
+// row starts with its level. Unlike the recursive query, it needs no
+// temporary table (SQLite makes three for that one: the walk's queue, its
+// result and the ordering), which cost more than the lookups themselves;
+// the lookups of a level's parent are repeated per level, a few
+// microseconds at the depths paths have.
 func flatWalkQuery(d int) string {
 	root := fmt.Sprintf("CAST(?%d AS BIGINT)", d+1)
 	var b strings.Builder
