@@ -22,7 +22,7 @@ import (
 	"notreasso/internal/testutil/tier"
 )
 
-func TestMain(m *testing.M) { testdb.Main(m) }
+func TestMain(m *testing.M) { testdb.Main(m, server.RemoveBinaries) }
 
 // The cluster's compose file: two interchangeable servers on PostgreSQL
 // and S3, the database URL and its password from files, Caddy the only

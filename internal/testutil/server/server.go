@@ -51,6 +51,17 @@ func TestClockBinary(t testing.TB) string {
 	return testClock.get(t, "-tags", "testclock")
 }
 
+// RemoveBinaries removes the binaries Binary and TestClockBinary built (a
+// temporary folder each, 60 MB), once the package's tests are done: its
+// TestMain passes it to testdb.Main.
+func RemoveBinaries() {
+	for _, b := range []*build{&release, &testClock} {
+		if b.path != "" {
+			os.RemoveAll(filepath.Dir(b.path))
+		}
+	}
+}
+
 func (b *build) get(t testing.TB, flags ...string) string {
 	t.Helper()
 	tier.External(t, "the real notreasso binary")

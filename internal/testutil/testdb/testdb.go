@@ -67,10 +67,14 @@ func NewPostgres(t testing.TB) string {
 }
 
 // Main runs the package's tests, then stops the PostgreSQL cluster if one
-// was started.
-func Main(m *testing.M) {
+// was started, then runs after (other helpers' clean-ups: os.Exit skips
+// deferred calls).
+func Main(m *testing.M, after ...func()) {
 	code := m.Run()
 	stop()
+	for _, f := range after {
+		f()
+	}
 	os.Exit(code)
 }
 
