@@ -87,6 +87,9 @@ func (s *core) walk(ctx context.Context, q querier, p string, names []string) (c
 
 // walkDeepSQL is walk's statement for paths deeper than maxFlatWalk: ?1
 // the names as a JSON array, ?2 the root's id, ?3 the names' meta.Lower.
+// The folded names come from Go, not from lower(walk.next): PostgreSQL
+// folds a recursive query's column under the database's collation, not
+// the names' COLLATE "C", and misses « Étage » (TestChainReadsNodesByKey).
 var walkDeepSQL = `WITH RECURSIVE walk(i, id, next, folded) AS (
 		SELECT -1, CAST(?2 AS BIGINT), (SELECT value FROM json_each(?1) WHERE key = 0), (SELECT value FROM json_each(?3) WHERE key = 0)
 		UNION ALL SELECT walk.i + 1, n.id, (SELECT value FROM json_each(?1) WHERE key = walk.i + 2), (SELECT value FROM json_each(?3) WHERE key = walk.i + 2)
